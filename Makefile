@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine with Python 3.11+ and make:
+#   make run    build db/tracker.db from the bundled sample on first run, start the dashboard
+#   make test   run the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+PORT   ?= 8501
+DB     ?= $(or $(TRACKER_DB),db/tracker.db)
+SAMPLE  = tracker/data/sample
+STAMP   = $(VENV)/.installed
+
+.PHONY: run test venv sample bench bench-scale clean-db screenshots
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "position-tracker needs Python 3.11 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.12 or similar)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $(STAMP)
+
+venv: $(STAMP)
+
+$(DB): | $(STAMP)
+	@echo "Building $(DB) from the bundled sample corpus (first run only)..."
+	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB)
+
+sample: $(STAMP)
+	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB)
+
+run: $(STAMP) $(DB)
+	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_match.py
+
+screenshots: $(STAMP) $(DB)
+	TRACKER_DB=$(DB) $(BIN)/python scripts/screenshots.py
+
+clean-db:
+	rm -f $(DB) $(DB)-wal $(DB)-shm

@@ -1,0 +1,248 @@
+"""The `tracker` command line: a thin click shell over the library.
+
+Each command opens the database, calls the library and turns a library exception into a
+one-line message (`click.ClickException`).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from tqdm import tqdm
+
+from tracker import __version__
+from tracker.errors import TrackerError
+from tracker.models import Problem
+from tracker.store import Store, default_db_path
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="SQLite database (default: $TRACKER_DB or db/tracker.db).",
+)
+
+OVERRIDE_FIELDS = ("country", "date", "forum", "meeting", "speaker", "title", "language")
+
+
+def _db(path: Path | None) -> Path:
+    return path or default_db_path()
+
+
+def _open(path: Path | None, *, readonly: bool = False) -> Store:
+    try:
+        return Store(_db(path), readonly=readonly)
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.version_option(__version__, prog_name="position-tracker")
+def cli() -> None:
+    """Find recurring position themes in UN statements, with the evidence."""
+
+
+# -- ingest ----------------------------------------------------------------------------------
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV with file,country,date,forum,meeting,speaker,title,language,"
+                   "source_url,source_kind,skip; `file` relative to the manifest.")
+@click.option("--country", help="Country of every statement (name, ISO2 or ISO3).")
+@click.option("--date", help="Date of every statement (YYYY-MM-DD, YYYY-MM or YYYY).")
+@click.option("--forum", help="Forum, e.g. 'Security Council'.")
+@click.option("--meeting", help="Meeting or session, e.g. 'S/PV.9662' or '79th session'.")
+@click.option("--speaker", help="Speaker of every statement.")
+@click.option("--title", help="Title of every statement.")
+@click.option("--language", help="Language code (en, fr, es, ...).")
+@click.option("--source-kind", help="How the text was made, e.g. 'web page'.")
+@click.option("--text-column", help="CSV/JSONL: the column holding the text.")
+@click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
+              help="CSV/JSONL: metadata column names, e.g. --column country=iso3.")
+@click.option("--max-bytes", type=int, default=50_000_000, show_default=True,
+              help="Files larger than this fail.")
+@click.option("--no-ocr", is_flag=True, help="Do not OCR PDF pages without a text layer.")
+@click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Codebook for a new database (default: the database's active codebook).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, language,
+           source_kind, text_column, columns, max_bytes, no_ocr, codebook, workers, quiet):  # fmt: skip
+    """Read statements from files, folders and .zip archives into the database.
+
+    Every problem is one line naming the file and the reason; the batch goes on; the exit
+    status is 1 when any file failed.
+    """
+    from tracker.ingest import ingest_paths
+    from tracker.sources import ReaderOptions, count_candidate_files
+
+    overrides = {k: v for k, v in zip(OVERRIDE_FIELDS,
+                 (country, date, forum, meeting, speaker, title, language)) if v}  # fmt: skip
+    if source_kind:
+        overrides["source_kind"] = source_kind
+    options = ReaderOptions(
+        max_bytes=max_bytes, text_column=text_column, column_map=_column_map(columns),
+        ocr=not no_ocr,
+    )  # fmt: skip
+    total = count_candidate_files(paths)
+    bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, leave=False,
+               desc="ingest")  # fmt: skip
+
+    def on_problem(p: Problem) -> None:
+        tqdm.write(f"{p.kind}: {p.source}: {p.reason}", file=sys.stderr)
+
+    try:
+        report = ingest_paths(
+            paths, db=_db(db), manifest=manifest, overrides=overrides, reader_options=options,
+            codebook=codebook, workers=workers, progress=lambda n, _src: bar.update(n),
+            on_problem=on_problem,
+        )  # fmt: skip
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    finally:
+        bar.close()
+    for source, flags in report.flagged:
+        if "no_country" in flags or "no_date" in flags:
+            click.echo(f"flagged: {source}: {flags}", err=True)
+    click.echo(f"{_db(db)}: {report.summary()} (codebook {report.codebook_version})", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for item in columns:
+        field, sep, column = item.partition("=")
+        if not sep or not field or not column:
+            raise click.BadParameter(f"{item!r}: expected FIELD=COLUMN", param_hint="--column")
+        mapping[field.strip()] = column.strip()
+    return mapping
+
+
+# -- statements ------------------------------------------------------------------------------
+@cli.command()
+@db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write CSV (or .xlsx) here instead of standard output.")
+def statements(db, output):
+    """List stored statements, one row each, flagging those with no country or date."""
+    from tracker.coding import statements_table, write_table
+
+    with _open(db, readonly=True) as store:
+        table = statements_table(store)
+    if output:
+        write_table(table, output)
+    else:
+        table.to_csv(sys.stdout, index=False)
+    no_country = table["flags"].str.contains("no_country").sum()
+    no_date = table["flags"].str.contains("no_date").sum()
+    click.echo(f"{len(table)} statements; {no_country} without country, {no_date} without date",
+               err=True)  # fmt: skip
+
+
+# -- match -----------------------------------------------------------------------------------
+@cli.command()
+@db_option
+@click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Codebook file (default: the database's active codebook).")
+@click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+def match(db, codebook, workers, quiet):
+    """Re-match every stored statement (after a codebook change), without re-ingesting."""
+    from tracker.rematch import rematch
+
+    with _open(db) as store:
+        bar = tqdm(total=store.count_statements(), unit="statement", disable=quiet or None,
+                   file=sys.stderr, leave=False, desc="match")  # fmt: skip
+        try:
+            book, written = rematch(store, codebook, workers=workers, progress=bar.update)
+        except TrackerError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            bar.close()
+    click.echo(f"{written} matches with codebook {book.name} ({book.version})", err=True)
+
+
+# -- export ----------------------------------------------------------------------------------
+@cli.group()
+def export():
+    """Export coded data."""
+
+
+@export.command("coding")
+@db_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV or .xlsx file to write.")
+@click.option("--all", "all_pairs", is_flag=True,
+              help="Every statement and theme, zeros included.")
+@click.option("--include-duplicates", is_flag=True, help="Count copies of a speech too.")
+def export_coding(db, output, all_pairs, include_duplicates):
+    """One row per statement and theme with at least one match (or all, with --all)."""
+    from tracker.codebook import codebook_from_text
+    from tracker.coding import coding_table, write_table
+
+    with _open(db, readonly=True) as store:
+        active = store.active_codebook()
+        if active is None:
+            raise click.ClickException(f"{_db(db)} has no codebook yet: run `tracker ingest`")
+        themes = [t.id for t in codebook_from_text(active.text, path=active.path).themes]
+        table = coding_table(store, themes=themes, all_pairs=all_pairs,
+                             include_duplicates=include_duplicates)  # fmt: skip
+    write_table(table, output)
+    click.echo(f"{len(table)} rows to {output} (codebook {active.version})", err=True)
+
+
+# -- validate --------------------------------------------------------------------------------
+@cli.command()
+@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Hand-coded labels: TSV with file, theme, present (and evidence).")
+@db_option
+@click.option("--second-coder", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A second coder's labels: report agreement with --gold instead.")
+@click.option("--bootstrap", type=int, default=1000, show_default=True,
+              help="Bootstrap resamples for the 95% intervals.")
+def validate(gold, db, second_coder, bootstrap):
+    """Precision, recall and F1 of the stored coding against hand-coded labels."""
+    from tracker.codebook import codebook_from_text
+    from tracker.coding import coded_by_file
+    from tracker.validate import agreement, evaluate, load_gold, load_gold_evidence
+
+    try:
+        labels = load_gold(gold)
+        if second_coder:
+            result = agreement(labels, load_gold(second_coder))
+            for key, value in result.items():
+                click.echo(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
+            return
+        with _open(db, readonly=True) as store:
+            active = store.active_codebook()
+            if active is None:
+                raise click.ClickException(f"{_db(db)} has no coding yet: run `tracker ingest`")
+            book = codebook_from_text(active.text, path=active.path)
+            coded = coded_by_file(store, themes=[t.id for t in book.themes])
+        missing = sorted(set(labels) - set(coded))
+        if missing:
+            raise click.ClickException(
+                f"{len(missing)} gold file(s) not in {_db(db)}: {', '.join(missing[:10])}"
+                + (" ..." if len(missing) > 10 else "")
+            )
+        gold_themes = sorted({t for per in labels.values() for t in per})
+        report = evaluate(
+            {f: coded[f] for f in labels}, labels, themes=gold_themes,
+            gold_evidence=load_gold_evidence(gold), n_boot=bootstrap,
+        )  # fmt: skip
+    except TrackerError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"codebook {book.name} ({book.version}); {len(labels)} gold statements")
+    click.echo(report.format())
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,114 @@
+"""The coding table: one row per statement and theme, read from the store.
+
+It is what `tracker export coding` writes and what `tracker validate` compares with gold labels.
+Only canonical statements (not marked as duplicates) are counted unless asked otherwise.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from tracker.store import Store
+
+#: The columns of `tracker export coding`: a contract researchers script against.
+CODING_COLUMNS = [
+    "source", "country", "date", "forum", "theme", "matches", "rate_per_1000_words",
+    "codebook_version",
+]  # fmt: skip
+EXTRA_COLUMNS = [
+    "statement_id", "country_name", "year", "meeting", "speaker", "language", "words",
+    "exact", "fuzzy", "proximity", "first_evidence", "source_path",
+]  # fmt: skip
+
+STATEMENT_COLUMNS = [
+    "source", "country", "country_name", "date", "date_precision", "forum", "meeting",
+    "speaker", "title", "language", "words", "source_kind", "flags", "duplicate_of",
+    "similarity", "role", "on_behalf_of", "source_path", "id",
+]  # fmt: skip
+
+
+def _statements(store: Store, include_duplicates: bool) -> pd.DataFrame:
+    where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
+    return pd.read_sql_query(
+        "SELECT id AS statement_id, source, country, country_name, date, year, forum, meeting, "
+        f"speaker, language, words, source_path FROM statements {where} ORDER BY id",
+        store.conn,
+    )
+
+
+def _theme_counts(store: Store) -> pd.DataFrame:
+    return pd.read_sql_query(
+        "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
+        "(SELECT m.matched_text FROM matches m WHERE m.statement_id = st.statement_id "
+        " AND m.theme = st.theme ORDER BY m.start LIMIT 1) AS first_evidence "
+        "FROM statement_themes st",
+        store.conn,
+    )
+
+
+def coding_table(
+    store: Store, *, themes: list[str], all_pairs: bool = False, include_duplicates: bool = False
+) -> pd.DataFrame:
+    """Statement x theme rows with match counts and rate per 1,000 words.
+
+    With ``all_pairs`` every statement and theme is present, zeros included, so that shares can
+    be recomputed from the file; otherwise only pairs with at least one match.
+    """
+    statements = _statements(store, include_duplicates)
+    counts = _theme_counts(store)
+    counts = counts[counts["theme"].isin(themes)]
+    if all_pairs:
+        grid = statements.merge(pd.DataFrame({"theme": themes}), how="cross")
+        table = grid.merge(counts, on=["statement_id", "theme"], how="left")
+        for col in ("matches", "exact", "fuzzy", "proximity"):
+            table[col] = table[col].fillna(0).astype(int)
+        table["first_evidence"] = table["first_evidence"].fillna("")
+    else:
+        table = statements.merge(counts, on="statement_id", how="inner")
+    words = table["words"].where(table["words"] > 0)
+    table["rate_per_1000_words"] = (table["matches"] * 1000 / words).fillna(0).round(4)
+    active = store.active_codebook()
+    table["codebook_version"] = active.version if active else ""
+    table = table.sort_values(["statement_id", "theme"], kind="stable")
+    return table[CODING_COLUMNS + EXTRA_COLUMNS].reset_index(drop=True)
+
+
+def statements_table(store: Store, *, include_duplicates: bool = True) -> pd.DataFrame:
+    """One row per stored statement, the columns of `tracker statements`."""
+    where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
+    return pd.read_sql_query(
+        f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements {where} ORDER BY id", store.conn
+    )
+
+
+def coded_by_file(store: Store, *, themes: list[str]) -> dict[str, dict[str, str]]:
+    """File name (no folders) -> theme -> evidence of its first match, for validation.
+
+    Every stored statement appears, even with no theme, so a gold file is "in the database"
+    whenever its statement was stored.
+    """
+    table = coding_table(store, themes=themes, include_duplicates=True)
+    coded: dict[str, dict[str, str]] = {
+        file_name(src): {} for src in _statements(store, True)["source"]
+    }
+    for row in table.itertuples():
+        coded.setdefault(file_name(row.source), {})[row.theme] = row.first_evidence
+    return coded
+
+
+def file_name(source: str) -> str:
+    """`a/b/x.txt` -> `x.txt`; `archive.zip:dir/x.txt` -> `x.txt`; `data.csv#3` kept."""
+    member = source.rsplit(":", 1)[-1]
+    return Path(member).name
+
+
+def write_table(table: pd.DataFrame, path: str | Path) -> Path:
+    """Write CSV or XLSX, chosen by the file's extension."""
+    out = Path(path)
+    if out.suffix.lower() == ".xlsx":
+        table.to_excel(out, index=False)
+    else:
+        table.to_csv(out, index=False)
+    return out

@@ -1,0 +1,83 @@
+"""Rebuild ``world_110m.json`` (the world map's shapes) from Natural Earth 1:110m countries.
+
+The shapes are Natural Earth's "Admin 0 - Countries" at 1:110m (public domain), as shipped in
+geopandas 0.14.4 (``geopandas/datasets/naturalearth_lowres``). Rebuild with::
+
+    pip download --no-deps -d /tmp/ne geopandas==0.14.4 pyshp
+    cd /tmp/ne && unzip -q geopandas-0.14.4-py3-none-any.whl 'geopandas/datasets/*' \
+        && unzip -q pyshp-*.whl
+    PYTHONPATH=/tmp/ne python tracker/data/maps/build_world.py \
+        /tmp/ne/geopandas/datasets/naturalearth_lowres/naturalearth_lowres
+
+The output is a TopoJSON in the layout plotly.js expects of its own ``world_110m.json``
+(objects ``countries`` with ISO3 ids, and ``land``), so choropleths with ``locationmode="ISO-3"``
+draw from it with no internet. This script is not imported by the package.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+FIXES = {"Kosovo": "XKX"}  # Natural Earth leaves Kosovo at -99
+
+
+def _ring_area(points):
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:]))
+
+
+def _clean(points, digits=2):
+    out = []
+    for x, y in points:
+        p = [round(x, digits), round(y, digits)]
+        if not out or out[-1] != p:
+            out.append(p)
+    if len(out) >= 4 and out[0] != out[-1]:
+        out.append(out[0])
+    return out if len(out) >= 4 else None
+
+
+def main(shp: str, out: Path) -> None:
+    import shapefile  # pyshp, only needed here
+
+    reader = shapefile.Reader(shp)
+    arcs: list = []
+    countries, names = [], {}
+    for rec, shape in zip(reader.records(), reader.shapes()):
+        iso = FIXES.get(rec["name"], rec["iso_a3"])
+        if not iso or iso.startswith("-"):
+            continue
+        parts = list(shape.parts) + [len(shape.points)]
+        polygons: list[list[int]] = []
+        for a, b in zip(parts, parts[1:]):
+            ring = _clean(shape.points[a:b])
+            if ring is None:
+                continue
+            idx = len(arcs)
+            arcs.append(ring)
+            if _ring_area(ring) <= 0 or not polygons:  # clockwise: a new outer ring
+                polygons.append([idx])
+            else:  # counter-clockwise: a hole in the last polygon
+                polygons[-1].append(idx)
+        if not polygons:
+            continue
+        geometry = {"type": "MultiPolygon", "arcs": [[[i] for i in p] for p in polygons]}
+        geometry.update(id=iso, properties={"name": rec["name"]})
+        countries.append(geometry)
+        names[iso] = rec["name"]
+    land = [{"type": g["type"], "arcs": g["arcs"]} for g in countries]
+    topo = {
+        "type": "Topology",
+        "objects": {
+            "countries": {"type": "GeometryCollection", "geometries": countries},
+            "land": {"type": "GeometryCollection", "geometries": land},
+        },
+        "arcs": arcs,
+    }
+    out.write_text(json.dumps(topo, separators=(",", ":")))
+    print(f"{out}: {len(countries)} countries, {out.stat().st_size // 1024} KiB")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(__file__).with_name("world_110m.json"))

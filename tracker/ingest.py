@@ -1,0 +1,284 @@
+"""Orchestration: sources -> clean -> metadata -> segment -> match -> store.
+
+The main process reads the sources and is the one writer; cleaning, segmentation and matching
+run in worker processes when the batch is large. Statements are written in batches, each batch
+one transaction holding whole statements only, so a crash loses at most the batch in flight and
+a re-run completes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing as mp
+import os
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tracker.clean import clean_text
+from tracker.codebook import Codebook, load_codebook
+from tracker.errors import TrackerError
+from tracker.manifest import Manifest, ManifestRow
+from tracker.match import Matcher
+from tracker.metadata import resolve_metadata
+from tracker.models import Problem, RawDocument, Statement
+from tracker.segment import segment
+from tracker.sources import ReaderOptions, count_candidate_files, iter_documents
+from tracker.store import Store
+
+#: Statements per write transaction: large enough to be fast, small enough to lose little.
+BATCH_SIZE = 200
+#: Below this many candidate files, work in-process: a pool costs more than it saves.
+POOL_THRESHOLD = 40
+
+Progress = Callable[[int, str], None]  # (files done increment, current source)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest run did, statement by statement."""
+
+    stored: list[str] = field(default_factory=list)
+    already_stored: list[tuple[str, str]] = field(default_factory=list)  # (source, stored as)
+    skipped: list[Problem] = field(default_factory=list)
+    failed: list[Problem] = field(default_factory=list)
+    flagged: list[tuple[str, str]] = field(default_factory=list)  # (source, flags)
+    run_id: int | None = None
+    codebook_version: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.stored)} stored, {len(self.already_stored)} already stored, "
+            f"{len(self.skipped)} skipped, {len(self.failed)} failed"
+        )
+
+
+@dataclass(frozen=True)
+class _Job:
+    doc: RawDocument
+    manifest_row: ManifestRow | None
+    overrides: Mapping[str, str]
+
+
+def content_hash(text: str) -> str:
+    """Hash of a text that ignores case, spacing and Unicode form: same content, same hash."""
+    norm = unicodedata.normalize("NFKC", text).casefold()
+    norm = re.sub(r"\s+", " ", norm).strip()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()
+
+
+def raw_hash(doc: RawDocument) -> str:
+    return hashlib.sha256(doc.raw_text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def build_statement(job: _Job, matcher: Matcher, codebook_version: str) -> Statement | Problem:
+    """Clean, resolve metadata, segment and match one document."""
+    doc = job.doc
+    clean = clean_text(doc.raw_text, reader=doc.reader)
+    if not clean.strip():
+        return Problem(doc.source, "no text left after cleaning (only page furniture?)")
+    meta = resolve_metadata(doc, clean, manifest_row=job.manifest_row, overrides=job.overrides)
+    passages = segment(clean)
+    language = meta.fields["language"].value if "language" in meta.fields else ""
+    flags = list(meta.flags)
+    if not matcher.covers(language or "en"):
+        flags.append("language_not_covered")
+    statement = Statement(
+        source=doc.source,
+        source_path=doc.source_path,
+        reader=doc.reader,
+        raw_text=doc.raw_text,
+        clean_text=clean,
+        passages=passages,
+        metadata=dict(meta.fields),
+        content_hash=content_hash(clean),
+        raw_hash=raw_hash(doc),
+        words=len(clean.split()),
+        date_precision=meta.date_precision,
+        year=meta.year,
+        flags=flags,
+        warnings=list(doc.warnings),
+        codebook_version=codebook_version,
+    )
+    statement.matches = matcher.match(clean, passages, language=language or "en")
+    return statement
+
+
+# -- worker processes ------------------------------------------------------------------------
+_worker_matcher: Matcher | None = None
+_worker_version = ""
+
+
+def _init_worker(codebook_text: str, codebook_path: str) -> None:
+    global _worker_matcher, _worker_version
+    from tracker.codebook import codebook_from_text
+
+    codebook = codebook_from_text(codebook_text, path=codebook_path)
+    _worker_matcher = Matcher(codebook)
+    _worker_version = codebook.version
+
+
+def _work(job: _Job) -> Statement | Problem:
+    assert _worker_matcher is not None
+    return _safe_build(job, _worker_matcher, _worker_version)
+
+
+def _safe_build(job: _Job, matcher: Matcher, version: str) -> Statement | Problem:
+    """Any failure of one document becomes a Problem naming it; the batch goes on."""
+    try:
+        return build_statement(job, matcher, version)
+    except TrackerError as exc:
+        return Problem(job.doc.source, str(exc))
+    except Exception as exc:  # a bug or a pathological input must not stop the batch
+        return Problem(job.doc.source, f"could not process: {type(exc).__name__}: {exc}")
+
+
+# -- orchestration ---------------------------------------------------------------------------
+def resolve_codebook(store: Store, codebook: str | Path | None) -> Codebook:
+    """The codebook this ingest uses: the database's active one, set on first use.
+
+    One database never mixes codebook versions: asking for another codebook on a database
+    that already holds statements is an error that says how to switch.
+    """
+    active = store.active_codebook()
+    if codebook is None and active is not None:
+        from tracker.codebook import codebook_from_text
+
+        return codebook_from_text(active.text, path=active.path)
+    chosen = load_codebook(codebook)
+    if active is not None and active.version != chosen.version and store.count_statements():
+        raise TrackerError(
+            f"{store.path} uses codebook {active.name} ({active.version}); to switch to "
+            f"{chosen.name} ({chosen.version}) run `tracker match --codebook {codebook}` first"
+        )
+    if active is None or active.version != chosen.version:
+        store.set_active_codebook(chosen.version, chosen.name, chosen.text, chosen.path)
+    return chosen
+
+
+def ingest_paths(
+    paths: Sequence[str | Path],
+    *,
+    db: str | Path | Store,
+    manifest: str | Path | Manifest | None = None,
+    overrides: Mapping[str, str] | None = None,
+    reader_options: ReaderOptions | None = None,
+    codebook: str | Path | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    on_problem: Callable[[Problem], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> IngestReport:
+    """Ingest files, folders and zip archives into the database; see :class:`IngestReport`."""
+    store = db if isinstance(db, Store) else Store(db)
+    try:
+        return _ingest(
+            paths, store, _load_manifest(manifest), dict(overrides or {}), reader_options,
+            codebook, workers, progress, on_problem, batch_size,
+        )  # fmt: skip
+    finally:
+        if not isinstance(db, Store):
+            store.close()
+
+
+def _load_manifest(manifest: str | Path | Manifest | None) -> Manifest | None:
+    if manifest is None or isinstance(manifest, Manifest):
+        return manifest
+    return Manifest.load(manifest)
+
+
+def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers, progress,
+            on_problem, batch_size) -> IngestReport:  # fmt: skip
+    book = resolve_codebook(store, codebook)
+    report = IngestReport(codebook_version=book.version)
+    report.run_id = store.start_run(" ".join(str(p) for p in paths))
+    known_raw = store.known_raw_hashes()
+    total = count_candidate_files(paths)
+    workers = workers or min(2, os.cpu_count() or 1)
+
+    def problem(p: Problem) -> None:
+        (report.skipped if p.kind == "skipped" else report.failed).append(p)
+        if on_problem:
+            on_problem(p)
+
+    jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress)
+    if workers > 1 and total >= POOL_THRESHOLD:
+        ctx = mp.get_context("forkserver" if os.name != "nt" else "spawn")
+        with ctx.Pool(workers, initializer=_init_worker, initargs=(book.text, book.path)) as pool:
+            results = pool.imap(_work, jobs, chunksize=4)
+            _write_results(results, store, report, problem, batch_size)
+    else:
+        matcher = Matcher(book)
+        results = (_safe_build(job, matcher, book.version) for job in jobs)
+        _write_results(results, store, report, problem, batch_size)
+
+    store.record_problems(
+        report.run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
+    )
+    store.finish_run(
+        report.run_id, stored=len(report.stored), already=len(report.already_stored),
+        skipped=len(report.skipped), failed=len(report.failed),
+    )  # fmt: skip
+    return report
+
+
+def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress
+          ) -> Iterator[_Job]:  # fmt: skip
+    """Documents to process, with manifest rows; skips, failures and known documents reported."""
+    seen_raw: dict[str, str] = {}
+    for item in iter_documents(paths, reader_options):
+        if progress:
+            progress(1, item.source)
+        if isinstance(item, Problem):
+            problem(item)
+            continue
+        row = manifest.lookup(item.manifest_key) if manifest and item.manifest_key else None
+        if row is not None and row.skip:
+            problem(Problem(item.source, f"skipped by the manifest: {row.skip}", "skipped"))
+            continue
+        digest = raw_hash(item)
+        earlier = known_raw.get(digest) or seen_raw.get(digest)
+        if earlier:
+            report.already_stored.append((item.source, earlier))
+            continue
+        seen_raw[digest] = item.source
+        yield _Job(item, row, overrides)
+
+
+def _write_results(results: Iterable[Statement | Problem], store: Store, report: IngestReport,
+                   problem: Callable[[Problem], None], batch_size: int) -> None:  # fmt: skip
+    batch: list[Statement] = []
+    for result in results:
+        if isinstance(result, Problem):
+            problem(result)
+            continue
+        batch.append(result)
+        if len(batch) >= batch_size:
+            _flush(batch, store, report)
+            batch = []
+    if batch:
+        _flush(batch, store, report)
+
+
+def _flush(batch: list[Statement], store: Store, report: IngestReport) -> None:
+    """Write a batch; statements whose content is already stored are reported as such."""
+    unique: dict[str, Statement] = {}
+    for st in batch:
+        if st.content_hash in unique:
+            report.already_stored.append((st.source, unique[st.content_hash].source))
+        else:
+            unique[st.content_hash] = st
+    new = store.add_statements(list(unique.values()))
+    for st in unique.values():
+        if st.content_hash in new:
+            report.stored.append(st.source)
+            if st.flags:
+                report.flagged.append((st.source, ",".join(st.flags)))
+        else:
+            report.already_stored.append((st.source, store.source_of_hash(st.content_hash) or "?"))
