@@ -68,9 +68,15 @@ def cli() -> None:
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Codebook for a new database (default: the database's active codebook).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+@click.option("--no-dedupe", is_flag=True, help="Do not link copies of the same speech.")
+@click.option("--priority", metavar="KIND,KIND,...",
+              help="source_kind keywords, best first, deciding which copy of a speech is "
+                   "canonical (default: 'un record,un verbatim,delegation,extracted text,"
+                   "web page,speech recognition').")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, language,
-           source_kind, text_column, columns, max_bytes, no_ocr, codebook, workers, quiet):  # fmt: skip
+           source_kind, text_column, columns, max_bytes, no_ocr, codebook, workers, no_dedupe,
+           priority, quiet):  # fmt: skip
     """Read statements from files, folders and .zip archives into the database.
 
     Every problem is one line naming the file and the reason; the batch goes on; the exit
@@ -98,7 +104,7 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         report = ingest_paths(
             paths, db=_db(db), manifest=manifest, overrides=overrides, reader_options=options,
             codebook=codebook, workers=workers, progress=lambda n, _src: bar.update(n),
-            on_problem=on_problem,
+            on_problem=on_problem, dedupe=not no_dedupe, **_priority(priority),
         )  # fmt: skip
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -110,6 +116,13 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     click.echo(f"{_db(db)}: {report.summary()} (codebook {report.codebook_version})", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _priority(priority: str | None) -> dict:
+    if not priority:
+        return {}
+    kinds = tuple(k.strip().casefold() for k in priority.split(",") if k.strip())
+    return {"kind_priority": kinds}
 
 
 def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
@@ -140,6 +153,36 @@ def statements(db, output):
     no_country = table["flags"].str.contains("no_country").sum()
     no_date = table["flags"].str.contains("no_date").sum()
     click.echo(f"{len(table)} statements; {no_country} without country, {no_date} without date",
+               err=True)  # fmt: skip
+
+
+# -- duplicates -------------------------------------------------------------------------------
+@cli.command()
+@db_option
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write CSV (or .xlsx) here instead of standard output.")
+@click.option("--not-duplicate", "pairs", nargs=2, type=int, multiple=True, metavar="ID ID",
+              help="Mark two statements (ids from this list) as different speeches.")
+def duplicates(db, output, pairs):
+    """List copies of the same speech for review, or mark a pair as not duplicate."""
+    from tracker.coding import duplicates_table, write_table
+
+    if pairs:
+        with _open(db) as store:
+            for a, b in pairs:
+                try:
+                    store.mark_not_duplicate(a, b)
+                except TrackerError as exc:
+                    raise click.ClickException(str(exc)) from exc
+                click.echo(f"marked {a} and {b} as different speeches", err=True)
+        return
+    with _open(db, readonly=True) as store:
+        table = duplicates_table(store)
+    if output:
+        write_table(table, output)
+    else:
+        table.to_csv(sys.stdout, index=False)
+    click.echo(f"{table['group'].nunique() if len(table) else 0} speeches stored more than once",
                err=True)  # fmt: skip
 
 

@@ -83,6 +83,19 @@ def statements_table(store: Store, *, include_duplicates: bool = True) -> pd.Dat
     )
 
 
+def duplicates_table(store: Store) -> pd.DataFrame:
+    """Every statement that belongs to a group of copies, canonical first within its group."""
+    return pd.read_sql_query(
+        "SELECT COALESCE(duplicate_of, id) AS \"group\", id, "
+        "CASE WHEN duplicate_of IS NULL THEN 'canonical' ELSE 'copy' END AS role, "
+        "similarity, source, country, year, date, forum, source_kind, language, words "
+        "FROM statements WHERE duplicate_of IS NOT NULL OR id IN "
+        "(SELECT duplicate_of FROM statements WHERE duplicate_of IS NOT NULL) "
+        "ORDER BY 1, duplicate_of IS NOT NULL, id",
+        store.conn,
+    )
+
+
 def coded_by_file(store: Store, *, themes: list[str]) -> dict[str, dict[str, str]]:
     """File name (no folders) -> theme -> evidence of its first match, for validation.
 

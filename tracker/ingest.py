@@ -14,16 +14,18 @@ import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tracker.clean import clean_text
 from tracker.codebook import Codebook, load_codebook
+from tracker.duplicates import KIND_PRIORITY, DedupPolicy
 from tracker.errors import TrackerError
 from tracker.manifest import Manifest, ManifestRow
 from tracker.match import Matcher
-from tracker.metadata import resolve_metadata
-from tracker.models import Problem, RawDocument, Statement
+from tracker.metadata import ResolvedMetadata, resolve_metadata
+from tracker.models import Problem, RawDocument, Sourced, Statement
+from tracker.records import MeetingRecord, detect_record, split_record
 from tracker.segment import segment
 from tracker.sources import ReaderOptions, count_candidate_files, iter_documents
 from tracker.store import Store
@@ -77,17 +79,35 @@ def raw_hash(doc: RawDocument) -> str:
     return hashlib.sha256(doc.raw_text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def build_statement(job: _Job, matcher: Matcher, codebook_version: str) -> Statement | Problem:
-    """Clean, resolve metadata, segment and match one document."""
+def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list[Statement] | Problem:
+    """Clean, resolve metadata, segment and match one document.
+
+    A meeting record (or another multi-speaker document) becomes one statement per speaker turn,
+    named ``file#N``; anything else is one statement.
+    """
     doc = job.doc
+    kind = detect_record(doc.raw_text)
+    if kind:
+        record = split_record(doc.raw_text)
+        if record is not None and record.turns:
+            return _turn_statements(job, record, matcher, codebook_version)
+        doc.warnings.append(
+            f"looks like a meeting record ({kind}) but no speaker turns were recognised: "
+            "stored as one statement"
+        )
     clean = clean_text(doc.raw_text, reader=doc.reader)
     if not clean.strip():
         return Problem(doc.source, "no text left after cleaning (only page furniture?)")
     meta = resolve_metadata(doc, clean, manifest_row=job.manifest_row, overrides=job.overrides)
+    return [_statement(doc, clean, meta, matcher, codebook_version, raw_hash(doc))]
+
+
+def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Matcher,
+               codebook_version: str, doc_hash: str, identity: str = "") -> Statement:  # fmt: skip
     passages = segment(clean)
-    language = meta.fields["language"].value if "language" in meta.fields else ""
+    language = meta.value("language") or "en"
     flags = list(meta.flags)
-    if not matcher.covers(language or "en"):
+    if not matcher.covers(language):
         flags.append("language_not_covered")
     statement = Statement(
         source=doc.source,
@@ -97,8 +117,8 @@ def build_statement(job: _Job, matcher: Matcher, codebook_version: str) -> State
         clean_text=clean,
         passages=passages,
         metadata=dict(meta.fields),
-        content_hash=content_hash(clean),
-        raw_hash=raw_hash(doc),
+        content_hash=content_hash(identity + clean),
+        raw_hash=doc_hash,
         words=len(clean.split()),
         date_precision=meta.date_precision,
         year=meta.year,
@@ -106,8 +126,61 @@ def build_statement(job: _Job, matcher: Matcher, codebook_version: str) -> State
         warnings=list(doc.warnings),
         codebook_version=codebook_version,
     )
-    statement.matches = matcher.match(clean, passages, language=language or "en")
+    statement.matches = matcher.match(clean, passages, language=language)
     return statement
+
+
+#: Manifest fields that describe a record's document, not its speakers.
+_SPEAKER_FIELDS = ("country", "speaker", "title")
+
+
+def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codebook_version: str
+                     ) -> list[Statement]:  # fmt: skip
+    """One statement per turn; the record gives date, forum and meeting, the turn its speaker."""
+    doc = job.doc
+    doc_hash = raw_hash(doc)
+    row = job.manifest_row
+    if row is not None:
+        row = replace(row, **{f: "" for f in _SPEAKER_FIELDS})
+    record_hints = {
+        "date": record.date, "forum": record.forum, "meeting": record.symbol or record.meeting,
+    }  # fmt: skip
+    statements = []
+    for turn in record.turns:
+        clean = clean_text(turn.text, reader=doc.reader)
+        if not clean.strip():
+            continue
+        hints = dict(doc.hints)
+        hints.update({k: Sourced(v, "record") for k, v in record_hints.items() if v})
+        hints["speaker"] = Sourced(turn.speaker, "record")
+        if turn.country:
+            hints["country"] = Sourced(turn.country, "record")
+        turn_doc = RawDocument(
+            source=f"{doc.source}#{turn.order}", source_path=doc.source_path,
+            raw_text=doc.raw_text[turn.start:turn.end], reader=doc.reader, hints=hints,
+            warnings=list(doc.warnings) + list(record.warnings), manifest_key=doc.manifest_key,
+        )  # fmt: skip
+        meta = resolve_metadata(turn_doc, clean, manifest_row=row, overrides=job.overrides)
+        if not turn.country and "country" not in job.overrides:
+            _no_country(meta, turn.role)
+        identity = f"{record.symbol}|{record.meeting}|{turn.order}|{turn.speaker}\n"
+        st = _statement(turn_doc, clean, meta, matcher, codebook_version, doc_hash, identity)
+        st.turn, st.role, st.on_behalf_of = turn.order, turn.role, turn.on_behalf_of
+        st.spoke_in, st.agenda = turn.spoke_in, record.agenda
+        st.split_confidence, st.document = turn.confidence, doc.source
+        statements.append(st)
+    return statements
+
+
+def _no_country(meta: ResolvedMetadata, role: str) -> None:
+    """Officials and chairs speak for no country: drop any country inferred from their words."""
+    meta.fields.pop("country", None)
+    meta.fields.pop("country_name", None)
+    if role == "delegation":
+        if "no_country" not in meta.flags:
+            meta.flags.append("no_country")
+    elif "no_country" in meta.flags:
+        meta.flags.remove("no_country")
 
 
 # -- worker processes ------------------------------------------------------------------------
@@ -124,15 +197,15 @@ def _init_worker(codebook_text: str, codebook_path: str) -> None:
     _worker_version = codebook.version
 
 
-def _work(job: _Job) -> Statement | Problem:
+def _work(job: _Job) -> list[Statement] | Problem:
     assert _worker_matcher is not None
     return _safe_build(job, _worker_matcher, _worker_version)
 
 
-def _safe_build(job: _Job, matcher: Matcher, version: str) -> Statement | Problem:
+def _safe_build(job: _Job, matcher: Matcher, version: str) -> list[Statement] | Problem:
     """Any failure of one document becomes a Problem naming it; the batch goes on."""
     try:
-        return build_statement(job, matcher, version)
+        return build_statements(job, matcher, version)
     except TrackerError as exc:
         return Problem(job.doc.source, str(exc))
     except Exception as exc:  # a bug or a pathological input must not stop the batch
@@ -174,13 +247,19 @@ def ingest_paths(
     progress: Progress | None = None,
     on_problem: Callable[[Problem], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    dedupe: bool = True,
+    kind_priority: Sequence[str] = KIND_PRIORITY,
 ) -> IngestReport:
-    """Ingest files, folders and zip archives into the database; see :class:`IngestReport`."""
+    """Ingest files, folders and zip archives into the database; see :class:`IngestReport`.
+
+    With ``dedupe`` (the default) each new statement is linked to stored copies of the same
+    speech (see :mod:`tracker.duplicates`); ``kind_priority`` orders which copy is canonical.
+    """
     store = db if isinstance(db, Store) else Store(db)
     try:
         return _ingest(
             paths, store, _load_manifest(manifest), dict(overrides or {}), reader_options,
-            codebook, workers, progress, on_problem, batch_size,
+            codebook, workers, progress, on_problem, batch_size, dedupe, kind_priority,
         )  # fmt: skip
     finally:
         if not isinstance(db, Store):
@@ -194,8 +273,10 @@ def _load_manifest(manifest: str | Path | Manifest | None) -> Manifest | None:
 
 
 def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers, progress,
-            on_problem, batch_size) -> IngestReport:  # fmt: skip
+            on_problem, batch_size, dedupe, kind_priority) -> IngestReport:  # fmt: skip
     book = resolve_codebook(store, codebook)
+    languages = sorted(book.languages, key=lambda lang: (lang != "en", lang))
+    policy = DedupPolicy(kind_priority=kind_priority, languages=languages) if dedupe else None
     report = IngestReport(codebook_version=book.version)
     report.run_id = store.start_run(" ".join(str(p) for p in paths))
     known_raw = store.known_raw_hashes()
@@ -212,11 +293,11 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
         ctx = mp.get_context("forkserver" if os.name != "nt" else "spawn")
         with ctx.Pool(workers, initializer=_init_worker, initargs=(book.text, book.path)) as pool:
             results = pool.imap(_work, jobs, chunksize=4)
-            _write_results(results, store, report, problem, batch_size)
+            _write_results(results, store, report, problem, batch_size, policy)
     else:
         matcher = Matcher(book)
         results = (_safe_build(job, matcher, book.version) for job in jobs)
-        _write_results(results, store, report, problem, batch_size)
+        _write_results(results, store, report, problem, batch_size, policy)
 
     store.record_problems(
         report.run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
@@ -251,22 +332,24 @@ def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem
         yield _Job(item, row, overrides)
 
 
-def _write_results(results: Iterable[Statement | Problem], store: Store, report: IngestReport,
-                   problem: Callable[[Problem], None], batch_size: int) -> None:  # fmt: skip
+def _write_results(results: Iterable[list[Statement] | Problem], store: Store, report: IngestReport,
+                   problem: Callable[[Problem], None], batch_size: int,
+                   policy: DedupPolicy | None) -> None:  # fmt: skip
     batch: list[Statement] = []
     for result in results:
         if isinstance(result, Problem):
             problem(result)
             continue
-        batch.append(result)
+        batch.extend(result)  # a document's statements always go into one batch
         if len(batch) >= batch_size:
-            _flush(batch, store, report)
+            _flush(batch, store, report, policy)
             batch = []
     if batch:
-        _flush(batch, store, report)
+        _flush(batch, store, report, policy)
 
 
-def _flush(batch: list[Statement], store: Store, report: IngestReport) -> None:
+def _flush(batch: list[Statement], store: Store, report: IngestReport,
+           policy: DedupPolicy | None) -> None:
     """Write a batch; statements whose content is already stored are reported as such."""
     unique: dict[str, Statement] = {}
     for st in batch:
@@ -274,7 +357,7 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport) -> None:
             report.already_stored.append((st.source, unique[st.content_hash].source))
         else:
             unique[st.content_hash] = st
-    new = store.add_statements(list(unique.values()))
+    new = store.add_statements(list(unique.values()), dedupe=policy)
     for st in unique.values():
         if st.content_hash in new:
             report.stored.append(st.source)

@@ -104,9 +104,13 @@ class Statement:
     matches: list[Match] = field(default_factory=list)
     codebook_version: str = ""
     # multi-speaker documents (issue 5) fill these
-    turn: int | None = None
-    role: str = ""
-    on_behalf_of: str = ""
+    turn: int | None = None  # order of the turn in its meeting
+    role: str = ""  # delegation, chair (procedural), president (national capacity), official...
+    on_behalf_of: str = ""  # group the statement was delivered for
+    spoke_in: str = ""  # language spoken, where the record says "(spoke in French)"
+    agenda: str = ""
+    split_confidence: str = ""  # verbatim, summary or transcript
+    document: str = ""  # the source of the document a turn was split from
 
     def value(self, name: str) -> str:
         """The value of a metadata field, or "" when unknown."""

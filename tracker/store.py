@@ -17,6 +17,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from tracker.duplicates import Candidate, DedupPolicy, link
 from tracker.errors import StoreError
 from tracker.models import Match, Statement
 
@@ -140,13 +141,40 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        "0002_not_duplicates",
+        """
+        -- pairs a researcher marked as different speeches, by content hash so the mark
+        -- survives re-ingests
+        CREATE TABLE not_duplicates (
+            hash_a TEXT NOT NULL,
+            hash_b TEXT NOT NULL,
+            PRIMARY KEY (hash_a, hash_b)
+        );
+        CREATE INDEX statements_duplicate_of ON statements(duplicate_of);
+        CREATE INDEX statements_country_year ON statements(country, year);
+        """,
+    ),
+    (
+        "0003_meeting_records",
+        """
+        -- turns split from meeting records: the language spoken, the agenda item, and how
+        -- faithful the split is (verbatim record, press summary, transcript)
+        ALTER TABLE statements ADD COLUMN spoke_in TEXT NOT NULL DEFAULT '';
+        ALTER TABLE statements ADD COLUMN agenda TEXT NOT NULL DEFAULT '';
+        ALTER TABLE statements ADD COLUMN split_confidence TEXT NOT NULL DEFAULT '';
+        ALTER TABLE statements ADD COLUMN document TEXT NOT NULL DEFAULT '';
+        CREATE INDEX statements_role ON statements(role);
+        """,
+    ),
 ]
 
 STATEMENT_COLUMNS = (
     "id", "content_hash", "raw_hash", "source", "source_path", "reader", "source_kind", "source_url",
     "country", "country_name", "date", "date_precision", "year", "forum", "meeting", "speaker",
     "title", "language", "words", "turn", "role", "on_behalf_of", "provenance", "flags",
-    "warnings", "codebook_version", "ingested_at",
+    "warnings", "codebook_version", "ingested_at", "spoke_in", "agenda", "split_confidence",
+    "document",
 )  # fmt: skip
 
 
@@ -273,18 +301,20 @@ class Store:
         ).fetchone()
         return row[0] if row else None
 
-    def add_statements(self, statements: Sequence[Statement]) -> dict[str, int]:
+    def add_statements(
+        self, statements: Sequence[Statement], *, dedupe: DedupPolicy | None = None
+    ) -> dict[str, int]:
         """Store whole statements (text, passages, matches, theme counts) in one transaction.
 
-        Statements whose content hash is already stored are left out; returns the new
-        statements' content hashes with their ids.
+        Statements whose content hash is already stored are left out. With ``dedupe``, each new
+        statement is linked to the stored copies of the same speech in the same transaction.
+        Returns the new statements' content hashes with their ids.
         """
+        ids: dict[str, int] = {}
         with self._write():
             known = self._hashes_among([s.content_hash for s in statements])
             next_statement = self._next_id("statements")
             next_passage = self._next_id("passages")
-            rows, texts, passages, matches, themes = [], [], [], [], []
-            ids: dict[str, int] = {}
             stamp = now_iso()
             for st in statements:
                 if st.content_hash in known:
@@ -292,21 +322,40 @@ class Store:
                 known.add(st.content_hash)
                 sid = next_statement
                 next_statement += 1
+                next_passage = self._insert_statement(sid, next_passage, st, stamp)
                 ids[st.content_hash] = sid
-                rows.append(_statement_row(sid, st, stamp))
-                texts.append((sid, st.raw_text, st.clean_text))
-                passage_ids = {}
-                for p in st.passages:
-                    passage_ids[p.seq] = next_passage
-                    passages.append(
-                        (next_passage, sid, p.seq, p.start, p.end, p.paragraph,
-                         st.clean_text[p.start:p.end])
-                    )  # fmt: skip
-                    next_passage += 1
-                matches.extend(_match_rows(sid, st.matches, passage_ids, st.codebook_version))
-                themes.extend(_theme_rows(sid, st.matches))
-            self._insert_rows(rows, texts, passages, matches, themes)
+                if dedupe is not None:
+                    self._link_duplicates(sid, st, dedupe)
         return ids
+
+    def _insert_statement(self, sid: int, first_passage: int, st: Statement, stamp: str) -> int:
+        """Insert one statement's rows; returns the next free passage id."""
+        c = self.conn
+        marks = ",".join("?" * len(STATEMENT_COLUMNS))
+        c.execute(
+            f"INSERT INTO statements ({','.join(STATEMENT_COLUMNS)}) VALUES ({marks})",
+            _statement_row(sid, st, stamp),
+        )
+        c.execute("INSERT INTO statement_texts VALUES (?,?,?)", (sid, st.raw_text, st.clean_text))
+        passages = [
+            (first_passage + i, sid, p.seq, p.start, p.end, p.paragraph,
+             st.clean_text[p.start:p.end])
+            for i, p in enumerate(st.passages)
+        ]  # fmt: skip
+        passage_ids = {p.seq: first_passage + i for i, p in enumerate(st.passages)}
+        c.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", passages)
+        c.executemany(
+            "INSERT INTO passages_fts(rowid, text) VALUES (?, ?)", ((p[0], p[6]) for p in passages)
+        )
+        c.executemany(
+            "INSERT INTO matches (statement_id, passage_id, theme, rule, kind, score, start, "
+            '"end", matched_text, codebook_version) VALUES (?,?,?,?,?,?,?,?,?,?)',
+            _match_rows(sid, st.matches, passage_ids, st.codebook_version),
+        )
+        c.executemany(
+            "INSERT INTO statement_themes VALUES (?,?,?,?,?,?)", _theme_rows(sid, st.matches)
+        )
+        return first_passage + len(passages)
 
     def _hashes_among(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -324,24 +373,76 @@ class Store:
     def _next_id(self, table: str) -> int:
         return (self.conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]) + 1
 
-    def _insert_rows(self, rows, texts, passages, matches, themes) -> None:
-        c = self.conn
-        marks = ",".join("?" * len(STATEMENT_COLUMNS))
-        c.executemany(
-            f"INSERT INTO statements ({','.join(STATEMENT_COLUMNS)}) VALUES ({marks})", rows
-        )
-        c.executemany("INSERT INTO statement_texts VALUES (?,?,?)", texts)
-        c.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", passages)
-        c.executemany(
-            "INSERT INTO passages_fts(rowid, text) VALUES (?, ?)",
-            ((p[0], p[6]) for p in passages),
-        )
-        c.executemany(
-            "INSERT INTO matches (statement_id, passage_id, theme, rule, kind, score, start, "
-            '"end", matched_text, codebook_version) VALUES (?,?,?,?,?,?,?,?,?,?)',
-            matches,
-        )
-        c.executemany("INSERT INTO statement_themes VALUES (?,?,?,?,?,?)", themes)
+    # -- duplicates -------------------------------------------------------------------------
+    def _candidates(self, country: str, year: int | None, exclude: int) -> list[Candidate]:
+        rows = self.conn.execute(
+            "SELECT s.id, s.raw_hash, s.country, s.forum, s.year, s.date, s.source_kind, "
+            "s.language, t.clean_text, s.duplicate_of FROM statements s "
+            "JOIN statement_texts t ON t.statement_id = s.id "
+            "WHERE s.country = ? AND s.year = ? AND s.id != ?",
+            (country, year, exclude),
+        ).fetchall()
+        return [Candidate(*r) for r in rows]
+
+    def _not_duplicate_ids(self, content_hash: str) -> set[int]:
+        return {
+            r[0]
+            for r in self.conn.execute(
+                "SELECT s.id FROM not_duplicates n JOIN statements s ON s.content_hash = "
+                "CASE WHEN n.hash_a = ? THEN n.hash_b ELSE n.hash_a END "
+                "WHERE n.hash_a = ? OR n.hash_b = ?",
+                (content_hash, content_hash, content_hash),
+            )
+        }
+
+    def _link_duplicates(self, sid: int, st: Statement, policy: DedupPolicy) -> None:
+        country = st.value("country")
+        if not country or st.year is None:
+            return
+        stored = self._candidates(country, st.year, sid)
+        if not stored:
+            return
+        excluded = self._not_duplicate_ids(st.content_hash)
+        stored = [c for c in stored if c.id not in excluded]
+        new = Candidate(
+            sid, st.raw_hash, country, st.value("forum"), st.year, st.value("date"),
+            st.value("source_kind"), st.value("language"), st.clean_text,
+        )  # fmt: skip
+        for member, duplicate_of, sim in link(new, stored, policy):
+            self.conn.execute(
+                "UPDATE statements SET duplicate_of = ?, similarity = ? WHERE id = ?",
+                (duplicate_of, sim, member),
+            )
+
+    def mark_not_duplicate(self, id_a: int, id_b: int) -> None:
+        """Record that two statements are different speeches (kept across re-ingests)."""
+        with self._write():
+            rows = dict(
+                self.conn.execute(
+                    "SELECT id, content_hash FROM statements WHERE id IN (?, ?)", (id_a, id_b)
+                ).fetchall()
+            )
+            missing = [i for i in (id_a, id_b) if i not in rows]
+            if missing:
+                raise StoreError(f"no statement with id {missing[0]} in {self.path}")
+            ha, hb = sorted((rows[id_a], rows[id_b]))
+            self.conn.execute("INSERT OR IGNORE INTO not_duplicates VALUES (?, ?)", (ha, hb))
+            for this, other in ((id_a, id_b), (id_b, id_a)):
+                self.conn.execute(
+                    "UPDATE statements SET duplicate_of = NULL, similarity = NULL "
+                    "WHERE id = ? AND duplicate_of = ?",
+                    (this, other),
+                )
+
+    def duplicate_groups(self) -> list[tuple[int, list[tuple[int, float | None]]]]:
+        """(canonical id, [(copy id, similarity), ...]) for every speech stored more than once."""
+        groups: dict[int, list[tuple[int, float | None]]] = {}
+        for sid, canonical, sim in self.conn.execute(
+            "SELECT id, duplicate_of, similarity FROM statements WHERE duplicate_of IS NOT NULL "
+            "ORDER BY duplicate_of, id"
+        ):
+            groups.setdefault(canonical, []).append((sid, sim))
+        return sorted(groups.items())
 
     def count_statements(self) -> int:
         return self.conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
@@ -523,6 +624,10 @@ def _statement_row(sid: int, st: Statement, stamp: str) -> tuple:
         "warnings": "\n".join(st.warnings),
         "codebook_version": st.codebook_version,
         "ingested_at": stamp,
+        "spoke_in": st.spoke_in,
+        "agenda": st.agenda,
+        "split_confidence": st.split_confidence,
+        "document": st.document,
     }
     return tuple(values[c] for c in STATEMENT_COLUMNS)
 

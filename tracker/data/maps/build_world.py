@@ -9,7 +9,7 @@ geopandas 0.14.4 (``geopandas/datasets/naturalearth_lowres``). Rebuild with::
     PYTHONPATH=/tmp/ne python tracker/data/maps/build_world.py \
         /tmp/ne/geopandas/datasets/naturalearth_lowres/naturalearth_lowres
 
-The output is a TopoJSON in the layout plotly.js expects of its own ``world_110m.json``
+The output (written here and copied to ``static/maps/`` for the dashboard) is a TopoJSON in the layout plotly.js expects of its own ``world_110m.json``
 (objects ``countries`` with ISO3 ids, and ``land``), so choropleths with ``locationmode="ISO-3"``
 draw from it with no internet. This script is not imported by the package.
 """
@@ -72,6 +72,11 @@ def main(shp: str, out: Path) -> None:
         "objects": {
             "countries": {"type": "GeometryCollection", "geometries": countries},
             "land": {"type": "GeometryCollection", "geometries": land},
+            # layers plotly.js may ask for; this map draws none of them
+            **{
+                name: {"type": "GeometryCollection", "geometries": []}
+                for name in ("coastlines", "ocean", "lakes", "rivers", "subunits")
+            },
         },
         "arcs": arcs,
     }
@@ -80,4 +85,9 @@ def main(shp: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], Path(__file__).with_name("world_110m.json"))
+    here = Path(__file__).with_name("world_110m.json")
+    main(sys.argv[1], here)
+    # the dashboard serves a copy (Streamlit static serving; see tracker/countrymap.py)
+    served = Path(__file__).resolve().parents[3] / "static" / "maps" / here.name
+    served.parent.mkdir(parents=True, exist_ok=True)
+    served.write_bytes(here.read_bytes())

@@ -1,0 +1,103 @@
+"""Add statements: upload files in any format `tracker ingest` reads, with metadata for them all;
+the result and every problem are shown, and the charts include the new statements at once."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from tracker import query
+from tracker.errors import TrackerError
+
+st.title("Add statements")
+db = common.db_path()
+st.caption(f"Database: `{db}`" + ("" if db.exists() else " (it will be created)"))
+
+TYPES = ["txt", "md", "html", "htm", "pdf", "json", "srt", "vtt", "csv", "jsonl", "zip"]
+with st.form("upload", clear_on_submit=False):
+    files = st.file_uploader("Statement files (text, HTML, PDF, captions, CSV/JSONL, zip)",
+                             type=TYPES, accept_multiple_files=True, key="up_files")  # fmt: skip
+    st.markdown("**Metadata for every file** (leave empty to let the tool find it in the file "
+                "name and text)")  # fmt: skip
+    c1, c2, c3 = st.columns(3)
+    country = c1.text_input("Country (ISO3 code or name)", key="up_country")
+    date = c2.text_input("Date (YYYY-MM-DD, YYYY-MM or YYYY)", key="up_date")
+    language = c3.text_input("Language (en, fr, es...)", key="up_language")
+    c4, c5, c6 = st.columns(3)
+    forum = c4.text_input("Forum", key="up_forum", placeholder="e.g. Security Council")
+    meeting = c5.text_input("Meeting or session", key="up_meeting")
+    speaker = c6.text_input("Speaker", key="up_speaker")
+    c7, c8 = st.columns(2)
+    title = c7.text_input("Title", key="up_title")
+    source_kind = c8.text_input("How the text was made", key="up_kind",
+                                placeholder="e.g. web page, UN record, speech recognition")  # fmt: skip
+    submitted = st.form_submit_button("Add to the database", type="primary")
+
+if submitted:
+    problems = []
+    if date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date.strip()):
+        problems.append(f"Date {date!r} is not YYYY-MM-DD, YYYY-MM or YYYY.")
+    if not files:
+        problems.append("Choose at least one file.")
+    for p in problems:
+        st.error(p)
+    if not problems:
+        overrides = {k: v.strip() for k, v in (("country", country), ("date", date),
+                     ("language", language), ("forum", forum), ("meeting", meeting),
+                     ("speaker", speaker), ("title", title), ("source_kind", source_kind))
+                     if v and v.strip()}  # fmt: skip
+        folder = Path(db).resolve().parent / "uploads" / datetime.now().strftime("%Y%m%d-%H%M%S")
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            folder = Path(tempfile.mkdtemp(prefix="tracker-upload-"))
+        paths = []
+        for f in files:
+            name = Path(f.name).name or "upload.txt"
+            target = folder / name
+            target.write_bytes(f.getvalue())
+            paths.append(target)
+        try:
+            from tracker.ingest import ingest_paths  # noqa: PLC0415
+
+            with st.spinner(f"Reading {len(paths)} file(s)..."):
+                report = ingest_paths(paths, db=db, overrides=overrides or None)
+        except TrackerError as exc:
+            st.error(f"Nothing was added: {exc}")
+        except Exception as exc:  # noqa: BLE001 (show, never a traceback)
+            st.error(f"Nothing was added: unexpected error {type(exc).__name__}: {exc}")
+        else:
+            st.session_state["last_report"] = report
+            st.cache_data.clear()
+
+report = st.session_state.get("last_report")
+if report is not None:
+    st.subheader("Result")
+    st.success(report.summary())
+    if report.stored:
+        st.markdown("**Stored**: " + ", ".join(f"`{s}`" for s in report.stored[:50]))
+    if report.already_stored:
+        st.dataframe(pd.DataFrame(report.already_stored, columns=["file", "already stored as"]),
+                     hide_index=True, width="stretch")  # fmt: skip
+    if report.skipped or report.failed:
+        st.dataframe(pd.DataFrame([(p.kind, p.source, p.reason) for p in report.skipped + report.failed],
+                                  columns=["what", "file", "reason"]), hide_index=True, width="stretch")  # fmt: skip
+    for source, flags in getattr(report, "flagged", []) or []:
+        st.warning(f"{source}: {flags} — set them in the form above, or in a manifest, and add again.")
+
+if query.database_ready(db):
+    st.subheader("Recent ingest runs")
+    try:
+        runs, probs = common.run("ingest_history")
+        st.dataframe(runs, hide_index=True, width="stretch")
+        if not probs.empty:
+            with st.expander(f"Problems of these runs ({len(probs)})"):
+                st.dataframe(probs, hide_index=True, width="stretch")
+    except query.QueryError as exc:
+        st.error(str(exc))

@@ -1,0 +1,490 @@
+"""What every page shares: the database path, cached queries, the sidebar filters and their URL,
+charts with export buttons, and evidence for a selected point. UI only: queries come from
+``tracker.query``, figures from ``tracker.charts``."""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from tracker import charts, export, query
+from tracker.query import Filters
+from tracker.store import default_db_path
+
+KIND_LABELS = {"exact": "exact", "fuzzy": "fuzzy (near-spelling)", "proximity": "proximity (words near)"}
+MAX_EVIDENCE = 200
+
+# -- database and cached queries ----------------------------------------------------------------
+
+
+def db_path() -> Path:
+    return default_db_path()
+
+
+def marker() -> tuple:
+    return query.change_marker(db_path())
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def _cached(name: str, db: str, mark: tuple, filters_json: str, kwargs_json: str):
+    filters = Filters.from_dict(json.loads(filters_json)) if filters_json else None
+    kwargs = json.loads(kwargs_json)
+    fn = getattr(query, name)
+    if filters is None:
+        return fn(db, **kwargs)
+    return fn(db, filters, **kwargs)
+
+
+def run(name: str, filters: Filters | None = None, **kwargs):
+    """``tracker.query.<name>(db, filters, **kwargs)``, cached on the filters and on the
+    database's change marker (a new ingest invalidates it)."""
+    fj = json.dumps(filters.to_dict(), sort_keys=True) if filters is not None else ""
+    kj = json.dumps(kwargs, sort_keys=True, default=_json_default)
+    return _cached(name, str(db_path()), marker(), fj, kj)
+
+
+def _json_default(value):
+    if isinstance(value, query.Side):
+        return {"label": value.label, "countries": value.countries, "groups": value.groups}
+    raise TypeError(f"cannot key a cached query on {type(value).__name__}")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _compare(db: str, mark: tuple, filters_json: str, a: str, b: str):
+    f = Filters.from_dict(json.loads(filters_json))
+    return query.compare(db, f, query.Side.parse(a), query.Side.parse(b))
+
+
+def run_compare(filters: Filters, a: str, b: str):
+    return _compare(str(db_path()), marker(), json.dumps(filters.to_dict(), sort_keys=True), a, b)
+
+
+def require_db() -> query.Options:
+    """The filter options, or a helpful message and a stop when there is no usable database."""
+    path = db_path()
+    if not path.is_file():
+        st.warning(
+            f"There is no database at `{path}` yet. Add statements on the **Add statements** page, "
+            "or build one from the bundled sample with `make sample` (or "
+            "`tracker ingest tracker/data/sample --manifest tracker/data/sample/manifest.csv`), "
+            "or set `TRACKER_DB` to an existing database."
+        )
+        st.stop()
+    try:
+        opts = run("options")
+    except query.QueryError as exc:
+        st.error(f"The database cannot be read: {exc}")
+        st.stop()
+    if opts.statements == 0:
+        st.info(
+            f"The database at `{path}` holds no statements yet. Add some on the **Add statements** "
+            "page or with `tracker ingest PATH`."
+        )
+        st.stop()
+    return opts
+
+
+def current_filters() -> Filters:
+    return st.session_state.get("filters") or Filters()
+
+
+def codebook() -> query.CodebookInfo | None:
+    try:
+        return run("codebook_info")
+    except query.QueryError:
+        return None
+
+
+def caption_for(filters: Filters, extra: str = "") -> str:
+    book = codebook()
+    return charts.caption_text(filters.describe(), book.version if book else "", extra)
+
+
+# -- the sidebar filters and the URL ------------------------------------------------------------
+
+_PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
+               "kinds", "langs", "dups", "nonstate")  # fmt: skip
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def _init_from_url(opts: query.Options, lang_default: list[str]) -> None:
+    """On a session's first run, seed the filter widgets from the URL's query parameters."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    st.session_state["_filters_seeded"] = True
+    qp = st.query_params
+    themes = set(opts.themes)
+    st.session_state["f_themes"] = [t for t in _split(qp.get("themes")) if t in themes]
+    codes = {c for c, _, _ in opts.countries}
+    st.session_state["f_countries"] = [c for c in _split(qp.get("countries")) if c in codes]
+    groups = set(opts.groups)
+    st.session_state["f_groups"] = [g for g in _split(qp.get("groups")) if g in groups]
+    forums = {f for f, _ in opts.forums}
+    st.session_state["f_forums"] = [f for f in _split(qp.get("forums")) if f in forums]
+    if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
+        lo, hi = opts.year_min, opts.year_max
+        years = _split((qp.get("years") or "").replace("-", ","))
+        try:
+            a, b = (int(years[0]), int(years[1])) if len(years) == 2 else (lo, hi)
+        except ValueError:
+            a, b = lo, hi
+        a, b = max(lo, min(a, hi)), max(lo, min(b, hi))
+        st.session_state["f_years"] = (min(a, b), max(a, b))
+    for key, name in (("f_from", "from"), ("f_to", "to")):
+        value = qp.get(name)
+        try:
+            st.session_state[key] = date.fromisoformat(value) if value else None
+        except ValueError:
+            st.session_state[key] = None
+    st.session_state["f_measure"] = qp.get("measure") if qp.get("measure") in query.MEASURES else "share"
+    kinds = [k for k in _split(qp.get("kinds")) if k in query.KINDS]
+    st.session_state["f_kinds"] = kinds or list(query.KINDS)
+    langs_present = {lang for lang, _ in opts.languages}
+    if qp.get("langs") == "all":
+        st.session_state["f_langs"] = sorted(langs_present)
+    elif qp.get("langs"):
+        st.session_state["f_langs"] = [x for x in _split(qp.get("langs")) if x in langs_present]
+    else:
+        st.session_state["f_langs"] = lang_default
+    st.session_state["f_dups"] = qp.get("dups") == "1"
+    st.session_state["f_nonstate"] = qp.get("nonstate") == "1"
+
+
+def sidebar_filters(opts: query.Options) -> Filters:
+    """Draw the shared filters in the sidebar, mirror them in the URL, return them."""
+    present = [lang for lang, _ in opts.languages]
+    lang_default = [x for x in present if x in opts.codebook_languages] or present
+    _init_from_url(opts, lang_default)
+    sb = st.sidebar
+    sb.header("Filters")
+    labels = opts.theme_labels
+    sb.multiselect("Themes", opts.themes, key="f_themes", format_func=lambda t: labels.get(t, t),
+                   placeholder="All themes")  # fmt: skip
+    names = {c: n for c, n, _ in opts.countries}
+    sb.multiselect(
+        "Countries", [c for c, _, _ in opts.countries], key="f_countries",
+        format_func=lambda c: f"{names.get(c) or c} ({c})" if names.get(c) not in (None, "", c) else c,
+        placeholder="All countries", help="Pick any set of countries; combined with the groups.",
+    )  # fmt: skip
+    sb.multiselect("Groups of countries", list(opts.groups), key="f_groups",
+                   placeholder="No group", help="UN regional groups, P5, EU, G77...")  # fmt: skip
+    if len(opts.forums) > 1:
+        sb.multiselect("Forum", [f for f, _ in opts.forums], key="f_forums", placeholder="All forums")
+    years = None
+    if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
+        years = sb.slider("Years", opts.year_min, opts.year_max, key="f_years")
+    elif opts.year_min is not None:
+        sb.caption(f"All dated statements are from {opts.year_min}.")
+    with sb.expander("Exact dates", expanded=bool(st.session_state.get("f_from") or st.session_state.get("f_to"))):
+        st.date_input("From", key="f_from", value=None, min_value=date(1945, 1, 1))
+        st.date_input("To", key="f_to", value=None, min_value=date(1945, 1, 1))
+        st.caption("A statement dated only by month or year is kept when that period overlaps.")
+    sb.radio("Measure", list(query.MEASURES), key="f_measure", horizontal=True,
+             format_func=lambda m: {"share": "Share of statements", "rate": "Matches per 1,000 words"}[m])  # fmt: skip
+    sb.multiselect("Match kind", list(query.KINDS), key="f_kinds", format_func=lambda k: KIND_LABELS[k])
+    sb.multiselect("Language", present, key="f_langs",
+                   help="Default: the languages the codebook covers.")  # fmt: skip
+    sb.checkbox("Include duplicates", key="f_dups", help="Copies of the same speech count once by default.")
+    sb.checkbox("Include non-state speakers", key="f_nonstate",
+                help="Presidents in procedural roles, briefers, statements without a country.")  # fmt: skip
+    ss = st.session_state
+    kinds = tuple(ss.get("f_kinds") or query.KINDS)
+    langs = tuple(ss.get("f_langs") or ())
+    full_years = years is not None and tuple(years) == (opts.year_min, opts.year_max)
+    filters = Filters(
+        themes=tuple(ss.get("f_themes") or ()),
+        countries=tuple(ss.get("f_countries") or ()),
+        groups=tuple(ss.get("f_groups") or ()),
+        forums=tuple(ss.get("f_forums") or ()),
+        year_from=None if years is None or full_years else int(years[0]),
+        year_to=None if years is None or full_years else int(years[1]),
+        date_from=ss["f_from"].isoformat() if ss.get("f_from") else None,
+        date_to=ss["f_to"].isoformat() if ss.get("f_to") else None,
+        measure=ss.get("f_measure") or "share",
+        kinds=() if set(kinds) == set(query.KINDS) else kinds,
+        # the codebook's languages (the default) stay implicit, so captions do not list them
+        languages=None if sorted(langs) == sorted(lang_default) else (langs if langs else ()),
+        include_duplicates=bool(ss.get("f_dups")),
+        include_non_state=bool(ss.get("f_nonstate")),
+    )
+    _write_url(filters, opts, lang_default, present)
+    return filters
+
+
+def _write_url(filters: Filters, opts: query.Options, lang_default, present) -> None:
+    want: dict[str, str] = {}
+    for key, value in (("themes", filters.themes), ("countries", filters.countries),
+                       ("groups", filters.groups), ("forums", filters.forums),
+                       ("kinds", filters.kinds)):  # fmt: skip
+        if value:
+            want[key] = ",".join(value)
+    if filters.year_from is not None or filters.year_to is not None:
+        want["years"] = f"{filters.year_from or opts.year_min}-{filters.year_to or opts.year_max}"
+    if filters.date_from:
+        want["from"] = filters.date_from
+    if filters.date_to:
+        want["to"] = filters.date_to
+    if filters.measure != "share":
+        want["measure"] = filters.measure
+    if filters.languages is not None:  # None: the codebook's languages, the default
+        langs = list(filters.languages)
+        want["langs"] = "all" if not langs or sorted(langs) == sorted(present) else ",".join(langs)
+    if filters.include_duplicates:
+        want["dups"] = "1"
+    if filters.include_non_state:
+        want["nonstate"] = "1"
+    qp = st.query_params
+    for key in _PARAM_KEYS:
+        if key in want:
+            if qp.get(key) != want[key]:
+                qp[key] = want[key]
+        elif key in qp:
+            del qp[key]
+
+
+def page_param(name: str, default: str = "") -> str:
+    """A page's own URL parameter (theme picked, compared sides, statement id...)."""
+    return st.query_params.get(name, default)
+
+
+def set_page_param(name: str, value: str | None) -> None:
+    if value in (None, ""):
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def left_out_note(filters: Filters) -> None:
+    """A caption saying what the default filters leave out, and how to include it."""
+    try:
+        out = run("left_out", filters)
+    except query.QueryError:
+        return
+    parts = []
+    if out.get("language"):
+        langs = ", ".join(f"{k} ({v})" for k, v in sorted(out.get("languages", {}).items()))
+        parts.append(f"{out['language']} in languages the codebook does not cover ({langs})")
+    if out.get("duplicates"):
+        parts.append(f"{out['duplicates']} duplicates")
+    if out.get("non_state"):
+        parts.append(f"{out['non_state']} non-state speakers")
+    if out.get("no_year"):
+        parts.append(f"{out['no_year']} without a date (not on time charts)")
+    text = f"{out.get('selected', 0):,} statements selected."
+    if parts:
+        text += " Left out: " + "; ".join(parts) + "."
+    st.caption(text)
+
+
+# -- charts, exports, evidence --------------------------------------------------------------------
+
+
+def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str,
+               selectable: bool = True, config: dict | None = None):  # fmt: skip
+    """Draw a figure (with selection events when ``selectable``) and its export buttons; returns
+    the selection event (or None)."""
+    cfg = {"displaylogo": False}
+    cfg.update(config or {})
+    if selectable:
+        event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
+                                config=cfg, width="stretch")  # fmt: skip
+    else:
+        st.plotly_chart(fig, key=key, config=cfg, width="stretch")
+        event = None
+    export_buttons(fig, data, name=name, filters=filters, key=key)
+    return event
+
+
+def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str) -> None:
+    book = codebook()
+    about = {"filters": filters.to_dict(), "codebook": book.version if book else "",
+             "citation": export.citation(book.version if book else "")}  # fmt: skip
+    cols = st.columns(8)
+    images = export.images_available()
+    for i, fmt in enumerate(export.IMAGE_FORMATS):
+        if images:
+            cols[i].download_button(
+                fmt.upper(), data=_image_maker(fig, fmt), file_name=f"{name}.{fmt}",
+                mime=export.MIME[fmt], key=f"{key}_dl_{fmt}", on_click="ignore",
+            )  # fmt: skip
+        else:
+            cols[i].button(fmt.upper(), disabled=True, key=f"{key}_dl_{fmt}",
+                           help=str(export.ChromiumMissing()))  # fmt: skip
+    cols[3].download_button("HTML", data=lambda: export.figure_html(fig, title=name),
+                            file_name=f"{name}.html", mime="text/html", key=f"{key}_dl_html",
+                            on_click="ignore")  # fmt: skip
+    cols[4].download_button("CSV", data=export.table_csv(data), file_name=f"{name}.csv",
+                            mime="text/csv", key=f"{key}_dl_csv", on_click="ignore")  # fmt: skip
+    cols[5].download_button("XLSX", data=lambda: export.table_xlsx(data, about=about),
+                            file_name=f"{name}.xlsx", mime=export.MIME["xlsx"],
+                            key=f"{key}_dl_xlsx", on_click="ignore")  # fmt: skip
+    cols[6].download_button(
+        "Bundle (zip)",
+        data=lambda: export.bundle(
+            fig, data, name=name, filters=filters.to_dict(),
+            codebook_text=book.text if book else "", codebook_name=book.name if book else "",
+            codebook_version=book.version if book else "", codebook_path=book.path if book else "",
+        ),
+        file_name=f"{name}.zip", mime="application/zip", key=f"{key}_dl_zip", on_click="ignore",
+    )  # fmt: skip
+    if not images:
+        st.caption(str(export.ChromiumMissing()))
+
+
+def _image_maker(fig, fmt: str):
+    def make() -> bytes:
+        try:
+            return export.figure_image(fig, fmt)
+        except export.ExportError as exc:  # the download then holds the reason
+            return f"Image export failed: {exc}\n".encode()
+
+    return make
+
+
+def selected_points(event) -> list[dict]:
+    """The ``customdata`` ``[theme, year, country/side]`` of each selected point."""
+    if not event:
+        return []
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return []
+    out = []
+    for p in points:
+        cd = p.get("customdata")
+        if isinstance(cd, (list, tuple)) and len(cd) >= 3:
+            year = cd[1]
+            out.append({"theme": cd[0], "year": int(year) if year not in (None, "") else None,
+                        "country": cd[2] or None})  # fmt: skip
+    return out
+
+
+def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, title: str = "",
+                   key: str = "ev", search: str = "") -> None:  # fmt: skip
+    """The passages behind one number, as keyword-in-context rows; a row opens its statement."""
+    labels = run("options").theme_labels
+    what = " · ".join(
+        x for x in (labels.get(theme, theme) if theme else "", str(year) if year else "",
+                    country or "") if x  # fmt: skip
+    )
+    st.subheader(title or f"Evidence: {what or 'all selected'}")
+    total = run("evidence_count", filters, theme=theme, year=year, country=country, search=search)
+    if total == 0:
+        st.info("No passages match here. Widen the filters, or pick another point.")
+        return
+    rows = run("evidence", filters, theme=theme, year=year, country=country, search=search,
+               limit=MAX_EVIDENCE)  # fmt: skip
+    st.caption(f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else ""))
+    evidence_table(rows, key=key)
+
+
+def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
+    """Keyword-in-context columns: the words before the match, the match, the words after."""
+    pre, kw, post = [], [], []
+    for text, s, e in zip(rows["passage"], rows["hl_start"], rows["hl_end"]):
+        text = text or ""
+        left = text[:s]
+        right = text[e:]
+        pre.append(("…" + left[-width:]) if len(left) > width else left)
+        kw.append(text[s:e])
+        post.append((right[:width] + "…") if len(right) > width else right)
+    out = pd.DataFrame({
+        "country": rows["country"], "date": rows["date"], "theme": rows["theme_label"],
+        "before": pre, "match": kw, "after": post, "score": rows["score"], "rule": rows["rule"],
+        "kind": rows["kind"], "statement": rows["statement_id"],
+    })  # fmt: skip
+    return out
+
+
+def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
+    table = kwic(rows)
+    event = st.dataframe(
+        table, key=f"{key}_table", hide_index=True, on_select="rerun",
+        selection_mode="single-row", width="stretch",
+        column_config={
+            "country": st.column_config.TextColumn("country", width=70),
+            "date": st.column_config.TextColumn("date", width=95),
+            "theme": st.column_config.TextColumn("theme", width=170),
+            "before": st.column_config.TextColumn("before", width=330, alignment="right"),
+            "match": st.column_config.TextColumn("match", width=170),
+            "after": st.column_config.TextColumn("after", width=330),
+            "score": st.column_config.NumberColumn("score", format="%.2f", width=60),
+            "rule": st.column_config.TextColumn("rule", width=150),
+            "kind": st.column_config.TextColumn("kind", width=85),
+            "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
+        },
+    )  # fmt: skip
+    picked = event.selection.rows if event and event.selection else []
+    if picked:
+        row = rows.iloc[picked[0]]
+        st.markdown("**The passage**")
+        st.html(highlight_html(row["passage"], [(int(row["hl_start"]), int(row["hl_end"]), row["theme"])]))
+        if st.button(f"Open statement {int(row['statement_id'])}", key=f"{key}_open"):
+            open_statement(int(row["statement_id"]))
+    else:
+        st.caption("Select a row to read its passage and open its statement.")
+
+
+def open_statement(statement_id: int) -> None:
+    st.session_state["statement_id"] = int(statement_id)
+    st.switch_page(st.session_state["_pages"]["statement"], query_params={"id": str(statement_id)})
+
+
+def highlight_html(text: str, spans, *, legend: bool = False) -> str:
+    """``text`` escaped, with each ``(start, end, theme)`` span marked in the theme's colour. The
+    only markup is ours: every piece of the text goes through ``html.escape``."""
+    pieces = query.highlight_spans(text or "", spans)
+    out = []
+    for piece, theme in pieces:
+        safe = html.escape(piece).replace("\n", "<br>")
+        if theme:
+            color = charts.theme_color(theme)
+            out.append(
+                f'<mark title="{html.escape(theme)}" style="background:{charts._rgba(color, 0.28)};'
+                f'border-bottom:2px solid {color};padding:0 1px">{safe}</mark>'
+            )
+        else:
+            out.append(safe)
+    return '<div style="line-height:1.6;font-size:0.95rem">' + "".join(out) + "</div>"
+
+
+def theme_picker(opts: query.Options, filters: Filters, *, key: str, label: str = "Theme") -> str:
+    """One theme (for ranking, map, per-country lines), kept in the URL as ``theme``."""
+    choices = list(filters.themes) or list(opts.themes)
+    if not choices:
+        st.info("The database has no themes: ingest statements with a codebook first.")
+        st.stop()
+    wanted = page_param("theme")
+    if key not in st.session_state:
+        st.session_state[key] = wanted if wanted in choices else choices[0]
+    elif st.session_state[key] not in choices:
+        st.session_state[key] = choices[0]
+    theme = st.selectbox(label, choices, key=key, format_func=lambda t: opts.theme_labels.get(t, t))
+    set_page_param("theme", theme)
+    return theme
+
+
+def no_data(df: pd.DataFrame | None, what: str = "statements") -> bool:
+    if df is None or df.empty:
+        st.info(f"No {what} match these filters. Widen the years, countries or languages in the "
+                "sidebar.")  # fmt: skip
+        return True
+    return False
+
+
+def fmt_kwargs(**kw) -> dict:
+    return {k: v for k, v in kw.items() if v is not None}
+
+
+def with_themes(filters: Filters, themes) -> Filters:
+    return replace(filters, themes=tuple(themes))

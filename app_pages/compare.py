@@ -1,0 +1,81 @@
+"""Compare: two countries or two groups side by side, over time and per theme, with the
+difference."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from app_pages import common
+from tracker import charts
+from tracker.query import Side
+
+opts = common.require_db()
+filters = common.current_filters()
+st.title("Compare")
+
+names = {c: n for c, n, _ in opts.countries}
+choices = [c for c, _, _ in opts.countries] + [f"group:{g}" for g in opts.groups]
+
+
+def label(value: str) -> str:
+    if value.startswith("group:"):
+        return f"Group: {value[6:]}"
+    return f"{names.get(value) or value} ({value})" if names.get(value) not in (None, "", value) else value
+
+
+def default(param: str, fallback: str) -> str:
+    wanted = common.page_param(param)
+    return wanted if wanted in choices else fallback
+
+
+if len(choices) < 2:
+    st.info("Comparing needs statements from at least two countries.")
+    st.stop()
+first = "CHN" if "CHN" in choices else choices[0]
+second = "USA" if "USA" in choices else next(c for c in choices if c != first)
+c1, c2 = st.columns(2)
+a = c1.selectbox("Side A", choices, index=choices.index(default("a", first)), key="cmp_a",
+                 format_func=label)  # fmt: skip
+b = c2.selectbox("Side B", choices, index=choices.index(default("b", second)), key="cmp_b",
+                 format_func=label)  # fmt: skip
+common.set_page_param("a", a)
+common.set_page_param("b", b)
+if a == b:
+    st.warning("Pick two different sides.")
+    st.stop()
+st.caption("The sides replace the countries and groups picked in the sidebar; the other filters apply.")
+
+result = common.run_compare(filters, a, b)
+sides = [Side.parse(a).label, Side.parse(b).label]
+tr, themes = result["trends"], result["themes"]
+if (tr is None or tr.empty) and (themes is None or themes.empty):
+    st.info("Neither side has statements under these filters.")
+    st.stop()
+
+cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}")
+tab1, tab2 = st.tabs(["Per theme", "Over time"])
+with tab1:
+    fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap)
+    ev1 = common.show_chart(fig, themes, name=f"compare_{sides[0]}_{sides[1]}_themes",
+                            filters=filters, key="cmp_bars")  # fmt: skip
+with tab2:
+    fig2 = charts.compare_trend_figure(tr, sides=sides, measure=filters.measure, caption=cap,
+                                       labels=opts.theme_labels)  # fmt: skip
+    ev2 = common.show_chart(fig2, tr, name=f"compare_{sides[0]}_{sides[1]}_years",
+                            filters=filters, key="cmp_lines")  # fmt: skip
+
+points = common.selected_points(ev1) or common.selected_points(ev2)
+if points:
+    p = points[0]
+    side = Side.parse(a if p["country"] == sides[0] else b)
+    f = replace(filters, countries=side.countries, groups=side.groups)
+    common.evidence_panel(f, theme=p["theme"], year=p["year"], key="cmp_ev",
+                          title=f"Evidence: {side.label} · {opts.theme_labels.get(p['theme'], p['theme'])}"
+                          + (f" · {p['year']}" if p["year"] else ""))  # fmt: skip
+else:
+    st.caption("Click a bar or point to read the passages behind it.")
+
+with st.expander("The numbers behind the charts"):
+    st.dataframe(themes, hide_index=True, width="stretch")

@@ -1,0 +1,67 @@
+"""Countries: a country x theme heatmap, a ranking of countries for one theme, and a world map."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from app_pages import common
+from tracker import charts, countrymap
+
+opts = common.require_db()
+filters = common.current_filters()
+st.title("Countries")
+common.left_out_note(filters)
+
+VIEWS = ["Heatmap", "Ranking", "World map"]
+wanted = common.page_param("view").capitalize().replace("Map", "World map")
+view = st.radio("View", VIEWS, horizontal=True, key="country_view",
+                index=VIEWS.index(wanted) if wanted in VIEWS else 0)  # fmt: skip
+common.set_page_param("view", {"Heatmap": None, "Ranking": "ranking", "World map": "map"}[view])
+
+if view == "Heatmap":
+    data = common.run("country_theme_matrix", filters)
+    if common.no_data(data):
+        st.stop()
+    n_countries = data["country"].nunique()
+    if n_countries > 60:
+        st.caption(f"{n_countries} countries selected: the 60 with the most statements are drawn; "
+                   "the data download has all of them.")  # fmt: skip
+    fig = charts.heatmap_figure(data, measure=filters.measure, caption=common.caption_for(filters))
+    event = common.show_chart(fig, data, name="countries_heatmap", filters=filters, key="heatmap")
+else:
+    theme = common.theme_picker(opts, filters, key="country_theme")
+    label = opts.theme_labels.get(theme, theme)
+    f = replace(filters, themes=(theme,))
+    if view == "Ranking":
+        c1, c2 = st.columns(2)
+        min_n = c1.number_input("Only countries with at least this many statements", 1, 1000,
+                                value=1, key="rank_min")  # fmt: skip
+        top = c2.slider("Countries shown", 5, 100, 25, key="rank_top")
+        data = common.run("ranking", filters, theme=theme, min_statements=int(min_n))
+        if common.no_data(data):
+            st.stop()
+        fig = charts.ranking_figure(data, theme=theme, theme_label=label, measure=filters.measure,
+                                    caption=common.caption_for(f), top=int(top))  # fmt: skip
+        event = common.show_chart(fig, data, name=f"ranking_{theme}", filters=f, key="ranking")
+    else:
+        data = common.run("country_theme_matrix", f)
+        if common.no_data(data):
+            st.stop()
+        fig = countrymap.map_figure(data, theme=theme, theme_label=label, measure=filters.measure,
+                                    caption=common.caption_for(f))  # fmt: skip
+        event = common.show_chart(fig, data, name=f"map_{theme}", filters=f, key="worldmap",
+                                  config={"topojsonURL": countrymap.STATIC_URL})  # fmt: skip
+
+points = common.selected_points(event)
+if points:
+    p = points[0]
+    if len(points) > 1:
+        st.caption(f"{len(points)} selected; the evidence of the first is shown.")
+    common.evidence_panel(filters, theme=p["theme"], country=p["country"], key="country_ev")
+else:
+    st.caption("Click a cell, bar or country to read the passages behind it.")
+
+with st.expander("The numbers behind the chart"):
+    st.dataframe(data, hide_index=True, width="stretch")

@@ -1,0 +1,66 @@
+"""Evidence: keyword-in-context rows (country, date, theme, the passage with the match, score,
+rule), sortable and searchable with full-text search over passages; each opens its statement."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+
+opts = common.require_db()
+filters = common.current_filters()
+st.title("Evidence")
+
+ALL = "(all themes)"
+theme_choices = [ALL] + (list(filters.themes) or list(opts.themes))
+wanted = common.page_param("theme")
+c1, c2, c3 = st.columns([2, 3, 1])
+theme = c1.selectbox("Theme", theme_choices, key="ev_theme",
+                     index=theme_choices.index(wanted) if wanted in theme_choices else 0,
+                     format_func=lambda t: t if t == ALL else opts.theme_labels.get(t, t))  # fmt: skip
+search = c2.text_input("Search the passages", value=common.page_param("q"), key="ev_q",
+                       placeholder='words, e.g. cyber attack; a trailing * searches by prefix',
+                       help="Full-text search: every word must occur in the passage. Quotes and "
+                       "operators are taken as plain text.")  # fmt: skip
+SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
+sort = c3.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="ev_sort")
+scope = st.radio("Passages", ["with a theme match", "all passages (search only)"], horizontal=True,
+                 key="ev_scope")  # fmt: skip
+common.set_page_param("theme", None if theme == ALL else theme)
+common.set_page_param("q", search.strip() or None)
+chosen = None if theme == ALL else theme
+
+if scope.startswith("all"):
+    if not search.strip():
+        st.info("Type words to search all passages, matched or not.")
+        st.stop()
+    hits = common.run("search_passages", filters, text=search, limit=common.MAX_EVIDENCE)
+    if hits.empty:
+        st.info("No passage contains all of these words under the current filters.")
+        st.stop()
+    st.caption(f"{len(hits)} passages, best first" + (" (first 200)" if len(hits) >= 200 else ""))
+    event = st.dataframe(hits[["country", "date", "passage", "themes", "statement_id", "source"]],
+                         hide_index=True, on_select="rerun", selection_mode="single-row",
+                         key="search_table", width="stretch")  # fmt: skip
+    if event.selection.rows:
+        row = hits.iloc[event.selection.rows[0]]
+        if st.button(f"Open statement {int(row['statement_id'])}", key="search_open"):
+            common.open_statement(int(row["statement_id"]))
+    st.stop()
+
+total = common.run("evidence_count", filters, theme=chosen, search=search)
+if total == 0:
+    st.info("No matches under these filters" + (" containing these words" if search else "") + ".")
+    st.stop()
+rows = common.run("evidence", filters, theme=chosen, search=search, sort=sort,
+                  limit=common.MAX_EVIDENCE)  # fmt: skip
+st.caption(f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else ""))
+common.evidence_table(rows, key="evidence")
+c1, c2 = st.columns(2)
+from tracker import export  # noqa: E402
+
+c1.download_button("CSV of these rows", export.table_csv(rows), file_name="evidence.csv",
+                   mime="text/csv", key="ev_csv", on_click="ignore")  # fmt: skip
+c2.download_button("XLSX of these rows", lambda: export.table_xlsx(rows, sheet="evidence",
+                   about={"filters": filters.to_dict()}), file_name="evidence.xlsx",
+                   mime=export.MIME["xlsx"], key="ev_xlsx", on_click="ignore")  # fmt: skip

@@ -1,0 +1,64 @@
+"""Trends: each theme's prevalence over time, per theme or per country, with the evidence behind
+a selected point."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import streamlit as st
+
+from app_pages import common
+from tracker import charts
+
+opts = common.require_db()
+filters = common.current_filters()
+st.title("Trends")
+common.left_out_note(filters)
+
+c1, c2 = st.columns([3, 2])
+mode = c1.radio("Lines", ["per theme", "per country"], horizontal=True, key="trend_mode",
+                index=1 if common.page_param("lines") == "country" else 0)  # fmt: skip
+ci_default = len(filters.themes or opts.themes) <= 4 or mode == "per country"
+ci_param = common.page_param("ci")
+bands = c2.toggle("95% intervals (shares)", key="trend_ci",
+                  value=ci_default if ci_param not in ("0", "1") else ci_param == "1",
+                  help="Wilson score intervals of each share; they widen where few statements "
+                  "stand behind a point.")  # fmt: skip
+common.set_page_param("ci", None if bands == ci_default else ("1" if bands else "0"))
+common.set_page_param("lines", "country" if mode == "per country" else None)
+
+if mode == "per theme":
+    data = common.run("trends", filters)
+    if common.no_data(data):
+        st.stop()
+    fig = charts.trend_figure(data, measure=filters.measure, caption=common.caption_for(filters),
+                              ci=bands, labels=opts.theme_labels)  # fmt: skip
+else:
+    theme = common.theme_picker(opts, filters, key="trend_theme")
+    f = replace(filters, themes=(theme,))
+    if not (f.countries or f.groups):
+        top = sorted(opts.countries, key=lambda c: -c[2])[:6]
+        f = replace(f, countries=tuple(c for c, _, _ in top))
+        st.caption("No countries picked in the sidebar: showing the six with the most statements.")
+    data = common.run("trends", f, by_country=True)
+    if common.no_data(data):
+        st.stop()
+    label = opts.theme_labels.get(theme, theme)
+    fig = charts.trend_figure(
+        data, measure=f.measure, by="country", caption=common.caption_for(f), ci=bands,
+        title=f"{label} over time, by country ({charts.MEASURE_SHORT[f.measure]})",
+    )  # fmt: skip
+
+event = common.show_chart(fig, data, name="trends", filters=filters, key="trend_chart")
+points = common.selected_points(event)
+if points:
+    p = points[0]
+    if len(points) > 1:
+        st.caption(f"{len(points)} points selected; the evidence of the first is shown.")
+    common.evidence_panel(filters, theme=p["theme"], year=p["year"], country=p["country"],
+                          key="trend_ev")  # fmt: skip
+else:
+    st.caption("Click a point (or drag a box) to read the passages behind it.")
+
+with st.expander("The numbers behind the chart"):
+    st.dataframe(data, hide_index=True, width="stretch")

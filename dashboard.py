@@ -1,0 +1,48 @@
+"""The research dashboard: `streamlit run dashboard.py` (reads db/tracker.db, or $TRACKER_DB).
+
+This file sets the page, draws the shared sidebar filters (mirrored in the URL) and routes to the
+pages in app_pages/. Queries live in tracker/query.py, figures in tracker/charts.py.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+from tracker import query
+
+st.set_page_config(page_title="Position tracker", page_icon="🌐", layout="wide")
+
+PAGES = {
+    "trends": st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:",
+                      url_path="trends", default=True),
+    "countries": st.Page("app_pages/countries.py", title="Countries", icon=":material/map:",
+                         url_path="countries"),
+    "compare": st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:",
+                       url_path="compare"),
+    "evidence": st.Page("app_pages/evidence.py", title="Evidence", icon=":material/format_quote:",
+                        url_path="evidence"),
+    "statement": st.Page("app_pages/statement.py", title="Statement", icon=":material/article:",
+                         url_path="statement"),
+    "method": st.Page("app_pages/method.py", title="Codebook and method", icon=":material/rule:",
+                      url_path="method"),
+    "add": st.Page("app_pages/add.py", title="Add statements", icon=":material/upload_file:",
+                   url_path="add"),
+}  # fmt: skip
+st.session_state["_pages"] = PAGES
+
+page = st.navigation(list(PAGES.values()))
+
+opts = None
+if query.database_ready(common.db_path()):
+    try:
+        opts = common.run("options")
+    except query.QueryError as exc:
+        st.sidebar.error(f"The database cannot be read: {exc}")
+if opts is not None and opts.statements:
+    st.session_state["filters"] = common.sidebar_filters(opts)
+else:
+    st.session_state["filters"] = query.Filters()
+    st.sidebar.info("No statements yet: add some on the **Add statements** page.")
+
+page.run()

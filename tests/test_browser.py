@@ -1,0 +1,232 @@
+"""The dashboard in a real browser: Debian's Chromium driven by Playwright, against a dashboard
+this test starts on a free local port, on the bundled sample corpus, with every request off this
+machine refused.
+
+It loads the dashboard, changes a filter and sees the chart change, opens the evidence behind a
+selected point, downloads PNG, SVG and CSV and checks them, reopens the copied URL and gets the
+same filters, and sees the world map drawn from the shipped shapes.
+"""
+
+from __future__ import annotations
+
+import csv
+import fcntl
+import importlib.util
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "tracker" / "data" / "sample"
+CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
+    reason="needs Chromium (apt-get install -y chromium) and the playwright package",
+)
+
+
+def _screens():
+    spec = importlib.util.spec_from_file_location("screenshots", REPO / "scripts" / "screenshots.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+#: The parts of the bundled sample the browser test ingests: the 2024 texts of the General
+#: Debate, the seed, and the speech-recognition captions (a few hundred statements, in seconds).
+SAMPLE_PARTS = ["unga79/text", "seed", "unga78-captions", "ungdc/UNGDC_sample.zip"]
+
+
+@pytest.fixture(scope="module")
+def sample_db(tmp_path_factory) -> Path:
+    if os.environ.get("TRACKER_BROWSER_DB"):  # an already built database, to iterate quickly
+        return Path(os.environ["TRACKER_BROWSER_DB"])
+    from tracker.ingest import ingest_paths
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / "browser-db"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(base / "browser-db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            db = folder / "tracker.db"
+            if not (folder / "done").exists():
+                paths = [SAMPLE / p for p in SAMPLE_PARTS if (SAMPLE / p).exists()]
+                report = ingest_paths(paths, db=db, manifest=SAMPLE / "manifest.csv")
+                assert report.stored, report.summary()
+                (folder / "done").write_text("ok")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return db
+
+
+@pytest.fixture(scope="module")
+def dashboard(sample_db):
+    screens = _screens()
+    proc, url = screens.start_dashboard(sample_db)
+    yield screens, url
+    screens.stop_dashboard(proc)
+
+
+@pytest.fixture(scope="module")
+def browser(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    screens, _ = dashboard
+    with sync_playwright() as p:
+        b = screens.launch_browser(p)
+        yield b
+        b.close()
+
+
+@pytest.fixture()
+def page(browser, dashboard, tmp_path):
+    screens, url = dashboard
+    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
+    pg = context.new_page()
+    refused: list[str] = []
+    screens.local_only(pg, url, refused)
+    pg.refused = refused
+    yield pg
+    context.close()
+
+
+def plot_data(page, index: int = 0) -> list[dict]:
+    """The traces plotly.js drew: name, x, y, customdata."""
+    return page.evaluate(
+        """(i) => { const el = document.querySelectorAll('.js-plotly-plot')[i];
+            return el._fullData.map(t => ({name: t.name, x: Array.from(t.x || []),
+                                      y: Array.from(t.y || []), mode: t.mode,
+                                      customdata: t.customdata ? Array.from(t.customdata) : null})); }""",
+        index,
+    )
+
+
+def y_title(page, index: int = 0) -> str:
+    return page.evaluate(
+        "(i) => document.querySelectorAll('.js-plotly-plot')[i].layout.yaxis.title.text", index
+    )
+
+
+def wait_for_plot(page) -> None:
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .points path", timeout=60000)
+    page.wait_for_timeout(500)
+
+
+def download(page, label: str, tmp_path: Path) -> bytes:
+    button = page.locator("[data-testid=stDownloadButton] button", has_text=label).first
+    with page.expect_download(timeout=90000) as info:
+        button.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    return target.read_bytes()
+
+
+def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, tmp_path):
+    screens, url = dashboard
+    page.goto(url + "/")
+    wait_for_plot(page)
+    before = plot_data(page)
+    assert "Share of statements" in y_title(page)
+    lines = [t for t in before if t["mode"] == "lines+markers"]
+    assert lines and all(len(t["y"]) for t in lines)
+
+    # a filter change redraws the chart
+    page.get_by_text("Matches per 1,000 words", exact=True).click()
+    page.wait_for_function(
+        "() => document.querySelector('.js-plotly-plot').layout.yaxis.title.text.startsWith('Matches')",
+        timeout=60000,
+    )
+    after = [t for t in plot_data(page) if t["mode"] == "lines+markers"]
+    assert [t["y"] for t in after] != [t["y"] for t in lines]
+    assert "measure=rate" in page.url
+
+    # a selected point opens its evidence
+    points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
+    target = None
+    for trace in after:  # the first point with statements behind it
+        for i, y in enumerate(trace["y"]):
+            if y and y > 0:
+                target = (trace, i)
+                break
+        if target:
+            break
+    assert target, "the sample has no match at all"
+    idx = sum(len(t["y"]) for t in after[: after.index(target[0])]) + target[1]
+    points.nth(idx).click(force=True)
+    page.wait_for_selector("text=Evidence:", timeout=60000)
+    page.wait_for_selector("[data-testid=stDataFrame]", timeout=60000)
+    assert page.get_by_text("No passages match here").count() == 0
+
+    # downloads: PNG and SVG are images, the CSV holds the chart's rows
+    png = download(page, "PNG", tmp_path)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(png[16:20], "big") > 500
+    svg = download(page, "SVG", tmp_path).decode("utf-8")
+    assert svg.lstrip().startswith("<svg") and "Matches per 1,000 words" in svg
+    rows = list(csv.DictReader(io.StringIO(download(page, "CSV", tmp_path).decode("utf-8-sig"))))
+    assert len(rows) == sum(len(t["y"]) for t in after)
+    drawn = {(t["customdata"][i][0], int(t["x"][i])): t["y"][i] for t in after for i in range(len(t["x"]))}
+    for r in rows:
+        assert float(r["rate"]) == pytest.approx(drawn[(r["theme"], int(r["year"]))], rel=1e-9)
+
+    # the copied URL reopens the same view
+    copied = page.url
+    page.goto(url + "/")  # somewhere else first
+    wait_for_plot(page)
+    page.goto(copied)
+    wait_for_plot(page)
+    assert y_title(page).startswith("Matches")
+    assert page.locator("label:has-text('Matches per 1,000 words') input[type=radio]").is_checked()
+    assert [t["y"] for t in plot_data(page) if t["mode"] == "lines+markers"] == [t["y"] for t in after]
+    assert not page.refused or all("127.0.0.1" not in u for u in page.refused)
+
+
+def test_world_map_draws_offline(page, dashboard):
+    screens, url = dashboard
+    page.goto(url + "/countries?view=map&theme=digital_divide")
+    page.wait_for_selector(".choroplethlocation", timeout=60000)
+    assert page.locator(".choroplethlocation").count() > 20
+    assert not [u for u in page.refused if "topojson" in u or "cdn.plot.ly" in u]
+
+
+def test_screenshot_script_writes_pngs(sample_db, tmp_path):
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "screenshots.py"), "--db", str(sample_db),
+         "--out", str(tmp_path), "--only", "countries-map.png"],
+        capture_output=True, text=True, timeout=180,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    png = (tmp_path / "countries-map.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_added_statement_shows_in_the_charts_without_a_restart(page, dashboard, tmp_path):
+    """Runs last: it writes to the database the other tests read."""
+    screens, url = dashboard
+    text = (
+        "Statement by Iceland to the General Assembly.\n\n"
+        "We must close the digital divide between and within countries, so that every school "
+        "is connected. Cyberspace must never become a battlefield, and we oppose the "
+        "militarization of cyberspace.\n"
+    )
+    page.goto(url + "/add")
+    page.wait_for_selector("input[type=file]", state="attached", timeout=60000)
+    page.set_input_files("input[type=file]", files=[
+        {"name": "iceland-2024.txt", "mimeType": "text/plain", "buffer": text.encode()}])  # fmt: skip
+    page.get_by_label("Country (ISO3 code or name)").fill("ISL")
+    page.get_by_label("Date (YYYY-MM-DD, YYYY-MM or YYYY)").fill("2024-09-27")
+    page.get_by_label("Language (en, fr, es...)").fill("en")
+    page.get_by_role("button", name="Add to the database").click()
+    page.wait_for_selector("text=1 stored", timeout=120000)
+    page.goto(url + "/?countries=ISL")
+    wait_for_plot(page)
+    lines = [t for t in plot_data(page) if t["mode"] == "lines+markers"]
+    drawn = {t["customdata"][0][0]: t["y"] for t in lines}
+    assert drawn["digital_divide"] == [1.0]

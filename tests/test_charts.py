@@ -1,0 +1,163 @@
+"""tracker.charts and tracker.countrymap: pure functions from query-shaped frames to figures."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tracker import charts, countrymap, query
+
+REPO = Path(__file__).resolve().parents[1]
+THEMES = ["digital_divide", "militarization", "ai_governance"]
+
+
+def trend_frame(by_country: bool = False) -> pd.DataFrame:
+    rows = []
+    for country in (["CHN", "USA"] if by_country else [None]):
+        for year in (2020, 2021, 2022):
+            for i, theme in enumerate(THEMES):
+                n, k = 10 + year % 7, (year + i) % 5
+                low, high = query.wilson([k], [n])
+                row = dict(year=year, theme=theme, theme_label=query.DEFAULT_THEME_LABELS[theme],
+                           n=n, k=k, share=k / n, ci_low=low[0], ci_high=high[0], matches=2 * k,
+                           words=1000 * n, rate=2 * k / n, value=k / n)  # fmt: skip
+                if country:
+                    row["country"] = country
+                rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def matrix_frame() -> pd.DataFrame:
+    rows = []
+    for c, name in (("CHN", "China"), ("USA", "United States"), ("SGP", "Singapore")):
+        for i, theme in enumerate(THEMES):
+            n, k = 9, (i + len(c)) % 4
+            rows.append(dict(country=c, country_name=name, theme=theme,
+                             theme_label=query.DEFAULT_THEME_LABELS[theme], n=n, k=k, share=k / n,
+                             ci_low=0.0, ci_high=min(1.0, k / n + 0.2), matches=k, words=9000,
+                             rate=k / 9, value=k / n))  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def caption_of(fig) -> str:
+    return fig.layout.meta["caption"]
+
+
+def test_trend_figure_lines_carry_the_data_and_hover_counts():
+    df = trend_frame()
+    fig = charts.trend_figure(df, caption="Filters: all statements · codebook v1")
+    lines = [t for t in fig.data if t.mode == "lines+markers"]
+    assert len(lines) == len(THEMES)
+    for t in lines:
+        theme = t.customdata[0][0]
+        expected = df[df["theme"] == theme].sort_values("year")
+        assert list(t.x) == list(expected["year"]) and list(t.y) == pytest.approx(list(expected["share"]))
+        assert t.line.color == charts.theme_color(theme)
+        assert all(f"of {n:,} statements" in s for s, n in zip(t.text, expected["n"]))
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert len(bands) == len(THEMES)  # a Wilson band per theme
+    assert "Share of statements" in fig.layout.yaxis.title.text
+    assert fig.layout.xaxis.title.text == "Year"
+    assert fig.layout.title.text and "codebook v1" in caption_of(fig)
+    assert any("codebook v1" in a.text for a in fig.layout.annotations)
+
+
+def test_trend_figure_rate_has_no_bands_and_its_own_axis():
+    df = trend_frame().assign(value=lambda d: d["rate"])
+    fig = charts.trend_figure(df, measure="rate")
+    assert not [t for t in fig.data if t.fill == "toself"]
+    assert fig.layout.yaxis.title.text == "Matches per 1,000 words"
+
+
+def test_trend_per_country_has_a_line_per_country():
+    df = trend_frame(by_country=True)
+    fig = charts.trend_figure(df[df["theme"] == "digital_divide"], by="country", ci=False)
+    assert sorted(t.name for t in fig.data) == ["CHN", "USA"]
+    assert {cd[2] for t in fig.data for cd in t.customdata} == {"CHN", "USA"}
+
+
+def test_one_colour_per_theme_everywhere():
+    m = matrix_frame()
+    rank = charts.ranking_figure(m[m["theme"] == "militarization"].assign(rank=1), theme="militarization")
+    assert rank.data[0].marker.color == charts.theme_color("militarization")
+    trend = charts.trend_figure(trend_frame())
+    colors = {t.customdata[0][0]: t.line.color for t in trend.data if t.customdata is not None}
+    assert colors["militarization"] == rank.data[0].marker.color
+    assert len(set(charts.THEME_COLORS.values())) == len(charts.THEME_COLORS) == 12
+    assert charts.theme_color("custom_theme") == charts.theme_color("custom_theme")
+
+
+def test_heatmap_cells_equal_the_matrix():
+    m = matrix_frame()
+    fig = charts.heatmap_figure(m, caption="c")
+    h = fig.data[0]
+    for i, label in enumerate(h.y):
+        code = label.split("(")[-1].rstrip(")")
+        for j, theme_label in enumerate(h.x):
+            row = m[(m["country"] == code) & (m["theme_label"] == theme_label)].iloc[0]
+            assert h.z[i][j] == pytest.approx(row["value"])
+            assert h.customdata[i][j][0] == row["theme"] and h.customdata[i][j][2] == code
+    assert fig.layout.xaxis.title.text == "Theme"
+
+
+def test_ranking_orders_by_value():
+    m = matrix_frame()
+    rows = m[m["theme"] == "ai_governance"].sort_values("value", ascending=False)
+    fig = charts.ranking_figure(rows.assign(rank=range(1, 4)), theme="ai_governance", top=2)
+    assert len(fig.data[0].x) == 2
+    assert list(fig.data[0].x)[::-1] == list(rows["value"][:2])  # best at the top
+    assert fig.data[0].error_x.array is not None
+
+
+def test_compare_figures():
+    tr = trend_frame(by_country=True).rename(columns={"country": "side"})
+    fig = charts.compare_trend_figure(tr, sides=["CHN", "USA"])
+    dashes = {t.name.split(":")[0]: t.line.dash for t in fig.data}
+    assert dashes == {"CHN": "solid", "USA": "dash"}
+    themes = pd.DataFrame({"theme": THEMES, "theme_label": THEMES, "n_a": [5] * 3, "k_a": [1, 2, 3],
+                           "n_b": [4] * 3, "k_b": [0, 1, 4], "value_a": [0.2, 0.4, 0.6],
+                           "value_b": [0.0, 0.25, 1.0]})  # fmt: skip
+    themes["diff"] = themes["value_a"] - themes["value_b"]
+    bars = charts.compare_bar_figure(themes, sides=["CHN", "USA"])
+    assert [t.name for t in bars.data][:2] == ["CHN", "USA"]
+    diff = dict(zip(bars.data[2].x, bars.data[2].y))
+    assert diff == pytest.approx({"digital_divide": 0.2, "militarization": 0.15, "ai_governance": -0.4})
+
+
+def test_empty_frames_say_why():
+    for fig in (charts.trend_figure(pd.DataFrame()), charts.heatmap_figure(pd.DataFrame()),
+                charts.ranking_figure(pd.DataFrame(), theme="x"),
+                countrymap.map_figure(pd.DataFrame(), theme="x")):  # fmt: skip
+        assert "No statements match" in fig.layout.annotations[0].text
+
+
+def test_map_uses_shipped_shapes_and_names_what_it_cannot_draw():
+    m = matrix_frame()
+    fig = countrymap.map_figure(m, theme="digital_divide", theme_label="Digital divide", caption="cap")
+    ch = fig.data[0]
+    assert ch.type == "choropleth" and ch.locationmode == "ISO-3"
+    assert list(ch.locations) == ["CHN", "USA", "SGP"]
+    assert "SGP" in caption_of(fig)  # Singapore is too small for 1:110m shapes
+    assert {"CHN", "USA", "FRA", "BRA", "ZAF"} <= countrymap.drawable_countries()
+    assert countrymap.not_drawn(["CHN", "SGP", ""]) == ["SGP"]
+
+
+def test_shapes_are_a_plotly_world_topology_and_the_served_copy_is_identical():
+    topo = json.loads(countrymap.TOPOJSON_FILE.read_text())
+    assert topo["type"] == "Topology"
+    for layer in ("countries", "land", "coastlines", "ocean", "lakes", "rivers", "subunits"):
+        assert layer in topo["objects"]
+    assert len(topo["objects"]["countries"]["geometries"]) > 170
+    served = REPO / "static" / "maps" / "world_110m.json"
+    assert served.read_bytes() == countrymap.TOPOJSON_FILE.read_bytes()
+    assert countrymap.topojson_url().startswith("file://") and countrymap.topojson_url().endswith("/")
+    assert "PlotlyGeoAssets" in countrymap.inline_shapes_script()
+
+
+def test_caption_names_filters_and_codebook():
+    f = query.Filters(themes=("digital_divide",), countries=("CHN",), year_from=2010, year_to=2020)
+    cap = charts.caption_text(f.describe(), "abc123")
+    assert "digital_divide" in cap and "CHN" in cap and "2010" in cap and "codebook abc123" in cap

@@ -1,0 +1,128 @@
+"""The `tracker` command line, through click's CliRunner on real files and a real database."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+
+SEED = "seed/2024-06-20_china_fu-cong_unsc-cybersecurity.txt"
+
+
+def run(*args: str, ok: bool = True):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def edit_codebook(text: str) -> str:
+    """A real edit (another name), so the codebook's version changes."""
+    return text.replace("name:", "name: edited", 1)
+
+
+def all_commands(group, prefix=()):
+    for name, command in group.commands.items():
+        yield prefix + (name,), command
+        if hasattr(command, "commands"):
+            yield from all_commands(command, prefix + (name,))
+
+
+def test_every_command_has_help_text():
+    for path, command in all_commands(cli):
+        assert command.help, f"tracker {' '.join(path)} has no help text"
+        assert run(*path, "--help").output.startswith("Usage:")
+
+
+def test_ingest_reports_failures_by_file_and_exits_non_zero(corpus, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(corpus / "unga79" / "text" / "at_en.txt", folder)
+    (folder / "empty.txt").write_text("")
+    db = tmp_path / "t.db"
+    result = run("ingest", folder, "--db", db, "--quiet", ok=False)
+    assert result.exit_code == 1
+    assert "failed: empty.txt:" in result.output
+    assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output
+
+
+def test_ingest_statements_export_and_match(corpus, tmp_path):
+    db = tmp_path / "t.db"
+    run("ingest", corpus / SEED, corpus / "unga79" / "text" / "sg_en.txt",
+        corpus / "unga79" / "text" / "fr_fr.txt", "--manifest", corpus / "manifest.csv",
+        "--db", db, "--quiet")  # fmt: skip
+    out = run("statements", "--db", db).output
+    table = list(csv.DictReader(io.StringIO(out.split("\n3 statements")[0])))
+    assert {"source", "country", "date", "forum", "meeting", "speaker", "language", "words",
+            "duplicate_of", "similarity"} <= set(table[0])  # fmt: skip
+    assert {r["source"]: r["country"] for r in table} == {
+        "2024-06-20_china_fu-cong_unsc-cybersecurity.txt": "CHN", "sg_en.txt": "SGP",
+        "fr_fr.txt": "FRA"}  # fmt: skip
+
+    coding = tmp_path / "coding.csv"
+    run("export", "coding", "--db", db, "-o", coding)
+    rows = list(csv.DictReader(coding.open()))
+    assert list(rows[0])[:8] == ["source", "country", "date", "forum", "theme", "matches",
+                                 "rate_per_1000_words", "codebook_version"]  # fmt: skip
+    seed_themes = {r["theme"] for r in rows if r["country"] == "CHN"}
+    assert {"militarization", "digital_divide", "un_main_channel"} <= seed_themes
+    assert all(int(r["matches"]) > 0 for r in rows)
+    everything = tmp_path / "all.xlsx"
+    run("export", "coding", "--db", db, "-o", everything, "--all")
+    import pandas as pd
+
+    full = pd.read_excel(everything)
+    assert len(full) == 3 * full["theme"].nunique() and (full["matches"] == 0).any()
+
+    edited = tmp_path / "codebook.yaml"
+    from tracker.codebook import DEFAULT_CODEBOOK
+
+    edited.write_text(edit_codebook(DEFAULT_CODEBOOK.read_text()))
+    result = run("match", "--db", db, "--codebook", edited, "--quiet")
+    assert "matches with codebook" in result.output
+    run("export", "coding", "--db", db, "-o", coding)
+    versions = {r["codebook_version"] for r in csv.DictReader(coding.open())}
+    from tracker.codebook import load_codebook
+
+    assert versions == {load_codebook(edited).version}
+
+
+def test_ingest_refuses_a_second_codebook_on_a_filled_database(corpus, tmp_path):
+    db = tmp_path / "t.db"
+    run("ingest", corpus / SEED, "--db", db, "--quiet")
+    from tracker.codebook import DEFAULT_CODEBOOK
+
+    other = tmp_path / "other.yaml"
+    other.write_text(edit_codebook(DEFAULT_CODEBOOK.read_text()))
+    result = run("ingest", corpus / "unga79" / "text" / "sg_en.txt", "--db", db,
+                 "--codebook", other, "--quiet", ok=False)  # fmt: skip
+    assert result.exit_code == 1 and "tracker match --codebook" in result.output
+
+
+def test_validate_names_missing_gold_files(corpus, tmp_path):
+    db = tmp_path / "t.db"
+    run("ingest", corpus / SEED, "--db", db, "--quiet")
+    result = run("validate", "--gold", corpus / "gold" / "dev.tsv", "--db", db, ok=False)
+    assert result.exit_code == 1 and "not in" in result.output and "at_en.txt" in result.output
+
+
+@pytest.mark.slow
+def test_validate_on_dev_gold_meets_the_targets(corpus, tmp_path):
+    db = tmp_path / "t.db"
+    gold_files = {line.split("\t")[0] for line in (corpus / "gold" / "dev.tsv").read_text()
+                  .splitlines()[1:]}  # fmt: skip
+    paths = [p for p in (corpus / "unga79" / "text").glob("*.txt") if p.name in gold_files]
+    run("ingest", corpus / SEED, *paths, "--manifest", corpus / "manifest.csv", "--db", db,
+        "--quiet")  # fmt: skip
+    out = run("validate", "--gold", corpus / "gold" / "dev.tsv", "--db", db,
+              "--bootstrap", "200").output  # fmt: skip
+    assert "micro" in out.lower()
+    import re
+
+    micro = float(re.search(r"micro[^\n]*?F1[^0-9]*([0-9.]+)", out, re.I | re.S).group(1))
+    assert micro >= 0.90, out

@@ -1,0 +1,95 @@
+"""The duplicate rule, on real pairs from ../shared/corpus."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import pytest
+
+from tracker.duplicates import GENERAL_DEBATE, Candidate, DedupPolicy, link, same_speech, similarity
+
+
+@pytest.fixture(scope="module")
+def ungdc(corpus):
+    zf = zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip")
+    names = {n.rsplit("/", 1)[-1]: n for n in zf.namelist()}
+
+    def read(member: str) -> str:
+        return zf.read(names[member]).decode("utf-8-sig")
+
+    yield read
+    zf.close()
+
+
+def captions(corpus, name: str) -> str:
+    segments = json.loads((corpus / "unga78-captions" / name).read_text(encoding="utf-8"))
+    return " ".join(s["text"] for s in segments)
+
+
+def cand(i, text, *, country="CHN", forum="Security Council", year=2023, date="2023",
+         kind="UN record", raw="", language="en", duplicate_of=None):  # fmt: skip
+    return Candidate(i, raw or f"raw{i}", country, forum, year, date, kind, language, text,
+                     duplicate_of)  # fmt: skip
+
+
+def test_captions_and_official_text_of_one_speech_are_similar(corpus, ungdc):
+    for name, member in [("China.json", "CHN_78_2023.txt"), ("India.json", "IND_78_2023.txt"),
+                         ("United States of America.json", "USA_78_2023.txt")]:  # fmt: skip
+        assert similarity(captions(corpus, name), ungdc(member)) >= 0.7, name
+
+
+def test_extracted_text_and_official_text_are_nearly_identical(corpus, ungdc):
+    text = (corpus / "unga79" / "text" / "au_en.txt").read_text(encoding="utf-8")
+    assert similarity(text, ungdc("AUS_79_2024.txt")) > 0.95
+
+
+def test_different_speeches_of_one_country_stay_apart(corpus, ungdc):
+    policy = DedupPolicy()
+    pairs = [(ungdc("CHN_78_2023.txt"), ungdc("CHN_77_2022.txt")),
+             (ungdc("USA_78_2023.txt"), ungdc("USA_77_2022.txt")),
+             (captions(corpus, "China.json"), ungdc("CHN_77_2022.txt"))]  # fmt: skip
+    for a, b in pairs:
+        # Same country, same year and forum by construction: only the text can tell them apart.
+        same, score = same_speech(cand(1, a), cand(2, b), policy)
+        assert not same and score < policy.threshold
+
+
+def test_a_security_council_statement_is_not_the_general_debate_speech(corpus, ungdc):
+    seed = (corpus / "seed" / "2024-06-20_china_fu-cong_unsc-cybersecurity.txt").read_text()
+    gd = cand(1, ungdc("BRA_79_2024.txt"), country="CHN", forum=GENERAL_DEBATE, year=2024)
+    sc = cand(2, seed, forum="Security Council", year=2024, date="2024-06-20")
+    assert same_speech(sc, gd, DedupPolicy()) == (False, pytest.approx(similarity(seed, gd.text)))
+
+
+def test_general_debate_same_session_is_one_speech_in_any_language(corpus, ungdc):
+    french = (corpus / "unga79" / "text" / "ad_fr.txt").read_text(encoding="utf-8")
+    official = cand(1, ungdc("AND_79_2024.txt"), country="AND", forum=GENERAL_DEBATE, year=2024)
+    delegation = cand(2, french, country="AND", forum=GENERAL_DEBATE, year=2024,
+                      date="2024-09", kind="delegation text (extracted from its PDF)",
+                      language="fr")  # fmt: skip
+    assert same_speech(delegation, official, DedupPolicy())[0]
+
+
+def test_turns_of_one_document_are_never_compared():
+    a = cand(1, "the same words " * 50, raw="doc")
+    b = cand(2, "the same words " * 50, raw="doc")
+    assert same_speech(a, b, DedupPolicy()) == (False, 0.0)
+
+
+def test_canonical_copy_follows_source_kind_priority_then_language():
+    text = "we call for the reform of the security council and an end to the veto " * 5
+    asr = cand(1, text, kind="speech recognition of the floor audio")
+    pdf = cand(2, text, kind="delegation PDF")
+    links = link(pdf, [asr], DedupPolicy())
+    assert dict((i, d) for i, d, _ in links) == {2: None, 1: 2}
+    official = cand(3, text, kind="UN record (UN General Debate Corpus)")
+    asr_linked = cand(1, text, kind="speech recognition of the floor audio", duplicate_of=2)
+    links = link(official, [asr_linked, pdf], DedupPolicy())
+    assert dict((i, d) for i, d, _ in links) == {3: None, 1: 3, 2: 3}
+    french = cand(4, text, kind="UN record", language="fr")
+    english = cand(5, text, kind="UN record", language="en")
+    assert dict((i, d) for i, d, _ in link(english, [french], DedupPolicy(languages=["en"]))) == {
+        5: None, 4: 5}  # fmt: skip
+    custom = DedupPolicy(kind_priority=("speech recognition", "un record"))
+    assert dict((i, d) for i, d, _ in link(official, [asr], custom)) == {1: None, 3: 1}

@@ -1,0 +1,104 @@
+"""tracker.export: images through the system Chromium (one kaleido server per process), HTML,
+CSV, XLSX and the export bundle."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import tracker
+from tracker import charts, countrymap, export
+
+from test_charts import matrix_frame, trend_frame
+
+needs_chromium = pytest.mark.skipif(not export.images_available(),
+                                    reason="no Chromium: apt-get install -y chromium")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def fig():
+    return charts.trend_figure(trend_frame(), caption="Filters: all statements · codebook v1")
+
+
+@needs_chromium
+def test_png_svg_pdf_are_valid_images_from_one_server(fig):
+    png = export.figure_image(fig, "png", width=800, height=500, scale=1)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert int.from_bytes(png[16:20], "big") == 800 and int.from_bytes(png[20:24], "big") == 500
+    server = export._renderer
+    svg = export.figure_image(fig, "svg")
+    assert svg.lstrip().startswith(b"<svg") and b"Prevalence of themes" in svg
+    pdf = export.figure_image(fig, "pdf")
+    assert pdf[:5] == b"%PDF-"
+    assert export._renderer is server  # the same kaleido server drew all three
+
+
+@needs_chromium
+def test_world_map_exports_with_no_internet():
+    m = matrix_frame()
+    fig = countrymap.map_figure(m, theme="digital_divide")
+    svg = export.figure_image(fig, "svg").decode()
+    assert svg.count('class="choroplethlocation"') >= 2  # the countries were drawn from shipped shapes
+
+
+def test_missing_chromium_says_how_to_install(monkeypatch, fig):
+    monkeypatch.setenv("TRACKER_CHROMIUM", "/nonexistent/chromium")
+    monkeypatch.setattr(export, "_renderer", None)
+    assert not export.images_available()
+    with pytest.raises(export.ChromiumMissing, match="apt-get install -y chromium"):
+        export.figure_image(fig, "png")
+    # HTML and data still work
+    assert "<html" in export.figure_html(fig)
+    z = zipfile.ZipFile(io.BytesIO(export.bundle(fig, trend_frame(), codebook_version="v1")))
+    names = set(z.namelist())
+    assert "chart.html" in names and "chart.csv" in names and "chart.png" not in names
+    assert "apt-get install -y chromium" in z.read("IMAGES-NOT-INCLUDED.txt").decode()
+
+
+def test_bad_format_names_the_argument(fig):
+    with pytest.raises(export.ExportError, match="format='bmp'"):
+        export.figure_image(fig, "bmp")
+
+
+def test_html_is_standalone_and_inlines_map_shapes():
+    html = export.figure_html(countrymap.map_figure(matrix_frame(), theme="militarization"), title="map")
+    assert "PlotlyGeoAssets" in html and '"Topology"' in html
+    assert "cdn.plot.ly" not in html.split("PlotlyGeoAssets")[0][-2000:]
+    assert "<title>map</title>" in html
+
+
+def test_csv_and_xlsx_hold_the_rows():
+    df = trend_frame()
+    back = pd.read_csv(io.BytesIO(export.table_csv(df)), encoding="utf-8-sig")
+    assert len(back) == len(df) and list(back.columns) == list(df.columns)
+    assert back["share"].to_numpy() == pytest.approx(df["share"].to_numpy())
+    wb = openpyxl.load_workbook(io.BytesIO(export.table_xlsx(df, about={"filters": {"themes": ["x"]}})))
+    assert wb.sheetnames == ["data", "about"]
+    assert wb["data"].max_row == len(df) + 1
+    about = {r[0].value: r[1].value for r in wb["about"].iter_rows(min_row=2)}
+    assert json.loads(about["filters"]) == {"themes": ["x"]}
+
+
+def test_citation_names_tool_codebook_and_date():
+    line = export.citation("abc123", on=date(2025, 1, 2), codebook_name="default")
+    assert line == f"position-tracker {tracker.__version__}, codebook default abc123, exported 2025-01-02."
+
+
+def test_bundle_has_chart_data_codebook_filters_and_citation(fig, monkeypatch):
+    monkeypatch.setattr(export, "figure_image", lambda f, fmt, **k: {"png": b"\x89PNG", "svg": b"<svg/>",
+                                                                      "pdf": b"%PDF-"}[fmt])  # fmt: skip
+    filters = {"themes": ["digital_divide"], "measure": "share"}
+    data = export.bundle(fig, trend_frame(), name="trends", filters=filters, codebook_text="name: x\n",
+                         codebook_version="v9", codebook_path="/a/default.yaml", on=date(2025, 5, 6))  # fmt: skip
+    z = zipfile.ZipFile(io.BytesIO(data))
+    assert set(z.namelist()) == {"trends.html", "trends.png", "trends.svg", "trends.pdf", "trends.csv",
+                                 "trends.xlsx", "codebook.yaml", "filters.json", "CITATION.txt"}  # fmt: skip
+    assert json.loads(z.read("filters.json")) == filters
+    assert z.read("codebook.yaml") == b"name: x\n"
+    assert "v9" in z.read("CITATION.txt").decode() and "2025-05-06" in z.read("CITATION.txt").decode()

@@ -1,0 +1,322 @@
+"""tracker.query against a real database: real statements ingested by ``tracker.ingest``, every
+aggregate checked against direct SQL on the same file.
+
+The database is built once per test run (shared by the dashboard tests) from a few General
+Debate speeches of the shared corpus: 15 delegations' 2024 texts in five languages, the seed
+statement, and 7 states x 9 years of UNGDC speeches.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tracker import query
+from tracker.query import Filters, Side
+
+UNGA79 = ["at_en", "au_en", "kr_en", "sg_en", "za_en", "id_en", "ng_en", "th_en", "lk_en",
+          "jm_en", "ad_fr", "cu_es", "br_pt", "ru_ru", "it_it"]  # fmt: skip
+UNGDC_COUNTRIES = ("CHN", "USA", "RUS", "FRA", "GBR", "BRA", "ZAF")
+UNGDC_YEARS = range(2016, 2025)
+
+
+def ungdc_subset(corpus: Path, dest: Path) -> Path:
+    """A zip in the UNGDC's own layout holding only the picked countries and years."""
+    src = corpus / "ungdc" / "UNGDC_1946-2024.zip"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name in zin.namelist():
+            base = name.rsplit("/", 1)[-1]
+            parts = base[:-4].split("_") if base.endswith(".txt") else []
+            if len(parts) == 3 and parts[0] in UNGDC_COUNTRIES and int(parts[2]) in UNGDC_YEARS:
+                zout.writestr(name, zin.read(name))
+    return dest
+
+
+def build_db(corpus: Path, folder: Path) -> Path:
+    """Ingest the test statements into ``folder/tracker.db`` with the real pipeline."""
+    from tracker.ingest import ingest_paths
+
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "tracker.db"
+    paths = [ungdc_subset(corpus, folder / "UNGDC_subset.zip")]
+    paths += [corpus / "unga79" / "text" / f"{name}.txt" for name in UNGA79]
+    paths += sorted((corpus / "seed").glob("*.txt"))
+    report = ingest_paths(paths, db=db, manifest=corpus / "manifest.csv")
+    assert report.stored, report.summary()
+    return db
+
+
+def shared_db(corpus: Path, tmp_path_factory) -> Path:
+    """The test database, built once per run even across xdist workers (a file lock)."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / "query-db"
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(base / "query-db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            done = folder / "done"
+            if not done.exists():
+                build_db(corpus, folder)
+                done.write_text("ok")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return folder / "tracker.db"
+
+
+@pytest.fixture(scope="session")
+def db(corpus, tmp_path_factory) -> Path:
+    return shared_db(corpus, tmp_path_factory)
+
+
+def sql(db: Path, text: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(text, params).fetchall()
+    finally:
+        conn.close()
+
+
+def languages(db: Path) -> tuple[str, ...]:
+    return query.resolve_languages(db, Filters())
+
+
+def canonical(db: Path, langs=None) -> str:
+    langs = languages(db) if langs is None else langs
+    cond = "duplicate_of IS NULL AND country != '' AND role NOT IN ('president','briefer','secretariat','chair')"
+    if langs:
+        cond += " AND language IN (" + ",".join(f"'{x}'" for x in langs) + ")"
+    return cond
+
+
+# -- the database the tests stand on -----------------------------------------------------------
+
+
+def test_database_has_real_statements_with_matches(db):
+    n, years = sql(db, "SELECT COUNT(*), COUNT(DISTINCT year) FROM statements")[0]
+    assert n >= 60 and years >= 9
+    assert sql(db, "SELECT COUNT(*) FROM statement_themes")[0][0] > 20
+    assert query.codebook_info(db).version
+    assert "en" in languages(db)
+
+
+# -- aggregates against SQL --------------------------------------------------------------------
+
+
+def test_trends_match_sql(db):
+    df = query.trends(db, Filters())
+    assert not df.empty
+    cond = canonical(db)
+    expected_n = dict(sql(db, f"SELECT year, COUNT(*) FROM statements WHERE {cond} AND year IS NOT NULL GROUP BY year"))
+    expected_k = {
+        (y, t): k
+        for y, t, k in sql(
+            db,
+            f"SELECT s.year, t.theme, COUNT(*) FROM statements s JOIN statement_themes t "
+            f"ON t.statement_id = s.id WHERE {cond.replace('duplicate_of', 's.duplicate_of')} "
+            "AND s.year IS NOT NULL GROUP BY s.year, t.theme",
+        )
+    }
+    for row in df.itertuples():
+        assert row.n == expected_n[row.year]
+        assert row.k == expected_k.get((row.year, row.theme), 0)
+        assert row.share == pytest.approx(row.k / row.n)
+        assert row.ci_low <= row.share <= row.ci_high
+        assert row.value == row.share
+    assert set(df["year"]) == set(expected_n)
+
+
+def test_rate_is_matches_per_thousand_words(db):
+    df = query.trends(db, Filters(measure="rate"))
+    cond = canonical(db).replace("duplicate_of", "s.duplicate_of")
+    words = dict(sql(db, f"SELECT year, SUM(words) FROM statements s WHERE {cond} AND year IS NOT NULL GROUP BY year"))
+    matches = {
+        (y, t): m
+        for y, t, m in sql(db, f"SELECT s.year, t.theme, SUM(t.matches) FROM statements s JOIN "
+                           f"statement_themes t ON t.statement_id = s.id WHERE {cond} GROUP BY 1, 2")
+    }  # fmt: skip
+    for row in df.itertuples():
+        assert row.value == pytest.approx(matches.get((row.year, row.theme), 0) * 1000 / words[row.year])
+
+
+def test_country_matrix_and_ranking_match_sql(db):
+    m = query.country_theme_matrix(db, Filters())
+    cond = canonical(db).replace("duplicate_of", "s.duplicate_of")
+    n = dict(sql(db, f"SELECT country, COUNT(*) FROM statements s WHERE {cond} GROUP BY country"))
+    assert set(m["country"]) == set(n)
+    theme = m.groupby("theme")["k"].sum().idxmax()
+    k = dict(sql(db, f"SELECT s.country, COUNT(*) FROM statements s JOIN statement_themes t ON "
+                 f"t.statement_id = s.id WHERE {cond} AND t.theme = ? GROUP BY s.country", (theme,)))  # fmt: skip
+    rows = m[m["theme"] == theme]
+    for row in rows.itertuples():
+        assert (row.n, row.k) == (n[row.country], k.get(row.country, 0))
+    rank = query.ranking(db, Filters(), theme)
+    assert list(rank["rank"]) == list(range(1, len(rank) + 1))
+    assert rank["value"].is_monotonic_decreasing
+    assert rank.iloc[0]["value"] == max(k.get(c, 0) / n[c] for c in n)
+
+
+def test_filters_restrict_countries_groups_years_and_themes(db):
+    f = Filters(countries=("CHN",), year_from=2018, year_to=2020, themes=("non_interference",))
+    df = query.trends(db, f)
+    assert set(df["year"]) <= {2018, 2019, 2020}
+    assert set(df["theme"]) == {"non_interference"}
+    n = sql(db, f"SELECT COUNT(*) FROM statements WHERE {canonical(db)} AND country='CHN' AND year BETWEEN 2018 AND 2020")[0][0]
+    assert df["n"].sum() == n
+    p5 = query.country_theme_matrix(db, Filters(groups=("P5",)))
+    assert set(p5["country"]) <= set(query.group_members("P5"))
+    assert {"CHN", "USA", "RUS", "FRA", "GBR"} <= set(p5["country"])
+
+
+def test_partial_dates_overlap_a_date_range(db):
+    # 2024-09 (a month) lies within September 2024; years alone (UNGDC) also overlap
+    f = Filters(date_from="2024-09-01", date_to="2024-09-30")
+    got = query.country_theme_matrix(db, f)
+    months = sql(db, f"SELECT COUNT(DISTINCT country) FROM statements WHERE {canonical(db)} AND "
+                 "(date IN ('2024', '2024-09') OR date LIKE '2024-09-__')")[0][0]  # fmt: skip
+    assert months
+    assert got["country"].nunique() == months
+    none = query.country_theme_matrix(db, Filters(date_from="2030-01-01"))
+    assert none.empty
+
+
+def test_languages_default_to_the_codebook_and_left_out_says_so(db):
+    everything = query.theme_totals(db, Filters(languages=()))
+    default = query.theme_totals(db, Filters())
+    covered = set(languages(db))
+    others = sql(db, "SELECT COUNT(*) FROM statements WHERE duplicate_of IS NULL AND country != '' "
+                 f"AND language NOT IN ({','.join('?' * len(covered))})", tuple(covered))[0][0]  # fmt: skip
+    assert everything["n"].iloc[0] - default["n"].iloc[0] == others
+    out = query.left_out(db, Filters())
+    assert out["language"] == others
+    assert out["selected"] == default["n"].iloc[0]
+
+
+def test_duplicates_are_left_out_unless_asked(db):
+    dups = sql(db, "SELECT COUNT(*) FROM statements WHERE duplicate_of IS NOT NULL")[0][0]
+    a = query.theme_totals(db, Filters(languages=()))["n"].iloc[0]
+    b = query.theme_totals(db, Filters(languages=(), include_duplicates=True))["n"].iloc[0]
+    assert b - a == dups
+
+
+def test_match_kinds_filter(db):
+    all_kinds = query.theme_totals(db, Filters())
+    exact = query.theme_totals(db, Filters(kinds=("exact",)))
+    assert (exact["matches"].to_numpy() <= all_kinds["matches"].to_numpy()).all()
+    total_exact = sql(db, "SELECT SUM(t.exact) FROM statements s JOIN statement_themes t ON "
+                      f"t.statement_id = s.id WHERE {canonical(db).replace('duplicate_of', 's.duplicate_of')}")[0][0]  # fmt: skip
+    assert exact["matches"].sum() == total_exact
+
+
+def test_compare_two_countries_and_a_group(db):
+    out = query.compare(db, Filters(), Side.parse("CHN"), Side.parse("group:P5"))
+    themes = out["themes"]
+    chn = query.theme_totals(db, Filters(countries=("CHN",)))
+    p5 = query.theme_totals(db, Filters(groups=("P5",)))
+    merged = themes.merge(chn[["theme", "value"]], on="theme").merge(p5[["theme", "value"]], on="theme")
+    assert (merged["value_a"] == merged["value_x"]).all()
+    assert (merged["value_b"] == merged["value_y"]).all()
+    assert merged["diff"].to_numpy() == pytest.approx((merged["value_x"] - merged["value_y"]).to_numpy())
+    assert set(out["trends"]["side"]) == {"CHN", "P5"}
+
+
+def test_wilson_interval_known_values():
+    low, high = query.wilson([5, 0, 10], [10, 10, 10])
+    assert low[0] == pytest.approx(0.2366, abs=1e-4) and high[0] == pytest.approx(0.7634, abs=1e-4)
+    assert low[1] == 0 and high[1] == pytest.approx(0.2775, abs=1e-4)
+    assert high[2] == 1
+
+
+# -- evidence, search, statements --------------------------------------------------------------
+
+
+def test_evidence_rows_point_at_the_matched_words(db):
+    rows = query.evidence(db, Filters(), limit=2000)
+    assert len(rows) == query.evidence_count(db, Filters())
+    for r in rows.itertuples():
+        span = r.passage[r.hl_start : r.hl_end]
+        # a span may run past its passage (a proximity match over two sentences): then the
+        # passage holds its beginning
+        assert span and span == r.matched_text[: len(span)]
+    theme = rows["theme"].iloc[0]
+    year = int(rows["year"].dropna().iloc[0])
+    narrow = query.evidence(db, Filters(), theme=theme, year=year)
+    assert set(narrow["theme"]) == {theme} and set(narrow["year"]) == {year}
+
+
+def test_full_text_search_escapes_user_input(db):
+    for nasty in ['"', "AND", "NEAR(", "text:cyber", "*", "') OR 1=1 --", "cyber OR", "(((", "^"]:
+        query.evidence(db, Filters(), search=nasty)  # never raises
+        query.search_passages(db, Filters(), nasty)
+    hits = query.search_passages(db, Filters(), "digital divide")
+    assert len(hits) and all("digital" in p.lower() and "divide" in p.lower() for p in hits["passage"])
+    prefix = query.search_passages(db, Filters(), "cyber*")
+    assert len(prefix) and all("cyber" in p.lower() for p in prefix["passage"])
+    assert query.fts_query('say "hi" AND') == '"say" """hi""" "AND"'
+
+
+def test_statement_detail_offsets_and_provenance(db):
+    sid = sql(db, "SELECT statement_id FROM statement_themes LIMIT 1")[0][0]
+    d = query.statement_detail(db, sid)
+    assert d.text and len(d.matches)
+    for m in d.matches.itertuples():
+        assert d.text[m.start : m.end] == m.matched_text
+    assert d.provenance.get("country")
+    assert query.statement_detail(db, 10**9) is None
+    pieces = query.highlight_spans(d.text, zip(d.matches["start"], d.matches["end"], d.matches["theme"]))
+    assert "".join(p for p, _ in pieces) == d.text
+
+
+def test_options_and_statement_list(db):
+    opts = query.options(db)
+    assert opts.statements == sql(db, "SELECT COUNT(*) FROM statements")[0][0]
+    assert "militarization" in opts.themes and opts.theme_labels["militarization"]
+    assert opts.year_min <= 2016 and opts.year_max == 2024
+    assert "P5" in opts.groups
+    listed = query.statements_list(db, Filters(languages=()), search="CHN")
+    assert len(listed) and set(listed["country"]) == {"CHN"}
+    assert query.statements_list(db, Filters(), search="%_\\").empty
+
+
+def test_no_database_is_a_clear_error(tmp_path):
+    with pytest.raises(query.QueryError, match="no database"):
+        query.trends(tmp_path / "missing.db", Filters())
+    assert not query.database_ready(tmp_path / "missing.db")
+
+
+def test_bad_filter_values_name_the_argument():
+    with pytest.raises(ValueError, match="measure"):
+        Filters(measure="percent")
+    with pytest.raises(ValueError, match="kinds"):
+        Filters(kinds=("regex",))
+
+
+def test_change_marker_moves_when_the_file_changes(tmp_path):
+    p = tmp_path / "x.db"
+    p.write_bytes(b"1")
+    a = query.change_marker(p)
+    os.utime(p, ns=(1, 1))
+    assert query.change_marker(p) != a
+
+
+def test_queries_are_fast(db):
+    slow = {k: v for k, v in query.timings(db, repeat=2).items() if v > 200}
+    assert not slow, slow
+
+
+def test_empty_selection_gives_empty_frames(db):
+    f = Filters(countries=("XXX",))
+    assert query.trends(db, f).empty
+    assert query.country_theme_matrix(db, f).empty
+    assert query.ranking(db, f, "militarization").empty
+    assert query.evidence(db, f).empty
+    assert isinstance(query.compare(db, f, Side.parse("XXX"), Side.parse("YYY"))["themes"], pd.DataFrame)
+    assert replace(f, countries=()).countries == ()

@@ -1,0 +1,468 @@
+"""Load and validate a codebook: named, versioned themes with the rules that find them.
+
+A codebook is a YAML file (see ``tracker/codebooks/README.md``)::
+
+    name: default
+    cutoff: 88                 # default fuzziness cutoff (0-100, rapidfuzz ratio)
+    aliases:                   # named variants, used in phrases as {ict}
+      en:
+        ict: [ICT, ICTs, information and communication(s|) technolog(y|ies)]
+    themes:
+      - id: digital_divide
+        label: Digital divide
+        definition: names the digital divide ...
+        cutoff: 90             # optional, per theme
+        exclude:               # contexts that veto any match of the theme
+          - phrases: {en: [divide and rule]}
+            within: 0          # words from the match (0: overlapping), or "sentence"
+        rules:
+          - phrases:           # exact or fuzzy phrases, per language
+              en: [digital divide, (digital|technolog(y|ical)) gap]
+              fr: [fracture numérique]
+          - near:              # terms of every group close together
+              en: [[access], [internet, connectivity], [unequal, inequitable]]
+            within: sentence   # or a number of words
+            cutoff: 92         # optional, per rule
+
+Phrase syntax: words are matched after case, accent, spelling (British/American) and inflection
+folding; ``(a|b|)`` lists alternatives (an empty one makes the part optional); ``{name}`` inserts
+an alias group; ``*`` stands for any one word. The version is the first 12 hex digits of the
+SHA-256 of the canonical (parsed, key-sorted JSON) content, so comments and layout do not change it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tracker.errors import CodebookError
+
+DEFAULT_CODEBOOK: Path = Path(__file__).resolve().parent / "codebooks" / "default.yaml"
+
+DEFAULT_CUTOFF = 88.0
+DEFAULT_MIN_FUZZY_LENGTH = 6
+MAX_EXPANSIONS = 5000  # alternatives a single phrase may expand to
+
+_TOP_KEYS = {"name", "description", "cutoff", "min_fuzzy_length", "aliases", "not_typos", "themes"}
+_THEME_KEYS = {"id", "label", "definition", "rules", "cutoff", "exclude", "notes"}
+_RULE_KEYS = {"name", "phrases", "near", "within", "cutoff", "exclude", "notes"}
+_EXCLUDE_KEYS = {"phrases", "within"}
+_ID = re.compile(r"[a-z][a-z0-9_]*\Z")
+_LANG = re.compile(r"[a-z]{2,3}\Z")
+_ALIAS_REF = re.compile(r"\{([^{}]*)\}")
+_WORD = re.compile(r"[^\W_]")
+
+SENTENCE = None  # ``within`` value meaning: the same sentence, or it and the sentence before
+
+
+@dataclass(frozen=True)
+class Exclusion:
+    """Phrases whose presence near a match vetoes it.
+
+    ``within`` is a number of words between the exclusion and the matched span (0: overlapping
+    or touching), or ``None`` for the sentences the match spans.
+    """
+
+    phrases: dict[str, tuple[str, ...]]
+    within: int | None = 0
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One way of expressing a theme: a list of phrases, or groups of terms near each other.
+
+    ``kind`` is ``phrase`` or ``near``. Phrases are stored expanded (alternatives and aliases
+    resolved), per language. For ``near`` rules every group needs one term present, all within
+    ``within`` words of the first group's term, or (``within`` None) in one sentence read with
+    the sentence before it.
+    """
+
+    name: str
+    kind: str
+    phrases: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    groups: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    within: int | None = None
+    cutoff: float = DEFAULT_CUTOFF
+    exclude: tuple[Exclusion, ...] = ()
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages this rule has terms for."""
+        return frozenset(self.phrases) | frozenset(self.groups)
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A position theme: what it is (``definition``) and the rules that find it."""
+
+    id: str
+    label: str
+    definition: str
+    rules: tuple[Rule, ...]
+    cutoff: float = DEFAULT_CUTOFF
+    exclude: tuple[Exclusion, ...] = ()
+
+    @property
+    def languages(self) -> frozenset[str]:
+        """Languages in which at least one rule of the theme can fire."""
+        return frozenset().union(*(rule.languages for rule in self.rules))
+
+
+@dataclass(frozen=True)
+class Codebook:
+    """A named, versioned set of themes, with the text it was read from."""
+
+    name: str
+    version: str
+    themes: tuple[Theme, ...]
+    languages: frozenset[str]
+    text: str
+    path: str
+    cutoff: float = DEFAULT_CUTOFF
+    min_fuzzy_length: int = DEFAULT_MIN_FUZZY_LENGTH
+    not_typos: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def theme(self, id: str) -> Theme:  # noqa: A002 - the field is called id
+        """The theme with this id; CodebookError naming the valid ids otherwise."""
+        for item in self.themes:
+            if item.id == id:
+                return item
+        ids = ", ".join(t.id for t in self.themes)
+        raise CodebookError(f"codebook '{self.name}' has no theme '{id}'; its themes: {ids}")
+
+    @property
+    def theme_ids(self) -> list[str]:
+        """Theme ids in codebook order."""
+        return [t.id for t in self.themes]
+
+
+def load_codebook(path: str | Path | None = None) -> Codebook:
+    """Read and validate a codebook file (the default codebook when ``path`` is None)."""
+    file = Path(path) if path is not None else DEFAULT_CODEBOOK
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CodebookError(f"{file}: no such codebook file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CodebookError(f"{file}: cannot read the codebook ({exc})") from None
+    return codebook_from_text(text, path=str(file))
+
+
+def codebook_from_text(text: str, *, path: str = "<string>") -> Codebook:
+    """Parse and validate codebook text; ``path`` names it in error messages."""
+    where = Path(path).name or path
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise CodebookError(f"{where}: not valid YAML{at}: {problem}") from None
+    return _Parser(where).codebook(data, text=text, path=path)
+
+
+def canonical_version(data: Any) -> str:
+    """First 12 hex digits of the SHA-256 of the key-sorted JSON form of parsed content."""
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+
+
+def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
+    """All wordings of a phrase: ``{alias}`` groups inserted, ``(a|b|)`` alternatives expanded.
+
+    Raises ValueError with a readable reason on unbalanced brackets or unknown aliases.
+    """
+    aliases = aliases or {}
+    wordings = _expand_aliases(phrase, aliases, 0)
+    out: list[str] = []
+    for wording in wordings:
+        out.extend(_expand_alternatives(wording))
+        if len(out) > MAX_EXPANSIONS:
+            raise ValueError(f"expands to more than {MAX_EXPANSIONS} wordings")
+    return [" ".join(w.split()) for w in dict.fromkeys(out) if w.strip()]
+
+
+def _expand_aliases(phrase: str, aliases: Mapping[str, tuple[str, ...]], depth: int) -> list[str]:
+    if depth > 20:
+        raise ValueError("nests aliases more than 20 deep (does an alias use itself?)")
+    match = _ALIAS_REF.search(phrase)
+    if not match:
+        if "{" in phrase or "}" in phrase:
+            raise ValueError("has an unbalanced '{' or '}'")
+        return [phrase]
+    name = match.group(1).strip()
+    if name not in aliases:
+        known = ", ".join(sorted(aliases)) or "none defined"
+        raise ValueError(f"uses unknown alias '{{{name}}}' (aliases: {known})")
+    head, tail = phrase[: match.start()], phrase[match.end() :]
+    return [
+        item
+        for variant in aliases[name]
+        for item in _expand_aliases(f"{head}({variant}){tail}", aliases, depth + 1)
+    ]
+
+
+def _expand_alternatives(text: str) -> list[str]:
+    """Expand ``(a|b)`` groups (nested allowed) into every combination."""
+    results = [""]
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == ")":
+            raise ValueError("has a ')' without its '('")
+        if char != "(":
+            results = [r + char for r in results]
+            i += 1
+            continue
+        end = _closing(text, i)
+        options = [o for part in _split_top(text[i + 1 : end]) for o in _expand_alternatives(part)]
+        results = [r + o for r in results for o in options]
+        if len(results) > MAX_EXPANSIONS:
+            raise ValueError(f"expands to more than {MAX_EXPANSIONS} wordings")
+        i = end + 1
+    return results
+
+
+def _closing(text: str, start: int) -> int:
+    depth = 0
+    for j in range(start, len(text)):
+        depth += {"(": 1, ")": -1}.get(text[j], 0)
+        if depth == 0:
+            return j
+    raise ValueError("has a '(' without its ')'")
+
+
+def _split_top(inner: str) -> list[str]:
+    parts, depth, current = [], 0, ""
+    for char in inner:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "|" and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return parts
+
+
+class _Parser:
+    """Validates parsed YAML into a Codebook; every error names its place."""
+
+    def __init__(self, where: str):
+        self.where = where
+        self.aliases: dict[str, dict[str, tuple[str, ...]]] = {}
+
+    def fail(self, place: str, message: str) -> CodebookError:
+        return CodebookError(f"{self.where}: {place + ': ' if place else ''}{message}")
+
+    def codebook(self, data: Any, *, text: str, path: str) -> Codebook:
+        if not isinstance(data, dict):
+            raise self.fail("", "a codebook must be a mapping with 'name' and 'themes'")
+        self.unknown_keys(data, _TOP_KEYS, "")
+        name = self.text_field(data, "name", "")
+        cutoff = self.cutoff(data, "", DEFAULT_CUTOFF)
+        min_len = data.get("min_fuzzy_length", DEFAULT_MIN_FUZZY_LENGTH)
+        if isinstance(min_len, bool) or not isinstance(min_len, int) or min_len < 1:
+            raise self.fail("", f"'min_fuzzy_length' must be a positive integer, got {min_len!r}")
+        self.aliases = self.alias_groups(data.get("aliases", {}))
+        not_typos = self.word_lists(data.get("not_typos", {}), "not_typos")
+        themes = self.themes(data.get("themes"), cutoff)
+        languages = frozenset().union(*(t.languages for t in themes))
+        return Codebook(
+            name=name,
+            version=canonical_version(data),
+            themes=themes,
+            languages=languages,
+            text=text,
+            path=path,
+            cutoff=cutoff,
+            min_fuzzy_length=min_len,
+            not_typos=not_typos,
+        )
+
+    def unknown_keys(self, data: dict, allowed: set[str], place: str) -> None:
+        extra = sorted(str(k) for k in data if k not in allowed)
+        if extra:
+            valid = ", ".join(sorted(allowed))
+            raise self.fail(place, f"unknown field '{extra[0]}' (valid fields: {valid})")
+
+    def text_field(self, data: dict, key: str, place: str) -> str:
+        value = data.get(key)
+        if value is None:
+            raise self.fail(place, f"'{key}' is required")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(place, f"'{key}' must be non-empty text, got {value!r}")
+        return value.strip()
+
+    def cutoff(self, data: dict, place: str, default: float) -> float:
+        value = data.get("cutoff", default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
+            raise self.fail(place, f"'cutoff' must be a number above 0 and at most 100, got {value!r}")
+        return float(value)
+
+    def alias_groups(self, data: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+        if not isinstance(data, dict):
+            raise self.fail("aliases", "must map languages to {name: [variants]}")
+        out: dict[str, dict[str, tuple[str, ...]]] = {}
+        for lang, groups in data.items():
+            lang = self.language(lang, "aliases")
+            if not isinstance(groups, dict):
+                raise self.fail(f"aliases, {lang}", "must map alias names to lists of variants")
+            out[lang] = {}
+            for name, variants in groups.items():
+                place = f"aliases, {lang}, '{name}'"
+                if not isinstance(name, str) or not _ID.match(name):
+                    raise self.fail(place, "alias names are lower-case words like 'ict'")
+                out[lang][name] = tuple(self.strings(variants, place, "variant"))
+        return out
+
+    def word_lists(self, data: Any, key: str) -> dict[str, tuple[str, ...]]:
+        if not isinstance(data, dict):
+            raise self.fail(key, "must map languages to lists of words, e.g. {en: [...]}")
+        return {
+            self.language(lang, key): tuple(self.strings(words, f"{key}, {lang}", "word"))
+            for lang, words in data.items()
+        }
+
+    def themes(self, data: Any, cutoff: float) -> tuple[Theme, ...]:
+        if data is None:
+            raise self.fail("", "'themes' is required")
+        if not isinstance(data, list) or not data:
+            raise self.fail("", "'themes' must be a non-empty list of themes")
+        themes: list[Theme] = []
+        seen: set[str] = set()
+        for number, item in enumerate(data, 1):
+            theme = self.theme(item, number, cutoff)
+            if theme.id in seen:
+                raise self.fail(f"theme '{theme.id}'", "duplicate theme id")
+            seen.add(theme.id)
+            themes.append(theme)
+        return tuple(themes)
+
+    def theme(self, data: Any, number: int, cutoff: float) -> Theme:
+        if not isinstance(data, dict):
+            raise self.fail(f"theme {number}", "must be a mapping with id, label, definition, rules")
+        tid = data.get("id")
+        if tid is None:
+            raise self.fail(f"theme {number}", "'id' is required")
+        if not isinstance(tid, str) or not _ID.match(tid):
+            raise self.fail(
+                f"theme {number}", f"'id' must be lower-case letters, digits and _, got {tid!r}"
+            )
+        place = f"theme '{tid}'"
+        self.unknown_keys(data, _THEME_KEYS, place)
+        label = self.text_field(data, "label", place)
+        definition = self.text_field(data, "definition", place)
+        theme_cutoff = self.cutoff(data, place, cutoff)
+        exclude = self.exclusions(data.get("exclude", []), place)
+        rules = data.get("rules")
+        if not isinstance(rules, list) or not rules:
+            raise self.fail(place, "'rules' must be a non-empty list")
+        parsed = tuple(self.rule(r, n, place, theme_cutoff) for n, r in enumerate(rules, 1))
+        return Theme(tid, label, definition, parsed, theme_cutoff, exclude)
+
+    def rule(self, data: Any, number: int, theme_place: str, cutoff: float) -> Rule:
+        place = f"{theme_place}, rule {number}"
+        if not isinstance(data, dict):
+            raise self.fail(place, "must be a mapping with 'phrases' or 'near'")
+        self.unknown_keys(data, _RULE_KEYS, place)
+        kinds = [k for k in ("phrases", "near") if k in data]
+        if len(kinds) != 1:
+            raise self.fail(place, "needs exactly one of 'phrases' or 'near'")
+        name = data.get("name", f"{kinds[0].rstrip('s')}{number}")
+        if not isinstance(name, str) or not name.strip():
+            raise self.fail(place, f"'name' must be non-empty text, got {name!r}")
+        rule_cutoff = self.cutoff(data, place, cutoff)
+        exclude = self.exclusions(data.get("exclude", []), place)
+        if kinds[0] == "phrases":
+            if "within" in data:
+                raise self.fail(place, "'within' applies to 'near' rules only")
+            phrases = self.phrase_map(data["phrases"], place, "phrases")
+            return Rule(name, "phrase", phrases=phrases, cutoff=rule_cutoff, exclude=exclude)
+        groups = self.group_map(data["near"], place)
+        within = self.within(data.get("within", "sentence"), place, minimum=1)
+        return Rule(name, "near", groups=groups, within=within, cutoff=rule_cutoff, exclude=exclude)
+
+    def within(self, value: Any, place: str, *, minimum: int) -> int | None:
+        if value == "sentence":
+            return SENTENCE
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            kind = "a positive integer" if minimum else "a non-negative integer"
+            raise self.fail(place, f"'within' must be {kind} or 'sentence', got {value!r}")
+        return value
+
+    def exclusions(self, data: Any, place: str) -> tuple[Exclusion, ...]:
+        if not isinstance(data, list):
+            raise self.fail(place, "'exclude' must be a list of {phrases, within} entries")
+        out = []
+        for number, item in enumerate(data, 1):
+            here = f"{place}, exclude {number}"
+            if not isinstance(item, dict) or "phrases" not in item:
+                raise self.fail(here, "needs 'phrases' (and optionally 'within')")
+            self.unknown_keys(item, _EXCLUDE_KEYS, here)
+            phrases = self.phrase_map(item["phrases"], here, "phrases")
+            out.append(Exclusion(phrases, self.within(item.get("within", 0), here, minimum=0)))
+        return tuple(out)
+
+    def language(self, lang: Any, place: str) -> str:
+        if not isinstance(lang, str) or not _LANG.match(lang):
+            raise self.fail(
+                place, f"language {lang!r} must be a 2-3 letter code like 'en' (quote 'no')"
+            )
+        return lang
+
+    def phrase_map(self, data: Any, place: str, key: str) -> dict[str, tuple[str, ...]]:
+        if not isinstance(data, dict) or not data:
+            raise self.fail(place, f"'{key}' must map languages to lists, e.g. {{en: [...]}}")
+        out = {}
+        for lang, phrases in data.items():
+            lang = self.language(lang, place)
+            out[lang] = self.expanded(phrases, f"{place}, {lang}", lang)
+        return out
+
+    def group_map(self, data: Any, place: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+        if not isinstance(data, dict) or not data:
+            raise self.fail(place, "'near' must map languages to lists of term groups")
+        out = {}
+        for lang, groups in data.items():
+            lang = self.language(lang, place)
+            here = f"{place}, {lang}"
+            if not isinstance(groups, list) or len(groups) < 2:
+                raise self.fail(here, "'near' needs at least two groups of terms, e.g. [[a], [b]]")
+            out[lang] = tuple(
+                self.expanded(g, f"{here}, group {n}", lang) for n, g in enumerate(groups, 1)
+            )
+        return out
+
+    def expanded(self, data: Any, place: str, lang: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for number, phrase in enumerate(self.strings(data, place, "phrase"), 1):
+            try:
+                wordings = expand_phrase(phrase, self.aliases.get(lang, {}))
+            except ValueError as exc:
+                raise self.fail(place, f"phrase {number} '{phrase}' {exc}") from None
+            for wording in wordings:
+                words = wording.split()
+                if not any(_WORD.search(w) for w in words):
+                    raise self.fail(place, f"phrase {number} '{phrase}' has no words")
+                if words[0] == "*" or words[-1] == "*":
+                    raise self.fail(place, f"phrase {number} '{phrase}' cannot begin or end with *")
+            out.extend(wordings)
+        return tuple(dict.fromkeys(out))
+
+    def strings(self, data: Any, place: str, what: str) -> list[str]:
+        if isinstance(data, str):
+            data = [data]
+        if not isinstance(data, list) or not data:
+            raise self.fail(place, f"must be a non-empty list of {what}s")
+        for number, item in enumerate(data, 1):
+            if not isinstance(item, str) or not item.strip():
+                raise self.fail(place, f"{what} {number} must be non-empty text (quote it), got {item!r}")
+        return [item.strip() for item in data]

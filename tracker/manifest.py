@@ -1,0 +1,163 @@
+"""Load a manifest: the CSV a researcher writes to give each file its metadata, or to skip it."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tracker.errors import ManifestError
+
+MANIFEST_COLUMNS = (
+    "file",
+    "country",
+    "date",
+    "forum",
+    "meeting",
+    "speaker",
+    "title",
+    "language",
+    "source_url",
+    "source_kind",
+    "skip",
+)
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
+
+
+@dataclass(frozen=True)
+class ManifestRow:
+    """One manifest line; ``path`` is absolute, resolved against the manifest's folder."""
+
+    file: str
+    path: Path
+    country: str = ""
+    date: str = ""
+    forum: str = ""
+    meeting: str = ""
+    speaker: str = ""
+    title: str = ""
+    language: str = ""
+    source_url: str = ""
+    source_kind: str = ""
+    skip: str = ""
+
+    def values(self) -> dict[str, str]:
+        """The non-empty metadata values of the row (every column but ``file`` and ``skip``)."""
+        return {
+            name: getattr(self, name)
+            for name in MANIFEST_COLUMNS
+            if name not in ("file", "skip") and getattr(self, name)
+        }
+
+
+def _key(path: str | Path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def _archive_of(path: str) -> str | None:
+    """``'corpus.zip:dir/a.txt'`` or ``'corpus.zip/dir/a.txt'`` -> ``'corpus.zip'``; else None."""
+    lowered = path.lower()
+    for suffix in _ARCHIVE_SUFFIXES:
+        for separator in (":", "/", "\\"):
+            cut = lowered.find(suffix + separator)
+            if cut > 0:
+                return path[: cut + len(suffix)]
+    return None
+
+
+class Manifest:
+    """The rows of a manifest CSV, looked up by the absolute path of the file they describe."""
+
+    def __init__(self, path: Path, rows: dict[str, ManifestRow]):
+        self.path = path
+        self._rows = rows
+
+    @classmethod
+    def load(cls, path: str | Path) -> Manifest:
+        """Read a manifest CSV (UTF-8, with a header). Only the ``file`` column is required; unknown
+        columns are ignored. Raises ManifestError naming the file, the line and the problem."""
+        path = Path(path).expanduser().resolve()
+        try:
+            with open(path, encoding="utf-8-sig", newline="") as handle:
+                rows = _parse(path, csv.reader(handle))
+        except (OSError, UnicodeDecodeError, csv.Error) as ex:
+            raise ManifestError(f"{path}: cannot read the manifest ({ex})") from ex
+        return cls(path, rows)
+
+    def lookup(self, path: str | Path) -> ManifestRow | None:
+        """The row for a file, by its path (made absolute); for an archive member
+        (``'corpus.zip:dir/a.txt'``), the row of the member itself, else that of its archive."""
+        text = str(path)
+        row = self._rows.get(_key(text))
+        if row is None:
+            archive = _archive_of(text)
+            if archive:
+                row = self._rows.get(_key(archive))
+        return row
+
+    def skip_reason(self, path: str | Path) -> str | None:
+        """The ``skip`` text of the file's row when the row marks it skipped, else None."""
+        row = self.lookup(path)
+        return row.skip if row is not None and row.skip else None
+
+    def rows(self) -> list[ManifestRow]:
+        """Every row, in file order."""
+        return list(self._rows.values())
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, (str, Path)) and self.lookup(path) is not None
+
+    def __repr__(self) -> str:
+        return f"Manifest({str(self.path)!r}, {len(self)} rows)"
+
+
+def _parse(path: Path, reader: Any) -> dict[str, ManifestRow]:
+    """Rows by resolved path; ``reader`` is a ``csv.reader`` (its ``line_num`` names lines)."""
+    header = next(reader, None)
+    if header is None:
+        raise ManifestError(
+            f"{path}: line 1: the manifest is empty; it needs a header with a 'file' column"
+        )
+    names = [name.strip().lower() for name in header]
+    if "file" not in names:
+        raise ManifestError(
+            f"{path}: line 1: no 'file' column in the header {header!r}; "
+            f"the columns are {', '.join(MANIFEST_COLUMNS)} (only 'file' is required)"
+        )
+    columns = {
+        name: index for index, name in reversed(list(enumerate(names))) if name in MANIFEST_COLUMNS
+    }
+    rows: dict[str, ManifestRow] = {}
+    lines: dict[str, int] = {}
+    for cells in reader:
+        if not any(cell.strip() for cell in cells):
+            continue
+        row = _row(path, reader.line_num, cells, columns)
+        key = str(row.path)
+        if key in rows and _content(rows[key]) != _content(row):
+            raise ManifestError(
+                f"{path}: line {reader.line_num}: {row.file!r} is also on line {lines[key]} "
+                "with different values; keep one row per file"
+            )
+        rows.setdefault(key, row)
+        lines.setdefault(key, reader.line_num)
+    return rows
+
+
+def _content(row: ManifestRow) -> tuple:
+    return (row.values(), row.skip)
+
+
+def _row(path: Path, line: int, cells: list[str], columns: dict[str, int]) -> ManifestRow:
+    values = {name: (cells[i].strip() if i < len(cells) else "") for name, i in columns.items()}
+    file = values.pop("file").replace("\\", "/")
+    if not file:
+        raise ManifestError(
+            f"{path}: line {line}: the 'file' cell is empty; name the file the row describes"
+        )
+    resolved = (path.parent / Path(file).expanduser()).resolve()
+    return ManifestRow(file=file, path=resolved, **values)

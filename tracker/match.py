@@ -1,0 +1,570 @@
+"""The matcher: a clean statement text and its passages x a codebook -> matches with spans.
+
+How it works (chosen by measurement, see ``benchmarks/bench_match.py``):
+
+1. one compiled regex splits the text into word tokens (offsets kept);
+2. each *distinct* token is mapped once to the codebook's vocabulary and cached across
+   documents: case, accents, British/American spelling and inflection are folded to a stem
+   (``militarising`` -> ``militariz``), OCR digit confusions and ``rn``/``m`` are folded, compounds
+   are split (``cyberattack`` -> ``cyber attack``), and only tokens of at least
+   ``min_fuzzy_length`` letters that are still unknown are looked up fuzzily with rapidfuzz
+   (``fuzz.ratio`` against the vocabulary's long words, batched per document);
+3. phrases are found by walking a trie of token ids from the positions of their first words, and
+   ``near`` rules pair the terms of their groups within N words or within one sentence read
+   with the sentence before it;
+4. exclusions veto matches, and overlapping matches of one theme count once, the longest winning.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from collections.abc import Container, Sequence
+from dataclasses import dataclass, field
+from itertools import islice
+
+from rapidfuzz import fuzz, process
+
+from tracker.codebook import Codebook, Exclusion, Rule
+from tracker.models import Match, Passage
+
+TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+OOV = -1  # a token outside the codebook's vocabulary
+WILD = -2  # the ``*`` of a phrase
+_END = -9  # trie key holding the owners of a complete pattern
+_SPLIT = object()  # cache value of a compound token mapped to several ids
+_COMBINING = frozenset("cyber non anti counter multi ciber".split())
+_GLUED = frozenset("in of on to the and for at by".split())  # OCR: "Councilin", "ofthe"
+
+# -- normalisation ---------------------------------------------------------------------------
+
+_IRREGULAR = {
+    "defence": "defense", "offence": "offense", "licence": "license", "pretence": "pretense",
+    "programme": "program", "programmes": "programs", "judgement": "judgment",
+    "judgements": "judgments", "ageing": "aging", "whilst": "while", "amongst": "among",
+    "towards": "toward", "fulfil": "fulfill", "fulfils": "fulfills", "fulfilment": "fulfillment",
+    "enrol": "enroll", "enrolment": "enrollment", "skilful": "skillful", "grey": "gray",
+    "practise": "practice", "practised": "practiced", "practising": "practicing",
+    "crises": "crisis", "analyses": "analysis", "sceptical": "skeptical",
+    "manoeuvre": "maneuver", "manoeuvres": "maneuvers", "instalment": "installment",
+}  # fmt: skip
+_DIGITS = str.maketrans({"1": "l", "0": "o"})
+_BRITISH = [
+    (re.compile(r"(?<=[a-z]{4})is(e|es|ed|ing|ation|ations|er|ers)$"), r"iz\1"),
+    (re.compile(r"(?<=[a-z]{3})ys(e|es|ed|ing)$"), r"yz\1"),
+    (re.compile(r"(?<=[a-z]{3})our"), "or"),
+    (re.compile(r"(?<=[a-z]{3})ogue(s?)$"), r"og\1"),
+    (re.compile(r"(?<=[a-z]{3})ell(ed|ing|er|ers)$"), r"el\1"),
+    (re.compile(r"(?<=[a-z]{2})([bcdfgklmnptv])re(s|d|ing)?$"), None),
+    (re.compile(r"rn"), "m"),  # OCR: "rn" and "m" look alike; folded on both sides
+]
+_RE_SUFFIX = {None: "", "s": "s", "d": "ed", "ing": "ing"}
+_VOWEL = re.compile(r"[aeiouy]")
+_ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)")  # French l'espace
+
+
+def fold(token: str) -> str:
+    """Lower case, no accents or apostrophes, OCR digits and British spellings folded."""
+    word = token.lower()
+    if not word.isascii():
+        word = "".join(
+            c for c in unicodedata.normalize("NFKD", word) if not unicodedata.combining(c)
+        )
+        word = word.replace("’", "'")
+    if "'" in word:
+        word = _ELISION.sub("", word)
+        word = re.sub(r"'s$", "", word).replace("'", "")
+    if not word.isalpha() and not word.isdigit():
+        word = word.translate(_DIGITS)
+    word = _IRREGULAR.get(word, word)
+    for pattern, repl in _BRITISH:
+        if repl is None:
+            word = pattern.sub(lambda m: m.group(1) + "er" + _RE_SUFFIX[m.group(2)], word)
+        else:
+            word = pattern.sub(repl, word)
+    return word
+
+
+def stem(word: str) -> str:
+    """A light inflectional stemmer for folded words: one key for a word's inflected forms.
+
+    ``militarize``, ``militarization``, ``militarized`` -> ``militariz``; ``countries`` ->
+    ``country``; ``attacks`` -> ``attack``; ``building`` -> ``build``. Keys are never shown.
+    """
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    for suffix in ("izations", "ization", "izing", "izers", "izer", "izes", "ized", "ize"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)] + "iz"
+    if word.endswith(("ies", "ied")) and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("sses"):
+        word = word[:-2]
+    elif word.endswith(("ches", "shes", "xes", "zes")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if word.endswith("ing") and len(word) >= 6 and _VOWEL.search(word[:-3]):
+        word = _undouble(word[:-3])
+    elif word.endswith("ed") and len(word) >= 5 and _VOWEL.search(word[:-2]):
+        word = _undouble(word[:-2])
+    if word.endswith("e") and len(word) >= 4:
+        word = word[:-1]
+    return word
+
+
+def _undouble(word: str) -> str:
+    if len(word) >= 3 and word[-1] == word[-2] and word[-1] not in "lsz" + "aeiou":
+        return word[:-1]
+    return word
+
+
+def key(token: str) -> str:
+    """The vocabulary key of a token: folded, then stemmed."""
+    return stem(fold(token))
+
+
+# -- compiled codebook -----------------------------------------------------------------------
+
+
+@dataclass
+class _Lexicon:
+    """One language's vocabulary, pattern trie and token cache."""
+
+    vocab: dict[str, int]
+    trie: dict
+    surfaces: list[str]  # long folded forms, for fuzzy lookup
+    surface_ids: list[int]
+    forms: frozenset[str]  # folded words of the codebook's phrases, as written
+    not_typos: frozenset[str]  # real words never matched fuzzily
+    cutoff: float  # lowest cutoff of any rule: the fuzzy lookup's floor
+    min_len: int
+    cache: dict[str, object] = field(default_factory=dict)  # raw token -> id | _SPLIT
+    split: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    scores: dict[str, float] = field(default_factory=dict)  # fuzzily mapped tokens only
+
+
+@dataclass(frozen=True)
+class _Owner:
+    """Who a pattern belongs to: a phrase rule, a term group of a near rule, or an exclusion."""
+
+    kind: str  # phrase | group | exclude
+    theme: int
+    rule: int  # -1 for a theme-level exclusion
+    index: int = 0  # group number, or exclusion number
+
+
+@dataclass(frozen=True)
+class _Hit:
+    owner: _Owner
+    start: int  # stream positions, end exclusive
+    end: int
+    score: float
+
+
+class Matcher:
+    """Finds a codebook's themes in clean statement texts. Picklable; compiles lazily."""
+
+    def __init__(self, codebook: Codebook):
+        self.codebook = codebook
+        self._lexicons: dict[str, _Lexicon] = {}
+
+    def __getstate__(self) -> dict:
+        return {"codebook": self.codebook}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["codebook"])
+
+    def covers(self, language: str) -> bool:
+        """Whether the codebook has phrases in this language."""
+        return language in self.codebook.languages
+
+    def match(self, text: str, passages: Sequence[Passage], *, language: str = "en") -> list[Match]:
+        """All matches in a clean statement text; offsets into ``text``.
+
+        ``Match.passage_seq`` is the passage holding the span's start. Overlapping matches of one
+        theme count once (the longest wins). A language the codebook does not cover gives [].
+        """
+        if not self.covers(language) or not text:
+            return []
+        lexicon = self._lexicon(language)
+        tokens = TOKEN.findall(text)
+        stream, origin = _map_tokens(lexicon, tokens)
+        hits = _find_patterns(lexicon, stream, origin, tokens)
+        if not hits:
+            return []
+        doc = _Document(text, passages, tokens, origin, hits)
+        found: list[Match] = []
+        for t, theme in enumerate(self.codebook.themes):
+            candidates = []
+            for r, rule in enumerate(theme.rules):
+                if language in rule.languages:
+                    candidates.extend(_rule_matches(doc, theme.exclude, t, r, rule, language))
+            found.extend(_longest(doc, candidates, theme.id))
+        return sorted(found, key=lambda m: (m.start, m.theme, m.end))
+
+    def _lexicon(self, language: str) -> _Lexicon:
+        if language not in self._lexicons:
+            self._lexicons[language] = _compile(self.codebook, language)
+        return self._lexicons[language]
+
+
+def _patterns(codebook: Codebook, language: str) -> list[tuple[str, _Owner]]:
+    """Every wording of the language with its owner."""
+    out: list[tuple[str, _Owner]] = []
+
+    def add_exclusions(items: tuple[Exclusion, ...], t: int, r: int) -> None:
+        for e, excl in enumerate(items):
+            out.extend((p, _Owner("exclude", t, r, e)) for p in excl.phrases.get(language, ()))
+
+    for t, theme in enumerate(codebook.themes):
+        add_exclusions(theme.exclude, t, -1)
+        for r, rule in enumerate(theme.rules):
+            out.extend((p, _Owner("phrase", t, r)) for p in rule.phrases.get(language, ()))
+            for g, group in enumerate(rule.groups.get(language, ())):
+                out.extend((p, _Owner("group", t, r, g)) for p in group)
+            add_exclusions(rule.exclude, t, r)
+    return out
+
+
+def _compile(codebook: Codebook, language: str) -> _Lexicon:
+    patterns = _patterns(codebook, language)
+    words = {w for phrase, _ in patterns for w in phrase.split() if w != "*"}
+    folded = {fold(t) for w in words for t in TOKEN.findall(w)}
+    stems = {stem(f) for f in folded}
+    # compounds written as one word ("cyberattack") split as the text's compounds are
+    raw: dict[str, list[str]] = {}
+    for w in words:
+        raw[w] = []
+        for f in map(fold, TOKEN.findall(w)):
+            parts = _split_word(f, stems, folded, codebook=True)
+            raw[w].extend(map(stem, parts) if parts else [stem(f)])
+    vocab: dict[str, int] = {}
+    for keys in raw.values():
+        for k in keys:
+            vocab.setdefault(k, len(vocab))
+    trie: dict = {}
+    for phrase, owner in patterns:
+        ids = [WILD if w == "*" else vocab[k] for w in phrase.split() for k in raw.get(w, ["*"])]
+        node = trie
+        for i in ids:
+            node = node.setdefault(i, {})
+        owners = node.setdefault(_END, [])
+        if owner not in owners:
+            owners.append(owner)
+    min_len = codebook.min_fuzzy_length
+    long_forms = {f: vocab[key(f)] for f in folded if len(f) >= min_len and key(f) in vocab}
+    long_forms.update({s: vocab[s] for s in vocab if len(s) >= min_len and s.isalpha()})
+    cutoffs = [r.cutoff for th in codebook.themes for r in th.rules] + [codebook.cutoff]
+    return _Lexicon(
+        vocab=vocab,
+        trie=trie,
+        surfaces=list(long_forms),
+        surface_ids=list(long_forms.values()),
+        forms=frozenset(folded),
+        not_typos=frozenset(fold(w) for w in codebook.not_typos.get(language, ())),
+        cutoff=min(cutoffs),
+        min_len=min_len,
+    )
+
+
+def _split_word(
+    folded: str, stems: Container[str], forms: Container[str], *, codebook: bool = False
+) -> tuple[str, str] | None:
+    """Where a compound splits into two codebook words (``cyberattacks``, ``Councilin``).
+
+    Allowed: a combining form as head (cyber, non...), a small glued word as tail (in, of...),
+    or two codebook words of 4+ letters; the most balanced split wins. In the codebook's own
+    phrases a combining head always splits, so "cyberattack" also finds "cyber attack".
+    """
+    best: tuple[int, tuple[str, str]] | None = None
+    for i in range(2, len(folded) - 1):
+        head, tail = folded[:i], folded[i:]
+        if head in _COMBINING:
+            ok = len(tail) >= 3 and (codebook or (head in stems and stem(tail) in stems))
+        elif tail in _GLUED:
+            ok = head in forms and stem(head) in stems
+        else:
+            ok = (
+                len(head) >= 4 and head in forms and (tail in forms or len(tail) >= 5)
+                and stem(head) in stems and stem(tail) in stems
+            )  # fmt: skip
+        if ok and (best is None or min(i, len(folded) - i) > best[0]):
+            best = (min(i, len(folded) - i), (head, tail))
+    return best[1] if best else None
+
+
+# -- token mapping ---------------------------------------------------------------------------
+
+
+def _map_tokens(lexicon: _Lexicon, tokens: list[str]) -> tuple[list[int], list[int] | None]:
+    """Token ids of the text (compounds expanded) and, if expanded, each id's token index."""
+    cache = lexicon.cache
+    new = set(tokens).difference(cache)
+    if new:
+        _learn(lexicon, new)
+    ids = list(map(cache.__getitem__, tokens))
+    if _SPLIT not in ids:  # type: ignore[comparison-overlap]
+        return ids, None
+    stream: list[int] = []
+    origin: list[int] = []
+    for i, (tok, value) in enumerate(zip(tokens, ids)):
+        parts = lexicon.split[tok] if value is _SPLIT else (value,)
+        stream.extend(parts)
+        origin.extend([i] * len(parts))
+    return stream, origin
+
+
+def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
+    """Map new tokens: exact key, else compound split, else fuzzy (long tokens only)."""
+    vocab, cache = lexicon.vocab, lexicon.cache
+    fuzzy: dict[str, list[str]] = {}
+    for tok in tokens:
+        folded = fold(tok)
+        found = vocab.get(stem(folded))
+        if found is not None:
+            cache[tok] = found
+            continue
+        cache[tok] = OOV
+        if len(folded) < lexicon.min_len or not folded.isalpha() or folded in lexicon.not_typos:
+            continue
+        parts = _text_split(folded, lexicon)
+        if parts:
+            cache[tok] = _SPLIT
+            lexicon.split[tok] = parts
+        elif lexicon.surfaces:
+            fuzzy.setdefault(folded, []).append(tok)
+    if fuzzy:
+        _fuzzy(lexicon, fuzzy)
+
+
+def _text_split(folded: str, lexicon: _Lexicon) -> tuple[int, int] | None:
+    """Ids of a compound's two parts (``cyberattacks`` -> cyber, attack), if it is one."""
+    parts = _split_word(folded, lexicon.vocab, lexicon.forms)
+    if parts is None:
+        return None
+    return lexicon.vocab[stem(parts[0])], lexicon.vocab[stem(parts[1])]
+
+
+def _fuzzy(lexicon: _Lexicon, queries: dict[str, list[str]]) -> None:
+    """Batch fuzzy lookup of unknown long tokens against the vocabulary's long forms."""
+    forms = list(queries)
+    scores = process.cdist(
+        forms, lexicon.surfaces, scorer=fuzz.ratio, score_cutoff=lexicon.cutoff, workers=1
+    )
+    best = scores.argmax(axis=1)
+    for row, form in enumerate(forms):
+        col = int(best[row])
+        score = float(scores[row, col])
+        if score >= lexicon.cutoff and _typo_like(form, lexicon.surfaces[col]):
+            for tok in queries[form]:
+                lexicon.cache[tok] = lexicon.surface_ids[col]
+                lexicon.scores[tok] = round(score, 1)
+
+
+def _typo_like(a: str, b: str) -> bool:
+    """Whether ``a`` may be a misspelling of ``b``: same first letter (``mission`` is not
+    ``emission``), and not the other word with a block of 2+ letters added (``structure`` /
+    ``restructure``, ``inference`` / ``interference``): those are different words."""
+    if a[0] != b[0]:
+        return False
+    short, long = sorted((a, b), key=len)
+    if len(long) - len(short) < 2:
+        return True
+    p = 0
+    while p < len(short) and short[p] == long[p]:
+        p += 1
+    q = 0
+    while q < len(short) - p and short[-1 - q] == long[-1 - q]:
+        q += 1
+    return p + q < len(short)
+
+
+# -- patterns and rules ----------------------------------------------------------------------
+
+
+def _find_patterns(
+    lexicon: _Lexicon, stream: list[int], origin: list[int] | None, tokens: list[str]
+) -> list[_Hit]:
+    """Every occurrence of every pattern, walking the trie from each possible first word."""
+    trie, scores = lexicon.trie, lexicon.scores
+    n = len(stream)
+    hits: list[_Hit] = []
+    for i in [i for i, x in enumerate(stream) if x in trie]:
+        states = [(trie[stream[i]], i + 1)]
+        while states:
+            node, j = states.pop()
+            owners = node.get(_END)
+            if owners:
+                score = _score(scores, tokens, origin, i, j)
+                hits.extend(_Hit(o, i, j, score) for o in owners)
+            if j < n:
+                nxt = node.get(stream[j])
+                if nxt is not None:
+                    states.append((nxt, j + 1))
+                wild = node.get(WILD)
+                if wild is not None:
+                    states.append((wild, j + 1))
+    return hits
+
+
+def _score(scores: dict, tokens: list[str], origin: list[int] | None, i: int, j: int) -> float:
+    if not scores:
+        return 100.0
+    idx = range(i, j) if origin is None else sorted({origin[k] for k in range(i, j)})
+    return min((scores.get(tokens[k], 100.0) for k in idx), default=100.0)
+
+
+class _Document:
+    """A text's hits with the lookups rules need: offsets, passages, sentence of a position."""
+
+    def __init__(self, text: str, passages: Sequence[Passage], tokens, origin, hits: list[_Hit]):
+        self.text = text
+        self.passages = list(passages)
+        self.starts = [p.start for p in self.passages]
+        self.origin = origin
+        last = max(h.end for h in hits) - 1
+        last_token = origin[last] if origin is not None else last
+        self.spans = [m.span() for m in islice(TOKEN.finditer(text), last_token + 1)]
+        self.by_owner: dict[_Owner, list[_Hit]] = {}
+        for hit in hits:
+            if hit.end - hit.start == 1 or not self._crosses(hit):
+                self.by_owner.setdefault(hit.owner, []).append(hit)
+
+    def _crosses(self, hit: _Hit) -> bool:
+        """Whether a pattern's words straddle two passages (a phrase never spans a full stop)."""
+        start, end = self.char_span(hit.start, hit.end)
+        i = bisect_right(self.starts, start)
+        return i < len(self.starts) and self.starts[i] < end
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of stream positions [start, end)."""
+        if self.origin is not None:
+            start, end = self.origin[start], self.origin[end - 1] + 1
+        return self.spans[start][0], self.spans[end - 1][1]
+
+    def passage(self, stream_pos: int) -> int:
+        """Index (into passages) of the passage holding a stream position; 0 without passages."""
+        if not self.starts:
+            return 0
+        char = self.char_span(stream_pos, stream_pos + 1)[0]
+        return max(bisect_right(self.starts, char) - 1, 0)
+
+    def hits(self, owner: _Owner, cutoff: float) -> list[_Hit]:
+        return [h for h in self.by_owner.get(owner, ()) if h.score >= cutoff]
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    start: int  # stream positions
+    end: int
+    score: float
+    kind: str
+    rule: str
+    order: int
+
+
+def _rule_matches(
+    doc: _Document, theme_exclude: tuple[Exclusion, ...], t: int, r: int, rule: Rule, lang: str
+) -> list[_Candidate]:
+    if rule.kind == "phrase":
+        found = [
+            _Candidate(h.start, h.end, h.score, "exact" if h.score >= 100 else "fuzzy", rule.name, r)
+            for h in doc.hits(_Owner("phrase", t, r), rule.cutoff)
+        ]
+    else:
+        found = _near(doc, t, r, rule, len(rule.groups.get(lang, ())))
+    vetoes = [(e, doc.hits(_Owner("exclude", t, -1, i), rule.cutoff)) for i, e in enumerate(theme_exclude)]
+    vetoes += [(e, doc.hits(_Owner("exclude", t, r, i), rule.cutoff)) for i, e in enumerate(rule.exclude)]
+    vetoes = [(e, hits) for e, hits in vetoes if hits]
+    if not vetoes:
+        return found
+    return [c for c in found if not any(_vetoed(doc, c, e, hits) for e, hits in vetoes)]
+
+
+def _near(doc: _Document, t: int, r: int, rule: Rule, count: int) -> list[_Candidate]:
+    """Each occurrence of the first group's terms with the nearest term of every other group."""
+    groups = [doc.hits(_Owner("group", t, r, g), rule.cutoff) for g in range(count)]
+    if not all(groups):
+        return []
+    found = []
+    for anchor in groups[0]:
+        chosen = _nearest_all(doc, anchor, groups[1:], rule.within)
+        if chosen is None:
+            continue
+        parts = [anchor, *chosen]
+        start, end = min(h.start for h in parts), max(h.end for h in parts)
+        score = min(h.score for h in parts)
+        found.append(_Candidate(start, end, score, "proximity", rule.name, r))
+    return found
+
+
+def _nearest_all(doc, anchor: _Hit, others: list[list[_Hit]], within: int | None):
+    if within is not None:
+        p = doc.passage(anchor.start)
+        chosen = []
+        for hits in others:
+            near = [
+                h for h in hits
+                if _gap(anchor, h) <= within and not _overlap(anchor, h)
+                and doc.passage(h.start) == p
+            ]  # fmt: skip
+            if not near:
+                return None
+            chosen.append(min(near, key=lambda h: _gap(anchor, h)))
+        return chosen
+    p = doc.passage(anchor.start)
+    for window in ((p - 1, p), (p, p + 1)):
+        chosen = []
+        for hits in others:
+            near = [
+                h for h in hits
+                if window[0] <= doc.passage(h.start) <= window[1] and not _overlap(anchor, h)
+            ]  # fmt: skip
+            if not near:
+                break
+            chosen.append(min(near, key=lambda h: _gap(anchor, h)))
+        else:
+            return chosen
+    return None
+
+
+def _gap(a: _Hit | _Candidate, b: _Hit) -> int:
+    """Words strictly between two spans (negative when they overlap)."""
+    return max(b.start - a.end, a.start - b.end)
+
+
+def _overlap(a: _Hit, b: _Hit) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _vetoed(doc: _Document, cand: _Candidate, excl: Exclusion, hits: list[_Hit]) -> bool:
+    if excl.within is not None:
+        return any(_gap(cand, h) <= excl.within for h in hits)
+    first, last = doc.passage(cand.start), doc.passage(cand.end - 1)
+    return any(first <= doc.passage(h.start) <= last for h in hits)
+
+
+def _longest(doc: _Document, candidates: list[_Candidate], theme: str) -> list[Match]:
+    """Overlapping candidates of one theme count once: the longest (then best) wins."""
+    spans = [(doc.char_span(c.start, c.end), c) for c in candidates]
+    spans.sort(key=lambda sc: (sc[0][0] - sc[0][1], -sc[1].score, sc[1].order, sc[0][0]))
+    kept: list[tuple[tuple[int, int], _Candidate]] = []
+    for (start, end), cand in spans:
+        if all(end <= s or e <= start for (s, e), _ in kept):
+            kept.append(((start, end), cand))
+    return [
+        Match(
+            theme=theme,
+            rule=cand.rule,
+            kind=cand.kind,
+            score=cand.score,
+            start=start,
+            end=end,
+            matched_text=doc.text[start:end],
+            passage_seq=doc.passages[doc.passage(cand.start)].seq if doc.passages else 0,
+        )
+        for (start, end), cand in kept
+    ]

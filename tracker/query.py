@@ -1,0 +1,1078 @@
+"""The only reader: filters -> DataFrames and aggregates for the dashboard, exports and benchmarks.
+
+Every function is a plain function of ``(db, filters, ...)`` that opens the database read-only, so
+results can be cached on ``(db path, change_marker(db), filters)``. Nothing here writes or imports
+streamlit.
+
+Counting rules (the same in every chart):
+
+- a statement is counted once, in the year of its date; duplicates (``duplicate_of`` set) are left
+  out unless ``include_duplicates``;
+- *share* is the share of the selected statements with at least one match of the theme (of the
+  selected match kinds), with a Wilson 95% interval; *rate* is matches per 1,000 words;
+- statements in languages the codebook does not cover are left out by default (the codebook would
+  find nothing in them) and reported by :func:`left_out`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sqlite3
+from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from tracker.errors import StoreError
+
+KINDS = ("exact", "fuzzy", "proximity")
+MEASURES = ("share", "rate")
+#: Roles of speakers who do not speak for a state (Security Council records and the like).
+NON_STATE_ROLES = ("president", "briefer", "secretariat", "chair")
+#: z for a 95% interval.
+Z95 = 1.959963984540054
+
+#: Labels of the default themes, used when the database holds no readable codebook.
+DEFAULT_THEME_LABELS = {
+    "militarization": "Militarization of cyberspace and technology",
+    "digital_divide": "Digital divide",
+    "un_main_channel": "The UN as the main channel",
+    "ai_governance": "Governance of AI",
+    "cyber_threats": "Cyber attacks and cybercrime",
+    "disinformation": "Disinformation and hate speech",
+    "capacity_building": "Capacity building and technology transfer",
+    "non_interference": "Non-interference and sovereignty",
+    "unilateral_sanctions": "Unilateral coercive measures",
+    "bloc_confrontation": "Cold War mentality and bloc politics",
+    "security_council_reform": "Reform of the Security Council",
+    "global_digital_compact": "Pact for the Future and Global Digital Compact",
+}
+
+#: Used when ``tracker.countries`` is not available.
+_FALLBACK_GROUPS = {"P5": ["CHN", "FRA", "GBR", "RUS", "USA"]}
+
+
+class QueryError(StoreError):
+    """A query cannot be answered (no database, a database of another schema)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the researcher selected. Empty tuples mean "no restriction".
+
+    ``languages=None`` means the languages the active codebook covers (all, when unknown);
+    ``()`` means every language.
+    """
+
+    themes: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    forums: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    date_from: str | None = None  # 'YYYY-MM-DD' (or a prefix of it)
+    date_to: str | None = None
+    measure: str = "share"
+    kinds: tuple[str, ...] = ()
+    languages: tuple[str, ...] | None = None
+    include_duplicates: bool = False
+    include_non_state: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("themes", "countries", "groups", "forums", "kinds"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, tuple):
+                object.__setattr__(self, name, _as_tuple(value))
+        if self.languages is not None and not isinstance(self.languages, tuple):
+            object.__setattr__(self, "languages", _as_tuple(self.languages))
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure={self.measure!r}: use one of {', '.join(MEASURES)}")
+        bad = [k for k in self.kinds if k not in KINDS]
+        if bad:
+            raise ValueError(f"kinds={bad!r}: use any of {', '.join(KINDS)}")
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (tuples as lists), for exports and captions."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Filters:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def describe(self) -> str:
+        """A one-line summary for captions: only what restricts the selection."""
+        parts = []
+        if self.themes:
+            parts.append("themes: " + ", ".join(self.themes))
+        if self.countries:
+            parts.append("countries: " + ", ".join(self.countries))
+        if self.groups:
+            parts.append("groups: " + ", ".join(self.groups))
+        if self.forums:
+            parts.append("forums: " + ", ".join(self.forums))
+        if self.year_from is not None or self.year_to is not None:
+            parts.append(f"years {self.year_from or '…'}–{self.year_to or '…'}")
+        if self.date_from or self.date_to:
+            parts.append(f"dates {self.date_from or '…'}–{self.date_to or '…'}")
+        if self.kinds and set(self.kinds) != set(KINDS):
+            parts.append("match kinds: " + ", ".join(self.kinds))
+        if self.languages:
+            parts.append("languages: " + ", ".join(self.languages))
+        elif self.languages == ():
+            parts.append("all languages")
+        if self.include_duplicates:
+            parts.append("duplicates included")
+        if self.include_non_state:
+            parts.append("non-state speakers included")
+        return "; ".join(parts) if parts else "all statements"
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    return tuple(value)
+
+
+# -- connection ------------------------------------------------------------------------------
+
+
+def change_marker(db: str | Path) -> tuple[int, int, int, int]:
+    """Changes whenever the database file (or its write-ahead log) changes: a cache key part."""
+    path = Path(db)
+    marks: list[int] = []
+    for p in (path, path.with_name(path.name + "-wal")):
+        try:
+            st = p.stat()
+            marks += [st.st_mtime_ns, st.st_size]
+        except OSError:
+            marks += [0, 0]
+    return tuple(marks)  # type: ignore[return-value]
+
+
+def database_ready(db: str | Path) -> bool:
+    """True when ``db`` exists and holds the tracker's tables."""
+    path = Path(db)
+    if not path.is_file():
+        return False
+    try:
+        with connect(path) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='statement_themes'"
+            ).fetchone()
+            return row is not None
+    except QueryError:
+        return False
+
+
+@contextmanager
+def connect(db: str | Path):
+    """A read-only connection to ``db``; :class:`QueryError` when it is missing or unreadable."""
+    path = Path(db)
+    if not path.is_file():
+        raise QueryError(f"no database at {path}: add statements first (`tracker ingest PATH`)")
+    try:
+        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA query_only=ON")
+    except sqlite3.Error as exc:
+        raise QueryError(f"cannot open database {path}: {exc}") from exc
+    try:
+        yield conn
+    except sqlite3.DatabaseError as exc:
+        raise QueryError(f"cannot read database {path}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def _frame(conn: sqlite3.Connection, sql: str, params: Sequence = ()) -> pd.DataFrame:
+    cur = conn.execute(sql, list(params))
+    cols = [d[0] for d in cur.description]
+    return pd.DataFrame.from_records(cur.fetchall(), columns=cols)
+
+
+# -- the codebook and groups -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ThemeInfo:
+    id: str
+    label: str
+    definition: str = ""
+    rules: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CodebookInfo:
+    version: str
+    name: str
+    text: str
+    path: str
+    themes: tuple[ThemeInfo, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def label(self, theme: str) -> str:
+        for t in self.themes:
+            if t.id == theme:
+                return t.label
+        return DEFAULT_THEME_LABELS.get(theme, theme)
+
+    def labels(self) -> dict[str, str]:
+        out = dict(DEFAULT_THEME_LABELS)
+        out.update({t.id: t.label for t in self.themes})
+        return out
+
+
+def codebook_info(db: str | Path) -> CodebookInfo | None:
+    """The active codebook: version, text, themes (id, label, definition, rules) and languages."""
+    with connect(db) as conn:
+        try:
+            row = conn.execute(
+                "SELECT c.version, c.name, c.text, c.path FROM settings s "
+                "JOIN codebooks c ON c.version = s.value WHERE s.key = 'active_codebook'"
+            ).fetchone()
+        except sqlite3.OperationalError:
+            return None
+    if not row:
+        return None
+    version, name, text, path = row
+    themes, languages = _parse_codebook(text, path)
+    return CodebookInfo(version, name, text, path, themes, languages)
+
+
+@lru_cache(maxsize=8)
+def _parse_codebook(text: str, path: str) -> tuple[tuple[ThemeInfo, ...], tuple[str, ...]]:
+    """Themes and languages of a stored codebook, through ``tracker.codebook`` when it can
+    (parsed once per codebook text: it is the same for every query)."""
+    book = None
+    try:
+        from tracker import codebook as cb  # noqa: PLC0415 (optional floor below)
+
+        for fn_name in ("parse_codebook", "loads_codebook", "codebook_from_text"):
+            fn = getattr(cb, fn_name, None)
+            if fn is not None:
+                try:
+                    book = fn(text)
+                    break
+                except Exception:  # noqa: BLE001  (a stored text the parser rejects)
+                    book = None
+        if book is None and path and Path(path).is_file():
+            try:
+                book = cb.load_codebook(path)
+            except Exception:  # noqa: BLE001
+                book = None
+    except ImportError:
+        book = None
+    if book is not None:
+        themes = tuple(
+            ThemeInfo(
+                t.id,
+                getattr(t, "label", t.id) or t.id,
+                getattr(t, "definition", "") or "",
+                tuple(_rule_texts(t)),
+            )
+            for t in book.themes
+        )
+        return themes, tuple(sorted(getattr(book, "languages", ()) or ()))
+    return _parse_codebook_text(text)
+
+
+def _rule_texts(theme) -> list[str]:
+    """One readable line per rule: its name, kind and (English first) phrases or term groups."""
+    out = []
+    for rule in getattr(theme, "rules", ()) or ():
+        if isinstance(rule, str):
+            out.append(rule)
+            continue
+        name = getattr(rule, "name", "") or ""
+        kind = getattr(rule, "kind", "") or ""
+        phrases = getattr(rule, "phrases", {}) or {}
+        groups = getattr(rule, "groups", {}) or {}
+        body = ""
+        if isinstance(phrases, dict) and phrases:
+            lang = "en" if "en" in phrases else sorted(phrases)[0]
+            items = list(phrases[lang])
+            body = f"[{lang}] " + "; ".join(items[:12]) + (f"; … ({len(items)} in all)" if len(items) > 12 else "")
+        elif isinstance(groups, dict) and groups:
+            lang = "en" if "en" in groups else sorted(groups)[0]
+            within = getattr(rule, "within", None)
+            near = f" within {within} words" if within else " in one sentence (or with the one before)"
+            body = f"[{lang}] " + " NEAR ".join(
+                "(" + " | ".join(list(g)[:6]) + (" | …" if len(g) > 6 else "") + ")" for g in groups[lang]
+            ) + near
+        out.append(f"{name} ({kind}): {body}" if body else f"{name} ({kind})")
+    return out
+
+
+def _parse_codebook_text(text: str) -> tuple[tuple[ThemeInfo, ...], tuple[str, ...]]:
+    """Fallback: read ids, labels and languages from YAML/TOML-like text without a parser."""
+    themes: list[ThemeInfo] = []
+    for m in re.finditer(r"^\s*-?\s*id:\s*[\"']?([a-z0-9_]+)", text, re.M):
+        tid = m.group(1)
+        after = text[m.end() : m.end() + 600]
+        label = re.search(r"^\s*label:\s*[\"']?([^\"'\n]+)", after, re.M)
+        definition = re.search(r"^\s*definition:\s*[\"']?([^\"'\n]+)", after, re.M)
+        themes.append(
+            ThemeInfo(
+                tid,
+                label.group(1).strip() if label else DEFAULT_THEME_LABELS.get(tid, tid),
+                definition.group(1).strip() if definition else "",
+            )
+        )
+    langs = re.search(r"^languages:\s*\[([^\]]*)\]", text, re.M)
+    languages = tuple(x.strip(" '\"") for x in langs.group(1).split(",")) if langs else ()
+    return tuple(themes), tuple(x for x in languages if x)
+
+
+def all_groups() -> list[str]:
+    """Names of the country groups (UN regional groups, P5, EU, G77...)."""
+    try:
+        from tracker.countries import all_groups as groups  # noqa: PLC0415
+
+        return list(groups())
+    except ImportError:
+        return sorted(_FALLBACK_GROUPS)
+
+
+def group_members(group: str) -> list[str]:
+    """ISO3 codes of a group's members; an unknown group raises ``ValueError`` naming the groups."""
+    try:
+        from tracker.countries import group_members as members  # noqa: PLC0415
+
+        return list(members(group))
+    except ImportError:
+        if group in _FALLBACK_GROUPS:
+            return list(_FALLBACK_GROUPS[group])
+        raise ValueError(
+            f"group={group!r} is unknown: use one of {', '.join(sorted(_FALLBACK_GROUPS))}"
+        ) from None
+
+
+# -- the selection ---------------------------------------------------------------------------
+
+
+def resolve_languages(db: str | Path, filters: Filters) -> tuple[str, ...]:
+    """The languages a filter selects: ``None`` becomes the active codebook's languages."""
+    if filters.languages is not None:
+        return filters.languages
+    info = codebook_info(db)
+    return info.languages if info else ()
+
+
+def _countries(filters: Filters) -> set[str] | None:
+    if not filters.countries and not filters.groups:
+        return None
+    chosen = set(filters.countries)
+    for g in filters.groups:
+        chosen.update(group_members(g))
+    return chosen
+
+
+def _where(filters: Filters, languages: Sequence[str], alias: str = "s") -> tuple[str, list]:
+    """SQL conditions selecting the statements of ``filters`` (themes and kinds aside)."""
+    a = alias + "."
+    conds: list[str] = []
+    params: list = []
+    if not filters.include_duplicates:
+        conds.append(f"{a}duplicate_of IS NULL")
+    if not filters.include_non_state:
+        marks = ",".join("?" * len(NON_STATE_ROLES))
+        conds.append(f"{a}country != '' AND {a}role NOT IN ({marks})")
+        params += list(NON_STATE_ROLES)
+    chosen = _countries(filters)
+    if chosen is not None:
+        conds.append(f"{a}country IN ({','.join('?' * len(chosen))})")
+        params += sorted(chosen)
+    if filters.forums:
+        conds.append(f"{a}forum IN ({','.join('?' * len(filters.forums))})")
+        params += list(filters.forums)
+    if filters.year_from is not None:
+        conds.append(f"{a}year >= ?")
+        params.append(int(filters.year_from))
+    if filters.year_to is not None:
+        conds.append(f"{a}year <= ?")
+        params.append(int(filters.year_to))
+    # a partial date ('2024-09') overlaps the range when its prefix lies within it
+    if filters.date_from:
+        conds.append(f"{a}date != '' AND {a}date >= substr(?, 1, length({a}date))")
+        params.append(filters.date_from)
+    if filters.date_to:
+        conds.append(f"{a}date != '' AND {a}date <= substr(?, 1, length({a}date))")
+        params.append(filters.date_to)
+    if languages:
+        conds.append(f"{a}language IN ({','.join('?' * len(languages))})")
+        params += list(languages)
+    return (" AND ".join(conds) if conds else "1"), params
+
+
+def _kind_expr(filters: Filters, alias: str = "t") -> str:
+    kinds = filters.kinds or KINDS
+    if set(kinds) == set(KINDS):
+        return f"{alias}.matches"
+    return "(" + " + ".join(f"{alias}.{k}" for k in kinds) + ")"
+
+
+def _theme_list(conn: sqlite3.Connection, filters: Filters) -> list[str]:
+    if filters.themes:
+        return list(filters.themes)
+    return [r[0] for r in conn.execute("SELECT DISTINCT theme FROM statement_themes ORDER BY 1")]
+
+
+def wilson(k, n, z: float = Z95):
+    """Wilson score interval for k successes of n (arrays or scalars); NaN where n is 0."""
+    k = pd.Series(k, dtype="float64") if not isinstance(k, pd.Series) else k.astype("float64")
+    n = pd.Series(n, dtype="float64") if not isinstance(n, pd.Series) else n.astype("float64")
+    safe_n = n.where(n > 0)
+    p = k / safe_n
+    denom = 1 + z * z / safe_n
+    centre = (p + z * z / (2 * safe_n)) / denom
+    half = z * ((p * (1 - p) / safe_n + z * z / (4 * safe_n * safe_n)) ** 0.5) / denom
+    low = (centre - half).clip(lower=0).where(k > 0, 0.0).where(n > 0)
+    high = (centre + half).clip(upper=1).where(k < n, 1.0).where(n > 0)
+    return low, high
+
+
+def _finish(df: pd.DataFrame, filters: Filters, labels: dict[str, str]) -> pd.DataFrame:
+    """Add share, its interval, rate, the chosen measure and labels to counted rows."""
+    df["k"] = df["k"].fillna(0).astype(int)
+    df["matches"] = df["matches"].fillna(0).astype(int)
+    df["n"] = df["n"].astype(int)
+    df["words"] = df["words"].fillna(0).astype(int)
+    df["share"] = (df["k"] / df["n"].where(df["n"] > 0)).astype("float64")
+    low, high = wilson(df["k"], df["n"])
+    df["ci_low"] = low.to_numpy()
+    df["ci_high"] = high.to_numpy()
+    df["rate"] = (df["matches"] * 1000 / df["words"].where(df["words"] > 0)).astype("float64")
+    df["value"] = df[filters.measure]
+    if "theme" in df:
+        df["theme_label"] = df["theme"].map(lambda t: labels.get(t, t))
+    return df
+
+
+def _labels(db: str | Path) -> dict[str, str]:
+    info = codebook_info(db)
+    return info.labels() if info else dict(DEFAULT_THEME_LABELS)
+
+
+def _counts(db, filters: Filters, dims: Sequence[str]) -> pd.DataFrame:
+    """Counted rows per ``dims`` (a subset of year, country) x theme: n, words, k, matches."""
+    languages = resolve_languages(db, filters)
+    where, params = _where(filters, languages)
+    dim_sql = ", ".join(f"s.{d}" for d in dims)
+    group = f"GROUP BY {dim_sql}" if dims else ""
+    with connect(db) as conn:
+        themes = _theme_list(conn, filters)
+        base = _frame(
+            conn,
+            f"SELECT {dim_sql + ', ' if dims else ''}COUNT(*) AS n, SUM(s.words) AS words "
+            f"FROM statements s WHERE {where} {group}",
+            params,
+        )
+        if not themes:
+            counted = pd.DataFrame(columns=[*dims, "theme", "k", "matches"])
+        else:
+            kexpr = _kind_expr(filters)
+            tmarks = ",".join("?" * len(themes))
+            counted = _frame(
+                conn,
+                f"SELECT {dim_sql + ', ' if dims else ''}t.theme AS theme, COUNT(*) AS k, "
+                f"SUM({kexpr}) AS matches FROM statements s "
+                f"JOIN statement_themes t ON t.statement_id = s.id "
+                f"WHERE {where} AND t.theme IN ({tmarks}) AND {kexpr} > 0 "
+                f"GROUP BY {dim_sql + ', ' if dims else ''}t.theme",
+                [*params, *themes],
+            )
+    if dims:
+        base = base.dropna(subset=[d for d in dims if d == "year"])
+    if base.empty or (dims and base["n"].sum() == 0) or (not dims and not base["n"].iloc[0]):
+        return pd.DataFrame(columns=[*dims, "theme", "n", "words", "k", "matches"])
+    grid = base.merge(pd.DataFrame({"theme": themes}), how="cross")
+    out = grid.merge(counted, on=[*dims, "theme"], how="left")
+    return out
+
+
+# -- aggregates --------------------------------------------------------------------------------
+
+TREND_COLUMNS = [
+    "year", "theme", "theme_label", "n", "k", "share", "ci_low", "ci_high", "matches", "words",
+    "rate", "value",
+]  # fmt: skip
+
+
+def trends(db: str | Path, filters: Filters, *, by_country: bool = False) -> pd.DataFrame:
+    """Per year x theme (x country): statements ``n``, statements with the theme ``k``, ``share``
+    with its Wilson interval (``ci_low``, ``ci_high``), ``matches``, ``words``, ``rate`` per 1,000
+    words and ``value`` (the filter's measure). Statements without a year are left out."""
+    dims = ["year", "country"] if by_country else ["year"]
+    df = _counts(db, filters, dims)
+    cols = [*(["country"] if by_country else []), *TREND_COLUMNS]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df["year"] = df["year"].astype(int)
+    df = _finish(df, filters, _labels(db))
+    return df[cols].sort_values([*dims, "theme"]).reset_index(drop=True)
+
+
+def country_theme_matrix(db: str | Path, filters: Filters) -> pd.DataFrame:
+    """Per country x theme over the whole selected period: n, k, share (+ interval), matches,
+    words, rate, value; with ``country_name``."""
+    df = _counts(db, filters, ["country"])
+    cols = ["country", "country_name", *TREND_COLUMNS[1:]]
+    if df.empty:
+        return pd.DataFrame(columns=cols)
+    df = _finish(df, filters, _labels(db))
+    names = country_names(db)
+    df["country_name"] = df["country"].map(lambda c: names.get(c) or c)
+    return df[cols].sort_values(["country", "theme"]).reset_index(drop=True)
+
+
+def theme_totals(db: str | Path, filters: Filters) -> pd.DataFrame:
+    """One row per theme over the whole selection."""
+    df = _counts(db, filters, [])
+    if df.empty:
+        return pd.DataFrame(columns=TREND_COLUMNS[1:])
+    return _finish(df, filters, _labels(db))[TREND_COLUMNS[1:]].reset_index(drop=True)
+
+
+def ranking(
+    db: str | Path, filters: Filters, theme: str, *, min_statements: int = 1, top: int | None = None
+) -> pd.DataFrame:
+    """Countries ranked by the filter's measure for one theme (ties broken by statements)."""
+    df = country_theme_matrix(db, replace(filters, themes=(theme,)))
+    df = df[df["n"] >= min_statements]
+    df = df.sort_values(["value", "k", "n"], ascending=[False, False, False], na_position="last")
+    df = df.reset_index(drop=True)
+    df.insert(0, "rank", range(1, len(df) + 1))
+    return df.head(top) if top else df
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a country (ISO3), a group name, or a set of countries."""
+
+    label: str
+    countries: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, value: str) -> Side:
+        """``"CHN"`` (a country), ``"group:P5"`` (a group) or ``"USA,GBR,FRA"`` (a set)."""
+        value = value.strip()
+        if value.startswith("group:"):
+            return cls(value[6:], groups=(value[6:],))
+        codes = tuple(c.strip().upper() for c in value.split(",") if c.strip())
+        return cls(value, countries=codes)
+
+
+def compare(db: str | Path, filters: Filters, a: Side, b: Side) -> dict[str, pd.DataFrame]:
+    """Two sides over time and per theme, with the difference ``a - b`` of the measure.
+
+    Returns ``{"trends": rows per side x year x theme, "themes": rows per theme with
+    value_a, value_b, diff (and n/k of each side)}``. The sides replace the filter's countries.
+    """
+    frames, totals = [], []
+    for side in (a, b):
+        f = replace(filters, countries=side.countries, groups=side.groups)
+        t = trends(db, f)
+        t.insert(0, "side", side.label)
+        frames.append(t)
+        tot = theme_totals(db, f)
+        tot.insert(0, "side", side.label)
+        totals.append(tot)
+    tr = pd.concat(frames, ignore_index=True) if any(len(x) for x in frames) else frames[0]
+    ta, tb = totals
+    keep = ["theme", "theme_label", "n", "k", "share", "ci_low", "ci_high", "matches", "rate",
+            "value"]  # fmt: skip
+    merged = ta[keep].merge(tb[keep], on=["theme", "theme_label"], how="outer", suffixes=("_a", "_b"))
+    merged["diff"] = merged["value_a"] - merged["value_b"]
+    merged.insert(0, "side_b", b.label)
+    merged.insert(0, "side_a", a.label)
+    # per year difference (only years both sides have)
+    if len(tr):
+        wide = tr.pivot_table(index=["year", "theme"], columns="side", values="value")
+        if a.label in wide and b.label in wide:
+            yd = (wide[a.label] - wide[b.label]).rename("diff").reset_index()
+        else:
+            yd = pd.DataFrame(columns=["year", "theme", "diff"])
+    else:
+        yd = pd.DataFrame(columns=["year", "theme", "diff"])
+    return {"trends": tr, "themes": merged, "yearly_diff": yd}
+
+
+# -- evidence ----------------------------------------------------------------------------------
+
+
+def fts_query(text: str) -> str:
+    """User text as a safe FTS5 query: every word quoted (so ``AND``, ``"``, ``*``, ``:``, ``(``
+    are plain text), joined by AND; a trailing ``*`` on a word keeps its prefix search."""
+    terms = []
+    for raw in text.split():
+        prefix = raw.endswith("*") and len(raw.rstrip("*")) > 0
+        word = raw.rstrip("*") if prefix else raw
+        if not re.search(r"\w", word):
+            continue
+        terms.append('"' + word.replace('"', '""') + '"' + ("*" if prefix else ""))
+    return " ".join(terms)
+
+
+EVIDENCE_COLUMNS = [
+    "country", "country_name", "date", "year", "theme", "theme_label", "passage", "hl_start",
+    "hl_end", "matched_text", "score", "rule", "kind", "statement_id", "passage_id", "match_id",
+    "forum", "speaker", "source",
+]  # fmt: skip
+
+
+def evidence(
+    db: str | Path,
+    filters: Filters,
+    *,
+    theme: str | None = None,
+    year: int | None = None,
+    country: str | None = None,
+    search: str = "",
+    sort: str = "date",
+    limit: int = 500,
+    offset: int = 0,
+) -> pd.DataFrame:
+    """Keyword-in-context rows behind a number: one row per match, with its passage and the
+    match's offsets *within the passage* (``hl_start``, ``hl_end``), restricted by the filters,
+    and optionally one theme, year and country (a clicked point or cell) and a full-text search
+    over passages. ``sort``: ``date`` (newest first), ``score``, ``country``."""
+    languages = resolve_languages(db, filters)
+    where, params = _where(filters, languages)
+    conds, extra = [where], []
+    themes = [theme] if theme else list(filters.themes)
+    if themes:
+        conds.append(f"m.theme IN ({','.join('?' * len(themes))})")
+        extra += themes
+    if filters.kinds and set(filters.kinds) != set(KINDS):
+        conds.append(f"m.kind IN ({','.join('?' * len(filters.kinds))})")
+        extra += list(filters.kinds)
+    if year is not None:
+        conds.append("s.year = ?")
+        extra.append(int(year))
+    if country:
+        conds.append("s.country = ?")
+        extra.append(country)
+    q = fts_query(search) if search else ""
+    if search and not q:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    if q:
+        conds.append("m.passage_id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)")
+        extra.append(q)
+    order = {
+        "date": "s.date DESC, s.country, m.start",
+        "score": "m.score DESC, s.date DESC",
+        "country": "s.country, s.date DESC, m.start",
+    }.get(sort, "s.date DESC, s.country, m.start")
+    sql = (
+        "SELECT s.country, s.country_name, s.date, s.year, m.theme, p.text AS passage, "
+        "m.start - p.start AS hl_start, m.\"end\" - p.start AS hl_end, m.matched_text, m.score, "
+        "m.rule, m.kind, s.id AS statement_id, m.passage_id, m.id AS match_id, s.forum, "
+        "s.speaker, s.source FROM matches m JOIN statements s ON s.id = m.statement_id "
+        "LEFT JOIN passages p ON p.id = m.passage_id "
+        f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?"
+    )
+    with connect(db) as conn:
+        df = _frame(conn, sql, [*params, *extra, int(limit), int(offset)])
+    if df.empty:
+        return pd.DataFrame(columns=EVIDENCE_COLUMNS)
+    labels = _labels(db)
+    df["theme_label"] = df["theme"].map(lambda t: labels.get(t, t))
+    df["passage"] = df["passage"].fillna(df["matched_text"])
+    length = df["passage"].str.len()
+    df["hl_start"] = df["hl_start"].fillna(0).clip(lower=0).astype(int)
+    df["hl_start"] = df["hl_start"].where(df["hl_start"] <= length, 0)
+    df["hl_end"] = df["hl_end"].fillna(length).clip(upper=length).astype(int)
+    df["hl_end"] = df[["hl_start", "hl_end"]].max(axis=1)
+    return df[EVIDENCE_COLUMNS]
+
+
+def evidence_count(
+    db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
+) -> int:
+    """How many evidence rows :func:`evidence` would return without a limit."""
+    languages = resolve_languages(db, filters)
+    where, params = _where(filters, languages)
+    conds, extra = [where], []
+    themes = [theme] if theme else list(filters.themes)
+    if themes:
+        conds.append(f"m.theme IN ({','.join('?' * len(themes))})")
+        extra += themes
+    if filters.kinds and set(filters.kinds) != set(KINDS):
+        conds.append(f"m.kind IN ({','.join('?' * len(filters.kinds))})")
+        extra += list(filters.kinds)
+    if year is not None:
+        conds.append("s.year = ?")
+        extra.append(int(year))
+    if country:
+        conds.append("s.country = ?")
+        extra.append(country)
+    q = fts_query(search) if search else ""
+    if search and not q:
+        return 0
+    if q:
+        conds.append("m.passage_id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)")
+        extra.append(q)
+    with connect(db) as conn:
+        return conn.execute(
+            "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
+            f"WHERE {' AND '.join(conds)}",
+            [*params, *extra],
+        ).fetchone()[0]
+
+
+SEARCH_COLUMNS = [
+    "country", "country_name", "date", "year", "passage", "statement_id", "passage_id", "themes",
+    "forum", "source",
+]  # fmt: skip
+
+
+def search_passages(
+    db: str | Path, filters: Filters, text: str, *, limit: int = 200, offset: int = 0
+) -> pd.DataFrame:
+    """Full-text search over all passages of the selected statements (matched or not), best
+    first; ``themes`` lists the themes matched in each passage. User text is escaped."""
+    q = fts_query(text)
+    if not q:
+        return pd.DataFrame(columns=SEARCH_COLUMNS)
+    languages = resolve_languages(db, filters)
+    where, params = _where(filters, languages)
+    sql = (
+        "SELECT s.country, s.country_name, s.date, s.year, p.text AS passage, "
+        "s.id AS statement_id, p.id AS passage_id, "
+        "(SELECT group_concat(DISTINCT m.theme) FROM matches m WHERE m.passage_id = p.id) AS themes,"
+        " s.forum, s.source FROM passages_fts f JOIN passages p ON p.id = f.rowid "
+        "JOIN statements s ON s.id = p.statement_id "
+        f"WHERE passages_fts MATCH ? AND {where} ORDER BY f.rank LIMIT ? OFFSET ?"
+    )
+    with connect(db) as conn:
+        df = _frame(conn, sql, [q, *params, int(limit), int(offset)])
+    if df.empty:
+        return pd.DataFrame(columns=SEARCH_COLUMNS)
+    df["themes"] = df["themes"].fillna("")
+    return df[SEARCH_COLUMNS]
+
+
+# -- one statement -----------------------------------------------------------------------------
+
+
+@dataclass
+class StatementDetail:
+    id: int
+    metadata: dict
+    provenance: dict[str, str]
+    text: str
+    matches: pd.DataFrame
+    passages: pd.DataFrame
+    flags: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicates: list[int] = field(default_factory=list)  # statements marked as copies of this one
+
+
+def statement_detail(db: str | Path, statement_id: int) -> StatementDetail | None:
+    """A statement's clean text, all its matches (offsets into the text), its passages, its
+    metadata with where each value came from, and its source; ``None`` when unknown."""
+    with connect(db) as conn:
+        cur = conn.execute("SELECT * FROM statements WHERE id = ?", (int(statement_id),))
+        row = cur.fetchone()
+        if row is None:
+            return None
+        meta = dict(zip([d[0] for d in cur.description], row))
+        text_row = conn.execute(
+            "SELECT clean_text FROM statement_texts WHERE statement_id = ?", (int(statement_id),)
+        ).fetchone()
+        matches = _frame(
+            conn,
+            'SELECT id, theme, rule, kind, score, start, "end", matched_text, passage_id '
+            'FROM matches WHERE statement_id = ? ORDER BY start, "end"',
+            (int(statement_id),),
+        )
+        passages = _frame(
+            conn,
+            'SELECT id, seq, start, "end", paragraph FROM passages WHERE statement_id = ? '
+            "ORDER BY seq",
+            (int(statement_id),),
+        )
+        dups = [
+            r[0]
+            for r in conn.execute(
+                "SELECT id FROM statements WHERE duplicate_of = ? ORDER BY id", (int(statement_id),)
+            )
+        ]
+    try:
+        provenance = json.loads(meta.get("provenance") or "{}")
+    except json.JSONDecodeError:
+        provenance = {}
+    labels = _labels(db)
+    if len(matches):
+        matches["theme_label"] = matches["theme"].map(lambda t: labels.get(t, t))
+    return StatementDetail(
+        id=int(statement_id),
+        metadata=meta,
+        provenance=provenance,
+        text=text_row[0] if text_row else "",
+        matches=matches,
+        passages=passages,
+        flags=[f for f in (meta.get("flags") or "").split(",") if f],
+        warnings=[w for w in (meta.get("warnings") or "").split("\n") if w],
+        duplicates=dups,
+    )
+
+
+def highlight_spans(text: str, spans: Iterable[tuple[int, int, str]]) -> list[tuple[str, str]]:
+    """Split ``text`` into ``(piece, theme)`` pieces, theme ``""`` outside matches; overlapping
+    spans are merged into the first one's theme. For highlighting without raw HTML."""
+    spans = sorted((max(0, s), min(len(text), e), t) for s, e, t in spans if e > s)
+    out: list[tuple[str, str]] = []
+    pos = 0
+    for s, e, t in spans:
+        if e <= pos:
+            continue
+        s = max(s, pos)
+        if s > pos:
+            out.append((text[pos:s], ""))
+        out.append((text[s:e], t))
+        pos = e
+    if pos < len(text):
+        out.append((text[pos:], ""))
+    return out
+
+
+STATEMENT_LIST_COLUMNS = [
+    "id", "country", "country_name", "date", "forum", "meeting", "speaker", "language", "words",
+    "themes", "source", "duplicate_of",
+]  # fmt: skip
+
+
+def statements_list(
+    db: str | Path, filters: Filters, *, search: str = "", limit: int = 500
+) -> pd.DataFrame:
+    """The selected statements (newest first) with the themes found in each; ``search`` keeps
+    those whose source, speaker or country name contains it (plain text, not a pattern)."""
+    languages = resolve_languages(db, filters)
+    where, params = _where(filters, languages)
+    if search:
+        like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        where += (
+            " AND (s.source LIKE ? ESCAPE '\\' OR s.speaker LIKE ? ESCAPE '\\' "
+            "OR s.country_name LIKE ? ESCAPE '\\' OR s.country = ?)"
+        )
+        params = [*params, like, like, like, search.upper()]
+    sql = (
+        "SELECT s.id, s.country, s.country_name, s.date, s.forum, s.meeting, s.speaker, "
+        "s.language, s.words, (SELECT group_concat(t.theme, ', ') FROM statement_themes t "
+        "WHERE t.statement_id = s.id) AS themes, s.source, s.duplicate_of FROM statements s "
+        f"WHERE {where} ORDER BY s.date DESC, s.country, s.id LIMIT ?"
+    )
+    with connect(db) as conn:
+        df = _frame(conn, sql, [*params, int(limit)])
+    if df.empty:
+        return pd.DataFrame(columns=STATEMENT_LIST_COLUMNS)
+    df["themes"] = df["themes"].fillna("")
+    return df[STATEMENT_LIST_COLUMNS]
+
+
+def kind_counts(db: str | Path, filters: Filters) -> pd.DataFrame:
+    """Matches per theme by kind (exact, fuzzy, proximity) in the selected statements."""
+    languages = resolve_languages(db, filters)
+    where, params = _where(filters, languages)
+    with connect(db) as conn:
+        themes = _theme_list(conn, filters)
+        if not themes:
+            return pd.DataFrame(columns=["theme", "theme_label", *KINDS, "statements"])
+        marks = ",".join("?" * len(themes))
+        df = _frame(
+            conn,
+            "SELECT t.theme, SUM(t.exact) AS exact, SUM(t.fuzzy) AS fuzzy, "
+            "SUM(t.proximity) AS proximity, COUNT(*) AS statements FROM statements s "
+            f"JOIN statement_themes t ON t.statement_id = s.id WHERE {where} "
+            f"AND t.theme IN ({marks}) GROUP BY t.theme ORDER BY t.theme",
+            [*params, *themes],
+        )
+    labels = _labels(db)
+    df.insert(1, "theme_label", df["theme"].map(lambda t: labels.get(t, t)))
+    return df
+
+
+# -- options and what is left out -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Options:
+    themes: tuple[str, ...]
+    theme_labels: dict
+    countries: tuple[tuple[str, str, int], ...]  # (iso3, name, statements)
+    forums: tuple[tuple[str, int], ...]
+    languages: tuple[tuple[str, int], ...]
+    codebook_languages: tuple[str, ...]
+    year_min: int | None
+    year_max: int | None
+    date_min: str
+    date_max: str
+    groups: tuple[str, ...]
+    statements: int
+    codebook_version: str
+
+
+def options(db: str | Path) -> Options:
+    """What the filters can offer, from the data itself."""
+    info = codebook_info(db)
+    with connect(db) as conn:
+        stored = [r[0] for r in conn.execute("SELECT DISTINCT theme FROM statement_themes")]
+        names = {
+            c: n
+            for c, n in conn.execute(
+                "SELECT country, MAX(country_name) FROM statements WHERE country != '' "
+                "GROUP BY country"
+            )
+        }
+        countries = tuple(
+            (c, names.get(c) or c, n)
+            for c, n in conn.execute(
+                "SELECT country, COUNT(*) FROM statements WHERE country != '' "
+                "GROUP BY country ORDER BY country"
+            )
+        )
+        forums = tuple(
+            conn.execute(
+                "SELECT forum, COUNT(*) FROM statements WHERE forum != '' GROUP BY forum "
+                "ORDER BY COUNT(*) DESC"
+            ).fetchall()
+        )
+        languages = tuple(
+            conn.execute(
+                "SELECT language, COUNT(*) FROM statements GROUP BY language "
+                "ORDER BY COUNT(*) DESC"
+            ).fetchall()
+        )
+        ymin, ymax = conn.execute("SELECT MIN(year), MAX(year) FROM statements").fetchone()
+        dmin, dmax = conn.execute(
+            "SELECT MIN(date), MAX(date) FROM statements WHERE date != ''"
+        ).fetchone()
+        total = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+    themes = [t.id for t in info.themes] if info and info.themes else []
+    themes += sorted(t for t in stored if t not in themes)
+    return Options(
+        themes=tuple(themes),
+        theme_labels=info.labels() if info else dict(DEFAULT_THEME_LABELS),
+        countries=countries,
+        forums=forums,
+        languages=languages,
+        codebook_languages=info.languages if info else (),
+        year_min=ymin,
+        year_max=ymax,
+        date_min=dmin or "",
+        date_max=dmax or "",
+        groups=tuple(all_groups()),
+        statements=total,
+        codebook_version=info.version if info else "",
+    )
+
+
+def country_names(db: str | Path) -> dict[str, str]:
+    with connect(db) as conn:
+        return {
+            c: n
+            for c, n in conn.execute(
+                "SELECT country, MAX(country_name) FROM statements WHERE country != '' "
+                "GROUP BY country"
+            )
+        }
+
+
+def left_out(db: str | Path, filters: Filters) -> dict[str, int]:
+    """How many statements the filter's *defaults* leave out, by reason: ``selected`` (counted),
+    ``language`` (a language the codebook does not cover, with ``languages`` naming them),
+    ``duplicates``, ``non_state``, ``no_year`` (undated, when a date filter is set)."""
+    languages = resolve_languages(db, filters)
+    out: dict = {}
+    with connect(db) as conn:
+
+        def count(f: Filters, langs) -> int:
+            where, params = _where(f, langs)
+            return conn.execute(f"SELECT COUNT(*) FROM statements s WHERE {where}", params).fetchone()[0]
+
+        out["selected"] = count(filters, languages)
+        if languages:
+            everything = count(filters, ())
+            out["language"] = everything - out["selected"]
+            where, params = _where(filters, ())
+            marks = ",".join("?" * len(languages))
+            out["languages"] = {
+                lang or "unknown": n
+                for lang, n in conn.execute(
+                    f"SELECT s.language, COUNT(*) FROM statements s WHERE {where} "
+                    f"AND s.language NOT IN ({marks}) GROUP BY s.language",
+                    [*params, *languages],
+                )
+            }
+        else:
+            out["language"] = 0
+            out["languages"] = {}
+        if not filters.include_duplicates:
+            out["duplicates"] = count(replace(filters, include_duplicates=True), languages) - out[
+                "selected"
+            ]
+        if not filters.include_non_state:
+            out["non_state"] = count(replace(filters, include_non_state=True), languages) - out[
+                "selected"
+            ]
+        if filters.year_from is None and filters.year_to is None:
+            where, params = _where(filters, languages)
+            out["no_year"] = conn.execute(
+                f"SELECT COUNT(*) FROM statements s WHERE {where} AND s.year IS NULL", params
+            ).fetchone()[0]
+    return out
+
+
+def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The latest ingest runs and their problems."""
+    with connect(db) as conn:
+        runs = _frame(conn, "SELECT * FROM ingest_runs ORDER BY id DESC LIMIT ?", (limit,))
+        problems = _frame(
+            conn,
+            "SELECT run_id, source, kind, reason FROM ingest_problems "
+            "WHERE run_id IN (SELECT id FROM ingest_runs ORDER BY id DESC LIMIT ?) "
+            "ORDER BY run_id DESC, id",
+            (limit,),
+        )
+    return runs, problems
+
+
+def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> dict[str, float]:
+    """Best-of-``repeat`` milliseconds of each query behind a chart (for ``make bench``)."""
+    import time  # noqa: PLC0415
+
+    filters = filters or Filters(languages=())
+    opts = options(db)
+    theme = opts.themes[0] if opts.themes else "militarization"
+    country = opts.countries[0][0] if opts.countries else "USA"
+    jobs = {
+        "options": lambda: options(db),
+        "trends": lambda: trends(db, filters),
+        "trends_by_country": lambda: trends(db, replace(filters, countries=(country,)), by_country=True),
+        "country_theme_matrix": lambda: country_theme_matrix(db, filters),
+        "ranking": lambda: ranking(db, filters, theme),
+        "compare": lambda: compare(db, filters, Side.parse(country), Side.parse("group:P5")),
+        "evidence": lambda: evidence(db, filters, theme=theme, limit=200),
+        "evidence_search": lambda: evidence(db, filters, search="cyber security", limit=200),
+        "search_passages": lambda: search_passages(db, filters, "digital divide", limit=200),
+        "left_out": lambda: left_out(db, filters),
+    }
+    out = {}
+    for name, job in jobs.items():
+        best = math.inf
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            job()
+            best = min(best, time.perf_counter() - t0)
+        out[name] = best * 1000
+    return out

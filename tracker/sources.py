@@ -1,0 +1,1001 @@
+"""Readers: files, folders and zip archives in; one :class:`RawDocument` per statement, or a
+:class:`Problem` saying why a file was skipped or failed.
+
+Formats: plain text and Markdown, HTML (main text through trafilatura), PDF (text layer in
+reading order, OCR for scanned pages), JSON caption lists, CSV/JSONL datasets (one statement per
+row) and zip archives (members read one at a time). No exception escapes :func:`iter_documents`.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import json
+import os
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from tracker.errors import NotAStatement, SourceError
+from tracker.models import RawDocument, Sourced, Problem
+
+Item = RawDocument | Problem
+
+
+@dataclass
+class ReaderOptions:
+    """How files are read; the defaults suit a folder of statements."""
+
+    max_bytes: int = 50_000_000  # files larger than this fail with a clear reason
+    max_archive_members_bytes: int = 2_000_000_000  # total uncompressed size allowed in one zip
+    max_compression_ratio: float = 200.0  # a zip member expanding more than this fails (zip bomb)
+    text_column: str | None = None  # CSV/JSONL: column holding the text (default: auto)
+    column_map: dict[str, str] = field(default_factory=dict)  # metadata field -> column name
+    ocr: bool = True  # OCR PDF pages with no text layer when tesseract is installed
+    ocr_language: str = "eng"
+
+
+class OcrUnavailable(SourceError):
+    """A scanned PDF needs OCR but tesseract (or its language data) is not installed."""
+
+    def __init__(self, source: str, language: str = "eng", *, missing_language: bool = False):
+        if missing_language:
+            reason = (
+                f"scanned PDF needs OCR, but tesseract has no {language!r} language data: "
+                f"install it (apt-get install -y tesseract-ocr-{language})"
+            )
+        else:
+            reason = (
+                "scanned PDF needs OCR, but tesseract is not installed: install Debian's "
+                "tesseract-ocr (apt-get install -y tesseract-ocr)"
+            )
+        super().__init__(source, reason)
+
+
+# -- what is read, what is skipped ----------------------------------------------------------
+FORMATS = {
+    ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+    ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".json": "json",
+    ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".zip": "zip",
+}  # fmt: skip
+_SKIP_EXTENSIONS = {
+    ".tsv": "not a statement: tab-separated table (.tsv)",
+    ".xlsx": "not a statement: spreadsheet (.xlsx)",
+    ".xls": "not a statement: spreadsheet (.xls)",
+    ".ods": "not a statement: spreadsheet (.ods)",
+}
+_IMAGE_EXTENSIONS = {
+    ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".svg", ".ico", ".heic",
+}
+_CONVERTIBLE = {".docx", ".doc", ".odt", ".rtf", ".pages"}
+_NOT_STATEMENT_STEMS = ("readme", "license", "licence", "copying")
+_TEXT_COLUMNS = ("text", "speech", "content", "body", "statement", "transcript")
+#: Metadata field -> column names recognised in CSV/JSONL datasets, in order of preference.
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "country": ("country", "iso3", "country_code", "iso", "iso_code", "countrycode", "ccode"),
+    "country_name": ("country_name",),
+    "date": ("date", "year"),
+    "forum": ("forum",),
+    "meeting": ("meeting", "session"),
+    "speaker": ("speaker", "speaker_name"),
+    "title": ("title",),
+    "language": ("language", "lang"),
+    "source_url": ("source_url", "url"),
+    "source_kind": ("source_kind",),
+}
+
+
+def skip_reason(name: str) -> str | None:
+    """Why a file of this (base) name is not read as a statement, or None when it may be one."""
+    lower = name.lower()
+    ext = os.path.splitext(lower)[1]
+    if lower.startswith("."):
+        return "hidden file"
+    if lower.startswith(_NOT_STATEMENT_STEMS):
+        return f"not a statement: {name} (readme or licence)"
+    if lower == "manifest.csv":
+        return "not a statement: the manifest (metadata for the other files)"
+    if ext in _SKIP_EXTENSIONS:
+        return _SKIP_EXTENSIONS[ext]
+    if ext in _IMAGE_EXTENSIONS:
+        return f"not a statement: image ({ext})"
+    if ext in _CONVERTIBLE:
+        return f"unsupported file type {ext}: save it as PDF or plain text to read it"
+    if ext and ext not in FORMATS:
+        return f"unsupported file type {ext}"
+    return None
+
+
+def _sniff_format(data: bytes) -> str:
+    """The format of a file with no extension, from its first bytes."""
+    head = data[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if head.startswith(b"%pdf"):
+        return "pdf"
+    if head.startswith(b"pk\x03\x04"):
+        return "zip"
+    if head.startswith((b"<!doctype html", b"<html")):
+        return "html"
+    if head.startswith(b"["):
+        return "json"
+    return "text"
+
+
+def _format_of(name: str, data: bytes) -> str:
+    return FORMATS.get(os.path.splitext(name.lower())[1]) or _sniff_format(data)
+
+
+def _size(n: float) -> str:
+    """A byte count for people: 60.1 MB, 50 MB, 120 kB, 12 bytes."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= scale:
+            return f"{n / scale:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{int(n)} bytes"
+
+
+def _check_size(source: str, size: int, options: ReaderOptions) -> None:
+    if size > options.max_bytes:
+        raise SourceError(
+            source,
+            f"file is {_size(size)}, over the {_size(options.max_bytes)} limit (--max-bytes)",
+        )
+
+
+# -- public entry points ---------------------------------------------------------------------
+def iter_documents(
+    paths: Iterable[str | Path], options: ReaderOptions | None = None
+) -> Iterator[RawDocument | Problem]:
+    """Walk files, folders (recursively, sorted) and .zip archives; yield one RawDocument per
+    statement text, or a Problem."""
+    options = options or ReaderOptions()
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for item in _walk(path):
+                if isinstance(item, Problem):
+                    yield item
+                else:
+                    yield from read_file(item, options)
+        elif path.exists():
+            yield from read_file(path, options)
+        else:
+            yield Problem(str(raw), "no such file or folder")
+
+
+def read_file(path: Path, options: ReaderOptions | None = None) -> Iterator[RawDocument | Problem]:
+    """One file (may yield several documents: zip members, CSV rows)."""
+    options = options or ReaderOptions()
+    path = Path(path)
+    absolute = str(_absolute(path))
+    yield from _guard(path.name, _read_path(path, absolute, options))
+
+
+def read_bytes(
+    name: str,
+    data: bytes,
+    options: ReaderOptions | None = None,
+    *,
+    source_path: str = "",
+    manifest_key: str = "",
+) -> Iterator[RawDocument | Problem]:
+    """Same as read_file for in-memory bytes (zip members, dashboard uploads); the format is
+    chosen from the name's extension and sniffing."""
+    options = options or ReaderOptions()
+    base = PurePosixPath(name.replace("\\", "/")).name or name
+    origin = _Origin(base, source_path or name, manifest_key)
+    yield from _guard(base, _read_named(base, data, origin, options, level=0))
+
+
+def count_candidate_files(paths: Iterable[str | Path]) -> int:
+    """How many files and archive members :func:`iter_documents` will look at (a progress bar's
+    total); archive members are counted from the zip's central directory."""
+    total = 0
+    for raw in paths:
+        path = Path(raw)
+        files = [p for p in _walk(path) if isinstance(p, Path)] if path.is_dir() else [path]
+        for file in files:
+            total += _count_members(file) if file.suffix.lower() == ".zip" else 1
+    return total
+
+
+# -- walking ---------------------------------------------------------------------------------
+def _absolute(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+def _walk(folder: Path) -> Iterator[Path | Problem]:
+    """Files under a folder, sorted by name, depth first; hidden folders are reported, not read."""
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError as exc:
+        yield Problem(str(folder), f"cannot list the folder: {exc.strerror or exc}")
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if entry.name.startswith("."):
+                yield Problem(entry.name + "/", "hidden folder", "skipped")
+            else:
+                yield from _walk(Path(entry.path))
+        elif entry.is_file():
+            yield Path(entry.path)
+
+
+def _count_members(path: Path) -> int:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            return sum(1 for info in zf.infolist() if not info.is_dir())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return 1
+
+
+# -- dispatch --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Origin:
+    """Where the bytes came from: the name shown, the full path, the manifest's key."""
+
+    source: str
+    path: str
+    manifest_key: str
+
+
+def _guard(source: str, items: Iterator[Item]) -> Iterator[Item]:
+    """Turn any error raised while reading into a Problem naming the file."""
+    try:
+        yield from items
+    except NotAStatement as exc:
+        yield Problem(exc.source, exc.reason, "skipped")
+    except SourceError as exc:
+        yield Problem(exc.source, exc.reason, "failed")
+    except OSError as exc:
+        yield Problem(source, f"cannot read the file: {exc.strerror or exc}")
+    except Exception as exc:  # a reader bug or a pathological file must not stop the walk
+        yield Problem(source, f"could not read the file ({type(exc).__name__}: {exc})")
+
+
+def _read_path(path: Path, absolute: str, options: ReaderOptions) -> Iterator[Item]:
+    name = path.name
+    reason = skip_reason(name)
+    if reason:
+        raise NotAStatement(name, reason)
+    origin = _Origin(name, absolute, absolute)
+    if path.suffix.lower() == ".zip":
+        try:
+            with zipfile.ZipFile(path) as archive:
+                yield from _read_zip(archive, origin, options, level=0)
+        except zipfile.BadZipFile as exc:
+            raise SourceError(name, f"corrupt zip archive ({exc})") from None
+        return
+    _check_size(name, path.stat().st_size, options)
+    yield from _read_named(name, path.read_bytes(), origin, options, level=0)
+
+
+def _read_named(
+    name: str, data: bytes, origin: _Origin, options: ReaderOptions, *, level: int
+) -> Iterator[Item]:
+    """Read bytes whose (base) name is ``name``: skip rules, size limit, then the format's reader.
+    ``level`` is how deep in archives the bytes are (0: a file, 1: a member of a zip)."""
+    reason = skip_reason(name)
+    if reason:
+        raise NotAStatement(origin.source, reason)
+    fmt = _format_of(name, data)
+    if fmt == "zip":
+        if level > 1:
+            raise SourceError(origin.source, "archive nested more than one level deep")
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                yield from _read_zip(archive, origin, options, level=level)
+        except zipfile.BadZipFile as exc:
+            raise SourceError(origin.source, f"corrupt zip archive ({exc})") from None
+        return
+    _check_size(origin.source, len(data), options)
+    if fmt in ("csv", "jsonl"):
+        yield from _read_dataset(fmt, data, origin, options)
+    else:
+        yield _READERS[fmt](data, origin, options)
+
+
+# -- zip archives ----------------------------------------------------------------------------
+def _read_zip(
+    archive: zipfile.ZipFile, origin: _Origin, options: ReaderOptions, *, level: int
+) -> Iterator[Item]:
+    """Members one at a time, each guarded so one bad member does not stop the others."""
+    members = [info for info in archive.infolist() if not info.is_dir()]
+    total = sum(info.file_size for info in members)
+    if total > options.max_archive_members_bytes:
+        raise SourceError(
+            origin.source,
+            f"archive expands to {_size(total)}, over the "
+            f"{_size(options.max_archive_members_bytes)} limit (max_archive_members_bytes); "
+            "a zip bomb, or unpack it and read the folder",
+        )
+    for info in members:
+        member = _Origin(
+            f"{origin.source}:{info.filename}", f"{origin.path}:{info.filename}",
+            origin.manifest_key,
+        )  # fmt: skip
+        yield from _guard(member.source, _read_member(archive, info, member, options, level))
+
+
+def _read_member(
+    archive: zipfile.ZipFile, info: zipfile.ZipInfo, origin: _Origin, options: ReaderOptions,
+    level: int,
+) -> Iterator[Item]:  # fmt: skip
+    name = info.filename.replace("\\", "/")
+    parts = PurePosixPath(name).parts
+    if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
+        raise SourceError(origin.source, "member path escapes its folder (absolute or '..')")
+    base = parts[-1] if parts else name
+    if any(p.startswith(".") or p == "__MACOSX" for p in parts[:-1]):
+        raise NotAStatement(origin.source, "hidden file")
+    reason = skip_reason(base)
+    if reason:
+        raise NotAStatement(origin.source, reason)
+    if info.flag_bits & 0x1:
+        raise SourceError(origin.source, "encrypted archive member (password-protected zip)")
+    _check_size(origin.source, info.file_size, options)
+    ratio = info.file_size / max(info.compress_size, 1)
+    if info.file_size > 1_000 and ratio > options.max_compression_ratio:
+        raise SourceError(
+            origin.source,
+            f"expands {ratio:,.0f} times ({_size(info.compress_size)} to "
+            f"{_size(info.file_size)}), over the {options.max_compression_ratio:g}x limit "
+            "(max_compression_ratio): a zip bomb?",
+        )
+    try:
+        with archive.open(info) as stream:
+            data = stream.read(info.file_size + 1)
+    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+        raise SourceError(origin.source, f"corrupt archive member ({exc})") from None
+    except RuntimeError as exc:  # zipfile raises it for members needing a password
+        raise SourceError(origin.source, f"cannot read archive member ({exc})") from None
+    yield from _read_named(base, data, origin, options, level=level + 1)
+
+
+# -- text ------------------------------------------------------------------------------------
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
+def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
+    """Decode a text file: UTF-8 (BOM stripped), UTF-16 with a BOM, or Windows-1252 when that
+    decodes cleanly and reads as text. Returns the text and any warnings."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), []
+        except UnicodeDecodeError:
+            raise SourceError(source, "not valid UTF-16 text (it starts with a UTF-16 BOM)")
+    if b"\x00" in data:
+        raise SourceError(source, "binary content, not text (it holds NUL bytes)")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = _decode_cp1252(data, source)
+        warnings = ["decoded as Windows-1252 (not valid UTF-8)"]
+    else:
+        warnings = []
+    if _control_share(text) > 0.01:
+        raise SourceError(source, "binary content, not text (control characters)")
+    return text, warnings
+
+
+def _decode_cp1252(data: bytes, source: str) -> str:
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        raise SourceError(
+            source, "not valid UTF-8 text (nor Windows-1252): save it as UTF-8"
+        ) from None
+    readable = sum(1 for ch in text if ch.isalnum() or ch.isspace() or ch in ".,;:!?'\"()-")
+    if _control_share(text) > 0.001 or readable < 0.85 * len(text):
+        raise SourceError(source, "not valid UTF-8 text: save it as UTF-8")
+    return text
+
+
+def _control_share(text: str) -> float:
+    if not _CONTROL.search(text):
+        return 0.0
+    return len(_CONTROL.findall(text)) / max(len(text), 1)
+
+
+def _require_text(text: str, source: str, what: str = "file") -> None:
+    """Fail on empty or unreadable text (garbled OCR, wrong encoding)."""
+    if not text:
+        raise SourceError(source, f"empty {what}")
+    if not text.strip():
+        raise SourceError(source, f"{what} holds only whitespace")
+    share, words = implausible_word_share(text)
+    if words >= 40 and share > UNREADABLE_SHARE:
+        raise SourceError(
+            source,
+            f"unreadable text: {share:.0%} of its words are not plausible words "
+            "(garbled OCR, or a script read as Latin letters?)",
+        )
+
+
+def _read_text(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
+    text, warnings = decode_text(data, origin.source)
+    _require_text(text, origin.source)
+    return _document(origin, text, "text", warnings=warnings)
+
+
+def _document(
+    origin: _Origin, text: str, reader: str, hints: dict[str, Sourced] | None = None,
+    warnings: list[str] | None = None,
+) -> RawDocument:  # fmt: skip
+    return RawDocument(
+        source=origin.source, source_path=origin.path, raw_text=text, reader=reader,
+        hints=hints or {}, warnings=warnings or [], manifest_key=origin.manifest_key,
+    )  # fmt: skip
+
+
+# -- unreadable text -------------------------------------------------------------------------
+#: Above this share of implausible words (with at least 40 words) a text is unreadable.
+UNREADABLE_SHARE = 0.12
+_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"
+#: Consonants of the Latin and Cyrillic alphabets (a word of three or more of them is implausible).
+_CONSONANTS = (
+    "B-DF-HJ-NP-TV-XZb-df-hj-np-tv-xz\u00c7\u00d1\u00df\u00e7\u00f1\u0106-\u010f"
+    "\u0141-\u0148\u0158-\u0165\u0179-\u017e\u0411-\u0414\u0416\u0417\u0419-\u041d"
+    "\u041f-\u0422\u0424-\u042a\u042c\u0431-\u0434\u0436\u0437\u0439-\u043d"
+    "\u043f-\u0442\u0444-\u044a\u044c"
+)
+_WORD = re.compile(rf"[{_LETTERS}]+")
+_SHORT_WORD = re.compile(rf"\b[{_LETTERS}]{{1,2}}\b")
+_NO_VOWEL = re.compile(rf"\b[{_CONSONANTS}]{{3,}}\b")
+_GLUED = re.compile(rf"[{_LETTERS}]{{20,}}")  # words run together (a text layer without spaces)
+_MIXED_CASE = re.compile(r"[a-z\u00df-\u00ff\u0430-\u044f][A-Z\u00c0-\u00de\u0410-\u042f]")
+#: One- and two-letter words of the languages of UN statements (en, fr, es, pt, it, de, ru...).
+_SHORT_WORDS = frozenset(
+    """a i o e y u à é è ô ó á í ú ò ù ä ö ü ii iv vi xx
+    an as at be by do go he if in is it me my no of oh on or so to up us we am ok un eu uk
+    au ce ci de du en et il je la le ma ne ni nu ou sa se si ta te tu va vu ça né où
+    al da di el es ha lo mi su ya yo él ai ao do em eu há já lá na os só um vê
+    ad ed ha lo ne né ab er im ja ob um wo zu
+    в и к о с у а я ж ли но на не ни по от до из за об он мы вы их её ее то же бы во со ко ес ею
+    l d j n s c m t qu
+    """.split()
+)
+#: Frequent function words: a text where they are common is readable without further checks.
+_FUNCTION_WORDS = frozenset(
+    """the of and to in a is that for on with as by we our be are this it has have will not
+    de la le et les des en du un une à est que pour dans qui par sur au nous
+    y el los las del por con se una para es no lo su
+    o os do da dos em um uma e
+    il di che per e gli della
+    der die und das den zu ist mit von nicht
+    и в на с не что по к для от о как мы это
+    """.split()
+)
+
+
+def _sample(text: str, size: int = 3_000) -> str:
+    """The whole text when short, else its start, middle and end (keeps the measure cheap)."""
+    if len(text) <= 3 * size:
+        return text
+    mid = len(text) // 2
+    return text[:size] + " " + text[mid - size // 2 : mid + size // 2] + " " + text[-size:]
+
+
+def implausible_word_share(text: str) -> tuple[float, int]:
+    """Share of the (Latin, Greek, Cyrillic) words that are not plausible words, and how many
+    words were looked at. A word is implausible when it is a one- or two-letter word no language
+    of the UN uses, has three or more letters and no vowel, mixes case inside ("gSlai"), or is
+    a run of 20+ letters (words glued together, counted three times).
+    Unreadable OCR (Arabic read as Latin letters) scores over 0.2; real text under 0.05."""
+    sample = _sample(text)
+    tokens = sample.lower().split()
+    common = sum(map(_FUNCTION_WORDS.__contains__, tokens))
+    if len(tokens) >= 40 and common >= 0.2 * len(tokens):
+        return 0.0, len(tokens)  # plainly readable: skip the slower measure
+    words = len(_WORD.findall(sample))
+    if not words:
+        return 0.0, 0
+    bad_short = sum(1 for w in _SHORT_WORD.findall(sample) if w.lower() not in _SHORT_WORDS)
+    bad = bad_short + len(_NO_VOWEL.findall(sample)) + len(_MIXED_CASE.findall(sample))
+    bad += 3 * len(_GLUED.findall(sample))  # one glued run hides several words
+    return min(bad / words, 1.0), words
+
+
+# -- Markdown --------------------------------------------------------------------------------
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+_MD_HEADING = re.compile(r"^[ \t]{0,3}#{1,6}[ \t]+(.*?)[ \t]*#*[ \t]*$", re.M)
+_MD_RULES = [
+    (re.compile(r"^[ \t]*(```|~~~).*$", re.M), ""),  # code fences
+    (re.compile(r"!\[([^\]]*)\]\([^)]*\)"), ""),  # images
+    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # links
+    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # reference links
+    (re.compile(r"^[ \t]{0,3}\[[^\]]+\]:[ \t]+\S.*$", re.M), ""),  # link definitions
+    (re.compile(r"^[ \t]{0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$", re.M), ""),  # rules
+    (re.compile(r"^[ \t]{0,3}>[ \t]?", re.M), ""),  # block quotes
+    (re.compile(r"^([ \t]*)[-*+][ \t]+", re.M), r"\1"),  # bullets
+    (re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1"), r"\2"),  # bold
+    (re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"), r"\1"),  # italics
+    (re.compile(r"(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])"), r"\1"),
+    (re.compile(r"`([^`\n]*)`"), r"\1"),  # inline code
+    (re.compile(r"</?[A-Za-z][^>\n]*>"), ""),  # inline HTML tags
+]
+_FRONT_FIELDS = {"title", "date", "speaker", "country", "forum", "meeting", "language"}
+
+
+def strip_markdown(text: str) -> str:
+    """Markdown to plain text, lightly: headings, emphasis, links, images, quotes, bullets."""
+    text = _FRONT_MATTER.sub("", text)
+    text = _MD_HEADING.sub(r"\1", text)
+    for pattern, repl in _MD_RULES:
+        text = pattern.sub(repl, text)
+    return text
+
+
+def _markdown_hints(text: str) -> dict[str, Sourced]:
+    hints: dict[str, Sourced] = {}
+    front = _FRONT_MATTER.match(text)
+    if front:
+        for line in front.group(1).splitlines():
+            key, sep, value = line.partition(":")
+            key, value = key.strip().lower(), value.strip().strip("\"'")
+            if sep and key in _FRONT_FIELDS and value:
+                hints[key] = Sourced(value, "document")
+    heading = re.search(r"^[ \t]{0,3}#[ \t]+(.+?)[ \t]*#*[ \t]*$", text, re.M)
+    if "title" not in hints and heading:
+        hints["title"] = Sourced(strip_markdown(heading.group(1)).strip(), "document")
+    return hints
+
+
+def _read_markdown(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
+    text, warnings = decode_text(data, origin.source)
+    plain = strip_markdown(text)
+    _require_text(plain, origin.source)
+    return _document(origin, plain, "markdown", _markdown_hints(text), warnings)
+
+
+# -- HTML ------------------------------------------------------------------------------------
+_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([\w-]+)""", re.I)
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.I | re.S)
+_H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def _decode_html(data: bytes, source: str) -> str:
+    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SourceError(source, "binary content, not HTML (it holds NUL bytes)")
+    try:
+        return decode_text(data, source)[0]
+    except SourceError:
+        match = _CHARSET.search(data[:4096])
+        encoding = match.group(1).decode("ascii") if match else "cp1252"
+        try:
+            return data.decode(encoding, errors="replace")
+        except LookupError:
+            return data.decode("cp1252", errors="replace")
+
+
+def _html_title(html: str) -> str:
+    import html as html_lib
+
+    for pattern in (_H1, _TITLE):
+        match = pattern.search(html)
+        if match:
+            title = " ".join(html_lib.unescape(_TAG.sub(" ", match.group(1))).split())
+            if title:
+                return title
+    return ""
+
+
+def html_to_text(html: str) -> str:
+    """The main text of a web page, paragraphs separated by blank lines; menus, share buttons,
+    scripts and styles dropped (trafilatura, with a plain fallback for pages it declines)."""
+    import trafilatura
+
+    text = trafilatura.extract(
+        html, include_comments=False, include_tables=True, include_images=False,
+        include_links=False, deduplicate=False,
+    )  # fmt: skip
+    if not text or len(text.split()) < 5:
+        text = _fallback_html_text(html)
+    return "\n\n".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+def _fallback_html_text(html: str) -> str:
+    from html.parser import HTMLParser
+
+    class _Text(HTMLParser):
+        DROP = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer",
+                "aside", "form", "button", "select", "head"}  # fmt: skip
+        BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
+                 "article", "blockquote", "pre"}  # fmt: skip
+
+        def __init__(self) -> None:
+            super().__init__(convert_charrefs=True)
+            self.depth = 0
+            self.parts: list[str] = []
+
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            if tag in self.DROP:
+                self.depth += 1
+            elif tag in self.BLOCK:
+                self.parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in self.DROP and self.depth:
+                self.depth -= 1
+            elif tag in self.BLOCK:
+                self.parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not self.depth:
+                self.parts.append(data)
+
+    parser = _Text()
+    parser.feed(html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _read_html(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
+    html = _decode_html(data, origin.source)
+    text = html_to_text(html)
+    _require_text(text, origin.source, "page (no main text found)")
+    hints = {}
+    title = _html_title(html)
+    if title:
+        hints["title"] = Sourced(title, "document")
+    return _document(origin, text, "html", hints)
+
+
+# -- PDF -------------------------------------------------------------------------------------
+#: Pages with fewer letters than this in their text layer, and something drawn, are OCR'd.
+OCR_MIN_LETTERS = 40
+OCR_DPI = 300
+_TERMINAL = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _quiet_mupdf() -> None:
+    import pymupdf
+
+    pymupdf.TOOLS.mupdf_display_errors(False)
+    pymupdf.TOOLS.mupdf_display_warnings(False)
+
+
+def _open_pdf(data: bytes, source: str):  # -> pymupdf.Document
+    import pymupdf
+
+    _quiet_mupdf()
+    try:
+        doc = pymupdf.open(stream=data, filetype="pdf")
+    except (RuntimeError, ValueError) as exc:
+        raise SourceError(source, f"corrupt PDF: it cannot be opened ({exc})") from None
+    if doc.needs_pass:
+        raise SourceError(source, "encrypted PDF: it needs a password; remove it and try again")
+    if doc.page_count == 0:
+        raise SourceError(source, "corrupt PDF: no readable pages (truncated or damaged)")
+    return doc
+
+
+def order_blocks(
+    blocks: list[tuple[float, float, float, float, str]], width: float
+) -> list[tuple[float, float, float, float, str]]:
+    """Text blocks ``(x0, y0, x1, y1, text)`` in reading order: full-width blocks top to bottom,
+    and between them a two-column stretch reads its left column, then its right column."""
+    mid, slack = width / 2, width * 0.04
+    full = sorted((b for b in blocks if b[0] < mid - slack and b[2] > mid + slack),
+                  key=lambda b: (b[1], b[0]))  # fmt: skip
+    rest = [b for b in blocks if not (b[0] < mid - slack and b[2] > mid + slack)]
+    bands: list[list[tuple[float, float, float, float, str]]] = [[] for _ in range(len(full) + 1)]
+    for block in rest:
+        bands[sum(1 for f in full if f[1] <= block[1])].append(block)
+    ordered: list[tuple[float, float, float, float, str]] = []
+    for i, band in enumerate(bands):
+        if i:
+            ordered.append(full[i - 1])
+        ordered.extend(_order_band(band, mid))
+    return ordered
+
+
+def _order_band(band: list, mid: float) -> list:
+    left = sorted((b for b in band if (b[0] + b[2]) / 2 < mid), key=lambda b: b[1])
+    right = sorted((b for b in band if (b[0] + b[2]) / 2 >= mid), key=lambda b: b[1])
+    side_by_side = left and right and any(
+        a[1] < b[3] and b[1] < a[3] for a in left for b in right
+    )
+    if side_by_side:
+        return left + right
+    return sorted(band, key=lambda b: (round(b[1]), b[0]))
+
+
+def page_text(page) -> str:
+    """A PDF page's text layer in reading order (see :func:`order_blocks`)."""
+    import pymupdf
+
+    layout = page.get_text("dict", flags=pymupdf.TEXTFLAGS_TEXT)
+    blocks = []
+    for block in layout["blocks"]:
+        text = _block_text(block.get("lines", []))
+        if text.strip():
+            blocks.append((*block["bbox"], text))
+    return _join_blocks(order_blocks(blocks, page.rect.width))
+
+
+def _block_text(lines: list[dict]) -> str:
+    """A block's lines, one per visual line: pieces on the same baseline (words of justified
+    text that MuPDF splits into lines) are joined with a space."""
+    out: list[str] = []
+    prev_box: tuple[float, float, float, float] | None = None
+    for line in lines:
+        text = "".join(span["text"] for span in line["spans"])
+        if not text.strip():
+            continue
+        box = line["bbox"]
+        if prev_box is not None and _same_baseline(prev_box, box):
+            out[-1] = out[-1].rstrip() + " " + text.lstrip()
+        else:
+            out.append(text)
+        prev_box = box
+    return "\n".join(out)
+
+
+def _same_baseline(a: tuple[float, ...], b: tuple[float, ...]) -> bool:
+    height = min(a[3] - a[1], b[3] - b[1])
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return height > 0 and overlap > 0.6 * height and b[0] >= a[2] - height * 0.5
+
+
+def _join_blocks(blocks: list[tuple[float, float, float, float, str]]) -> str:
+    """Blocks joined by a blank line (a block is a paragraph), or by a line break where a
+    sentence runs on from the foot of one column to the top of the next."""
+    out: list[str] = []
+    prev: tuple[float, float, float, float, str] | None = None
+    for block in blocks:
+        text = block[4].strip("\n")
+        if prev is not None:
+            new_column = block[1] < prev[1] and block[0] > prev[0]
+            out.append("\n" if new_column and not _TERMINAL.search(prev[4]) else "\n\n")
+        out.append(text)
+        prev = block
+    return "".join(out)
+
+
+def _needs_ocr(page, text: str) -> bool:
+    """A page to OCR: no text layer over an image or outlined glyphs, or an unreadable text
+    layer (fonts without a Unicode mapping give control characters or letter salad)."""
+    if _control_share(text) > 0.02:
+        return True
+    share, words = implausible_word_share(text)
+    if words >= 40 and share > UNREADABLE_SHARE:
+        return True
+    letters = len(_LETTER.findall(text))
+    if letters >= OCR_MIN_LETTERS * 2.5:
+        return False
+    drawings = len(page.get_drawings())
+    if letters < OCR_MIN_LETTERS:
+        return bool(page.get_images()) or drawings >= 20
+    return drawings >= 300  # glyphs drawn as outlines, a few real letters (page numbers)
+
+
+@functools.lru_cache(maxsize=1)
+def _tesseract_languages() -> frozenset[str] | None:
+    """Languages the installed tesseract knows, or None when tesseract is not installed."""
+    try:
+        import pytesseract
+
+        pytesseract.get_tesseract_version()
+        return frozenset(pytesseract.get_languages(config=""))
+    except Exception:  # not installed, not runnable, or pytesseract missing
+        return None
+
+
+def ocr_page(page, *, language: str = "eng", dpi: int = OCR_DPI) -> str:
+    """OCR one PDF page rendered in grey at ``dpi`` (lowered for very large pages)."""
+    import pymupdf
+    import pytesseract
+    from PIL import Image
+
+    area = page.rect.width * page.rect.height / 72**2  # square inches
+    dpi = int(min(dpi, (40_000_000 / max(area, 1)) ** 0.5))
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
+    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
+    return pytesseract.image_to_string(image, lang=language)
+
+
+def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
+    doc = _open_pdf(data, origin.source)
+    try:
+        texts = [page_text(page) for page in doc]
+        scanned = [i for i, page in enumerate(doc) if _needs_ocr(page, texts[i])]
+        warnings: list[str] = []
+        if scanned:
+            warnings = _ocr_pages(doc, texts, scanned, origin.source, options)
+        hints = _pdf_hints(doc.metadata or {})
+    finally:
+        doc.close()
+    text = "\n\f\n".join(t.strip() for t in texts)  # form feeds mark the page breaks
+    if not text.strip():
+        raise SourceError(origin.source, "PDF has no text (no text layer, nothing to OCR)")
+    _require_text(text, origin.source, "PDF")
+    reader = "pdf+ocr" if any(w.startswith("OCR used") for w in warnings) else "pdf"
+    return _document(origin, text, reader, hints, warnings)
+
+
+def _ocr_pages(doc, texts: list[str], scanned: list[int], source: str,
+               options: ReaderOptions) -> list[str]:  # fmt: skip
+    """OCR the scanned pages in place; fail when nothing else is readable and OCR cannot run."""
+    has_text = len(scanned) < len(texts)
+    if not options.ocr:
+        if has_text:
+            return [f"{len(scanned)} scanned pages not read (OCR is turned off)"]
+        raise SourceError(
+            source, "scanned PDF (no usable text layer), and OCR is turned off (--no-ocr)"
+        )
+    languages = _tesseract_languages()
+    wanted = options.ocr_language.split("+")
+    problem: OcrUnavailable | None = None
+    if languages is None:
+        problem = OcrUnavailable(source)
+    elif not set(wanted) <= languages:
+        missing = next(lang for lang in wanted if lang not in languages)
+        problem = OcrUnavailable(source, missing, missing_language=True)
+    if problem is not None:
+        if has_text:
+            return [f"{len(scanned)} scanned pages not read: {problem.reason}"]
+        raise problem
+    for i in scanned:
+        texts[i] = ocr_page(doc[i], language=options.ocr_language)
+    return [f"OCR used on {len(scanned)} pages"]
+
+
+def _pdf_hints(metadata: dict) -> dict[str, Sourced]:
+    title = " ".join(str(metadata.get("title") or "").split())
+    junk = re.search(r"(?i)^(microsoft \w+ - |untitled)|\.(docx?|pdf|odt|rtf)$", title)
+    if title and not junk:
+        return {"title": Sourced(title, "document")}
+    return {}
+
+
+# -- JSON captions ---------------------------------------------------------------------------
+def _read_json(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
+    text, _ = decode_text(data, origin.source)
+    if not text.strip():
+        raise SourceError(origin.source, "empty file")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SourceError(origin.source, f"not valid JSON ({exc})") from None
+    if isinstance(value, list) and not value:
+        raise SourceError(origin.source, "empty caption list (no segments)")
+    if not _is_caption_list(value):
+        raise NotAStatement(origin.source, "not a statement: JSON that is not a caption list")
+    joined = " ".join(str(seg["text"]).strip() for seg in value if str(seg["text"]).strip())
+    _require_text(joined, origin.source, "caption list")
+    return _document(origin, joined, "captions")
+
+
+def _is_caption_list(value: object) -> bool:
+    return isinstance(value, list) and all(
+        isinstance(seg, dict) and "text" in seg and ("start" in seg or "duration" in seg)
+        for seg in value
+    )
+
+
+# -- CSV / JSONL datasets --------------------------------------------------------------------
+def _read_dataset(fmt: str, data: bytes, origin: _Origin, options: ReaderOptions) -> Iterator[Item]:
+    text, _ = decode_text(data, origin.source)
+    if not text.strip():
+        raise SourceError(origin.source, "empty file")
+    rows = _csv_rows(text, origin.source) if fmt == "csv" else _jsonl_rows(text, origin.source)
+    columns: list[str] | None = None
+    text_column = ""
+    mapping: dict[str, str] = {}
+    for number, row in rows:
+        source = f"{origin.source}#{number}"
+        if isinstance(row, Problem):
+            yield Problem(source, row.reason)
+            continue
+        if columns is None:
+            columns = list(row)
+            text_column, mapping = _dataset_columns(columns, origin.source, options)
+        row_origin = _Origin(source, origin.path, origin.manifest_key)
+        yield from _guard(source, _dataset_row(row, text_column, mapping, row_origin, fmt))
+    if columns is None:
+        raise SourceError(origin.source, "dataset with a header but no rows")
+
+
+def _dataset_row(row: dict[str, object], text_column: str, mapping: dict[str, str],
+                 origin: _Origin, fmt: str) -> Iterator[RawDocument]:  # fmt: skip
+    value = row.get(text_column)
+    text = "" if value is None else str(value)
+    _require_text(text, origin.source, f"text in column {text_column!r}")
+    hints = {}
+    for name, column in mapping.items():
+        cell = row.get(column)
+        if cell is not None and not isinstance(cell, (dict, list)) and str(cell).strip():
+            hints[name] = Sourced(str(cell).strip(), "dataset")
+    yield _document(origin, text, fmt, hints)
+
+
+def _dataset_columns(columns: list[str], source: str, options: ReaderOptions
+                     ) -> tuple[str, dict[str, str]]:  # fmt: skip
+    """The text column and the metadata field -> column map of a dataset."""
+    by_lower = {c.strip().lower(): c for c in columns}
+    listing = ", ".join(columns)
+    if options.text_column:
+        if options.text_column not in columns:
+            found = by_lower.get(options.text_column.lower())
+            if not found:
+                raise SourceError(
+                    source, f"no column {options.text_column!r} (--text-column); "
+                    f"the columns are: {listing}",
+                )  # fmt: skip
+            text_column = found
+        else:
+            text_column = options.text_column
+    else:
+        text_column = next((by_lower[c] for c in _TEXT_COLUMNS if c in by_lower), "")
+        if not text_column:
+            raise NotAStatement(
+                source, "not a statement dataset: no text column (text, speech, content, body); "
+                f"name it with --text-column (columns: {listing})",
+            )  # fmt: skip
+    mapping: dict[str, str] = {}
+    for name, names in DEFAULT_COLUMNS.items():
+        found = next((by_lower[c] for c in names if c in by_lower), None)
+        if found and found != text_column:
+            mapping[name] = found
+    for name, column in options.column_map.items():
+        found = column if column in columns else by_lower.get(column.lower())
+        if not found:
+            raise SourceError(
+                source, f"no column {column!r} (--column {name}={column}); "
+                f"the columns are: {listing}",
+            )  # fmt: skip
+        mapping[name] = found
+    return text_column, mapping
+
+
+def _csv_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, object] | Problem]]:
+    csv.field_size_limit(2**31 - 1)
+    try:
+        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;|\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise SourceError(source, "empty CSV (no header row)")
+        header = [h.strip() for h in header]
+        for number, record in enumerate(reader, start=1):
+            if not any(cell.strip() for cell in record):
+                continue
+            yield number, dict(zip(header, record))
+    except csv.Error as exc:
+        raise SourceError(source, f"malformed CSV at line {reader.line_num}: {exc}") from None
+
+
+def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, object] | Problem]]:
+    number = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, Problem(source, f"row {number} is not valid JSON ({exc})")
+            continue
+        if not isinstance(value, dict):
+            yield number, Problem(source, f"row {number} is not a JSON object")
+            continue
+        yield number, value
+
+
+_READERS = {
+    "text": _read_text,
+    "markdown": _read_markdown,
+    "html": _read_html,
+    "pdf": _read_pdf,
+    "json": _read_json,
+}
