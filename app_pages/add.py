@@ -64,7 +64,7 @@ if submitted:
             target.write_bytes(f.getvalue())
             paths.append(target)
         try:
-            from tracker.ingest import ingest_paths  # noqa: PLC0415
+            from tracker.ingest import ingest_paths
 
             with st.spinner(f"Reading {len(paths)} file(s)..."):
                 report = ingest_paths(paths, db=db, overrides=overrides or None)
@@ -89,7 +89,9 @@ if report is not None:
         st.dataframe(pd.DataFrame([(p.kind, p.source, p.reason) for p in report.skipped + report.failed],
                                   columns=["what", "file", "reason"]), hide_index=True, width="stretch")  # fmt: skip
     for source, flags in getattr(report, "flagged", []) or []:
-        st.warning(f"{source}: {flags} — set them in the form above, or in a manifest, and add again.")
+        st.warning(
+            f"{source}: {flags} — set them in the form above, or in a manifest, and add again."
+        )
 
 if query.database_ready(db):
     st.subheader("Recent ingest runs")

@@ -17,7 +17,11 @@ from tracker import charts, export, query
 from tracker.query import Filters
 from tracker.store import default_db_path
 
-KIND_LABELS = {"exact": "exact", "fuzzy": "fuzzy (near-spelling)", "proximity": "proximity (words near)"}
+KIND_LABELS = {
+    "exact": "exact",
+    "fuzzy": "fuzzy (near-spelling)",
+    "proximity": "proximity (words near)",
+}
 MAX_EVIDENCE = 200
 
 # -- database and cached queries ----------------------------------------------------------------
@@ -145,7 +149,9 @@ def _init_from_url(opts: query.Options, lang_default: list[str]) -> None:
             st.session_state[key] = date.fromisoformat(value) if value else None
         except ValueError:
             st.session_state[key] = None
-    st.session_state["f_measure"] = qp.get("measure") if qp.get("measure") in query.MEASURES else "share"
+    st.session_state["f_measure"] = (
+        qp.get("measure") if qp.get("measure") in query.MEASURES else "share"
+    )
     kinds = [k for k in _split(qp.get("kinds")) if k in query.KINDS]
     st.session_state["f_kinds"] = kinds or list(query.KINDS)
     langs_present = {lang for lang, _ in opts.languages}
@@ -178,22 +184,30 @@ def sidebar_filters(opts: query.Options) -> Filters:
     sb.multiselect("Groups of countries", list(opts.groups), key="f_groups",
                    placeholder="No group", help="UN regional groups, P5, EU, G77...")  # fmt: skip
     if len(opts.forums) > 1:
-        sb.multiselect("Forum", [f for f, _ in opts.forums], key="f_forums", placeholder="All forums")
+        sb.multiselect(
+            "Forum", [f for f, _ in opts.forums], key="f_forums", placeholder="All forums"
+        )
     years = None
     if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
         years = sb.slider("Years", opts.year_min, opts.year_max, key="f_years")
     elif opts.year_min is not None:
         sb.caption(f"All dated statements are from {opts.year_min}.")
-    with sb.expander("Exact dates", expanded=bool(st.session_state.get("f_from") or st.session_state.get("f_to"))):
+    with sb.expander(
+        "Exact dates", expanded=bool(st.session_state.get("f_from") or st.session_state.get("f_to"))
+    ):
         st.date_input("From", key="f_from", value=None, min_value=date(1945, 1, 1))
         st.date_input("To", key="f_to", value=None, min_value=date(1945, 1, 1))
         st.caption("A statement dated only by month or year is kept when that period overlaps.")
     sb.radio("Measure", list(query.MEASURES), key="f_measure", horizontal=True,
              format_func=lambda m: {"share": "Share of statements", "rate": "Matches per 1,000 words"}[m])  # fmt: skip
-    sb.multiselect("Match kind", list(query.KINDS), key="f_kinds", format_func=lambda k: KIND_LABELS[k])
+    sb.multiselect(
+        "Match kind", list(query.KINDS), key="f_kinds", format_func=lambda k: KIND_LABELS[k]
+    )
     sb.multiselect("Language", present, key="f_langs",
                    help="Default: the languages the codebook covers.")  # fmt: skip
-    sb.checkbox("Include duplicates", key="f_dups", help="Copies of the same speech count once by default.")
+    sb.checkbox(
+        "Include duplicates", key="f_dups", help="Copies of the same speech count once by default."
+    )
     sb.checkbox("Include non-state speakers", key="f_nonstate",
                 help="Presidents in procedural roles, briefers, statements without a country.")  # fmt: skip
     ss = st.session_state
@@ -374,8 +388,13 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
     """The passages behind one number, as keyword-in-context rows; a row opens its statement."""
     labels = run("options").theme_labels
     what = " · ".join(
-        x for x in (labels.get(theme, theme) if theme else "", str(year) if year else "",
-                    country or "") if x  # fmt: skip
+        x
+        for x in (
+            labels.get(theme, theme) if theme else "",
+            str(year) if year else "",
+            country or "",
+        )
+        if x
     )
     st.subheader(title or f"Evidence: {what or 'all selected'}")
     total = run("evidence_count", filters, theme=theme, year=year, country=country, search=search)
@@ -384,7 +403,9 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
         return
     rows = run("evidence", filters, theme=theme, year=year, country=country, search=search,
                limit=MAX_EVIDENCE)  # fmt: skip
-    st.caption(f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else ""))
+    st.caption(
+        f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else "")
+    )
     evidence_table(rows, key=key)
 
 
@@ -428,7 +449,11 @@ def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
     if picked:
         row = rows.iloc[picked[0]]
         st.markdown("**The passage**")
-        st.html(highlight_html(row["passage"], [(int(row["hl_start"]), int(row["hl_end"]), row["theme"])]))
+        st.html(
+            highlight_html(
+                row["passage"], [(int(row["hl_start"]), int(row["hl_end"]), row["theme"])]
+            )
+        )
         if st.button(f"Open statement {int(row['statement_id'])}", key=f"{key}_open"):
             open_statement(int(row["statement_id"]))
     else:

@@ -17,12 +17,27 @@ st.title("Compare")
 
 names = {c: n for c, n, _ in opts.countries}
 choices = [c for c, _, _ in opts.countries] + [f"group:{g}" for g in opts.groups]
+picked = ",".join(sorted(filters.countries))
+if len(filters.countries) > 1:  # the set picked in the sidebar is a side too
+    choices.insert(0, picked)
+for param in ("a", "b"):  # a set from a copied link
+    wanted_set = common.page_param(param)
+    if "," in wanted_set and wanted_set not in choices:
+        codes = [c for c in wanted_set.split(",") if c in names]
+        if codes:
+            choices.insert(0, ",".join(codes))
 
 
 def label(value: str) -> str:
     if value.startswith("group:"):
         return f"Group: {value[6:]}"
-    return f"{names.get(value) or value} ({value})" if names.get(value) not in (None, "", value) else value
+    if "," in value:
+        return f"Set: {value.replace(',', ', ')}"
+    return (
+        f"{names.get(value) or value} ({value})"
+        if names.get(value) not in (None, "", value)
+        else value
+    )
 
 
 def default(param: str, fallback: str) -> str:
@@ -45,7 +60,9 @@ common.set_page_param("b", b)
 if a == b:
     st.warning("Pick two different sides.")
     st.stop()
-st.caption("The sides replace the countries and groups picked in the sidebar; the other filters apply.")
+st.caption(
+    "The sides replace the countries and groups picked in the sidebar; the other filters apply."
+)
 
 result = common.run_compare(filters, a, b)
 sides = [Side.parse(a).label, Side.parse(b).label]
@@ -55,7 +72,7 @@ if (tr is None or tr.empty) and (themes is None or themes.empty):
     st.stop()
 
 cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}")
-tab1, tab2 = st.tabs(["Per theme", "Over time"])
+tab1, tab2, tab3 = st.tabs(["Per theme", "Over time", "Difference over time"])
 with tab1:
     fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap)
     ev1 = common.show_chart(fig, themes, name=f"compare_{sides[0]}_{sides[1]}_themes",
@@ -65,6 +82,15 @@ with tab2:
                                        labels=opts.theme_labels)  # fmt: skip
     ev2 = common.show_chart(fig2, tr, name=f"compare_{sides[0]}_{sides[1]}_years",
                             filters=filters, key="cmp_lines")  # fmt: skip
+
+with tab3:
+    yd = result["yearly_diff"]
+    if len(yd):
+        yd = yd.assign(theme_label=yd["theme"].map(lambda t: opts.theme_labels.get(t, t)))
+    fig3 = charts.diff_trend_figure(yd, sides=sides, measure=filters.measure, caption=cap,
+                                    labels=opts.theme_labels)  # fmt: skip
+    common.show_chart(fig3, yd, name=f"compare_{sides[0]}_{sides[1]}_difference",
+                      filters=filters, key="cmp_diff", selectable=False)  # fmt: skip
 
 points = common.selected_points(ev1) or common.selected_points(ev2)
 if points:

@@ -28,7 +28,12 @@ if view == "Heatmap":
     if n_countries > 60:
         st.caption(f"{n_countries} countries selected: the 60 with the most statements are drawn; "
                    "the data download has all of them.")  # fmt: skip
-    fig = charts.heatmap_figure(data, measure=filters.measure, caption=common.caption_for(filters))
+    order = st.radio("Rows", ["most statements first", "highest mean first"], horizontal=True,
+                     key="heat_sort")  # fmt: skip
+    fig = charts.heatmap_figure(
+        data, measure=filters.measure, caption=common.caption_for(filters),
+        sort="value" if order.startswith("highest") else "statements",
+    )  # fmt: skip
     event = common.show_chart(fig, data, name="countries_heatmap", filters=filters, key="heatmap")
 else:
     theme = common.theme_picker(opts, filters, key="country_theme")

@@ -38,7 +38,14 @@ if scope.startswith("all"):
     if hits.empty:
         st.info("No passage contains all of these words under the current filters.")
         st.stop()
-    st.caption(f"{len(hits)} passages, best first" + (" (first 200)" if len(hits) >= 200 else ""))
+    order = (
+        "best first"
+        if hits.attrs.get("ranked", True)
+        else (
+            "latest first (these words are in thousands of passages: add words to rank by relevance)"
+        )
+    )
+    st.caption(f"{len(hits)} passages, {order}" + (" (first 200)" if len(hits) >= 200 else ""))
     event = st.dataframe(hits[["country", "date", "passage", "themes", "statement_id", "source"]],
                          hide_index=True, on_select="rerun", selection_mode="single-row",
                          key="search_table", width="stretch")  # fmt: skip
@@ -57,7 +64,7 @@ rows = common.run("evidence", filters, theme=chosen, search=search, sort=sort,
 st.caption(f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else ""))
 common.evidence_table(rows, key="evidence")
 c1, c2 = st.columns(2)
-from tracker import export  # noqa: E402
+from tracker import export
 
 c1.download_button("CSV of these rows", export.table_csv(rows), file_name="evidence.csv",
                    mime="text/csv", key="ev_csv", on_click="ignore")  # fmt: skip

@@ -27,7 +27,9 @@ st.caption(f"Languages covered: {', '.join(book.languages) or 'not stated'}"
            + (f" · file: `{book.path}`" if book.path else ""))  # fmt: skip
 
 st.subheader("Themes")
-for t in book.themes or [common.query.ThemeInfo(x, opts.theme_labels.get(x, x)) for x in opts.themes]:
+for t in book.themes or [
+    common.query.ThemeInfo(x, opts.theme_labels.get(x, x)) for x in opts.themes
+]:
     color = charts.theme_color(t.id)
     with st.expander(f"{t.label}  ·  `{t.id}`"):
         st.html(f'<span style="display:inline-block;width:2.2em;height:0.9em;background:{color}">'
@@ -64,7 +66,7 @@ st.markdown(
 
 st.subheader("Validation")
 try:
-    from tracker import validate  # noqa: F401
+    from tracker import validate
 except ImportError:
     validate = None
 gold = None

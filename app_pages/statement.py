@@ -59,10 +59,10 @@ with right:
     rows = [(f, "" if meta.get(f) is None else str(meta.get(f)), detail.provenance.get(f, ""))
             for f in fields]  # fmt: skip
     st.dataframe(pd.DataFrame(rows, columns=["field", "value", "from"]), hide_index=True,
-                 width="stretch")  # fmt: skip
+                 width="stretch", height=35 * (len(rows) + 1) + 3)  # fmt: skip
     st.markdown("**Source**")
     st.code(f"{meta.get('source')}\n{meta.get('source_path')}\nread as: {meta.get('reader')}",
-            language=None)  # fmt: skip
+            language=None, wrap_lines=True)  # fmt: skip
     if meta.get("source_url"):
         st.markdown(f"[Original document]({meta['source_url']})")
     if detail.flags:

@@ -16,6 +16,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -27,7 +28,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 #: (file name, URL path and query, what to wait for, extra seconds)
 SHOTS = [
-    ("trends.png", "/?themes=digital_divide,ai_governance,un_main_channel,cyber_threats", ".js-plotly-plot"),
+    (
+        "trends.png",
+        "/?themes=digital_divide,ai_governance,un_main_channel,cyber_threats",
+        ".js-plotly-plot",
+    ),
     ("countries-heatmap.png", "/countries", ".js-plotly-plot"),
     ("countries-map.png", "/countries?view=map&theme=digital_divide", ".choroplethlocation"),
     ("compare.png", "/compare?a=CHN&b=USA", ".js-plotly-plot"),
@@ -49,16 +54,22 @@ def start_dashboard(db: str | Path, port: int | None = None, *, timeout: float =
     env = dict(os.environ, TRACKER_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "dashboard.py"),
            "--server.port", str(port), "--server.address", "127.0.0.1", "--server.headless", "true"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (not a pipe: a full pipe would stall the server)
+    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the dashboard exited: {proc.stderr.read().decode(errors='replace')[-2000:]}")
-        with contextlib.suppress(OSError):
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:  # noqa: S310 (local)
-                if r.status == 200:
-                    return proc, url
+            log.seek(0)
+            raise RuntimeError(
+                f"the dashboard exited: {log.read().decode(errors='replace')[-2000:]}"
+            )
+        with (
+            contextlib.suppress(OSError),
+            urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r,
+        ):
+            if r.status == 200:
+                return proc, url
         time.sleep(0.3)
     proc.terminate()
     raise RuntimeError(f"the dashboard did not answer on {url} within {timeout:.0f}s")
@@ -81,7 +92,7 @@ def local_only(page, base_url: str, refused: list[str] | None = None) -> None:
 
     def route(r):
         u = r.request.url
-        if u.startswith(base_url) or u.startswith(("data:", "blob:")):
+        if u.startswith((base_url, "data:", "blob:")):
             r.continue_()
         else:
             if refused is not None:

@@ -24,14 +24,20 @@ REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tracker" / "data" / "sample"
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
-    reason="needs Chromium (apt-get install -y chromium) and the playwright package",
-)
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
+        reason="needs Chromium (apt-get install -y chromium) and the playwright package",
+    ),
+]
 
 
 def _screens():
-    spec = importlib.util.spec_from_file_location("screenshots", REPO / "scripts" / "screenshots.py")
+    spec = importlib.util.spec_from_file_location(
+        "screenshots", REPO / "scripts" / "screenshots.py"
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -130,7 +136,7 @@ def download(page, label: str, tmp_path: Path) -> bytes:
 
 
 def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, tmp_path):
-    screens, url = dashboard
+    _, url = dashboard
     page.goto(url + "/")
     wait_for_plot(page)
     before = plot_data(page)
@@ -172,7 +178,11 @@ def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, tmp_path)
     assert svg.lstrip().startswith("<svg") and "Matches per 1,000 words" in svg
     rows = list(csv.DictReader(io.StringIO(download(page, "CSV", tmp_path).decode("utf-8-sig"))))
     assert len(rows) == sum(len(t["y"]) for t in after)
-    drawn = {(t["customdata"][i][0], int(t["x"][i])): t["y"][i] for t in after for i in range(len(t["x"]))}
+    drawn = {
+        (t["customdata"][i][0], int(t["x"][i])): t["y"][i]
+        for t in after
+        for i in range(len(t["x"]))
+    }
     for r in rows:
         assert float(r["rate"]) == pytest.approx(drawn[(r["theme"], int(r["year"]))], rel=1e-9)
 
@@ -184,23 +194,39 @@ def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, tmp_path)
     wait_for_plot(page)
     assert y_title(page).startswith("Matches")
     assert page.locator("label:has-text('Matches per 1,000 words') input[type=radio]").is_checked()
-    assert [t["y"] for t in plot_data(page) if t["mode"] == "lines+markers"] == [t["y"] for t in after]
+    assert [t["y"] for t in plot_data(page) if t["mode"] == "lines+markers"] == [
+        t["y"] for t in after
+    ]
     assert not page.refused or all("127.0.0.1" not in u for u in page.refused)
 
 
 def test_world_map_draws_offline(page, dashboard):
-    screens, url = dashboard
+    _, url = dashboard
     page.goto(url + "/countries?view=map&theme=digital_divide")
     page.wait_for_selector(".choroplethlocation", timeout=60000)
     assert page.locator(".choroplethlocation").count() > 20
     assert not [u for u in page.refused if "topojson" in u or "cdn.plot.ly" in u]
+    # a clicked country opens its evidence
+    paths = page.locator(".choroplethlocation")
+    boxes = sorted(((bb["width"] * bb["height"], i, bb) for i in range(paths.count())
+                    if (bb := paths.nth(i).bounding_box())), reverse=True)  # fmt: skip
+    for _, _, bb in boxes[:15]:
+        x, y = bb["x"] + bb["width"] / 2, bb["y"] + bb["height"] / 2
+        page.mouse.move(x, y, steps=3)
+        page.wait_for_timeout(200)
+        if page.locator(".hoverlayer .hovertext").count():  # the centre is on the country
+            page.mouse.click(x, y)
+            break
+    else:
+        pytest.fail("no country answered the mouse")
+    page.wait_for_selector("text=Evidence:", timeout=60000)
 
 
 def test_screenshot_script_writes_pngs(sample_db, tmp_path):
     done = subprocess.run(
         [sys.executable, str(REPO / "scripts" / "screenshots.py"), "--db", str(sample_db),
          "--out", str(tmp_path), "--only", "countries-map.png"],
-        capture_output=True, text=True, timeout=180,
+        capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     png = (tmp_path / "countries-map.png").read_bytes()
@@ -209,7 +235,7 @@ def test_screenshot_script_writes_pngs(sample_db, tmp_path):
 
 def test_added_statement_shows_in_the_charts_without_a_restart(page, dashboard, tmp_path):
     """Runs last: it writes to the database the other tests read."""
-    screens, url = dashboard
+    _, url = dashboard
     text = (
         "Statement by Iceland to the General Assembly.\n\n"
         "We must close the digital divide between and within countries, so that every school "

@@ -16,14 +16,14 @@ THEMES = ["digital_divide", "militarization", "ai_governance"]
 
 def trend_frame(by_country: bool = False) -> pd.DataFrame:
     rows = []
-    for country in (["CHN", "USA"] if by_country else [None]):
+    for country in ["CHN", "USA"] if by_country else [None]:
         for year in (2020, 2021, 2022):
             for i, theme in enumerate(THEMES):
                 n, k = 10 + year % 7, (year + i) % 5
                 low, high = query.wilson([k], [n])
-                row = dict(year=year, theme=theme, theme_label=query.DEFAULT_THEME_LABELS[theme],
-                           n=n, k=k, share=k / n, ci_low=low[0], ci_high=high[0], matches=2 * k,
-                           words=1000 * n, rate=2 * k / n, value=k / n)  # fmt: skip
+                row = {"year": year, "theme": theme, "theme_label": query.DEFAULT_THEME_LABELS[theme],
+                           "n": n, "k": k, "share": k / n, "ci_low": low[0], "ci_high": high[0], "matches": 2 * k,
+                           "words": 1000 * n, "rate": 2 * k / n, "value": k / n}  # fmt: skip
                 if country:
                     row["country"] = country
                 rows.append(row)
@@ -35,10 +35,10 @@ def matrix_frame() -> pd.DataFrame:
     for c, name in (("CHN", "China"), ("USA", "United States"), ("SGP", "Singapore")):
         for i, theme in enumerate(THEMES):
             n, k = 9, (i + len(c)) % 4
-            rows.append(dict(country=c, country_name=name, theme=theme,
-                             theme_label=query.DEFAULT_THEME_LABELS[theme], n=n, k=k, share=k / n,
-                             ci_low=0.0, ci_high=min(1.0, k / n + 0.2), matches=k, words=9000,
-                             rate=k / 9, value=k / n))  # fmt: skip
+            rows.append({"country": c, "country_name": name, "theme": theme,
+                             "theme_label": query.DEFAULT_THEME_LABELS[theme], "n": n, "k": k, "share": k / n,
+                             "ci_low": 0.0, "ci_high": min(1.0, k / n + 0.2), "matches": k, "words": 9000,
+                             "rate": k / 9, "value": k / n})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -54,7 +54,9 @@ def test_trend_figure_lines_carry_the_data_and_hover_counts():
     for t in lines:
         theme = t.customdata[0][0]
         expected = df[df["theme"] == theme].sort_values("year")
-        assert list(t.x) == list(expected["year"]) and list(t.y) == pytest.approx(list(expected["share"]))
+        assert list(t.x) == list(expected["year"]) and list(t.y) == pytest.approx(
+            list(expected["share"])
+        )
         assert t.line.color == charts.theme_color(theme)
         assert all(f"of {n:,} statements" in s for s, n in zip(t.text, expected["n"]))
     bands = [t for t in fig.data if t.fill == "toself"]
@@ -81,7 +83,9 @@ def test_trend_per_country_has_a_line_per_country():
 
 def test_one_colour_per_theme_everywhere():
     m = matrix_frame()
-    rank = charts.ranking_figure(m[m["theme"] == "militarization"].assign(rank=1), theme="militarization")
+    rank = charts.ranking_figure(
+        m[m["theme"] == "militarization"].assign(rank=1), theme="militarization"
+    )
     assert rank.data[0].marker.color == charts.theme_color("militarization")
     trend = charts.trend_figure(trend_frame())
     colors = {t.customdata[0][0]: t.line.color for t in trend.data if t.customdata is not None}
@@ -124,7 +128,9 @@ def test_compare_figures():
     bars = charts.compare_bar_figure(themes, sides=["CHN", "USA"])
     assert [t.name for t in bars.data][:2] == ["CHN", "USA"]
     diff = dict(zip(bars.data[2].x, bars.data[2].y))
-    assert diff == pytest.approx({"digital_divide": 0.2, "militarization": 0.15, "ai_governance": -0.4})
+    assert diff == pytest.approx(
+        {"digital_divide": 0.2, "militarization": 0.15, "ai_governance": -0.4}
+    )
 
 
 def test_empty_frames_say_why():
@@ -136,7 +142,9 @@ def test_empty_frames_say_why():
 
 def test_map_uses_shipped_shapes_and_names_what_it_cannot_draw():
     m = matrix_frame()
-    fig = countrymap.map_figure(m, theme="digital_divide", theme_label="Digital divide", caption="cap")
+    fig = countrymap.map_figure(
+        m, theme="digital_divide", theme_label="Digital divide", caption="cap"
+    )
     ch = fig.data[0]
     assert ch.type == "choropleth" and ch.locationmode == "ISO-3"
     assert list(ch.locations) == ["CHN", "USA", "SGP"]
@@ -153,7 +161,9 @@ def test_shapes_are_a_plotly_world_topology_and_the_served_copy_is_identical():
     assert len(topo["objects"]["countries"]["geometries"]) > 170
     served = REPO / "static" / "maps" / "world_110m.json"
     assert served.read_bytes() == countrymap.TOPOJSON_FILE.read_bytes()
-    assert countrymap.topojson_url().startswith("file://") and countrymap.topojson_url().endswith("/")
+    assert countrymap.topojson_url().startswith("file://") and countrymap.topojson_url().endswith(
+        "/"
+    )
     assert "PlotlyGeoAssets" in countrymap.inline_shapes_script()
 
 

@@ -11,10 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_query import shared_db
 
 from tracker import query
-
-from test_query import shared_db
 
 REPO = Path(__file__).resolve().parents[1]
 PAGES = {
@@ -180,7 +179,7 @@ def test_evidence_search_and_statement_page(app, db):
     for nasty in ['"unbalanced', "NEAR(", "'; DROP TABLE statements; --", "cyber*"]:
         at.text_input(key="ev_q").set_value(nasty).run()
         no_trouble(at)
-    sid, text = sql(db, "SELECT s.id, t.clean_text FROM statements s JOIN statement_texts t ON "
+    sid, _text = sql(db, "SELECT s.id, t.clean_text FROM statements s JOIN statement_texts t ON "
                     "t.statement_id = s.id JOIN statement_themes x ON x.statement_id = s.id LIMIT 1")[0]  # fmt: skip
     st = app(id=str(sid)).run()
     st.switch_page("app_pages/statement.py").run()
@@ -210,3 +209,25 @@ def test_no_database_is_a_message_on_every_page(tmp_path, monkeypatch):
         at.switch_page(path).run()
         no_trouble(at)
     assert not (tmp_path / "none.db").exists()  # reading never creates the database
+
+
+def test_languages_default_to_the_codebook_and_all_is_a_link(app, db):
+    covered = set(query.resolve_languages(db, query.Filters()))
+    present = {r[0] for r in sql(db, "SELECT DISTINCT language FROM statements")}
+    at = app().run()
+    assert set(at.sidebar.multiselect(key="f_langs").value) == covered & present
+    assert "langs" not in at.query_params
+    assert any("languages the codebook does not cover" in c.value for c in at.caption)
+    every = app(langs="all").run()
+    no_trouble(every)
+    assert set(every.sidebar.multiselect(key="f_langs").value) == present
+    assert not any("languages the codebook does not cover" in c.value for c in every.caption)
+
+
+def test_compare_a_picked_set_and_the_difference_over_time(app):
+    at = app(countries="CHN,RUS", a="CHN,RUS", b="USA").run()
+    at.switch_page("app_pages/compare.py").run()
+    no_trouble(at)
+    assert at.selectbox(key="cmp_a").value == "CHN,RUS"
+    diff = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Difference")]
+    assert diff and diff[0]["data"]

@@ -11,11 +11,10 @@ from datetime import date
 import openpyxl
 import pandas as pd
 import pytest
+from test_charts import matrix_frame, trend_frame
 
 import tracker
 from tracker import charts, countrymap, export
-
-from test_charts import matrix_frame, trend_frame
 
 needs_chromium = pytest.mark.skipif(not export.images_available(),
                                     reason="no Chromium: apt-get install -y chromium")  # fmt: skip
@@ -44,7 +43,9 @@ def test_world_map_exports_with_no_internet():
     m = matrix_frame()
     fig = countrymap.map_figure(m, theme="digital_divide")
     svg = export.figure_image(fig, "svg").decode()
-    assert svg.count('class="choroplethlocation"') >= 2  # the countries were drawn from shipped shapes
+    assert (
+        svg.count('class="choroplethlocation"') >= 2
+    )  # the countries were drawn from shipped shapes
 
 
 def test_missing_chromium_says_how_to_install(monkeypatch, fig):
@@ -67,7 +68,9 @@ def test_bad_format_names_the_argument(fig):
 
 
 def test_html_is_standalone_and_inlines_map_shapes():
-    html = export.figure_html(countrymap.map_figure(matrix_frame(), theme="militarization"), title="map")
+    html = export.figure_html(
+        countrymap.map_figure(matrix_frame(), theme="militarization"), title="map"
+    )
     assert "PlotlyGeoAssets" in html and '"Topology"' in html
     assert "cdn.plot.ly" not in html.split("PlotlyGeoAssets")[0][-2000:]
     assert "<title>map</title>" in html
@@ -78,7 +81,9 @@ def test_csv_and_xlsx_hold_the_rows():
     back = pd.read_csv(io.BytesIO(export.table_csv(df)), encoding="utf-8-sig")
     assert len(back) == len(df) and list(back.columns) == list(df.columns)
     assert back["share"].to_numpy() == pytest.approx(df["share"].to_numpy())
-    wb = openpyxl.load_workbook(io.BytesIO(export.table_xlsx(df, about={"filters": {"themes": ["x"]}})))
+    wb = openpyxl.load_workbook(
+        io.BytesIO(export.table_xlsx(df, about={"filters": {"themes": ["x"]}}))
+    )
     assert wb.sheetnames == ["data", "about"]
     assert wb["data"].max_row == len(df) + 1
     about = {r[0].value: r[1].value for r in wb["about"].iter_rows(min_row=2)}
@@ -87,7 +92,10 @@ def test_csv_and_xlsx_hold_the_rows():
 
 def test_citation_names_tool_codebook_and_date():
     line = export.citation("abc123", on=date(2025, 1, 2), codebook_name="default")
-    assert line == f"position-tracker {tracker.__version__}, codebook default abc123, exported 2025-01-02."
+    assert (
+        line
+        == f"position-tracker {tracker.__version__}, codebook default abc123, exported 2025-01-02."
+    )
 
 
 def test_bundle_has_chart_data_codebook_filters_and_citation(fig, monkeypatch):
@@ -101,4 +109,6 @@ def test_bundle_has_chart_data_codebook_filters_and_citation(fig, monkeypatch):
                                  "trends.xlsx", "codebook.yaml", "filters.json", "CITATION.txt"}  # fmt: skip
     assert json.loads(z.read("filters.json")) == filters
     assert z.read("codebook.yaml") == b"name: x\n"
-    assert "v9" in z.read("CITATION.txt").decode() and "2025-05-06" in z.read("CITATION.txt").decode()
+    assert (
+        "v9" in z.read("CITATION.txt").decode() and "2025-05-06" in z.read("CITATION.txt").decode()
+    )

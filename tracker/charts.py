@@ -33,7 +33,7 @@ _EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1
 #: Colours of the two sides of a comparison and of their difference.
 SIDE_COLORS = ("#1b6ca8", "#c0392b")
 DIFF_COLOR = "#555555"
-FONT = dict(family="Arial, Helvetica, sans-serif", size=13, color="#222222")
+FONT = {"family": "Arial, Helvetica, sans-serif", "size": 13, "color": "#222222"}
 
 MEASURE_AXIS = {
     "share": "Share of statements mentioning the theme",
@@ -73,14 +73,14 @@ def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: 
     lines = _wrap(caption, 150) if caption else ""
     bottom += 14 * lines.count("<br>")
     fig.update_layout(
-        title=dict(text=title, x=0.01, xanchor="left"),
+        title={"text": title, "x": 0.01, "xanchor": "left"},
         font=FONT,
         template="plotly_white",
         height=height,
-        margin=dict(l=80, r=30, t=70, b=bottom),
+        margin={"l": 80, "r": 30, "t": 70, "b": bottom},
         showlegend=legend,
-        legend=dict(title=None, font=dict(size=11)),
-        hoverlabel=dict(font_size=12),
+        legend={"title": None, "font": {"size": 11}},
+        hoverlabel={"font_size": 12},
     )
     fig.update_xaxes(title_text=x_title)
     fig.update_yaxes(title_text=y_title)
@@ -88,7 +88,7 @@ def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: 
         fig.add_annotation(
             text=lines, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
             yshift=-(bottom - 6), showarrow=False, align="left",
-            font=dict(size=10, color="#555555"),
+            font={"size": 10, "color": "#555555"},
         )  # fmt: skip
     fig.layout.meta = {"caption": caption}
     return fig
@@ -110,7 +110,7 @@ def empty_figure(message: str, *, title: str = "", caption: str = "") -> go.Figu
     """A figure that says why there is nothing to draw."""
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font=dict(size=15, color="#555555"))  # fmt: skip
+                       font={"size": 15, "color": "#555555"})  # fmt: skip
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return _layout(fig, title=title, caption=caption, x_title="", y_title="", legend=False)
@@ -158,9 +158,14 @@ def trend_figure(
                 go.Scatter(
                     x=list(g["year"]) + list(g["year"][::-1]),
                     y=list(g["ci_high"]) + list(g["ci_low"][::-1]),
-                    fill="toself", fillcolor=_rgba(color, 0.12), line=dict(width=0),
-                    hoverinfo="skip", showlegend=False, legendgroup=name, name=f"{name} (95% CI)",
-                )  # fmt: skip
+                    fill="toself",
+                    fillcolor=_rgba(color, 0.12),
+                    line={"width": 0},
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=name,
+                    name=f"{name} (95% CI)",
+                )
             )
         fig.add_trace(
             go.Scatter(
@@ -169,14 +174,17 @@ def trend_figure(
                 mode="lines+markers",
                 name=name,
                 legendgroup=name,
-                line=dict(color=color, width=2),
-                marker=dict(size=6, color=color),
+                line={"color": color, "width": 2},
+                marker={"size": 6, "color": color},
                 customdata=list(zip(g["theme"], g["year"], country)),
                 text=[
-                    f"{k:,} of {n:,} statements" + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" and n else "")
+                    f"{k:,} of {n:,} statements"
+                    + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" and n else "")
                     + f"<br>{m:,} matches in {w:,} words"
-                    for k, n, lo, hi, m, w in zip(g["k"], g["n"], g["ci_low"], g["ci_high"], g["matches"], g["words"])
-                ],  # fmt: skip
+                    for k, n, lo, hi, m, w in zip(
+                        g["k"], g["n"], g["ci_low"], g["ci_high"], g["matches"], g["words"]
+                    )
+                ],
                 hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{y:{'.1%' if measure == 'share' else '.2f'}}}"
                 "<br>%{text}<extra></extra>",
             )
@@ -194,10 +202,11 @@ def heatmap_figure(
     caption: str = "",
     title: str | None = None,
     max_countries: int = 60,
+    sort: str = "statements",
 ) -> go.Figure:
     """Country x theme heatmap of the measure; hover shows the statements behind each cell.
-    Countries are ordered by their mean value; at most ``max_countries`` (those with the most
-    statements) are drawn."""
+    At most ``max_countries`` (those with the most statements) are drawn, the most statements
+    at the top (``sort="statements"``) or the highest mean value at the top (``"value"``)."""
     title = title or f"Themes by country ({MEASURE_SHORT[measure]})"
     if matrix is None or matrix.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
@@ -205,7 +214,11 @@ def heatmap_figure(
         matrix.groupby("country")["n"].max().sort_values(ascending=False).head(max_countries).index
     )
     m = matrix[matrix["country"].isin(keep)]
-    order = m.groupby("country")["value"].mean().sort_values().index.tolist()
+    if sort == "value":  # highest mean value at the top (plotly draws rows bottom-up)
+        order = m.groupby("country")["value"].mean().sort_values().index.tolist()
+    else:  # most statements at the top, then by name
+        per = m.groupby("country").agg(n=("n", "max"), name=("country_name", "first"))
+        order = per.sort_values(["n", "name"], ascending=[True, False]).index.tolist()
     themes = list(dict.fromkeys(m.sort_values("theme")["theme"]))
     labels = dict(zip(m["theme"], m["theme_label"]))
     names = dict(zip(m["country"], m["country_name"]))
@@ -216,7 +229,9 @@ def heatmap_figure(
         for t in themes:
             r = cell.loc[(c, t)]
             zr.append(None if pd.isna(r["value"]) else float(r["value"]))
-            tr.append(f"{int(r['k']):,} of {int(r['n']):,} statements; {int(r['matches']):,} matches")
+            tr.append(
+                f"{int(r['k']):,} of {int(r['n']):,} statements; {int(r['matches']):,} matches"
+            )
             cr.append([t, None, c])
         z.append(zr)
         text.append(tr)
@@ -225,18 +240,41 @@ def heatmap_figure(
         go.Heatmap(
             z=z,
             x=[labels[t] for t in themes],
-            y=[f"{names.get(c) or c} ({c})" if names.get(c) and names.get(c) != c else c
-               for c in order],  # fmt: skip
+            y=[
+                f"{names.get(c) or c} ({c})" if names.get(c) and names.get(c) != c else c
+                for c in order
+            ],
             text=text,
             customdata=custom,
             colorscale="Blues",
             zmin=0,
-            colorbar=dict(title=dict(text=MEASURE_SHORT[measure]), tickformat=".0%" if measure == "share" else None),
-            hovertemplate="%{y}<br>%{x}<br>%{z:"
-            + (".1%" if measure == "share" else ".2f")
-            + "}<br>%{text}<extra></extra>",
+            colorbar={
+                "title": {"text": MEASURE_SHORT[measure]},
+                "tickformat": ".0%" if measure == "share" else None,
+            },
+            hoverinfo="skip",
             xgap=1,
             ygap=1,
+        )
+    )
+    # heatmap cells cannot be selected in plotly: a transparent point on each cell carries the
+    # hover text and makes a click select the cell (and so open its evidence)
+    fmt = ".1%" if measure == "share" else ".2f"
+    ylabels = list(fig.data[0].y)
+    xlabels = list(fig.data[0].x)
+    fig.add_trace(
+        go.Scatter(
+            x=[xlabels[j] for i in range(len(order)) for j in range(len(themes))],
+            y=[ylabels[i] for i in range(len(order)) for j in range(len(themes))],
+            mode="markers",
+            marker={"symbol": "square", "size": 16, "color": "rgba(0,0,0,0)"},
+            customdata=[
+                [*custom[i][j], z[i][j]] for i in range(len(order)) for j in range(len(themes))
+            ],
+            text=[text[i][j] for i in range(len(order)) for j in range(len(themes))],
+            hovertemplate="%{y}<br>%{x}<br>%{customdata[3]:" + fmt + "}<br>%{text}<extra></extra>",
+            showlegend=False,
+            name="cells",
         )
     )
     height = max(460, 20 * len(order) + 330)
@@ -264,8 +302,8 @@ def ranking_figure(
     names = [f"{n} ({c})" if n and n != c else c for c, n in zip(r["country"], r["country_name"])]
     err = None
     if measure == "share":
-        err = dict(type="data", symmetric=False, array=(r["ci_high"] - r["value"]).tolist(),
-                   arrayminus=(r["value"] - r["ci_low"]).tolist(), color="#999999", thickness=1)  # fmt: skip
+        err = {"type": "data", "symmetric": False, "array": (r["ci_high"] - r["value"]).tolist(),
+                   "arrayminus": (r["value"] - r["ci_low"]).tolist(), "color": "#999999", "thickness": 1}  # fmt: skip
     fig = go.Figure(
         go.Bar(
             x=r["value"],
@@ -275,7 +313,8 @@ def ranking_figure(
             error_x=err,
             customdata=[[theme, None, c] for c in r["country"]],
             text=[f"{k:,} of {n:,} statements" for k, n in zip(r["k"], r["n"])],
-            hovertemplate="%{y}: %{x:" + (".1%" if measure == "share" else ".2f")
+            hovertemplate="%{y}: %{x:"
+            + (".1%" if measure == "share" else ".2f")
             + "}<br>%{text}<extra></extra>",
             name=label,
         )
@@ -305,14 +344,19 @@ def compare_trend_figure(
         label = (labels or {}).get(theme) or g["theme_label"].iloc[0]
         fig.add_trace(
             go.Scatter(
-                x=g["year"], y=g["value"], mode="lines+markers", name=f"{side}: {label}",
-                legendgroup=theme, line=dict(color=theme_color(theme), dash=dash, width=2),
-                marker=dict(symbol="circle" if dash == "solid" else "diamond-open", size=7),
+                x=g["year"],
+                y=g["value"],
+                mode="lines+markers",
+                name=f"{side}: {label}",
+                legendgroup=theme,
+                line={"color": theme_color(theme), "dash": dash, "width": 2},
+                marker={"symbol": "circle" if dash == "solid" else "diamond-open", "size": 7},
                 customdata=[[theme, y, side] for y in g["year"]],
                 text=[f"{k:,} of {n:,} statements" for k, n in zip(g["k"], g["n"])],
                 hovertemplate=f"<b>{side}</b> · {label}<br>%{{x}}: %{{y:"
-                + (".1%" if measure == "share" else ".2f") + "}<br>%{text}<extra></extra>",
-            )  # fmt: skip
+                + (".1%" if measure == "share" else ".2f")
+                + "}<br>%{text}<extra></extra>",
+            )
         )
     _value_axis(fig, measure)
     fig.update_xaxes(tickformat="d")
@@ -333,20 +377,33 @@ def compare_bar_figure(
     for suffix, side, color in (("a", sides[0], SIDE_COLORS[0]), ("b", sides[1], SIDE_COLORS[1])):
         fig.add_trace(
             go.Bar(
-                x=t["theme_label"], y=t[f"value_{suffix}"], name=side, marker_color=color,
+                x=t["theme_label"],
+                y=t[f"value_{suffix}"],
+                name=side,
+                marker_color=color,
                 customdata=[[th, None, side] for th in t["theme"]],
-                text=[f"{int(k or 0):,} of {int(n or 0):,} statements"
-                      for k, n in zip(t[f"k_{suffix}"], t[f"n_{suffix}"])],
+                text=[
+                    f"{int(k or 0):,} of {int(n or 0):,} statements"
+                    for k, n in zip(t[f"k_{suffix}"], t[f"n_{suffix}"])
+                ],
                 textposition="none",
                 hovertemplate=f"<b>{side}</b> · %{{x}}: %{{y:{fmt}}}<br>%{{text}}<extra></extra>",
-            )  # fmt: skip
+            )
         )
     fig.add_trace(
         go.Scatter(
-            x=t["theme_label"], y=t["diff"], mode="markers", name=f"difference ({sides[0]} − {sides[1]})",
-            marker=dict(symbol="line-ew-open", size=18, color=DIFF_COLOR, line=dict(width=3)),
+            x=t["theme_label"],
+            y=t["diff"],
+            mode="markers",
+            name=f"difference ({sides[0]} − {sides[1]})",
+            marker={
+                "symbol": "line-ew-open",
+                "size": 18,
+                "color": DIFF_COLOR,
+                "line": {"width": 3},
+            },
             hovertemplate=f"difference: %{{y:{fmt}}}<extra></extra>",
-        )  # fmt: skip
+        )
     )
     fig.update_layout(barmode="group")
     _value_axis(fig, measure)
@@ -354,6 +411,44 @@ def compare_bar_figure(
     fig.update_xaxes(tickangle=-30)
     return _layout(fig, title=title, caption=caption, x_title="Theme",
                    y_title=MEASURE_AXIS[measure], height=620, bottom=250)  # fmt: skip
+
+
+def diff_trend_figure(
+    yearly: pd.DataFrame,
+    *,
+    sides: Sequence[str],
+    measure: str = "share",
+    caption: str = "",
+    labels: Mapping[str, str] | None = None,
+) -> go.Figure:
+    """The difference ``A - B`` of the measure per year and theme (``compare()["yearly_diff"]``);
+    above zero, side A raises the theme more."""
+    title = f"Difference {sides[0]} − {sides[1]} over time ({MEASURE_SHORT[measure]})"
+    if yearly is None or yearly.empty:
+        return empty_figure("The two sides share no year under these filters.", title=title,
+                            caption=caption)  # fmt: skip
+    fig = go.Figure()
+    fmt = ".1%" if measure == "share" else ".2f"
+    for theme, g in yearly.groupby("theme", sort=True):
+        g = g.sort_values("year")
+        label = (labels or {}).get(theme, theme)
+        fig.add_trace(
+            go.Scatter(
+                x=g["year"],
+                y=g["diff"],
+                mode="lines+markers",
+                name=label,
+                line={"color": theme_color(theme), "width": 2},
+                customdata=[[theme, y, ""] for y in g["year"]],
+                hovertemplate=f"<b>{label}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<extra></extra>",
+            )
+        )
+    fig.add_hline(y=0, line_color="#999999", line_width=1)
+    if measure == "share":
+        fig.update_yaxes(tickformat="+.0%")
+    fig.update_xaxes(tickformat="d")
+    return _layout(fig, title=title, caption=caption, x_title="Year",
+                   y_title=f"{MEASURE_AXIS[measure]}: {sides[0]} minus {sides[1]}", height=560)  # fmt: skip
 
 
 def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:
@@ -369,5 +464,12 @@ def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:
                                  marker_pattern_shape=pattern))  # fmt: skip
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickangle=-30)
-    return _layout(fig, title=title, caption=caption, x_title="Theme", y_title="Matches",
-                   height=560, bottom=230)
+    return _layout(
+        fig,
+        title=title,
+        caption=caption,
+        x_title="Theme",
+        y_title="Matches",
+        height=560,
+        bottom=230,
+    )

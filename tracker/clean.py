@@ -8,6 +8,7 @@ UNGDC, 200 MB, cleans in seconds).
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -98,7 +99,12 @@ def remove_browser_print_headers(text: str) -> str:
 
 
 _URL = r"(?:(?:https?|ftp|file):/{1,3}|www\.)[^\s<>\"]*[^\s<>\".,;:!?)\]']"
-_URL_LINE = re.compile(rf"[ \t]*{_URL}[ \t]*(?:\d{{1,3}}/\d{{1,3}})?[ \t]*$", re.I)
+#: A line holding only a URL, perhaps broken by a space ("...-ii-7 9th-session-united-nations")
+#: or followed by a page counter.
+_URL_LINE = re.compile(
+    rf"[ \t]*{_URL}(?:[ \t]+[\w./?=&%#-]*-[\w./?=&%#-]*)?[ \t]*(?:\d{{1,3}}/\d{{1,3}})?[ \t]*$",
+    re.I,
+)
 _URL_INLINE = re.compile(_URL, re.I)
 _DOMAIN_LINE = re.compile(r"[ \t]*[a-z0-9][\w-]*(?:\.[\w-]+)*\.[a-z]{2,6}(?:/\S*)?[ \t]*$")
 
@@ -178,7 +184,7 @@ def _header_key(line: str) -> str:
     """The line as a running header would repeat it (digits as 0), or "" when it cannot be one."""
     if len(line) > 160:
         return ""
-    key = line.strip()
+    key = line.strip().strip("*_#>")  # "**Mr President,**" is a salutation too
     if len(key) < 2 or len(key) > 150 or key[-1] == "," or key.count(" ") > 24:
         return ""
     if _SALUTATION.match(key):
@@ -222,7 +228,7 @@ _SHARE_WORDS = frozenset(
 )
 _SHARE_ANCHORS = frozenset(
     "share print email e-mail facebook twitter linkedin whatsapp suggest tweet download "
-    "subscribe rss".split()
+    "subscribe rss top".split()
 )
 _COPYRIGHT = re.compile(r"(?:©|\(c\)|copyright\b|all rights reserved)", re.I)
 _SENTENCE_PUNCT = re.compile(r"[.,;:!?]")
@@ -238,10 +244,14 @@ def is_chrome_line(line: str) -> bool:
         return False
     if _BREADCRUMB.fullmatch(line) or _COPYRIGHT.match(line):
         return True
-    words = [w.lower() for w in _TOKEN.findall(line)]
+    words = [w.lower().strip(":,.!") for w in _TOKEN.findall(line)]
     if len(words) <= 8 and all(w in _SHARE_WORDS for w in words):
         return any(w in _SHARE_ANCHORS for w in words)
     return _is_menu(line, words)
+
+
+def _may_be_breadcrumb(line: str) -> bool:
+    return "/" in line or ">" in line or "»" in line or "›" in line
 
 
 def _is_menu(line: str, words: list[str]) -> bool:
@@ -265,7 +275,10 @@ def remove_web_chrome(text: str) -> str:
     while end > start and (not lines[end - 1].strip() or is_chrome_line(lines[end - 1])):
         end -= 1
     body = lines[start:end]
-    crumbs = {i for i in _edge_lines(body, BREADCRUMB_LINES) if _BREADCRUMB.fullmatch(body[i].strip())}
+    edges = _edge_lines(body, BREADCRUMB_LINES)
+    crumbs = {
+        i for i in edges if _may_be_breadcrumb(body[i]) and _BREADCRUMB.fullmatch(body[i].strip())
+    }
     if start == 0 and end == len(lines) and not crumbs:
         return text
     return "\n".join(line for i, line in enumerate(body) if i not in crumbs)
@@ -286,31 +299,39 @@ def _edge_lines(lines: list[str], n: int) -> set[int]:
 
 
 # -- numbered paragraphs ---------------------------------------------------------------------
-_PARA_NUMBER = re.compile(r"^([ \t]*)(\d{1,3})[.,]{1,2}[ \t]+(?=\S)", re.M)
+#: A paragraph number at the start of a line (searched in "\n" + text: a literal first is fast).
+_PARA_NUMBER = re.compile(r"\n([ \t]*)(\d{1,3})[.,]{1,2}[ \t]+(?=\S)")
 
 
 def remove_paragraph_numbers(text: str) -> str:
     """Drop paragraph numbers ("23. ", OCR's "49, ") when the text numbers its paragraphs: at
     least three, mostly rising one by one, on a good share of the paragraphs. A short numbered
     list inside a speech is kept."""
-    found = list(_PARA_NUMBER.finditer(text))
+    found = list(_PARA_NUMBER.finditer("\n" + text))  # offsets are one more than in text
     if len(found) < 3:
         return text
     numbers = [int(m.group(2)) for m in found]
-    steps = [b - a for a, b in zip(numbers, numbers[1:])]
+    steps = [b - a for a, b in itertools.pairwise(numbers)]
     rising = sum(1 for s in steps if 0 < s <= 3)
     falling = sum(1 for s in steps if s <= 0)
     if rising < 0.7 * len(steps) or falling > 0.1 * len(steps):
         return text
+    if numbers[0] == 1 and _ends_with_colon(text[: max(found[0].start() - 1, 0)]):
+        return text  # "the following objectives:" then "1. ...", "2. ...": a list
     if len(found) < 0.3 * (text.count("\n") + 1) and len(found) < 0.3 * _paragraph_starts(text):
         return text
     pieces, last, previous = [], 0, -1
-    for match, number in zip(found, numbers):
+    for match, number in zip(found, numbers, strict=True):
         if number > previous:  # a list restarting at 1 inside paragraph 23 keeps its numbers
+            # match.start() is the line break in "\n" + text, so the line's start in text
             pieces.append(text[last : match.start()] + match.group(1))
-            last, previous = match.end(), number
+            last, previous = match.end() - 1, number
     pieces.append(text[last:])
     return "".join(pieces)
+
+
+def _ends_with_colon(text: str) -> bool:
+    return text.rstrip()[-1:] == ":"
 
 
 def _paragraph_starts(text: str) -> int:
@@ -337,12 +358,13 @@ _WORDS = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 
 
 def join_hyphenated_words(text: str) -> str:
-    """Undo line-end hyphenation: "interna-\\ntional" -> "international". The hyphen is kept
-    when the next part starts upper-case or with a digit ("Afro-\\nAmerican", "COVID-\\n19"),
-    when the first part is already a compound ("cost-of-\\nliving") or a prefix that takes a
-    hyphen ("well-\\nbeing", "non-\\ncommunicable"), when the text spells the word with a
-    hyphen elsewhere, and for a name and a word the text uses alone ("Nations-\\nled"); it is
-    dropped when the text spells the word without one elsewhere."""
+    """Undo line-end hyphenation: "interna-\\ntional" -> "international", but keep the hyphen of
+    a compound broken at its hyphen ("two-\\nstate"). The text itself is the dictionary: the
+    hyphen goes when the text spells the word without one elsewhere, and stays when it spells
+    it with one; otherwise it stays when the next part starts upper-case or with a digit
+    ("Afro-\\nAmerican", "COVID-\\n19"), after a compound ("cost-of-\\nliving") or a prefix
+    that takes a hyphen ("well-\\nbeing", "non-\\ncommunicable"), and when both parts are words
+    the text uses; it goes before a word ending ("develop-\\nment") or after a fragment."""
     if "-\n" not in text and "- \n" not in text and "-\t\n" not in text:
         return text
     lower = text.lower()
@@ -375,22 +397,35 @@ def _has_word(word: str, lower_text: str) -> bool:
     return False
 
 
+#: Word endings a hyphenation program splits off ("develop-\nment"): never a word of their own.
+HYPHEN_SUFFIXES = frozenset(
+    "tion tions sion sions ment ments mental ing ings ity ities ness ance ances ence ences ism "
+    "isms ist ists able ible ably ibly ally ive ives ous ated ation ations ization isation ized "
+    "ised ise ize ship hood ful less ly ed es er ers est al ial ials ical ency ancy ent ents ant "
+    "ants tional tive tives tory ture tures nal ry ty cy zation ger gers ple ples".split()
+)
+
+
 def _hyphen(first: str, second: str, lower_text: str) -> str:
-    """"-" when the hyphen belongs to the word, "" when it only marks a line break."""
+    """The hyphen ("-") when it belongs to the word, "" when it only marks a line break."""
     if not second[0].islower() or "-" in first:
         return "-"
     head = _WORDS.match(second)
     tail = head.group(0).lower() if head else second.lower()
-    if _has_word(f"{first}-{tail}".lower(), lower_text):
+    lead = first.lower()
+    if _has_word(f"{lead}-{tail}", lower_text):
         return "-"
-    if _has_word(f"{first}{tail}".lower(), lower_text):
+    if _has_word(lead + tail, lower_text):
         return ""
-    if first.lower() in HYPHEN_PREFIXES:
+    if lead in HYPHEN_PREFIXES:
         return "-"
-    if first[0].isupper() and len(first) > 2 and len(tail) > 2:  # "Nations-\nled"
-        if _has_word(first.lower(), lower_text) and _has_word(tail, lower_text):
-            return "-"
-    return ""
+    if tail in HYPHEN_SUFFIXES:
+        return ""
+    lead_is_word, tail_is_word = _has_word(lead, lower_text), _has_word(tail, lower_text)
+    if lead_is_word and tail_is_word:
+        return "-"  # "two-\nstate", "decision-\nmaking"
+    long_parts = len(lead) >= 4 and len(tail) >= 4
+    return "-" if long_parts and (lead_is_word or tail_is_word) else ""
 
 
 # -- wrapped lines ---------------------------------------------------------------------------
@@ -399,7 +434,9 @@ LONG_LINE = 200
 _BULLET = re.compile(r"(?:[-•*\u2013\u2014\u25aa\u25cf\u2022]\s|\(?[a-z0-9]{1,3}[.)]\s)")
 #: Words no paragraph ends on ("... the" + page break + "United Nations").
 _DANGLING = frozenset(
-    "and or the of to a an in for with by on at from that its their our "
+    "and or the of to a an in for with by on at from that its their our this these those "
+    "which whose is are was were be been has have had will would shall should can could must "
+    "not than into upon between among through against without within towards "
     "et le la les des du de y el los las del e o os as do da dos das и в на".split()
 )
 
@@ -460,7 +497,6 @@ def join_wrapped_lines(text: str) -> str:
 
 # -- whitespace ------------------------------------------------------------------------------
 _BLANK_LINES = re.compile(r"\n{3,}")
-_MULTI_SPACE = re.compile(r" {2,}")
 #: Every white-space character Python knows but " " and "\n".
 OTHER_SPACES = (
     "\t\x0b\x0c\r\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
@@ -478,8 +514,8 @@ def normalize_whitespace(text: str) -> str:
     if has_other_spaces(text):
         text = "\n".join(" ".join(line.split()) for line in text.split("\n"))
     else:
-        if "  " in text:
-            text = _MULTI_SPACE.sub(" ", text)
+        while "  " in text:
+            text = text.replace("  ", " ")
         text = text.replace(" \n", "\n").replace("\n ", "\n")
     if "\n\n\n" in text:
         text = _BLANK_LINES.sub("\n\n", text)

@@ -26,7 +26,7 @@ A codebook is a YAML file (see ``tracker/codebooks/README.md``)::
 
 Phrase syntax: words are matched after case, accent, spelling (British/American) and inflection
 folding; ``(a|b|)`` lists alternatives (an empty one makes the part optional); ``{name}`` inserts
-an alias group; ``*`` stands for any one word. The version is the first 12 hex digits of the
+an alias group; ``*`` stands for any one word and ``~3`` for up to three words. The version is the first 12 hex digits of the
 SHA-256 of the canonical (parsed, key-sorted JSON) content, so comments and layout do not change it.
 """
 
@@ -58,6 +58,8 @@ _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 _LANG = re.compile(r"[a-z]{2,3}\Z")
 _ALIAS_REF = re.compile(r"\{([^{}]*)\}")
 _WORD = re.compile(r"[^\W_]")
+_GAP = re.compile(r"(?<!\S)~([0-9]+)(?!\S)")
+MAX_GAP = 6
 
 SENTENCE = None  # ``within`` value meaning: the same sentence, or it and the sentence before
 
@@ -180,13 +182,21 @@ def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = N
     Raises ValueError with a readable reason on unbalanced brackets or unknown aliases.
     """
     aliases = aliases or {}
-    wordings = _expand_aliases(phrase, aliases, 0)
+    wordings = _expand_aliases(_GAP.sub(_gap_alternatives, phrase), aliases, 0)
     out: list[str] = []
     for wording in wordings:
         out.extend(_expand_alternatives(wording))
         if len(out) > MAX_EXPANSIONS:
             raise ValueError(f"expands to more than {MAX_EXPANSIONS} wordings")
     return [" ".join(w.split()) for w in dict.fromkeys(out) if w.strip()]
+
+
+def _gap_alternatives(match: re.Match) -> str:
+    """``~3`` (up to three words of any kind) -> ``(|* |* * |* * * )``."""
+    n = int(match.group(1))
+    if not 1 <= n <= MAX_GAP:
+        raise ValueError(f"has a gap '~{n}'; gaps go from ~1 to ~{MAX_GAP} words")
+    return "(" + "|".join("* " * i for i in range(n + 1)) + ")"
 
 
 def _expand_aliases(phrase: str, aliases: Mapping[str, tuple[str, ...]], depth: int) -> list[str]:

@@ -94,10 +94,10 @@ def map_figure(
             zmin=0,
             marker_line_color="#888888",
             marker_line_width=0.4,
-            colorbar=dict(
-                title=dict(text=MEASURE_SHORT[measure]),
-                tickformat=".0%" if measure == "share" else None,
-            ),
+            colorbar={
+                "title": {"text": MEASURE_SHORT[measure]},
+                "tickformat": ".0%" if measure == "share" else None,
+            },
             customdata=[[theme, None, c] for c in rows["country"]],
             text=[
                 f"{n or c} ({c})<br>{k:,} of {t:,} statements; {m:,} matches"
@@ -105,7 +105,8 @@ def map_figure(
                     rows["country"], rows["country_name"], rows["k"], rows["n"], rows["matches"]
                 )
             ],
-            hovertemplate="%{text}<br>%{z:" + (".1%" if measure == "share" else ".2f")
+            hovertemplate="%{text}<br>%{z:"
+            + (".1%" if measure == "share" else ".2f")
             + "}<extra></extra>",
         )
     )
@@ -125,6 +126,6 @@ def map_figure(
     )
     fig = _layout(fig, title=title, caption=caption, x_title="", y_title="", height=560,
                   legend=False, bottom=60)  # fmt: skip
-    fig.update_layout(margin=dict(l=10, r=10))
+    fig.update_layout(margin={"l": 10, "r": 10})
     fig.layout.meta = {"caption": caption, "value_axis": MEASURE_AXIS[measure]}
     return fig

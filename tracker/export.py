@@ -78,7 +78,7 @@ class _Renderer:
     """One kaleido (one headless Chromium) in a background event loop, shared by the process."""
 
     def __init__(self, chromium: str):
-        import kaleido  # noqa: PLC0415  (heavy; only when an image is asked for)
+        import kaleido
 
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="kaleido", daemon=True)
@@ -96,7 +96,9 @@ class _Renderer:
         return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
 
     def render(self, fig: dict, opts: dict, topojson: str | None) -> bytes:
-        return self._run(self.kaleido.calc_fig(fig, opts=opts, topojson=topojson), RENDER_TIMEOUT + 5)
+        return self._run(
+            self.kaleido.calc_fig(fig, opts=opts, topojson=topojson), RENDER_TIMEOUT + 5
+        )
 
     def close(self) -> None:
         try:
@@ -121,7 +123,9 @@ def _get_renderer() -> _Renderer:
             try:
                 _renderer = _Renderer(chromium)
             except Exception as exc:
-                raise ExportError(f"cannot start Chromium at {chromium} for image export: {exc}") from exc
+                raise ExportError(
+                    f"cannot start Chromium at {chromium} for image export: {exc}"
+                ) from exc
             atexit.register(shutdown)
         return _renderer
 
@@ -151,7 +155,7 @@ def figure_image(
     height = height or int(fig.layout.height or 560)
     topojson = None
     if _is_geo(fig):
-        from tracker.countrymap import topojson_url  # noqa: PLC0415
+        from tracker.countrymap import topojson_url
 
         topojson = topojson_url()
     opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
@@ -173,7 +177,7 @@ def figure_html(fig: go.Figure, *, title: str = "") -> str:
         div_id="chart",
     )
     if _is_geo(fig):
-        from tracker.countrymap import inline_shapes_script  # noqa: PLC0415
+        from tracker.countrymap import inline_shapes_script
 
         html = html.replace("<body>", "<body>\n" + inline_shapes_script(), 1)
     if title:
@@ -210,7 +214,9 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object:
             out[col] = out[col].map(
-                lambda v: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict, tuple)) else v
+                lambda v: (
+                    json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict, tuple)) else v
+                )
             )
     return out
 

@@ -22,7 +22,7 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
+from typing import NamedTuple
 
 from rapidfuzz import fuzz, process
 
@@ -34,7 +34,7 @@ TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 OOV = -1  # a token outside the codebook's vocabulary
 WILD = -2  # the ``*`` of a phrase
 _END = -9  # trie key holding the owners of a complete pattern
-_SPLIT = object()  # cache value of a compound token mapped to several ids
+_SPLIT = -3  # cache value of a compound token mapped to two ids
 _COMBINING = frozenset("cyber non anti counter multi ciber".split())
 _GLUED = frozenset("in of on to the and for at by".split())  # OCR: "Councilin", "ofthe"
 
@@ -127,11 +127,30 @@ def key(token: str) -> str:
 
 
 # -- compiled codebook -----------------------------------------------------------------------
+# -- compiled codebook -----------------------------------------------------------------------
+
+
+class _Owner(NamedTuple):
+    """Who a pattern belongs to: a phrase rule, a term group of a near rule, or an exclusion."""
+
+    kind: str  # phrase | group | exclude
+    theme: int
+    rule: int  # -1 for a theme-level exclusion
+    index: int = 0  # group number, or exclusion number
+
+
+class _Hit(NamedTuple):
+    """An occurrence of a pattern: stream positions [start, end) and the lowest word score."""
+
+    owner: _Owner
+    start: int
+    end: int
+    score: float
 
 
 @dataclass
 class _Lexicon:
-    """One language's vocabulary, pattern trie and token cache."""
+    """One language's vocabulary, pattern trie and token cache (kept across documents)."""
 
     vocab: dict[str, int]
     trie: dict
@@ -141,31 +160,17 @@ class _Lexicon:
     not_typos: frozenset[str]  # real words never matched fuzzily
     cutoff: float  # lowest cutoff of any rule: the fuzzy lookup's floor
     min_len: int
-    cache: dict[str, object] = field(default_factory=dict)  # raw token -> id | _SPLIT
-    split: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    cache: dict[str, int] = field(default_factory=dict)  # raw token -> id, OOV or _SPLIT
+    split: dict[str, tuple[int, int]] = field(default_factory=dict)  # compound -> its ids
     scores: dict[str, float] = field(default_factory=dict)  # fuzzily mapped tokens only
 
 
-@dataclass(frozen=True)
-class _Owner:
-    """Who a pattern belongs to: a phrase rule, a term group of a near rule, or an exclusion."""
-
-    kind: str  # phrase | group | exclude
-    theme: int
-    rule: int  # -1 for a theme-level exclusion
-    index: int = 0  # group number, or exclusion number
-
-
-@dataclass(frozen=True)
-class _Hit:
-    owner: _Owner
-    start: int  # stream positions, end exclusive
-    end: int
-    score: float
-
-
 class Matcher:
-    """Finds a codebook's themes in clean statement texts. Picklable; compiles lazily."""
+    """Finds a codebook's themes in clean statement texts.
+
+    Compiles each language on first use and caches token lookups across documents. Pickling
+    keeps only the codebook (a worker rebuilds the rest in about a second).
+    """
 
     def __init__(self, codebook: Codebook):
         self.codebook = codebook
@@ -186,22 +191,19 @@ class Matcher:
 
         ``Match.passage_seq`` is the passage holding the span's start. Overlapping matches of one
         theme count once (the longest wins). A language the codebook does not cover gives [].
+        Without passages the whole text is read as one passage.
         """
         if not self.covers(language) or not text:
             return []
-        lexicon = self._lexicon(language)
-        tokens = TOKEN.findall(text)
-        stream, origin = _map_tokens(lexicon, tokens)
-        hits = _find_patterns(lexicon, stream, origin, tokens)
-        if not hits:
+        doc = _Document(text, passages, self._lexicon(language))
+        if not doc.hits:
             return []
-        doc = _Document(text, passages, tokens, origin, hits)
         found: list[Match] = []
         for t, theme in enumerate(self.codebook.themes):
             candidates = []
-            for r, rule in enumerate(theme.rules):
-                if language in rule.languages:
-                    candidates.extend(_rule_matches(doc, theme.exclude, t, r, rule, language))
+            for r in sorted(doc.rules.get(t, ())):
+                rule = theme.rules[r]
+                candidates.extend(_rule_matches(doc, theme.exclude, t, r, rule, language))
             found.extend(_longest(doc, candidates, theme.id))
         return sorted(found, key=lambda m: (m.start, m.theme, m.end))
 
@@ -285,7 +287,7 @@ def _split_word(
         if head in _COMBINING:
             ok = len(tail) >= 3 and (codebook or (head in stems and stem(tail) in stems))
         elif tail in _GLUED:
-            ok = head in forms and stem(head) in stems
+            ok = head in forms and stem(head) in stems and tail in stems
         else:
             ok = (
                 len(head) >= 4 and head in forms and (tail in forms or len(tail) >= 5)
@@ -297,24 +299,6 @@ def _split_word(
 
 
 # -- token mapping ---------------------------------------------------------------------------
-
-
-def _map_tokens(lexicon: _Lexicon, tokens: list[str]) -> tuple[list[int], list[int] | None]:
-    """Token ids of the text (compounds expanded) and, if expanded, each id's token index."""
-    cache = lexicon.cache
-    new = set(tokens).difference(cache)
-    if new:
-        _learn(lexicon, new)
-    ids = list(map(cache.__getitem__, tokens))
-    if _SPLIT not in ids:  # type: ignore[comparison-overlap]
-        return ids, None
-    stream: list[int] = []
-    origin: list[int] = []
-    for i, (tok, value) in enumerate(zip(tokens, ids)):
-        parts = lexicon.split[tok] if value is _SPLIT else (value,)
-        stream.extend(parts)
-        origin.extend([i] * len(parts))
-    return stream, origin
 
 
 def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
@@ -330,22 +314,14 @@ def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
         cache[tok] = OOV
         if len(folded) < lexicon.min_len or not folded.isalpha() or folded in lexicon.not_typos:
             continue
-        parts = _text_split(folded, lexicon)
+        parts = _split_word(folded, vocab, lexicon.forms)
         if parts:
             cache[tok] = _SPLIT
-            lexicon.split[tok] = parts
+            lexicon.split[tok] = (vocab[stem(parts[0])], vocab[stem(parts[1])])
         elif lexicon.surfaces:
             fuzzy.setdefault(folded, []).append(tok)
     if fuzzy:
         _fuzzy(lexicon, fuzzy)
-
-
-def _text_split(folded: str, lexicon: _Lexicon) -> tuple[int, int] | None:
-    """Ids of a compound's two parts (``cyberattacks`` -> cyber, attack), if it is one."""
-    parts = _split_word(folded, lexicon.vocab, lexicon.forms)
-    if parts is None:
-        return None
-    return lexicon.vocab[stem(parts[0])], lexicon.vocab[stem(parts[1])]
 
 
 def _fuzzy(lexicon: _Lexicon, queries: dict[str, list[str]]) -> None:
@@ -382,14 +358,100 @@ def _typo_like(a: str, b: str) -> bool:
     return p + q < len(short)
 
 
-# -- patterns and rules ----------------------------------------------------------------------
+# -- one document ----------------------------------------------------------------------------
 
 
-def _find_patterns(
-    lexicon: _Lexicon, stream: list[int], origin: list[int] | None, tokens: list[str]
-) -> list[_Hit]:
+class _Document:
+    """A text read passage by passage: its tokens, their ids, every pattern hit, and lookups.
+
+    Stream positions index ``stream`` (the token ids, compounds expanded); ``origin`` maps them
+    back to tokens when a compound was expanded. Character offsets are computed only for the
+    passages that hold hits.
+    """
+
+    def __init__(self, text: str, passages: Sequence[Passage], lexicon: _Lexicon):
+        self.text = text
+        self.passages = list(passages) or [Passage(0, 0, len(text), 0)]
+        self.first: list[int] = []  # index of each passage's first token
+        tokens: list[str] = []
+        for p in self.passages:
+            self.first.append(len(tokens))
+            tokens.extend(TOKEN.findall(text, p.start, p.end))
+        self.tokens = tokens
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+        distinct = set(tokens)
+        new = distinct.difference(lexicon.cache)
+        if new:
+            _learn(lexicon, new)
+        ids = list(map(lexicon.cache.__getitem__, tokens))
+        self.stream, self.origin = ids, None
+        if not distinct.isdisjoint(lexicon.split):
+            self.stream, self.origin = _expand(ids, tokens, lexicon.split)
+        fuzzy = lexicon.scores if not distinct.isdisjoint(lexicon.scores) else None
+        self.hits = [h for h in _find(lexicon.trie, self.stream, self._scorer(fuzzy)) if self._within(h)]
+        self.by_owner: dict[_Owner, list[_Hit]] = {}
+        self.rules: dict[int, set[int]] = {}
+        for hit in self.hits:
+            self.by_owner.setdefault(hit.owner, []).append(hit)
+            if hit.owner.kind != "exclude":
+                self.rules.setdefault(hit.owner.theme, set()).add(hit.owner.rule)
+
+    def _scorer(self, fuzzy: dict[str, float] | None):
+        """Lowest word score of stream positions [i, j); 100 when the text has no fuzzy word."""
+        if fuzzy is None:
+            return None
+        tokens = self.tokens
+
+        def score(i: int, j: int) -> float:
+            return min(fuzzy.get(tokens[self.token(k)], 100.0) for k in range(i, j))
+
+        return score
+
+    def _within(self, hit: _Hit) -> bool:
+        """A pattern never straddles two passages (a phrase does not run over a full stop)."""
+        return hit.end - hit.start == 1 or self.passage(hit.start) == self.passage(hit.end - 1)
+
+    def token(self, pos: int) -> int:
+        """Token index of a stream position."""
+        return pos if self.origin is None else self.origin[pos]
+
+    def passage(self, pos: int) -> int:
+        """Index (into passages) of the passage holding a stream position."""
+        return bisect_right(self.first, self.token(pos)) - 1
+
+    def char_span(self, start: int, end: int) -> tuple[int, int]:
+        """Character offsets of stream positions [start, end)."""
+        return self._span(self.token(start))[0], self._span(self.token(end - 1))[1]
+
+    def _span(self, k: int) -> tuple[int, int]:
+        j = bisect_right(self.first, k) - 1
+        if j not in self._spans:
+            p = self.passages[j]
+            self._spans[j] = [m.span() for m in TOKEN.finditer(self.text, p.start, p.end)]
+        return self._spans[j][k - self.first[j]]
+
+    def hits_of(self, owner: _Owner, cutoff: float) -> list[_Hit]:
+        return [h for h in self.by_owner.get(owner, ()) if h.score >= cutoff]
+
+
+def _expand(ids: list[int], tokens: list[str], split: dict) -> tuple[list[int], list[int]]:
+    """Token ids with each compound replaced by its parts, and each id's token index."""
+    stream: list[int] = []
+    origin: list[int] = []
+    prev = 0
+    for i in [i for i, v in enumerate(ids) if v == _SPLIT]:
+        stream += ids[prev:i]
+        origin += range(prev, i)
+        stream += split[tokens[i]]
+        origin += (i, i)
+        prev = i + 1
+    stream += ids[prev:]
+    origin += range(prev, len(ids))
+    return stream, origin
+
+
+def _find(trie: dict, stream: list[int], score) -> list[_Hit]:
     """Every occurrence of every pattern, walking the trie from each possible first word."""
-    trie, scores = lexicon.trie, lexicon.scores
     n = len(stream)
     hits: list[_Hit] = []
     for i in [i for i, x in enumerate(stream) if x in trie]:
@@ -398,8 +460,8 @@ def _find_patterns(
             node, j = states.pop()
             owners = node.get(_END)
             if owners:
-                score = _score(scores, tokens, origin, i, j)
-                hits.extend(_Hit(o, i, j, score) for o in owners)
+                value = 100.0 if score is None else score(i, j)
+                hits.extend(_Hit(o, i, j, value) for o in owners)
             if j < n:
                 nxt = node.get(stream[j])
                 if nxt is not None:
@@ -410,54 +472,10 @@ def _find_patterns(
     return hits
 
 
-def _score(scores: dict, tokens: list[str], origin: list[int] | None, i: int, j: int) -> float:
-    if not scores:
-        return 100.0
-    idx = range(i, j) if origin is None else sorted({origin[k] for k in range(i, j)})
-    return min((scores.get(tokens[k], 100.0) for k in idx), default=100.0)
+# -- rules -----------------------------------------------------------------------------------
 
 
-class _Document:
-    """A text's hits with the lookups rules need: offsets, passages, sentence of a position."""
-
-    def __init__(self, text: str, passages: Sequence[Passage], tokens, origin, hits: list[_Hit]):
-        self.text = text
-        self.passages = list(passages)
-        self.starts = [p.start for p in self.passages]
-        self.origin = origin
-        last = max(h.end for h in hits) - 1
-        last_token = origin[last] if origin is not None else last
-        self.spans = [m.span() for m in islice(TOKEN.finditer(text), last_token + 1)]
-        self.by_owner: dict[_Owner, list[_Hit]] = {}
-        for hit in hits:
-            if hit.end - hit.start == 1 or not self._crosses(hit):
-                self.by_owner.setdefault(hit.owner, []).append(hit)
-
-    def _crosses(self, hit: _Hit) -> bool:
-        """Whether a pattern's words straddle two passages (a phrase never spans a full stop)."""
-        start, end = self.char_span(hit.start, hit.end)
-        i = bisect_right(self.starts, start)
-        return i < len(self.starts) and self.starts[i] < end
-
-    def char_span(self, start: int, end: int) -> tuple[int, int]:
-        """Character offsets of stream positions [start, end)."""
-        if self.origin is not None:
-            start, end = self.origin[start], self.origin[end - 1] + 1
-        return self.spans[start][0], self.spans[end - 1][1]
-
-    def passage(self, stream_pos: int) -> int:
-        """Index (into passages) of the passage holding a stream position; 0 without passages."""
-        if not self.starts:
-            return 0
-        char = self.char_span(stream_pos, stream_pos + 1)[0]
-        return max(bisect_right(self.starts, char) - 1, 0)
-
-    def hits(self, owner: _Owner, cutoff: float) -> list[_Hit]:
-        return [h for h in self.by_owner.get(owner, ()) if h.score >= cutoff]
-
-
-@dataclass(frozen=True)
-class _Candidate:
+class _Candidate(NamedTuple):
     start: int  # stream positions
     end: int
     score: float
@@ -469,25 +487,26 @@ class _Candidate:
 def _rule_matches(
     doc: _Document, theme_exclude: tuple[Exclusion, ...], t: int, r: int, rule: Rule, lang: str
 ) -> list[_Candidate]:
+    """A rule's matches in the document, exclusions applied."""
     if rule.kind == "phrase":
         found = [
             _Candidate(h.start, h.end, h.score, "exact" if h.score >= 100 else "fuzzy", rule.name, r)
-            for h in doc.hits(_Owner("phrase", t, r), rule.cutoff)
+            for h in doc.hits_of(_Owner("phrase", t, r), rule.cutoff)
         ]
     else:
         found = _near(doc, t, r, rule, len(rule.groups.get(lang, ())))
-    vetoes = [(e, doc.hits(_Owner("exclude", t, -1, i), rule.cutoff)) for i, e in enumerate(theme_exclude)]
-    vetoes += [(e, doc.hits(_Owner("exclude", t, r, i), rule.cutoff)) for i, e in enumerate(rule.exclude)]
-    vetoes = [(e, hits) for e, hits in vetoes if hits]
-    if not vetoes:
+    if not found:
         return found
+    vetoes = [(e, doc.hits_of(_Owner("exclude", t, -1, i), rule.cutoff)) for i, e in enumerate(theme_exclude)]
+    vetoes += [(e, doc.hits_of(_Owner("exclude", t, r, i), rule.cutoff)) for i, e in enumerate(rule.exclude)]
+    vetoes = [(e, hits) for e, hits in vetoes if hits]
     return [c for c in found if not any(_vetoed(doc, c, e, hits) for e, hits in vetoes)]
 
 
 def _near(doc: _Document, t: int, r: int, rule: Rule, count: int) -> list[_Candidate]:
     """Each occurrence of the first group's terms with the nearest term of every other group."""
-    groups = [doc.hits(_Owner("group", t, r, g), rule.cutoff) for g in range(count)]
-    if not all(groups):
+    groups = [doc.hits_of(_Owner("group", t, r, g), rule.cutoff) for g in range(count)]
+    if count < 2 or not all(groups):
         return []
     found = []
     for anchor in groups[0]:
@@ -501,27 +520,20 @@ def _near(doc: _Document, t: int, r: int, rule: Rule, count: int) -> list[_Candi
     return found
 
 
-def _nearest_all(doc, anchor: _Hit, others: list[list[_Hit]], within: int | None):
-    if within is not None:
-        p = doc.passage(anchor.start)
-        chosen = []
-        for hits in others:
-            near = [
-                h for h in hits
-                if _gap(anchor, h) <= within and not _overlap(anchor, h)
-                and doc.passage(h.start) == p
-            ]  # fmt: skip
-            if not near:
-                return None
-            chosen.append(min(near, key=lambda h: _gap(anchor, h)))
-        return chosen
+def _nearest_all(
+    doc: _Document, anchor: _Hit, others: list[list[_Hit]], within: int | None
+) -> list[_Hit] | None:
+    """The nearest term of each other group: within N words in the anchor's sentence, or
+    (``within`` None) in a window of two consecutive sentences holding the anchor."""
     p = doc.passage(anchor.start)
-    for window in ((p - 1, p), (p, p + 1)):
+    windows = [(p, p)] if within is not None else [(p - 1, p), (p, p + 1)]
+    for low, high in windows:
         chosen = []
         for hits in others:
             near = [
                 h for h in hits
-                if window[0] <= doc.passage(h.start) <= window[1] and not _overlap(anchor, h)
+                if low <= doc.passage(h.start) <= high and not _overlap(anchor, h)
+                and (within is None or _gap(anchor, h) <= within)
             ]  # fmt: skip
             if not near:
                 break
@@ -541,6 +553,7 @@ def _overlap(a: _Hit, b: _Hit) -> bool:
 
 
 def _vetoed(doc: _Document, cand: _Candidate, excl: Exclusion, hits: list[_Hit]) -> bool:
+    """Whether an exclusion's hit lies within its distance of the candidate."""
     if excl.within is not None:
         return any(_gap(cand, h) <= excl.within for h in hits)
     first, last = doc.passage(cand.start), doc.passage(cand.end - 1)
@@ -564,7 +577,7 @@ def _longest(doc: _Document, candidates: list[_Candidate], theme: str) -> list[M
             start=start,
             end=end,
             matched_text=doc.text[start:end],
-            passage_seq=doc.passages[doc.passage(cand.start)].seq if doc.passages else 0,
+            passage_seq=doc.passages[doc.passage(cand.start)].seq,
         )
         for (start, end), cand in kept
     ]

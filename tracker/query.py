@@ -253,7 +253,7 @@ def _parse_codebook(text: str, path: str) -> tuple[tuple[ThemeInfo, ...], tuple[
     (parsed once per codebook text: it is the same for every query)."""
     book = None
     try:
-        from tracker import codebook as cb  # noqa: PLC0415 (optional floor below)
+        from tracker import codebook as cb
 
         for fn_name in ("parse_codebook", "loads_codebook", "codebook_from_text"):
             fn = getattr(cb, fn_name, None)
@@ -297,16 +297,27 @@ def _rule_texts(theme) -> list[str]:
         groups = getattr(rule, "groups", {}) or {}
         body = ""
         if isinstance(phrases, dict) and phrases:
-            lang = "en" if "en" in phrases else sorted(phrases)[0]
+            lang = "en" if "en" in phrases else min(phrases)
             items = list(phrases[lang])
-            body = f"[{lang}] " + "; ".join(items[:12]) + (f"; … ({len(items)} in all)" if len(items) > 12 else "")
+            body = (
+                f"[{lang}] "
+                + "; ".join(items[:12])
+                + (f"; … ({len(items)} in all)" if len(items) > 12 else "")
+            )
         elif isinstance(groups, dict) and groups:
-            lang = "en" if "en" in groups else sorted(groups)[0]
+            lang = "en" if "en" in groups else min(groups)
             within = getattr(rule, "within", None)
-            near = f" within {within} words" if within else " in one sentence (or with the one before)"
-            body = f"[{lang}] " + " NEAR ".join(
-                "(" + " | ".join(list(g)[:6]) + (" | …" if len(g) > 6 else "") + ")" for g in groups[lang]
-            ) + near
+            near = (
+                f" within {within} words" if within else " in one sentence (or with the one before)"
+            )
+            body = (
+                f"[{lang}] "
+                + " NEAR ".join(
+                    "(" + " | ".join(list(g)[:6]) + (" | …" if len(g) > 6 else "") + ")"
+                    for g in groups[lang]
+                )
+                + near
+            )
         out.append(f"{name} ({kind}): {body}" if body else f"{name} ({kind})")
     return out
 
@@ -314,11 +325,11 @@ def _rule_texts(theme) -> list[str]:
 def _parse_codebook_text(text: str) -> tuple[tuple[ThemeInfo, ...], tuple[str, ...]]:
     """Fallback: read ids, labels and languages from YAML/TOML-like text without a parser."""
     themes: list[ThemeInfo] = []
-    for m in re.finditer(r"^\s*-?\s*id:\s*[\"']?([a-z0-9_]+)", text, re.M):
+    for m in re.finditer(r"^\s*-?\s*id:\s*[\"']?([a-z0-9_]+)", text, re.MULTILINE):
         tid = m.group(1)
         after = text[m.end() : m.end() + 600]
-        label = re.search(r"^\s*label:\s*[\"']?([^\"'\n]+)", after, re.M)
-        definition = re.search(r"^\s*definition:\s*[\"']?([^\"'\n]+)", after, re.M)
+        label = re.search(r"^\s*label:\s*[\"']?([^\"'\n]+)", after, re.MULTILINE)
+        definition = re.search(r"^\s*definition:\s*[\"']?([^\"'\n]+)", after, re.MULTILINE)
         themes.append(
             ThemeInfo(
                 tid,
@@ -326,7 +337,7 @@ def _parse_codebook_text(text: str) -> tuple[tuple[ThemeInfo, ...], tuple[str, .
                 definition.group(1).strip() if definition else "",
             )
         )
-    langs = re.search(r"^languages:\s*\[([^\]]*)\]", text, re.M)
+    langs = re.search(r"^languages:\s*\[([^\]]*)\]", text, re.MULTILINE)
     languages = tuple(x.strip(" '\"") for x in langs.group(1).split(",")) if langs else ()
     return tuple(themes), tuple(x for x in languages if x)
 
@@ -334,7 +345,7 @@ def _parse_codebook_text(text: str) -> tuple[tuple[ThemeInfo, ...], tuple[str, .
 def all_groups() -> list[str]:
     """Names of the country groups (UN regional groups, P5, EU, G77...)."""
     try:
-        from tracker.countries import all_groups as groups  # noqa: PLC0415
+        from tracker.countries import all_groups as groups
 
         return list(groups())
     except ImportError:
@@ -344,7 +355,7 @@ def all_groups() -> list[str]:
 def group_members(group: str) -> list[str]:
     """ISO3 codes of a group's members; an unknown group raises ``ValueError`` naming the groups."""
     try:
-        from tracker.countries import group_members as members  # noqa: PLC0415
+        from tracker.countries import group_members as members
 
         return list(members(group))
     except ImportError:
@@ -590,7 +601,9 @@ def compare(db: str | Path, filters: Filters, a: Side, b: Side) -> dict[str, pd.
     ta, tb = totals
     keep = ["theme", "theme_label", "n", "k", "share", "ci_low", "ci_high", "matches", "rate",
             "value"]  # fmt: skip
-    merged = ta[keep].merge(tb[keep], on=["theme", "theme_label"], how="outer", suffixes=("_a", "_b"))
+    merged = ta[keep].merge(
+        tb[keep], on=["theme", "theme_label"], how="outer", suffixes=("_a", "_b")
+    )
     merged["diff"] = merged["value_a"] - merged["value_b"]
     merged.insert(0, "side_b", b.label)
     merged.insert(0, "side_a", a.label)
@@ -674,7 +687,7 @@ def evidence(
     }.get(sort, "s.date DESC, s.country, m.start")
     sql = (
         "SELECT s.country, s.country_name, s.date, s.year, m.theme, p.text AS passage, "
-        "m.start - p.start AS hl_start, m.\"end\" - p.start AS hl_end, m.matched_text, m.score, "
+        'm.start - p.start AS hl_start, m."end" - p.start AS hl_end, m.matched_text, m.score, '
         "m.rule, m.kind, s.id AS statement_id, m.passage_id, m.id AS match_id, s.forum, "
         "s.speaker, s.source FROM matches m JOIN statements s ON s.id = m.statement_id "
         "LEFT JOIN passages p ON p.id = m.passage_id "
@@ -729,6 +742,9 @@ def evidence_count(
         ).fetchone()[0]
 
 
+#: Above this many passages holding the words, search results are not ranked by relevance.
+RANK_LIMIT = 5000
+
 SEARCH_COLUMNS = [
     "country", "country_name", "date", "year", "passage", "statement_id", "passage_id", "themes",
     "forum", "source",
@@ -739,7 +755,8 @@ def search_passages(
     db: str | Path, filters: Filters, text: str, *, limit: int = 200, offset: int = 0
 ) -> pd.DataFrame:
     """Full-text search over all passages of the selected statements (matched or not), best
-    first; ``themes`` lists the themes matched in each passage. User text is escaped."""
+    first (newest first when over ``RANK_LIMIT`` passages hold the words: ``df.attrs["ranked"]``
+    says which); ``themes`` lists the themes matched in each passage. User text is escaped."""
     q = fts_query(text)
     if not q:
         return pd.DataFrame(columns=SEARCH_COLUMNS)
@@ -747,17 +764,37 @@ def search_passages(
     where, params = _where(filters, languages)
     sql = (
         "SELECT s.country, s.country_name, s.date, s.year, p.text AS passage, "
-        "s.id AS statement_id, p.id AS passage_id, "
-        "(SELECT group_concat(DISTINCT m.theme) FROM matches m WHERE m.passage_id = p.id) AS themes,"
-        " s.forum, s.source FROM passages_fts f JOIN passages p ON p.id = f.rowid "
+        "s.id AS statement_id, p.id AS passage_id, s.forum, s.source "
+        "FROM passages_fts f JOIN passages p ON p.id = f.rowid "
         "JOIN statements s ON s.id = p.statement_id "
-        f"WHERE passages_fts MATCH ? AND {where} ORDER BY f.rank LIMIT ? OFFSET ?"
+        f"WHERE passages_fts MATCH ? AND {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
     )
     with connect(db) as conn:
-        df = _frame(conn, sql, [q, *params, int(limit), int(offset)])
-    if df.empty:
-        return pd.DataFrame(columns=SEARCH_COLUMNS)
-    df["themes"] = df["themes"].fillna("")
+        # ranking (bm25) costs a pass over every hit: for words in thousands of passages the
+        # latest passages come first instead
+        hits = conn.execute(
+            "SELECT COUNT(*) FROM (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ? "
+            f"LIMIT {RANK_LIMIT + 1})",
+            (q,),
+        ).fetchone()[0]
+        ranked = hits <= RANK_LIMIT
+        order = "f.rank" if ranked else "f.rowid DESC"
+        df = _frame(conn, sql.format(order=order), [q, *params, int(limit), int(offset)])
+        if df.empty:
+            return pd.DataFrame(columns=SEARCH_COLUMNS)
+        # the themes matched in each passage found (through the statements' index)
+        sids = sorted({int(x) for x in df["statement_id"]})
+        found: dict[int, set[str]] = {}
+        for i in range(0, len(sids), 500):
+            chunk = sids[i : i + 500]
+            for pid, theme in conn.execute(
+                f"SELECT passage_id, theme FROM matches WHERE statement_id IN "
+                f"({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                found.setdefault(pid, set()).add(theme)
+    df["themes"] = [", ".join(sorted(found.get(int(pid), ()))) for pid in df["passage_id"]]
+    df.attrs["ranked"] = ranked
     return df[SEARCH_COLUMNS]
 
 
@@ -949,8 +986,7 @@ def options(db: str | Path) -> Options:
         )
         languages = tuple(
             conn.execute(
-                "SELECT language, COUNT(*) FROM statements GROUP BY language "
-                "ORDER BY COUNT(*) DESC"
+                "SELECT language, COUNT(*) FROM statements GROUP BY language ORDER BY COUNT(*) DESC"
             ).fetchall()
         )
         ymin, ymax = conn.execute("SELECT MIN(year), MAX(year) FROM statements").fetchone()
@@ -998,7 +1034,9 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, int]:
 
         def count(f: Filters, langs) -> int:
             where, params = _where(f, langs)
-            return conn.execute(f"SELECT COUNT(*) FROM statements s WHERE {where}", params).fetchone()[0]
+            return conn.execute(
+                f"SELECT COUNT(*) FROM statements s WHERE {where}", params
+            ).fetchone()[0]
 
         out["selected"] = count(filters, languages)
         if languages:
@@ -1018,13 +1056,13 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, int]:
             out["language"] = 0
             out["languages"] = {}
         if not filters.include_duplicates:
-            out["duplicates"] = count(replace(filters, include_duplicates=True), languages) - out[
-                "selected"
-            ]
+            out["duplicates"] = (
+                count(replace(filters, include_duplicates=True), languages) - out["selected"]
+            )
         if not filters.include_non_state:
-            out["non_state"] = count(replace(filters, include_non_state=True), languages) - out[
-                "selected"
-            ]
+            out["non_state"] = (
+                count(replace(filters, include_non_state=True), languages) - out["selected"]
+            )
         if filters.year_from is None and filters.year_to is None:
             where, params = _where(filters, languages)
             out["no_year"] = conn.execute(
@@ -1049,7 +1087,7 @@ def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd
 
 def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> dict[str, float]:
     """Best-of-``repeat`` milliseconds of each query behind a chart (for ``make bench``)."""
-    import time  # noqa: PLC0415
+    import time
 
     filters = filters or Filters(languages=())
     opts = options(db)
@@ -1058,7 +1096,9 @@ def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> 
     jobs = {
         "options": lambda: options(db),
         "trends": lambda: trends(db, filters),
-        "trends_by_country": lambda: trends(db, replace(filters, countries=(country,)), by_country=True),
+        "trends_by_country": lambda: trends(
+            db, replace(filters, countries=(country,)), by_country=True
+        ),
         "country_theme_matrix": lambda: country_theme_matrix(db, filters),
         "ranking": lambda: ranking(db, filters, theme),
         "compare": lambda: compare(db, filters, Side.parse(country), Side.parse("group:P5")),
@@ -1076,3 +1116,31 @@ def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> 
             best = min(best, time.perf_counter() - t0)
         out[name] = best * 1000
     return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m tracker.query [--db DB]``: the time of each query behind a chart (for
+    ``make bench``)."""
+    import argparse
+
+    from tracker.store import default_db_path
+
+    ap = argparse.ArgumentParser(prog="python -m tracker.query", description=main.__doc__)
+    ap.add_argument("--db", default=None, help="database (default: $TRACKER_DB or db/tracker.db)")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per query; the best is printed")
+    args = ap.parse_args(argv)
+    db = Path(args.db) if args.db else default_db_path()
+    try:
+        n = options(db).statements
+        results = timings(db, repeat=args.repeat)
+    except QueryError as exc:
+        print(f"error: {exc}")
+        return 1
+    print(f"{db}: {n:,} statements; best of {args.repeat} runs, milliseconds")
+    for name, ms in results.items():
+        print(f"  {name:<22} {ms:8.1f}{'  SLOW (over 200 ms)' if ms > 200 else ''}")
+    return 0 if all(ms <= 200 for ms in results.values()) else 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -15,12 +15,14 @@ import json
 import os
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from tracker.errors import NotAStatement, SourceError
-from tracker.models import RawDocument, Sourced, Problem
+from tracker.models import Problem, RawDocument, Sourced
 
 Item = RawDocument | Problem
 
@@ -69,9 +71,10 @@ _SKIP_EXTENSIONS = {
 }
 _IMAGE_EXTENSIONS = {
     ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".tif", ".tiff", ".webp", ".svg", ".ico", ".heic",
-}
+}  # fmt: skip
 _CONVERTIBLE = {".docx", ".doc", ".odt", ".rtf", ".pages"}
-_NOT_STATEMENT_STEMS = ("readme", "license", "licence", "copying")
+_NOT_STATEMENT_NAME = re.compile(r"(?:readme|licen[cs]e|copying)(?![a-z])")
+_EXTENSION = re.compile(r"\.[a-z0-9]{1,10}$")
 _TEXT_COLUMNS = ("text", "speech", "content", "body", "statement", "transcript")
 #: Metadata field -> column names recognised in CSV/JSONL datasets, in order of preference.
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -91,10 +94,10 @@ DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
 def skip_reason(name: str) -> str | None:
     """Why a file of this (base) name is not read as a statement, or None when it may be one."""
     lower = name.lower()
-    ext = os.path.splitext(lower)[1]
+    ext = _extension(lower)
     if lower.startswith("."):
         return "hidden file"
-    if lower.startswith(_NOT_STATEMENT_STEMS):
+    if _NOT_STATEMENT_NAME.match(lower):
         return f"not a statement: {name} (readme or licence)"
     if lower == "manifest.csv":
         return "not a statement: the manifest (metadata for the other files)"
@@ -123,8 +126,14 @@ def _sniff_format(data: bytes) -> str:
     return "text"
 
 
+def _extension(name: str) -> str:
+    """ ".pdf" for "x.PDF"; "" for "Remarks by Amb. Fu" (a dot, but no extension)."""
+    match = _EXTENSION.search(name.lower())
+    return match.group(0) if match else ""
+
+
 def _format_of(name: str, data: bytes) -> str:
-    return FORMATS.get(os.path.splitext(name.lower())[1]) or _sniff_format(data)
+    return FORMATS.get(_extension(name)) or _sniff_format(data)
 
 
 def _size(n: float) -> str:
@@ -196,7 +205,7 @@ def count_candidate_files(paths: Iterable[str | Path]) -> int:
         path = Path(raw)
         files = [p for p in _walk(path) if isinstance(p, Path)] if path.is_dir() else [path]
         for file in files:
-            total += _count_members(file) if file.suffix.lower() == ".zip" else 1
+            total += _count_members(file) if _extension(file.name) == ".zip" else 1
     return total
 
 
@@ -263,7 +272,7 @@ def _read_path(path: Path, absolute: str, options: ReaderOptions) -> Iterator[It
     if reason:
         raise NotAStatement(name, reason)
     origin = _Origin(name, absolute, absolute)
-    if path.suffix.lower() == ".zip":
+    if _extension(name) == ".zip":
         try:
             with zipfile.ZipFile(path) as archive:
                 yield from _read_zip(archive, origin, options, level=0)
@@ -349,7 +358,7 @@ def _read_member(
     try:
         with archive.open(info) as stream:
             data = stream.read(info.file_size + 1)
-    except (zipfile.BadZipFile, EOFError, ValueError, NotImplementedError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, NotImplementedError) as exc:
         raise SourceError(origin.source, f"corrupt archive member ({exc})") from None
     except RuntimeError as exc:  # zipfile raises it for members needing a password
         raise SourceError(origin.source, f"cannot read archive member ({exc})") from None
@@ -367,7 +376,9 @@ def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
         try:
             return data.decode("utf-16"), []
         except UnicodeDecodeError:
-            raise SourceError(source, "not valid UTF-16 text (it starts with a UTF-16 BOM)")
+            raise SourceError(
+                source, "not valid UTF-16 text (it starts with a UTF-16 BOM)"
+            ) from None
     if b"\x00" in data:
         raise SourceError(source, "binary content, not text (it holds NUL bytes)")
     try:
@@ -390,6 +401,8 @@ def _decode_cp1252(data: bytes, source: str) -> str:
             source, "not valid UTF-8 text (nor Windows-1252): save it as UTF-8"
         ) from None
     readable = sum(1 for ch in text if ch.isalnum() or ch.isspace() or ch in ".,;:!?'\"()-")
+    if _control_share(text) > 0.01 or readable < 0.5 * len(text):
+        raise SourceError(source, "binary content, not text")
     if _control_share(text) > 0.001 or readable < 0.85 * len(text):
         raise SourceError(source, "not valid UTF-8 text: save it as UTF-8")
     return text
@@ -603,10 +616,10 @@ def _fallback_html_text(html: str) -> str:
     from html.parser import HTMLParser
 
     class _Text(HTMLParser):
-        DROP = {"script", "style", "noscript", "template", "svg", "nav", "header", "footer",
-                "aside", "form", "button", "select", "head"}  # fmt: skip
-        BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-                 "article", "blockquote", "pre"}  # fmt: skip
+        DROP = frozenset({"script", "style", "noscript", "template", "svg", "nav", "header",
+                          "footer", "aside", "form", "button", "select", "head"})  # fmt: skip
+        BLOCK = frozenset({"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
+                           "section", "article", "blockquote", "pre"})  # fmt: skip
 
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
@@ -650,6 +663,8 @@ def _read_html(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocum
 #: Pages with fewer letters than this in their text layer, and something drawn, are OCR'd.
 OCR_MIN_LETTERS = 40
 OCR_DPI = 300
+#: Tesseract processes run at once on a scanned PDF's pages.
+OCR_WORKERS = 4
 _TERMINAL = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -699,9 +714,7 @@ def order_blocks(
 def _order_band(band: list, mid: float) -> list:
     left = sorted((b for b in band if (b[0] + b[2]) / 2 < mid), key=lambda b: b[1])
     right = sorted((b for b in band if (b[0] + b[2]) / 2 >= mid), key=lambda b: b[1])
-    side_by_side = left and right and any(
-        a[1] < b[3] and b[1] < a[3] for a in left for b in right
-    )
+    side_by_side = left and right and any(a[1] < b[3] and b[1] < a[3] for a in left for b in right)
     if side_by_side:
         return left + right
     return sorted(band, key=lambda b: (round(b[1]), b[0]))
@@ -788,17 +801,36 @@ def _tesseract_languages() -> frozenset[str] | None:
         return None
 
 
-def ocr_page(page, *, language: str = "eng", dpi: int = OCR_DPI) -> str:
-    """OCR one PDF page rendered in grey at ``dpi`` (lowered for very large pages)."""
+def render_page(page, *, dpi: int = OCR_DPI):  # -> PIL.Image.Image
+    """A PDF page as a grey image at ``dpi`` (lowered for very large pages)."""
     import pymupdf
-    import pytesseract
     from PIL import Image
 
     area = page.rect.width * page.rect.height / 72**2  # square inches
     dpi = int(min(dpi, (40_000_000 / max(area, 1)) ** 0.5))
     pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, alpha=False)
-    image = Image.frombytes("L", (pix.width, pix.height), pix.samples)
-    return pytesseract.image_to_string(image, lang=language)
+    return Image.frombytes("L", (pix.width, pix.height), pix.samples)
+
+
+def ocr_page(page, *, language: str = "eng", dpi: int = OCR_DPI) -> str:
+    """OCR one PDF page (rendered by :func:`render_page`) with tesseract."""
+    import pytesseract
+
+    return pytesseract.image_to_string(render_page(page, dpi=dpi), lang=language)
+
+
+def _ocr_in_parallel(doc, pages: list[int], language: str) -> list[str]:
+    """OCR pages, a few at a time: pages are rendered here (MuPDF is not thread-safe), and the
+    tesseract processes run side by side."""
+    import pytesseract
+
+    workers = max(1, min(OCR_WORKERS, os.cpu_count() or 1))
+    texts: list[str] = []
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for start in range(0, len(pages), workers):
+            images = [render_page(doc[i]) for i in pages[start : start + workers]]
+            texts += pool.map(lambda im: pytesseract.image_to_string(im, lang=language), images)
+    return texts
 
 
 def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
@@ -815,36 +847,46 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
     text = "\n\f\n".join(t.strip() for t in texts)  # form feeds mark the page breaks
     if not text.strip():
         raise SourceError(origin.source, "PDF has no text (no text layer, nothing to OCR)")
-    _require_text(text, origin.source, "PDF")
     reader = "pdf+ocr" if any(w.startswith("OCR used") for w in warnings) else "pdf"
+    try:
+        _require_text(text, origin.source, "PDF")
+    except SourceError as exc:
+        if reader == "pdf+ocr" and exc.reason.startswith("unreadable"):
+            raise SourceError(
+                origin.source, f"{exc.reason}; it was OCR'd as {options.ocr_language!r}: "
+                "set the OCR language of its script (ReaderOptions.ocr_language)",
+            ) from None  # fmt: skip
+        raise
     return _document(origin, text, reader, hints, warnings)
 
 
 def _ocr_pages(doc, texts: list[str], scanned: list[int], source: str,
                options: ReaderOptions) -> list[str]:  # fmt: skip
-    """OCR the scanned pages in place; fail when nothing else is readable and OCR cannot run."""
-    has_text = len(scanned) < len(texts)
+    """OCR the scanned pages in place. When OCR cannot run, those pages are left out, with a
+    warning, or the PDF fails when no other page has text."""
+    problem: SourceError | None = None
     if not options.ocr:
-        if has_text:
-            return [f"{len(scanned)} scanned pages not read (OCR is turned off)"]
-        raise SourceError(
-            source, "scanned PDF (no usable text layer), and OCR is turned off (--no-ocr)"
-        )
-    languages = _tesseract_languages()
-    wanted = options.ocr_language.split("+")
-    problem: OcrUnavailable | None = None
-    if languages is None:
-        problem = OcrUnavailable(source)
-    elif not set(wanted) <= languages:
-        missing = next(lang for lang in wanted if lang not in languages)
-        problem = OcrUnavailable(source, missing, missing_language=True)
-    if problem is not None:
-        if has_text:
-            return [f"{len(scanned)} scanned pages not read: {problem.reason}"]
-        raise problem
+        problem = SourceError(source, "scanned PDF (no usable text layer), and OCR is turned off")
+    else:
+        languages = _tesseract_languages()
+        missing = [
+            lang for lang in options.ocr_language.split("+") if lang not in (languages or ())
+        ]
+        if languages is None:
+            problem = OcrUnavailable(source)
+        elif missing:
+            problem = OcrUnavailable(source, missing[0], missing_language=True)
+    if problem is None:
+        for i, text in zip(
+            scanned, _ocr_in_parallel(doc, scanned, options.ocr_language), strict=True
+        ):
+            texts[i] = text
+        return [f"OCR used on {len(scanned)} pages"]
     for i in scanned:
-        texts[i] = ocr_page(doc[i], language=options.ocr_language)
-    return [f"OCR used on {len(scanned)} pages"]
+        texts[i] = ""  # an unusable text layer is left out, not kept as garbage
+    if not any(_LETTER.search(t) for t in texts):
+        raise problem
+    return [f"{len(scanned)} scanned pages not read: {problem.reason}"]
 
 
 def _pdf_hints(metadata: dict) -> dict[str, Sourced]:
@@ -957,11 +999,7 @@ def _dataset_columns(columns: list[str], source: str, options: ReaderOptions
 
 def _csv_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, object] | Problem]]:
     csv.field_size_limit(2**31 - 1)
-    try:
-        dialect = csv.Sniffer().sniff(text[:65536], delimiters=",;|\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
     try:
         header = next(reader, None)
         if not header or not any(h.strip() for h in header):
@@ -970,9 +1008,15 @@ def _csv_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, object] |
         for number, record in enumerate(reader, start=1):
             if not any(cell.strip() for cell in record):
                 continue
-            yield number, dict(zip(header, record))
+            yield number, dict(zip(header, record, strict=False))  # ragged rows are fine
     except csv.Error as exc:
         raise SourceError(source, f"malformed CSV at line {reader.line_num}: {exc}") from None
+
+
+def _delimiter(text: str) -> str:
+    """The header line's delimiter: a comma unless ";", tab or "|" is more frequent there."""
+    header = text.lstrip("\ufeff").split("\n", 1)[0]
+    return max(",;\t|", key=lambda sep: (header.count(sep), sep == ","))
 
 
 def _jsonl_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, object] | Problem]]:

@@ -16,6 +16,7 @@ draw from it with no internet. This script is not imported by the package.
 
 from __future__ import annotations
 
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -24,7 +25,20 @@ FIXES = {"Kosovo": "XKX"}  # Natural Earth leaves Kosovo at -99
 
 
 def _ring_area(points):
-    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(points, points[1:]))
+    return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in itertools.pairwise(points))
+
+
+def _centroid(ring):
+    """Area-weighted centroid of a ring, [lon, lat] (plotly.js places hover labels there)."""
+    a = cx = cy = 0.0
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        cross = x1 * y2 - x2 * y1
+        a += cross
+        cx += (x1 + x2) * cross
+        cy += (y1 + y2) * cross
+    if not a:
+        return [round(ring[0][0], 2), round(ring[0][1], 2)]
+    return [round(cx / (3 * a), 2), round(cy / (3 * a), 2)]
 
 
 def _clean(points, digits=2):
@@ -50,7 +64,7 @@ def main(shp: str, out: Path) -> None:
             continue
         parts = list(shape.parts) + [len(shape.points)]
         polygons: list[list[int]] = []
-        for a, b in zip(parts, parts[1:]):
+        for a, b in itertools.pairwise(parts):
             ring = _clean(shape.points[a:b])
             if ring is None:
                 continue
@@ -63,7 +77,8 @@ def main(shp: str, out: Path) -> None:
         if not polygons:
             continue
         geometry = {"type": "MultiPolygon", "arcs": [[[i] for i in p] for p in polygons]}
-        geometry.update(id=iso, properties={"name": rec["name"]})
+        largest = max((arcs[p[0]] for p in polygons), key=lambda r: abs(_ring_area(r)))
+        geometry.update(id=iso, properties={"name": rec["name"], "ct": _centroid(largest)})
         countries.append(geometry)
         names[iso] = rec["name"]
     land = [{"type": g["type"], "arcs": g["arcs"]} for g in countries]
