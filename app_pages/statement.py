@@ -45,8 +45,23 @@ st.subheader(head or f"Statement {sid}")
 if meta.get("duplicate_of"):
     st.info(f"This statement is a copy of statement {meta['duplicate_of']} "
             f"(similarity {meta.get('similarity') or 0:.2f}); charts count the original only.")  # fmt: skip
-    if st.button(f"Open statement {meta['duplicate_of']}", key="open_orig"):
+    left_b, right_b = st.columns(2)
+    if left_b.button(f"Open statement {meta['duplicate_of']}", key="open_orig"):
         common.open_statement(int(meta["duplicate_of"]))
+    if right_b.button("Not a copy: a different speech", key="not_dup",
+                      help="Recorded in the database (kept across re-ingests); both statements "
+                           "are then counted."):  # fmt: skip
+        from tracker.errors import TrackerError
+        from tracker.store import Store
+
+        try:  # the library's store is the one writer
+            with Store(common.db_path()) as store:
+                store.mark_not_duplicate(sid, int(meta["duplicate_of"]))
+        except TrackerError as exc:
+            st.error(str(exc))
+        else:
+            st.cache_data.clear()
+            st.rerun()
 if detail.duplicates:
     st.caption("Copies of this statement: " + ", ".join(str(d) for d in detail.duplicates))
 
