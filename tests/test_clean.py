@@ -192,8 +192,8 @@ def test_ungdc_paragraph_numbers_are_dropped() -> None:
 
 
 def test_paragraph_numbers_first_line_and_blank_lines() -> None:
-    text = "12. First.\n\n13. Second.\n\n 14, Third.\n15.. Fourth\n1. a list item"
-    assert remove_paragraph_numbers(text) == "First.\n\nSecond.\n\n Third.\nFourth\n1. a list item"
+    text = "12. First.\n\n13. Second.\n\n 14, Third.\n15.. Fourth"
+    assert remove_paragraph_numbers(text) == "First.\n\nSecond.\n\n Third.\nFourth"
 
 
 def test_a_numbered_list_inside_a_speech_is_kept() -> None:

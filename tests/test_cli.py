@@ -56,8 +56,9 @@ def test_ingest_statements_export_and_match(corpus, tmp_path):
     run("ingest", corpus / SEED, corpus / "unga79" / "text" / "sg_en.txt",
         corpus / "unga79" / "text" / "sn_fr.txt", "--manifest", corpus / "manifest.csv",
         "--db", db, "--quiet")  # fmt: skip
-    out = run("statements", "--db", db).output
-    table = list(csv.DictReader(io.StringIO(out.split("\n3 statements")[0])))
+    result = run("statements", "--db", db)
+    table = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert "3 statements; 0 without country, 0 without date" in result.stderr
     assert {"source", "country", "date", "forum", "meeting", "speaker", "language", "words",
             "duplicate_of", "similarity"} <= set(table[0])  # fmt: skip
     assert {r["source"]: r["country"] for r in table} == {

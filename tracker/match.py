@@ -37,6 +37,11 @@ _END = -9  # trie key holding the owners of a complete pattern
 _SPLIT = -3  # cache value of a compound token mapped to two ids
 _COMBINING = frozenset("cyber non anti counter multi ciber".split())
 _GLUED = frozenset("in of on to the and for at by".split())  # OCR: "Councilin", "ofthe"
+_STOPWORDS = frozenset(
+    "the a an of to in on at by for with as is are be been was were has have had our their its "
+    "this that these those all and or not no must should will would can may it we they de la le "
+    "les des du el los las en et y que un une una".split()
+)  # words a pattern is not looked up by (checked backwards instead)
 
 # -- normalisation ---------------------------------------------------------------------------
 
@@ -247,15 +252,18 @@ def _compile(codebook: Codebook, language: str) -> _Lexicon:
     for keys in raw.values():
         for k in keys:
             vocab.setdefault(k, len(vocab))
+    stops = {vocab[stem(fold(w))] for w in _STOPWORDS if stem(fold(w)) in vocab}
     trie: dict = {}
     for phrase, owner in patterns:
         ids = [WILD if w == "*" else vocab[k] for w in phrase.split() for k in raw.get(w, ["*"])]
+        # the trie starts at the first content word; the words before it are checked backwards
+        at = next((n for n, i in enumerate(ids) if i != WILD and i not in stops), 0)
         node = trie
-        for i in ids:
+        for i in ids[at:]:
             node = node.setdefault(i, {})
         owners = node.setdefault(_END, [])
-        if owner not in owners:
-            owners.append(owner)
+        if (owner, tuple(ids[:at])) not in owners:
+            owners.append((owner, tuple(ids[:at])))
     min_len = codebook.min_fuzzy_length
     long_forms = {f: vocab[key(f)] for f in folded if len(f) >= min_len and key(f) in vocab}
     long_forms.update({s: vocab[s] for s in vocab if len(s) >= min_len and s.isalpha()})
@@ -451,17 +459,22 @@ def _expand(ids: list[int], tokens: list[str], split: dict) -> tuple[list[int], 
 
 
 def _find(trie: dict, stream: list[int], score) -> list[_Hit]:
-    """Every occurrence of every pattern, walking the trie from each possible first word."""
+    """Every occurrence of every pattern: the trie is walked from each content word that can
+    start one, then the pattern's leading function words are checked backwards."""
     n = len(stream)
     hits: list[_Hit] = []
     for i in [i for i, x in enumerate(stream) if x in trie]:
         states = [(trie[stream[i]], i + 1)]
         while states:
             node, j = states.pop()
-            owners = node.get(_END)
-            if owners:
-                value = 100.0 if score is None else score(i, j)
-                hits.extend(_Hit(o, i, j, value) for o in owners)
+            ends = node.get(_END)
+            if ends:
+                for owner, before in ends:
+                    start = i - len(before)
+                    if before and (start < 0 or not _same(stream, start, before)):
+                        continue
+                    value = 100.0 if score is None else score(start, j)
+                    hits.append(_Hit(owner, start, j, value))
             if j < n:
                 nxt = node.get(stream[j])
                 if nxt is not None:
@@ -470,6 +483,11 @@ def _find(trie: dict, stream: list[int], score) -> list[_Hit]:
                 if wild is not None:
                     states.append((wild, j + 1))
     return hits
+
+
+def _same(stream: list[int], start: int, ids: tuple[int, ...]) -> bool:
+    """Whether the stream holds these ids (``WILD`` matching anything) from ``start``."""
+    return all(w == WILD or stream[start + k] == w for k, w in enumerate(ids))
 
 
 # -- rules -----------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import json
 import math
 import re
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
@@ -1085,15 +1085,13 @@ def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd
     return runs, problems
 
 
-def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> dict[str, float]:
-    """Best-of-``repeat`` milliseconds of each query behind a chart (for ``make bench``)."""
-    import time
-
+def chart_queries(db: str | Path, filters: Filters | None = None) -> dict[str, Callable[[], object]]:
+    """Every query behind a chart, as zero-argument callables (for timing)."""
     filters = filters or Filters(languages=())
     opts = options(db)
     theme = opts.themes[0] if opts.themes else "militarization"
     country = opts.countries[0][0] if opts.countries else "USA"
-    jobs = {
+    return {
         "options": lambda: options(db),
         "trends": lambda: trends(db, filters),
         "trends_by_country": lambda: trends(
@@ -1107,8 +1105,14 @@ def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> 
         "search_passages": lambda: search_passages(db, filters, "digital divide", limit=200),
         "left_out": lambda: left_out(db, filters),
     }
+
+
+def timings(db: str | Path, filters: Filters | None = None, repeat: int = 3) -> dict[str, float]:
+    """Best-of-``repeat`` milliseconds of each query behind a chart (for ``make bench``)."""
+    import time
+
     out = {}
-    for name, job in jobs.items():
+    for name, job in chart_queries(db, filters).items():
         best = math.inf
         for _ in range(repeat):
             t0 = time.perf_counter()
