@@ -3,7 +3,7 @@
 A codebook is a YAML file (see ``tracker/codebooks/README.md``)::
 
     name: default
-    cutoff: 88                 # default fuzziness cutoff (0-100, rapidfuzz ratio)
+    cutoff: 80                 # fuzziness cutoff: 0-100 normalized OSA similarity
     aliases:                   # named variants, used in phrases as {ict}
       en:
         ict: [ICT, ICTs, information and communication(s|) technolog(y|ies)]
@@ -26,8 +26,10 @@ A codebook is a YAML file (see ``tracker/codebooks/README.md``)::
 
 Phrase syntax: words are matched after case, accent, spelling (British/American) and inflection
 folding; ``(a|b|)`` lists alternatives (an empty one makes the part optional); ``{name}`` inserts
-an alias group; ``*`` stands for any one word and ``~3`` for up to three words. The version is the first 12 hex digits of the
-SHA-256 of the canonical (parsed, key-sorted JSON) content, so comments and layout do not change it.
+an alias group; ``*`` stands for any one word and ``~3`` for up to three words.
+
+The version is the first 12 hex digits of the SHA-256 of the canonical (parsed, key-sorted JSON)
+content, so comments and layout do not change it.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ from tracker.errors import CodebookError
 
 DEFAULT_CODEBOOK: Path = Path(__file__).resolve().parent / "codebooks" / "default.yaml"
 
-DEFAULT_CUTOFF = 88.0
+DEFAULT_CUTOFF = 80.0
 DEFAULT_MIN_FUZZY_LENGTH = 6
 MAX_EXPANSIONS = 5000  # alternatives a single phrase may expand to
 
@@ -131,7 +133,7 @@ class Codebook:
     min_fuzzy_length: int = DEFAULT_MIN_FUZZY_LENGTH
     not_typos: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def theme(self, id: str) -> Theme:  # noqa: A002 - the field is called id
+    def theme(self, id: str) -> Theme:
         """The theme with this id; CodebookError naming the valid ids otherwise."""
         for item in self.themes:
             if item.id == id:
@@ -314,7 +316,9 @@ class _Parser:
     def cutoff(self, data: dict, place: str, default: float) -> float:
         value = data.get("cutoff", default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
-            raise self.fail(place, f"'cutoff' must be a number above 0 and at most 100, got {value!r}")
+            raise self.fail(
+                place, f"'cutoff' must be a number above 0 and at most 100, got {value!r}"
+            )
         return float(value)
 
     def alias_groups(self, data: Any) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -358,7 +362,9 @@ class _Parser:
 
     def theme(self, data: Any, number: int, cutoff: float) -> Theme:
         if not isinstance(data, dict):
-            raise self.fail(f"theme {number}", "must be a mapping with id, label, definition, rules")
+            raise self.fail(
+                f"theme {number}", "must be a mapping with id, label, definition, rules"
+            )
         tid = data.get("id")
         if tid is None:
             raise self.fail(f"theme {number}", "'id' is required")
@@ -474,5 +480,7 @@ class _Parser:
             raise self.fail(place, f"must be a non-empty list of {what}s")
         for number, item in enumerate(data, 1):
             if not isinstance(item, str) or not item.strip():
-                raise self.fail(place, f"{what} {number} must be non-empty text (quote it), got {item!r}")
+                raise self.fail(
+                    place, f"{what} {number} must be non-empty text (quote it), got {item!r}"
+                )
         return [item.strip() for item in data]

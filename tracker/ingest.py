@@ -27,7 +27,7 @@ from tracker.metadata import ResolvedMetadata, resolve_metadata
 from tracker.models import Problem, RawDocument, Sourced, Statement
 from tracker.records import MeetingRecord, detect_record, split_record
 from tracker.segment import segment
-from tracker.sources import ReaderOptions, count_candidate_files, iter_documents
+from tracker.sources import ReaderOptions, count_candidate_files, iter_files, read_file
 from tracker.store import Store
 
 #: Statements per write transaction: large enough to be fast, small enough to lose little.
@@ -66,6 +66,7 @@ class _Job:
     doc: RawDocument
     manifest_row: ManifestRow | None
     overrides: Mapping[str, str]
+    doc_hash: str  # what identifies the document before any work: see _jobs
 
 
 def content_hash(text: str) -> str:
@@ -99,7 +100,10 @@ def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list
     if not clean.strip():
         return Problem(doc.source, "no text left after cleaning (only page furniture?)")
     meta = resolve_metadata(doc, clean, manifest_row=job.manifest_row, overrides=job.overrides)
-    return [_statement(doc, clean, meta, matcher, codebook_version, raw_hash(doc))]
+    # the same text from another kind of source (an official record and the delegation's own
+    # text) is another copy, stored and linked as a duplicate; from the same kind, it is stored once
+    identity = f"{meta.value('source_kind')}\n"
+    return [_statement(doc, clean, meta, matcher, codebook_version, job.doc_hash, identity)]
 
 
 def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Matcher,
@@ -138,7 +142,7 @@ def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codeboo
                      ) -> list[Statement]:  # fmt: skip
     """One statement per turn; the record gives date, forum and meeting, the turn its speaker."""
     doc = job.doc
-    doc_hash = raw_hash(doc)
+    doc_hash = job.doc_hash
     row = job.manifest_row
     if row is not None:
         row = replace(row, **{f: "" for f in _SPEAKER_FIELDS})
@@ -311,25 +315,57 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
 
 def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress
           ) -> Iterator[_Job]:  # fmt: skip
-    """Documents to process, with manifest rows; skips, failures and known documents reported."""
+    """Documents to process, with manifest rows; skips, failures and known documents reported.
+
+    A document is known by the hash of its raw text; a PDF by the hash of its bytes, so that a
+    re-run does not parse (or OCR) it again.
+    """
     seen_raw: dict[str, str] = {}
-    for item in iter_documents(paths, reader_options):
-        if progress:
-            progress(1, item.source)
-        if isinstance(item, Problem):
-            problem(item)
+    for path in iter_files(paths):
+        if isinstance(path, Problem):
+            _tick(progress, path.source)
+            problem(path)
             continue
-        row = manifest.lookup(item.manifest_key) if manifest and item.manifest_key else None
-        if row is not None and row.skip:
-            problem(Problem(item.source, f"skipped by the manifest: {row.skip}", "skipped"))
+        file_hash = _pdf_hash(path)
+        if file_hash and file_hash in known_raw:
+            _tick(progress, path.name)
+            report.already_stored.append((path.name, known_raw[file_hash]))
             continue
-        digest = raw_hash(item)
-        earlier = known_raw.get(digest) or seen_raw.get(digest)
-        if earlier:
-            report.already_stored.append((item.source, earlier))
-            continue
-        seen_raw[digest] = item.source
-        yield _Job(item, row, overrides)
+        for item in read_file(path, reader_options):
+            _tick(progress, item.source)
+            if isinstance(item, Problem):
+                problem(item)
+                continue
+            row = manifest.lookup(item.manifest_key) if manifest and item.manifest_key else None
+            if row is not None and row.skip:
+                problem(Problem(item.source, f"skipped by the manifest: {row.skip}", "skipped"))
+                continue
+            digest = file_hash or raw_hash(item)
+            earlier = known_raw.get(digest) or seen_raw.get(digest)
+            if earlier:
+                report.already_stored.append((item.source, earlier))
+                continue
+            seen_raw[digest] = item.source
+            yield _Job(item, row, overrides, digest)
+
+
+def _tick(progress: Progress | None, source: str) -> None:
+    if progress:
+        progress(1, source)
+
+
+def _pdf_hash(path: Path) -> str:
+    """Hash of a PDF's bytes ("" for other files): PDFs are worth recognising before parsing."""
+    if path.suffix.lower() != ".pdf":
+        return ""
+    try:
+        digest = hashlib.sha256()
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+        return "pdf:" + digest.hexdigest()
+    except OSError:
+        return ""  # the reader reports the problem
 
 
 def _write_results(results: Iterable[list[Statement] | Problem], store: Store, report: IngestReport,

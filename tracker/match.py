@@ -6,9 +6,9 @@ How it works (chosen by measurement, see ``benchmarks/bench_match.py``):
 2. each *distinct* token is mapped once to the codebook's vocabulary and cached across
    documents: case, accents, British/American spelling and inflection are folded to a stem
    (``militarising`` -> ``militariz``), OCR digit confusions and ``rn``/``m`` are folded, compounds
-   are split (``cyberattack`` -> ``cyber attack``), and only tokens of at least
-   ``min_fuzzy_length`` letters that are still unknown are looked up fuzzily with rapidfuzz
-   (``fuzz.ratio`` against the vocabulary's long words, batched per document);
+   are split (``cyberattack`` -> ``cyber attack``), and only tokens of about ``min_fuzzy_length``
+   letters or more that are still unknown are looked up fuzzily with rapidfuzz (normalized OSA
+   similarity against the vocabulary's long words, batched per document, same first letter);
 3. phrases are found by walking a trie of token ids from the positions of their first words, and
    ``near`` rules pair the terms of their groups within N words or within one sentence read
    with the sentence before it;
@@ -22,9 +22,11 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import NamedTuple
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from tracker.codebook import Codebook, Exclusion, Rule
 from tracker.models import Match, Passage
@@ -35,13 +37,19 @@ OOV = -1  # a token outside the codebook's vocabulary
 WILD = -2  # the ``*`` of a phrase
 _END = -9  # trie key holding the owners of a complete pattern
 _SPLIT = -3  # cache value of a compound token mapped to two ids
-_COMBINING = frozenset("cyber non anti counter multi ciber".split())
-_GLUED = frozenset("in of on to the and for at by".split())  # OCR: "Councilin", "ofthe"
-_STOPWORDS = frozenset(
-    "the a an of to in on at by for with as is are be been was were has have had our their its "
-    "this that these those all and or not no must should will would can may it we they de la le "
-    "les des du el los las en et y que un une una".split()
-)  # words a pattern is not looked up by (checked backwards instead)
+_COMBINING = frozenset(("cyber", "non", "ciber"))  # "cyber attack", "non-use"
+_GLUED = frozenset((
+    "in", "of", "on", "to", "the", "and", "for", "at", "by", "as", "is", "its", "our", "new", "all",
+))  # fmt: skip
+_LONE_MIN_LENGTH = 8  # a misspelt word alone in a pattern needs this many letters...
+_LONE_MIN_SCORE = 85.0  # ...and this score
+_STOPWORDS = frozenset((
+    "the", "a", "an", "of", "to", "in", "on", "at", "by", "for", "with", "as", "is", "are", "be",
+    "been", "was", "were", "has", "have", "had", "our", "their", "its", "this", "that", "these",
+    "those", "all", "and", "or", "not", "no", "must", "should", "will", "would", "can", "may",
+    "it", "we", "they", "de", "la", "le", "les", "des", "du", "el", "los", "las", "en", "et", "y",
+    "que", "un", "une", "una",
+))  # fmt: skip  # words a pattern is not looked up by (they are checked backwards instead)
 
 # -- normalisation ---------------------------------------------------------------------------
 
@@ -72,6 +80,11 @@ _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)")  # 
 
 def fold(token: str) -> str:
     """Lower case, no accents or apostrophes, OCR digits and British spellings folded."""
+    return _british(plain(token))
+
+
+def plain(token: str) -> str:
+    """Lower case, no accents or apostrophes (French elisions dropped), OCR digits folded."""
     word = token.lower()
     if not word.isascii():
         word = "".join(
@@ -83,6 +96,10 @@ def fold(token: str) -> str:
         word = re.sub(r"'s$", "", word).replace("'", "")
     if not word.isalpha() and not word.isdigit():
         word = word.translate(_DIGITS)
+    return word
+
+
+def _british(word: str) -> str:
     word = _IRREGULAR.get(word, word)
     for pattern, repl in _BRITISH:
         if repl is None:
@@ -105,9 +122,7 @@ def stem(word: str) -> str:
             return word[: -len(suffix)] + "iz"
     if word.endswith(("ies", "ied")) and len(word) > 4:
         word = word[:-3] + "y"
-    elif word.endswith("sses"):
-        word = word[:-2]
-    elif word.endswith(("ches", "shes", "xes", "zes")):
+    elif word.endswith(("sses", "ches", "shes", "xes", "zes")):
         word = word[:-2]
     elif word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
@@ -159,12 +174,15 @@ class _Lexicon:
 
     vocab: dict[str, int]
     trie: dict
-    surfaces: list[str]  # long folded forms, for fuzzy lookup
-    surface_ids: list[int]
-    forms: frozenset[str]  # folded words of the codebook's phrases, as written
+    surfaces: list[str]  # long folded words, for fuzzy lookup
+    surface_ids: list  # the id of each, or the two ids of a compound
+    forms: frozenset[str]  # plain words of the codebook's phrases, as written
+    lowers: frozenset[str]  # those written in lower case (not acronyms): compound parts
+    pairs: frozenset[tuple[str, str]]  # keys of words that follow each other in a phrase
     not_typos: frozenset[str]  # real words never matched fuzzily
     cutoff: float  # lowest cutoff of any rule: the fuzzy lookup's floor
     min_len: int
+    stops: frozenset[int]  # ids of function words (they do not vouch for a misspelt word)
     cache: dict[str, int] = field(default_factory=dict)  # raw token -> id, OOV or _SPLIT
     split: dict[str, tuple[int, int]] = field(default_factory=dict)  # compound -> its ids
     scores: dict[str, float] = field(default_factory=dict)  # fuzzily mapped tokens only
@@ -239,23 +257,25 @@ def _patterns(codebook: Codebook, language: str) -> list[tuple[str, _Owner]]:
 def _compile(codebook: Codebook, language: str) -> _Lexicon:
     patterns = _patterns(codebook, language)
     words = {w for phrase, _ in patterns for w in phrase.split() if w != "*"}
-    folded = {fold(t) for w in words for t in TOKEN.findall(w)}
-    stems = {stem(f) for f in folded}
+    plains = {plain(t) for w in words for t in TOKEN.findall(w)}
+    stems = {key(p) for p in plains}
+    min_len = codebook.min_fuzzy_length
     # compounds written as one word ("cyberattack") split as the text's compounds are
-    raw: dict[str, list[str]] = {}
-    for w in words:
-        raw[w] = []
-        for f in map(fold, TOKEN.findall(w)):
-            parts = _split_word(f, stems, folded, codebook=True)
-            raw[w].extend(map(stem, parts) if parts else [stem(f)])
+    lowers = {plain(t) for w in words for t in TOKEN.findall(w) if t.islower()}
+    parts_of = {p: _split_word(p, stems, lowers, min_len, codebook=True) for p in plains}
+    keys_of = {p: [key(x) for x in parts_of[p]] if parts_of[p] else [key(p)] for p in plains}
     vocab: dict[str, int] = {}
-    for keys in raw.values():
-        for k in keys:
+    for p in sorted(plains):
+        for k in keys_of[p]:
             vocab.setdefault(k, len(vocab))
-    stops = {vocab[stem(fold(w))] for w in _STOPWORDS if stem(fold(w)) in vocab}
+    raw = {w: [vocab[k] for t in TOKEN.findall(w) for k in keys_of[plain(t)]] for w in words}
+    stops = {vocab[key(w)] for w in _STOPWORDS if key(w) in vocab}
+    names = {i: k for k, i in vocab.items()}
+    pairs: set[tuple[str, str]] = set()
     trie: dict = {}
     for phrase, owner in patterns:
-        ids = [WILD if w == "*" else vocab[k] for w in phrase.split() for k in raw.get(w, ["*"])]
+        ids = [i for w in phrase.split() for i in (raw[w] if w != "*" else [WILD])]
+        pairs.update((names[a], names[b]) for a, b in pairwise(ids) if WILD not in (a, b))
         # the trie starts at the first content word; the words before it are checked backwards
         at = next((n for n, i in enumerate(ids) if i != WILD and i not in stops), 0)
         node = trie
@@ -264,45 +284,88 @@ def _compile(codebook: Codebook, language: str) -> _Lexicon:
         owners = node.setdefault(_END, [])
         if (owner, tuple(ids[:at])) not in owners:
             owners.append((owner, tuple(ids[:at])))
-    min_len = codebook.min_fuzzy_length
-    long_forms = {f: vocab[key(f)] for f in folded if len(f) >= min_len and key(f) in vocab}
-    long_forms.update({s: vocab[s] for s in vocab if len(s) >= min_len and s.isalpha()})
+    # fuzzy lookup targets: the long words as written (a compound maps to its two parts)
+    targets: dict[str, int | tuple[int, int]] = {}
+    for p in plains:
+        if len(p) >= min_len and p.isalpha():
+            ids = tuple(vocab[k] for k in keys_of[p])
+            for form in (p, fold(p)):  # "internal" as written and as folded ("intemal")
+                targets[form] = ids[0] if len(ids) == 1 else ids  # type: ignore[assignment]
+    targets.update({k: vocab[k] for k in vocab if len(k) >= min_len and k.isalpha()})
     cutoffs = [r.cutoff for th in codebook.themes for r in th.rules] + [codebook.cutoff]
     return _Lexicon(
         vocab=vocab,
         trie=trie,
-        surfaces=list(long_forms),
-        surface_ids=list(long_forms.values()),
-        forms=frozenset(folded),
+        surfaces=list(targets),
+        surface_ids=list(targets.values()),
+        forms=frozenset(plains),
+        lowers=frozenset(plain(t) for w in words for t in TOKEN.findall(w) if t.islower()),
+        pairs=frozenset(pairs),
         not_typos=frozenset(fold(w) for w in codebook.not_typos.get(language, ())),
         cutoff=min(cutoffs),
         min_len=min_len,
+        stops=frozenset(stops),
     )
 
 
-def _split_word(
-    folded: str, stems: Container[str], forms: Container[str], *, codebook: bool = False
-) -> tuple[str, str] | None:
-    """Where a compound splits into two codebook words (``cyberattacks``, ``Councilin``).
+_CASE_JOIN = [
+    re.compile(r"([A-Z]{2,}?)([A-Z][a-z]{2,})"),  # UNSecurity
+    re.compile(r"([A-Z]{2,})([a-z]{3,})"),  # UNcentred
+    re.compile(r"([A-Za-z][a-z]+)([A-Z]{2,})"),  # efficientUN, theUN
+    re.compile(r"([A-Z][a-z]+)([A-Z][a-z]+)"),  # UnitedNations, SecurityCouncil
+]
 
-    Allowed: a combining form as head (cyber, non...), a small glued word as tail (in, of...),
-    or two codebook words of 4+ letters; the most balanced split wins. In the codebook's own
-    phrases a combining head always splits, so "cyberattack" also finds "cyber attack".
+
+def _case_split(token: str, stems: Container[str]) -> tuple[str, str] | None:
+    """Two words glued at a change of case (PDF text: "theUN", "UNcentred"), if both known."""
+    if token.islower() or token.isupper():
+        return None
+    for pattern in _CASE_JOIN:
+        m = pattern.fullmatch(token)
+        if m and key(m.group(1)) in stems and key(m.group(2)) in stems:
+            return m.group(1), m.group(2)
+    return None
+
+
+def _split_word(
+    word: str,
+    stems: Container[str],
+    forms: Container[str],
+    min_len: int,
+    *,
+    codebook: bool = False,
+    pairs: Container[tuple[str, str]] = (),
+) -> tuple[str, str] | None:
+    """Where a compound (a plain word of ``min_len`` - 1 letters or more) splits into two
+    codebook words: ``cyberattacks`` -> cyber + attacks, ``Councilin`` -> council + in. The
+    codebook's own words split only after a combining form, so "cyberattack" finds "cyber attack".
+
+    Allowed: a combining form as head (cyber, non...), a small glued word as head or tail
+    (the, of, its, as...), or two words the codebook writes in lower case, of 3+ and 4+ letters,
+    that follow each other in one of its phrases (``coldwar``, ``digitaldivide``; not
+    ``moreover``, nor the acronym in ``driftIGN``); the most balanced split wins.
     """
+    if len(word) < min_len - 1:
+        return None
     best: tuple[int, tuple[str, str]] | None = None
-    for i in range(2, len(folded) - 1):
-        head, tail = folded[:i], folded[i:]
+    for i in range(2, len(word) - 1):
+        head, tail = word[:i], word[i:]
         if head in _COMBINING:
-            ok = len(tail) >= 3 and (codebook or (head in stems and stem(tail) in stems))
+            ok = len(tail) >= 3 and (codebook or (key(head) in stems and key(tail) in stems))
+        elif codebook:  # the codebook's own words split only after a combining form
+            ok = False
         elif tail in _GLUED:
-            ok = head in forms and stem(head) in stems and tail in stems
+            ok = head in forms and key(head) in stems and tail in stems
+        elif head in _GLUED:
+            ok = tail in forms and head in stems and key(tail) in stems
         else:
             ok = (
-                len(head) >= 4 and head in forms and (tail in forms or len(tail) >= 5)
-                and stem(head) in stems and stem(tail) in stems
+                min(len(head), len(tail)) >= 3 and max(len(head), len(tail)) >= 4
+                and head in forms and (tail in forms or len(tail) >= 5)
+                and (key(head), key(tail)) in pairs
             )  # fmt: skip
-        if ok and (best is None or min(i, len(folded) - i) > best[0]):
-            best = (min(i, len(folded) - i), (head, tail))
+        if ok and (best is None or min(i, len(word) - i) > best[0]):
+            best = (min(i, len(word) - i), (head, tail))
     return best[1] if best else None
 
 
@@ -314,38 +377,64 @@ def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
     vocab, cache = lexicon.vocab, lexicon.cache
     fuzzy: dict[str, list[str]] = {}
     for tok in tokens:
-        folded = fold(tok)
+        word = plain(tok)
+        folded = _british(word)
         found = vocab.get(stem(folded))
         if found is not None:
             cache[tok] = found
             continue
         cache[tok] = OOV
-        if len(folded) < lexicon.min_len or not folded.isalpha() or folded in lexicon.not_typos:
+        if not word.isalpha() or folded in lexicon.not_typos:
             continue
-        parts = _split_word(folded, vocab, lexicon.forms)
+        if len(word) < lexicon.min_len - 1:
+            parts = _case_split(tok, vocab)  # "theUN", "UNcentred"
+            if parts:
+                cache[tok] = _SPLIT
+                lexicon.split[tok] = (vocab[key(parts[0])], vocab[key(parts[1])])
+            continue
+        parts = _case_split(tok, vocab) or _split_word(
+            word, vocab, lexicon.lowers, lexicon.min_len, pairs=lexicon.pairs
+        )
         if parts:
             cache[tok] = _SPLIT
-            lexicon.split[tok] = (vocab[stem(parts[0])], vocab[stem(parts[1])])
+            lexicon.split[tok] = (vocab[key(parts[0])], vocab[key(parts[1])])
         elif lexicon.surfaces:
-            fuzzy.setdefault(folded, []).append(tok)
+            for form in {word, folded}:  # as written ("gdvern") and folded ("gdvem")
+                fuzzy.setdefault(form, []).append(tok)
     if fuzzy:
         _fuzzy(lexicon, fuzzy)
 
 
 def _fuzzy(lexicon: _Lexicon, queries: dict[str, list[str]]) -> None:
-    """Batch fuzzy lookup of unknown long tokens against the vocabulary's long forms."""
+    """Batch fuzzy lookup of unknown tokens against the vocabulary's long words.
+
+    The score is the normalized OSA similarity (0-100): one substitution, insertion, deletion
+    or swap of neighbours costs one edit, so at the default cutoff of 80 a word of 5-9 letters
+    may carry one error and a word of 10+ letters two.
+    """
     forms = list(queries)
     scores = process.cdist(
-        forms, lexicon.surfaces, scorer=fuzz.ratio, score_cutoff=lexicon.cutoff, workers=1
-    )
-    best = scores.argmax(axis=1)
+        forms, lexicon.surfaces, scorer=OSA.normalized_similarity,
+        score_cutoff=lexicon.cutoff / 100, workers=1,
+    )  # fmt: skip
+    best: dict[str, tuple[float, object]] = {}  # token -> (score, target)
     for row, form in enumerate(forms):
-        col = int(best[row])
-        score = float(scores[row, col])
-        if score >= lexicon.cutoff and _typo_like(form, lexicon.surfaces[col]):
-            for tok in queries[form]:
-                lexicon.cache[tok] = lexicon.surface_ids[col]
-                lexicon.scores[tok] = round(score, 1)
+        line = scores[row]
+        cols = [int(c) for c in line.nonzero()[0] if _typo_like(form, lexicon.surfaces[c])]
+        if not cols:
+            continue
+        col = max(cols, key=lambda c: (line[c], -c))
+        score = round(float(line[col]) * 100, 1)
+        for tok in queries[form]:
+            if score >= lexicon.cutoff and score > best.get(tok, (0.0, None))[0]:
+                best[tok] = (score, lexicon.surface_ids[col])
+    for tok, (score, target) in best.items():
+        if isinstance(target, tuple):
+            lexicon.cache[tok] = _SPLIT
+            lexicon.split[tok] = target
+        else:
+            lexicon.cache[tok] = target  # type: ignore[assignment]
+        lexicon.scores[tok] = score
 
 
 def _typo_like(a: str, b: str) -> bool:
@@ -396,7 +485,8 @@ class _Document:
         if not distinct.isdisjoint(lexicon.split):
             self.stream, self.origin = _expand(ids, tokens, lexicon.split)
         fuzzy = lexicon.scores if not distinct.isdisjoint(lexicon.scores) else None
-        self.hits = [h for h in _find(lexicon.trie, self.stream, self._scorer(fuzzy)) if self._within(h)]
+        scorer = self._scorer(fuzzy, lexicon.stops)
+        self.hits = [h for h in _find(lexicon.trie, self.stream, scorer) if self._within(h)]
         self.by_owner: dict[_Owner, list[_Hit]] = {}
         self.rules: dict[int, set[int]] = {}
         for hit in self.hits:
@@ -404,14 +494,28 @@ class _Document:
             if hit.owner.kind != "exclude":
                 self.rules.setdefault(hit.owner.theme, set()).add(hit.owner.rule)
 
-    def _scorer(self, fuzzy: dict[str, float] | None):
-        """Lowest word score of stream positions [i, j); 100 when the text has no fuzzy word."""
+    def _scorer(self, fuzzy: dict[str, float] | None, stops: frozenset[int]):
+        """Score of stream positions [i, j): 100 when every word is exact, else the lowest word
+        score, or None (no hit) when a misspelt word has no support: it needs an exact content
+        word in the same pattern, or to stand alone as a long word scored 85 or more."""
         if fuzzy is None:
             return None
-        tokens = self.tokens
+        tokens, stream, token = self.tokens, self.stream, self.token
+        present = fuzzy.keys() & set(tokens)  # the misspelt words of this text
 
-        def score(i: int, j: int) -> float:
-            return min(fuzzy.get(tokens[self.token(k)], 100.0) for k in range(i, j))
+        def score(i: int, j: int) -> float | None:
+            if not any(tokens[token(k)] in present for k in range(i, j)):
+                return 100.0
+            words = sorted({token(k) for k in range(i, j)})
+            lowest = min(fuzzy.get(tokens[k], 100.0) for k in words)
+            if any(
+                stream[pos] not in stops and tokens[self.token(pos)] not in fuzzy
+                for pos in range(i, j)
+            ):
+                return lowest
+            if len(words) == 1 and len(tokens[words[0]]) >= _LONE_MIN_LENGTH:
+                return lowest if lowest >= _LONE_MIN_SCORE else None
+            return None
 
         return score
 
@@ -474,7 +578,8 @@ def _find(trie: dict, stream: list[int], score) -> list[_Hit]:
                     if before and (start < 0 or not _same(stream, start, before)):
                         continue
                     value = 100.0 if score is None else score(start, j)
-                    hits.append(_Hit(owner, start, j, value))
+                    if value is not None:
+                        hits.append(_Hit(owner, start, j, value))
             if j < n:
                 nxt = node.get(stream[j])
                 if nxt is not None:
@@ -508,15 +613,23 @@ def _rule_matches(
     """A rule's matches in the document, exclusions applied."""
     if rule.kind == "phrase":
         found = [
-            _Candidate(h.start, h.end, h.score, "exact" if h.score >= 100 else "fuzzy", rule.name, r)
+            _Candidate(
+                h.start, h.end, h.score, "exact" if h.score >= 100 else "fuzzy", rule.name, r
+            )
             for h in doc.hits_of(_Owner("phrase", t, r), rule.cutoff)
         ]
     else:
         found = _near(doc, t, r, rule, len(rule.groups.get(lang, ())))
     if not found:
         return found
-    vetoes = [(e, doc.hits_of(_Owner("exclude", t, -1, i), rule.cutoff)) for i, e in enumerate(theme_exclude)]
-    vetoes += [(e, doc.hits_of(_Owner("exclude", t, r, i), rule.cutoff)) for i, e in enumerate(rule.exclude)]
+    vetoes = [
+        (e, doc.hits_of(_Owner("exclude", t, -1, i), rule.cutoff))
+        for i, e in enumerate(theme_exclude)
+    ]
+    vetoes += [
+        (e, doc.hits_of(_Owner("exclude", t, r, i), rule.cutoff))
+        for i, e in enumerate(rule.exclude)
+    ]
     vetoes = [(e, hits) for e, hits in vetoes if hits]
     return [c for c in found if not any(_vetoed(doc, c, e, hits) for e, hits in vetoes)]
 

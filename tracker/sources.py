@@ -159,16 +159,21 @@ def iter_documents(
     """Walk files, folders (recursively, sorted) and .zip archives; yield one RawDocument per
     statement text, or a Problem."""
     options = options or ReaderOptions()
+    for item in iter_files(paths):
+        if isinstance(item, Problem):
+            yield item
+        else:
+            yield from read_file(item, options)
+
+
+def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
+    """The files :func:`iter_documents` reads, in its order (folders walked, sorted)."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for item in _walk(path):
-                if isinstance(item, Problem):
-                    yield item
-                else:
-                    yield from read_file(item, options)
+            yield from _walk(path)
         elif path.exists():
-            yield from read_file(path, options)
+            yield path
         else:
             yield Problem(str(raw), "no such file or folder")
 

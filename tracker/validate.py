@@ -71,7 +71,9 @@ class ValidationReport:
     def format(self, *, width: int = 160) -> str:
         """A plain-text report: scores table, pooled figures, targets, then every error."""
         lines = [f"{self.statements} statements, {len(self.per_theme)} themes", ""]
-        lines.append(f"{'theme':<26}{'gold':>5}{'tp':>5}{'fp':>5}{'fn':>5}{'P':>7}{'R':>7}{'F1':>7}")
+        lines.append(
+            f"{'theme':<26}{'gold':>5}{'tp':>5}{'fp':>5}{'fn':>5}{'P':>7}{'R':>7}{'F1':>7}"
+        )
         for s in self.per_theme:
             lines.append(
                 f"{s.theme:<26}{s.support:>5}{s.tp:>5}{s.fp:>5}{s.fn:>5}"
@@ -79,21 +81,25 @@ class ValidationReport:
             )
         lines += [
             "",
-            f"micro  P {self.micro_p:.3f}  R {self.micro_r:.3f}  F1 {self.micro_f1:.3f}"
-            f"  (95% CI {self.micro_f1_ci[0]:.3f}-{self.micro_f1_ci[1]:.3f})",
-            f"macro  P {self.macro_p:.3f}  R {self.macro_r:.3f}  F1 {self.macro_f1:.3f}"
-            f"  (95% CI {self.macro_f1_ci[0]:.3f}-{self.macro_f1_ci[1]:.3f})",
+            _pooled("micro", self.micro_p, self.micro_r, self.micro_f1, self.micro_f1_ci),
+            _pooled("macro", self.macro_p, self.macro_r, self.macro_f1, self.macro_f1_ci),
             "",
         ]
         targets = self.targets_met()
         met = sum(targets.values())
-        lines.append(f"targets: {met} of {len(targets)} met" + (" (all met)" if met == len(targets) else ""))
+        lines.append(
+            f"targets: {met} of {len(targets)} met" + (" (all met)" if met == len(targets) else "")
+        )
         lines += [f"  [{'x' if ok else ' '}] {name}" for name, ok in targets.items()]
         lines += ["", f"false positives ({len(self.false_positives)}): theme found, not in gold"]
         lines += [_error_line(f, t, e, width) for f, t, e in self.false_positives]
         lines += ["", f"false negatives ({len(self.false_negatives)}): in gold, not found"]
         lines += [_error_line(f, t, e, width) for f, t, e in self.false_negatives]
         return "\n".join(lines)
+
+
+def _pooled(name: str, p: float, r: float, f1: float, ci: tuple[float, float]) -> str:
+    return f"{name}  P {p:.3f}  R {r:.3f}  F1 {f1:.3f}  (95% CI {ci[0]:.3f}-{ci[1]:.3f})"
 
 
 def _error_line(file: str, theme: str, evidence: str, width: int) -> str:
@@ -186,7 +192,9 @@ def evaluate(
     """
     missing = sorted(set(gold) - set(coded))
     if missing:
-        shown = ", ".join(missing[:10]) + (f" and {len(missing) - 10} more" if len(missing) > 10 else "")
+        shown = ", ".join(missing[:10]) + (
+            f" and {len(missing) - 10} more" if len(missing) > 10 else ""
+        )
         raise GoldError(f"{len(missing)} gold statement(s) not in the coded set: {shown}")
     files = sorted(gold)
     scored = [t for t in themes if any(t in gold[f] for f in files)]

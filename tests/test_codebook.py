@@ -1,0 +1,154 @@
+"""The codebook file: loading, the default codebook, its version, and every validation message."""
+
+from __future__ import annotations
+
+import pickle
+import re
+from pathlib import Path
+
+import pytest
+
+from tracker.codebook import (
+    DEFAULT_CODEBOOK,
+    Codebook,
+    codebook_from_text,
+    expand_phrase,
+    load_codebook,
+)
+from tracker.errors import CodebookError
+
+THEMES = [
+    "militarization", "digital_divide", "un_main_channel", "ai_governance", "cyber_threats",
+    "disinformation", "capacity_building", "non_interference", "unilateral_sanctions",
+    "bloc_confrontation", "security_council_reform", "global_digital_compact",
+]  # fmt: skip
+
+MINIMAL = """\
+name: tiny
+themes:
+  - id: digital_divide
+    label: Digital divide
+    definition: names the digital divide
+    rules:
+      - phrases: {en: [digital divide]}
+"""
+
+
+def test_default_codebook_has_the_twelve_themes_in_english() -> None:
+    book = load_codebook()
+    assert book.path == str(DEFAULT_CODEBOOK)
+    assert [t.id for t in book.themes] == THEMES
+    for theme in book.themes:
+        assert theme.label and theme.definition
+        assert "en" in theme.languages, theme.id
+    assert {"en", "fr", "es"} <= book.languages
+
+
+def test_default_codebook_uses_every_rule_kind() -> None:
+    book = load_codebook()
+    rules = [r for t in book.themes for r in t.rules]
+    assert {r.kind for r in rules} == {"phrase", "near"}
+    assert any(r.within is None for r in rules if r.kind == "near")  # sentence mode
+    assert any(r.within for r in rules if r.kind == "near")  # within N words
+    assert any(t.exclude for t in book.themes) and any(r.exclude for r in rules)
+
+
+def test_version_is_a_content_hash(tmp_path: Path) -> None:
+    book = codebook_from_text(MINIMAL)
+    assert re.fullmatch(r"[0-9a-f]{12}", book.version)
+    assert codebook_from_text(MINIMAL).version == book.version
+    relaid = "# a comment\n" + MINIMAL.replace(
+        "{en: [digital divide]}", "\n          en:\n            - digital divide"
+    )
+    assert codebook_from_text(relaid).version == book.version  # layout and comments do not count
+    changed = MINIMAL.replace("digital divide]", "digital gap]")
+    assert codebook_from_text(changed).version != book.version
+    path = tmp_path / "codebook.yaml"
+    path.write_text(MINIMAL, encoding="utf-8")
+    loaded = load_codebook(path)
+    assert loaded.version == book.version and loaded.text == MINIMAL and loaded.path == str(path)
+
+
+def test_theme_lookup_and_pickling() -> None:
+    book = codebook_from_text(MINIMAL)
+    assert book.theme("digital_divide").label == "Digital divide"
+    with pytest.raises(CodebookError, match="no theme 'nope'.*digital_divide"):
+        book.theme("nope")
+    assert pickle.loads(pickle.dumps(book)) == book
+    assert isinstance(book, Codebook) and book.theme_ids == ["digital_divide"]
+
+
+def test_phrase_syntax_expands() -> None:
+    assert expand_phrase("(digital|AI) (divide|gap)") == [
+        "digital divide", "digital gap", "AI divide", "AI gap",
+    ]  # fmt: skip
+    assert expand_phrase("the (new |)cold war") == ["the new cold war", "the cold war"]
+    assert expand_phrase("(a (b|c)|d) e") == ["a b e", "a c e", "d e"]
+    assert expand_phrase("{un} role", {"un": ("UN", "United Nations")}) == [
+        "UN role",
+        "United Nations role",
+    ]
+    assert expand_phrase("access to ~2 AI") == [
+        "access to AI",
+        "access to * AI",
+        "access to * * AI",
+    ]
+
+
+def error(text: str) -> str:
+    with pytest.raises(CodebookError) as caught:
+        codebook_from_text(text, path="codebook.yaml")
+    return str(caught.value)
+
+
+RULE = "  - id: t\n    label: L\n    definition: D\n    rules:\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: x\nthemes: [", "codebook.yaml: not valid YAML at line"),
+        ("- a list", "codebook.yaml: a codebook must be a mapping"),
+        ("themes: []", "codebook.yaml: 'name' is required"),
+        ("name: x", "codebook.yaml: 'themes' is required"),
+        ("name: x\nthemes: []", "'themes' must be a non-empty list"),
+        ("name: x\ncolour: red\nthemes: []", "unknown field 'colour'"),
+        ("name: x\ncutoff: 120\nthemes: []", "'cutoff' must be a number above 0 and at most 100, got 120"),
+        ("name: x\nmin_fuzzy_length: 0\nthemes: []", "'min_fuzzy_length' must be a positive integer"),
+        ("name: x\nthemes:\n  - label: L", "theme 1: 'id' is required"),
+        ("name: x\nthemes:\n  - id: Bad Id", "theme 1: 'id' must be lower-case letters"),
+        ("name: x\nthemes:\n  - id: t\n    definition: D\n    rules: []", "theme 't': 'label' is required"),
+        ("name: x\nthemes:\n  - id: t\n    label: L\n    definition: D", "theme 't': 'rules' must be a non-empty list"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}, near: {en: [[a], [b]]}}",
+         "theme 't', rule 1: needs exactly one of 'phrases' or 'near'"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}}\n      - {phrases: {en: [b]}}\n"
+         "      - {near: {en: [[a], [b]]}, within: 0}",
+         "codebook.yaml: theme 't', rule 3: 'within' must be a positive integer"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}, within: 3}",
+         "theme 't', rule 1: 'within' applies to 'near' rules only"),
+        ("name: x\nthemes:\n" + RULE + "      - {near: {en: [[a]]}}", "'near' needs at least two groups"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: [a]}", "'phrases' must map languages to lists"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {english: [a]}}", "language 'english' must be a 2-3 letter code"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a, 1945]}}", "en: phrase 2 must be non-empty text (quote it), got 1945"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['(a|b']}}", "phrase 1 '(a|b' has a '(' without its ')'"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['{ict} use']}}", "uses unknown alias '{ict}'"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['* war']}}", "cannot begin or end with *"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['a ~9 b']}}", "gaps go from ~1 to ~6 words"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}, cutoff: high}", "theme 't', rule 1: 'cutoff' must be a number"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}, exclude: [{within: 2}]}",
+         "theme 't', rule 1, exclude 1: needs 'phrases'"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}}\n  - id: t\n    label: L\n"
+         "    definition: D\n    rules: [{phrases: {en: [b]}}]", "theme 't': duplicate theme id"),
+        ("name: x\naliases: {en: {ict: [ICT, '{ict}s']}}\nthemes:\n" + RULE + "      - {phrases: {en: ['{ict}']}}",
+         "nests aliases more than 20 deep"),
+    ],
+)  # fmt: skip
+def test_each_validation_message_names_the_place(text: str, expected: str) -> None:
+    message = error(text)
+    assert expected in message
+    assert message.startswith("codebook.yaml")
+
+
+def test_missing_file_is_a_codebook_error(tmp_path: Path) -> None:
+    with pytest.raises(CodebookError, match="no such codebook file"):
+        load_codebook(tmp_path / "absent.yaml")

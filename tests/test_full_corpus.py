@@ -1,0 +1,120 @@
+"""The whole shared corpus in one command, as a researcher runs it (issues 2 and 7 Done-when).
+
+`tracker ingest ../shared/corpus --manifest ../shared/corpus/manifest.csv` must store every
+readable statement with country and date, list the unreadable ones with reasons, add nothing on
+a second run, and count every delegation's 2024 General Debate speech once. OCR is turned off
+here to keep the suite fast: scanned PDFs then fail with a reason naming OCR, which is what a
+machine without tesseract does (OCR itself is tested in test_sources.py).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from tracker.ingest import ingest_paths
+from tracker.sources import ReaderOptions
+
+pytestmark = pytest.mark.slow
+GD = "General Assembly general debate"
+
+
+@pytest.fixture(scope="module")
+def full(corpus, tmp_path_factory):
+    db = tmp_path_factory.mktemp("full") / "full.db"
+    options = ReaderOptions(ocr=False)
+    first = ingest_paths([corpus], db=db, manifest=corpus / "manifest.csv", reader_options=options)
+    return corpus, db, first, options
+
+
+def query(db, sql, *args):
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def test_every_readable_statement_has_country_and_date(full):
+    corpus, db, report, _ = full
+    missing = query(db, "SELECT source FROM statements WHERE (country = '' OR date = '') "
+                        "AND role IN ('', 'delegation', 'president (national capacity)')")  # fmt: skip
+    assert missing == []
+    sources = {r[0] for r in query(db, "SELECT source FROM statements")}
+    ungdc = {s for s in sources if s.startswith("UNGDC_1946-2024.zip:")}
+    assert len(ungdc) == 10_920
+    texts = {p.name for p in (corpus / "unga79" / "text").glob("*.txt")}
+    arabic = {n for n in texts if n.endswith("_ar.txt")}
+    assert texts - arabic <= sources
+    assert (corpus / "seed" / "2024-06-20_china_fu-cong_unsc-cybersecurity.txt").name in sources
+    captions = {p.name for p in (corpus / "unga78-captions").glob("*.json")}
+    # identical caption files (the same speech under two names) are stored once
+    stored_or_same = sources | {s for s, _ in report.already_stored}
+    assert captions <= stored_or_same
+
+
+def test_unreadable_files_are_listed_with_reasons(full):
+    corpus, _, report, _ = full
+    failed = {p.source: p.reason for p in report.failed}
+    arabic = {p.name for p in (corpus / "unga79" / "text").glob("*_ar.txt")}
+    assert arabic <= set(failed)
+    assert all("unreadable" in failed[name] for name in arabic)
+    unexpected = {s for s in failed if s not in arabic and not s.endswith(".pdf")}
+    assert unexpected == set()
+    assert all(r.strip() for r in failed.values())
+    skipped = {p.source for p in report.skipped}
+    assert {"README.md", "manifest.csv", "dev.tsv", "iso2-countries.json", "LICENSE",
+            "Speakers_by_session.xlsx", "S_PV.8698.reference.tsv"} <= skipped  # fmt: skip
+
+
+def test_a_second_run_adds_nothing(full):
+    corpus, db, first, options = full
+    before = query(db, "SELECT COUNT(*), (SELECT COUNT(*) FROM matches) FROM statements")
+    second = ingest_paths([corpus], db=db, manifest=corpus / "manifest.csv", reader_options=options)
+    assert second.stored == []
+    assert query(db, "SELECT COUNT(*), (SELECT COUNT(*) FROM matches) FROM statements") == before
+    assert {p.source for p in second.failed} == {p.source for p in first.failed}
+
+
+def test_every_2024_general_debate_speech_counts_once(full):
+    corpus, db, _, _ = full
+    twice = query(db, "SELECT country, COUNT(*) FROM statements WHERE forum = ? AND year = 2024 "
+                      "AND duplicate_of IS NULL GROUP BY country HAVING COUNT(*) > 1", GD)  # fmt: skip
+    assert twice == []
+    # the 2024 speeches arrived up to three times: UNGDC, extracted text, PDF
+    copies = query(db, "SELECT COUNT(*) FROM statements WHERE forum = ? AND year = 2024 "
+                       "AND duplicate_of IS NOT NULL", GD)[0][0]  # fmt: skip
+    assert copies >= 200
+    # the official UN record is canonical wherever it exists
+    wrong = query(db, "SELECT c.source, o.source FROM statements c JOIN statements o "
+                      "ON c.duplicate_of = o.id WHERE c.source_kind LIKE 'UN record%' "
+                      "AND o.source_kind NOT LIKE 'UN record%'")  # fmt: skip
+    assert wrong == []
+
+
+def test_2023_captions_count_once_beside_the_official_text(full):
+    _, db, _, _ = full
+    twice = query(db, "SELECT country, COUNT(*) FROM statements WHERE forum = ? AND year = 2023 "
+                      "AND duplicate_of IS NULL GROUP BY country HAVING COUNT(*) > 1", GD)  # fmt: skip
+    assert twice == []
+    captions = query(db, "SELECT COUNT(*), COUNT(duplicate_of), MIN(similarity) FROM statements "
+                         "WHERE reader = 'captions' AND country IN (SELECT country FROM "
+                         "statements WHERE year = 2023 AND source LIKE 'UNGDC%')")  # fmt: skip
+    n, linked, _ = captions[0]
+    assert n > 150 and linked == n
+
+
+def test_security_council_and_general_assembly_statements_are_not_merged(full):
+    _, db, _, _ = full
+    seed = query(db, "SELECT duplicate_of FROM statements WHERE source LIKE '2024-06-20_china%'")
+    assert seed == [(None,)]
+    merged = query(db, "SELECT COUNT(*) FROM statements c JOIN statements o ON c.duplicate_of = "
+                       "o.id WHERE c.forum != o.forum")  # fmt: skip
+    assert merged == [(0,)]
+
+
+def test_turns_of_security_council_records_are_never_linked_to_each_other(full):
+    _, db, _, _ = full
+    linked = query(db, "SELECT COUNT(*) FROM statements c JOIN statements o ON c.duplicate_of = "
+                       "o.id WHERE c.document != '' AND c.document = o.document")  # fmt: skip
+    assert linked == [(0,)]
+    turns = query(db, "SELECT COUNT(*) FROM statements WHERE document = 'S_PV.8698_E.pdf'")
+    assert turns == [(20,)]

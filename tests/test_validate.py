@@ -1,0 +1,145 @@
+"""Gold labels, precision/recall/F1 with bootstrap intervals, error lists, and agreement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tracker.errors import GoldError
+from tracker.validate import agreement, evaluate, load_gold, load_gold_evidence
+
+HEADER = "file\ttheme\tpresent\tevidence\n"
+
+
+def write(tmp_path: Path, body: str, name: str = "gold.tsv") -> Path:
+    path = tmp_path / name
+    path.write_text(HEADER + body, encoding="utf-8")
+    return path
+
+
+def test_load_the_real_dev_gold(corpus: Path) -> None:
+    gold = load_gold(corpus / "gold/dev.tsv")
+    assert len(gold) == 41 and all(len(themes) == 12 for themes in gold.values())
+    assert sum(v for themes in gold.values() for v in themes.values()) == 115
+    evidence = load_gold_evidence(corpus / "gold/dev.tsv")
+    assert (
+        evidence[("bb_en.txt", "global_digital_compact")]
+        == "We have agreed on a Global Digital Compact."
+    )
+
+
+def test_file_names_lose_their_folders_and_values_accept_words(tmp_path: Path) -> None:
+    path = write(tmp_path, "a/b/x.txt\tt1\tyes\tquote\nx.txt\tt2\tFALSE\t\n")
+    assert load_gold(path) == {"x.txt": {"t1": True, "t2": False}}
+    assert load_gold_evidence(path) == {("x.txt", "t1"): "quote"}
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("file\ttheme\n", "gold.tsv:1: the header needs the columns file, theme, present"),
+        (HEADER + "x.txt\tt1\tmaybe\t\n", "gold.tsv:2: 'present' must be 1 or 0"),
+        (
+            HEADER + "x.txt\tt1\t1\t\nx.txt\tt1\t0\t\n",
+            "gold.tsv:3: x.txt / t1 is labelled both 1 and 0",
+        ),
+        (HEADER + "\tt1\t1\t\n", "gold.tsv:2: 'file' and 'theme' must not be empty"),
+        (HEADER, "no gold labels in the file"),
+    ],
+)
+def test_gold_errors_name_file_and_line(tmp_path: Path, content: str, message: str) -> None:
+    path = tmp_path / "gold.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldError) as caught:
+        load_gold(path)
+    assert message in str(caught.value)
+
+
+GOLD = {
+    "a.txt": {"x": True, "y": False},
+    "b.txt": {"x": True, "y": True},
+    "c.txt": {"x": False, "y": True},
+    "d.txt": {"x": False, "y": False},
+}
+
+
+def test_evaluate_counts_and_scores() -> None:
+    coded = {
+        "a.txt": {"x": "found x"},  # tp x
+        "b.txt": {"y": "found y"},  # fn x, tp y
+        "c.txt": {"x": "wrong x", "y": "found y"},  # fp x, tp y
+        "d.txt": {},
+        "extra.txt": {"x": "not in gold"},  # ignored
+    }
+    evidence = {("b.txt", "x"): "gold quote"}
+    report = evaluate(coded, GOLD, themes=["x", "y"], gold_evidence=evidence, n_boot=300, seed=1)
+    x, y = report.per_theme
+    assert (x.tp, x.fp, x.fn, x.support) == (1, 1, 1, 2)
+    assert (
+        x.precision == pytest.approx(0.5)
+        and x.recall == pytest.approx(0.5)
+        and x.f1 == pytest.approx(0.5)
+    )
+    assert (y.tp, y.fp, y.fn, y.support) == (2, 0, 0, 2) and y.f1 == 1.0
+    assert report.micro_p == pytest.approx(3 / 4) and report.micro_r == pytest.approx(3 / 4)
+    assert report.micro_f1 == pytest.approx(0.75)
+    assert report.macro_f1 == pytest.approx(0.75) and report.macro_p == pytest.approx(0.75)
+    assert report.false_positives == [("c.txt", "x", "wrong x")]
+    assert report.false_negatives == [("b.txt", "x", "gold quote")]
+    low, high = report.micro_f1_ci
+    assert 0 <= low <= report.micro_f1 <= high <= 1
+    again = evaluate(coded, GOLD, themes=["x", "y"], gold_evidence=evidence, n_boot=300, seed=1)
+    assert again.micro_f1_ci == report.micro_f1_ci  # seeded
+    assert report.statements == 4
+
+
+def test_report_format_and_targets() -> None:
+    coded = {name: {t: "ev" for t, v in labels.items() if v} for name, labels in GOLD.items()}
+    report = evaluate(coded, GOLD, themes=["x", "y"], n_boot=50)
+    assert report.micro_f1 == 1.0 and report.macro_f1 == 1.0
+    targets = report.targets_met()
+    assert targets == {"micro-F1 >= 0.90": True}  # no theme has 5 gold positives
+    text = report.format()
+    assert "micro  P 1.000  R 1.000  F1 1.000" in text and "(all met)" in text
+    assert "false positives (0)" in text and "false negatives (0)" in text
+
+
+def test_per_theme_target_applies_from_five_positives() -> None:
+    gold = {f"s{i}.txt": {"x": True} for i in range(6)}
+    coded = {f"s{i}.txt": ({"x": "e"} if i < 3 else {}) for i in range(6)}
+    report = evaluate(coded, gold, themes=["x"], n_boot=20)
+    assert report.targets_met() == {"micro-F1 >= 0.90": False, "F1 >= 0.75: x (6 positives)": False}
+    assert "targets: 0 of 2 met" in report.format()
+
+
+def test_gold_statement_missing_from_the_coding_is_named() -> None:
+    with pytest.raises(GoldError, match="not in the coded set: b.txt, d.txt"):
+        evaluate({"a.txt": {}, "c.txt": {}}, GOLD, themes=["x", "y"])
+
+
+def test_themes_without_gold_labels_are_not_scored() -> None:
+    coded = {name: {} for name in GOLD}
+    report = evaluate(coded, GOLD, themes=["x", "zzz"], n_boot=10)
+    assert [s.theme for s in report.per_theme] == ["x"]
+
+
+def test_agreement_perfect_and_known_example() -> None:
+    assert agreement(GOLD, GOLD)["kappa"] == 1.0 and agreement(GOLD, GOLD)["alpha"] == 1.0
+    a = {f"f{i}": {"t": v} for i, v in enumerate([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])}
+    b = {f"f{i}": {"t": v} for i, v in enumerate([1, 1, 1, 0, 0, 0, 0, 0, 0, 1])}
+    result = agreement(a, b)
+    # observed 0.8; expected (0.4 * 0.4 + 0.6 * 0.6) = 0.52; kappa = 0.28 / 0.48
+    assert result["pairs"] == 10 and result["observed"] == pytest.approx(0.8)
+    assert result["kappa"] == pytest.approx(0.28 / 0.48)
+    # Krippendorff: 20 values, 8 ones, 2 disagreements: 1 - 19 * 4 / (2 * 8 * 12)
+    assert result["alpha"] == pytest.approx(1 - 19 * 4 / 192)
+
+
+def test_agreement_counts_pairs_only_one_coder_has() -> None:
+    a = {"f1": {"t": True, "u": False}}
+    b = {"f1": {"t": True}, "f2": {"t": False}}
+    result = agreement(a, b)
+    assert result["pairs"] == 1 and result["only_a"] == 1 and result["only_b"] == 1
+    with pytest.raises(GoldError, match="share no"):
+        agreement({"x": {"t": True}}, {"y": {"t": True}})
