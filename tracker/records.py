@@ -78,7 +78,9 @@ def detect_record(text: str) -> str | None:
     head = text[:DETECT_CHARS]
     if not head.strip():
         return None
-    if _verbatim_ok(_headings(_view(head).text), head):
+    # removing page furniture only deletes lines, so a text with no heading-like line at all
+    # cannot be a verbatim record: skip building the furniture-free view (most of the cost)
+    if _HEADING.search(head) and _verbatim_ok(_headings(_view(head).text), head):
         return "verbatim"
     if _summary_ok(_summary_heads(head)):
         return "summary"
