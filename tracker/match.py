@@ -147,7 +147,6 @@ def key(token: str) -> str:
 
 
 # -- compiled codebook -----------------------------------------------------------------------
-# -- compiled codebook -----------------------------------------------------------------------
 
 
 class _Owner(NamedTuple):
@@ -255,43 +254,22 @@ def _patterns(codebook: Codebook, language: str) -> list[tuple[str, _Owner]]:
 
 
 def _compile(codebook: Codebook, language: str) -> _Lexicon:
+    """One language of a codebook, ready to match: vocabulary, trie, fuzzy targets."""
     patterns = _patterns(codebook, language)
     words = {w for phrase, _ in patterns for w in phrase.split() if w != "*"}
-    plains = {plain(t) for w in words for t in TOKEN.findall(w)}
-    stems = {key(p) for p in plains}
+    tokens = [t for w in words for t in TOKEN.findall(w)]
+    plains = {plain(t) for t in tokens}
+    lowers = {plain(t) for t in tokens if t.islower()}
     min_len = codebook.min_fuzzy_length
-    # compounds written as one word ("cyberattack") split as the text's compounds are
-    lowers = {plain(t) for w in words for t in TOKEN.findall(w) if t.islower()}
-    parts_of = {p: _split_word(p, stems, lowers, min_len, codebook=True) for p in plains}
-    keys_of = {p: [key(x) for x in parts_of[p]] if parts_of[p] else [key(p)] for p in plains}
+    keys_of = _keys(plains, lowers, min_len)
     vocab: dict[str, int] = {}
     for p in sorted(plains):
         for k in keys_of[p]:
             vocab.setdefault(k, len(vocab))
-    raw = {w: [vocab[k] for t in TOKEN.findall(w) for k in keys_of[plain(t)]] for w in words}
-    stops = {vocab[key(w)] for w in _STOPWORDS if key(w) in vocab}
-    names = {i: k for k, i in vocab.items()}
-    pairs: set[tuple[str, str]] = set()
-    trie: dict = {}
-    for phrase, owner in patterns:
-        ids = [i for w in phrase.split() for i in (raw[w] if w != "*" else [WILD])]
-        pairs.update((names[a], names[b]) for a, b in pairwise(ids) if WILD not in (a, b))
-        # the trie starts at the first content word; the words before it are checked backwards
-        at = next((n for n, i in enumerate(ids) if i != WILD and i not in stops), 0)
-        node = trie
-        for i in ids[at:]:
-            node = node.setdefault(i, {})
-        owners = node.setdefault(_END, [])
-        if (owner, tuple(ids[:at])) not in owners:
-            owners.append((owner, tuple(ids[:at])))
-    # fuzzy lookup targets: the long words as written (a compound maps to its two parts)
-    targets: dict[str, int | tuple[int, int]] = {}
-    for p in plains:
-        if len(p) >= min_len and p.isalpha():
-            ids = tuple(vocab[k] for k in keys_of[p])
-            for form in (p, fold(p)):  # "internal" as written and as folded ("intemal")
-                targets[form] = ids[0] if len(ids) == 1 else ids  # type: ignore[assignment]
-    targets.update({k: vocab[k] for k in vocab if len(k) >= min_len and k.isalpha()})
+    ids_of = {w: [vocab[k] for t in TOKEN.findall(w) for k in keys_of[plain(t)]] for w in words}
+    stops = frozenset(vocab[key(w)] for w in _STOPWORDS if key(w) in vocab)
+    trie, pairs = _trie(patterns, ids_of, stops, {i: k for k, i in vocab.items()})
+    targets = _fuzzy_targets(plains, keys_of, vocab, min_len)
     cutoffs = [r.cutoff for th in codebook.themes for r in th.rules] + [codebook.cutoff]
     return _Lexicon(
         vocab=vocab,
@@ -299,13 +277,59 @@ def _compile(codebook: Codebook, language: str) -> _Lexicon:
         surfaces=list(targets),
         surface_ids=list(targets.values()),
         forms=frozenset(plains),
-        lowers=frozenset(plain(t) for w in words for t in TOKEN.findall(w) if t.islower()),
+        lowers=frozenset(lowers),
         pairs=frozenset(pairs),
         not_typos=frozenset(fold(w) for w in codebook.not_typos.get(language, ())),
         cutoff=min(cutoffs),
         min_len=min_len,
-        stops=frozenset(stops),
+        stops=stops,
     )
+
+
+def _keys(plains: set[str], lowers: set[str], min_len: int) -> dict[str, list[str]]:
+    """The vocabulary keys of each codebook word; a compound written as one word
+    ("cyberattack") splits as the text's compounds do."""
+    stems = {key(p) for p in plains}
+    out = {}
+    for p in plains:
+        parts = _split_word(p, stems, lowers, min_len, codebook=True)
+        out[p] = [key(x) for x in parts] if parts else [key(p)]
+    return out
+
+
+def _trie(
+    patterns: list[tuple[str, _Owner]], ids_of: dict, stops: frozenset[int], names: dict
+) -> tuple[dict, set[tuple[str, str]]]:
+    """The pattern trie (from each pattern's first content word; the function words before it
+    are kept to check backwards) and the pairs of keys that follow each other in a pattern."""
+    trie: dict = {}
+    pairs: set[tuple[str, str]] = set()
+    for phrase, owner in patterns:
+        ids = [i for w in phrase.split() for i in (ids_of[w] if w != "*" else [WILD])]
+        pairs.update((names[a], names[b]) for a, b in pairwise(ids) if WILD not in (a, b))
+        at = next((n for n, i in enumerate(ids) if i != WILD and i not in stops), 0)
+        node = trie
+        for i in ids[at:]:
+            node = node.setdefault(i, {})
+        owners = node.setdefault(_END, [])
+        if (owner, tuple(ids[:at])) not in owners:
+            owners.append((owner, tuple(ids[:at])))
+    return trie, pairs
+
+
+def _fuzzy_targets(
+    plains: set[str], keys_of: dict[str, list[str]], vocab: dict[str, int], min_len: int
+) -> dict[str, int | tuple[int, ...]]:
+    """Long words a misspelling may be read as: as written ("internal"), folded ("intemal")
+    and as keys; a compound maps to the ids of its parts."""
+    targets: dict[str, int | tuple[int, ...]] = {}
+    for p in plains:
+        if len(p) >= min_len and p.isalpha():
+            ids = tuple(vocab[k] for k in keys_of[p])
+            for form in (p, fold(p)):
+                targets[form] = ids[0] if len(ids) == 1 else ids
+    targets.update({k: vocab[k] for k in vocab if len(k) >= min_len and k.isalpha()})
+    return targets
 
 
 _CASE_JOIN = [
@@ -509,8 +533,7 @@ class _Document:
             words = sorted({token(k) for k in range(i, j)})
             lowest = min(fuzzy.get(tokens[k], 100.0) for k in words)
             if any(
-                stream[pos] not in stops and tokens[self.token(pos)] not in fuzzy
-                for pos in range(i, j)
+                stream[pos] not in stops and tokens[token(pos)] not in fuzzy for pos in range(i, j)
             ):
                 return lowest
             if len(words) == 1 and len(tokens[words[0]]) >= _LONE_MIN_LENGTH:

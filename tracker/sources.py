@@ -687,13 +687,30 @@ def _open_pdf(data: bytes, source: str):  # -> pymupdf.Document
     _quiet_mupdf()
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
-    except (RuntimeError, ValueError) as exc:
+    except _pdf_errors() as exc:
         raise SourceError(source, f"corrupt PDF: it cannot be opened ({exc})") from None
-    if doc.needs_pass:
-        raise SourceError(source, "encrypted PDF: it needs a password; remove it and try again")
-    if doc.page_count == 0:
-        raise SourceError(source, "corrupt PDF: no readable pages (truncated or damaged)")
+    try:
+        if doc.needs_pass:
+            raise SourceError(source, "encrypted PDF: it needs a password; remove it and try again")
+        if doc.page_count == 0:
+            raise SourceError(source, "corrupt PDF: no readable pages (truncated or damaged)")
+    except _pdf_errors() as exc:  # a damaged page tree fails when the pages are counted
+        doc.close()
+        raise SourceError(
+            source, f"corrupt PDF: no readable pages (truncated or damaged: {exc})"
+        ) from None
+    except SourceError:
+        doc.close()
+        raise
     return doc
+
+
+def _pdf_errors() -> tuple[type[Exception], ...]:
+    """What MuPDF raises on a damaged file: RuntimeError, ValueError or its own FzErrorBase."""
+    import pymupdf
+
+    base = getattr(getattr(pymupdf, "mupdf", None), "FzErrorBase", None)
+    return (RuntimeError, ValueError) + ((base,) if isinstance(base, type) else ())
 
 
 def order_blocks(
@@ -841,12 +858,15 @@ def _ocr_in_parallel(doc, pages: list[int], language: str) -> list[str]:
 def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
     doc = _open_pdf(data, origin.source)
     try:
-        texts = [page_text(page) for page in doc]
-        scanned = [i for i, page in enumerate(doc) if _needs_ocr(page, texts[i])]
+        try:
+            texts = [page_text(page) for page in doc]
+            scanned = [i for i, page in enumerate(doc) if _needs_ocr(page, texts[i])]
+            hints = _pdf_hints(doc.metadata or {})
+        except _pdf_errors() as exc:  # a damaged page (truncated content stream, bad xref)
+            raise SourceError(origin.source, f"corrupt PDF: a page cannot be read ({exc})") from None
         warnings: list[str] = []
         if scanned:
             warnings = _ocr_pages(doc, texts, scanned, origin.source, options)
-        hints = _pdf_hints(doc.metadata or {})
     finally:
         doc.close()
     text = "\n\f\n".join(t.strip() for t in texts)  # form feeds mark the page breaks
