@@ -33,8 +33,16 @@ run: $(STAMP) $(DB)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
+CORPUS ?= ../shared/corpus
+
+# matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_match.py
+	$(BIN)/python benchmarks/bench_match.py --zip $(CORPUS)/ungdc/UNGDC_1946-2024.zip
+	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip
+
+# long: a corpus ten times the UNGDC, ingested slice by slice
+bench-scale: $(STAMP)
+	$(BIN)/python benchmarks/bench_scale.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --factor 10
 
 screenshots: $(STAMP) $(DB)
 	TRACKER_DB=$(DB) $(BIN)/python scripts/screenshots.py

@@ -47,19 +47,12 @@ def limited_zip(source: Path, limit: int | None, folder: Path) -> Path:
 
 
 def phrase_regex() -> re.Pattern[str]:
-    """The exact baseline: one alternation of every phrase of the default codebook."""
-    book = load_codebook()
-    phrases: set[str] = set()
-    for theme in book.themes:
-        phrases.update(_theme_phrases(theme))
-    ordered = sorted(phrases, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(re.escape(p) for p in ordered) + r")\b", re.I)
+    """The exact baseline: every wording of the default codebook in one (trie-factored) regex,
+    the same baseline as benchmarks/bench_match.py."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from bench_match import exact_patterns, trie_regex
 
-
-def _theme_phrases(theme) -> list[str]:
-    from tracker.match import exact_phrases  # the matcher's own list of plain phrases
-
-    return exact_phrases(theme)
+    return trie_regex(sorted(exact_patterns(load_codebook())))
 
 
 def baseline_pass(zip_path: Path, pattern: re.Pattern[str]) -> tuple[float, int, int]:
