@@ -1,0 +1,59 @@
+"""A whole Security Council record ingested from PDF: one statement per delegation on the
+dashboard, chairing turns and briefers left out (issue 5)."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tracker.ingest import ingest_paths
+from tracker.query import Filters, statements_list
+
+REPO = Path(__file__).resolve().parents[1]
+RECORD = "unsc-records/S_PV.8698_E.pdf"
+
+
+@pytest.fixture(scope="module")
+def record_db(corpus, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("record") / "record.db"
+    report = ingest_paths([corpus / RECORD], db=db, manifest=corpus / "manifest.csv")
+    assert report.failed == [] and len(report.stored) >= 20
+    return db
+
+
+def test_the_record_becomes_one_statement_per_turn_with_roles(record_db):
+    with sqlite3.connect(record_db) as conn:
+        rows = conn.execute("SELECT turn, role, country, speaker, date, meeting, forum "
+                            "FROM statements ORDER BY turn").fetchall()  # fmt: skip
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
+    assert {(r[4], r[5], r[6]) for r in rows} == {("2020-01-08", "S/PV.8698", "Security Council")}
+    delegations = [r for r in rows if r[1] == "delegation"]
+    assert len(delegations) >= 14 and all(len(r[2]) == 3 for r in delegations)
+    chair = [r for r in rows if r[1] == "chair (procedural)"]
+    assert chair and all(r[2] == "" for r in chair)
+    national = [r for r in rows if r[1] == "president (national capacity)"]
+    assert [(r[2], r[3]) for r in national] == [("VNM", "The President")]
+
+
+def test_dashboard_lists_one_row_per_delegation_statement(record_db, monkeypatch):
+    with sqlite3.connect(record_db) as conn:
+        expected = {r[0] for r in conn.execute(
+            "SELECT id FROM statements WHERE role IN ('delegation', "
+            "'president (national capacity)')")}  # fmt: skip
+    listed = statements_list(record_db, Filters(languages=()))
+    assert set(listed["id"]) == expected
+    assert listed["country"].is_unique  # one statement per delegation in this meeting
+
+    monkeypatch.setenv("TRACKER_DB", str(record_db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90).run()
+    at.switch_page("app_pages/statement.py").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert set(table["id"]) == expected
+    # chairing turns and the briefer appear only when non-state speakers are asked for
+    everyone = statements_list(record_db, Filters(languages=(), include_non_state=True))
+    with sqlite3.connect(record_db) as conn:
+        assert len(everyone) == conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
