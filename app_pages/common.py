@@ -113,7 +113,7 @@ def caption_for(filters: Filters, extra: str = "") -> str:
 # -- the sidebar filters and the URL ------------------------------------------------------------
 
 _PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
-               "kinds", "langs", "dups", "nonstate")  # fmt: skip
+               "kinds", "langs", "dups", "nonstate", "gstmt", "formembers")  # fmt: skip
 
 
 def _split(value: str | None) -> list[str]:
@@ -163,6 +163,9 @@ def _init_from_url(opts: query.Options, lang_default: list[str]) -> None:
         st.session_state["f_langs"] = lang_default
     st.session_state["f_dups"] = qp.get("dups") == "1"
     st.session_state["f_nonstate"] = qp.get("nonstate") == "1"
+    gstmt = qp.get("gstmt")
+    st.session_state["f_gstmt"] = gstmt if gstmt in query.GROUP_STATEMENT_MODES else "include"
+    st.session_state["f_formembers"] = qp.get("formembers") == "1"
 
 
 def sidebar_filters(opts: query.Options) -> Filters:
@@ -210,6 +213,13 @@ def sidebar_filters(opts: query.Options) -> Filters:
     )
     sb.checkbox("Include non-state speakers", key="f_nonstate",
                 help="Presidents in procedural roles, briefers, statements without a country.")  # fmt: skip
+    sb.selectbox("Group statements", query.GROUP_STATEMENT_MODES, key="f_gstmt",
+                 format_func={"include": "include", "only": "only group statements",
+                              "exclude": "leave out"}.get,
+                 help="Statements delivered on behalf of a group (EU, G77, NAM, ...).")  # fmt: skip
+    sb.checkbox("Count group statements for members", key="f_formembers",
+                help="With a country or group filter, a statement delivered on behalf of a "
+                     "group also counts for the selected countries that belong to it.")  # fmt: skip
     ss = st.session_state
     kinds = tuple(ss.get("f_kinds") or query.KINDS)
     langs = tuple(ss.get("f_langs") or ())
@@ -229,6 +239,8 @@ def sidebar_filters(opts: query.Options) -> Filters:
         languages=None if sorted(langs) == sorted(lang_default) else (langs if langs else ()),
         include_duplicates=bool(ss.get("f_dups")),
         include_non_state=bool(ss.get("f_nonstate")),
+        group_statements=ss.get("f_gstmt") or "include",
+        count_for_members=bool(ss.get("f_formembers")),
     )
     _write_url(filters, opts, lang_default, present)
     return filters
@@ -256,6 +268,10 @@ def _write_url(filters: Filters, opts: query.Options, lang_default, present) -> 
         want["dups"] = "1"
     if filters.include_non_state:
         want["nonstate"] = "1"
+    if filters.group_statements != "include":
+        want["gstmt"] = filters.group_statements
+    if filters.count_for_members:
+        want["formembers"] = "1"
     qp = st.query_params
     for key in _PARAM_KEYS:
         if key in want:

@@ -57,3 +57,35 @@ def test_dashboard_lists_one_row_per_delegation_statement(record_db, monkeypatch
     everyone = statements_list(record_db, Filters(languages=(), include_non_state=True))
     with sqlite3.connect(record_db) as conn:
         assert len(everyone) == conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def group_db(corpus, tmp_path_factory) -> Path:
+    """S/PV.8706 (Resumption 1): statements on behalf of the NAM, the OIC and the Arab Group."""
+    db = tmp_path_factory.mktemp("groups") / "groups.db"
+    ingest_paths([corpus / "unsc-records" / "S_PV.8706(Resumption1)_E.pdf"], db=db,
+                 manifest=corpus / "manifest.csv")  # fmt: skip
+    return db
+
+
+def test_group_statements_on_their_own_or_counted_for_members(group_db):
+    with sqlite3.connect(group_db) as conn:
+        spoken = dict(conn.execute("SELECT on_behalf_of, country FROM statements "
+                                   "WHERE on_behalf_of != ''").fetchall())  # fmt: skip
+    assert spoken.get("Non-Aligned Movement") == "AZE"
+    base = Filters(languages=())
+    everything = statements_list(group_db, base)
+    only = statements_list(group_db, Filters(languages=(), group_statements="only"))
+    left_out = statements_list(group_db, Filters(languages=(), group_statements="exclude"))
+    assert set(only["id"]) | set(left_out["id"]) == set(everything["id"])
+    assert len(only) == len(spoken) and not set(only["id"]) & set(left_out["id"])
+
+    from tracker.countries import group_members
+
+    # a NAM member that did not speak in this meeting: nothing of its own, the NAM's statement
+    # when group statements count for members
+    silent = sorted(set(group_members("NAM")) - set(everything["country"]))[0]
+    assert statements_list(group_db, Filters(languages=(), countries=(silent,))).empty
+    counted = statements_list(group_db, Filters(languages=(), countries=(silent,),
+                                                count_for_members=True))  # fmt: skip
+    assert list(counted["country"]) == ["AZE"]

@@ -31,6 +31,7 @@ import pandas as pd
 from tracker.errors import StoreError
 
 KINDS = ("exact", "fuzzy", "proximity")
+GROUP_STATEMENT_MODES = ("include", "only", "exclude")
 MEASURES = ("share", "rate")
 #: Roles of speakers who do not speak for a state (Security Council records and the like).
 NON_STATE_ROLES = ("president", "briefer", "secretariat", "chair")
@@ -82,6 +83,10 @@ class Filters:
     languages: tuple[str, ...] | None = None
     include_duplicates: bool = False
     include_non_state: bool = False
+    #: statements delivered on behalf of a group: "include" them, show "only" them, or "exclude"
+    group_statements: str = "include"
+    #: with a country or group filter, also count a group statement for the group's members
+    count_for_members: bool = False
 
     def __post_init__(self) -> None:
         for name in ("themes", "countries", "groups", "forums", "kinds"):
@@ -90,6 +95,11 @@ class Filters:
                 object.__setattr__(self, name, _as_tuple(value))
         if self.languages is not None and not isinstance(self.languages, tuple):
             object.__setattr__(self, "languages", _as_tuple(self.languages))
+        if self.group_statements not in GROUP_STATEMENT_MODES:
+            raise ValueError(
+                f"group_statements={self.group_statements!r}: use one of "
+                + ", ".join(GROUP_STATEMENT_MODES)
+            )
         if self.measure not in MEASURES:
             raise ValueError(f"measure={self.measure!r}: use one of {', '.join(MEASURES)}")
         bad = [k for k in self.kinds if k not in KINDS]
@@ -130,6 +140,10 @@ class Filters:
             parts.append("duplicates included")
         if self.include_non_state:
             parts.append("non-state speakers included")
+        if self.group_statements != "include":
+            parts.append(f"group statements: {self.group_statements}")
+        if self.count_for_members:
+            parts.append("group statements counted for members")
         return "; ".join(parts) if parts else "all statements"
 
 
@@ -386,6 +400,29 @@ def _countries(filters: Filters) -> set[str] | None:
     return chosen
 
 
+@lru_cache(maxsize=1)
+def _group_statement_keys() -> dict[str, str]:
+    """Group name as stored in ``on_behalf_of`` -> its key in the membership table."""
+    import csv
+
+    path = Path(__file__).resolve().parent / "data" / "group_statements.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["name"]: row["group_key"] for row in csv.DictReader(fh) if row["group_key"]}
+
+
+def _groups_with_members(countries: set[str]) -> list[str]:
+    """Names of the groups (as in ``on_behalf_of``) with at least one of ``countries`` as member."""
+    names = []
+    for name, key in _group_statement_keys().items():
+        try:
+            members = set(group_members(key))
+        except ValueError:
+            continue
+        if members & countries:
+            names.append(name)
+    return sorted(names)
+
+
 def _where(filters: Filters, languages: Sequence[str], alias: str = "s") -> tuple[str, list]:
     """SQL conditions selecting the statements of ``filters`` (themes and kinds aside)."""
     a = alias + "."
@@ -399,8 +436,17 @@ def _where(filters: Filters, languages: Sequence[str], alias: str = "s") -> tupl
         params += list(NON_STATE_ROLES)
     chosen = _countries(filters)
     if chosen is not None:
-        conds.append(f"{a}country IN ({','.join('?' * len(chosen))})")
+        cond = f"{a}country IN ({','.join('?' * len(chosen))})"
         params += sorted(chosen)
+        spoken_for = _groups_with_members(chosen) if filters.count_for_members else []
+        if spoken_for:
+            cond = f"({cond} OR {a}on_behalf_of IN ({','.join('?' * len(spoken_for))}))"
+            params += spoken_for
+        conds.append(cond)
+    if filters.group_statements == "only":
+        conds.append(f"{a}on_behalf_of != ''")
+    elif filters.group_statements == "exclude":
+        conds.append(f"{a}on_behalf_of = ''")
     if filters.forums:
         conds.append(f"{a}forum IN ({','.join('?' * len(filters.forums))})")
         params += list(filters.forums)
