@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
@@ -188,22 +189,42 @@ def database_ready(db: str | Path) -> bool:
 
 @contextmanager
 def connect(db: str | Path):
-    """A read-only connection to ``db``; :class:`QueryError` when it is missing or unreadable."""
+    """A read-only connection to ``db`` holding one snapshot: every SELECT made through it sees
+    the same committed state, even while an ingest commits (so a chart's counts agree).
+    :class:`QueryError` when the database is missing or unreadable."""
     path = Path(db)
     if not path.is_file():
         raise QueryError(f"no database at {path}: add statements first (`tracker ingest PATH`)")
     try:
-        conn = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True, check_same_thread=False)
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.execute("PRAGMA query_only=ON")
+        conn = _open_read_only(path)
     except sqlite3.Error as exc:
         raise QueryError(f"cannot open database {path}: {exc}") from exc
     try:
+        conn.execute("BEGIN")  # a read transaction: one snapshot for the whole block
         yield conn
     except sqlite3.DatabaseError as exc:
         raise QueryError(f"cannot read database {path}: {exc}") from exc
     finally:
         conn.close()
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """``mode=ro``; on a read-only folder or mount, where SQLite cannot create the WAL's shared
+    memory file, ``immutable=1`` (nothing can write there, so nothing changes under us)."""
+    uri = f"file:{path.resolve()}?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
+        conn.execute("PRAGMA busy_timeout=5000")
+        conn.execute("PRAGMA query_only=ON")
+        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+        return conn
+    except sqlite3.OperationalError:
+        if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
+            raise
+    conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False,
+                           isolation_level=None)  # fmt: skip
+    conn.execute("PRAGMA query_only=ON")
+    return conn
 
 
 def _frame(conn: sqlite3.Connection, sql: str, params: Sequence = ()) -> pd.DataFrame:

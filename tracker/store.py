@@ -234,9 +234,21 @@ class Store:
             conn.execute("PRAGMA foreign_keys=ON")
             return conn
         except sqlite3.Error as exc:
-            raise StoreError(f"cannot open database {self.path}: {exc}") from exc
+            raise StoreError(f"cannot open database {self.path}: {exc}{self._why()}") from exc
         except OSError as exc:
             raise StoreError(f"cannot create database folder for {self.path}: {exc}") from exc
+
+    def _why(self) -> str:
+        """What a researcher can do about a database that cannot be opened for writing."""
+        if self.readonly:
+            return ""
+        folder = self.path.parent
+        if self.path.exists() and not os.access(self.path, os.W_OK):
+            return " (the file is read-only: make it writable or pass another --db)"
+        if not os.access(folder, os.W_OK):
+            return (f" (its folder {folder} is read-only: SQLite must create its journal "
+                    "files there; pass a --db in a writable folder)")  # fmt: skip
+        return ""
 
     def close(self) -> None:
         self.conn.close()
@@ -574,7 +586,9 @@ class _Transaction:
                 self.conn.execute("COMMIT")
                 return False
             except sqlite3.Error as err:
-                self.conn.execute("ROLLBACK")
+                # a failed COMMIT (full disk) may already have rolled back
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
                 raise StoreError(f"cannot write to {self.path}: {err}") from err
         if self.conn.in_transaction:
             self.conn.execute("ROLLBACK")
