@@ -127,3 +127,24 @@ def test_validate_on_dev_gold_meets_the_targets(corpus, tmp_path):
 
     micro = float(re.search(r"micro[^\n]*?F1[^0-9]*([0-9.]+)", out, re.I | re.S).group(1))
     assert micro >= 0.90, out
+
+
+def test_duplicates_listed_and_a_pair_marked_different_stays_so(corpus, tmp_path):
+    db = tmp_path / "t.db"
+    au = corpus / "unga79" / "text" / "au_en.txt"
+    au_pdf = corpus / "unga79" / "pdf" / "au_en.pdf"
+    run("ingest", au, au_pdf, "--manifest", corpus / "manifest.csv", "--db", db, "--quiet")
+    table = list(csv.DictReader(io.StringIO(run("duplicates", "--db", db).stdout)))
+    # a delegation's PDF and its text are of one rank: the first stored is canonical
+    assert [(r["role"], r["source"]) for r in table] == [("canonical", "au_en.txt"),
+                                                          ("copy", "au_en.pdf")]  # fmt: skip
+    assert float(table[1]["similarity"]) > 0.9
+    canonical, copy = table[0]["id"], table[1]["id"]
+    run("duplicates", "--db", db, "--not-duplicate", copy, canonical)
+    assert run("duplicates", "--db", db).stdout.strip().count("\n") == 0  # header only
+    # the mark is kept by content: re-ingesting does not link them again
+    run("ingest", au, au_pdf, "--manifest", corpus / "manifest.csv", "--db", db, "--quiet")
+    statements = list(csv.DictReader(io.StringIO(run("statements", "--db", db).stdout)))
+    assert all(r["duplicate_of"] == "" for r in statements)
+    result = run("duplicates", "--db", db, "--not-duplicate", "999", canonical, ok=False)
+    assert result.exit_code == 1 and "no statement with id 999" in result.output

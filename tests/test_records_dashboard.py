@@ -89,3 +89,19 @@ def test_group_statements_on_their_own_or_counted_for_members(group_db):
     counted = statements_list(group_db, Filters(languages=(), countries=(silent,),
                                                 count_for_members=True))  # fmt: skip
     assert list(counted["country"]) == ["AZE"]
+
+
+def test_a_record_with_no_recognisable_turn_is_stored_whole_with_a_warning(corpus, tmp_path):
+    # the front page of a real record, its turns' headings lost (as in a bad text extraction)
+    from tracker.sources import read_file
+
+    doc = next(read_file(corpus / "unsc-records" / "S_PV.8698_E.pdf"))
+    text = doc.raw_text.replace(":", " -")
+    path = tmp_path / "S_PV.8698_flattened.txt"
+    path.write_text(text, encoding="utf-8")
+    db = tmp_path / "r.db"
+    report = ingest_paths([path], db=db)
+    assert report.stored == [path.name] and report.failed == []
+    with sqlite3.connect(db) as conn:
+        warnings = conn.execute("SELECT warnings FROM statements").fetchone()[0]
+    assert "no speaker turns were recognised" in warnings

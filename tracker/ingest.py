@@ -25,7 +25,7 @@ from tracker.manifest import Manifest, ManifestRow
 from tracker.match import Matcher
 from tracker.metadata import ResolvedMetadata, resolve_metadata
 from tracker.models import Problem, RawDocument, Sourced, Statement
-from tracker.records import MeetingRecord, detect_record, split_record
+from tracker.records import MeetingRecord, detect_record, looks_like_record, split_record
 from tracker.segment import segment
 from tracker.sources import ReaderOptions, count_candidate_files, iter_files, read_file
 from tracker.store import Store
@@ -92,8 +92,9 @@ def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list
         record = split_record(doc.raw_text)
         if record is not None and record.turns:
             return _turn_statements(job, record, matcher, codebook_version)
+    if kind or looks_like_record(doc.raw_text):
         doc.warnings.append(
-            f"looks like a meeting record ({kind}) but no speaker turns were recognised: "
+            "looks like a meeting record but no speaker turns were recognised: "
             "stored as one statement"
         )
     clean = clean_text(doc.raw_text, reader=doc.reader)

@@ -30,7 +30,8 @@ import pycountry
 
 from tracker.countries import lookup_country
 
-__all__ = ["MeetingRecord", "Turn", "detect_record", "group_named", "split_record"]
+__all__ = ["MeetingRecord", "Turn", "detect_record", "group_named", "looks_like_record",
+           "split_record"]
 
 #: Characters of a document's start that ``detect_record`` reads.
 DETECT_CHARS = 30_000
@@ -87,6 +88,13 @@ def detect_record(text: str) -> str | None:
     if _transcript_ok(_labels(head)):
         return "transcript"
     return None
+
+
+def looks_like_record(text: str) -> bool:
+    """Whether a text carries a meeting record's marks (a symbol such as S/PV.8698 at its top, or
+    "The meeting was called to order"), turns or not: such a text with no recognisable turn is
+    stored whole, with a warning."""
+    return bool(_SYMBOL.search(text[:2000]) or _MEETING_OPENED.search(text[:DETECT_CHARS]))
 
 
 def split_record(text: str) -> MeetingRecord | None:
