@@ -53,6 +53,27 @@ def run(name: str, filters: Filters | None = None, **kwargs):
     return _cached(name, str(db_path()), marker(), fj, kj)
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def _validation(db: str, mark: tuple, gold: bytes, version: str):
+    import tempfile
+
+    from tracker.coding import validate_coding
+    from tracker.store import Store
+
+    with tempfile.NamedTemporaryFile("wb", suffix=".tsv", delete=False) as fh:
+        fh.write(gold)
+    try:
+        with Store(db, readonly=True) as store:
+            return validate_coding(store, fh.name, n_boot=300)
+    finally:
+        Path(fh.name).unlink(missing_ok=True)
+
+
+def validation_report(gold: bytes, version: str):
+    """The stored coding against uploaded gold labels (cached on the file and the database)."""
+    return _validation(str(db_path()), marker(), gold, version)
+
+
 def _json_default(value):
     if isinstance(value, query.Side):
         return {"label": value.label, "countries": value.countries, "groups": value.groups}

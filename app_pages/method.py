@@ -3,11 +3,15 @@ the numbers are counted, and the validation figures when gold labels are loaded.
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
 from app_pages import common
 from tracker import charts
+from tracker.errors import TrackerError
 
 opts = common.require_db()
 filters = common.current_filters()
@@ -65,25 +69,45 @@ st.markdown(
 )
 
 st.subheader("Validation")
-try:
-    from tracker import validate
-except ImportError:
-    validate = None
-gold = None
-for name in ("stored_gold", "gold_summary", "load_stored_gold"):
-    fn = getattr(validate, name, None) if validate else None
-    if fn:
-        try:
-            gold = fn(str(common.db_path()))
-        except Exception:  # noqa: BLE001 (no gold loaded)
-            gold = None
-        break
-if isinstance(gold, pd.DataFrame) and not gold.empty:
-    st.dataframe(gold, hide_index=True, width="stretch")
+st.caption("Hand-coded labels (a TSV with `file`, `theme`, `present` and `evidence`, as "
+           "`tracker validate --gold` reads) measure the stored coding: precision, recall and F1 "
+           "per theme, with bootstrap 95% intervals.")  # fmt: skip
+uploaded = st.file_uploader("Gold labels (TSV)", type=["tsv", "txt"], key="gold_upload")
+gold_path = os.environ.get("TRACKER_GOLD", "")
+gold_bytes = uploaded.getvalue() if uploaded is not None else None
+if gold_bytes is None and gold_path and Path(gold_path).is_file():
+    gold_bytes = Path(gold_path).read_bytes()
+if gold_bytes is None:
+    st.info("No gold labels loaded: upload a TSV above (or set `TRACKER_GOLD` to its path), or "
+            "run `tracker validate --gold GOLD.tsv --db DB`.")  # fmt: skip
 else:
-    st.info("No gold labels are loaded for this database. Measure the codebook with "
-            "`tracker validate GOLD.tsv --db DB` (precision, recall and F1 per theme against "
-            "hand-coded statements).")  # fmt: skip
+    try:
+        report = common.validation_report(gold_bytes, book.version)
+    except TrackerError as exc:
+        st.error(str(exc))
+    else:
+        m1, m2, m3 = st.columns(3)
+        lo, hi = report.micro_f1_ci
+        m1.metric("Micro F1", f"{report.micro_f1:.3f}", help=f"95% CI {lo:.3f}-{hi:.3f}")
+        m2.metric("Macro F1", f"{report.macro_f1:.3f}")
+        m3.metric("Gold statements", f"{report.statements:,}")
+        st.dataframe(
+            pd.DataFrame([{"theme": t.theme, "gold positives": t.support, "tp": t.tp,
+                           "fp": t.fp, "fn": t.fn, "precision": round(t.precision, 3),
+                           "recall": round(t.recall, 3), "F1": round(t.f1, 3)}
+                          for t in report.per_theme]),
+            hide_index=True, width="stretch",
+        )  # fmt: skip
+        met = report.targets_met()
+        st.caption("Targets: " + "; ".join(f"{'met' if ok else 'NOT met'}: {name}"
+                                           for name, ok in met.items()))  # fmt: skip
+        with st.expander(f"False positives ({len(report.false_positives)}) and false "
+                         f"negatives ({len(report.false_negatives)})"):  # fmt: skip
+            st.dataframe(pd.DataFrame(report.false_positives, columns=["file", "theme", "evidence"]),
+                         hide_index=True, width="stretch")  # fmt: skip
+            st.dataframe(pd.DataFrame(report.false_negatives,
+                                      columns=["file", "theme", "gold evidence"]),
+                         hide_index=True, width="stretch")  # fmt: skip
 
 with st.expander("The codebook file"):
     st.code(book.text, language="yaml")

@@ -249,37 +249,21 @@ def export_coding(db, output, all_pairs, include_duplicates):
               help="Bootstrap resamples for the 95% intervals.")
 def validate(gold, db, second_coder, bootstrap):
     """Precision, recall and F1 of the stored coding against hand-coded labels."""
-    from tracker.codebook import codebook_from_text
-    from tracker.coding import coded_by_file
-    from tracker.validate import agreement, evaluate, load_gold, load_gold_evidence
+    from tracker.coding import validate_coding
+    from tracker.validate import agreement, load_gold
 
     try:
-        labels = load_gold(gold)
         if second_coder:
-            result = agreement(labels, load_gold(second_coder))
+            result = agreement(load_gold(gold), load_gold(second_coder))
             for key, value in result.items():
                 click.echo(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
             return
         with _open(db, readonly=True) as store:
             active = store.active_codebook()
-            if active is None:
-                raise click.ClickException(f"{_db(db)} has no coding yet: run `tracker ingest`")
-            book = codebook_from_text(active.text, path=active.path)
-            coded = coded_by_file(store, themes=[t.id for t in book.themes])
-        missing = sorted(set(labels) - set(coded))
-        if missing:
-            raise click.ClickException(
-                f"{len(missing)} gold file(s) not in {_db(db)}: {', '.join(missing[:10])}"
-                + (" ..." if len(missing) > 10 else "")
-            )
-        gold_themes = sorted({t for per in labels.values() for t in per})
-        report = evaluate(
-            {f: coded[f] for f in labels}, labels, themes=gold_themes,
-            gold_evidence=load_gold_evidence(gold), n_boot=bootstrap,
-        )  # fmt: skip
+            report = validate_coding(store, gold, n_boot=bootstrap)
     except TrackerError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"codebook {book.name} ({book.version}); {len(labels)} gold statements")
+    click.echo(f"codebook {active.name} ({active.version}); {report.statements} gold statements")
     click.echo(report.format())
 
 

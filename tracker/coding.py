@@ -111,6 +111,33 @@ def coded_by_file(store: Store, *, themes: list[str]) -> dict[str, dict[str, str
     return coded
 
 
+def validate_coding(store: Store, gold_path: str | Path, *, n_boot: int = 1000):
+    """The stored coding against hand-coded labels (a :class:`tracker.validate.ValidationReport`).
+
+    Raises GoldError when the labels are malformed, name files missing from the database, or the
+    database has no codebook yet.
+    """
+    from tracker.codebook import codebook_from_text
+    from tracker.errors import GoldError
+    from tracker.validate import evaluate, load_gold, load_gold_evidence
+
+    labels = load_gold(gold_path)
+    active = store.active_codebook()
+    if active is None:
+        raise GoldError(f"{store.path} has no coding yet: run `tracker ingest` first")
+    themes = [t.id for t in codebook_from_text(active.text, path=active.path).themes]
+    coded = coded_by_file(store, themes=themes)
+    missing = sorted(set(labels) - set(coded))
+    if missing:
+        raise GoldError(
+            f"{len(missing)} gold file(s) not in {store.path}: {', '.join(missing[:10])}"
+            + (" ..." if len(missing) > 10 else "")
+        )
+    gold_themes = sorted({t for per in labels.values() for t in per})
+    return evaluate({f: coded[f] for f in labels}, labels, themes=gold_themes,
+                    gold_evidence=load_gold_evidence(gold_path), n_boot=n_boot)  # fmt: skip
+
+
 def file_name(source: str) -> str:
     """`a/b/x.txt` -> `x.txt`; `archive.zip:dir/x.txt` -> `x.txt`; `data.csv#3` kept."""
     member = source.rsplit(":", 1)[-1]

@@ -1,0 +1,53 @@
+"""The Codebook and method page shows the validation figures when gold labels are loaded."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tracker.coding import validate_coding
+from tracker.ingest import ingest_paths
+from tracker.store import Store
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def gold_db(corpus, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("gold") / "gold.db"
+    gold = corpus / "gold" / "dev.tsv"
+    files = {line.split("\t")[0] for line in gold.read_text().splitlines()[1:]}
+    paths = [p for p in (corpus / "unga79" / "text").glob("*.txt") if p.name in files]
+    paths += [p for p in (corpus / "seed").glob("*.txt") if p.name in files]
+    ingest_paths(paths, db=db, manifest=corpus / "manifest.csv")
+    return db
+
+
+def test_validation_figures_on_the_method_page(corpus, gold_db, monkeypatch):
+    gold = corpus / "gold" / "dev.tsv"
+    with Store(gold_db, readonly=True) as store:
+        expected = validate_coding(store, gold, n_boot=50)
+    monkeypatch.setenv("TRACKER_DB", str(gold_db))
+    monkeypatch.setenv("TRACKER_GOLD", str(gold))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Micro F1"] == f"{expected.micro_f1:.3f}"
+    assert metrics["Gold statements"] == "41"
+    table = at.dataframe[0].value
+    assert list(table["theme"]) == [t.theme for t in expected.per_theme]
+    assert list(table["tp"]) == [t.tp for t in expected.per_theme]
+
+
+def test_gold_naming_files_not_in_the_database_is_a_message(corpus, tmp_path, monkeypatch):
+    db = tmp_path / "one.db"
+    ingest_paths([corpus / "unga79" / "text" / "at_en.txt"], db=db)
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    monkeypatch.setenv("TRACKER_GOLD", str(corpus / "gold" / "dev.tsv"))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception
+    assert any("not in" in e.value for e in at.error)
