@@ -367,7 +367,7 @@ def join_hyphenated_words(text: str) -> str:
     the text uses; it goes before a word ending ("develop-\\nment") or after a fragment."""
     if "-\n" not in text and "- \n" not in text and "-\t\n" not in text:
         return text
-    lower = text.lower()
+    words: frozenset[str] | None = None  # the text's words, made on the first break that needs them
     pieces: list[str] = []
     last = 0
     for brk in _HYPHEN_BREAK.finditer(text):
@@ -378,23 +378,22 @@ def join_hyphenated_words(text: str) -> str:
         first, second = before.group(0), after.group(0)
         if brk.group(1) and not second[0].islower():
             continue  # a hyphen before a page break, then a new paragraph
-        pieces.append(text[last : brk.start()] + _hyphen(first, second, lower))
+        if words is None:
+            words = text_words(text)
+        pieces.append(text[last : brk.start()] + _hyphen(first, second, words))
         last = brk.end()
     pieces.append(text[last:])
     return "".join(pieces)
 
 
-def _has_word(word: str, lower_text: str) -> bool:
-    """Does the (lower-cased) text use ``word`` as a whole word?"""
-    start = lower_text.find(word)
-    while start != -1:
-        end = start + len(word)
-        before = lower_text[start - 1] if start else " "
-        after = lower_text[end] if end < len(lower_text) else " "
-        if not (before.isalnum() or before in "-_") and not (after.isalnum() or after in "-_"):
-            return True
-        start = lower_text.find(word, start + 1)
-    return False
+_WHOLE_WORD = re.compile(r"[\w-]+")
+
+
+def text_words(text: str) -> frozenset[str]:
+    """The whole words of a text, lower-cased: runs of letters, digits, "-" and "_" (so
+    "well-being" is one word and "well" is not one of them). Made once per text, so looking a
+    word up costs the same in a 1 MB text as in a short one."""
+    return frozenset(_WHOLE_WORD.findall(text.lower()))
 
 
 #: Word endings a hyphenation program splits off ("develop-\nment"): never a word of their own.
@@ -406,22 +405,23 @@ HYPHEN_SUFFIXES = frozenset(
 )
 
 
-def _hyphen(first: str, second: str, lower_text: str) -> str:
-    """The hyphen ("-") when it belongs to the word, "" when it only marks a line break."""
+def _hyphen(first: str, second: str, words: frozenset[str]) -> str:
+    """The hyphen ("-") when it belongs to the word, "" when it only marks a line break;
+    ``words`` are the text's own (:func:`text_words`)."""
     if not second[0].islower() or "-" in first:
         return "-"
     head = _WORDS.match(second)
     tail = head.group(0).lower() if head else second.lower()
     lead = first.lower()
-    if _has_word(f"{lead}-{tail}", lower_text):
+    if f"{lead}-{tail}" in words:
         return "-"
-    if _has_word(lead + tail, lower_text):
+    if lead + tail in words:
         return ""
     if lead in HYPHEN_PREFIXES:
         return "-"
     if tail in HYPHEN_SUFFIXES:
         return ""
-    lead_is_word, tail_is_word = _has_word(lead, lower_text), _has_word(tail, lower_text)
+    lead_is_word, tail_is_word = lead in words, tail in words
     if lead_is_word and tail_is_word:
         return "-"  # "two-\nstate", "decision-\nmaking"
     long_parts = len(lead) >= 4 and len(tail) >= 4

@@ -17,8 +17,10 @@ How it works (chosen by measurement, see ``benchmarks/bench_match.py``):
 
 from __future__ import annotations
 
+
 import re
 import unicodedata
+import bisect
 from bisect import bisect_right
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
@@ -396,6 +398,10 @@ def _split_word(
 # -- token mapping ---------------------------------------------------------------------------
 
 
+#: Tokens longer than this are never split into compounds nor matched fuzzily.
+MAX_TOKEN = 40
+
+
 def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
     """Map new tokens: exact key, else compound split, else fuzzy (long tokens only)."""
     vocab, cache = lexicon.vocab, lexicon.cache
@@ -408,7 +414,9 @@ def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
             cache[tok] = found
             continue
         cache[tok] = OOV
-        if not word.isalpha() or folded in lexicon.not_typos:
+        # a token far longer than any codebook word (a base64 blob, a URL) is simply unknown:
+        # splitting or fuzzy-matching it would cost time quadratic in its length
+        if len(word) > MAX_TOKEN or not word.isalpha() or folded in lexicon.not_typos:
             continue
         if len(word) < lexicon.min_len - 1:
             parts = _case_split(tok, vocab)  # "theUN", "UNcentred"
@@ -663,8 +671,9 @@ def _near(doc: _Document, t: int, r: int, rule: Rule, count: int) -> list[_Candi
     if count < 2 or not all(groups):
         return []
     found = []
+    by_passage = [_by_passage(doc, hits) for hits in groups[1:]]
     for anchor in groups[0]:
-        chosen = _nearest_all(doc, anchor, groups[1:], rule.within)
+        chosen = _nearest_all(doc, anchor, by_passage, rule.within)
         if chosen is None:
             continue
         parts = [anchor, *chosen]
@@ -674,8 +683,16 @@ def _near(doc: _Document, t: int, r: int, rule: Rule, count: int) -> list[_Candi
     return found
 
 
+def _by_passage(doc: _Document, hits: list[_Hit]) -> dict[int, list[_Hit]]:
+    """Hits grouped by the passage they start in, so an anchor looks only at its window."""
+    grouped: dict[int, list[_Hit]] = {}
+    for h in hits:
+        grouped.setdefault(doc.passage(h.start), []).append(h)
+    return grouped
+
+
 def _nearest_all(
-    doc: _Document, anchor: _Hit, others: list[list[_Hit]], within: int | None
+    doc: _Document, anchor: _Hit, others: list[dict[int, list[_Hit]]], within: int | None
 ) -> list[_Hit] | None:
     """The nearest term of each other group: within N words in the anchor's sentence, or
     (``within`` None) in a window of two consecutive sentences holding the anchor."""
@@ -683,11 +700,10 @@ def _nearest_all(
     windows = [(p, p)] if within is not None else [(p - 1, p), (p, p + 1)]
     for low, high in windows:
         chosen = []
-        for hits in others:
+        for grouped in others:
             near = [
-                h for h in hits
-                if low <= doc.passage(h.start) <= high and not _overlap(anchor, h)
-                and (within is None or _gap(anchor, h) <= within)
+                h for passage in range(low, high + 1) for h in grouped.get(passage, ())
+                if not _overlap(anchor, h) and (within is None or _gap(anchor, h) <= within)
             ]  # fmt: skip
             if not near:
                 break
@@ -719,9 +735,17 @@ def _longest(doc: _Document, candidates: list[_Candidate], theme: str) -> list[M
     spans = [(doc.char_span(c.start, c.end), c) for c in candidates]
     spans.sort(key=lambda sc: (sc[0][0] - sc[0][1], -sc[1].score, sc[1].order, sc[0][0]))
     kept: list[tuple[tuple[int, int], _Candidate]] = []
+    starts: list[int] = []  # kept spans never overlap: sorted by start, they are sorted by end
+    ends: list[int] = []
     for (start, end), cand in spans:
-        if all(end <= s or e <= start for (s, e), _ in kept):
-            kept.append(((start, end), cand))
+        i = bisect.bisect_left(starts, start)
+        # only the kept neighbours on either side can overlap [start, end)
+        if (i > 0 and ends[i - 1] > start) or (i < len(starts) and starts[i] < end):
+            continue
+        starts.insert(i, start)
+        ends.insert(i, end)
+        kept.append(((start, end), cand))
+    kept.sort(key=lambda sc: sc[0][0])
     return [
         Match(
             theme=theme,

@@ -689,11 +689,16 @@ def compare(db: str | Path, filters: Filters, a: Side, b: Side) -> dict[str, pd.
 # -- evidence ----------------------------------------------------------------------------------
 
 
+def _printable(text: str) -> str:
+    """Control characters (NUL ends a string inside SQLite) as spaces."""
+    return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text)
+
+
 def fts_query(text: str) -> str:
     """User text as a safe FTS5 query: every word quoted (so ``AND``, ``"``, ``*``, ``:``, ``(``
     are plain text), joined by AND; a trailing ``*`` on a word keeps its prefix search."""
     terms = []
-    for raw in text.split():
+    for raw in _printable(text).split():
         prefix = raw.endswith("*") and len(raw.rstrip("*")) > 0
         word = raw.rstrip("*") if prefix else raw
         if not re.search(r"\w", word):
@@ -963,6 +968,7 @@ def statements_list(
     those whose source, speaker or country name contains it (plain text, not a pattern)."""
     languages = resolve_languages(db, filters)
     where, params = _where(filters, languages)
+    search = _printable(search).strip()
     if search:
         like = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         where += (

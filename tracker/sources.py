@@ -175,7 +175,7 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
         elif path.exists():
             yield path
         else:
-            yield Problem(str(raw), "no such file or folder")
+            yield Problem(shown_name(str(raw)), "no such file or folder")
 
 
 def read_file(path: Path, options: ReaderOptions | None = None) -> Iterator[RawDocument | Problem]:
@@ -183,7 +183,7 @@ def read_file(path: Path, options: ReaderOptions | None = None) -> Iterator[RawD
     options = options or ReaderOptions()
     path = Path(path)
     absolute = str(_absolute(path))
-    yield from _guard(path.name, _read_path(path, absolute, options))
+    yield from _guard(shown_name(path.name), _read_path(path, absolute, options))
 
 
 def read_bytes(
@@ -227,12 +227,12 @@ def _walk(folder: Path) -> Iterator[Path | Problem]:
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
-        yield Problem(str(folder), f"cannot list the folder: {exc.strerror or exc}")
+        yield Problem(shown_name(str(folder)), f"cannot list the folder: {exc.strerror or exc}")
         return
     for entry in entries:
         if entry.is_dir(follow_symlinks=False):
             if entry.name.startswith("."):
-                yield Problem(entry.name + "/", "hidden folder", "skipped")
+                yield Problem(shown_name(entry.name) + "/", "hidden folder", "skipped")
             else:
                 yield from _walk(Path(entry.path))
         elif entry.is_file():
@@ -242,8 +242,8 @@ def _walk(folder: Path) -> Iterator[Path | Problem]:
 def _count_members(path: Path) -> int:
     try:
         with zipfile.ZipFile(path) as zf:
-            return sum(1 for info in zf.infolist() if not info.is_dir())
-    except (OSError, zipfile.BadZipFile, ValueError):
+            return sum(1 for info in zf.infolist() if not _is_folder(info))
+    except (OSError, zipfile.BadZipFile, ValueError):  # UnicodeDecodeError is a ValueError
         return 1
 
 
@@ -258,31 +258,76 @@ class _Origin:
 
 
 def _guard(source: str, items: Iterator[Item]) -> Iterator[Item]:
-    """Turn any error raised while reading into a Problem naming the file."""
+    """Turn any error raised while reading into a Problem naming the file; every item comes out
+    as text SQLite can store (see :func:`storable`)."""
     try:
-        yield from items
+        for item in items:
+            yield storable(item)
     except NotAStatement as exc:
-        yield Problem(exc.source, exc.reason, "skipped")
+        yield storable(Problem(exc.source, exc.reason, "skipped"))
     except SourceError as exc:
-        yield Problem(exc.source, exc.reason, "failed")
+        yield storable(Problem(exc.source, exc.reason, "failed"))
     except OSError as exc:
-        yield Problem(source, f"cannot read the file: {exc.strerror or exc}")
+        yield storable(Problem(source, f"cannot read the file: {exc.strerror or exc}"))
     except Exception as exc:  # a reader bug or a pathological file must not stop the walk
-        yield Problem(source, f"could not read the file ({type(exc).__name__}: {exc})")
+        yield storable(Problem(source, f"could not read the file ({type(exc).__name__}: {exc})"))
+
+
+# -- text that can be stored -----------------------------------------------------------------
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with lone surrogates (JSON escapes such as ``"\\ud800"``, which cannot be
+    encoded as UTF-8 and so cannot be stored) replaced by U+FFFD."""
+    if text.isascii() or not _SURROGATE.search(text):
+        return text
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def shown_name(name: str) -> str:
+    """A file name as storable text: bytes of a name that is not UTF-8 (which Python keeps as
+    lone surrogates) are written as escapes, ``caf\\xe9.txt``."""
+    if name.isascii() or not _SURROGATE.search(name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # surrogates that are not escaped bytes
+        return valid_text(name)
+
+
+def storable(item: Item) -> Item:
+    """A RawDocument or Problem whose every string can be encoded as UTF-8 (so stored)."""
+    if isinstance(item, Problem):
+        source, reason = shown_name(item.source), valid_text(item.reason)
+        if source == item.source and reason == item.reason:
+            return item
+        return Problem(source, reason, item.kind)
+    item.source, item.source_path = shown_name(item.source), shown_name(item.source_path)
+    item.raw_text = valid_text(item.raw_text)
+    item.hints = {k: Sourced(valid_text(v.value), v.origin) for k, v in item.hints.items()}
+    item.warnings = [valid_text(w) for w in item.warnings]
+    return item
+
+
+def _zip_error(source: str, exc: Exception) -> SourceError:
+    if isinstance(exc, UnicodeDecodeError):  # a member name flagged UTF-8 that is not
+        return SourceError(source, "corrupt zip archive (a member name is not valid UTF-8)")
+    return SourceError(source, f"corrupt zip archive ({exc})")
 
 
 def _read_path(path: Path, absolute: str, options: ReaderOptions) -> Iterator[Item]:
-    name = path.name
+    name = shown_name(path.name)
     reason = skip_reason(name)
     if reason:
         raise NotAStatement(name, reason)
-    origin = _Origin(name, absolute, absolute)
+    origin = _Origin(name, shown_name(absolute), absolute)
     if _extension(name) == ".zip":
         try:
             with zipfile.ZipFile(path) as archive:
                 yield from _read_zip(archive, origin, options, level=0)
-        except zipfile.BadZipFile as exc:
-            raise SourceError(name, f"corrupt zip archive ({exc})") from None
+        except (zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            raise _zip_error(name, exc) from None
         return
     _check_size(name, path.stat().st_size, options)
     yield from _read_named(name, path.read_bytes(), origin, options, level=0)
@@ -303,8 +348,8 @@ def _read_named(
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as archive:
                 yield from _read_zip(archive, origin, options, level=level)
-        except zipfile.BadZipFile as exc:
-            raise SourceError(origin.source, f"corrupt zip archive ({exc})") from None
+        except (zipfile.BadZipFile, UnicodeDecodeError) as exc:
+            raise _zip_error(origin.source, exc) from None
         return
     _check_size(origin.source, len(data), options)
     if fmt in ("csv", "jsonl"):
@@ -318,7 +363,7 @@ def _read_zip(
     archive: zipfile.ZipFile, origin: _Origin, options: ReaderOptions, *, level: int
 ) -> Iterator[Item]:
     """Members one at a time, each guarded so one bad member does not stop the others."""
-    members = [info for info in archive.infolist() if not info.is_dir()]
+    members = [info for info in archive.infolist() if not _is_folder(info)]
     total = sum(info.file_size for info in members)
     if total > options.max_archive_members_bytes:
         raise SourceError(
@@ -335,12 +380,19 @@ def _read_zip(
         yield from _guard(member.source, _read_member(archive, info, member, options, level))
 
 
+def _is_folder(info: zipfile.ZipInfo) -> bool:
+    """``ZipInfo.is_dir`` without its IndexError on a member with an empty name."""
+    return info.filename.endswith("/")
+
+
 def _read_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, origin: _Origin, options: ReaderOptions,
     level: int,
 ) -> Iterator[Item]:  # fmt: skip
     name = info.filename.replace("\\", "/")
     parts = PurePosixPath(name).parts
+    if not parts:  # "" (zipfile cuts a name at its first NUL), or only "."
+        raise SourceError(origin.source, "archive member with no file name")
     if name.startswith("/") or re.match(r"[A-Za-z]:", name) or ".." in parts:
         raise SourceError(origin.source, "member path escapes its folder (absolute or '..')")
     base = parts[-1] if parts else name
@@ -863,7 +915,9 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
             scanned = [i for i, page in enumerate(doc) if _needs_ocr(page, texts[i])]
             hints = _pdf_hints(doc.metadata or {})
         except _pdf_errors() as exc:  # a damaged page (truncated content stream, bad xref)
-            raise SourceError(origin.source, f"corrupt PDF: a page cannot be read ({exc})") from None
+            raise SourceError(
+                origin.source, f"corrupt PDF: a page cannot be read ({exc})"
+            ) from None
         warnings: list[str] = []
         if scanned:
             warnings = _ocr_pages(doc, texts, scanned, origin.source, options)
