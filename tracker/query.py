@@ -730,28 +730,10 @@ def evidence(
     match's offsets *within the passage* (``hl_start``, ``hl_end``), restricted by the filters,
     and optionally one theme, year and country (a clicked point or cell) and a full-text search
     over passages. ``sort``: ``date`` (newest first), ``score``, ``country``."""
-    languages = resolve_languages(db, filters)
-    where, params = _where(filters, languages)
-    conds, extra = [where], []
-    themes = [theme] if theme else list(filters.themes)
-    if themes:
-        conds.append(f"m.theme IN ({','.join('?' * len(themes))})")
-        extra += themes
-    if filters.kinds and set(filters.kinds) != set(KINDS):
-        conds.append(f"m.kind IN ({','.join('?' * len(filters.kinds))})")
-        extra += list(filters.kinds)
-    if year is not None:
-        conds.append("s.year = ?")
-        extra.append(int(year))
-    if country:
-        conds.append("s.country = ?")
-        extra.append(country)
-    q = fts_query(search) if search else ""
-    if search and not q:
+    found = _evidence_where(db, filters, theme, year, country, search)
+    if found is None:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
-    if q:
-        conds.append("m.passage_id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)")
-        extra.append(q)
+    conds, params, extra = found
     order = {
         "date": "s.date DESC, s.country, m.start",
         "score": "m.score DESC, s.date DESC",
@@ -780,10 +762,10 @@ def evidence(
     return df[EVIDENCE_COLUMNS]
 
 
-def evidence_count(
-    db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
-) -> int:
-    """How many evidence rows :func:`evidence` would return without a limit."""
+def _evidence_where(db, filters: Filters, theme, year, country, search):
+    """The conditions shared by :func:`evidence` and :func:`evidence_count` (so the count always
+    describes the rows): ``(conditions, filter params, extra params)``, or None when the search
+    holds no word at all."""
     languages = resolve_languages(db, filters)
     where, params = _where(filters, languages)
     conds, extra = [where], []
@@ -802,10 +784,21 @@ def evidence_count(
         extra.append(country)
     q = fts_query(search) if search else ""
     if search and not q:
-        return 0
+        return None
     if q:
         conds.append("m.passage_id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)")
         extra.append(q)
+    return conds, params, extra
+
+
+def evidence_count(
+    db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
+) -> int:
+    """How many evidence rows :func:`evidence` would return without a limit."""
+    found = _evidence_where(db, filters, theme, year, country, search)
+    if found is None:
+        return 0
+    conds, params, extra = found
     with connect(db) as conn:
         return conn.execute(
             "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
