@@ -52,8 +52,15 @@ DEFAULT_CUTOFF = 80.0
 DEFAULT_MIN_FUZZY_LENGTH = 6
 MAX_EXPANSIONS = 5000  # alternatives a single phrase may expand to
 
-_TOP_KEYS = {"name", "description", "cutoff", "min_fuzzy_length", "aliases", "not_typos", "themes"}
-_THEME_KEYS = {"id", "label", "definition", "rules", "cutoff", "exclude", "notes"}
+_TOP_KEYS = {
+    "name", "description", "cutoff", "min_fuzzy_length", "aliases", "not_typos", "themes",
+    "reported_speech", "semantic",
+}  # fmt: skip
+_THEME_KEYS = {
+    "id", "label", "definition", "rules", "cutoff", "exclude", "notes", "stance", "examples",
+}  # fmt: skip
+_STANCE_KEYS = {"directional", "opposes", "reports"}
+DIRECTIONS = ("supports", "opposes", "reports")
 _RULE_KEYS = {"name", "phrases", "near", "within", "cutoff", "exclude", "notes"}
 _EXCLUDE_KEYS = {"phrases", "within"}
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -103,8 +110,28 @@ class Rule:
 
 
 @dataclass(frozen=True)
+class Stance:
+    """How a match's direction is read (see ``tracker/stance.py``).
+
+    ``directional`` themes carry a position in their definition (condemns, calls for, rejects):
+    only matches that ``support`` it make the theme present. ``opposes`` cues in the match's
+    sentence mean the speaker takes the other side ("sanctions must be maintained"); ``reports``
+    cues mean the speaker reports rather than holds the position (its own sanctions, a
+    description of the past). Cues are phrases, matched like the rules' phrases.
+    """
+
+    directional: bool = False
+    opposes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Theme:
-    """A position theme: what it is (``definition``) and the rules that find it."""
+    """A position theme: what it is (``definition``) and the rules that find it.
+
+    ``examples`` are general sentences expressing the theme, per language: exemplars of the
+    semantic matcher (never copied from one statement).
+    """
 
     id: str
     label: str
@@ -112,6 +139,14 @@ class Theme:
     rules: tuple[Rule, ...]
     cutoff: float = DEFAULT_CUTOFF
     exclude: tuple[Exclusion, ...] = ()
+    stance: Stance = field(default_factory=Stance)
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def counts(self, direction: str) -> bool:
+        """Whether a match of this direction makes the theme present in a statement."""
+        if direction == "opposes":
+            return False
+        return direction == "supports" or not self.stance.directional
 
     @property
     def languages(self) -> frozenset[str]:
@@ -132,6 +167,8 @@ class Codebook:
     cutoff: float = DEFAULT_CUTOFF
     min_fuzzy_length: int = DEFAULT_MIN_FUZZY_LENGTH
     not_typos: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    reported_speech: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    semantic: bool = True  # whether the semantic matcher runs beside the rules
 
     def theme(self, id: str) -> Theme:
         """The theme with this id; CodebookError naming the valid ids otherwise."""
@@ -286,6 +323,11 @@ class _Parser:
         self.aliases = self.alias_groups(data.get("aliases", {}))
         not_typos = self.word_lists(data.get("not_typos", {}), "not_typos")
         themes = self.themes(data.get("themes"), cutoff)
+        reported = data.get("reported_speech", {})
+        reported_speech = self.phrase_map(reported, "reported_speech", "reported_speech") if reported else {}
+        semantic = data.get("semantic", True)
+        if not isinstance(semantic, bool):
+            raise self.fail("", f"'semantic' must be true or false, got {semantic!r}")
         languages = frozenset().union(*(t.languages for t in themes))
         return Codebook(
             name=name,
@@ -297,6 +339,8 @@ class _Parser:
             cutoff=cutoff,
             min_fuzzy_length=min_len,
             not_typos=not_typos,
+            reported_speech=reported_speech,
+            semantic=semantic,
         )
 
     def unknown_keys(self, data: dict, allowed: set[str], place: str) -> None:
@@ -382,7 +426,28 @@ class _Parser:
         if not isinstance(rules, list) or not rules:
             raise self.fail(place, "'rules' must be a non-empty list")
         parsed = tuple(self.rule(r, n, place, theme_cutoff) for n, r in enumerate(rules, 1))
-        return Theme(tid, label, definition, parsed, theme_cutoff, exclude)
+        stance = self.stance(data.get("stance", {}), f"{place}, stance")
+        examples = data.get("examples", {})
+        if not isinstance(examples, dict):
+            raise self.fail(place, "'examples' must map languages to lists of sentences")
+        sentences = {
+            self.language(lang, place): tuple(self.strings(items, f"{place}, examples", "example"))
+            for lang, items in examples.items()
+        }
+        return Theme(tid, label, definition, parsed, theme_cutoff, exclude, stance, sentences)
+
+    def stance(self, data: Any, place: str) -> Stance:
+        if not isinstance(data, dict):
+            raise self.fail(place, "must be a mapping with 'directional', 'opposes', 'reports'")
+        self.unknown_keys(data, _STANCE_KEYS, place)
+        directional = data.get("directional", False)
+        if not isinstance(directional, bool):
+            raise self.fail(place, f"'directional' must be true or false, got {directional!r}")
+        cues = {
+            key: self.phrase_map(data[key], f"{place}, {key}", key) if key in data else {}
+            for key in ("opposes", "reports")
+        }
+        return Stance(directional, cues["opposes"], cues["reports"])
 
     def rule(self, data: Any, number: int, theme_place: str, cutoff: float) -> Rule:
         place = f"{theme_place}, rule {number}"

@@ -30,7 +30,7 @@ from typing import NamedTuple
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from tracker.codebook import Codebook, Exclusion, Rule
+from tracker.codebook import Codebook, Exclusion, Rule, Theme
 from tracker.models import Match, Passage
 
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -154,9 +154,9 @@ def key(token: str) -> str:
 class _Owner(NamedTuple):
     """Who a pattern belongs to: a phrase rule, a term group of a near rule, or an exclusion."""
 
-    kind: str  # phrase | group | exclude
-    theme: int
-    rule: int  # -1 for a theme-level exclusion
+    kind: str  # phrase | group | exclude | opposes | reports (stance cues) | reported
+    theme: int  # -1 for reported-speech cues (all themes)
+    rule: int  # -1 for a theme-level exclusion or a cue
     index: int = 0  # group number, or exclusion number
 
 
@@ -228,7 +228,7 @@ class Matcher:
             for r in sorted(doc.rules.get(t, ())):
                 rule = theme.rules[r]
                 candidates.extend(_rule_matches(doc, theme.exclude, t, r, rule, language))
-            found.extend(_longest(doc, candidates, theme.id))
+            found.extend(_longest(doc, candidates, t, theme))
         return sorted(found, key=lambda m: (m.start, m.theme, m.end))
 
     def _lexicon(self, language: str) -> _Lexicon:
@@ -245,8 +245,12 @@ def _patterns(codebook: Codebook, language: str) -> list[tuple[str, _Owner]]:
         for e, excl in enumerate(items):
             out.extend((p, _Owner("exclude", t, r, e)) for p in excl.phrases.get(language, ()))
 
+    out.extend((p, _Owner("reported", -1, -1)) for p in codebook.reported_speech.get(language, ()))
     for t, theme in enumerate(codebook.themes):
         add_exclusions(theme.exclude, t, -1)
+        for cue in ("opposes", "reports"):
+            phrases = getattr(theme.stance, cue).get(language, ())
+            out.extend((p, _Owner(cue, t, -1)) for p in phrases)
         for r, rule in enumerate(theme.rules):
             out.extend((p, _Owner("phrase", t, r)) for p in rule.phrases.get(language, ()))
             for g, group in enumerate(rule.groups.get(language, ())):
@@ -523,7 +527,7 @@ class _Document:
         self.rules: dict[int, set[int]] = {}
         for hit in self.hits:
             self.by_owner.setdefault(hit.owner, []).append(hit)
-            if hit.owner.kind != "exclude":
+            if hit.owner.kind in ("phrase", "group"):
                 self.rules.setdefault(hit.owner.theme, set()).add(hit.owner.rule)
 
     def _scorer(self, fuzzy: dict[str, float] | None, stops: frozenset[int]):
@@ -730,8 +734,9 @@ def _vetoed(doc: _Document, cand: _Candidate, excl: Exclusion, hits: list[_Hit])
     return any(first <= doc.passage(h.start) <= last for h in hits)
 
 
-def _longest(doc: _Document, candidates: list[_Candidate], theme: str) -> list[Match]:
-    """Overlapping candidates of one theme count once: the longest (then best) wins."""
+def _longest(doc: _Document, candidates: list[_Candidate], t: int, theme: Theme) -> list[Match]:
+    """Overlapping candidates of one theme count once: the longest (then best) wins; each kept
+    match gets its direction."""
     spans = [(doc.char_span(c.start, c.end), c) for c in candidates]
     spans.sort(key=lambda sc: (sc[0][0] - sc[0][1], -sc[1].score, sc[1].order, sc[0][0]))
     kept: list[tuple[tuple[int, int], _Candidate]] = []
@@ -746,16 +751,49 @@ def _longest(doc: _Document, candidates: list[_Candidate], theme: str) -> list[M
         ends.insert(i, end)
         kept.append(((start, end), cand))
     kept.sort(key=lambda sc: sc[0][0])
-    return [
-        Match(
-            theme=theme,
-            rule=cand.rule,
-            kind=cand.kind,
-            score=cand.score,
-            start=start,
-            end=end,
-            matched_text=doc.text[start:end],
-            passage_seq=doc.passages[doc.passage(cand.start)].seq,
+    out = []
+    for (start, end), cand in kept:
+        direction, reason = _direction(doc, t, cand.start, cand.end)
+        out.append(
+            Match(
+                theme=theme.id,
+                rule=cand.rule,
+                kind=cand.kind,
+                score=cand.score,
+                start=start,
+                end=end,
+                matched_text=doc.text[start:end],
+                passage_seq=doc.passages[doc.passage(cand.start)].seq,
+                direction=direction,
+                counted=theme.counts(direction),
+                reason=reason,
+            )
         )
-        for (start, end), cand in kept
-    ]
+    return out
+
+
+def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
+    """The direction of a match at stream positions [start, end), and the cue that decided it.
+
+    Cues are read in the sentences the match spans: the theme's ``reports`` cues (the speaker
+    as the actor: "we imposed sanctions") first, then its ``opposes`` cues, then reported
+    speech before the match ("some claim that ..."). No cue: ``supports``.
+    """
+    first, last = doc.passage(start), doc.passage(end - 1)
+
+    def cue(owner: _Owner, before_only: bool = False) -> _Hit | None:
+        for hit in doc.by_owner.get(owner, ()):
+            if first <= doc.passage(hit.start) <= last and (not before_only or hit.end <= start):
+                return hit
+        return None
+
+    for kind, owner, before in (
+        ("reports", _Owner("reports", t, -1), False),
+        ("opposes", _Owner("opposes", t, -1), False),
+        ("reports", _Owner("reported", -1, -1), True),
+    ):
+        hit = cue(owner, before)
+        if hit is not None:
+            a, b = doc.char_span(hit.start, hit.end)
+            return kind, f"{kind} cue: {doc.text[a:b]}"
+    return "supports", ""

@@ -73,7 +73,11 @@ class Match:
     """A theme found in a statement: the rule that fired, the matched span and its score.
 
     ``start``/``end`` are offsets into the statement's clean text; ``passage_seq`` is the passage
-    holding the span's start. ``kind`` is ``exact``, ``fuzzy`` or ``proximity``.
+    holding the span's start. ``kind`` is ``exact``, ``fuzzy``, ``proximity`` (rules) or
+    ``semantic`` (the semantic matcher). ``direction`` is ``supports``, ``opposes`` or
+    ``reports`` the theme's position; ``counted`` says whether the match makes the theme present
+    (a directional theme counts only ``supports``); ``reason`` says what decided the direction
+    (the stance cue) or, for a semantic match, the exemplar and words behind it.
     """
 
     theme: str
@@ -84,6 +88,9 @@ class Match:
     end: int
     matched_text: str
     passage_seq: int
+    direction: str = "supports"
+    counted: bool = True
+    reason: str = ""
 
 
 @dataclass

@@ -167,7 +167,30 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX statements_role ON statements(role);
         """,
     ),
+    (
+        "0004_stance_semantic",
+        """
+        -- each match's direction (supports / opposes / reports the theme's position), whether
+        -- it makes the theme present, and what decided it (a stance cue, or the exemplar and
+        -- words of a semantic match). statement_themes counts only matches that count
+        ALTER TABLE matches ADD COLUMN direction TEXT NOT NULL DEFAULT 'supports';
+        ALTER TABLE matches ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE matches ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        ALTER TABLE statement_themes ADD COLUMN semantic INTEGER NOT NULL DEFAULT 0;
+        """,
+    ),
 ]
+
+_INSERT_MATCH = (
+    "INSERT INTO matches (statement_id, passage_id, theme, rule, kind, score, start, "
+    '"end", matched_text, codebook_version, direction, counted, reason) '
+    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+_INSERT_THEME = (
+    "INSERT INTO statement_themes (statement_id, theme, matches, exact, fuzzy, proximity, "
+    "semantic) VALUES (?,?,?,?,?,?,?)"
+)
+_KIND_COLUMN = {"exact": 1, "fuzzy": 2, "proximity": 3, "semantic": 4}
 
 STATEMENT_COLUMNS = (
     "id", "content_hash", "raw_hash", "source", "source_path", "reader", "source_kind", "source_url",
@@ -360,12 +383,11 @@ class Store:
             "INSERT INTO passages_fts(rowid, text) VALUES (?, ?)", ((p[0], p[6]) for p in passages)
         )
         c.executemany(
-            "INSERT INTO matches (statement_id, passage_id, theme, rule, kind, score, start, "
-            '"end", matched_text, codebook_version) VALUES (?,?,?,?,?,?,?,?,?,?)',
+            _INSERT_MATCH,
             _match_rows(sid, st.matches, passage_ids, st.codebook_version),
         )
         c.executemany(
-            "INSERT INTO statement_themes VALUES (?,?,?,?,?,?)", _theme_rows(sid, st.matches)
+            _INSERT_THEME, _theme_rows(sid, st.matches)
         )
         return first_passage + len(passages)
 
@@ -500,12 +522,11 @@ class Store:
                 self.conn.execute("DELETE FROM statement_themes WHERE statement_id=?", (sid,))
                 rows = _match_rows(sid, found, passage_ids, codebook_version)
                 self.conn.executemany(
-                    "INSERT INTO matches (statement_id, passage_id, theme, rule, kind, score, "
-                    'start, "end", matched_text, codebook_version) VALUES (?,?,?,?,?,?,?,?,?,?)',
+                    _INSERT_MATCH,
                     rows,
                 )
                 self.conn.executemany(
-                    "INSERT INTO statement_themes VALUES (?,?,?,?,?,?)", _theme_rows(sid, found)
+                    _INSERT_THEME, _theme_rows(sid, found)
                 )
                 self.conn.execute(
                     "UPDATE statements SET codebook_version=? WHERE id=?", (codebook_version, sid)
@@ -651,15 +672,19 @@ def _match_rows(
 ) -> list[tuple]:
     return [
         (sid, passage_ids.get(m.passage_seq), m.theme, m.rule, m.kind, float(m.score),
-         m.start, m.end, m.matched_text, version)
+         m.start, m.end, m.matched_text, version, m.direction, int(m.counted), m.reason)
         for m in found
     ]  # fmt: skip
 
 
 def _theme_rows(sid: int, found: Sequence[Match]) -> list[tuple]:
+    """One row per theme present: counted matches only (a directional theme's opposing or
+    reporting matches stay in ``matches`` as evidence but do not make it present)."""
     counts: dict[str, list[int]] = {}
     for m in found:
-        c = counts.setdefault(m.theme, [0, 0, 0, 0])
+        if not m.counted:
+            continue
+        c = counts.setdefault(m.theme, [0, 0, 0, 0, 0])
         c[0] += 1
-        c[{"exact": 1, "fuzzy": 2, "proximity": 3}.get(m.kind, 1)] += 1
+        c[_KIND_COLUMN.get(m.kind, 1)] += 1
     return [(sid, theme, *c) for theme, c in sorted(counts.items())]

@@ -1,0 +1,130 @@
+"""Accuracy table: the default codebook (and the semantic matcher) on all development gold.
+
+Builds (once) a database of just the gold statements from ../shared/corpus, then prints, per gold
+file and pooled:
+
+- the keyword baseline: exact phrase matches only, no stance (every match counts);
+- the rules in-sample (exact, fuzzy, proximity; stance applied), per match kind;
+- rules + semantic matcher, cross-validated (model and thresholds fitted on the other folds);
+- rules + the shipped semantic model, in-sample.
+
+    python benchmarks/accuracy.py [--corpus DIR] [--gold FILE ...] [--folds 5] [--errors]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import tempfile
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from tracker.accuracy import GoldDoc, code, cross_validate, load_docs, merge_gold, score  # noqa: E402
+from tracker.codebook import load_codebook  # noqa: E402
+from tracker.ingest import ingest_paths  # noqa: E402
+from tracker.match import Matcher  # noqa: E402
+from tracker.store import Store  # noqa: E402
+
+DEFAULT_GOLD = ("gold/dev.tsv", "gold/dev-decades.tsv")  # in the shared corpus
+REPO_GOLD = REPO / "gold" / "dev-extra.tsv"
+
+
+def gold_paths(corpus: Path, extra: list[Path] | None) -> list[Path]:
+    if extra:
+        return extra
+    paths = [corpus / p for p in DEFAULT_GOLD]
+    if REPO_GOLD.exists():
+        paths.append(REPO_GOLD)
+    return paths
+
+
+def build_gold_db(corpus: Path, names: set[str], db: Path) -> None:
+    """Ingest the files the gold names (only those) into ``db``."""
+    work = Path(tempfile.mkdtemp(prefix="gold-src-"))
+    members = work / "ungdc"
+    members.mkdir()
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
+        for info in z.infolist():
+            base = info.filename.rsplit("/", 1)[-1]
+            if base in names:
+                (members / base).write_bytes(z.read(info))
+    paths: list[Path] = [members]
+    for folder in ("unga79/text", "seed", "unga78-captions"):
+        for f in sorted((corpus / folder).iterdir()):
+            if f.name in names:
+                paths.append(f)
+    if any("S_PV." in n for n in names):
+        paths += sorted((corpus / "unsc-records").glob("*.pdf"))
+    ingest_paths(paths, db=db, manifest=corpus / "manifest.csv", workers=1, dedupe=False)
+
+
+def keyword_baseline(matches: dict) -> dict:
+    """Exact phrase matches only, each counted whatever its direction."""
+    return {
+        n: [replace(m, counted=True) for m in found if m.kind == "exact"]
+        for n, found in matches.items()
+    }
+
+
+def line(name: str, report) -> str:
+    return (
+        f"{name:<44} P {report.micro_p:.3f}  R {report.micro_r:.3f}  F1 {report.micro_f1:.3f}"
+        f"  ({report.micro_f1_ci[0]:.3f}-{report.micro_f1_ci[1]:.3f})"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--gold", type=Path, nargs="*")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--errors", action="store_true", help="print every error")
+    parser.add_argument("--no-semantic", action="store_true")
+    args = parser.parse_args()
+
+    paths = gold_paths(args.corpus, args.gold)
+    gold, evidence = merge_gold(paths)
+    key = hashlib.sha256("\n".join(sorted(gold)).encode()).hexdigest()[:10]
+    db = Path(tempfile.gettempdir()) / f"position-tracker-gold-{key}.db"
+    if not db.exists():
+        print(f"building {db} from {args.corpus} ...", file=sys.stderr)
+        build_gold_db(args.corpus, set(gold), db)
+    with Store(db, readonly=True) as store:
+        docs: dict[str, GoldDoc] = load_docs(store, gold)
+    book = load_codebook()
+    matcher = Matcher(book)
+    rules = code(docs, matcher)
+    per_file = {p.name: set(merge_gold([p])[0]) for p in paths}
+    print(f"codebook {book.name} ({book.version}); {len(gold)} gold statements\n")
+    for label, subset in [*per_file.items(), ("all development gold", set(gold))]:
+        g = {n: gold[n] for n in subset}
+        r = {n: rules[n] for n in subset}
+        print(f"== {label}: {len(g)} statements, {sum(sum(v.values()) for v in g.values())} positives")
+        print(line("keyword baseline (exact, no stance)", score(keyword_baseline(r), g)))
+        for kind in ("exact", "fuzzy", "proximity"):
+            print(line(f"rules: {kind} only", score(r, g, kinds=(kind,))))
+        report = score(r, g, evidence=evidence)
+        print(line("rules (in-sample: codebook written in view)", report))
+        if args.errors:
+            print(report.format())
+        print()
+    if args.no_semantic:
+        return
+    from tracker.semantic import train_model
+
+    report, coded = cross_validate(docs, gold, evidence, book, k=args.folds, train=train_model)
+    for label, subset in [*per_file.items(), ("all development gold", set(gold))]:
+        g = {n: gold[n] for n in subset}
+        print(line(f"{label}: rules + semantic, {args.folds}-fold CV", score(coded, g)))
+        print(line(f"{label}: semantic matches only, CV", score(coded, g, kinds=("semantic",))))
+    print()
+    print(report.format() if args.errors else "\n".join(report.format().splitlines()[:22]))
+
+
+if __name__ == "__main__":
+    main()

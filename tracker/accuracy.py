@@ -1,0 +1,174 @@
+"""Accuracy of a codebook (and the semantic matcher) on hand-coded gold statements.
+
+The gold statements are read from a database (their clean text and passages, as ingested), then
+coded in memory, so a codebook or a semantic model can be measured without re-ingesting. Scores
+are at statement level (:func:`tracker.validate.evaluate`): a theme is found in a statement when
+at least one *counted* match (its direction fits the theme's definition) is present.
+
+Cross-validation (:func:`cross_validate`) splits the gold statements into folds; for each fold
+the semantic model is trained and its thresholds calibrated on the other folds only, so no
+statement is scored by a model that saw its labels.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.codebook import Codebook
+from tracker.errors import GoldError
+from tracker.match import Matcher
+from tracker.models import Match, Passage
+from tracker.store import Store
+from tracker.validate import Labels, ValidationReport, evaluate, load_gold, load_gold_evidence
+
+RULE_KINDS = ("exact", "fuzzy", "proximity")
+
+
+@dataclass(frozen=True)
+class GoldDoc:
+    """A gold statement as stored: its file name, language, clean text and passages."""
+
+    name: str
+    language: str
+    text: str
+    passages: tuple[Passage, ...]
+
+
+def file_name(source: str) -> str:
+    """`a/b/x.txt` -> `x.txt`; `archive.zip:dir/x.txt` -> `x.txt`; `data.csv#3` kept."""
+    return Path(source.rsplit(":", 1)[-1]).name
+
+
+def load_docs(store: Store, names: Iterable[str]) -> dict[str, GoldDoc]:
+    """The stored statements whose file name is in ``names`` (copies included).
+
+    GoldError names the gold files the database lacks.
+    """
+    wanted = set(names)
+    found: dict[str, tuple[int, str, str]] = {}
+    for sid, source, language, text in store.conn.execute(
+        "SELECT s.id, s.source, s.language, t.clean_text FROM statements s "
+        "JOIN statement_texts t ON t.statement_id = s.id"
+    ):
+        name = file_name(source)
+        if name in wanted and name not in found:
+            found[name] = (sid, language or "en", text)
+    missing = sorted(wanted - set(found))
+    if missing:
+        raise GoldError(
+            f"{len(missing)} gold file(s) not in {store.path}: {', '.join(missing[:10])}"
+            + (" ..." if len(missing) > 10 else "")
+        )
+    docs = {}
+    for name, (sid, language, text) in found.items():
+        rows = store.conn.execute(
+            'SELECT seq, start, "end", paragraph FROM passages WHERE statement_id=? ORDER BY seq',
+            (sid,),
+        ).fetchall()
+        docs[name] = GoldDoc(name, language, text, tuple(Passage(*r) for r in rows))
+    return docs
+
+
+def code(
+    docs: Mapping[str, GoldDoc],
+    matcher: Matcher,
+    *,
+    semantic: Callable[[GoldDoc], list[Match]] | None = None,
+) -> dict[str, list[Match]]:
+    """Every match of every gold statement: the codebook's rules, then the semantic matcher."""
+    out = {}
+    for name, doc in docs.items():
+        found = matcher.match(doc.text, doc.passages, language=doc.language)
+        if semantic is not None:
+            found = found + semantic(doc)
+        out[name] = found
+    return out
+
+
+def found_themes(
+    matches: Mapping[str, Sequence[Match]], *, kinds: Sequence[str] | None = None
+) -> dict[str, dict[str, str]]:
+    """File -> theme -> evidence of its first counted match (of the given kinds only)."""
+    out: dict[str, dict[str, str]] = {}
+    for name, found in matches.items():
+        themes = out.setdefault(name, {})
+        for m in found:
+            if m.counted and (kinds is None or m.kind in kinds) and m.theme not in themes:
+                themes[m.theme] = m.matched_text
+    return out
+
+
+def score(
+    matches: Mapping[str, Sequence[Match]],
+    gold: Labels,
+    *,
+    kinds: Sequence[str] | None = None,
+    evidence: Mapping[tuple[str, str], str] | None = None,
+    n_boot: int = 1000,
+) -> ValidationReport:
+    """Statement-level P/R/F1 of the matches (of the given kinds) against the gold labels."""
+    themes = sorted({t for per in gold.values() for t in per})
+    coded = found_themes(matches, kinds=kinds)
+    return evaluate(
+        {f: coded.get(f, {}) for f in gold}, gold, themes=themes,
+        gold_evidence=evidence, n_boot=n_boot,
+    )  # fmt: skip
+
+
+def merge_gold(paths: Sequence[str | Path]) -> tuple[dict, dict]:
+    """Labels and evidence of several gold files; a file labelled in two of them is an error."""
+    labels: dict[str, dict[str, bool]] = {}
+    evidence: dict[tuple[str, str], str] = {}
+    for path in paths:
+        part = load_gold(path)
+        twice = sorted(set(part) & set(labels))
+        if twice:
+            raise GoldError(f"{path}: {twice[0]} is labelled in another gold file too")
+        labels.update(part)
+        evidence.update(load_gold_evidence(path))
+    return labels, evidence
+
+
+def folds(names: Sequence[str], k: int, *, seed: int = 0) -> list[list[str]]:
+    """``names`` shuffled with ``seed`` and dealt into ``k`` folds."""
+    order = sorted(names)
+    random.Random(seed).shuffle(order)
+    return [order[i::k] for i in range(k)]
+
+
+def cross_validate(
+    docs: Mapping[str, GoldDoc],
+    gold: Labels,
+    evidence: Mapping[tuple[str, str], str],
+    codebook: Codebook,
+    *,
+    k: int = 5,
+    seed: int = 0,
+    train: Callable[..., object],
+    n_boot: int = 1000,
+) -> tuple[ValidationReport, dict[str, list[Match]]]:
+    """Cross-validated coding of the gold statements with rules plus a semantic model.
+
+    ``train(codebook, train_docs, train_gold, train_evidence)`` returns a model with
+    ``matches(doc, rule_matches) -> list[Match]``; it sees only the other folds' statements.
+    Returns the pooled report and every statement's matches.
+    """
+    matcher = Matcher(codebook)
+    rules = code(docs, matcher)
+    coded: dict[str, list[Match]] = {}
+    for held in folds(list(gold), k, seed=seed):
+        held_set = set(held)
+        rest = [n for n in gold if n not in held_set]
+        model = train(
+            codebook,
+            {n: docs[n] for n in rest},
+            {n: gold[n] for n in rest},
+            {key: v for key, v in evidence.items() if key[0] not in held_set},
+            rule_matches={n: rules[n] for n in rest},
+        )
+        for name in held:
+            coded[name] = rules[name] + model.matches(docs[name], rules[name])  # type: ignore[attr-defined]
+    return score(coded, gold, evidence=evidence, n_boot=n_boot), coded
