@@ -127,9 +127,13 @@ def test_general_assembly_fixture() -> None:
     record = split_record(text)
     assert detect_record(text) == "verbatim"
     assert (record.symbol, record.meeting, record.date, record.forum, record.president_country) == (
-        "A/79/PV.5", "5th plenary meeting", "2024-09-24", "General Assembly plenary", "CMR",
+        "A/79/PV.5", "5th plenary meeting", "2024-09-24", "General Assembly general debate", "CMR",
     )  # fmt: skip
     assert record.agenda == "Agenda item 8: General debate"
+    # the meeting is in the general debate until "Agenda item 19 / Sustainable development"
+    assert [t.forum for t in record.turns] == (
+        ["General Assembly general debate"] * 4 + ["General Assembly plenary"] * 5
+    )
     assert rows(record) == [
         ("The President", "", "", "chair", "", ""),
         ("The President", "", "", "chair", "", ""),
@@ -256,6 +260,7 @@ def test_transcript_fixture() -> None:
     record = split_record(text)
     assert detect_record(text) == "transcript"
     assert (record.forum, record.date) == ("OEWG", "2024-07-08")
+    assert {t.forum for t in record.turns} == {"OEWG"}
     assert rows(record) == [
         ("Chair", "", "", "chair", "", ""),
         ("Egypt", "Egypt", "EGY", "delegation", "", ""),

@@ -5,6 +5,9 @@ The rule (measured on real pairs in ../shared/corpus, see the README):
 * Only statements of the same country and year are compared, never two turns of one document.
 * In the General Assembly general debate a delegation speaks once per session: the same country,
   forum and year is the same speech, in whatever language or wording it arrived.
+* Forums are compared by their one spelling in :mod:`tracker.vocabulary`, so a turn of a
+  General Assembly record under the general debate, the UN General Debate Corpus text and a
+  delegation's own text of one speech are in the same forum.
 * Elsewhere two texts are the same speech when they share the same date (or year, where only
   the year is known), the same forum, and word-bigram containment of at least
   :data:`SIMILARITY_THRESHOLD`. Captions against the official text of the same speech score
@@ -20,7 +23,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-GENERAL_DEBATE = "General Assembly general debate"
+from tracker.vocabulary import GENERAL_DEBATE, forum_name
+
+__all__ = [
+    "GENERAL_DEBATE", "KIND_PRIORITY", "SIMILARITY_THRESHOLD", "Candidate", "DedupPolicy",
+    "bigrams", "link", "same_speech", "similarity",
+]  # fmt: skip
+
 SIMILARITY_THRESHOLD = 0.5
 
 #: source_kind keywords, best first: official UN record > delegation PDF or text > web page >
@@ -107,9 +116,10 @@ def same_speech(a: Candidate, b: Candidate, policy: DedupPolicy) -> tuple[bool, 
     if not _same_when(a, b):
         return False, 0.0
     score = similarity(a.text, b.text)
-    if a.forum == GENERAL_DEBATE and b.forum == GENERAL_DEBATE:
+    forum_a, forum_b = forum_name(a.forum), forum_name(b.forum)
+    if forum_a == GENERAL_DEBATE and forum_b == GENERAL_DEBATE:
         return True, score
-    if a.forum and b.forum and a.forum != b.forum:
+    if forum_a and forum_b and forum_a != forum_b:
         return False, score
     return score >= policy.threshold, score
 

@@ -10,17 +10,34 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-import pycountry
-
 from tracker.countries import Country, country_in_text_name, lookup_country, normalize_name
 from tracker.manifest import ManifestRow
 from tracker.models import METADATA_FIELDS, RawDocument, Sourced
+from tracker.vocabulary import (
+    GENERAL_DEBATE,
+    MONTH_WORDS,
+    SECURITY_COUNCIL,
+    UN_DOCUMENT_LANGUAGES,
+    find_forum,
+    find_symbol,
+    forum_in_file_words,
+    forum_name,
+    language_code,
+    month_number,
+    ordinal,
+    session_label,
+)
+
+__all__ = [
+    "ResolvedMetadata", "detect_language", "find_country_in_text", "find_date", "find_forum",
+    "find_meeting", "find_speaker_title", "infer_from_name", "infer_from_text", "normalize_date",
+    "normalize_language", "ordinal", "resolve_metadata", "split_source",
+]  # fmt: skip
 
 #: How much of the start of a statement the text rules read.
 HEAD_CHARS = 3000
 #: A month without a day ('September 2024') counts as the statement's date only this near the start.
 MONTH_ONLY_CHARS = 800
-GENERAL_DEBATE = "General Assembly general debate"
 UNGDC_KIND = "UN record (UN General Debate Corpus)"
 #: source_kind inferred from the reader when nothing else gives it.
 READER_KINDS = {
@@ -101,6 +118,8 @@ def _merge(fields: dict[str, Sourced], layer: Mapping[str, Sourced], flags: list
                 _flag(flags, "unparsed_date")
         elif name == "language":
             fields[name] = Sourced(normalize_language(item.value), item.origin)
+        elif name == "forum":
+            fields[name] = Sourced(forum_name(item.value), item.origin)
         else:
             fields[name] = Sourced(" ".join(item.value.split()), item.origin)
 
@@ -157,32 +176,10 @@ def _iso(year: int, month: int | None, day: int | None) -> str:
     return f"{year:04d}-{month:02d}" if day is None else f"{year:04d}-{month:02d}-{day:02d}"
 
 
-_LANGUAGE_NAMES = {
-    "english": "en", "anglais": "en", "inglés": "en", "ingles": "en", "français": "fr",
-    "francais": "fr", "french": "fr", "francés": "fr", "español": "es", "espanol": "es",
-    "spanish": "es", "espagnol": "es", "русский": "ru", "russian": "ru", "العربية": "ar",
-    "arabic": "ar", "中文": "zh", "chinese": "zh", "português": "pt", "portuguese": "pt",
-    "italiano": "it", "italian": "it", "deutsch": "de", "german": "de",
-}  # fmt: skip
-
-
-@lru_cache(maxsize=256)
 def normalize_language(value: str) -> str:
     """ISO 639-1 code for a language code or name ('EN', 'eng', 'en-GB', 'French'); else the value
     in lower case."""
-    text = value.strip().lower()
-    code = re.split(r"[-_]", text)[0]
-    if text in _LANGUAGE_NAMES:
-        return _LANGUAGE_NAMES[text]
-    if len(code) == 2:
-        language = pycountry.languages.get(alpha_2=code)
-    elif len(code) == 3:
-        language = pycountry.languages.get(alpha_3=code) or pycountry.languages.get(
-            bibliographic=code
-        )
-    else:
-        language = pycountry.languages.get(name=text)
-    return getattr(language, "alpha_2", None) or text
+    return language_code(value) or value.strip().lower()
 
 
 def _from_manifest(row: ManifestRow | None) -> dict[str, Sourced]:
@@ -204,13 +201,11 @@ _ISO2_LANG_NAME = re.compile(r"^([A-Za-z]{2})_([A-Za-z]{2})$")
 _UN_RECORD_NAME = re.compile(
     r"^S_PV\.(\d+)(?:\s*\(\s*Resumption\s*(\d+)\s*\))?(?:_([ACEFRS]))?", re.IGNORECASE
 )
-_UN_LANGUAGES = {"A": "ar", "C": "zh", "E": "en", "F": "fr", "R": "ru", "S": "es"}
 _NAME_DAY = re.compile(
     r"(?<!\d)((?:19|20)\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)"
 )
 _NAME_MONTH = re.compile(r"(?<!\d)((?:19|20)\d\d)[-_.](0[1-9]|1[0-2])(?![\d])")
 _NAME_YEAR = re.compile(r"(?<![\dA-Za-z])((?:19[4-9]|20\d)\d)(?![\dA-Za-z])")
-_NAME_FORUMS = {"unsc": "Security Council", "oewg": "Open-ended Working Group"}
 
 
 def split_source(source: str) -> tuple[str, str]:
@@ -241,10 +236,9 @@ def infer_from_name(source: str) -> dict[str, Sourced]:
             values["country"] = country.iso3
     if "date" not in values:
         values.update(_date_in_name(stem))
-    words = set(normalize_name(stem).split())
-    for word, forum in _NAME_FORUMS.items():
-        if word in words:
-            values.setdefault("forum", forum)
+    forum = forum_in_file_words(set(normalize_name(stem).split()))
+    if forum:
+        values.setdefault("forum", forum)
     return {name: Sourced(value, origin) for name, value in values.items()}
 
 
@@ -257,7 +251,7 @@ def _ungdc_name(stem: str) -> dict[str, str] | None:
     return {
         "country": country.iso3,
         "date": match.group(3),
-        "meeting": f"{ordinal(int(match.group(2)))} session",
+        "meeting": session_label(int(match.group(2))),
         "forum": GENERAL_DEBATE,
         "source_kind": UNGDC_KIND,
     }
@@ -269,10 +263,10 @@ def _iso2_lang_name(stem: str) -> dict[str, str] | None:
     if not match:
         return None
     country = lookup_country(match.group(1))
-    language = pycountry.languages.get(alpha_2=match.group(2).lower())
-    if country is None or language is None:
+    language = language_code(match.group(2))
+    if country is None or len(language) != 2:
         return None
-    return {"country": country.iso3, "language": language.alpha_2}
+    return {"country": country.iso3, "language": language}
 
 
 def _un_record_name(stem: str) -> dict[str, str] | None:
@@ -282,9 +276,9 @@ def _un_record_name(stem: str) -> dict[str, str] | None:
         return None
     number, resumption, language = match.groups()
     meeting = f"S/PV.{number}" + (f" (Resumption {resumption})" if resumption else "")
-    values = {"meeting": meeting, "forum": "Security Council", "source_kind": "UN verbatim record"}
+    values = {"meeting": meeting, "forum": SECURITY_COUNCIL, "source_kind": "UN verbatim record"}
     if language:
-        values["language"] = _UN_LANGUAGES[language.upper()]
+        values["language"] = UN_DOCUMENT_LANGUAGES[language.upper()]
     return values
 
 
@@ -298,14 +292,6 @@ def _date_in_name(stem: str) -> dict[str, str]:
             if value and year <= dt.date.today().year + 1:
                 return {"date": value}
     return {}
-
-
-def ordinal(number: int) -> str:
-    """1 -> '1st', 12 -> '12th', 79 -> '79th'."""
-    suffix = (
-        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    )
-    return f"{number}{suffix}"
 
 
 # ---------------------------------------------------------------- inference from the text
@@ -342,22 +328,7 @@ def infer_from_text(
 
 # dates -------------------------------------------------------------------------
 
-_MONTHS = {
-    1: "january jan janvier enero janeiro gennaio januar января январь",
-    2: "february feb février fevrier febrero fevereiro febbraio februar февраля февраль",
-    3: "march mar mars marzo março marco märz marz марта март",
-    4: "april apr avril abril aprile апреля апрель",
-    5: "may mai mayo maio maggio мая май",
-    6: "june jun juin junio junho giugno juni июня июнь",
-    7: "july jul juillet julio julho luglio juli июля июль",
-    8: "august aug août aout agosto августа август",
-    9: "september sept sep septembre septiembre setiembre setembro settembre сентября сентябрь",
-    10: "october oct octobre octubre outubro ottobre oktober октября октябрь",
-    11: "november nov novembre noviembre novembro ноября ноябрь",
-    12: "december dec décembre decembre diciembre dezembro dicembre dezember декабря декабрь",
-}
-_MONTH_NUMBER = {name: number for number, names in _MONTHS.items() for name in names.split()}
-# a word that may be a month; checked against _MONTH_NUMBER after matching (faster than alternation)
+# a word that may be a month; checked with month_number after matching (faster than alternation)
 _MONTH = r"(?<![^\W\d_])(?P<m>[^\W\d_]{3,10})(?![^\W\d_])\.?"
 _YEAR = r"(?P<y>(?:19|20)\d\d)(?!\d)"
 # a day with its ordinal or OCR debris: 27th, 27", 27'", 27™, 2774 (27th misread), 1er, 28h
@@ -403,12 +374,12 @@ def find_date(text: str) -> tuple[str, str] | None:
 def _date_value(match: re.Match[str]) -> str:
     parts = match.groupdict()
     month = parts["m"]
-    month_number = int(month) if month.isdigit() else _MONTH_NUMBER.get(month.lower().rstrip("."))
+    number = int(month) if month.isdigit() else month_number(month)
     day = int(parts["d"]) if parts.get("d") else None
     year = int(parts["y"])
-    if not month_number or year > dt.date.today().year + 1:
+    if not number or year > dt.date.today().year + 1:
         return ""
-    return _iso(year, month_number, day)
+    return _iso(year, number, day)
 
 
 # speakers and titles ------------------------------------------------------------
@@ -460,7 +431,7 @@ _STOP_WORDS = _words(
     wednesday thursday friday saturday sunday lundi mardi mercredi jeudi vendredi samedi
     dimanche lunes martes miercoles jueves viernes sabado domingo
     """
-) | set(_MONTH_NUMBER)
+) | MONTH_WORDS
 _ROLE_STEMS = ("president", "minist", "secretar", "ambassad", "embajad")
 #: function words in capitals that end a run ('PRESIDENT OF THE REPUBLIC')
 _CAPS_BREAKS = {
@@ -597,50 +568,19 @@ def _tidy(token: str) -> str:
 
 # forums, meetings ----------------------------------------------------------------
 
-_FORUMS = (
-    (
-        "Security Council",
-        (
-            r"security\s+council|conseil\s+de\s+s[ée]curit[ée]|consejo\s+de\s+seguridad"
-            r"|совет\w*\s+безопасности"
-        ),
-    ),
-    ("First Committee", r"first\s+committee|premi[èe]re\s+commission|primera\s+comisi[óo]n"),
-    ("Open-ended Working Group", r"open[-\s]ended\s+working\s+group|\boewg\b"),
-    ("Human Rights Council", r"human\s+rights\s+council|conseil\s+des\s+droits\s+de\s+l"),
-    (
-        GENERAL_DEBATE,
-        (
-            r"general\s+debate|d[ée]bat\s+g[ée]n[ée]ral|debate\s+general"
-            r"|общеполитическ\w+\s+дискусси|general\s+assembly|assembl[ée]e\s+g[ée]n[ée]rale"
-            r"|asamblea\s+general|assembleia\s+geral"
-            r"|assemblea\s+generale|генеральн\w+\s+ассамбле\w*|\bunga\s?\d*\b"
-        ),
-    ),
-)
-_FORUM_PATTERN = re.compile(
-    "|".join(f"(?P<f{i}>{p})" for i, (_, p) in enumerate(_FORUMS)), re.IGNORECASE
-)
 _SESSION = re.compile(
     r"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:regular\s+|ordinary\s+)?session\b", re.IGNORECASE
 )
-_RECORD = re.compile(r"\bS/PV\.\s?(\d{3,5})(?:\s*\((Resumption\s*\d+)\))?")
-
-
-def find_forum(text: str) -> str:
-    """The forum named first in ``text``: Security Council, General Assembly general debate, First
-    Committee, Open-ended Working Group, Human Rights Council; "" when none."""
-    match = _FORUM_PATTERN.search(text) if text else None
-    return _FORUMS[int(match.lastgroup[1:])][0] if match else ""
 
 
 def find_meeting(text: str) -> str:
-    """'79th session' (General Assembly sessions) or 'S/PV.8698' (Security Council records)."""
-    record = _RECORD.search(text)
-    if record:
-        return f"S/PV.{record.group(1)}" + (f" ({record.group(2)})" if record.group(2) else "")
+    """A meeting record's symbol ('S/PV.8698 (Resumption 1)', 'A/79/PV.5') or a General Assembly
+    session ('79th session'); "" when the text names neither."""
+    symbol = find_symbol(text)
+    if symbol:
+        return symbol.full
     session = _SESSION.search(text)
-    return f"{ordinal(int(session.group(1)))} session" if session else ""
+    return session_label(int(session.group(1))) if session else ""
 
 
 # country -------------------------------------------------------------------------

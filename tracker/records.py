@@ -26,9 +26,19 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pycountry
-
 from tracker.countries import lookup_country
+from tracker.vocabulary import (
+    MONTHS,
+    SECURITY_COUNCIL,
+    UN_LANGUAGES,
+    assembly_forum,
+    find_symbol,
+    forum_of_symbol,
+    is_general_assembly,
+    language_code,
+    meeting_label,
+    record_forum,
+)
 
 __all__ = ["MeetingRecord", "Turn", "detect_record", "group_named", "looks_like_record",
            "split_record"]
@@ -43,7 +53,9 @@ GROUPS_CSV = Path(__file__).resolve().parent / "data" / "group_statements.csv"
 
 @dataclass(frozen=True)
 class Turn:
-    """One speaker's turn in a meeting; ``start``/``end`` are offsets (heading included)."""
+    """One speaker's turn in a meeting; ``start``/``end`` are offsets (heading included).
+    ``forum`` is the forum of the agenda item the turn is under: a General Assembly plenary
+    meeting is in its general debate only while that item is on the floor."""
 
     order: int
     speaker: str
@@ -57,11 +69,13 @@ class Turn:
     start: int
     end: int
     confidence: str
+    forum: str = ""
 
 
 @dataclass(frozen=True)
 class MeetingRecord:
-    """A meeting's metadata and its turns in order."""
+    """A meeting's metadata and its turns in order; ``forum`` is the forum of the meeting's
+    first agenda item (see ``Turn.forum`` for each turn's)."""
 
     symbol: str
     meeting: str
@@ -94,7 +108,7 @@ def looks_like_record(text: str) -> bool:
     """Whether a text carries a meeting record's marks (a symbol such as S/PV.8698 at its top, or
     "The meeting was called to order"), turns or not: such a text with no recognisable turn is
     stored whole, with a warning."""
-    return bool(_SYMBOL.search(text[:2000]) or _MEETING_OPENED.search(text[:DETECT_CHARS]))
+    return bool(find_symbol(text[:2000]) or _MEETING_OPENED.search(text[:DETECT_CHARS]))
 
 
 def split_record(text: str) -> MeetingRecord | None:
@@ -164,59 +178,17 @@ _NOT_NAMES = frozenset(
      "co-chairs", "co-chair", "vice-president", "facilitator"]
 )  # fmt: skip
 _PRESIDING = re.compile(r"(?i)^The (?:Acting |Temporary |Interim )?(?:President|Chair\w*)$")
-_LANGUAGES = {
-    "arabic": "ar", "chinese": "zh", "english": "en", "french": "fr", "russian": "ru",
-    "spanish": "es", "portuguese": "pt", "german": "de", "italian": "it", "japanese": "ja",
-}  # fmt: skip
 _OFFICIAL_POST = re.compile(
     r"Secretary-General|Under-Secretary|United Nations|High Commissioner|Special (?:Representative"
     r"|Envoy|Coordinator|Adviser)|Emergency Relief Coordinator|Force Commander|Police Adviser"
 )
-_MONTHS = {
-    month: number
-    for number, month in enumerate(
-        ["January", "February", "March", "April", "May", "June", "July", "August", "September",
-         "October", "November", "December"], 1
-    )
-}  # fmt: skip
-_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(_MONTHS) + r")\s+(\d{4})\b")
-_SYMBOL = re.compile(
-    r"\b((?:S|A|CD|E|DC)(?:/(?:C\.\d|AC\.\d+|CN\.\d+|ES-\d+|HRC))?(?:/\d+)?/(?:PV|SR)\.(\d+))"
-    r"(?:\s*\((Resumption\s*\d*|Part\s*\w+)\))?"
-)
-_FORUMS = (
-    (r"^S/PV", "Security Council"),
-    (r"^A/C\.1/", "First Committee"),
-    (r"^A/C\.2/", "Second Committee"),
-    (r"^A/C\.3/", "Third Committee"),
-    (r"^A/C\.4/", "Fourth Committee"),
-    (r"^A/C\.5/", "Fifth Committee"),
-    (r"^A/C\.6/", "Sixth Committee"),
-    (r"^A/AC\.(?:290|292)/", "OEWG"),
-    (r"^A/CN\.10/", "Disarmament Commission"),
-    (r"^A/(?:ES-\d+/)?\d+/PV", "General Assembly plenary"),
-    (r"^CD/", "Conference on Disarmament"),
-    (r"^E/", "Economic and Social Council"),
-)
-_FORUM_WORDS = (
-    ("Security Council", "Security Council"),
-    ("First Committee", "First Committee"),
-    ("Conference on Disarmament", "Conference on Disarmament"),
-    ("(?i)open-ended working group", "OEWG"),
-    ("General Assembly", "General Assembly plenary"),
-)
+_DATE = re.compile(r"\b(\d{1,2})\s+(" + "|".join(MONTHS) + r")\s+(\d{4})\b")
 _TERMINAL_LINE = re.compile(r"[.!?:;”\"’)\]]\s*$")
 
 
 def _language(name: str | None) -> str:
     """ISO 639-1 code of a language named in English ('French' -> 'fr'); '' when unknown."""
-    if not name:
-        return ""
-    code = _LANGUAGES.get(name.lower())
-    if code:
-        return code
-    lang = pycountry.languages.get(name=name)
-    return getattr(lang, "alpha_2", "") if lang else ""
+    return language_code(name) if name else ""
 
 
 def _country_code(name: str) -> str:
@@ -473,42 +445,29 @@ def _iso_date(text: str) -> str:
     if not m:
         return ""
     try:
-        return dt.date(int(m.group(3)), _MONTHS[m.group(2)], int(m.group(1))).isoformat()
+        return dt.date(int(m.group(3)), MONTHS.index(m.group(2)) + 1, int(m.group(1))).isoformat()
     except ValueError:
         return ""
-
-
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
 
 
 def _front_matter(original_head: str, front: str, header: set[str]) -> _Front:
     """Metadata from a record's front page (``front``: the text before the first turn)."""
     out = _Front()
-    symbol = _SYMBOL.search(original_head)
-    part = f" ({' '.join(symbol.group(3).split())})" if symbol and symbol.group(3) else ""
-    if symbol:
-        out.symbol = symbol.group(1) + part
+    symbol = find_symbol(original_head)
     meeting = re.search(r"\b(\d+(?:st|nd|rd|th)(?: plenary)? meeting)\b", front)
+    if symbol:
+        out.symbol = symbol.full
+        out.meeting = meeting_label(
+            symbol.number, forum=forum_of_symbol(symbol.symbol), part=symbol.part
+        )
     if meeting:
-        out.meeting = meeting.group(1) + part
-    elif symbol:
-        plenary = " plenary" if re.match(r"CD/|A/(?:ES-\d+/)?\d+/PV", symbol.group(1)) else ""
-        out.meeting = f"{_ordinal(int(symbol.group(2)))}{plenary} meeting{part}"
+        out.meeting = meeting.group(1) + (f" ({symbol.part})" if symbol and symbol.part else "")
     out.date = _iso_date(front[:3000])
-    out.forum = _forum(out.symbol, front[:3000])
     out.president_country = _presidency(front)
     out.agenda, lines = _agenda(front, header)
     out.agenda_lines = tuple(dict.fromkeys([*lines, *header]))
+    out.forum = record_forum(out.symbol, front[:3000], out.agenda)
     return out
-
-
-def _forum(symbol: str, front: str) -> str:
-    for pattern, name in _FORUMS:
-        if symbol and re.search(pattern, symbol):
-            return name
-    return next((name for words, name in _FORUM_WORDS if re.search(words, front)), "")
 
 
 def _presidency(front: str) -> str:
@@ -663,7 +622,7 @@ _MEETING_CLOSED = re.compile(r"(?m)^[ \t]*The meeting (?:rose|was adjourned|was 
 
 def _verbatim_ok(heads: list[_Heading], text: str) -> bool:
     """Enough headings, or one with the record's symbol on top or the meeting's opening line."""
-    markers = _SYMBOL.search(text[:2000]) or _MEETING_OPENED.search(text[:DETECT_CHARS])
+    markers = find_symbol(text[:2000]) or _MEETING_OPENED.search(text[:DETECT_CHARS])
     return len(heads) >= MIN_TURNS or (len(heads) >= 1 and bool(markers))
 
 
@@ -678,15 +637,39 @@ def _verbatim_record(text: str, view: _View, heads: list[_Heading]) -> MeetingRe
     closed = _MEETING_CLOSED.search(view.text, heads[0].end)
     stop = closed.start() if closed else len(view.text)
     heads = [head for head in heads if head.start < stop]
+    forums = _turn_forums(view.text, heads, front.forum)
     turns = []
     for k, head in enumerate(heads):
         end = heads[k + 1].start if k + 1 < len(heads) else stop
-        turns.append(_verbatim_turn(view, head, end, k + 1, front, warnings))
+        turns.append(_verbatim_turn(view, head, end, k + 1, front, warnings, forums[k]))
     return _record(front, turns, warnings)
 
 
+#: An agenda item's heading on a line of its own, its title on the next non-blank line.
+_AGENDA_ITEM = re.compile(
+    r"^[ \t]*(?:Agenda|AGENDA)[ \t]+(?:items?|ITEMS?)[ \t]+\d+(?:[ \t]*(?:,|and|to)[ \t]*\d+)*"
+    r"(?:[ \t]*\((?:continued|CONTINUED)\))?[ \t]*\n(?:[ \t]*\n)*[ \t]*(?P<title>\S[^\n]*)",
+    re.MULTILINE,
+)
+
+
+def _turn_forums(vtext: str, heads: list[_Heading], forum: str) -> list[str]:
+    """Each turn's forum: in a General Assembly plenary meeting, the general debate while the
+    last agenda heading before the turn is the general debate, the plenary under other items."""
+    if not is_general_assembly(forum):
+        return [forum] * len(heads)
+    items = [(m.start(), assembly_forum(m.group("title"))) for m in _AGENDA_ITEM.finditer(vtext)]
+    starts = [start for start, _ in items]
+    out = []
+    for head in heads:
+        i = bisect.bisect_right(starts, head.start) - 1
+        out.append(items[i][1] if i >= 0 else forum)
+    return out
+
+
 def _verbatim_turn(
-    view: _View, head: _Heading, end: int, order: int, front: _Front, warnings: list[str]
+    view: _View, head: _Heading, end: int, order: int, front: _Front, warnings: list[str],
+    forum: str,
 ) -> Turn:
     """The turn from ``head`` up to ``end`` (view offsets), closing procedural lines cut off."""
     body = view.text[head.end : end]
@@ -702,7 +685,7 @@ def _verbatim_turn(
         order=order, speaker=head.speaker, honorific=head.honorific, delegation=head.delegation,
         country=country, role=role, spoke_in=head.spoke_in, on_behalf_of=group_named(text),
         text=text, start=start, end=max(start, view.orig(body_start + len(kept))),
-        confidence="verbatim",
+        confidence="verbatim", forum=forum,
     )  # fmt: skip
 
 
@@ -714,7 +697,7 @@ def _verbatim_role(head: _Heading, text: str, vtext: str, front: _Front) -> tupl
         national = _national_capacity(text, front.president_country)
         if national is not None:
             return "president (national capacity)", national
-        return ("chair (procedural)" if front.forum == "Security Council" else "chair"), ""
+        return ("chair (procedural)" if front.forum == SECURITY_COUNCIL else "chair"), ""
     if head.delegation:
         return "delegation", _country_code(head.delegation)
     if head.honorific in _HEADS_OF_STATE:
@@ -822,13 +805,12 @@ def _summary_record(text: str, heads: list[re.Match[str]]) -> MeetingRecord:
         end = _summary_end(text, start, heads[k + 1].start() if k + 1 < len(heads) else len(text))
         speaker, delegation, country, role = _summary_speaker(m, front)
         body = text[start:end]
-        spoke = re.search(
-            r"speaking in (Arabic|Chinese|French|Russian|Spanish|English)", m.group(0)
-        )
+        spoke = re.search(rf"speaking in ({'|'.join(UN_LANGUAGES)})", m.group(0))
         turns.append(Turn(
             order=k + 1, speaker=speaker, honorific="", delegation=delegation, country=country,
             role=role, spoke_in=_language(spoke.group(1)) if spoke else "",
             on_behalf_of=group_named(body), text=body, start=start, end=end, confidence="summary",
+            forum=front.forum,
         ))  # fmt: skip
     return _record(front, turns, [])
 
@@ -876,16 +858,16 @@ def _summary_end(text: str, start: int, end: int) -> int:
 
 def _summary_front(intro: str) -> _Front:
     """Metadata from the lines before the first speaker of a press summary or transcript."""
-    out = _Front(forum=_forum("", intro), date=_iso_date(intro[:2000]))
+    out = _Front(forum=record_forum("", intro, intro), date=_iso_date(intro[:2000]))
     meeting = re.search(r"(?i)\b(\d+)(st|nd|rd|th) (plenary )?meeting\b", intro)
     if meeting:
         number, plenary = meeting.group(1), (meeting.group(3) or "").lower()
         out.meeting = f"{number}{meeting.group(2).lower()} {plenary}meeting"
-        if out.forum == "Security Council":
+        if out.forum == SECURITY_COUNCIL:
             out.symbol = f"S/PV.{number}"
-    symbol = _SYMBOL.search(intro)
+    symbol = find_symbol(intro)
     if symbol:
-        out.symbol = symbol.group(1)
+        out.symbol = symbol.symbol
     return out
 
 
@@ -967,6 +949,6 @@ def _transcript_record(text: str, labels: list[_Label]) -> MeetingRecord:
             order=k + 1, speaker=label.speaker, honorific=label.honorific,
             delegation=label.delegation, country=label.country, role=label.role,
             spoke_in=label.spoke_in, on_behalf_of=group_named(body), text=body,
-            start=label.start, end=end, confidence="transcript",
+            start=label.start, end=end, confidence="transcript", forum=front.forum,
         ))  # fmt: skip
     return _record(front, turns, [])
