@@ -59,7 +59,7 @@ _TOP_KEYS = {
 _THEME_KEYS = {
     "id", "label", "definition", "rules", "cutoff", "exclude", "notes", "stance", "examples",
 }  # fmt: skip
-_STANCE_KEYS = {"directional", "opposes", "reports"}
+_STANCE_KEYS = {"directional", "opposes", "reports", "actor_verbs"}
 DIRECTIONS = ("supports", "opposes", "reports")
 _RULE_KEYS = {"name", "phrases", "near", "within", "cutoff", "exclude", "notes"}
 _EXCLUDE_KEYS = {"phrases", "within"}
@@ -118,11 +118,14 @@ class Stance:
     sentence mean the speaker takes the other side ("sanctions must be maintained"); ``reports``
     cues mean the speaker reports rather than holds the position (its own sanctions, a
     description of the past). Cues are phrases, matched like the rules' phrases.
+    ``actor_verbs`` are verbs whose subject, when it is the speaker ("we imposed", "we will not
+    lift", "We withdrew ... and imposed"), makes the match a report of the speaker's own act.
     """
 
     directional: bool = False
     opposes: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reports: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    actor_verbs: dict[str, tuple[str, ...]] = field(default_factory=dict)  # "impose": we impose
 
 
 @dataclass(frozen=True)
@@ -447,7 +450,8 @@ class _Parser:
             key: self.phrase_map(data[key], f"{place}, {key}", key) if key in data else {}
             for key in ("opposes", "reports")
         }
-        return Stance(directional, cues["opposes"], cues["reports"])
+        verbs = self.word_lists(data.get("actor_verbs", {}), f"{place}, actor_verbs")
+        return Stance(directional, cues["opposes"], cues["reports"], verbs)
 
     def rule(self, data: Any, number: int, theme_place: str, cutoff: float) -> Rule:
         place = f"{theme_place}, rule {number}"

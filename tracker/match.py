@@ -184,6 +184,7 @@ class _Lexicon:
     cutoff: float  # lowest cutoff of any rule: the fuzzy lookup's floor
     min_len: int
     stops: frozenset[int]  # ids of function words (they do not vouch for a misspelt word)
+    actor_verbs: dict[int, frozenset[str]] = field(default_factory=dict)  # theme -> verb keys
     cache: dict[str, int] = field(default_factory=dict)  # raw token -> id, OOV or _SPLIT
     split: dict[str, tuple[int, int]] = field(default_factory=dict)  # compound -> its ids
     scores: dict[str, float] = field(default_factory=dict)  # fuzzily mapped tokens only
@@ -289,6 +290,11 @@ def _compile(codebook: Codebook, language: str) -> _Lexicon:
         cutoff=min(cutoffs),
         min_len=min_len,
         stops=stops,
+        actor_verbs={
+            t: frozenset(key(v) for v in theme.stance.actor_verbs.get(language, ()))
+            for t, theme in enumerate(codebook.themes)
+            if theme.stance.actor_verbs.get(language)
+        },
     )
 
 
@@ -511,6 +517,7 @@ class _Document:
             self.first.append(len(tokens))
             tokens.extend(TOKEN.findall(text, p.start, p.end))
         self.tokens = tokens
+        self.actor_verbs = lexicon.actor_verbs
         self._spans: dict[int, list[tuple[int, int]]] = {}
         distinct = set(tokens)
         new = distinct.difference(lexicon.cache)
@@ -772,6 +779,52 @@ def _longest(doc: _Document, candidates: list[_Candidate], t: int, theme: Theme)
     return out
 
 
+_SELF = frozenset(("we", "i"))
+_SELF_NOUNS = frozenset(("administration", "government"))  # "my administration", "our government"
+_AUX = frozenset((
+    "have", "has", "had", "will", "shall", "would", "should", "also", "then", "recently",
+    "already", "began", "begun", "begin", "continue", "continued", "to", "are", "now", "again",
+    "just", "jointly", "together", "further", "not", "never", "today", "therefore", "since",
+    "ve", "ll", "did", "do", "must", "can", "could", "may", "decided", "be",
+))  # fmt: skip  # words that may stand between a subject and its verb
+
+
+def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
+    """The words that make the speaker the actor of one of the theme's ``actor_verbs`` in the
+    sentences [first, last] ("we will not lift", "We withdrew from X and imposed"), or ""."""
+    verbs = doc.actor_verbs.get(t)
+    if not verbs:
+        return ""
+    tokens = doc.tokens
+    for p in range(first, last + 1):
+        lo = doc.first[p]
+        hi = doc.first[p + 1] if p + 1 < len(doc.first) else len(tokens)
+        words = [w.lower() for w in tokens[lo:hi]]
+        subject_is_speaker = _opens_with_speaker(words)
+        for k, w in enumerate(words):
+            if key(w) not in verbs:
+                continue
+            j = k - 1
+            while j >= 0 and words[j] in _AUX:
+                j -= 1
+            if j >= 0 and (words[j] in _SELF or words[j] in _SELF_NOUNS and j and words[j - 1] in ("my", "our")):
+                return " ".join(tokens[lo + j : lo + k + 1])
+            if j >= 0 and words[j] == "and" and subject_is_speaker:
+                return " ".join(tokens[lo : lo + min(3, k)]) + " ... " + tokens[lo + k]
+    return ""
+
+
+def _opens_with_speaker(words: list[str]) -> bool:
+    """Whether a sentence's subject is the speaker: it opens with "we" (after up to four words
+    of an opening phrase and a comma-free run, e.g. "Last month, we")."""
+    for j, w in enumerate(words[:6]):
+        if w in _SELF:
+            return True
+        if w in ("my", "our") and j + 1 < len(words) and words[j + 1] in _SELF_NOUNS:
+            return True
+    return False
+
+
 def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
     """The direction of a match at stream positions [start, end), and the cue that decided it.
 
@@ -787,6 +840,9 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
                 return hit
         return None
 
+    actor = _speaker_as_actor(doc, t, first, last)
+    if actor:
+        return "reports", f"reports cue: the speaker as the actor ({actor})"
     for kind, owner, before in (
         ("reports", _Owner("reports", t, -1), False),
         ("opposes", _Owner("opposes", t, -1), False),
