@@ -8,15 +8,28 @@ PORT   ?= 8501
 DB     ?= $(or $(TRACKER_DB),db/tracker.db)
 SAMPLE  = tracker/data/sample
 STAMP   = $(VENV)/.installed
+DEV_STAMP = $(VENV)/.installed-test
+LOCK    = requirements
 
-.PHONY: run test venv sample bench bench-scale clean-db screenshots
+.PHONY: run test venv sample bench bench-scale clean-db screenshots lock
 
-$(STAMP): pyproject.toml
+# runtime packages at the versions (and hashes) of the lock; `make test` adds the test tools
+$(STAMP): pyproject.toml $(LOCK)/lock-runtime.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "position-tracker needs Python 3.11 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.12 or similar)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@echo "Installing the runtime packages pinned in $(LOCK)/lock-runtime.txt into $(VENV) (a few minutes the first time)..."
+	$(BIN)/python -m pip install --require-hashes -r $(LOCK)/lock-runtime.txt
+	$(BIN)/python -m pip install --no-deps -e .
 	@touch $(STAMP)
+
+$(DEV_STAMP): $(STAMP) $(LOCK)/lock-test.txt
+	@echo "Installing the test and benchmark tools pinned in $(LOCK)/lock-test.txt..."
+	$(BIN)/python -m pip install --require-hashes -r $(LOCK)/lock-test.txt
+	@touch $(DEV_STAMP)
+
+# re-resolve the lock files after a change to pyproject.toml (ARGS=--upgrade to move everything on)
+lock:
+	PYTHON=$(PYTHON) sh $(LOCK)/update-lock.sh $(ARGS)
 
 venv: $(STAMP)
 
@@ -30,13 +43,13 @@ sample: $(STAMP)
 run: $(STAMP) $(DB)
 	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 CORPUS ?= ../shared/corpus
 
 # matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_match.py --zip $(CORPUS)/ungdc/UNGDC_1946-2024.zip
 	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip
 
@@ -44,7 +57,7 @@ bench: $(STAMP)
 bench-scale: $(STAMP)
 	$(BIN)/python benchmarks/bench_scale.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --factor 10
 
-screenshots: $(STAMP) $(DB)
+screenshots: $(DEV_STAMP) $(DB)
 	TRACKER_DB=$(DB) $(BIN)/python scripts/screenshots.py
 
 clean-db:
