@@ -16,7 +16,7 @@ from functools import lru_cache
 import pycountry
 
 __all__ = [
-    "FORUMS", "GA_PLENARY", "GENERAL_DEBATE", "MONTHS", "OEWG", "SECURITY_COUNCIL",
+    "FORUMS", "GA_PLENARY", "GENERAL_DEBATE", "MONTHS", "MONTH_WORDS", "OEWG", "SECURITY_COUNCIL",
     "UN_DOCUMENT_LANGUAGES", "UN_LANGUAGES", "Forum", "RecordSymbol", "assembly_forum",
     "find_forum", "find_symbol", "forum_in_file_words", "forum_name", "forum_of_symbol",
     "is_general_assembly", "is_general_debate", "language_code", "meeting_label",
