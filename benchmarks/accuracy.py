@@ -85,6 +85,9 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--errors", action="store_true", help="print every error")
     parser.add_argument("--no-semantic", action="store_true")
+    parser.add_argument("--weak-db", type=Path,
+                        help="a coded database (e.g. the whole UNGDC) whose matches give the "
+                             "semantic matcher weak labels; gold statements in it are left out")
     args = parser.parse_args()
 
     paths = gold_paths(args.corpus, args.gold)
@@ -97,8 +100,8 @@ def main() -> None:
     with Store(db, readonly=True) as store:
         docs: dict[str, GoldDoc] = load_docs(store, gold)
     book = load_codebook()
-    matcher = Matcher(book)
-    rules = code(docs, matcher)
+    rules = code(docs, Matcher(book, semantic=False))
+    shipped = code(docs, Matcher(book)) if book.semantic_model else None
     per_file = {p.name: set(merge_gold([p])[0]) for p in paths}
     print(f"codebook {book.name} ({book.version}); {len(gold)} gold statements\n")
     for label, subset in [*per_file.items(), ("all development gold", set(gold))]:
@@ -110,20 +113,30 @@ def main() -> None:
             print(line(f"rules: {kind} only", score(r, g, kinds=(kind,))))
         report = score(r, g, evidence=evidence)
         print(line("rules (in-sample: codebook written in view)", report))
+        if shipped is not None:
+            s = {n: shipped[n] for n in subset}
+            print(line("rules + shipped semantic model (in-sample)", score(s, g)))
         if args.errors:
             print(report.format())
         print()
     if args.no_semantic:
         return
-    from tracker.semantic import train_model
+    from functools import partial
 
-    report, coded = cross_validate(docs, gold, evidence, book, k=args.folds, train=train_model)
+    from tracker.semantic import corpus_examples, train_model
+
+    corpus = None
+    if args.weak_db:
+        with Store(args.weak_db, readonly=True) as weak:
+            corpus = corpus_examples(weak, book, exclude=set(gold))
+    train = partial(train_model, corpus=corpus)
+    report, coded = cross_validate(docs, gold, evidence, book, k=args.folds, train=train)
     for label, subset in [*per_file.items(), ("all development gold", set(gold))]:
         g = {n: gold[n] for n in subset}
         print(line(f"{label}: rules + semantic, {args.folds}-fold CV", score(coded, g)))
         print(line(f"{label}: semantic matches only, CV", score(coded, g, kinds=("semantic",))))
     print()
-    print(report.format() if args.errors else "\n".join(report.format().splitlines()[:22]))
+    print(report.format() if args.errors else "\n".join(report.format().splitlines()[:28]))
 
 
 if __name__ == "__main__":

@@ -156,8 +156,7 @@ def cross_validate(
     ``matches(doc, rule_matches) -> list[Match]``; it sees only the other folds' statements.
     Returns the pooled report and every statement's matches.
     """
-    matcher = Matcher(codebook)
-    rules = code(docs, matcher)
+    rules = code(docs, Matcher(codebook, semantic=False))
     coded: dict[str, list[Match]] = {}
     for held in folds(list(gold), k, seed=seed):
         held_set = set(held)
@@ -172,3 +171,56 @@ def cross_validate(
         for name in held:
             coded[name] = rules[name] + model.matches(docs[name], rules[name])  # type: ignore[attr-defined]
     return score(coded, gold, evidence=evidence, n_boot=n_boot), coded
+
+
+def stored_matches(store: Store, names: Iterable[str]) -> dict[str, list[Match]]:
+    """The stored matches of the statements with these file names (copies included).
+
+    GoldError names the gold files the database lacks.
+    """
+    wanted = set(names)
+    ids: dict[int, str] = {}
+    for sid, source in store.conn.execute("SELECT id, source FROM statements"):
+        name = file_name(source)
+        if name in wanted and name not in ids.values():
+            ids[sid] = name
+    missing = sorted(wanted - set(ids.values()))
+    if missing:
+        raise GoldError(
+            f"{len(missing)} gold file(s) not in {store.path}: {', '.join(missing[:10])}"
+            + (" ..." if len(missing) > 10 else "")
+        )
+    out: dict[str, list[Match]] = {name: [] for name in ids.values()}
+    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(matches)")}
+    stance = "direction, counted, reason" if "direction" in columns else "'supports', 1, ''"
+    for sid, theme, rule, kind, score_, start, end, text, direction, counted, reason in store.conn.execute(
+        f'SELECT statement_id, theme, rule, kind, score, start, "end", matched_text, {stance} '
+        "FROM matches ORDER BY statement_id, start"
+    ):
+        if sid in ids:
+            out[ids[sid]].append(
+                Match(theme, rule, kind, score_, start, end, text, 0, direction, bool(counted), reason)
+            )
+    return out
+
+
+KIND_VIEWS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("all matches", None),
+    ("rules only (no semantic)", RULE_KINDS),
+    ("exact", ("exact",)),
+    ("fuzzy", ("fuzzy",)),
+    ("proximity", ("proximity",)),
+    ("semantic", ("semantic",)),
+)
+
+
+def by_kind(matches: Mapping[str, Sequence[Match]], gold: Labels, *, n_boot: int = 200) -> str:
+    """A table of micro P/R/F1 for every match kind, rules without semantic, and all."""
+    lines = [f"{'match kinds':<28}{'P':>7}{'R':>7}{'F1':>7}   95% CI of F1"]
+    for label, kinds in KIND_VIEWS:
+        r = score(matches, gold, kinds=kinds, n_boot=n_boot)
+        lines.append(
+            f"{label:<28}{r.micro_p:>7.3f}{r.micro_r:>7.3f}{r.micro_f1:>7.3f}"
+            f"   {r.micro_f1_ci[0]:.3f}-{r.micro_f1_ci[1]:.3f}"
+        )
+    return "\n".join(lines)

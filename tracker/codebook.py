@@ -171,7 +171,7 @@ class Codebook:
     min_fuzzy_length: int = DEFAULT_MIN_FUZZY_LENGTH
     not_typos: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reported_speech: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    semantic: bool = True  # whether the semantic matcher runs beside the rules
+    semantic_model: str = ""  # the semantic model file (absolute), "" when the matcher is off
 
     def theme(self, id: str) -> Theme:
         """The theme with this id; CodebookError naming the valid ids otherwise."""
@@ -328,13 +328,13 @@ class _Parser:
         themes = self.themes(data.get("themes"), cutoff)
         reported = data.get("reported_speech", {})
         reported_speech = self.phrase_map(reported, "reported_speech", "reported_speech") if reported else {}
-        semantic = data.get("semantic", True)
-        if not isinstance(semantic, bool):
-            raise self.fail("", f"'semantic' must be true or false, got {semantic!r}")
+        semantic_model, model_hash = self.semantic_model(data.get("semantic", False), path)
         languages = frozenset().union(*(t.languages for t in themes))
+        # the semantic model's content is part of the version: a new model is a new coding
+        content = {"codebook": data, "semantic_model": model_hash} if model_hash else data
         return Codebook(
             name=name,
-            version=canonical_version(data),
+            version=canonical_version(content),
             themes=themes,
             languages=languages,
             text=text,
@@ -343,8 +343,26 @@ class _Parser:
             min_fuzzy_length=min_len,
             not_typos=not_typos,
             reported_speech=reported_speech,
-            semantic=semantic,
+            semantic_model=semantic_model,
         )
+
+    def semantic_model(self, value: Any, path: str) -> tuple[str, str]:
+        """The model file named by ``semantic`` (relative to the codebook) and its hash."""
+        if value is False or value is None:
+            return "", ""
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail("", f"'semantic' must name a model file or be false, got {value!r}")
+        file = Path(value)
+        if not file.is_absolute():
+            file = Path(path).resolve().parent / file
+        try:
+            blob = file.read_bytes()
+        except OSError:
+            raise self.fail(
+                "semantic", f"model file {file} not found (train one with `tracker semantic "
+                "train`, or write `semantic: false` to match with the rules only)"
+            ) from None
+        return str(file), hashlib.sha256(blob).hexdigest()[:12]
 
     def unknown_keys(self, data: dict, allowed: set[str], place: str) -> None:
         extra = sorted(str(k) for k in data if k not in allowed)

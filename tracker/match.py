@@ -190,6 +190,14 @@ class _Lexicon:
     scores: dict[str, float] = field(default_factory=dict)  # fuzzily mapped tokens only
 
 
+class _Text(NamedTuple):
+    """A statement as the semantic matcher reads it."""
+
+    text: str
+    passages: Sequence[Passage]
+    language: str
+
+
 class Matcher:
     """Finds a codebook's themes in clean statement texts.
 
@@ -197,15 +205,17 @@ class Matcher:
     keeps only the codebook (a worker rebuilds the rest in about a second).
     """
 
-    def __init__(self, codebook: Codebook):
+    def __init__(self, codebook: Codebook, *, semantic: bool = True):
         self.codebook = codebook
+        self.semantic = semantic and bool(codebook.semantic_model)
         self._lexicons: dict[str, _Lexicon] = {}
+        self._semantic_model = None
 
     def __getstate__(self) -> dict:
-        return {"codebook": self.codebook}
+        return {"codebook": self.codebook, "semantic": self.semantic}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["codebook"])
+        self.__init__(state["codebook"], semantic=state.get("semantic", True))
 
     def covers(self, language: str) -> bool:
         """Whether the codebook has phrases in this language."""

@@ -157,10 +157,13 @@ class SemanticModel:
         """
         if (language or getattr(doc, "language", "en")) != "en" or not doc.passages:
             return []
-        if not np.isfinite(self._thr).any():
+        active = np.nonzero(np.isfinite(self._thr))[0]
+        if not len(active):
             return []
         texts = windows(doc.text, doc.passages)
-        probs = self.probabilities(texts)
+        probs = np.full((len(texts), len(self._theme_ids)), 0.0)
+        z = self.matrix(texts) @ self._w[:, active] + self._b[active]
+        probs[:, active] = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
         ruled: dict[str, list[tuple[int, int]]] = {}
         for m in rule_matches:
             ruled.setdefault(m.theme, []).append((m.start, m.end))
@@ -256,6 +259,94 @@ def load_model(path: str | Path | None = None) -> SemanticModel:
 
 # -- training --------------------------------------------------------------------------------
 
+GRID = tuple(x / 100 for x in range(50, 100, 1))
+MIN_GAIN = 2  # a theme's threshold must add at least this many more right than wrong findings
+TOP_FEATURES = 4000  # weights kept per theme in a saved model (the largest in magnitude)
+
+
+@dataclass
+class Examples:
+    """Training texts with per-theme labels: 1, 0, or -1 (not an example for that theme)."""
+
+    texts: list[str] = field(default_factory=list)
+    labels: dict[str, list[int]] = field(default_factory=dict)
+
+    def add(self, text: str, theme_labels: Mapping[str, int]) -> None:
+        self.texts.append(text)
+        for t, column in self.labels.items():
+            column.append(theme_labels.get(t, -1))
+
+    def extend(self, other: Examples) -> None:
+        self.texts += other.texts
+        for t, column in self.labels.items():
+            column += other.labels.get(t, [-1] * len(other.texts))
+
+
+def _empty(codebook: Codebook) -> Examples:
+    return Examples([], {t.id: [] for t in codebook.themes})
+
+
+def codebook_examples(codebook: Codebook) -> Examples:
+    """Each theme's definition and example sentences, as positives of that theme."""
+    out = _empty(codebook)
+    for theme in codebook.themes:
+        for text in (theme.definition, *theme.examples.get("en", ())):
+            out.add(text, {theme.id: 1})
+    return out
+
+
+def corpus_examples(
+    store,
+    codebook: Codebook,
+    *,
+    exclude: set[str] = frozenset(),  # type: ignore[assignment]
+    per_theme: int = 1500,
+    negative_statements: int = 3000,
+    seed: int = 0,
+) -> Examples:
+    """Weak labels from a coded database: passages holding a counted match of a theme are its
+    positives; passages of statements without the theme are its negatives. Statements whose
+    file name is in ``exclude`` (the gold) are never used."""
+    from tracker.accuracy import file_name
+
+    rng = random.Random(seed)
+    conn = store.conn
+    keep = {
+        sid for sid, source, lang in conn.execute("SELECT id, source, language FROM statements")
+        if (lang or "en") == "en" and file_name(source) not in exclude
+    }  # fmt: skip
+    positives: dict[str, list[tuple[int, int]]] = {t.id: [] for t in codebook.themes}
+    for theme, sid, seq in conn.execute(
+        "SELECT m.theme, m.statement_id, p.seq FROM matches m JOIN passages p ON p.id = m.passage_id "
+        "WHERE m.counted = 1 AND m.kind != 'semantic' ORDER BY m.id"
+    ):
+        if sid in keep and theme in positives:
+            positives[theme].append((sid, seq))
+    present: dict[int, set[str]] = {}
+    for sid, theme in conn.execute("SELECT statement_id, theme FROM statement_themes"):
+        present.setdefault(sid, set()).add(theme)
+
+    def window(sid: int, seq: int) -> str:
+        rows = conn.execute(
+            "SELECT text FROM passages WHERE statement_id=? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (sid, seq - 1, seq),
+        ).fetchall()
+        return " ".join(r[0] for r in rows)
+
+    out = _empty(codebook)
+    for theme, found in positives.items():
+        for sid, seq in rng.sample(found, min(per_theme, len(found))):
+            out.add(window(sid, seq), {theme: 1})
+    pool = sorted(keep)
+    for sid in rng.sample(pool, min(negative_statements, len(pool))):
+        last = conn.execute("SELECT MAX(seq) FROM passages WHERE statement_id=?", (sid,)).fetchone()[0]
+        if last is None:
+            continue
+        absent = {t: 0 for t in out.labels if t not in present.get(sid, set())}
+        for seq in rng.sample(range(last + 1), min(5, last + 1)):
+            out.add(window(sid, seq), absent)
+    return out
+
 
 def _evidence_windows(doc, quote: str) -> list[str]:
     """The windows of a statement that hold a coder's quote (whitespace-insensitive)."""
@@ -263,88 +354,97 @@ def _evidence_windows(doc, quote: str) -> list[str]:
     if not squash:
         return []
     texts = windows(doc.text, doc.passages)
-    hits = [w for w, p in zip(texts, doc.passages) if squash[:60] in " ".join(doc.text[p.start : p.end].split()).lower()]
+    plain = [" ".join(doc.text[p.start : p.end].split()).lower() for p in doc.passages]
+    hits = [w for w, p in zip(texts, plain) if squash[:60] in p]
     if hits:
         return hits
-    # a quote across two sentences: the window that holds its first words
-    head = " ".join(squash.split()[:6])
+    head = " ".join(squash.split()[:6])  # a quote across two sentences: where it starts
     return [w for w in texts if head in " ".join(w.split()).lower()][:1] or [quote]
 
 
-def training_examples(
+def gold_examples(
     codebook: Codebook,
     docs: Mapping[str, object],
     gold: Mapping[str, Mapping[str, bool]],
     evidence: Mapping[tuple[str, str], str],
-    rule_matches: Mapping[str, Sequence[Match]] | None = None,
-) -> tuple[list[str], dict[str, list[int]], list[str]]:
-    """Texts, per-theme labels (1, 0, or -1 for unused) and the exemplar texts of each theme."""
-    texts: list[str] = []
-    labels: dict[str, list[int]] = {t.id: [] for t in codebook.themes}
-
-    def add(text: str, theme_labels: dict[str, int]) -> None:
-        texts.append(text)
-        for t in labels:
-            labels[t].append(theme_labels.get(t, -1))
-
-    for theme in codebook.themes:
-        for ex in (theme.definition, *theme.examples.get("en", ())):
-            add(ex, {theme.id: 1})
+) -> Examples:
+    """The passages holding the coders' evidence as positives; every passage of a statement
+    coded absent for a theme as a negative of that theme."""
+    out = _empty(codebook)
     for name in sorted(docs):
         doc = docs[name]
         if getattr(doc, "language", "en") != "en":
             continue
         coded = gold.get(name, {})
-        absent = {t: 0 for t, present in coded.items() if not present and t in labels}
-        for w in windows(doc.text, doc.passages):  # type: ignore[attr-defined]
-            add(w, absent)
+        absent = {t: 0 for t, present in coded.items() if not present and t in out.labels}
+        if absent:
+            for w in windows(doc.text, doc.passages):  # type: ignore[attr-defined]
+                out.add(w, absent)
         for t, present in coded.items():
-            if present and t in labels and (name, t) in evidence:
+            if present and t in out.labels and (name, t) in evidence:
                 for w in _evidence_windows(doc, evidence[(name, t)]):
-                    add(w, {t: 1})
-        for m in (rule_matches or {}).get(name, ()):
-            if m.counted and coded.get(m.theme):
-                p = next((p for p in doc.passages if p.seq == m.passage_seq), None)  # type: ignore[attr-defined]
-                if p is not None:
-                    add(doc.text[p.start : p.end], {m.theme: 1})  # type: ignore[attr-defined]
-    exemplars = {t.id: [*t.examples.get("en", ())] for t in codebook.themes}
-    for (name, t), quote in sorted(evidence.items()):
-        if t in exemplars and name in docs and len(exemplars[t]) < 200:
-            exemplars[t].append(" ".join(quote.split()))
-    return texts, labels, [*exemplars.items()]  # type: ignore[return-value]
+                    out.add(w, {t: 1})
+    return out
 
 
-def fit(
-    codebook: Codebook,
-    docs: Mapping[str, object],
-    gold: Mapping[str, Mapping[str, bool]],
-    evidence: Mapping[tuple[str, str], str],
-    rule_matches: Mapping[str, Sequence[Match]] | None = None,
-    *,
-    c: float = 4.0,
-) -> SemanticModel:
-    """Weights per theme (thresholds left at infinity: see :func:`train_model`)."""
+def fit(codebook: Codebook, examples: Examples, *, c: float = 2.0) -> SemanticModel:
+    """Weights per theme by logistic regression on tf-idf features (thresholds left off)."""
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
-    texts, labels, exemplars = training_examples(codebook, docs, gold, evidence, rule_matches)
-    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=2, dtype=np.float32)
-    x = vectorizer.fit_transform(texts)
+    vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=3, dtype=np.float32)
+    x = vectorizer.fit_transform(examples.texts)
     names = vectorizer.get_feature_names_out()
-    idf = {str(f): float(v) for f, v in zip(names, vectorizer.idf_)}
+    exemplars = {t.id: [*t.examples.get("en", ())] for t in codebook.themes}
     themes = {}
-    for t, y in labels.items():
-        y_arr = np.array(y)
-        rows = np.nonzero(y_arr >= 0)[0]
-        if y_arr[rows].sum() < 2 or (y_arr[rows] == 0).sum() < 2:
-            themes[t] = ThemeModel({}, -10.0, math.inf, dict(exemplars).get(t, []))
+    for t, column in examples.labels.items():
+        y = np.array(column)
+        rows = np.nonzero(y >= 0)[0]
+        if y[rows].sum() < 2 or (y[rows] == 0).sum() < 2:
+            themes[t] = ThemeModel({}, -10.0, math.inf, exemplars[t])
             continue
-        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, solver="liblinear")
-        model.fit(x[rows], y_arr[rows])
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="liblinear")
+        model.fit(x[rows], y[rows])
         coef = model.coef_[0]
-        weights = {str(names[i]): float(coef[i]) for i in np.nonzero(np.abs(coef) > 1e-4)[0]}
-        themes[t] = ThemeModel(weights, float(model.intercept_[0]), math.inf, dict(exemplars).get(t, []))
+        top = np.argsort(-np.abs(coef))[:TOP_FEATURES]
+        weights = {str(names[i]): float(coef[i]) for i in top if abs(coef[i]) > 1e-4}
+        themes[t] = ThemeModel(weights, float(model.intercept_[0]), math.inf, exemplars[t])
+    used = {f for m in themes.values() for f in m.weights}
+    idf = {str(f): float(v) for f, v in zip(names, vectorizer.idf_) if str(f) in used}
     return SemanticModel(codebook.version, idf, themes)
+
+
+def statement_gains(
+    model: SemanticModel,
+    docs: Mapping[str, object],
+    gold: Mapping[str, Mapping[str, bool]],
+    rule_found: Mapping[str, set[str]],
+) -> dict[str, list[tuple[float, int]]]:
+    """Per theme: (best passage probability, +1 right / -1 wrong) for each gold statement and
+    theme the rules did not find: what the semantic matcher would add at each threshold."""
+    out: dict[str, list[tuple[float, int]]] = {t: [] for t in model.themes}
+    for name, doc in docs.items():
+        if getattr(doc, "language", "en") != "en" or not doc.passages:  # type: ignore[attr-defined]
+            continue
+        probs = model.probabilities(windows(doc.text, doc.passages))  # type: ignore[attr-defined]
+        for j, t in enumerate(model._theme_ids):
+            if t in gold.get(name, {}) and t not in rule_found.get(name, set()) and len(probs):
+                out[t].append((float(probs[:, j].max()), 1 if gold[name][t] else -1))
+    return out
+
+
+def thresholds(gains: Mapping[str, list[tuple[float, int]]]) -> dict[str, float]:
+    """Per theme, the threshold that adds the most right over wrong findings (ties: the higher
+    threshold), or infinity (off) when the best adds fewer than MIN_GAIN."""
+    out = {}
+    for t, items in gains.items():
+        best, best_gain = math.inf, MIN_GAIN - 1
+        for thr in sorted(GRID, reverse=True):
+            gain = sum(v for p, v in items if p >= thr)
+            if gain > best_gain:
+                best, best_gain = thr, gain
+        out[t] = best
+    return out
 
 
 def train_model(
@@ -354,56 +454,69 @@ def train_model(
     evidence: Mapping[tuple[str, str], str],
     *,
     rule_matches: Mapping[str, Sequence[Match]] | None = None,
+    corpus: Examples | None = None,
     inner_folds: int = 3,
     seed: int = 0,
 ) -> SemanticModel:
-    """Train on all the given statements; calibrate the threshold on inner folds (each scored
-    by a model trained without it), so the threshold is never fitted on a model's own data."""
+    """Train on the given gold statements (and weak corpus labels); each theme's threshold is
+    calibrated on inner folds, each scored by a model trained without it, so no threshold is
+    fitted on a model's own training statements."""
+    from tracker.accuracy import folds
+
     names = sorted(gold)
-    order = names[:]
-    random.Random(seed).shuffle(order)
-    parts = [order[i::inner_folds] for i in range(inner_folds)]
-    rule_found = {
-        n: {m.theme for m in (rule_matches or {}).get(n, ()) if m.counted} for n in names
-    }
-    gains: dict[float, int] = {}
-    grid = tuple(x / 100 for x in range(50, 100, 2))
-    for held in parts:
+    rule_found = {n: {m.theme for m in (rule_matches or {}).get(n, ()) if m.counted} for n in names}
+    base = codebook_examples(codebook)
+    if corpus is not None:
+        base.extend(corpus)
+    gains: dict[str, list[tuple[float, int]]] = {t.id: [] for t in codebook.themes}
+    for held in folds(names, inner_folds, seed=seed):
         held_set = set(held)
         rest = [n for n in names if n not in held_set]
-        inner = fit(
+        examples = _empty(codebook)
+        examples.extend(base)
+        examples.extend(gold_examples(
             codebook, {n: docs[n] for n in rest}, {n: gold[n] for n in rest},
             {k: v for k, v in evidence.items() if k[0] not in held_set},
-            {n: (rule_matches or {}).get(n, ()) for n in rest},
-        )  # fmt: skip
-        gains_here = _gains(inner, {n: docs[n] for n in held}, gold, rule_found, grid)
-        for thr, g in gains_here.items():
-            gains[thr] = gains.get(thr, 0) + g
-    best = max(grid, key=lambda thr: (gains.get(thr, 0), thr))
-    threshold = best if gains.get(best, 0) > 0 else math.inf
-    model = fit(codebook, docs, gold, evidence, rule_matches)
-    for t in model.themes.values():
-        if t.weights:
-            t.threshold = threshold
+        ))  # fmt: skip
+        inner = fit(codebook, examples)
+        for t, items in statement_gains(inner, {n: docs[n] for n in held}, gold, rule_found).items():
+            gains[t] += items
+    chosen = thresholds(gains)
+    examples = _empty(codebook)
+    examples.extend(base)
+    examples.extend(gold_examples(codebook, {n: docs[n] for n in names}, gold, evidence))
+    model = fit(codebook, examples)
+    for t, m in model.themes.items():
+        m.threshold = chosen.get(t, math.inf) if m.weights else math.inf
     model.__post_init__()
     model.trained_on = {
-        "statements": len(names),
-        "positives": sum(v for g in gold.values() for v in g.values()),
-        "threshold": None if math.isinf(threshold) else threshold,
-        "calibration": f"{inner_folds} inner folds, seed {seed}: gain (TP-FP added) per threshold",
-        "gains": {f"{k:.2f}": v for k, v in sorted(gains.items())},
+        "gold_statements": len(names),
+        "gold_positives": sum(v for g in gold.values() for v in g.values()),
+        "corpus_examples": len(corpus.texts) if corpus is not None else 0,
+        "calibration": f"{inner_folds} inner folds (seed {seed}); per theme the threshold that adds "
+        f"the most right over wrong findings, off below a gain of {MIN_GAIN}",
+        "thresholds": {t: (None if math.isinf(v) else v) for t, v in sorted(chosen.items())},
     }
     return model
 
 
-def _gains(model, docs, gold, rule_found, grid) -> dict[float, int]:
-    """For each threshold: true positives minus false positives the semantic matcher adds."""
-    best_prob = []
-    for name, doc in docs.items():
-        if getattr(doc, "language", "en") != "en" or not doc.passages:
-            continue
-        probs = model.probabilities(windows(doc.text, doc.passages))
-        for j, t in enumerate(model._theme_ids):
-            if t in gold.get(name, {}) and t not in rule_found.get(name, set()) and len(probs):
-                best_prob.append((float(probs[:, j].max()), 1 if gold[name][t] else -1))
-    return {thr: sum(v for p, v in best_prob if p >= thr) for thr in grid}
+def train_from_databases(
+    codebook: Codebook,
+    gold_paths: Sequence[str | Path],
+    *,
+    gold_db,
+    weak_db=None,
+    seed: int = 0,
+) -> SemanticModel:
+    """Train a model from gold files whose statements are in ``gold_db`` (a Store) and, when
+    given, weak labels from the coded statements of ``weak_db`` (gold statements left out)."""
+    from tracker.accuracy import code, load_docs, merge_gold
+    from tracker.match import Matcher
+
+    gold, evidence = merge_gold(gold_paths)
+    docs = load_docs(gold_db, gold)
+    rules = code(docs, Matcher(codebook, semantic=False))
+    corpus = corpus_examples(weak_db, codebook, exclude=set(gold), seed=seed) if weak_db else None
+    model = train_model(codebook, docs, gold, evidence, rule_matches=rules, corpus=corpus, seed=seed)
+    model.trained_on["gold_files"] = [Path(p).name for p in gold_paths]
+    return model

@@ -1,0 +1,88 @@
+"""CLI commands that improve the coding: `tracker semantic train` and `tracker suggest`.
+
+Registered on the `tracker` group by tracker/cli.py; like every command they turn library
+exceptions into messages and print nothing else on failure.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.cli import _db, _open, cli, db_option, shown
+from tracker.errors import TrackerError
+
+
+@cli.group()
+def semantic():
+    """The semantic matcher beside the codebook's rules."""
+
+
+@semantic.command("train")
+@click.option("--gold", "golds", required=True, multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Gold labels (TSV); repeat for several files.")
+@click.option("--gold-db", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A database holding the gold statements.")
+@click.option("--weak-db", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A coded database (your corpus) whose matches give weak labels.")
+@click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Codebook (default: the default codebook).")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Model file to write (name it in the codebook's `semantic:`).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def semantic_train(golds, gold_db, weak_db, codebook, output, seed):
+    """Train a semantic model; thresholds are calibrated on held-out folds of the gold."""
+    from tracker.codebook import load_codebook
+    from tracker.semantic import train_from_databases
+    from tracker.store import Store
+
+    try:
+        book = load_codebook(codebook)
+        with Store(gold_db, readonly=True) as gold_store:
+            weak = Store(weak_db, readonly=True) if weak_db else None
+            try:
+                model = train_from_databases(book, golds, gold_db=gold_store, weak_db=weak, seed=seed)
+            finally:
+                if weak is not None:
+                    weak.close()
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    model.save(output)
+    active = {t: v for t, v in model.trained_on["thresholds"].items() if v is not None}
+    click.echo(f"model {model.version} to {shown(output)}; thresholds: "
+               + (", ".join(f"{t} {v:.2f}" for t, v in active.items()) or "none (off for every theme)"),
+               err=True)  # fmt: skip
+
+
+@cli.command()
+@db_option
+@click.option("--theme", required=True, help="Theme id.")
+@click.option("--limit", type=int, default=20, show_default=True, help="Passages to list.")
+@click.option("--sample", type=int, default=3000, show_default=True,
+              help="Statements read (drawn at random with --seed).")
+@click.option("--seed", type=int, default=0, show_default=True)
+def suggest(db, theme, limit, sample, seed):
+    """Passages likely to express a theme that no rule matches, and candidate phrases."""
+    from tracker.codebook import codebook_from_text
+    from tracker.suggest import suggest as run
+
+    try:
+        with _open(db, readonly=True) as store:
+            active = store.active_codebook()
+            if active is None:
+                raise click.ClickException(f"{_db(db)} has no coding yet: run `tracker ingest`")
+            book = codebook_from_text(active.text, path=active.path)
+            passages, phrases = run(store, book, theme, limit=limit, sample=sample, seed=seed)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    click.echo(f"theme {theme}: {len(passages)} passages no rule matches, most likely first")
+    for s in passages:
+        where = f"{s.country or '?'} {s.year or ''} {s.source}#{s.passage_seq}"
+        click.echo(f"\n{s.probability:.2f}  {shown(where)}\n  {shown(' '.join(s.text.split()))}"
+                   f"\n  why: {shown(s.reason)}")  # fmt: skip
+    click.echo("\ncandidate phrases (in how many of the top passages; how much more often than "
+               "in all passages read)")  # fmt: skip
+    for p in phrases:
+        click.echo(f"  {p.passages:>4}  x{p.lift:<6} {shown(p.phrase)}")

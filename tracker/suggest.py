@@ -1,0 +1,166 @@
+"""Suggestions for the codebook: passages likely to express a theme that no rule matches, and
+candidate phrases drawn from them.
+
+The passages are ranked by the semantic model's probability for the theme (the codebook's
+model; without one, a model trained on the spot from the database's own coding: its matched
+passages as positives, passages of statements without the theme as negatives). Candidate
+phrases are the word sequences of two or three words that are most over-represented in the
+top passages compared with all the passages read.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from dataclasses import dataclass
+
+from tracker.codebook import Codebook
+from tracker.match import TOKEN
+from tracker.semantic import SemanticModel, _STOP, codebook_examples, corpus_examples, fit, windows
+from tracker.store import Store
+
+TOP_FOR_PHRASES = 200  # passages the candidate phrases are drawn from
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A passage no rule of the theme matches, with the model's probability and reason."""
+
+    probability: float
+    statement_id: int
+    source: str
+    country: str
+    year: int | None
+    passage_seq: int
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class CandidatePhrase:
+    """A word sequence frequent in the suggested passages: in how many of them, and how much
+    more often than in all passages read (a ratio of shares)."""
+
+    phrase: str
+    passages: int
+    lift: float
+
+
+def suggest(
+    store: Store,
+    codebook: Codebook,
+    theme: str,
+    *,
+    model: SemanticModel | None = None,
+    limit: int = 20,
+    sample: int = 3000,
+    seed: int = 0,
+) -> tuple[list[Suggestion], list[CandidatePhrase]]:
+    """The ``limit`` passages most likely to express ``theme`` that no rule of it matches
+    (among up to ``sample`` English statements drawn with ``seed``), and candidate phrases."""
+    codebook.theme(theme)  # CodebookError naming the valid ids
+    model = model or _model_for(store, codebook, seed)
+    statements = _sample(store, sample, seed)
+    scored: list[tuple[float, int, int, str, str]] = []
+    all_texts: list[str] = []
+    for sid, text, passages in _texts(store, statements):
+        wins = windows(text, passages)
+        matched = _matched_spans(store, sid, theme)
+        probs = model.probabilities(wins)
+        j = model._theme_ids.index(theme)
+        for i, p in enumerate(passages):
+            all_texts.append(text[p.start : p.end])
+            if any(s < p.end and p.start < e for s, e in matched):
+                continue
+            scored.append((float(probs[i, j]), sid, p.seq, text[p.start : p.end], wins[i]))
+    scored.sort(key=lambda x: (-x[0], x[1], x[2]))
+    meta = _metadata(store, {s[1] for s in scored[:limit]})
+    out = [
+        Suggestion(prob, sid, *meta[sid], seq, passage, model.explain(theme, window))
+        for prob, sid, seq, passage, window in scored[:limit]
+    ]
+    phrases = candidate_phrases([s[3] for s in scored[:TOP_FOR_PHRASES]], all_texts)
+    return out, phrases
+
+
+def candidate_phrases(top: list[str], background: list[str], *, limit: int = 25) -> list[CandidatePhrase]:
+    """Two- and three-word sequences over-represented in ``top`` against ``background``."""
+    top_counts = Counter(g for text in top for g in set(_grams(text)))
+    back_counts = Counter(g for text in background for g in set(_grams(text)))
+    n_top, n_back = max(len(top), 1), max(len(background), 1)
+    rows = []
+    for gram, count in top_counts.items():
+        if count < 3:
+            continue
+        lift = (count / n_top) / ((back_counts.get(gram, 0) + 1) / n_back)
+        rows.append(CandidatePhrase(gram, count, round(lift, 1)))
+    rows.sort(key=lambda r: (-r.passages * math.log(max(r.lift, 1.0001)), r.phrase))
+    return rows[:limit]
+
+
+def _grams(text: str) -> list[str]:
+    words = [w.lower() for w in TOKEN.findall(text)]
+    out = []
+    for n in (2, 3):
+        for i in range(len(words) - n + 1):
+            gram = words[i : i + n]
+            if gram[0] in _STOP or gram[-1] in _STOP or any(len(w) < 3 for w in (gram[0], gram[-1])):
+                continue
+            out.append(" ".join(gram))
+    return out
+
+
+def _model_for(store: Store, codebook: Codebook, seed: int) -> SemanticModel:
+    if codebook.semantic_model:
+        from tracker.semantic import load_model
+
+        return load_model(codebook.semantic_model)
+    examples = codebook_examples(codebook)
+    examples.extend(corpus_examples(store, codebook, seed=seed))
+    return fit(codebook, examples)
+
+
+def _sample(store: Store, size: int, seed: int) -> list[int]:
+    ids = [
+        r[0] for r in store.conn.execute(
+            "SELECT id FROM statements WHERE duplicate_of IS NULL AND language IN ('en', '') ORDER BY id"
+        )
+    ]  # fmt: skip
+    return sorted(random.Random(seed).sample(ids, min(size, len(ids))))
+
+
+def _texts(store: Store, ids: list[int]):
+    from tracker.models import Passage
+
+    for sid in ids:
+        row = store.conn.execute(
+            "SELECT clean_text FROM statement_texts WHERE statement_id=?", (sid,)
+        ).fetchone()
+        if row is None:
+            continue
+        passages = [
+            Passage(*r) for r in store.conn.execute(
+                'SELECT seq, start, "end", paragraph FROM passages WHERE statement_id=? ORDER BY seq',
+                (sid,),
+            )
+        ]  # fmt: skip
+        yield sid, row[0], passages
+
+
+def _matched_spans(store: Store, sid: int, theme: str) -> list[tuple[int, int]]:
+    return list(
+        store.conn.execute(
+            'SELECT start, "end" FROM matches WHERE statement_id=? AND theme=?', (sid, theme)
+        )
+    )
+
+
+def _metadata(store: Store, ids: set[int]) -> dict[int, tuple[str, str, int | None]]:
+    out = {}
+    for sid in ids:
+        row = store.conn.execute(
+            "SELECT source, country, year FROM statements WHERE id=?", (sid,)
+        ).fetchone()
+        out[sid] = (row[0], row[1], row[2])
+    return out
