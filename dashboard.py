@@ -15,7 +15,10 @@ st.set_page_config(page_title="Position tracker", page_icon="🌐", layout="wide
 
 PAGES = {
     "trends": st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:",
-                      url_path="trends", default=True),
+                      url_path="home", default=True),
+    # the landing page lives at "/"; this hidden twin answers a link to "/trends"
+    "trends_link": st.Page("app_pages/trends.py", title="Trends", icon=":material/show_chart:",
+                           url_path="trends", visibility="hidden"),
     "countries": st.Page("app_pages/countries.py", title="Countries", icon=":material/map:",
                          url_path="countries"),
     "compare": st.Page("app_pages/compare.py", title="Compare", icon=":material/compare_arrows:",
@@ -38,11 +41,12 @@ if query.database_ready(common.db_path()):
     try:
         opts = common.run("options")
     except query.QueryError as exc:
-        st.sidebar.error(f"The database cannot be read: {exc}")
+        st.sidebar.error(f"The database cannot be read: {common.md(exc)}")
 if opts is not None and opts.statements:
     st.session_state["filters"] = common.sidebar_filters(opts)
 else:
     st.session_state["filters"] = query.Filters()
     st.sidebar.info("No statements yet: add some on the **Add statements** page.")
 
+common.date_error_note()
 page.run()

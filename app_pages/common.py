@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,8 +22,31 @@ KIND_LABELS = {
     "exact": "exact",
     "fuzzy": "fuzzy (near-spelling)",
     "proximity": "proximity (words near)",
+    "semantic": "semantic (model, no rule)",
 }
 MAX_EVIDENCE = 200
+#: Rows an XLSX sheet holds besides its header.
+XLSX_MAX_ROWS = 1_048_575
+
+# -- stored values shown as text ----------------------------------------------------------------
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:=^&])")
+_EMPHASIS = re.compile(r"\*{2,}|_{2,}")
+
+
+def md(value) -> str:
+    """A stored value (country, forum, language, theme label...) as literal text inside
+    Markdown (``st.markdown``, captions, messages, headers, widget labels): every Markdown and
+    HTML character escaped, so ``**``, ``![img](http://...)`` or ``<a href>`` show as typed
+    and nothing is fetched."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str("" if value is None else value).split()))
+
+
+def display_text(text: str) -> str:
+    """Source text for reading: the Markdown emphasis marks (``**``, ``__``) that some sources
+    carry are dropped; exports keep the text as stored."""
+    return _EMPHASIS.sub("", text or "")
+
 
 # -- database and cached queries ----------------------------------------------------------------
 
@@ -137,6 +161,33 @@ _PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to",
                "kinds", "langs", "dups", "nonstate", "gstmt", "formembers")  # fmt: skip
 
 
+#: The sidebar widgets' keys. Streamlit drops widget values when a page switches (the Years
+#: slider then comes back as one number): their last values are kept under ``_f_saved``.
+FILTER_KEYS = ("f_themes", "f_countries", "f_groups", "f_forums", "f_years", "f_from", "f_to",
+               "f_measure", "f_kinds", "f_langs", "f_dups", "f_nonstate", "f_gstmt",
+               "f_formembers")  # fmt: skip
+
+
+def _restore_filter_widgets() -> None:
+    """Put back the filter values a page switch dropped (the last run's, kept by
+    :func:`_save_filter_widgets`)."""
+    ss = st.session_state
+    for key, value in (ss.get("_f_saved") or {}).items():
+        if key not in ss:
+            ss[key] = value
+
+
+def _save_filter_widgets() -> None:
+    ss = st.session_state
+    ss["_f_saved"] = {k: ss[k] for k in FILTER_KEYS if k in ss}
+
+
+def filter_params() -> dict[str, str]:
+    """The URL parameters holding the sidebar filters (to carry them to another page)."""
+    qp = st.query_params
+    return {k: qp[k] for k in _PARAM_KEYS if k in qp}
+
+
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
@@ -179,7 +230,8 @@ def _init_from_url(opts: query.Options, lang_default: list[str]) -> None:
     if qp.get("langs") == "all":
         st.session_state["f_langs"] = sorted(langs_present)
     elif qp.get("langs"):
-        st.session_state["f_langs"] = [x for x in _split(qp.get("langs")) if x in langs_present]
+        langs = [x for x in _split(qp.get("langs")) if x in langs_present]
+        st.session_state["f_langs"] = langs or lang_default
     else:
         st.session_state["f_langs"] = lang_default
     st.session_state["f_dups"] = qp.get("dups") == "1"
@@ -194,6 +246,7 @@ def sidebar_filters(opts: query.Options) -> Filters:
     present = [lang for lang, _ in opts.languages]
     lang_default = [x for x in present if x in opts.codebook_languages] or present
     _init_from_url(opts, lang_default)
+    _restore_filter_widgets()
     sb = st.sidebar
     sb.header("Filters")
     labels = opts.theme_labels
@@ -221,14 +274,22 @@ def sidebar_filters(opts: query.Options) -> Filters:
     ):
         st.date_input("From", key="f_from", value=None, min_value=date(1945, 1, 1))
         st.date_input("To", key="f_to", value=None, min_value=date(1945, 1, 1))
-        st.caption("A statement dated only by month or year is kept when that period overlaps.")
+        st.caption("A statement dated only by month or year (a General Debate speech stored "
+                   "with its year, say) is selected only when the dates cover that whole month "
+                   "or year.")  # fmt: skip
+        date_from, date_to = _date_range()
     sb.radio("Measure", list(query.MEASURES), key="f_measure", horizontal=True,
              format_func=lambda m: {"share": "Share of statements", "rate": "Matches per 1,000 words"}[m])  # fmt: skip
     sb.multiselect(
-        "Match kind", list(query.KINDS), key="f_kinds", format_func=lambda k: KIND_LABELS[k]
-    )
-    sb.multiselect("Language", present, key="f_langs",
-                   help="Default: the languages the codebook covers.")  # fmt: skip
+        "Match kind", list(query.KINDS), key="f_kinds", format_func=lambda k: KIND_LABELS[k],
+        on_change=_refill, args=("f_kinds", list(query.KINDS)),
+        help="At least one kind: emptying the box selects every kind again.",
+    )  # fmt: skip
+    _refilled_note("f_kinds", "No match kind left: every kind is selected again.")
+    sb.multiselect("Language", present, key="f_langs", on_change=_refill, args=("f_langs", present),
+                   help="Default: the languages the codebook covers. At least one language: "
+                        "emptying the box selects every language.")  # fmt: skip
+    _refilled_note("f_langs", "No language left: every language is selected.")
     sb.checkbox(
         "Include duplicates", key="f_dups", help="Copies of the same speech count once by default."
     )
@@ -252,8 +313,8 @@ def sidebar_filters(opts: query.Options) -> Filters:
         forums=tuple(ss.get("f_forums") or ()),
         year_from=None if years is None or full_years else int(years[0]),
         year_to=None if years is None or full_years else int(years[1]),
-        date_from=ss["f_from"].isoformat() if ss.get("f_from") else None,
-        date_to=ss["f_to"].isoformat() if ss.get("f_to") else None,
+        date_from=date_from,
+        date_to=date_to,
         measure=ss.get("f_measure") or "share",
         kinds=() if set(kinds) == set(query.KINDS) else kinds,
         # the codebook's languages (the default) stay implicit, so captions do not list them
@@ -264,7 +325,41 @@ def sidebar_filters(opts: query.Options) -> Filters:
         count_for_members=bool(ss.get("f_formembers")),
     )
     _write_url(filters, opts, lang_default, present)
+    _save_filter_widgets()
     return filters
+
+
+def _refill(key: str, everything: list[str]) -> None:
+    """An emptied Match kind or Language box selects every option again (an empty box would
+    look like "nothing" while meaning "everything")."""
+    if not st.session_state.get(key):
+        st.session_state[key] = list(everything)
+        st.session_state[f"_refilled_{key}"] = True
+
+
+def _refilled_note(key: str, text: str) -> None:
+    if st.session_state.pop(f"_refilled_{key}", False):
+        st.sidebar.caption(f":material/info: {text}")
+
+
+def _date_range() -> tuple[str | None, str | None]:
+    """The exact dates as ISO strings; a reversed range is refused with a message."""
+    ss = st.session_state
+    first, last = ss.get("f_from"), ss.get("f_to")
+    if first and last and first > last:
+        msg = (f"'From' ({first.isoformat()}) is after 'To' ({last.isoformat()}): the exact "
+               "dates are not applied. Swap them or clear one.")  # fmt: skip
+        st.error(msg)
+        st.session_state["_date_error"] = msg
+        return None, None
+    st.session_state.pop("_date_error", None)
+    return (first.isoformat() if first else None), (last.isoformat() if last else None)
+
+
+def date_error_note() -> None:
+    """On a page: the reason the exact dates are not applied, if any."""
+    if st.session_state.get("_date_error"):
+        st.error(st.session_state["_date_error"])
 
 
 def _write_url(filters: Filters, opts: query.Options, lang_default, present) -> None:
@@ -323,7 +418,7 @@ def left_out_note(filters: Filters) -> None:
         return
     parts = []
     if out.get("language"):
-        langs = ", ".join(f"{k} ({v})" for k, v in sorted(out.get("languages", {}).items()))
+        langs = ", ".join(f"{md(k)} ({v})" for k, v in sorted(out.get("languages", {}).items()))
         parts.append(f"{out['language']} in languages the codebook does not cover ({langs})")
     if out.get("duplicates"):
         parts.append(f"{out['duplicates']} duplicates")
@@ -425,7 +520,7 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
     """The passages behind one number, as keyword-in-context rows; a row opens its statement."""
     labels = run("options").theme_labels
     what = " · ".join(
-        x
+        md(x)
         for x in (
             labels.get(theme, theme) if theme else "",
             str(year) if year else "",
@@ -440,10 +535,43 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
         return
     rows = run("evidence", filters, theme=theme, year=year, country=country, search=search,
                limit=MAX_EVIDENCE)  # fmt: skip
-    st.caption(
-        f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else "")
-    )
+    st.caption(shown_note(total, len(rows)))
     evidence_table(rows, key=key)
+    evidence_downloads(filters, total, key=key, theme=theme, year=year, country=country,
+                       search=search)  # fmt: skip
+
+
+def shown_note(total: int, shown: int) -> str:
+    """How many matches there are and how many the table shows (the downloads hold all)."""
+    if total <= shown:
+        return f"{total:,} matches."
+    return f"{total:,} matches; the first {shown:,} shown here, all {total:,} in the downloads."
+
+
+def all_evidence(filters: Filters, *, sort: str = "date", **where) -> pd.DataFrame:
+    """Every evidence row of a selection (not cached: for downloads)."""
+    total = query.evidence_count(db_path(), filters, **where)
+    return query.evidence(db_path(), filters, sort=sort, limit=max(total, 1), **where)
+
+
+def evidence_downloads(filters: Filters, total: int, *, key: str, sort: str = "date",
+                       **where) -> None:  # fmt: skip
+    """CSV and XLSX of all ``total`` evidence rows of a selection, made when clicked."""
+    about = {"filters": filters.to_dict(), "rows": total}
+    c1, c2 = st.columns(2)
+    c1.download_button(
+        f"CSV of all {total:,} rows",
+        lambda: export.table_csv(all_evidence(filters, sort=sort, **where)),
+        file_name="evidence.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
+    )  # fmt: skip
+    xlsx_rows = min(total, XLSX_MAX_ROWS)
+    c2.download_button(
+        f"XLSX of {'all ' if total == xlsx_rows else 'the first '}{xlsx_rows:,} rows",
+        lambda: export.table_xlsx(all_evidence(filters, sort=sort, **where).head(XLSX_MAX_ROWS),
+                                  sheet="evidence", about=about),
+        file_name="evidence.xlsx", mime=export.MIME["xlsx"], key=f"{key}_xlsx",
+        on_click="ignore", help="A spreadsheet holds at most 1,048,575 rows: the CSV holds all.",
+    )  # fmt: skip
 
 
 def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
@@ -451,33 +579,60 @@ def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
     pre, kw, post = [], [], []
     for text, s, e in zip(rows["passage"], rows["hl_start"], rows["hl_end"]):
         text = text or ""
-        left = text[:s]
-        right = text[e:]
+        left = display_text(text[:s])
+        right = display_text(text[e:])
         pre.append(("…" + left[-width:]) if len(left) > width else left)
-        kw.append(text[s:e])
+        kw.append(display_text(text[s:e]))
         post.append((right[:width] + "…") if len(right) > width else right)
     out = pd.DataFrame({
-        "country": rows["country"], "date": rows["date"], "theme": rows["theme_label"],
-        "before": pre, "match": kw, "after": post, "score": rows["score"], "rule": rows["rule"],
+        "country": rows["country"], "date": rows["date"], "before": pre, "match": kw,
+        "after": post, "theme": rows["theme_label"], "score": rows["score"], "rule": rows["rule"],
         "kind": rows["kind"], "statement": rows["statement_id"],
     })  # fmt: skip
     return out
 
 
+#: Pixels per character (a generous average for the table's font), cell padding, line height.
+CHAR_PX, CELL_PAD, LINE_PX = 8, 24, 21
+
+
+def _longest(values) -> int:
+    return max((len(str(v)) for v in values), default=0)
+
+
+def _fit(values, least: int, most: int) -> int:
+    """A column width in pixels that shows the longest of ``values`` on one line, within
+    ``least``..``most``."""
+    return max(least, min(most, CHAR_PX * _longest(values) + CELL_PAD))
+
+
+def _row_height(values, width: int) -> int | None:
+    """A row height that wraps the longest of ``values`` whole in a column ``width`` pixels
+    wide (Streamlit wraps text only in rows taller than 64 px); None when one line holds it."""
+    per_line = max(1, (width - CELL_PAD) // CHAR_PX)
+    lines = -(-_longest(values) // per_line)
+    return None if lines <= 1 else max(66, LINE_PX * lines + 12)
+
+
 def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
+    """The keyword-in-context rows, the match and theme never cut (a long match wraps in taller
+    rows); a selected row shows its passage and opens its statement."""
     table = kwic(rows)
+    match_width = _fit(table["match"], 170, 520)
+    row_height = _row_height(table["match"], match_width)
+    context = 250 if row_height else 330  # the words around the match wrap in taller rows
     event = st.dataframe(
         table, key=f"{key}_table", hide_index=True, on_select="rerun",
-        selection_mode="single-row", width="stretch",
+        selection_mode="single-row", width="stretch", row_height=row_height,
         column_config={
             "country": st.column_config.TextColumn("country", width=70),
             "date": st.column_config.TextColumn("date", width=95),
-            "theme": st.column_config.TextColumn("theme", width=170),
-            "before": st.column_config.TextColumn("before", width=330, alignment="right"),
-            "match": st.column_config.TextColumn("match", width=170),
-            "after": st.column_config.TextColumn("after", width=330),
+            "theme": st.column_config.TextColumn("theme", width=_fit(table["theme"], 170, 520)),
+            "before": st.column_config.TextColumn("before", width=context, alignment="right"),
+            "match": st.column_config.TextColumn("match", width=match_width),
+            "after": st.column_config.TextColumn("after", width=context),
             "score": st.column_config.NumberColumn("score", format="%.2f", width=60),
-            "rule": st.column_config.TextColumn("rule", width=150),
+            "rule": st.column_config.TextColumn("rule", width=_fit(table["rule"], 150, 400)),
             "kind": st.column_config.TextColumn("kind", width=85),
             "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
         },
@@ -499,7 +654,8 @@ def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
 
 def open_statement(statement_id: int) -> None:
     st.session_state["statement_id"] = int(statement_id)
-    st.switch_page(st.session_state["_pages"]["statement"], query_params={"id": str(statement_id)})
+    st.switch_page(st.session_state["_pages"]["statement"],
+                   query_params={**filter_params(), "id": str(statement_id)})  # fmt: skip
 
 
 def highlight_html(text: str, spans, *, legend: bool = False) -> str:
@@ -508,7 +664,7 @@ def highlight_html(text: str, spans, *, legend: bool = False) -> str:
     pieces = query.highlight_spans(text or "", spans)
     out = []
     for piece, theme in pieces:
-        safe = html.escape(piece).replace("\n", "<br>")
+        safe = html.escape(display_text(piece)).replace("\n", "<br>")
         if theme:
             color = charts.theme_color(theme)
             out.append(

@@ -71,8 +71,18 @@ if (tr is None or tr.empty) and (themes is None or themes.empty):
     st.info("Neither side has statements under these filters.")
     st.stop()
 
+for side_value, count in ((a, "n_a"), (b, "n_b")):
+    if themes is None or themes.empty or not themes[count].fillna(0).any():
+        st.warning(f"{common.md(label(side_value))} has no statements under these filters: only "
+                   "the other side is drawn.")  # fmt: skip
+
 cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}")
-tab1, tab2, tab3 = st.tabs(["Per theme", "Over time", "Difference over time"])
+TABS = {"Per theme": None, "Over time": "time", "Difference over time": "difference"}
+wanted_tab = {v: k for k, v in TABS.items() if v}.get(common.page_param("tab"), "Per theme")
+if "cmp_tab" not in st.session_state:
+    st.session_state["cmp_tab"] = wanted_tab
+tab1, tab2, tab3 = st.tabs(list(TABS), key="cmp_tab", on_change="rerun")
+common.set_page_param("tab", TABS.get(st.session_state.get("cmp_tab")))
 with tab1:
     fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap)
     ev1 = common.show_chart(fig, themes, name=f"compare_{sides[0]}_{sides[1]}_themes",
@@ -98,8 +108,9 @@ if points:
     side = Side.parse(a if p["country"] == sides[0] else b)
     f = replace(filters, countries=side.countries, groups=side.groups)
     common.evidence_panel(f, theme=p["theme"], year=p["year"], key="cmp_ev",
-                          title=f"Evidence: {side.label} · {opts.theme_labels.get(p['theme'], p['theme'])}"
-                          + (f" · {p['year']}" if p["year"] else ""))  # fmt: skip
+                          title=common.md(f"Evidence: {side.label} · "
+                                          f"{opts.theme_labels.get(p['theme'], p['theme'])}"
+                                          + (f" · {p['year']}" if p["year"] else "")))  # fmt: skip
 else:
     st.caption("Click a bar or point to read the passages behind it.")
 

@@ -14,6 +14,13 @@ filters = common.current_filters()
 st.title("Countries")
 common.left_out_note(filters)
 
+
+def url_int(name: str, default: int, least: int, most: int) -> int:
+    """A whole number from the URL, kept within ``least``..``most``."""
+    value = common.page_param(name)
+    return max(least, min(most, int(value))) if value.isdigit() else default
+
+
 VIEWS = ["Heatmap", "Ranking", "World map"]
 wanted = common.page_param("view").capitalize().replace("Map", "World map")
 view = st.radio("View", VIEWS, horizontal=True, key="country_view",
@@ -28,8 +35,10 @@ if view == "Heatmap":
     if n_countries > 60:
         st.caption(f"{n_countries} countries selected: the 60 with the most statements are drawn; "
                    "the data download has all of them.")  # fmt: skip
-    order = st.radio("Rows", ["most statements first", "highest mean first"], horizontal=True,
-                     key="heat_sort")  # fmt: skip
+    ROWS = ["most statements first", "highest mean first"]
+    order = st.radio("Rows", ROWS, horizontal=True, key="heat_sort",
+                     index=1 if common.page_param("rows") == "value" else 0)  # fmt: skip
+    common.set_page_param("rows", "value" if order == ROWS[1] else None)
     fig = charts.heatmap_figure(
         data, measure=filters.measure, caption=common.caption_for(filters),
         sort="value" if order.startswith("highest") else "statements",
@@ -42,8 +51,10 @@ else:
     if view == "Ranking":
         c1, c2 = st.columns(2)
         min_n = c1.number_input("Only countries with at least this many statements", 1, 1000,
-                                value=1, key="rank_min")  # fmt: skip
-        top = c2.slider("Countries shown", 5, 100, 25, key="rank_top")
+                                value=url_int("min", 1, 1, 1000), key="rank_min")  # fmt: skip
+        top = c2.slider("Countries shown", 5, 100, url_int("top", 25, 5, 100), key="rank_top")
+        common.set_page_param("min", None if int(min_n) == 1 else str(int(min_n)))
+        common.set_page_param("top", None if int(top) == 25 else str(int(top)))
         data = common.run("ranking", filters, theme=theme, min_statements=int(min_n))
         if common.no_data(data):
             st.stop()

@@ -23,11 +23,16 @@ search = c2.text_input("Search the passages", value=common.page_param("q"), key=
                        help="Full-text search: every word must occur in the passage. Quotes and "
                        "operators are taken as plain text.")  # fmt: skip
 SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
-sort = c3.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="ev_sort")
-scope = st.radio("Passages", ["with a theme match", "all passages (search only)"], horizontal=True,
-                 key="ev_scope")  # fmt: skip
+wanted_sort = common.page_param("sort")
+sort_index = list(SORTS).index(wanted_sort) if wanted_sort in SORTS else 0
+sort = c3.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="ev_sort", index=sort_index)
+SCOPES = ["with a theme match", "all passages (search only)"]
+scope = st.radio("Passages", SCOPES, horizontal=True, key="ev_scope",
+                 index=1 if common.page_param("scope") == "all" else 0)  # fmt: skip
 common.set_page_param("theme", None if theme == ALL else theme)
 common.set_page_param("q", search.strip() or None)
+common.set_page_param("sort", None if sort == "date" else sort)
+common.set_page_param("scope", "all" if scope == SCOPES[1] else None)
 chosen = None if theme == ALL else theme
 
 if scope.startswith("all"):
@@ -46,8 +51,10 @@ if scope.startswith("all"):
         )
     )
     st.caption(f"{len(hits)} passages, {order}" + (" (first 200)" if len(hits) >= 200 else ""))
-    event = st.dataframe(hits[["country", "date", "passage", "themes", "statement_id", "source"]],
-                         hide_index=True, on_select="rerun", selection_mode="single-row",
+    shown = hits[["country", "date", "passage", "themes", "statement_id", "source"]].assign(
+        passage=hits["passage"].map(common.display_text)
+    )
+    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
                          key="search_table", width="stretch")  # fmt: skip
     if event.selection.rows:
         row = hits.iloc[event.selection.rows[0]]
@@ -61,13 +68,6 @@ if total == 0:
     st.stop()
 rows = common.run("evidence", filters, theme=chosen, search=search, sort=sort,
                   limit=common.MAX_EVIDENCE)  # fmt: skip
-st.caption(f"{total:,} matches" + (f"; the first {len(rows)} shown" if total > len(rows) else ""))
+st.caption(common.shown_note(total, len(rows)))
 common.evidence_table(rows, key="evidence")
-c1, c2 = st.columns(2)
-from tracker import export
-
-c1.download_button("CSV of these rows", export.table_csv(rows), file_name="evidence.csv",
-                   mime="text/csv", key="ev_csv", on_click="ignore")  # fmt: skip
-c2.download_button("XLSX of these rows", lambda: export.table_xlsx(rows, sheet="evidence",
-                   about={"filters": filters.to_dict()}), file_name="evidence.xlsx",
-                   mime=export.MIME["xlsx"], key="ev_xlsx", on_click="ignore")  # fmt: skip
+common.evidence_downloads(filters, total, key="ev", sort=sort, theme=chosen, search=search)

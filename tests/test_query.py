@@ -191,14 +191,17 @@ def test_filters_restrict_countries_groups_years_and_themes(db):
     assert {"CHN", "USA", "RUS", "FRA", "GBR"} <= set(p5["country"])
 
 
-def test_partial_dates_overlap_a_date_range(db):
-    # 2024-09 (a month) lies within September 2024; years alone (UNGDC) also overlap
+def test_partial_dates_are_selected_when_the_range_covers_their_period(db):
+    # 2024-09 (a month) lies within September 2024; a year alone (UNGDC) does not
     f = Filters(date_from="2024-09-01", date_to="2024-09-30")
     got = query.country_theme_matrix(db, f)
     months = sql(db, f"SELECT COUNT(DISTINCT country) FROM statements WHERE {canonical(db)} AND "
-                 "(date IN ('2024', '2024-09') OR date LIKE '2024-09-__')")[0][0]  # fmt: skip
+                 "(date = '2024-09' OR date LIKE '2024-09-__')")[0][0]  # fmt: skip
     assert months
     assert got["country"].nunique() == months
+    whole = query.theme_totals(db, Filters(date_from="2024-01-01", date_to="2024-12-31"))
+    in_2024 = sql(db, f"SELECT COUNT(*) FROM statements WHERE {canonical(db)} AND year = 2024")
+    assert whole["n"].iloc[0] == in_2024[0][0]
     none = query.country_theme_matrix(db, Filters(date_from="2030-01-01"))
     assert none.empty
 

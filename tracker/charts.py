@@ -9,6 +9,8 @@ selected point, bar or cell leads to the passages behind it.
 from __future__ import annotations
 
 import hashlib
+import html
+import math
 from collections.abc import Mapping, Sequence
 
 import pandas as pd
@@ -56,6 +58,27 @@ def _rgba(hex_color: str, alpha: float) -> str:
     return f"rgba({r},{g},{b},{alpha})"
 
 
+def esc(text) -> str:
+    """A data value as plain text in a plotly label, title or hover: plotly.js reads ``<a href>``,
+    ``<b>``, ``<img>``-like tags in text, and turns ``&lt;`` back into ``<`` only as text."""
+    return html.escape("" if text is None else str(text), quote=False)
+
+
+def _tmpl(text) -> str:
+    """A data value inlined into a ``hovertemplate``: escaped, and ``%`` kept from starting a
+    template variable."""
+    return esc(text).replace("%", "&#37;")
+
+
+def _count(value) -> int:
+    """A count that may be missing (a side with no statements): 0 then."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0
+    return 0 if math.isnan(number) else int(number)
+
+
 def caption_text(filters_text: str, codebook_version: str = "", extra: str = "") -> str:
     """The caption line: what was selected and with which codebook."""
     parts = [f"Filters: {filters_text or 'all statements'}"]
@@ -70,10 +93,10 @@ def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: 
             height: int = 560, legend: bool = True, bottom: int = 120) -> go.Figure:  # fmt: skip
     """Title, fonts, axis titles, and the caption pinned to the bottom edge (``bottom`` px of
     margin hold the x axis and the caption)."""
-    lines = _wrap(caption, 150) if caption else ""
+    lines = _wrap(esc(caption), 150) if caption else ""
     bottom += 14 * lines.count("<br>")
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
+        title={"text": esc(title), "x": 0.01, "xanchor": "left"},
         font=FONT,
         template="plotly_white",
         height=height,
@@ -82,8 +105,8 @@ def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: 
         legend={"title": None, "font": {"size": 11}},
         hoverlabel={"font_size": 12},
     )
-    fig.update_xaxes(title_text=x_title)
-    fig.update_yaxes(title_text=y_title)
+    fig.update_xaxes(title_text=esc(x_title))
+    fig.update_yaxes(title_text=esc(y_title))
     if caption:
         fig.add_annotation(
             text=lines, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
@@ -123,6 +146,15 @@ def _value_axis(fig: go.Figure, measure: str, axis: str = "y") -> None:
         getattr(fig, f"update_{axis}axes")(rangemode="tozero")
 
 
+def _year_axis(fig: go.Figure, years) -> None:
+    """Whole years on the x axis, each year once (plotly's automatic ticks can fall on half
+    years, which ``tickformat="d"`` then prints twice)."""
+    values = [int(y) for y in pd.Series(years).dropna()]
+    span = (max(values) - min(values)) if values else 0
+    fig.update_xaxes(tickformat="d", tick0=min(values) if values else 0,
+                     dtick=max(1, -(-span // 10)))  # fmt: skip
+
+
 def trend_figure(
     df: pd.DataFrame,
     *,
@@ -158,13 +190,14 @@ def trend_figure(
                 go.Scatter(
                     x=list(g["year"]) + list(g["year"][::-1]),
                     y=list(g["ci_high"]) + list(g["ci_low"][::-1]),
+                    mode="lines",  # no markers: a click at a band's corner would select nothing
                     fill="toself",
                     fillcolor=_rgba(color, 0.12),
                     line={"width": 0},
                     hoverinfo="skip",
                     showlegend=False,
                     legendgroup=name,
-                    name=f"{name} (95% CI)",
+                    name=esc(f"{name} (95% CI)"),
                 )
             )
         fig.add_trace(
@@ -172,7 +205,7 @@ def trend_figure(
                 x=g["year"],
                 y=g["value"],
                 mode="lines+markers",
-                name=name,
+                name=esc(name),
                 legendgroup=name,
                 line={"color": color, "width": 2},
                 marker={"size": 6, "color": color},
@@ -185,12 +218,13 @@ def trend_figure(
                         g["k"], g["n"], g["ci_low"], g["ci_high"], g["matches"], g["words"]
                     )
                 ],
-                hovertemplate=f"<b>{name}</b><br>%{{x}}: %{{y:{'.1%' if measure == 'share' else '.2f'}}}"
+                hovertemplate=f"<b>{_tmpl(name)}</b><br>%{{x}}: "
+                f"%{{y:{'.1%' if measure == 'share' else '.2f'}}}"
                 "<br>%{text}<extra></extra>",
             )
         )
     _value_axis(fig, measure)
-    fig.update_xaxes(tickformat="d")
+    _year_axis(fig, df["year"])
     return _layout(fig, title=title, caption=caption, x_title="Year",
                    y_title=MEASURE_AXIS[measure], height=600)  # fmt: skip
 
@@ -239,9 +273,9 @@ def heatmap_figure(
     fig = go.Figure(
         go.Heatmap(
             z=z,
-            x=[labels[t] for t in themes],
+            x=[esc(labels[t]) for t in themes],
             y=[
-                f"{names.get(c) or c} ({c})" if names.get(c) and names.get(c) != c else c
+                esc(f"{names.get(c) or c} ({c})" if names.get(c) and names.get(c) != c else c)
                 for c in order
             ],
             text=text,
@@ -299,7 +333,8 @@ def ranking_figure(
     if rank is None or rank.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
     r = rank.head(top).iloc[::-1]
-    names = [f"{n} ({c})" if n and n != c else c for c, n in zip(r["country"], r["country_name"])]
+    names = [esc(f"{n} ({c})" if n and n != c else c)
+             for c, n in zip(r["country"], r["country_name"])]  # fmt: skip
     err = None
     if measure == "share":
         err = {"type": "data", "symmetric": False, "array": (r["ci_high"] - r["value"]).tolist(),
@@ -316,7 +351,7 @@ def ranking_figure(
             hovertemplate="%{y}: %{x:"
             + (".1%" if measure == "share" else ".2f")
             + "}<br>%{text}<extra></extra>",
-            name=label,
+            name=esc(label),
         )
     )
     _value_axis(fig, measure, "x")
@@ -347,19 +382,19 @@ def compare_trend_figure(
                 x=g["year"],
                 y=g["value"],
                 mode="lines+markers",
-                name=f"{side}: {label}",
+                name=esc(f"{side}: {label}"),
                 legendgroup=theme,
                 line={"color": theme_color(theme), "dash": dash, "width": 2},
                 marker={"symbol": "circle" if dash == "solid" else "diamond-open", "size": 7},
                 customdata=[[theme, y, side] for y in g["year"]],
                 text=[f"{k:,} of {n:,} statements" for k, n in zip(g["k"], g["n"])],
-                hovertemplate=f"<b>{side}</b> · {label}<br>%{{x}}: %{{y:"
+                hovertemplate=f"<b>{_tmpl(side)}</b> · {_tmpl(label)}<br>%{{x}}: %{{y:"
                 + (".1%" if measure == "share" else ".2f")
                 + "}<br>%{text}<extra></extra>",
             )
         )
     _value_axis(fig, measure)
-    fig.update_xaxes(tickformat="d")
+    _year_axis(fig, df["year"])
     return _layout(fig, title=title, caption=caption, x_title="Year",
                    y_title=MEASURE_AXIS[measure], height=600)  # fmt: skip
 
@@ -377,25 +412,28 @@ def compare_bar_figure(
     for suffix, side, color in (("a", sides[0], SIDE_COLORS[0]), ("b", sides[1], SIDE_COLORS[1])):
         fig.add_trace(
             go.Bar(
-                x=t["theme_label"],
+                x=[esc(x) for x in t["theme_label"]],
                 y=t[f"value_{suffix}"],
-                name=side,
+                name=esc(side),
                 marker_color=color,
                 customdata=[[th, None, side] for th in t["theme"]],
                 text=[
-                    f"{int(k or 0):,} of {int(n or 0):,} statements"
+                    f"{_count(k):,} of {_count(n):,} statements"
+                    if _count(n)
+                    else "no statements under these filters"
                     for k, n in zip(t[f"k_{suffix}"], t[f"n_{suffix}"])
                 ],
                 textposition="none",
-                hovertemplate=f"<b>{side}</b> · %{{x}}: %{{y:{fmt}}}<br>%{{text}}<extra></extra>",
+                hovertemplate=f"<b>{_tmpl(side)}</b> · %{{x}}: %{{y:{fmt}}}<br>%{{text}}"
+                "<extra></extra>",
             )
         )
     fig.add_trace(
         go.Scatter(
-            x=t["theme_label"],
+            x=[esc(x) for x in t["theme_label"]],
             y=t["diff"],
             mode="markers",
-            name=f"difference ({sides[0]} − {sides[1]})",
+            name=esc(f"difference ({sides[0]} − {sides[1]})"),
             marker={
                 "symbol": "line-ew-open",
                 "size": 18,
@@ -437,16 +475,16 @@ def diff_trend_figure(
                 x=g["year"],
                 y=g["diff"],
                 mode="lines+markers",
-                name=label,
+                name=esc(label),
                 line={"color": theme_color(theme), "width": 2},
                 customdata=[[theme, y, ""] for y in g["year"]],
-                hovertemplate=f"<b>{label}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<extra></extra>",
+                hovertemplate=f"<b>{_tmpl(label)}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<extra></extra>",
             )
         )
     fig.add_hline(y=0, line_color="#999999", line_width=1)
     if measure == "share":
         fig.update_yaxes(tickformat="+.0%")
-    fig.update_xaxes(tickformat="d")
+    _year_axis(fig, yearly["year"])
     return _layout(fig, title=title, caption=caption, x_title="Year",
                    y_title=f"{MEASURE_AXIS[measure]}: {sides[0]} minus {sides[1]}", height=560)  # fmt: skip
 
@@ -459,7 +497,7 @@ def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:
     fig = go.Figure()
     for kind, pattern in (("exact", ""), ("fuzzy", "/"), ("proximity", ".")):
         if kind in df:
-            fig.add_trace(go.Bar(x=df["theme_label"], y=df[kind], name=kind,
+            fig.add_trace(go.Bar(x=[esc(x) for x in df["theme_label"]], y=df[kind], name=kind,
                                  marker_color=[theme_color(t) for t in df["theme"]],
                                  marker_pattern_shape=pattern))  # fmt: skip
     fig.update_layout(barmode="stack")

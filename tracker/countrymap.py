@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from tracker.charts import MEASURE_AXIS, MEASURE_SHORT, _layout, empty_figure, theme_color
+from tracker.charts import MEASURE_AXIS, MEASURE_SHORT, _layout, empty_figure, esc, theme_color
 
 MAPS_DIR = Path(__file__).resolve().parent / "data" / "maps"
 TOPOJSON_NAME = "world_110m"
@@ -100,7 +100,7 @@ def map_figure(
             },
             customdata=[[theme, None, c] for c in rows["country"]],
             text=[
-                f"{n or c} ({c})<br>{k:,} of {t:,} statements; {m:,} matches"
+                f"{esc(n or c)} ({esc(c)})<br>{k:,} of {t:,} statements; {m:,} matches"
                 for c, n, k, t, m in zip(
                     rows["country"], rows["country_name"], rows["k"], rows["n"], rows["matches"]
                 )

@@ -24,6 +24,7 @@ import sqlite3
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
+from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -477,17 +478,40 @@ def _where(filters: Filters, languages: Sequence[str], alias: str = "s") -> tupl
     if filters.year_to is not None:
         conds.append(f"{a}year <= ?")
         params.append(int(filters.year_to))
-    # a partial date ('2024-09') overlaps the range when its prefix lies within it
+    # a partial date ('2024', '2024-09') is selected only when the range covers its whole period
     if filters.date_from:
-        conds.append(f"{a}date != '' AND {a}date >= substr(?, 1, length({a}date))")
-        params.append(filters.date_from)
+        conds.append(f"{a}date != '' AND {_period_sql(a + 'date', 'first')} >= ?")
+        params.append(_period_bound(filters.date_from, "first"))
     if filters.date_to:
-        conds.append(f"{a}date != '' AND {a}date <= substr(?, 1, length({a}date))")
-        params.append(filters.date_to)
+        conds.append(f"{a}date != '' AND {_period_sql(a + 'date', 'last')} <= ?")
+        params.append(_period_bound(filters.date_to, "last"))
     if languages:
         conds.append(f"{a}language IN ({','.join('?' * len(languages))})")
         params += list(languages)
     return (" AND ".join(conds) if conds else "1"), params
+
+
+def _period_sql(column: str, end: str) -> str:
+    """SQL for the first or last day of a stored date's period (``YYYY``, ``YYYY-MM`` or a day)."""
+    if end == "first":
+        return (f"(CASE length({column}) WHEN 4 THEN {column} || '-01-01' "
+                f"WHEN 7 THEN {column} || '-01' ELSE {column} END)")  # fmt: skip
+    return (f"(CASE length({column}) WHEN 4 THEN {column} || '-12-31' "
+            f"WHEN 7 THEN date({column} || '-01', '+1 month', '-1 day') ELSE {column} END)")  # fmt: skip
+
+
+def _period_bound(value: str, end: str) -> str:
+    """A filter's date (``YYYY-MM-DD``, or a prefix of it) as the first or last day it names."""
+    value = value.strip()
+    if len(value) == 4:
+        return value + ("-01-01" if end == "first" else "-12-31")
+    if len(value) == 7:
+        if end == "first":
+            return value + "-01"
+        year, month = int(value[:4]), int(value[5:7])
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        return (nxt - timedelta(days=1)).isoformat()
+    return value
 
 
 def _kind_expr(filters: Filters, alias: str = "t") -> str:
@@ -749,6 +773,7 @@ def evidence(
     )
     with connect(db) as conn:
         df = _frame(conn, sql, [*params, *extra, int(limit), int(offset)])
+        _widen_spilled(conn, df)
     if df.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     labels = _labels(db)
@@ -760,6 +785,24 @@ def evidence(
     df["hl_end"] = df["hl_end"].fillna(length).clip(upper=length).astype(int)
     df["hl_end"] = df[["hl_start", "hl_end"]].max(axis=1)
     return df[EVIDENCE_COLUMNS]
+
+
+def _widen_spilled(conn: sqlite3.Connection, df: pd.DataFrame) -> None:
+    """A match that runs past the end of its passage (across sentences) gets, as its passage,
+    the clean text from its passage's start to the end of the last sentence it reaches."""
+    if df.empty:
+        return
+    length = df["passage"].fillna("").str.len()
+    for i in df.index[df["hl_end"].notna() & (df["hl_end"] > length)]:
+        row = conn.execute(
+            'SELECT substr(t.clean_text, p.start + 1, COALESCE((SELECT MAX(q."end") FROM passages q '
+            "WHERE q.statement_id = p.statement_id AND q.start < p.start + ?), p.\"end\") - p.start) "
+            "FROM passages p JOIN statement_texts t ON t.statement_id = p.statement_id "
+            "WHERE p.id = ?",
+            (int(df.at[i, "hl_end"]), int(df.at[i, "passage_id"])),
+        ).fetchone()
+        if row and row[0]:
+            df.at[i, "passage"] = row[0]
 
 
 def _evidence_where(db, filters: Filters, theme, year, country, search):
