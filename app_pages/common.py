@@ -182,12 +182,6 @@ def _save_filter_widgets() -> None:
     ss["_f_saved"] = {k: ss[k] for k in FILTER_KEYS if k in ss}
 
 
-def filter_params() -> dict[str, str]:
-    """The URL parameters holding the sidebar filters (to carry them to another page)."""
-    qp = st.query_params
-    return {k: qp[k] for k in _PARAM_KEYS if k in qp}
-
-
 def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
@@ -244,7 +238,8 @@ def _init_from_url(opts: query.Options, lang_default: list[str]) -> None:
 def sidebar_filters(opts: query.Options) -> Filters:
     """Draw the shared filters in the sidebar, mirror them in the URL, return them."""
     present = [lang for lang, _ in opts.languages]
-    lang_default = [x for x in present if x in opts.codebook_languages] or present
+    covered = [x for x in present if x in opts.codebook_languages]
+    lang_default = covered or present
     _init_from_url(opts, lang_default)
     _restore_filter_widgets()
     sb = st.sidebar
@@ -318,7 +313,8 @@ def sidebar_filters(opts: query.Options) -> Filters:
         measure=ss.get("f_measure") or "share",
         kinds=() if set(kinds) == set(query.KINDS) else kinds,
         # the codebook's languages (the default) stay implicit, so captions do not list them
-        languages=None if sorted(langs) == sorted(lang_default) else (langs if langs else ()),
+        # (when no stored language is covered, the default is every language: said explicitly)
+        languages=None if covered and sorted(langs) == sorted(covered) else (langs or ()),
         include_duplicates=bool(ss.get("f_dups")),
         include_non_state=bool(ss.get("f_nonstate")),
         group_statements=ss.get("f_gstmt") or "include",
@@ -653,9 +649,12 @@ def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
 
 
 def open_statement(statement_id: int) -> None:
+    """Switch to the Statement page; the URL keeps the filters and this page's own parameters,
+    so Back returns to the same view."""
     st.session_state["statement_id"] = int(statement_id)
+    here = {k: st.query_params[k] for k in st.query_params}
     st.switch_page(st.session_state["_pages"]["statement"],
-                   query_params={**filter_params(), "id": str(statement_id)})  # fmt: skip
+                   query_params={**here, "id": str(statement_id)})  # fmt: skip
 
 
 def highlight_html(text: str, spans, *, legend: bool = False) -> str:

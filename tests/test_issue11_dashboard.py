@@ -88,10 +88,9 @@ def params(at: AppTest) -> dict[str, str]:
 
 
 def test_open_statement_from_evidence_keeps_the_filters_and_back_works(app):
-    at = app(years="2018-2022", themes="un_main_channel").run()
+    at = app(years="2018-2022", themes="un_main_channel", sort="score").run()
     at.switch_page("app_pages/evidence.py").run()
     no_trouble(at)
-    before = params(at)
     picked = row_selection(at, "evidence_table", 0)
     rerun_with(at, picked)
     sid = int(table(at, "evidence_table").value.iloc[0]["statement"])
@@ -104,13 +103,14 @@ def test_open_statement_from_evidence_keeps_the_filters_and_back_works(app):
     url = params(at)
     assert url["id"] == str(sid)
     assert url["years"] == "2018-2022" and url["themes"] == "un_main_channel"
-    # Back: the evidence page's URL again
-    at.query_params.clear()
-    at.query_params.update(before)
+    assert url["sort"] == "score"  # the evidence page's own settings travel too, for Back
+    # Back: the browser shows the evidence page again with the URL it had (the parameters of
+    # the page switch included)
     at.switch_page("app_pages/evidence.py").run()
     no_trouble(at)
     assert at.title[0].value == "Evidence"
     assert at.sidebar.slider(key="f_years").value == (2018, 2022)
+    assert at.selectbox(key="ev_sort").value == "score"
     assert len(table(at, "evidence_table").value)
 
 
@@ -323,3 +323,50 @@ def test_compare_tab_is_kept_in_the_url(app):
     rerun_with(at, {tabs.proto.id: "Difference over time"})  # the researcher opens a tab
     no_trouble(at)
     assert at.query_params["tab"] == "difference"
+
+
+# -- issue 14: stored values are text ------------------------------------------------------------
+
+EVIL_FORUM = '**Forum** ![img](http://evil.example/f.png) <a href="http://evil.example/a">link</a>'
+EVIL_LANGUAGE = "![l](http://evil.example/l.png)"
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory) -> Path:
+    """Two statements of a forum whose name carries Markdown and HTML, one of them in a
+    "language" that does too."""
+    import csv
+
+    from tracker.ingest import ingest_paths
+
+    folder = tmp_path_factory.mktemp("hostile")
+    text = ("Statement by {}.\n\nWe must close the digital divide between and within "
+            "countries, and we oppose the militarization of cyberspace.\n")  # fmt: skip
+    with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["file", "country", "date", "forum", "language"])
+        for name, country, language in (("iceland", "ISL", EVIL_LANGUAGE), ("norway", "NOR", "en")):
+            (folder / f"{name}.txt").write_text(text.format(name.title()), encoding="utf-8")
+            w.writerow([f"{name}.txt", country, "2024-09-27", EVIL_FORUM, language])
+    db = folder / "tracker.db"
+    paths = [folder / "iceland.txt", folder / "norway.txt"]
+    report = ingest_paths(paths, db=db, manifest=folder / "manifest.csv")
+    assert len(report.stored) == 2, report.summary()
+    return db
+
+
+def test_stored_markdown_and_html_are_escaped_in_captions_and_charts(hostile_db, monkeypatch):
+    monkeypatch.setenv("TRACKER_DB", str(hostile_db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90).run()
+    assert not at.exception
+    note = " ".join(c.value for c in at.caption)
+    # the language is named, every Markdown character escaped: shown as typed, not an image
+    assert EVIL_LANGUAGE in note.replace("\\", "")
+    assert EVIL_LANGUAGE not in note and "](http" not in note
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+    at.query_params["forums"] = EVIL_FORUM
+    at.run()
+    assert not at.exception
+    fig = figures(at)[0]
+    caption = " ".join(a["text"] for a in fig["layout"]["annotations"])
+    assert "&lt;a href" in caption and "<a href" not in caption

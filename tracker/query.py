@@ -595,6 +595,8 @@ def _counts(db, filters: Filters, dims: Sequence[str]) -> pd.DataFrame:
         base = base.dropna(subset=[d for d in dims if d == "year"])
     if base.empty or (dims and base["n"].sum() == 0) or (not dims and not base["n"].iloc[0]):
         return pd.DataFrame(columns=[*dims, "theme", "n", "words", "k", "matches"])
+    if not themes:  # statements, but no theme matched anywhere yet
+        return pd.DataFrame(columns=[*dims, "theme", "n", "words", "k", "matches"])
     grid = base.merge(pd.DataFrame({"theme": themes}), how="cross")
     out = grid.merge(counted, on=[*dims, "theme"], how="left")
     return out
