@@ -77,6 +77,16 @@ def run(name: str, filters: Filters | None = None, **kwargs):
     return _cached(name, str(db_path()), marker(), fj, kj)
 
 
+def run_or_warn(name: str, filters: Filters | None = None, **kwargs):
+    """:func:`run`, or a warning and ``None`` when the query cannot be answered (a search
+    stopped by its time limit, say)."""
+    try:
+        return run(name, filters, **kwargs)
+    except query.QueryError as exc:
+        st.warning(md(exc))
+        return None
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _validation(db: str, mark: tuple, gold: bytes, version: str):
     import tempfile
@@ -128,7 +138,7 @@ def require_db() -> query.Options:
     try:
         opts = run("options")
     except query.QueryError as exc:
-        st.error(f"The database cannot be read: {exc}")
+        st.error(f"The database cannot be read: {md(exc)}")
         st.stop()
     if opts.statements == 0:
         st.info(
@@ -525,12 +535,17 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
         if x
     )
     st.subheader(title or f"Evidence: {what or 'all selected'}")
-    total = run("evidence_count", filters, theme=theme, year=year, country=country, search=search)
+    total = run_or_warn("evidence_count", filters, theme=theme, year=year, country=country,
+                        search=search)  # fmt: skip
+    if total is None:
+        return
     if total == 0:
         st.info("No passages match here. Widen the filters, or pick another point.")
         return
-    rows = run("evidence", filters, theme=theme, year=year, country=country, search=search,
-               limit=MAX_EVIDENCE)  # fmt: skip
+    rows = run_or_warn("evidence", filters, theme=theme, year=year, country=country,
+                       search=search, limit=MAX_EVIDENCE)  # fmt: skip
+    if rows is None:
+        return
     st.caption(shown_note(total, len(rows)))
     evidence_table(rows, key=key)
     evidence_downloads(filters, total, key=key, theme=theme, year=year, country=country,

@@ -39,7 +39,9 @@ if scope.startswith("all"):
     if not search.strip():
         st.info("Type words to search all passages, matched or not.")
         st.stop()
-    hits = common.run("search_passages", filters, text=search, limit=common.MAX_EVIDENCE)
+    hits = common.run_or_warn("search_passages", filters, text=search, limit=common.MAX_EVIDENCE)
+    if hits is None:
+        st.stop()
     if hits.empty:
         st.info("No passage contains all of these words under the current filters.")
         st.stop()
@@ -62,12 +64,16 @@ if scope.startswith("all"):
             common.open_statement(int(row["statement_id"]))
     st.stop()
 
-total = common.run("evidence_count", filters, theme=chosen, search=search)
+total = common.run_or_warn("evidence_count", filters, theme=chosen, search=search)
+if total is None:
+    st.stop()
 if total == 0:
     st.info("No matches under these filters" + (" containing these words" if search else "") + ".")
     st.stop()
-rows = common.run("evidence", filters, theme=chosen, search=search, sort=sort,
-                  limit=common.MAX_EVIDENCE)  # fmt: skip
+rows = common.run_or_warn("evidence", filters, theme=chosen, search=search, sort=sort,
+                          limit=common.MAX_EVIDENCE)  # fmt: skip
+if rows is None:
+    st.stop()
 st.caption(common.shown_note(total, len(rows)))
 common.evidence_table(rows, key="evidence")
 common.evidence_downloads(filters, total, key="ev", sort=sort, theme=chosen, search=search)
