@@ -6,6 +6,7 @@ one-line message (`click.ClickException`).
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -27,6 +28,36 @@ db_option = click.option(
 OVERRIDE_FIELDS = ("country", "date", "forum", "meeting", "speaker", "title", "language")
 
 
+#: Characters a terminal acts on (ESC sequences, carriage returns, newlines, bidi overrides...).
+_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+
+
+def shown(text: object) -> str:
+    """Text from files (names, reasons) safe to print on a terminal: every character a terminal
+    would act on written as an escape (``\\x1b``, ``\\n``), so a file name can neither erase a
+    line nor forge one."""
+    return _UNPRINTABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def _budget_options(func):
+    """--max-words, --max-distinct-words, --max-passages, --max-matches (see Budgets)."""
+    from tracker.ingest import Budgets
+
+    defaults = Budgets()
+    helps = {
+        "max_words": "Documents with more words fail.",
+        "max_distinct_words": "Documents with more distinct words fail.",
+        "max_passages": "Documents with more passages (sentences) fail.",
+        "max_matches": "Documents with more theme matches fail.",
+    }
+    for name in reversed(list(helps)):
+        flag = "--" + name.replace("_", "-")
+        func = click.option(flag, name, type=click.IntRange(min=0), show_default=True,
+                            default=getattr(defaults, name),
+                            help=helps[name] + " 0: no limit.")(func)  # fmt: skip
+    return func
+
+
 def _db(path: Path | None) -> Path:
     return path or default_db_path()
 
@@ -35,7 +66,7 @@ def _open(path: Path | None, *, readonly: bool = False) -> Store:
     try:
         return Store(_db(path), readonly=readonly)
     except TrackerError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(shown(exc)) from exc
 
 
 @click.group()
@@ -73,16 +104,17 @@ def cli() -> None:
               help="source_kind keywords, best first, deciding which copy of a speech is "
                    "canonical (default: 'un record,un verbatim,delegation,extracted text,"
                    "web page,speech recognition').")
+@_budget_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, language,
            source_kind, text_column, columns, max_bytes, no_ocr, codebook, workers, no_dedupe,
-           priority, quiet):  # fmt: skip
+           priority, max_words, max_distinct_words, max_passages, max_matches, quiet):  # fmt: skip
     """Read statements from files, folders and .zip archives into the database.
 
     Every problem is one line naming the file and the reason; the batch goes on; the exit
     status is 1 when any file failed.
     """
-    from tracker.ingest import ingest_paths
+    from tracker.ingest import Budgets, ingest_paths
     from tracker.sources import ReaderOptions, count_candidate_files
 
     overrides = {k: v for k, v in zip(OVERRIDE_FIELDS,
@@ -97,22 +129,25 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, leave=False,
                desc="ingest")  # fmt: skip
 
+    budgets = Budgets(max_words=max_words, max_distinct_words=max_distinct_words,
+                      max_passages=max_passages, max_matches=max_matches)  # fmt: skip
+
     def on_problem(p: Problem) -> None:
-        tqdm.write(f"{p.kind}: {p.source}: {p.reason}", file=sys.stderr)
+        tqdm.write(f"{p.kind}: {shown(p.source)}: {shown(p.reason)}", file=sys.stderr)
 
     try:
         report = ingest_paths(
             paths, db=_db(db), manifest=manifest, overrides=overrides, reader_options=options,
             codebook=codebook, workers=workers, progress=lambda n, _src: bar.update(n),
-            on_problem=on_problem, dedupe=not no_dedupe, **_priority(priority),
+            on_problem=on_problem, dedupe=not no_dedupe, budgets=budgets, **_priority(priority),
         )  # fmt: skip
     except TrackerError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(shown(exc)) from exc
     finally:
         bar.close()
     for source, flags in report.flagged:
         if "no_country" in flags or "no_date" in flags:
-            click.echo(f"flagged: {source}: {flags}", err=True)
+            click.echo(f"flagged: {shown(source)}: {flags}", err=True)
     click.echo(f"{_db(db)}: {report.summary()} (codebook {report.codebook_version})", err=True)
     if report.failed:
         sys.exit(1)
@@ -149,11 +184,22 @@ def statements(db, output):
     if output:
         write_table(table, output)
     else:
-        table.to_csv(sys.stdout, index=False)
+        _print_table(table)
     no_country = table["flags"].str.contains("no_country").sum()
     no_date = table["flags"].str.contains("no_date").sum()
     click.echo(f"{len(table)} statements; {no_country} without country, {no_date} without date",
                err=True)  # fmt: skip
+
+
+def _print_table(table) -> None:
+    """A table as CSV on standard output: formula-safe cells, as in files; on a terminal, also
+    the characters a terminal would act on written as escapes."""
+    from tracker.coding import formula_safe
+
+    safe = formula_safe(table)
+    if sys.stdout.isatty():
+        safe = safe.map(lambda v: shown(v) if isinstance(v, str) else v)
+    safe.to_csv(sys.stdout, index=False)
 
 
 # -- duplicates -------------------------------------------------------------------------------
@@ -173,7 +219,7 @@ def duplicates(db, output, pairs):
                 try:
                     store.mark_not_duplicate(a, b)
                 except TrackerError as exc:
-                    raise click.ClickException(str(exc)) from exc
+                    raise click.ClickException(shown(exc)) from exc
                 click.echo(f"marked {a} and {b} as different speeches", err=True)
         return
     with _open(db, readonly=True) as store:
@@ -181,7 +227,7 @@ def duplicates(db, output, pairs):
     if output:
         write_table(table, output)
     else:
-        table.to_csv(sys.stdout, index=False)
+        _print_table(table)
     click.echo(f"{table['group'].nunique() if len(table) else 0} speeches stored more than once",
                err=True)  # fmt: skip
 
@@ -203,7 +249,7 @@ def match(db, codebook, workers, quiet):
         try:
             book, written = rematch(store, codebook, workers=workers, progress=bar.update)
         except TrackerError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(shown(exc)) from exc
         finally:
             bar.close()
     click.echo(f"{written} matches with codebook {book.name} ({book.version})", err=True)
@@ -262,9 +308,10 @@ def validate(gold, db, second_coder, bootstrap):
             active = store.active_codebook()
             report = validate_coding(store, gold, n_boot=bootstrap)
     except TrackerError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"codebook {active.name} ({active.version}); {report.statements} gold statements")
-    click.echo(report.format())
+        raise click.ClickException(shown(exc)) from exc
+    click.echo(f"codebook {shown(active.name)} ({active.version}); {report.statements} gold "
+               "statements")  # fmt: skip
+    click.echo("\n".join(shown(line) for line in report.format().splitlines()))
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ Only canonical statements (not marked as duplicates) are counted unless asked ot
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -144,11 +145,45 @@ def file_name(source: str) -> str:
     return Path(member).name
 
 
+#: First characters that make a spreadsheet read a cell as a formula (OWASP's list, with the
+#: full-width forms some spreadsheet programs also accept).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+#: Characters an XLSX file cannot hold (openpyxl refuses them).
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def safe_cell(value: object) -> object:
+    """A text cell a spreadsheet shows as text: one starting with ``= + - @``, a tab or a carriage
+    return gets a leading apostrophe (``=HYPERLINK(...)`` is written ``'=HYPERLINK(...)``), so
+    opening an export never runs a formula from a statement. Other values are unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def formula_safe(table: pd.DataFrame, *, xlsx: bool = False) -> pd.DataFrame:
+    """A copy of ``table`` with every text cell and column name through :func:`safe_cell`; for
+    XLSX also the control characters it cannot hold written as escapes (``\\x1b``)."""
+
+    def cell(value: object) -> object:
+        if xlsx and isinstance(value, str) and _XLSX_ILLEGAL.search(value):
+            value = _XLSX_ILLEGAL.sub(lambda m: m.group().encode("unicode_escape").decode(), value)
+        return safe_cell(value)
+
+    out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, pd.StringDtype):
+            out[col] = out[col].map(cell)
+    out.columns = [cell(c) for c in out.columns]
+    return out
+
+
 def write_table(table: pd.DataFrame, path: str | Path) -> Path:
-    """Write CSV or XLSX, chosen by the file's extension."""
+    """Write CSV or XLSX, chosen by the file's extension; cells are formula-safe
+    (:func:`safe_cell`)."""
     out = Path(path)
     if out.suffix.lower() == ".xlsx":
-        table.to_excel(out, index=False)
+        formula_safe(table, xlsx=True).to_excel(out, index=False)
     else:
-        table.to_csv(out, index=False)
+        formula_safe(table).to_csv(out, index=False)
     return out

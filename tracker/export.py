@@ -12,6 +12,7 @@ import atexit
 import io
 import json
 import os
+import re
 import shutil
 import threading
 import zipfile
@@ -22,6 +23,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 import tracker
+from tracker.coding import formula_safe
 from tracker.errors import TrackerError
 
 IMAGE_FORMATS = ("png", "svg", "pdf")
@@ -190,22 +192,31 @@ def _escape(text: str) -> str:
 
 
 def table_csv(df: pd.DataFrame) -> bytes:
-    """UTF-8 CSV (with a byte-order mark, so spreadsheet programs read accents right)."""
-    return df.to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 CSV (with a byte-order mark, so spreadsheet programs read accents right); text
+    cells are formula-safe (:func:`tracker.coding.safe_cell`)."""
+    return formula_safe(df).to_csv(index=False).encode("utf-8-sig")
 
 
 def table_xlsx(df: pd.DataFrame, *, sheet: str = "data", about: dict | None = None) -> bytes:
-    """An Excel workbook: the data, and an ``about`` sheet (filters, codebook, citation)."""
+    """An Excel workbook: the data, and an ``about`` sheet (filters, codebook, citation); text
+    cells are formula-safe, so no stored text becomes a live formula."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
-        _plain(df).to_excel(writer, sheet_name=sheet[:31] or "data", index=False)
+        formula_safe(_plain(df), xlsx=True).to_excel(
+            writer, sheet_name=_sheet_name(sheet), index=False
+        )
         if about:
-            pd.DataFrame(
+            formula_safe(pd.DataFrame(
                 [(k, v if isinstance(v, str) else json.dumps(v, ensure_ascii=False))
                  for k, v in about.items()],
                 columns=["field", "value"],
-            ).to_excel(writer, sheet_name="about", index=False)  # fmt: skip
+            ), xlsx=True).to_excel(writer, sheet_name="about", index=False)  # fmt: skip
     return buf.getvalue()
+
+
+def _sheet_name(name: str) -> str:
+    """A name Excel accepts for a sheet: at most 31 characters, none of ``[]:*?/\\``."""
+    return re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "data"
 
 
 def _plain(df: pd.DataFrame) -> pd.DataFrame:

@@ -4,23 +4,35 @@ The main process reads the sources and is the one writer; cleaning, segmentation
 run in worker processes when the batch is large. Statements are written in batches, each batch
 one transaction holding whole statements only, so a crash loses at most the batch in flight and
 a re-run completes it.
+
+Every document has a budget of work (:class:`Budgets`): one over it fails by name, so memory is
+bounded by the budget, not by the input. A worker process that dies (the out-of-memory killer,
+SIGKILL, a crash) is detected: the documents it may have held are retried one at a time, and one
+that kills its worker again fails by name; the ingest never waits for a lost task.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import multiprocessing as mp
 import os
 import re
+import shutil
+import tempfile
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 
 from tracker.clean import clean_text
 from tracker.codebook import Codebook, load_codebook
 from tracker.duplicates import KIND_PRIORITY, DedupPolicy
-from tracker.errors import TrackerError
+from tracker.errors import SourceError, TrackerError
 from tracker.manifest import Manifest, ManifestRow
 from tracker.match import Matcher
 from tracker.metadata import ResolvedMetadata, resolve_metadata
@@ -34,6 +46,39 @@ from tracker.store import Store
 BATCH_SIZE = 200
 #: Below this many candidate files, work in-process: a pool costs more than it saves.
 POOL_THRESHOLD = 40
+#: Documents handed to each worker ahead of time: enough to keep it busy, few enough that the
+#: texts waiting in the main process stay bounded (``Pool.imap`` read ahead without limit).
+IN_FLIGHT_PER_WORKER = 4
+#: Why a document whose worker died twice is not stored.
+WORKER_DIED = (
+    "the worker process reading it died (killed, e.g. by the out-of-memory killer, or crashed), "
+    "again when it was retried alone; nothing of it was stored"
+)
+
+
+@dataclass(frozen=True)
+class Budgets:
+    """The work one document may cost; a document over any of them fails by name.
+
+    Sized from the real corpora: the largest document in ../shared/corpus and the whole UN
+    General Debate Corpus has 27,845 words, 4,312 distinct words, 1,016 passages and under 100
+    matches, so the defaults leave several times that room while a document at every budget
+    stays far under 1.5 GB (benchmarks/bench_memory.py). ``0`` turns a budget off.
+    """
+
+    max_words: int = 200_000  # words (runs of non-space) in the document's text
+    max_distinct_words: int = 40_000  # distinct words, case folded: each is fuzzy-matched once
+    max_passages: int = 20_000  # sentences, over all turns of a meeting record
+    max_matches: int = 20_000  # theme matches, over all turns
+
+
+class BudgetExceeded(SourceError):
+    """A document needs more work than its :class:`Budgets` allow."""
+
+    def __init__(self, source: str, found: str, limit: int, what: str, option: str):
+        super().__init__(
+            source, f"{found} {what}, over the budget of {limit:,} {what} per document ({option})"
+        )
 
 Progress = Callable[[int, str], None]  # (files done increment, current source)
 
@@ -49,6 +94,9 @@ class IngestReport:
     flagged: list[tuple[str, str]] = field(default_factory=list)  # (source, flags)
     run_id: int | None = None
     codebook_version: str = ""
+    #: Files (paths as walked) that gave at least one statement stored or already stored.
+    files_used: set[str] = field(default_factory=set)
+    _file_of: dict[str, str] = field(default_factory=dict, repr=False)  # doc hash -> file
 
     @property
     def ok(self) -> bool:
@@ -67,6 +115,7 @@ class _Job:
     manifest_row: ManifestRow | None
     overrides: Mapping[str, str]
     doc_hash: str  # what identifies the document before any work: see _jobs
+    budgets: Budgets = Budgets()
 
 
 def content_hash(text: str) -> str:
@@ -80,18 +129,81 @@ def raw_hash(doc: RawDocument) -> str:
     return hashlib.sha256(doc.raw_text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+# -- budgets ---------------------------------------------------------------------------------
+#: Text is counted a slice at a time, so counting a huge text holds one slice's words only.
+_COUNT_SLICE = 1 << 20
+_SPACE = re.compile(r"\s")
+
+
+def _slices(text: str) -> Iterator[str]:
+    """``text`` in slices of about ``_COUNT_SLICE`` characters, cut at whitespace."""
+    start = 0
+    while start < len(text):
+        cut = _SPACE.search(text, start + _COUNT_SLICE)
+        end = cut.end() if cut else len(text)
+        yield text[start:end]
+        start = end
+
+
+def check_words(text: str, source: str, budgets: Budgets) -> None:
+    """Raise :class:`BudgetExceeded` when ``text`` has more words or distinct words than the
+    budgets allow. Counting stops at the first budget passed, so it holds little memory."""
+    limit, distinct_limit = budgets.max_words, budgets.max_distinct_words
+    limits = [x for x in (limit, distinct_limit) if x]
+    if not limits or len(text) <= min(limits):
+        return  # fewer characters than words allowed
+    words = 0
+    for piece in _slices(text):
+        words += len(piece.split())
+        if limit and words > limit:
+            raise BudgetExceeded(source, f"more than {limit:,}", limit, "words", "--max-words")
+    if not distinct_limit or words <= distinct_limit:
+        return
+    seen: set[str] = set()
+    for piece in _slices(text):
+        seen.update(piece.casefold().split())
+        if len(seen) > distinct_limit:
+            raise BudgetExceeded(source, f"more than {distinct_limit:,}", distinct_limit,
+                                 "distinct words", "--max-distinct-words")  # fmt: skip
+
+
+class _Tally:
+    """Passages and matches of one document so far (all its turns), against the budgets."""
+
+    def __init__(self, source: str, budgets: Budgets):
+        self.source, self.budgets = source, budgets
+        self.passages = self.matches = 0
+
+    def add_passages(self, n: int) -> None:
+        self.passages += n
+        limit = self.budgets.max_passages
+        if limit and self.passages > limit:
+            raise BudgetExceeded(self.source, f"{self.passages:,}" if n == self.passages else
+                                 f"more than {limit:,}", limit, "passages", "--max-passages")  # fmt: skip
+
+    def add_matches(self, n: int) -> None:
+        self.matches += n
+        limit = self.budgets.max_matches
+        if limit and self.matches > limit:
+            raise BudgetExceeded(self.source, f"{self.matches:,}" if n == self.matches else
+                                 f"more than {limit:,}", limit, "matches", "--max-matches")  # fmt: skip
+
+
 def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list[Statement] | Problem:
     """Clean, resolve metadata, segment and match one document.
 
     A meeting record (or another multi-speaker document) becomes one statement per speaker turn,
-    named ``file#N``; anything else is one statement.
+    named ``file#N``; anything else is one statement. Raises :class:`BudgetExceeded` when the
+    document has more words, distinct words, passages or matches than ``job.budgets`` allow.
     """
     doc = job.doc
+    check_words(doc.raw_text, doc.source, job.budgets)  # cheap, and before any costly step
+    tally = _Tally(doc.source, job.budgets)
     kind = detect_record(doc.raw_text)
     if kind:
         record = split_record(doc.raw_text)
         if record is not None and record.turns:
-            return _turn_statements(job, record, matcher, codebook_version)
+            return _turn_statements(job, record, matcher, codebook_version, tally)
     if kind or looks_like_record(doc.raw_text):
         doc.warnings.append(
             "looks like a meeting record but no speaker turns were recognised: "
@@ -104,12 +216,14 @@ def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list
     # the same text from another kind of source (an official record and the delegation's own
     # text) is another copy, stored and linked as a duplicate; from the same kind, it is stored once
     identity = f"{meta.value('source_kind')}\n"
-    return [_statement(doc, clean, meta, matcher, codebook_version, job.doc_hash, identity)]
+    return [_statement(doc, clean, meta, matcher, codebook_version, job.doc_hash, tally, identity)]
 
 
 def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Matcher,
-               codebook_version: str, doc_hash: str, identity: str = "") -> Statement:  # fmt: skip
+               codebook_version: str, doc_hash: str, tally: _Tally,
+               identity: str = "") -> Statement:  # fmt: skip
     passages = segment(clean)
+    tally.add_passages(len(passages))
     language = meta.value("language") or "en"
     flags = list(meta.flags)
     if not matcher.covers(language):
@@ -132,6 +246,7 @@ def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Ma
         codebook_version=codebook_version,
     )
     statement.matches = matcher.match(clean, passages, language=language)
+    tally.add_matches(len(statement.matches))
     return statement
 
 
@@ -139,8 +254,8 @@ def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Ma
 _SPEAKER_FIELDS = ("country", "speaker", "title")
 
 
-def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codebook_version: str
-                     ) -> list[Statement]:  # fmt: skip
+def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codebook_version: str,
+                     tally: _Tally) -> list[Statement]:  # fmt: skip
     """One statement per turn; the record gives date, forum and meeting, the turn its speaker."""
     doc = job.doc
     doc_hash = job.doc_hash
@@ -169,7 +284,8 @@ def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codeboo
         if not turn.country and "country" not in job.overrides:
             _no_country(meta, turn.role)
         identity = f"{record.symbol}|{record.meeting}|{turn.order}|{turn.speaker}\n"
-        st = _statement(turn_doc, clean, meta, matcher, codebook_version, doc_hash, identity)
+        st = _statement(turn_doc, clean, meta, matcher, codebook_version, doc_hash, tally,
+                        identity)  # fmt: skip
         st.turn, st.role, st.on_behalf_of = turn.order, turn.role, turn.on_behalf_of
         st.spoke_in, st.agenda = turn.spoke_in, record.agenda
         st.split_confidence, st.document = turn.confidence, doc.source
@@ -211,10 +327,102 @@ def _safe_build(job: _Job, matcher: Matcher, version: str) -> list[Statement] | 
     """Any failure of one document becomes a Problem naming it; the batch goes on."""
     try:
         return build_statements(job, matcher, version)
+    except SourceError as exc:
+        return Problem(job.doc.source, exc.reason)
     except TrackerError as exc:
         return Problem(job.doc.source, str(exc))
     except Exception as exc:  # a bug or a pathological input must not stop the batch
         return Problem(job.doc.source, f"could not process: {type(exc).__name__}: {exc}")
+
+
+def pool_context() -> mp.context.BaseContext:
+    """How workers start: never by fork (the main process holds SQLite connections and threads);
+    forkserver where there is one, spawn elsewhere (Windows; the workers import everything)."""
+    methods = mp.get_all_start_methods()
+    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker,
+                               initargs=(book.text, book.path))  # fmt: skip
+
+
+def _pooled(jobs: Iterable[_Job], book: Codebook, workers: int
+            ) -> Iterator[list[Statement] | Problem]:  # fmt: skip
+    """Results of ``jobs`` in their order, built by ``workers`` processes.
+
+    A worker that dies breaks the pool (``BrokenProcessPool``) instead of losing its task
+    silently: the documents in flight are then retried one at a time in a fresh process (so the
+    innocent ones are stored), and one that kills its worker again fails by name.
+    """
+    pending: deque[tuple[_Job, Future]] = deque()
+    todo = iter(jobs)
+    pool = _new_pool(workers, book)
+    try:
+        while True:
+            while len(pending) < workers * IN_FLIGHT_PER_WORKER:
+                job = next(todo, None)
+                if job is None:
+                    break
+                pending.append((job, _submit(pool, job)))
+            if not pending:
+                break
+            job, future = pending.popleft()
+            try:
+                yield _result(job, future)
+            except BrokenProcessPool:
+                rest = list(pending)
+                pending.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                yield _alone(job, book)
+                for other, done in rest:  # results that came back before the death are kept
+                    kept = _finished(other, done)
+                    yield kept if kept is not None else _alone(other, book)
+                pool = _new_pool(workers, book)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)  # interrupted: do not wait for workers
+        raise
+    pool.shutdown(wait=True)
+
+
+def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future:
+    """``pool.submit``; a pool already broken gives a future holding that error. (Submitting
+    may start a worker: one killed as it starts breaks the pipe to it.)"""
+    try:
+        return pool.submit(_work, job)
+    except (BrokenProcessPool, OSError) as exc:
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool(f"a worker could not start: {exc}"))
+        return future
+
+
+def _result(job: _Job, future: Future) -> list[Statement] | Problem:
+    """A worker's result; anything but a dead worker (say, a result that cannot be sent back)
+    becomes a Problem naming the document."""
+    try:
+        return future.result()
+    except BrokenProcessPool:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one document's failure must not stop the batch
+        return Problem(job.doc.source, f"could not process: {type(exc).__name__}: {exc}")
+
+
+def _finished(job: _Job, future: Future) -> list[Statement] | Problem | None:
+    """The result of a future that completed before its pool broke, else None."""
+    if future.done() and not future.cancelled() and future.exception() is None:
+        return _result(job, future)
+    return None
+
+
+def _alone(job: _Job, book: Codebook) -> list[Statement] | Problem:
+    """One document in a worker of its own: a death now is this document's doing."""
+    pool = _new_pool(1, book)
+    try:
+        return _result(job, _submit(pool, job))
+    except BrokenProcessPool:
+        return Problem(job.doc.source, WORKER_DIED)
+    finally:
+        pool.shutdown(wait=True)
 
 
 # -- orchestration ---------------------------------------------------------------------------
@@ -254,17 +462,20 @@ def ingest_paths(
     batch_size: int = BATCH_SIZE,
     dedupe: bool = True,
     kind_priority: Sequence[str] = KIND_PRIORITY,
+    budgets: Budgets | None = None,
 ) -> IngestReport:
     """Ingest files, folders and zip archives into the database; see :class:`IngestReport`.
 
     With ``dedupe`` (the default) each new statement is linked to stored copies of the same
     speech (see :mod:`tracker.duplicates`); ``kind_priority`` orders which copy is canonical.
+    A document over ``budgets`` (default :class:`Budgets`) fails by name.
     """
     store = db if isinstance(db, Store) else Store(db)
     try:
         return _ingest(
             paths, store, _load_manifest(manifest), dict(overrides or {}), reader_options,
             codebook, workers, progress, on_problem, batch_size, dedupe, kind_priority,
+            budgets or Budgets(),
         )  # fmt: skip
     finally:
         if not isinstance(db, Store):
@@ -278,7 +489,7 @@ def _load_manifest(manifest: str | Path | Manifest | None) -> Manifest | None:
 
 
 def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers, progress,
-            on_problem, batch_size, dedupe, kind_priority) -> IngestReport:  # fmt: skip
+            on_problem, batch_size, dedupe, kind_priority, budgets) -> IngestReport:  # fmt: skip
     book = resolve_codebook(store, codebook)
     languages = sorted(book.languages, key=lambda lang: (lang != "en", lang))
     policy = DedupPolicy(kind_priority=kind_priority, languages=languages) if dedupe else None
@@ -293,12 +504,10 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
         if on_problem:
             on_problem(p)
 
-    jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress)
+    jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress,
+                 budgets)  # fmt: skip
     if workers > 1 and total >= POOL_THRESHOLD:
-        ctx = mp.get_context("forkserver" if os.name != "nt" else "spawn")
-        with ctx.Pool(workers, initializer=_init_worker, initargs=(book.text, book.path)) as pool:
-            results = pool.imap(_work, jobs, chunksize=4)
-            _write_results(results, store, report, problem, batch_size, policy)
+        _write_results(_pooled(jobs, book, workers), store, report, problem, batch_size, policy)
     else:
         matcher = Matcher(book)
         results = (_safe_build(job, matcher, book.version) for job in jobs)
@@ -314,12 +523,13 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
     return report
 
 
-def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress
-          ) -> Iterator[_Job]:  # fmt: skip
+def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress,
+          budgets: Budgets) -> Iterator[_Job]:  # fmt: skip
     """Documents to process, with manifest rows; skips, failures and known documents reported.
 
     A document is known by the hash of its raw text; a PDF by the hash of its bytes, so that a
-    re-run does not parse (or OCR) it again.
+    re-run does not parse (or OCR) it again. A text over the word budgets fails here, before it
+    is sent to a worker.
     """
     seen_raw: dict[str, str] = {}
     for path in iter_files(paths):
@@ -331,6 +541,7 @@ def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem
         if file_hash and file_hash in known_raw:
             _tick(progress, path.name)
             report.already_stored.append((path.name, known_raw[file_hash]))
+            report.files_used.add(str(path))
             continue
         for item in read_file(path, reader_options):
             _tick(progress, item.source)
@@ -345,9 +556,16 @@ def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem
             earlier = known_raw.get(digest) or seen_raw.get(digest)
             if earlier:
                 report.already_stored.append((item.source, earlier))
+                report.files_used.add(str(path))
+                continue
+            try:
+                check_words(item.raw_text, item.source, budgets)
+            except BudgetExceeded as exc:
+                problem(Problem(item.source, exc.reason))
                 continue
             seen_raw[digest] = item.source
-            yield _Job(item, row, overrides, digest)
+            report._file_of[digest] = str(path)
+            yield _Job(item, row, overrides, digest, budgets)
 
 
 def _tick(progress: Progress | None, source: str) -> None:
@@ -395,6 +613,8 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
         else:
             unique[st.content_hash] = st
     new = store.add_statements(list(unique.values()), dedupe=policy)
+    report.files_used.update(report._file_of.get(st.raw_hash, "") for st in batch)
+    report.files_used.discard("")
     for st in unique.values():
         if st.content_hash in new:
             report.stored.append(st.source)
@@ -402,3 +622,82 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
                 report.flagged.append((st.source, ",".join(st.flags)))
         else:
             report.already_stored.append((st.source, store.source_of_hash(st.content_hash) or "?"))
+
+
+# -- uploads (the dashboard's Add page) ------------------------------------------------------
+class UploadError(TrackerError):
+    """Uploaded files could not be saved (a full disk, a folder that cannot be written)."""
+
+
+def upload_name(name: str) -> str:
+    """A browser's file name as a safe base name: no folders, no NUL or control characters,
+    never empty, ``.`` or ``..``."""
+    base = re.split(r"[/\\]", name)[-1]
+    base = re.sub(r"[\x00-\x1f\x7f]", "_", base).strip()
+    return base if base.strip(".") else "upload.txt"
+
+
+@dataclass(frozen=True)
+class SavedUpload:
+    """Where one upload's files were written: its own folder, and each file's path."""
+
+    folder: Path
+    paths: list[Path]
+
+
+def save_uploads(files: Sequence[tuple[str, bytes]], root: str | Path) -> SavedUpload:
+    """Write uploaded ``(name, bytes)`` files into a new folder of their own under ``root``.
+
+    The folder's name is unique (two uploads in the same second get two folders), and a name
+    used twice in one upload goes into a numbered subfolder, so no file overwrites another and
+    every file keeps the name its metadata may come from. On any failure nothing of the upload
+    is left behind and :class:`UploadError` says why (a full disk is named as such).
+    """
+    root = Path(root)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix=datetime.now().strftime("%Y%m%d-%H%M%S-"),
+                                       dir=root))  # fmt: skip
+    except OSError as exc:
+        raise UploadError(f"cannot save uploads in {root}: {_os_reason(exc)}") from exc
+    paths: list[Path] = []
+    seen: dict[str, int] = {}
+    for name, data in files:
+        base = upload_name(name)
+        seen[base] = seen.get(base, 0) + 1
+        target = folder / base if seen[base] == 1 else folder / str(seen[base]) / base
+        try:
+            target.parent.mkdir(exist_ok=True)
+            with open(target, "xb") as fh:  # "x": never overwrite, whatever happens
+                fh.write(data)
+        except OSError as exc:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise UploadError(
+                f"cannot save {base} ({len(data):,} bytes) in {folder.parent}: "
+                f"{_os_reason(exc)}; nothing of this upload was kept"
+            ) from exc
+        paths.append(target)
+    return SavedUpload(folder, paths)
+
+
+def _os_reason(exc: OSError) -> str:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "the disk is full (free some space and upload again)"
+    if exc.errno == errno.EROFS:
+        return "the folder is on a read-only disk"
+    return exc.strerror or str(exc)
+
+
+def discard_unused(upload: SavedUpload, report: IngestReport) -> list[Path]:
+    """Delete the uploaded files that gave no statement (all failed or skipped), and the
+    upload's folders that leaves empty; returns the files deleted."""
+    gone = [p for p in upload.paths if str(p) not in report.files_used]
+    for path in gone:
+        path.unlink(missing_ok=True)
+    subfolders = {p.parent for p in gone} - {upload.folder}
+    for folder in [*sorted(subfolders), upload.folder]:
+        try:
+            folder.rmdir()  # only when empty
+        except OSError:
+            pass
+    return gone

@@ -810,6 +810,8 @@ def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
         lo = doc.first[p]
         hi = doc.first[p + 1] if p + 1 < len(doc.first) else len(tokens)
         words = [w.lower() for w in tokens[lo:hi]]
+        if "?" in doc.text[doc.passages[p].start : doc.passages[p].end]:
+            continue  # a question ("why do we not impose ...?") states no act of the speaker
         subject_is_speaker = _opens_with_speaker(words)
         for k, w in enumerate(words):
             if key(w) not in verbs:
@@ -819,14 +821,16 @@ def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
                 j -= 1
             if j >= 0 and (words[j] in _SELF or words[j] in _SELF_NOUNS and j and words[j - 1] in ("my", "our")):
                 return " ".join(tokens[lo + j : lo + k + 1])
-            if j >= 0 and words[j] == "and" and subject_is_speaker:
+            # "We withdrew from X and imposed": the verb shares the sentence's subject, unless an
+            # infinitive came between ("We urge them to act and impose" is not the speaker's act)
+            if j >= 0 and words[j] == "and" and subject_is_speaker and "to" not in words[:j]:
                 return " ".join(tokens[lo : lo + min(3, k)]) + " ... " + tokens[lo + k]
     return ""
 
 
 def _opens_with_speaker(words: list[str]) -> bool:
-    """Whether a sentence's subject is the speaker: it opens with "we" (after up to four words
-    of an opening phrase and a comma-free run, e.g. "Last month, we")."""
+    """Whether a sentence's subject is the speaker: "we" (or "my/our government") among its
+    first six words, e.g. "Last month, we"."""
     for j, w in enumerate(words[:6]):
         if w in _SELF:
             return True

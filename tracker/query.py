@@ -21,6 +21,7 @@ import math
 import os
 import re
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -32,7 +33,9 @@ import pandas as pd
 
 from tracker.errors import StoreError
 
-KINDS = ("exact", "fuzzy", "proximity")
+KINDS = ("exact", "fuzzy", "proximity", "semantic")
+RULE_KINDS = ("exact", "fuzzy", "proximity")  # the codebook's rules; "semantic" is the model's
+DIRECTIONS = ("supports", "opposes", "reports")
 GROUP_STATEMENT_MODES = ("include", "only", "exclude")
 MEASURES = ("share", "rate")
 #: Roles of speakers who do not speak for a state (Security Council records and the like).
@@ -82,6 +85,8 @@ class Filters:
     date_to: str | None = None
     measure: str = "share"
     kinds: tuple[str, ...] = ()
+    #: evidence rows of these directions only (empty: all); counts always use counted matches
+    directions: tuple[str, ...] = ()
     languages: tuple[str, ...] | None = None
     include_duplicates: bool = False
     include_non_state: bool = False
@@ -91,7 +96,7 @@ class Filters:
     count_for_members: bool = False
 
     def __post_init__(self) -> None:
-        for name in ("themes", "countries", "groups", "forums", "kinds"):
+        for name in ("themes", "countries", "groups", "forums", "kinds", "directions"):
             value = getattr(self, name)
             if isinstance(value, str) or not isinstance(value, tuple):
                 object.__setattr__(self, name, _as_tuple(value))
@@ -107,6 +112,9 @@ class Filters:
         bad = [k for k in self.kinds if k not in KINDS]
         if bad:
             raise ValueError(f"kinds={bad!r}: use any of {', '.join(KINDS)}")
+        bad = [d for d in self.directions if d not in DIRECTIONS]
+        if bad:
+            raise ValueError(f"directions={bad!r}: use any of {', '.join(DIRECTIONS)}")
 
     def to_dict(self) -> dict:
         """JSON-ready form (tuples as lists), for exports and captions."""
@@ -134,6 +142,8 @@ class Filters:
             parts.append(f"dates {self.date_from or '…'}–{self.date_to or '…'}")
         if self.kinds and set(self.kinds) != set(KINDS):
             parts.append("match kinds: " + ", ".join(self.kinds))
+        if self.directions and set(self.directions) != set(DIRECTIONS):
+            parts.append("evidence directions: " + ", ".join(self.directions))
         if self.languages:
             parts.append("languages: " + ", ".join(self.languages))
         elif self.languages == ():
@@ -514,6 +524,18 @@ def _period_bound(value: str, end: str) -> str:
     return value
 
 
+def _has_stance(db: str | Path) -> bool:
+    """Whether the database has match directions and semantic counts (migration 0004)."""
+    with connect(db) as conn:
+        return any(r[1] == "direction" for r in conn.execute("PRAGMA table_info(matches)"))
+
+
+def _stance_columns(db: str | Path) -> str:
+    if _has_stance(db):
+        return "m.direction, m.counted, m.reason"
+    return "'supports' AS direction, 1 AS counted, '' AS reason"
+
+
 def _kind_expr(filters: Filters, alias: str = "t") -> str:
     kinds = filters.kinds or KINDS
     if set(kinds) == set(KINDS):
@@ -733,10 +755,42 @@ def fts_query(text: str) -> str:
     return " ".join(terms)
 
 
+#: Seconds a full-text search may run before it is stopped with :class:`QueryTimeout`: a
+#: crafted prefix search (``t* t* t* ...``) otherwise costs seconds per view on a large corpus.
+SEARCH_TIME_LIMIT = 5.0
+
+
+class QueryTimeout(QueryError):
+    """A search ran longer than :data:`SEARCH_TIME_LIMIT` and was stopped."""
+
+
+@contextmanager
+def _time_limit(conn: sqlite3.Connection, active: bool = True):
+    """Interrupt what runs on ``conn`` inside the block after ``SEARCH_TIME_LIMIT`` seconds."""
+    if not active:
+        yield
+        return
+    limit = SEARCH_TIME_LIMIT
+    deadline = time.monotonic() + limit
+    # SQLite calls the handler every 10,000 virtual-machine steps; a true answer interrupts
+    conn.set_progress_handler(lambda: time.monotonic() > deadline, 10_000)
+    try:
+        yield
+    except sqlite3.OperationalError as exc:
+        if "interrupted" not in str(exc):
+            raise
+        raise QueryTimeout(
+            f"the search took longer than {limit:g} s and was stopped: use longer words, or "
+            "fewer words with a trailing *"
+        ) from None
+    finally:
+        conn.set_progress_handler(None, 0)
+
+
 EVIDENCE_COLUMNS = [
     "country", "country_name", "date", "year", "theme", "theme_label", "passage", "hl_start",
     "hl_end", "matched_text", "score", "rule", "kind", "statement_id", "passage_id", "match_id",
-    "forum", "speaker", "source",
+    "forum", "speaker", "source", "direction", "counted", "reason",
 ]  # fmt: skip
 
 
@@ -769,11 +823,12 @@ def evidence(
         "SELECT s.country, s.country_name, s.date, s.year, m.theme, p.text AS passage, "
         'm.start - p.start AS hl_start, m."end" - p.start AS hl_end, m.matched_text, m.score, '
         "m.rule, m.kind, s.id AS statement_id, m.passage_id, m.id AS match_id, s.forum, "
-        "s.speaker, s.source FROM matches m JOIN statements s ON s.id = m.statement_id "
+        f"s.speaker, s.source, {_stance_columns(db)} FROM matches m "
+        "JOIN statements s ON s.id = m.statement_id "
         "LEFT JOIN passages p ON p.id = m.passage_id "
         f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?"
     )
-    with connect(db) as conn:
+    with connect(db) as conn, _time_limit(conn, bool(search)):
         df = _frame(conn, sql, [*params, *extra, int(limit), int(offset)])
         _widen_spilled(conn, df)
     if df.empty:
@@ -821,6 +876,9 @@ def _evidence_where(db, filters: Filters, theme, year, country, search):
     if filters.kinds and set(filters.kinds) != set(KINDS):
         conds.append(f"m.kind IN ({','.join('?' * len(filters.kinds))})")
         extra += list(filters.kinds)
+    if filters.directions and set(filters.directions) != set(DIRECTIONS) and _has_stance(db):
+        conds.append(f"m.direction IN ({','.join('?' * len(filters.directions))})")
+        extra += list(filters.directions)
     if year is not None:
         conds.append("s.year = ?")
         extra.append(int(year))
@@ -844,7 +902,7 @@ def evidence_count(
     if found is None:
         return 0
     conds, params, extra = found
-    with connect(db) as conn:
+    with connect(db) as conn, _time_limit(conn, bool(search)):
         return conn.execute(
             "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
             f"WHERE {' AND '.join(conds)}",
@@ -879,7 +937,7 @@ def search_passages(
         "JOIN statements s ON s.id = p.statement_id "
         f"WHERE passages_fts MATCH ? AND {where} ORDER BY {{order}} LIMIT ? OFFSET ?"
     )
-    with connect(db) as conn:
+    with connect(db) as conn, _time_limit(conn):
         # ranking (bm25) costs a pass over every hit: for words in thousands of passages the
         # latest passages come first instead
         hits = conn.execute(
@@ -1040,7 +1098,8 @@ def kind_counts(db: str | Path, filters: Filters) -> pd.DataFrame:
         df = _frame(
             conn,
             "SELECT t.theme, SUM(t.exact) AS exact, SUM(t.fuzzy) AS fuzzy, "
-            "SUM(t.proximity) AS proximity, COUNT(*) AS statements FROM statements s "
+            f"SUM(t.proximity) AS proximity, {'SUM(t.semantic)' if _has_stance(db) else '0'} "
+            "AS semantic, COUNT(*) AS statements FROM statements s "
             f"JOIN statement_themes t ON t.statement_id = s.id WHERE {where} "
             f"AND t.theme IN ({marks}) GROUP BY t.theme ORDER BY t.theme",
             [*params, *themes],

@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
-import multiprocessing as mp
 import os
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from tracker.codebook import Codebook, codebook_from_text, load_codebook
+from tracker.errors import TrackerError
+from tracker.ingest import pool_context
 from tracker.match import Matcher
 from tracker.models import Match, Passage
 from tracker.store import Store, StoredText
 
 _matcher: Matcher | None = None
+
+
+class WorkerDied(TrackerError):
+    """A worker process died (out-of-memory killer, SIGKILL, crash) while matching a batch."""
 
 
 def _init(codebook_text: str, path: str) -> None:
@@ -55,17 +62,8 @@ def rematch(
     written = 0
     batches = store.iter_texts()
     if workers > 1 and store.count_statements() > 200:
-        ctx = mp.get_context("forkserver")
-        with ctx.Pool(workers, initializer=_init, initargs=(book.text, book.path)) as pool:
-            # batches are read here, in the writer's thread (SQLite connections stay in theirs),
-            # and at most 2 per worker are in flight, so memory stays bounded
-            pending = deque()
-            for batch in batches:
-                pending.append(pool.apply_async(_match_batch, (batch,)))
-                if len(pending) >= 2 * workers:
-                    written += _write(store, pending.popleft().get(), book, progress)
-            while pending:
-                written += _write(store, pending.popleft().get(), book, progress)
+        for results in _pooled(batches, book, workers):
+            written += _write(store, results, book, progress)
     else:
         matcher = Matcher(book)
         for batch in batches:
@@ -73,6 +71,69 @@ def rematch(
             written += _write(store, results, book, progress)
     store.set_active_codebook(book.version, book.name, book.text, book.path)
     return book, written
+
+
+def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init,
+                               initargs=(book.text, book.path))  # fmt: skip
+
+
+def _pooled(batches, book: Codebook, workers: int):
+    """Matched batches in order. Batches are read here, in the writer's thread (SQLite
+    connections stay in theirs), and at most 2 per worker are in flight, so memory stays bounded.
+    A dead worker breaks the pool instead of losing its batch: the batches in flight are retried
+    alone, and one whose worker dies again raises :class:`WorkerDied` (what was written stays,
+    and the active codebook is not switched, so running again completes the work)."""
+    pending: deque = deque()
+    pool = _new_pool(workers, book)
+    try:
+        for batch in batches:
+            pending.append((batch, _submit(pool, batch)))
+            if len(pending) >= 2 * workers:
+                pool = yield from _drain(pending, 1, pool, book, workers)
+        pool = yield from _drain(pending, len(pending), pool, book, workers)
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _drain(pending: deque, n: int, pool: ProcessPoolExecutor, book: Codebook, workers: int):
+    """Yield the first ``n`` results of ``pending``; returns the pool (a new one after a death)."""
+    for _ in range(n):
+        batch, future = pending.popleft()
+        try:
+            yield future.result()
+        except BrokenProcessPool:
+            rest = [b for b, _ in pending]
+            pending.clear()
+            pool.shutdown(wait=False, cancel_futures=True)
+            for again in [batch, *rest]:
+                yield _alone(again, book)
+            return _new_pool(workers, book)
+    return pool
+
+
+def _submit(pool: ProcessPoolExecutor, batch: list[StoredText]) -> Future:
+    """``pool.submit``; a broken pool, or a worker killed as it starts (a broken pipe), gives a
+    future holding ``BrokenProcessPool``."""
+    try:
+        return pool.submit(_match_batch, batch)
+    except (BrokenProcessPool, OSError) as exc:
+        future: Future = Future()
+        future.set_exception(BrokenProcessPool(f"a worker could not start: {exc}"))
+        return future
+
+
+def _alone(batch: list[StoredText], book: Codebook) -> list[tuple[StoredText, list[Match]]]:
+    with _new_pool(1, book) as pool:
+        try:
+            return _submit(pool, batch).result()
+        except BrokenProcessPool:
+            ids = [item.statement_id for item in batch]
+            raise WorkerDied(
+                f"a worker process died (out-of-memory killer, SIGKILL or a crash) twice while "
+                f"matching statements {ids[0]}-{ids[-1]}; the batches before them are written, "
+                "the active codebook is unchanged: run `tracker match` again to complete"
+            ) from None
 
 
 def _write(store: Store, results, book: Codebook, progress) -> int:

@@ -202,7 +202,7 @@ class SemanticModel:
         contrib = sorted(((v * self._w[i, j], i) for i, v in vec.items()), reverse=True)
         names = sorted(self._index, key=self._index.get)  # type: ignore[arg-type]
         top_words = [names[i] for c, i in contrib[:top] if c > 0]
-        near, sim = "", 0.0
+        near, sim = "", -1.0
         for text, ev in self._exemplar_vectors.get(theme, ()):
             s = sum(v * ev.get(i, 0.0) for i, v in vec.items())
             if s > sim:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import csv
 import functools
+import html as html_lib
 import io
 import json
 import os
 import re
+import stat
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
@@ -38,6 +40,9 @@ class ReaderOptions:
     column_map: dict[str, str] = field(default_factory=dict)  # metadata field -> column name
     ocr: bool = True  # OCR PDF pages with no text layer when tesseract is installed
     ocr_language: str = "eng"
+    # a PDF's text (layer and OCR) longer than this fails: a small PDF can expand to far more
+    # text than its size (compressed streams), and the whole text is held in memory
+    max_text_chars: int = 10_000_000
 
 
 class OcrUnavailable(SourceError):
@@ -61,7 +66,8 @@ class OcrUnavailable(SourceError):
 FORMATS = {
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
     ".html": "html", ".htm": "html", ".xhtml": "html", ".pdf": "pdf", ".json": "json",
-    ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".zip": "zip",
+    ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".zip": "zip", ".srt": "subtitles",
+    ".vtt": "subtitles",
 }  # fmt: skip
 _SKIP_EXTENSIONS = {
     ".tsv": "not a statement: tab-separated table (.tsv)",
@@ -167,15 +173,34 @@ def iter_documents(
 
 
 def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
-    """The files :func:`iter_documents` reads, in its order (folders walked, sorted)."""
+    """The files :func:`iter_documents` reads, in its order (folders walked, sorted).
+
+    A path named here may be a symbolic link (the user chose it); inside folders only regular
+    files are read. A named pipe, device or socket fails at once, by name, without being opened
+    (opening a FIFO blocks; a device such as /dev/zero never ends)."""
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            yield Problem(shown_name(str(raw)), "no such file or folder")
+            continue
+        if stat.S_ISDIR(mode):
             yield from _walk(path)
-        elif path.exists():
+        elif stat.S_ISREG(mode):
             yield path
         else:
-            yield Problem(shown_name(str(raw)), "no such file or folder")
+            yield Problem(shown_name(path.name or str(raw)), not_regular(mode))
+
+
+def not_regular(mode: int) -> str:
+    """Why a file of this ``st_mode`` is not read: it is not a regular file."""
+    kinds = (
+        (stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+    )  # fmt: skip
+    kind = next((name for test, name in kinds if test(mode)), "a special file")
+    return f"not a regular file ({kind}): not read"
 
 
 def read_file(path: Path, options: ReaderOptions | None = None) -> Iterator[RawDocument | Problem]:
@@ -210,7 +235,9 @@ def count_candidate_files(paths: Iterable[str | Path]) -> int:
         path = Path(raw)
         files = [p for p in _walk(path) if isinstance(p, Path)] if path.is_dir() else [path]
         for file in files:
-            total += _count_members(file) if _extension(file.name) == ".zip" else 1
+            # only a regular file is opened: a FIFO named x.zip would block here
+            is_zip = _extension(file.name) == ".zip" and file.is_file()
+            total += _count_members(file) if is_zip else 1
     return total
 
 
@@ -223,20 +250,34 @@ def _absolute(path: Path) -> Path:
 
 
 def _walk(folder: Path) -> Iterator[Path | Problem]:
-    """Files under a folder, sorted by name, depth first; hidden folders are reported, not read."""
+    """Regular files under a folder, sorted by name, depth first. Hidden folders, symbolic
+    links (which may lead outside the folder) and special files are reported as skipped."""
     try:
         entries = sorted(os.scandir(folder), key=lambda e: e.name)
     except OSError as exc:
         yield Problem(shown_name(str(folder)), f"cannot list the folder: {exc.strerror or exc}")
         return
     for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
+        name = shown_name(entry.name)
+        if entry.is_symlink():
+            yield Problem(name, "symbolic link: not followed (only regular files inside the "
+                          "folder are read)", "skipped")  # fmt: skip
+        elif entry.is_dir(follow_symlinks=False):
             if entry.name.startswith("."):
-                yield Problem(shown_name(entry.name) + "/", "hidden folder", "skipped")
+                yield Problem(name + "/", "hidden folder", "skipped")
             else:
                 yield from _walk(Path(entry.path))
-        elif entry.is_file():
+        elif entry.is_file(follow_symlinks=False):
             yield Path(entry.path)
+        else:
+            yield Problem(name, _entry_mode_reason(entry), "skipped")
+
+
+def _entry_mode_reason(entry: os.DirEntry) -> str:
+    try:
+        return not_regular(entry.stat(follow_symlinks=False).st_mode)
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror or exc}"
 
 
 def _count_members(path: Path) -> int:
@@ -322,6 +363,9 @@ def _read_path(path: Path, absolute: str, options: ReaderOptions) -> Iterator[It
     if reason:
         raise NotAStatement(name, reason)
     origin = _Origin(name, shown_name(absolute), absolute)
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # checked before opening: a FIFO blocks, /dev/zero never ends
+        raise SourceError(name, not_regular(mode))
     if _extension(name) == ".zip":
         try:
             with zipfile.ZipFile(path) as archive:
@@ -330,7 +374,15 @@ def _read_path(path: Path, absolute: str, options: ReaderOptions) -> Iterator[It
             raise _zip_error(name, exc) from None
         return
     _check_size(name, path.stat().st_size, options)
-    yield from _read_named(name, path.read_bytes(), origin, options, level=0)
+    yield from _read_named(name, _read_limited(path, name, options), origin, options, level=0)
+
+
+def _read_limited(path: Path, name: str, options: ReaderOptions) -> bytes:
+    """The file's bytes, never more than the size limit (a file may grow while it is read)."""
+    with open(path, "rb") as fh:
+        data = fh.read(options.max_bytes + 1)
+    _check_size(name, len(data), options)
+    return data
 
 
 def _read_named(
@@ -401,6 +453,8 @@ def _read_member(
     reason = skip_reason(base)
     if reason:
         raise NotAStatement(origin.source, reason)
+    if stat.S_ISLNK(info.external_attr >> 16):  # its "text" is a path, maybe outside the zip
+        raise NotAStatement(origin.source, "symbolic link in the archive: not read")
     if info.flag_bits & 0x1:
         raise SourceError(origin.source, "encrypted archive member (password-protected zip)")
     _check_size(origin.source, info.file_size, options)
@@ -430,12 +484,7 @@ def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
     """Decode a text file: UTF-8 (BOM stripped), UTF-16 with a BOM, or Windows-1252 when that
     decodes cleanly and reads as text. Returns the text and any warnings."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            return data.decode("utf-16"), []
-        except UnicodeDecodeError:
-            raise SourceError(
-                source, "not valid UTF-16 text (it starts with a UTF-16 BOM)"
-            ) from None
+        return _decode_utf16(data, source), []
     if b"\x00" in data:
         raise SourceError(source, "binary content, not text (it holds NUL bytes)")
     try:
@@ -448,6 +497,20 @@ def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
     if _control_share(text) > 0.01:
         raise SourceError(source, "binary content, not text (control characters)")
     return text, warnings
+
+
+def _decode_utf16(data: bytes, source: str, *, strict: bool = True) -> str:
+    """UTF-16 with a BOM, held to the same checks as UTF-8: no NUL, and (``strict``) few
+    control characters."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        raise SourceError(source, "not valid UTF-16 text (it starts with a UTF-16 BOM)") from None
+    if "\x00" in text:
+        raise SourceError(source, "binary content, not text (UTF-16 holding NUL characters)")
+    if strict and _control_share(text) > 0.01:
+        raise SourceError(source, "binary content, not text (control characters)")
+    return text
 
 
 def _decode_cp1252(data: bytes, source: str) -> str:
@@ -630,7 +693,10 @@ _TAG = re.compile(r"<[^>]+>")
 
 
 def _decode_html(data: bytes, source: str) -> str:
-    if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # as a UTF-8 page below: NUL fails, stray control characters are tolerated
+        return _decode_utf16(data, source, strict=False)
+    if b"\x00" in data:
         raise SourceError(source, "binary content, not HTML (it holds NUL bytes)")
     try:
         return decode_text(data, source)[0]
@@ -911,7 +977,7 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
     doc = _open_pdf(data, origin.source)
     try:
         try:
-            texts = [page_text(page) for page in doc]
+            texts = _page_texts(doc, origin.source, options)
             scanned = [i for i, page in enumerate(doc) if _needs_ocr(page, texts[i])]
             hints = _pdf_hints(doc.metadata or {})
         except _pdf_errors() as exc:  # a damaged page (truncated content stream, bad xref)
@@ -921,6 +987,7 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
         warnings: list[str] = []
         if scanned:
             warnings = _ocr_pages(doc, texts, scanned, origin.source, options)
+            _check_text_size(sum(map(len, texts)), origin.source, options)
     finally:
         doc.close()
     text = "\n\f\n".join(t.strip() for t in texts)  # form feeds mark the page breaks
@@ -937,6 +1004,25 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
             ) from None  # fmt: skip
         raise
     return _document(origin, text, reader, hints, warnings)
+
+
+def _page_texts(doc, source: str, options: ReaderOptions) -> list[str]:
+    """Every page's text layer; fails as soon as the text grows over ``max_text_chars``."""
+    texts: list[str] = []
+    total = 0
+    for page in doc:
+        texts.append(page_text(page))
+        total += len(texts[-1])
+        _check_text_size(total, source, options)
+    return texts
+
+
+def _check_text_size(chars: int, source: str, options: ReaderOptions) -> None:
+    if chars > options.max_text_chars:
+        raise SourceError(
+            source, f"PDF text is over {options.max_text_chars:,} characters "
+            "(ReaderOptions.max_text_chars): far longer than any statement",
+        )  # fmt: skip
 
 
 def _ocr_pages(doc, texts: list[str], scanned: list[int], source: str,
@@ -999,6 +1085,35 @@ def _is_caption_list(value: object) -> bool:
         isinstance(seg, dict) and "text" in seg and ("start" in seg or "duration" in seg)
         for seg in value
     )
+
+
+# -- SRT / WebVTT subtitles ------------------------------------------------------------------
+_CUE_TIMING = re.compile(r"^\s*(?:\d{1,2}:)?\d{1,2}:\d{2}[.,]\d{1,3}\s*-->")
+_CUE_TAG = re.compile(r"</?(?:[cvibu]|lang|ruby|rt|font)(?:[.\s][^>]*)?>|<\d{1,2}:[\d:.]+>", re.I)
+_VTT_BLOCK = re.compile(r"^(?:NOTE|STYLE|REGION)\b")
+
+
+def subtitle_text(text: str) -> str:
+    """The spoken text of SRT or WebVTT subtitles: cue numbers, timings, settings, NOTE/STYLE
+    blocks and voice or class tags dropped; a line repeated by rolling captions kept once."""
+    lines: list[str] = []
+    for block in re.split(r"\n[ \t]*\n", text.replace("\r\n", "\n").replace("\r", "\n")):
+        rows = block.strip("\n").split("\n")
+        if not rows or rows[0].startswith("WEBVTT") or _VTT_BLOCK.match(rows[0]):
+            continue
+        timing = next((i for i, row in enumerate(rows) if _CUE_TIMING.match(row)), None)
+        for row in rows if timing is None else rows[timing + 1 :]:
+            row = " ".join(html_lib.unescape(_CUE_TAG.sub("", row)).split())
+            if row and (not lines or lines[-1] != row):
+                lines.append(row)
+    return " ".join(lines)
+
+
+def _read_subtitles(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
+    text, warnings = decode_text(data, origin.source)
+    spoken = subtitle_text(text)
+    _require_text(spoken, origin.source, "subtitle file (no cue text)")
+    return _document(origin, spoken, "captions", warnings=warnings)
 
 
 # -- CSV / JSONL datasets --------------------------------------------------------------------
@@ -1121,4 +1236,5 @@ _READERS = {
     "html": _read_html,
     "pdf": _read_pdf,
     "json": _read_json,
+    "subtitles": _read_subtitles,
 }

@@ -1,0 +1,180 @@
+"""Issue 14, item 6 (readers): only regular files inside the given folders (symbolic links
+reported as skipped, zip symlink members skipped), FIFOs and devices refused at once by name,
+the UTF-16 path held to the same binary checks, SRT/WebVTT captions read, and file names
+escaped in the CLI's terminal output."""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import sqlite3
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tracker.ingest import ingest_paths
+from tracker.models import Problem
+from tracker.sources import read_bytes
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str | Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    """``tracker ingest`` in a child process capped at 2 GB of address space (reading
+    /dev/zero into memory fails instead of eating the machine); ``timeout`` guards a hang."""
+
+    def cap() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    return subprocess.run(
+        [sys.executable, "-m", "tracker.cli", "ingest", *map(str, args), "--quiet"], cwd=REPO,
+        capture_output=True, text=True, timeout=timeout, preexec_fn=cap,
+    )  # fmt: skip
+
+
+def sources(db: Path) -> set[str]:
+    with sqlite3.connect(db) as conn:
+        return {r[0] for r in conn.execute("SELECT source FROM statements")}
+
+
+# -- symbolic links ----------------------------------------------------------------------------
+def test_symlinks_in_a_folder_are_skipped_by_name_not_followed(corpus, tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "kr_en.txt").write_bytes((corpus / "unga79" / "text" / "kr_en.txt").read_bytes())
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "at_en.txt").write_bytes((corpus / "unga79" / "text" / "at_en.txt").read_bytes())
+    (folder / "link_en.txt").symlink_to(outside / "kr_en.txt")
+    (folder / "sub" / "dirlink").symlink_to(outside, target_is_directory=True)
+    report = ingest_paths([folder], db=tmp_path / "t.db")
+    assert report.stored == ["at_en.txt"]
+    skipped = {p.source: p.reason for p in report.skipped}
+    assert set(skipped) == {"link_en.txt", "dirlink"}
+    assert all(r.startswith("symbolic link: not followed") for r in skipped.values())
+    assert report.failed == []
+    # the file is read when named on its own: the user chose it
+    assert ingest_paths([folder / "link_en.txt"], db=tmp_path / "t.db").stored == ["link_en.txt"]
+
+
+def test_a_symlink_member_of_a_zip_is_skipped(corpus, tmp_path):
+    archive = tmp_path / "speeches.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("speeches/at_en.txt", (corpus / "unga79" / "text" / "at_en.txt").read_bytes())
+        link = zipfile.ZipInfo("speeches/passwd.txt")
+        link.create_system = 3  # Unix: the mode bits are in external_attr
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        z.writestr(link, "../../../../etc/passwd")
+    report = ingest_paths([archive], db=tmp_path / "t.db")
+    assert report.stored == ["speeches.zip:speeches/at_en.txt"]
+    assert [(p.source, p.reason) for p in report.skipped] == [
+        ("speeches.zip:speeches/passwd.txt", "symbolic link in the archive: not read")
+    ]
+
+
+# -- special files ------------------------------------------------------------------------------
+def test_a_fifo_named_on_the_command_line_fails_at_once(tmp_path):
+    """Opening a FIFO with no writer blocks: it must fail by name without being opened (the
+    timeout is a hang guard, not a speed test)."""
+    fifo = tmp_path / "speech.txt"
+    os.mkfifo(fifo)
+    zip_fifo = tmp_path / "archive.zip"  # counted for the progress bar: never opened either
+    os.mkfifo(zip_fifo)
+    result = run_cli(fifo, zip_fifo, "--db", tmp_path / "t.db")
+    assert result.returncode == 1, result.stderr
+    assert "failed: speech.txt: not a regular file (a named pipe (FIFO)): not read" in result.stderr
+    assert "failed: archive.zip: not a regular file (a named pipe (FIFO)): not read" in result.stderr
+
+
+def test_a_fifo_inside_a_folder_is_skipped_by_name(corpus, tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "at_en.txt").write_bytes((corpus / "unga79" / "text" / "at_en.txt").read_bytes())
+    os.mkfifo(folder / "pipe.txt")
+    result = run_cli(folder, "--db", tmp_path / "t.db")
+    assert result.returncode == 0, result.stderr
+    assert "skipped: pipe.txt: not a regular file (a named pipe (FIFO)): not read" in result.stderr
+    assert sources(tmp_path / "t.db") == {"at_en.txt"}
+
+
+def test_dev_zero_fails_by_name_without_reading(tmp_path):
+    result = run_cli("/dev/zero", "--db", tmp_path / "t.db")
+    assert result.returncode == 1
+    assert "failed: zero: not a regular file (a character device): not read" in result.stderr
+    assert "MemoryError" not in result.stderr and "Traceback" not in result.stderr
+
+
+# -- UTF-16 ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("bom, codec", [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")])
+def test_utf16_text_is_held_to_the_same_binary_checks(corpus, bom, codec):
+    speech = (corpus / "unga79" / "text" / "at_en.txt").read_text(encoding="utf-8")
+    read = list(read_bytes("at_en.txt", bom + speech.encode(codec)))
+    assert len(read) == 1 and read[0].raw_text.split() == speech.split()
+    with_nul = speech[:2000] + "\x00" * 50 + speech[2000:]
+    with_escapes = "\x1b[2J\x1b[31m".join(speech[i : i + 40] for i in range(0, len(speech), 40))
+    for text, name in [(with_nul, n) for n in ("x.txt", "x.md", "x.html")] + [
+        (with_escapes, "x.txt"), (with_escapes, "x.md")
+    ]:  # (a web page's stray control characters are tolerated, in UTF-8 as in UTF-16)
+        utf16 = list(read_bytes(name, bom + text.encode(codec)))
+        utf8 = list(read_bytes(name, text.encode("utf-8")))
+        assert [type(i) for i in utf16] == [type(i) for i in utf8] == [Problem], (name, utf16)
+        assert utf16[0].reason.startswith("binary content"), utf16[0]
+    page = list(read_bytes("x.html", bom + with_escapes.encode(codec)))
+    assert [type(i) for i in page] == [type(i) for i in read_bytes("x.html", with_escapes.encode())]
+
+
+# -- SRT and WebVTT captions -------------------------------------------------------------------
+def stamp(seconds: float, sep: str) -> str:
+    h, rest = divmod(seconds, 3600)
+    m, s = divmod(rest, 60)
+    return f"{int(h):02d}:{int(m):02d}:{int(s):02d}{sep}{int(s % 1 * 1000):03d}"
+
+
+def caption_files(corpus: Path, folder: Path) -> tuple[str, Path, Path]:
+    """A real caption list (JSON) written as SRT and as WebVTT; returns its joined text."""
+    segments = json.loads((corpus / "unga78-captions" / "Albania.json").read_text("utf-8"))
+    srt, vtt = [], ["WEBVTT", "Kind: captions", "Language: en", ""]
+    for i, seg in enumerate(segments, 1):
+        start, end = float(seg["start"]), float(seg["start"]) + float(seg.get("duration", 1))
+        srt += [str(i), f"{stamp(start, ',')} --> {stamp(end, ',')}", seg["text"], ""]
+        vtt += [f"{stamp(start, '.')} --> {stamp(end, '.')} align:start position:0%",
+                f"<v Speaker>{seg['text']}</v>", ""]  # fmt: skip
+    (folder / "Albania.srt").write_text("\n".join(srt), encoding="utf-8")
+    (folder / "Albania.vtt").write_text("\r\n".join(vtt), encoding="utf-8")
+    joined = " ".join(str(s["text"]).strip() for s in segments if str(s["text"]).strip())
+    return joined, folder / "Albania.srt", folder / "Albania.vtt"
+
+
+def test_srt_and_vtt_captions_read_like_the_json_caption_list(corpus, tmp_path):
+    joined, srt, vtt = caption_files(corpus, tmp_path)
+    for path in (srt, vtt):
+        (doc,) = read_bytes(path.name, path.read_bytes())
+        assert doc.reader == "captions"
+        assert doc.raw_text.split() == joined.split()
+    report = ingest_paths([srt], db=tmp_path / "t.db", overrides={"country": "ALB"})
+    assert report.stored == ["Albania.srt"] and report.failed == report.skipped == []
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        kind = conn.execute("SELECT source_kind FROM statements").fetchone()[0]
+    assert kind == "speech recognition"
+
+
+# -- names in the terminal ---------------------------------------------------------------------
+def test_file_names_are_escaped_in_the_cli_output(tmp_path):
+    """A name holding ESC sequences, a carriage return and a newline can neither erase the
+    failure line nor forge a summary line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    name = "bad\x1b[2K\r\x1b[32mok.txt\nx.db: 9 stored, 0 failed.txt"
+    (folder / name).write_bytes(b"")  # empty: fails
+    result = run_cli(folder, "--db", tmp_path / "t.db")
+    assert result.returncode == 1
+    assert "\x1b" not in result.stderr and "\r" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == ("failed: bad\\x1b[2K\\r\\x1b[32mok.txt\\nx.db: 9 stored, 0 failed.txt"
+                        ": empty file")  # fmt: skip
+    assert not any(line.startswith("x.db") for line in lines)

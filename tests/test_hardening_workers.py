@@ -1,0 +1,156 @@
+"""Issue 14, item 1: a worker process that dies (the out-of-memory killer, SIGKILL, a crash)
+never hangs an ingest or a re-match. The document it held fails by name, the others are stored,
+the run is closed; the pool also works with the spawn start method (macOS, Windows).
+
+The out-of-memory killer is played by a watchdog in this process that SIGKILLs any worker of the
+ingest whose memory passes a threshold, as the kernel does to the largest process when memory
+runs out. Subprocess timeouts below are hang guards, not speed tests.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tracker import ingest
+from tracker.ingest import WORKER_DIED, ingest_paths
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_ZIP = REPO / "tracker" / "data" / "sample" / "ungdc" / "UNGDC_sample.zip"
+#: Memory at which the watchdog kills a worker (a worker matching real speeches stays far below).
+KILL_AT = 600_000_000
+HANG_GUARD = 300
+
+
+def sample_speeches(folder: Path, n: int, skip: int = 0) -> list[Path]:
+    """``n`` real General Debate speeches of the bundled sample, as files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(SAMPLE_ZIP) as z:
+        names = sorted(x for x in z.namelist() if x.endswith(".txt"))[skip : skip + n]
+        for name in names:
+            (folder / Path(name).name).write_bytes(z.read(name))
+    return sorted(folder.iterdir())
+
+
+class Watchdog(threading.Thread):
+    """Kills the worker processes of ``pid`` (the children of its fork server, not the fork
+    server or the resource tracker): those over ``rss`` bytes, or all (``rss=0``)."""
+
+    def __init__(self, pid: int, rss: int):
+        super().__init__(daemon=True)
+        self.root, self.rss = psutil.Process(pid), rss
+        self.killed: list[int] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            try:
+                children = [c for c in self.root.children(recursive=True)
+                            if c.ppid() != self.root.pid]  # fmt: skip
+            except psutil.Error:
+                return
+            for child in children:
+                try:
+                    if child.memory_info().rss > self.rss:
+                        child.kill()
+                        self.killed.append(child.pid)
+                except psutil.Error:
+                    pass
+            time.sleep(0.02)
+
+
+def run_watched(args: list[str], rss: int) -> tuple[subprocess.CompletedProcess, list[int]]:
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", *args, "--quiet"], cwd=REPO,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    dog = Watchdog(proc.pid, rss)
+    dog.start()
+    try:
+        out, err = proc.communicate(timeout=HANG_GUARD)
+    except subprocess.TimeoutExpired:
+        for child in psutil.Process(proc.pid).children(recursive=True):
+            child.kill()
+        proc.kill()
+        proc.communicate()
+        pytest.fail(f"hung: still running after {HANG_GUARD} s (the issue's failure)")
+    finally:
+        dog.done.set()
+        dog.join()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err), dog.killed
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_a_worker_killed_for_memory_fails_its_document_by_name_and_the_rest_is_stored(tmp_path):
+    folder = tmp_path / "in"
+    speeches = sample_speeches(folder, 45)  # over the pool threshold: two worker processes
+    # 24 MB of one word: a worker matching it grows past the watchdog's threshold within seconds
+    (folder / "AAA_huge.txt").write_text("the " * 6_000_000)
+    db = tmp_path / "t.db"
+    result, killed = run_watched(
+        ["ingest", str(folder), "--db", str(db), "--workers", "2", "--max-words", "0",
+         "--max-distinct-words", "0", "--max-passages", "0", "--max-matches", "0"], KILL_AT,
+    )  # fmt: skip
+    assert len(killed) >= 2  # in the pool, then alone
+    assert result.returncode == 1
+    failed = [line for line in result.stderr.splitlines() if line.startswith("failed:")]
+    assert failed == [f"failed: AAA_huge.txt: {WORKER_DIED}"]
+    assert f"{len(speeches)} stored, 0 already stored, 0 skipped, 1 failed" in result.stderr
+    stored = {r[0] for r in rows(db, "SELECT source FROM statements")}
+    assert stored == {p.name for p in speeches}
+    assert rows(db, "SELECT stored, failed FROM ingest_runs WHERE finished_at IS NOT NULL") == [
+        (len(speeches), 1)
+    ]
+    assert rows(db, "SELECT source, kind FROM ingest_problems") == [("AAA_huge.txt", "failed")]
+
+
+def test_the_pool_started_by_spawn_stores_what_one_process_stores(tmp_path, monkeypatch):
+    """Workers started by spawn (how macOS and Windows start them) import everything afresh:
+    the statements and matches they make equal those made in-process."""
+    import multiprocessing
+
+    speeches = sample_speeches(tmp_path / "in", ingest.POOL_THRESHOLD + 1, skip=200)
+    alone = ingest_paths(speeches, db=tmp_path / "one.db", workers=1)
+    monkeypatch.setattr(ingest, "pool_context", lambda: multiprocessing.get_context("spawn"))
+    pooled = ingest_paths(speeches, db=tmp_path / "pool.db", workers=2)
+    assert pooled.failed == alone.failed == []
+    assert len(pooled.stored) == len(speeches)
+    sql = ("SELECT s.source, s.content_hash, COUNT(m.id) FROM statements s LEFT JOIN matches m "
+           "ON m.statement_id = s.id GROUP BY s.id ORDER BY s.id")  # fmt: skip
+    assert rows(tmp_path / "pool.db", sql) == rows(tmp_path / "one.db", sql)
+
+
+@pytest.fixture(scope="module")
+def rematch_db(tmp_path_factory) -> Path:
+    """201 real speeches: over the 200 statements from which re-matching uses workers."""
+    folder = tmp_path_factory.mktemp("rematch")
+    speeches = sample_speeches(folder / "in", 201, skip=400)
+    db = folder / "t.db"
+    assert len(ingest_paths(speeches, db=db).stored) == 201
+    return db
+
+
+def test_a_rematch_whose_workers_die_stops_with_a_message_and_completes_later(rematch_db):
+    matches = "SELECT statement_id, theme, start, \"end\" FROM matches ORDER BY 1, 2, 3"
+    before = rows(rematch_db, matches)
+    result, killed = run_watched(["match", "--db", str(rematch_db), "--workers", "2"], rss=0)
+    assert killed
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: a worker process died"), result.stderr
+    assert "run `tracker match` again" in result.stderr
+    again = subprocess.run([sys.executable, "-m", "tracker.cli", "match", "--db", str(rematch_db),
+                            "--workers", "2", "--quiet"], cwd=REPO, capture_output=True,
+                           text=True, timeout=HANG_GUARD)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    assert rows(rematch_db, matches) == before

@@ -1,0 +1,147 @@
+"""The semantic matcher, its training and calibration, `tracker suggest` and validation by kind,
+on real statements of ../shared/corpus (dev.tsv's speeches)."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracker.accuracy import cross_validate, load_docs, merge_gold
+from tracker.cli import cli
+from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
+from tracker.ingest import ingest_paths
+from tracker.match import Matcher
+from tracker.semantic import DEFAULT_MODEL, load_model, train_model
+from tracker.store import Store
+
+FILES = 12  # dev.tsv speeches ingested for these tests
+
+
+@pytest.fixture(scope="module")
+def gold_db(corpus, tmp_path_factory) -> tuple[Path, Path]:
+    """A database of the first dev.tsv speeches, and a gold file limited to them."""
+    gold_lines = (corpus / "gold" / "dev.tsv").read_text(encoding="utf-8").splitlines()
+    names = sorted({line.split("\t")[0] for line in gold_lines[1:] if line.endswith("txt") or "\t" in line})
+    names = [n for n in names if (corpus / "unga79" / "text" / n).exists()][:FILES]
+    tmp = tmp_path_factory.mktemp("semantic")
+    db = tmp / "gold.db"
+    ingest_paths([corpus / "unga79" / "text" / n for n in names], db=db,
+                 manifest=corpus / "manifest.csv", workers=1)  # fmt: skip
+    gold = tmp / "gold.tsv"
+    keep = [gold_lines[0]] + [ln for ln in gold_lines[1:] if ln.split("\t")[0] in names]
+    gold.write_text("\n".join(keep) + "\n", encoding="utf-8")
+    return db, gold
+
+
+def _docs(db: Path, gold: Path):
+    labels, evidence = merge_gold([gold])
+    with Store(db, readonly=True) as store:
+        return load_docs(store, labels), labels, evidence
+
+
+def test_training_is_deterministic(gold_db):
+    db, gold = gold_db
+    docs, labels, evidence = _docs(db, gold)
+    book = load_codebook()
+    first = train_model(book, docs, labels, evidence)
+    second = train_model(book, docs, labels, evidence)
+    assert first.version == second.version
+    assert first.to_json() == second.to_json()
+
+
+def test_cross_validation_trains_without_the_scored_statements(gold_db):
+    db, gold = gold_db
+    docs, labels, evidence = _docs(db, gold)
+    seen: list[tuple[set[str], set[str]]] = []
+
+    def train(codebook, train_docs, train_gold, train_evidence, *, rule_matches):
+        seen.append((set(train_docs), {k[0] for k in train_evidence}))
+        return train_model(codebook, train_docs, train_gold, train_evidence, rule_matches=rule_matches)
+
+    report, coded = cross_validate(docs, labels, evidence, load_codebook(), k=3, train=train)
+    assert len(seen) == 3 and set(coded) == set(labels)
+    for (trained, with_evidence), other in zip(seen, seen[1:] + seen[:1]):
+        assert with_evidence <= trained
+    # every statement was held out exactly once: the union of held-out sets is all
+    held = [set(labels) - trained for trained, _ in seen]
+    assert set().union(*held) == set(labels) and sum(map(len, held)) == len(labels)
+    assert 0 <= report.micro_f1 <= 1
+
+
+def test_semantic_matches_carry_kind_score_and_reason(gold_db):
+    """With a theme's threshold lowered, the model marks passages as `semantic` matches, each
+    with its probability and the exemplar and words behind it, never on a rule's passage."""
+    db, gold = gold_db
+    docs, _, _ = _docs(db, gold)
+    model = load_model()
+    model.themes["un_main_channel"].threshold = 0.3
+    model.__post_init__()
+    matcher = Matcher(load_codebook(), semantic=False)
+    found = []
+    for doc in docs.values():
+        rules = matcher.match(doc.text, doc.passages)
+        semantic = model.matches(doc, rules)
+        ruled = [(m.start, m.end) for m in rules if m.theme == "un_main_channel"]
+        for m in semantic:
+            assert not any(s < m.end and m.start < e for s, e in ruled)
+        found += semantic
+    assert found
+    for m in found:
+        assert m.kind == "semantic" and m.rule == "semantic" and m.counted
+        assert 30 <= m.score <= 100
+        assert "words:" in m.reason and "nearest exemplar" in m.reason
+
+
+def test_codebook_switches_the_semantic_matcher(tmp_path):
+    text = DEFAULT_CODEBOOK.read_text(encoding="utf-8")
+    on = load_codebook()
+    assert on.semantic_model == str(DEFAULT_MODEL) and Matcher(on).semantic
+    off = codebook_from_text(re.sub(r"(?m)^semantic: .*$", "semantic: false", text),
+                             path=str(DEFAULT_CODEBOOK))  # fmt: skip
+    assert not off.semantic_model and not Matcher(off).semantic
+    assert off.version != on.version
+    # the model is part of the version: another model file is another coding
+    copy = tmp_path / "default.yaml"
+    copy.write_text(text, encoding="utf-8")
+    model = load_model()
+    model.themes["ai_governance"].threshold = 0.9
+    model.save(tmp_path / "default.semantic.json")
+    assert load_codebook(copy).version != on.version
+    (tmp_path / "default.semantic.json").unlink()
+    with pytest.raises(Exception, match="semantic model|not found"):
+        load_codebook(copy)
+
+
+def test_shipped_model_thresholds_come_from_calibration():
+    model = load_model()
+    recorded = model.trained_on["thresholds"]
+    for theme, m in model.themes.items():
+        expected = recorded.get(theme)
+        assert (math.isinf(m.threshold) and expected is None) or m.threshold == expected
+
+
+def test_suggest_lists_unmatched_passages_and_phrases(gold_db):
+    db, _ = gold_db
+    result = CliRunner().invoke(
+        cli, ["suggest", "--db", str(db), "--theme", "un_main_channel", "--limit", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.count("\n0.") + result.output.count("\n1.") == 5
+    assert "why: words:" in result.output
+    assert "candidate phrases" in result.output
+    bad = CliRunner().invoke(cli, ["suggest", "--db", str(db), "--theme", "nope"])
+    assert bad.exit_code != 0 and "un_main_channel" in bad.output
+
+
+def test_validate_reports_every_match_kind(gold_db):
+    db, gold = gold_db
+    result = CliRunner().invoke(cli, ["validate", "--db", str(db), "--gold", str(gold),
+                                      "--bootstrap", "50"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "by match kind" in result.output
+    for label in ("all matches", "rules only (no semantic)", "exact", "fuzzy", "proximity", "semantic"):
+        assert re.search(rf"^{re.escape(label)}\s+\d\.\d{{3}}", result.output, re.M), label

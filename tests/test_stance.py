@@ -1,0 +1,115 @@
+"""Stance: every match supports, opposes or reports its theme, and a directional theme is
+present only through supporting matches.
+
+The sentences are real: each is quoted from the UNGDC speech named beside it
+(../shared/corpus/ungdc/UNGDC_1946-2024.zip); `test_sentences_are_real` checks every quote
+against the zip where the corpus is present. Themes with no opposing sentence in the corpus
+(a state arguing against Council reform or against AI rules) are tested on the sentences that
+exist: a double negation that must stay `supports`.
+"""
+
+from __future__ import annotations
+
+import zipfile
+
+import pytest
+
+from tracker.codebook import load_codebook
+from tracker.match import Matcher
+from tracker.segment import segment
+
+MATCHER = Matcher(load_codebook(), semantic=False)
+
+# (file, theme, sentence, direction) -- direction of the theme's match in the sentence
+SENTENCES = [
+    # unilateral_sanctions: condemning, the speaker imposing or keeping its own, calling for them
+    ("SYR_67_2012.txt", "unilateral_sanctions", "Under the pretext of humanitarian intervention, these countries interfere in the domestic affairs of States and impose unilateral economic sanctions that lack any moral or legal basis.", "supports"),
+    ("USA_72_2017.txt", "unilateral_sanctions", "My Administration recently announced that we will not lift sanctions on the Cuban Government until it makes fundamental reforms.", "reports"),
+    ("USA_73_2018.txt", "unilateral_sanctions", "Last month, we began reimposing hard-hitting nuclear sanctions that had been lifted under the Iran deal.", "reports"),
+    ("USA_74_2019.txt", "unilateral_sanctions", "As long as Iran’s menacing behaviour continues, sanctions will not be lifted; they will be tightened.", "reports"),
+    ("USA_75_2020.txt", "unilateral_sanctions", "We withdrew from the terrible Iran Nuclear Deal and imposed crippling sanctions on the world’s leading state sponsor of terror.", "reports"),
+    ("GRC_77_2022.txt", "unilateral_sanctions", "We have imposed punitive sanctions that are beginning to take a toll on the Russian economy.", "reports"),
+    ("VEN_32_1977.txt", "unilateral_sanctions", "In the Security Council we have supported and will always resolutely support the sanctions upon the illegal Rhodesian regime that are necessary to clear the way for majority rule, and we shall contribute as necessary to ensure that Namibia obtains its independence, in accordance with United Nations decisions.", "opposes"),
+    # bloc_confrontation: rejecting bloc politics, describing the end of the Cold War
+    ("CHN_70_2015.txt", "bloc_confrontation", "We should abandon the Cold War mentality in all its manifestations and foster a new vision of common, comprehensive, cooperative and sustainable security.", "supports"),
+    ("SGP_46_1991.txt", "bloc_confrontation", "With the end of the cold war and the end of the confrontation between competing ideological blocs, it would be timely for the international community to strengthen its system for peace and security.", "reports"),
+    # militarization: rejecting it, reporting what others call it
+    ("SYR_39_1984.txt", "militarization", "We stand against the militarization of outer space.", "supports"),
+    ("USA_39_1984.txt", "militarization", "We have been prepared to discuss a wide range of issues of concern to both sides, such as the relationship between defensive and offensive forces and what has been called the militarization of space.", "reports"),
+    # un_main_channel: claiming centrality (an emphatic "if not the sole"), reporting others
+    ("CPV_41_1986.txt", "un_main_channel", "The need for the United Nations as the preferred, if not the sole, forum for finding solutions to our collective problems is becoming particularly acute in the present situation, where developing countries, including Cape Verde, are being confronted by gloomy prospects, particularly in the socio-economic field.", "supports"),
+    ("NZL_43_1988.txt", "un_main_channel", "Some argue that while the United Nations has a vital role in dealing with regional issues of the kind I have mentioned, the scope for its involvement in the balance between the super-Powers is a limited one.", "reports"),
+    # security_council_reform: a call, and a double negation that is still a call
+    ("ZAF_74_2019.txt", "security_council_reform", "We believe that the time has come for the broader membership to heed the overwhelming call for Africa to obtain at least two permanent seats, with all the prerogatives of permanent membership, as well as five non-permanent seats, as embodied in the Common African Position, adopted in the Ezulwini Consensus.", "supports"),
+    ("ZMB_60_2005.txt", "security_council_reform", "The position I have outlined does not in any way mean that Africa is against the expansion of the Security Council to include other important countries that contribute to international peace and security.", "supports"),
+    # ai_governance: a call for rules
+    ("ESP_78_2023.txt", "ai_governance", "We need to lay the groundwork for the regulation of artificial intelligence, the vast challenges and possibilities of which do not outweigh its hidden risks.", "supports"),
+]  # fmt: skip
+
+
+def _matches(sentence: str, theme: str):
+    return [m for m in MATCHER.match(sentence, segment(sentence)) if m.theme == theme]
+
+
+@pytest.mark.parametrize(("file", "theme", "sentence", "direction"), SENTENCES,
+                         ids=[f"{f}-{t}-{d}" for f, t, _, d in SENTENCES])  # fmt: skip
+def test_direction_of_real_sentences(file, theme, sentence, direction):
+    found = _matches(sentence, theme)
+    assert found, f"{file}: no {theme} match in the sentence"
+    assert {m.direction for m in found} == {direction}, [(m.matched_text, m.reason) for m in found]
+    # a directional theme counts only what supports it; the others stay as evidence
+    assert all(m.counted == (direction == "supports") for m in found)
+    if direction != "supports":
+        assert all(m.reason.startswith(direction) for m in found)
+
+
+def test_every_directional_theme_is_tested():
+    book = load_codebook()
+    directional = {t.id for t in book.themes if t.stance.directional}
+    assert directional == {t for _, t, _, _ in SENTENCES}
+    assert {d for *_, d in SENTENCES} == {"supports", "opposes", "reports"}
+
+
+def test_a_question_is_no_act_of_the_speaker():
+    """A rhetorical question with "we" and an imposing verb condemns the blockade it names."""
+    sentence = (
+        "Why do we not impose sanctions against a Government that for more than 50 years has "
+        "maintained an illegal and criminal economic blockade against the worthy Cuban people?"
+    )  # VEN_68_2013.txt
+    found = _matches(sentence, "unilateral_sanctions")
+    assert found and any(m.counted for m in found)
+
+
+def test_non_directional_theme_counts_reported_speech():
+    """Raising a concern in others' words still raises it: cyber threats are not directional."""
+    sentence = "Some argue that cyber attacks on hospitals are the new normal."
+    found = _matches(sentence, "cyber_threats")
+    assert found and found[0].direction == "reports" and found[0].counted
+
+
+def test_store_counts_only_counted_matches(db_path):
+    """A statement whose only sanctions match is its own sanctions has no such theme row."""
+    from tracker.ingest import ingest_paths
+    from tracker.store import Store
+
+    folder = db_path.parent / "in"
+    folder.mkdir()
+    (folder / "usa.txt").write_text(SENTENCES[1][2] + "\n\n" + SENTENCES[7][2] + "\n")
+    ingest_paths([folder], db=db_path, overrides={"country": "USA", "date": "2017"}, workers=1)
+    with Store(db_path, readonly=True) as store:
+        rows = store.conn.execute(
+            "SELECT theme, direction, counted FROM matches ORDER BY theme"
+        ).fetchall()
+        themes = {r[0] for r in store.conn.execute("SELECT theme FROM statement_themes")}
+    assert ("unilateral_sanctions", "reports", 0) in rows
+    assert "unilateral_sanctions" not in themes
+    assert "bloc_confrontation" in themes
+
+
+def test_sentences_are_real(corpus):
+    """Every quote is in the speech it is attributed to."""
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
+        names = {n.rsplit("/", 1)[-1]: n for n in z.namelist()}
+        for file, _, sentence, _ in SENTENCES:
+            text = " ".join(z.read(names[file]).decode("utf-8-sig").split())
+            assert sentence in text, file
