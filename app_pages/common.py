@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from tracker.errors import TrackerError
 from tracker import charts, export, query
 from tracker.query import Filters
 from tracker.store import default_db_path
@@ -158,6 +159,40 @@ def codebook() -> query.CodebookInfo | None:
         return run("codebook_info")
     except query.QueryError:
         return None
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading passages no rule matches…")
+def suggestions(db: str, version: str, text: str, path: str, theme: str, sample: int):
+    """`tracker suggest` for one theme: (passages table, candidate phrases table)."""
+    from tracker.codebook import codebook_from_text
+    from tracker.store import Store
+    from tracker.suggest import suggest
+
+    book = codebook_from_text(text, path=path)
+    with Store(db, readonly=True) as store:
+        found, phrases = suggest(store, book, theme, sample=sample, limit=30)
+    passages = pd.DataFrame([
+        {"probability": round(s.probability, 3), "country": s.country, "year": s.year,
+         "passage": display_text(s.text), "why": s.reason, "statement": s.statement_id}
+        for s in found
+    ])  # fmt: skip
+    candidates = pd.DataFrame([
+        {"phrase": p.phrase, "in top passages": p.passages, "times more frequent": p.lift}
+        for p in phrases
+    ])  # fmt: skip
+    return passages, candidates
+
+
+def active_codebook_text() -> tuple[str, str] | None:
+    """The database's active codebook as (YAML text, path), or None."""
+    from tracker.store import Store
+
+    try:
+        with Store(db_path(), readonly=True) as store:
+            active = store.active_codebook()
+    except TrackerError:
+        return None
+    return (active.text, active.path) if active else None
 
 
 def caption_for(filters: Filters, extra: str = "") -> str:
@@ -597,10 +632,20 @@ def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
         post.append((right[:width] + "…") if len(right) > width else right)
     out = pd.DataFrame({
         "country": rows["country"], "date": rows["date"], "before": pre, "match": kw,
-        "after": post, "theme": rows["theme_label"], "score": rows["score"], "rule": rows["rule"],
-        "kind": rows["kind"], "statement": rows["statement_id"],
+        "after": post, "theme": rows["theme_label"], "direction": _direction_labels(rows),
+        "score": rows["score"], "rule": rows["rule"], "kind": rows["kind"],
+        "statement": rows["statement_id"],
     })  # fmt: skip
     return out
+
+
+def _direction_labels(rows: pd.DataFrame) -> list[str]:
+    """"supports", or "reports (not counted)" / "opposes (not counted)" where the match does not
+    make its theme present."""
+    if "direction" not in rows:
+        return ["supports"] * len(rows)
+    counted = rows["counted"] if "counted" in rows else [1] * len(rows)
+    return [d if c else f"{d} (not counted)" for d, c in zip(rows["direction"], counted)]
 
 
 #: Pixels per character (a generous average for the table's font), cell padding, line height.
@@ -643,6 +688,11 @@ def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
             "match": st.column_config.TextColumn("match", width=match_width),
             "after": st.column_config.TextColumn("after", width=context),
             "score": st.column_config.NumberColumn("score", format="%.2f", width=60),
+            "direction": st.column_config.TextColumn(
+                "direction", width=_fit(table["direction"], 90, 200),
+                help="Whether the match supports the theme's position, opposes it or reports it "
+                "(others' words, the speaker's own sanctions...); only counted matches make a "
+                "theme present"),
             "rule": st.column_config.TextColumn("rule", width=_fit(table["rule"], 150, 400)),
             "kind": st.column_config.TextColumn("kind", width=85),
             "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
@@ -652,6 +702,8 @@ def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
     if picked:
         row = rows.iloc[picked[0]]
         st.markdown("**The passage**")
+        if row.get("reason"):
+            st.caption(f"{row.get('direction', 'supports')}: {md(str(row['reason']))}")
         st.html(
             highlight_html(
                 row["passage"], [(int(row["hl_start"]), int(row["hl_end"]), row["theme"])]

@@ -3,6 +3,8 @@ rule), sortable and searchable with full-text search over passages; each opens i
 
 from __future__ import annotations
 
+import dataclasses
+
 import streamlit as st
 
 from app_pages import common
@@ -26,6 +28,23 @@ SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
 wanted_sort = common.page_param("sort")
 sort_index = list(SORTS).index(wanted_sort) if wanted_sort in SORTS else 0
 sort = c3.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="ev_sort", index=sort_index)
+DIRECTION_LABELS = {
+    "supports": "supports the theme",
+    "opposes": "opposes it",
+    "reports": "reports it (others' words, own acts)",
+}
+wanted_dirs = [d for d in common.page_param("dir").split(",") if d in DIRECTION_LABELS]
+directions = st.multiselect(
+    "Direction", list(DIRECTION_LABELS), default=wanted_dirs or list(DIRECTION_LABELS),
+    format_func=DIRECTION_LABELS.get, key="ev_dir",
+    help="Only matches that support a theme's position make it present in a statement; the "
+    "others are kept as evidence. Empty means every direction.",
+)  # fmt: skip
+common.set_page_param(
+    "dir", None if not directions or set(directions) == set(DIRECTION_LABELS) else ",".join(directions)
+)
+if directions and set(directions) != set(DIRECTION_LABELS):
+    filters = dataclasses.replace(filters, directions=tuple(directions))
 SCOPES = ["with a theme match", "all passages (search only)"]
 scope = st.radio("Passages", SCOPES, horizontal=True, key="ev_scope",
                  index=1 if common.page_param("scope") == "all" else 0)  # fmt: skip

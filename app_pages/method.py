@@ -62,7 +62,15 @@ st.markdown(
 - **Matches per 1,000 words** (rate): all matches of the theme divided by all words of the selected
   statements, times 1,000.
 - **Match kinds**: *exact* (a codebook phrase as written), *fuzzy* (a near-spelling, e.g. OCR
-  errors), *proximity* (the rule's terms near each other).
+  errors), *proximity* (the rule's terms near each other), *semantic* (a passage the codebook's
+  semantic model scores above its calibrated threshold, with no rule match; its reason names the
+  nearest exemplar and the words behind it). Deselect *semantic* under *Match kind* to count the
+  rules alone.
+- **Direction**: every match *supports* its theme's position, *opposes* it ("sanctions must be
+  maintained"), or *reports* it (others' words, the speaker's own sanctions, the end of the Cold
+  War described). Where the definition carries a direction (condemns sanctions, calls for Council
+  reform, rejects bloc politics, ...) only supporting matches make the theme present; the others
+  stay in the evidence, marked "not counted".
 - Statements in languages the codebook has no phrases for are left out by default: the codebook
   could not find anything in them, and counting them would lower every share.
 """
@@ -108,6 +116,30 @@ else:
             st.dataframe(pd.DataFrame(report.false_negatives,
                                       columns=["file", "theme", "gold evidence"]),
                          hide_index=True, width="stretch")  # fmt: skip
+
+st.subheader("Suggestions for the codebook")
+st.caption("Passages most likely to express a theme that no rule of it matches (ranked by the "
+           "semantic model), and the word sequences most over-represented in them: candidates "
+           "for new phrases. The same as `tracker suggest --theme ID`.")  # fmt: skip
+active = common.active_codebook_text()
+if active is None:
+    st.info("No codebook text is recorded in this database.")
+else:
+    ids = [t.id for t in book.themes] if book.themes else list(opts.themes)
+    sc1, sc2 = st.columns([3, 1])
+    theme_id = sc1.selectbox("Theme", ids, key="sg_theme",
+                             format_func=lambda t: opts.theme_labels.get(t, t))  # fmt: skip
+    sample = sc2.number_input("Statements read", 200, 20000, 2000, step=200, key="sg_sample")
+    if st.button("Find passages no rule matches", key="sg_go"):
+        try:
+            found, candidates = common.suggestions(str(common.db_path()), book.version, active[0],
+                                                   active[1], theme_id, int(sample))  # fmt: skip
+        except TrackerError as exc:
+            st.error(common.md(str(exc)))
+        else:
+            st.dataframe(found, hide_index=True, width="stretch")
+            st.markdown("**Candidate phrases**")
+            st.dataframe(candidates, hide_index=True, width="stretch")
 
 with st.expander("The codebook file"):
     st.code(book.text, language="yaml")
