@@ -5,13 +5,16 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PORT   ?= 8501
+# the dashboard listens on this machine only; ADDRESS=0.0.0.0 make run serves the network (the
+# Add page writes to the database and has no sign-in: put an authenticating proxy in front)
+ADDRESS ?= 127.0.0.1
 DB     ?= $(or $(TRACKER_DB),db/tracker.db)
 SAMPLE  = tracker/data/sample
 STAMP   = $(VENV)/.installed
 DEV_STAMP = $(VENV)/.installed-test
 LOCK    = requirements
 
-.PHONY: run test venv sample bench bench-scale clean-db screenshots lock
+.PHONY: run test venv sample bench bench-scale bench-memory clean-db screenshots lock
 
 # runtime packages at the versions (and hashes) of the lock; `make test` adds the test tools
 $(STAMP): pyproject.toml $(LOCK)/lock-runtime.txt
@@ -41,17 +44,24 @@ sample: $(STAMP)
 	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB)
 
 run: $(STAMP) $(DB)
-	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.address $(ADDRESS) \
+		--server.port $(PORT) --server.headless true
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 CORPUS ?= ../shared/corpus
+BENCH_DB ?= $(or $(TMPDIR),/tmp)/position-tracker-bench.db
 
 # matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_match.py --zip $(CORPUS)/ungdc/UNGDC_1946-2024.zip
-	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip
+	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --keep $(BENCH_DB)
+	$(BIN)/python benchmarks/accuracy.py --corpus $(CORPUS) --weak-db $(BENCH_DB)
+
+# peak memory of single-file ingests (hostile ones included) beside a baseline; a few minutes
+bench-memory: $(DEV_STAMP)
+	$(BIN)/python benchmarks/bench_memory.py --corpus $(CORPUS)
 
 # long: a corpus ten times the UNGDC, ingested slice by slice
 bench-scale: $(STAMP)

@@ -4,8 +4,7 @@ the result and every problem are shown, and the charts include the new statement
 from __future__ import annotations
 
 import re
-import tempfile
-from datetime import datetime
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -19,6 +18,7 @@ st.title("Add statements")
 db = common.db_path()
 st.caption(f"Database: `{db}`" + ("" if db.exists() else " (it will be created)"))
 
+# every extension offered here is read by tracker.sources (srt and vtt as captions)
 TYPES = ["txt", "md", "html", "htm", "pdf", "json", "srt", "vtt", "csv", "jsonl", "zip"]
 with st.form("upload", clear_on_submit=False):
     files = st.file_uploader("Statement files (text, HTML, PDF, captions, CSV/JSONL, zip)",
@@ -52,36 +52,39 @@ if submitted:
                      ("language", language), ("forum", forum), ("meeting", meeting),
                      ("speaker", speaker), ("title", title), ("source_kind", source_kind))
                      if v and v.strip()}  # fmt: skip
-        folder = Path(db).resolve().parent / "uploads" / datetime.now().strftime("%Y%m%d-%H%M%S")
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            folder = Path(tempfile.mkdtemp(prefix="tracker-upload-"))
-        paths = []
-        for f in files:
-            name = Path(f.name).name or "upload.txt"
-            target = folder / name
-            target.write_bytes(f.getvalue())
-            paths.append(target)
-        try:
-            from tracker.ingest import ingest_paths
+        from tracker.ingest import discard_unused, ingest_paths, save_uploads
 
-            with st.spinner(f"Reading {len(paths)} file(s)..."):
-                report = ingest_paths(paths, db=db, overrides=overrides or None)
+        upload = None
+        try:
+            # each upload gets a folder of its own: no file overwrites another's
+            upload = save_uploads([(f.name, f.getvalue()) for f in files],
+                                  Path(db).resolve().parent / "uploads")  # fmt: skip
+            with st.spinner(f"Reading {len(upload.paths)} file(s)..."):
+                report = ingest_paths(upload.paths, db=db, overrides=overrides or None)
         except TrackerError as exc:
-            st.error(f"Nothing was added: {exc}")
+            st.error(f"Nothing was added: {common.md(exc)}")
         except Exception as exc:  # noqa: BLE001 (show, never a traceback)
-            st.error(f"Nothing was added: unexpected error {type(exc).__name__}: {exc}")
+            st.error(f"Nothing was added: unexpected error {type(exc).__name__}: {common.md(exc)}")
         else:
+            discard_unused(upload, report)  # files that gave no statement are not kept
+            upload = None
             st.session_state["last_report"] = report
             st.cache_data.clear()
+        if upload is not None:  # nothing was added: keep none of its files
+            shutil.rmtree(upload.folder, ignore_errors=True)
 
 report = st.session_state.get("last_report")
 if report is not None:
     st.subheader("Result")
-    st.success(report.summary())
+    added = len(report.stored) + len(report.already_stored)
+    if not added:  # nothing new and nothing known: never a green box
+        (st.error if report.failed else st.warning)(f"Nothing was added: {report.summary()}")
+    elif report.failed:
+        st.warning(report.summary())
+    else:
+        st.success(report.summary())
     if report.stored:
-        st.markdown("**Stored**: " + ", ".join(f"`{s}`" for s in report.stored[:50]))
+        st.markdown("**Stored**: " + ", ".join(common.md(s) for s in report.stored[:50]))
     if report.already_stored:
         st.dataframe(pd.DataFrame(report.already_stored, columns=["file", "already stored as"]),
                      hide_index=True, width="stretch")  # fmt: skip
@@ -90,7 +93,8 @@ if report is not None:
                                   columns=["what", "file", "reason"]), hide_index=True, width="stretch")  # fmt: skip
     for source, flags in getattr(report, "flagged", []) or []:
         st.warning(
-            f"{source}: {flags} — set them in the form above, or in a manifest, and add again."
+            f"{common.md(source)}: {flags} — set them in the form above, or in a manifest, and "
+            "add again."
         )
 
 if query.database_ready(db):

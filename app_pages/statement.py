@@ -1,7 +1,9 @@
 """Statement: the full cleaned text with every match highlighted, its metadata with where each
-value came from, and its source."""
+value came from, and its source. A very long text is shown a page at a time."""
 
 from __future__ import annotations
+
+import bisect
 
 import pandas as pd
 import streamlit as st
@@ -9,12 +11,51 @@ import streamlit as st
 from app_pages import common
 from tracker import charts
 
+#: Characters of text per page: the longest real speeches (about 130,000 characters) take two
+#: pages, while a page never asks the browser to lay out more than this much marked-up text.
+PAGE_CHARS = 100_000
+#: Rows of the matches table shown at once (a page's matches, the first ones).
+MAX_MATCH_ROWS = 1_000
+#: Statement ids are SQLite integers: at most 2**63 - 1.
+MAX_ID = 2**63 - 1
+
+
+def statement_id(value: str) -> int | None:
+    """A URL's ``id`` as a statement id, or None when it is not one (``²``, ``-1``, 23 digits)."""
+    value = value.strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None
+
+
+def page_bounds(length: int, passage_ends: list[int], size: int = PAGE_CHARS
+                ) -> list[tuple[int, int]]:  # fmt: skip
+    """``(start, end)`` of each page of a text of ``length`` characters: pages of at most about
+    ``size`` characters, cut after a passage (sentence) where one ends in the page."""
+    ends = sorted(e for e in passage_ends if 0 < e < length)
+    bounds, start = [], 0
+    while start < length:
+        limit = start + size
+        if limit >= length:
+            bounds.append((start, length))
+            break
+        i = bisect.bisect_right(ends, limit) - 1
+        end = ends[i] if i >= 0 and ends[i] > start else limit
+        bounds.append((start, end))
+        start = end
+    return bounds or [(0, length)]
+
+
 opts = common.require_db()
 filters = common.current_filters()
 st.title("Statement")
 
 wanted = common.page_param("id") or str(st.session_state.get("statement_id") or "")
-sid = int(wanted) if wanted.isdigit() else None
+sid = statement_id(wanted) if wanted else None
+if wanted and sid is None:
+    st.warning(f"“{common.md(wanted[:40])}” is not a statement id (a whole number): pick a "
+               "statement below.")  # fmt: skip
 
 with st.expander("Find a statement", expanded=sid is None):
     text = st.text_input("Source, speaker or country", key="st_find")
@@ -39,8 +80,8 @@ if detail is None:
     st.stop()
 
 meta = detail.metadata
-head = " · ".join(x for x in (meta.get("country_name") or meta.get("country"), meta.get("date"),
-                              meta.get("forum")) if x)  # fmt: skip
+head = " · ".join(common.md(x) for x in (meta.get("country_name") or meta.get("country"),
+                                         meta.get("date"), meta.get("forum")) if x)  # fmt: skip
 st.subheader(head or f"Statement {sid}")
 if meta.get("duplicate_of"):
     st.info(f"This statement is a copy of statement {meta['duplicate_of']} "
@@ -58,14 +99,30 @@ if meta.get("duplicate_of"):
             with Store(common.db_path()) as store:
                 store.mark_not_duplicate(sid, int(meta["duplicate_of"]))
         except TrackerError as exc:
-            st.error(str(exc))
+            st.error(common.md(exc))
         else:
             st.cache_data.clear()
             st.rerun()
 if detail.duplicates:
     st.caption("Copies of this statement: " + ", ".join(str(d) for d in detail.duplicates))
 
+bounds = page_bounds(len(detail.text), [int(e) for e in detail.passages.get("end", [])])
+page = 1
 left, right = st.columns([3, 2])
+with left:
+    st.markdown(f"**Text** ({int(meta.get('words') or 0):,} words; matches highlighted)")
+    if len(bounds) > 1:
+        st.caption(f"A long text: {len(bounds)} pages of about {PAGE_CHARS:,} characters.")
+        page = st.pagination(len(bounds), key="st_page", max_visible_pages=9)
+        page = min(max(int(page or 1), 1), len(bounds))
+    start, end = bounds[page - 1]
+    m = detail.matches
+    on_page = m[(m["end"] > start) & (m["start"] < end)] if len(m) else m
+    spans = [(int(s) - start, int(e) - start, t)
+             for s, e, t in zip(on_page.get("start", []), on_page.get("end", []),
+                                on_page.get("theme", []))]  # fmt: skip
+    st.html(common.highlight_html(detail.text[start:end], spans))
+
 with right:
     st.markdown("**Metadata and where each value came from**")
     fields = ["country", "country_name", "date", "date_precision", "year", "forum", "meeting",
@@ -78,13 +135,15 @@ with right:
     st.markdown("**Source**")
     st.code(f"{meta.get('source')}\n{meta.get('source_path')}\nread as: {meta.get('reader')}",
             language=None, wrap_lines=True)  # fmt: skip
-    if meta.get("source_url"):
-        st.markdown(f"[Original document]({meta['source_url']})")
+    url = str(meta.get("source_url") or "").strip()
+    if url.lower().startswith(("https://", "http://")) and not any(c.isspace() for c in url):
+        st.link_button("Original document", url)  # a button: the URL is never Markdown
+    elif url:
+        st.code(url, language=None, wrap_lines=True)
     if detail.flags:
-        st.warning("Flags: " + ", ".join(detail.flags))
+        st.warning("Flags: " + ", ".join(common.md(f) for f in detail.flags))
     for w in detail.warnings:
-        st.caption(f"⚠ {w}")
-    m = detail.matches
+        st.caption(f"⚠ {common.md(w)}")
     if len(m):
         st.markdown("**Themes found**")
         summary = m.groupby(["theme", "theme_label"]).size().reset_index(name="matches")
@@ -92,14 +151,12 @@ with right:
             st.html(f'<span style="display:inline-block;width:0.9em;height:0.9em;'
                     f'background:{charts.theme_color(r["theme"])};margin-right:6px"></span>'
                     f'{common.html.escape(r["theme_label"])}: {int(r["matches"])}')  # fmt: skip
-        st.dataframe(m[["theme_label", "kind", "score", "rule", "matched_text", "start", "end"]],
+        shown = on_page if len(bounds) > 1 else m
+        if len(shown) > MAX_MATCH_ROWS:
+            st.caption(f"The first {MAX_MATCH_ROWS:,} of {len(shown):,} matches"
+                       + (" on this page." if len(bounds) > 1 else "."))  # fmt: skip
+        st.dataframe(shown.head(MAX_MATCH_ROWS)[["theme_label", "kind", "score", "rule",
+                                                  "matched_text", "start", "end"]],
                      hide_index=True, width="stretch")  # fmt: skip
     else:
         st.caption("No theme matched in this statement.")
-
-with left:
-    st.markdown(f"**Text** ({int(meta.get('words') or 0):,} words; matches highlighted)")
-    spans = [(int(s), int(e), t) for s, e, t in zip(detail.matches.get("start", []),
-                                                    detail.matches.get("end", []),
-                                                    detail.matches.get("theme", []))]  # fmt: skip
-    st.html(common.highlight_html(detail.text, spans))
