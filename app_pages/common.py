@@ -451,6 +451,44 @@ def set_page_param(name: str, value: str | None) -> None:
         st.query_params[name] = value
 
 
+def min_statements() -> int:
+    """The fewest statements a drawn share may rest on (sidebar, URL ``minn``, default
+    ``charts.MIN_N``): a point, bar or cell below it is greyed and labelled with its n."""
+    ss = st.session_state
+    if "_min_n" not in ss:  # kept apart from the widget: a page switch resets the widget
+        wanted = page_param("minn")
+        ss["_min_n"] = max(1, min(1000, int(wanted))) if wanted.isdigit() else charts.MIN_N
+    ss["min_n"] = ss["_min_n"]
+    value = st.sidebar.number_input(
+        "Fewest statements behind a value", 1, 1000, key="min_n", on_change=_keep_min_n,
+        help="A point, bar or cell resting on fewer statements is drawn grey (bars hatched) "
+        "and labelled with its n, never as a plain colour.",
+    )  # fmt: skip
+    set_page_param("minn", None if int(value) == charts.MIN_N else str(int(value)))
+    return int(value)
+
+
+def _keep_min_n() -> None:
+    st.session_state["_min_n"] = st.session_state["min_n"]
+
+
+def smoothing(container, *, key: str) -> int:
+    """Years pooled per point (URL ``smooth``): 1 (none), 3 or 5, a centred rolling window whose
+    share is computed from the pooled counts."""
+    choices = [1, 3, 5]
+    wanted = page_param("smooth")
+    if key not in st.session_state:
+        st.session_state[key] = int(wanted) if wanted in ("3", "5") else 1
+    value = container.selectbox(
+        "Smoothing", choices, key=key,
+        format_func=lambda w: "none" if w == 1 else f"{w}-year rolling window (pooled n)",
+        help="Each point pools the statements of the years around it: the share and its "
+        "interval are computed from the pooled counts.",
+    )  # fmt: skip
+    set_page_param("smooth", None if value == 1 else str(value))
+    return int(value)
+
+
 def left_out_note(filters: Filters) -> None:
     """A caption saying what the default filters leave out, and how to include it."""
     try:

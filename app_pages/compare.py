@@ -8,12 +8,13 @@ from dataclasses import replace
 import streamlit as st
 
 from app_pages import common
-from tracker import charts
+from tracker import charts, query
 from tracker.query import Side
 
 opts = common.require_db()
 filters = common.current_filters()
 st.title("Compare")
+min_n = common.min_statements()
 
 names = {c: n for c, n, _ in opts.countries}
 choices = [c for c, _, _ in opts.countries] + [f"group:{g}" for g in opts.groups]
@@ -77,6 +78,8 @@ for side_value, count in ((a, "n_a"), (b, "n_b")):
                    "the other side is drawn.")  # fmt: skip
 
 cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}")
+# the over-time tabs: one panel per theme, optionally pooled over a rolling window of years
+window = common.smoothing(st.columns(3)[0], key="cmp_smooth") if tr is not None and len(tr) else 1
 TABS = {"Per theme": None, "Over time": "time", "Difference over time": "difference"}
 wanted_tab = {v: k for k, v in TABS.items() if v}.get(common.page_param("tab"), "Per theme")
 if "cmp_tab" not in st.session_state:
@@ -84,21 +87,34 @@ if "cmp_tab" not in st.session_state:
 tab1, tab2, tab3 = st.tabs(list(TABS), key="cmp_tab", on_change="rerun")
 common.set_page_param("tab", TABS.get(st.session_state.get("cmp_tab")))
 with tab1:
-    fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap)
+    fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap,
+                                    min_n=min_n)  # fmt: skip
     ev1 = common.show_chart(fig, themes, name=f"compare_{sides[0]}_{sides[1]}_themes",
                             filters=filters, key="cmp_bars")  # fmt: skip
+    if filters.measure == "share":
+        st.caption("Error bars are 95% intervals: Wilson for each side's share, Newcombe's for "
+                   "the difference. Where the difference's interval crosses zero, the two sides "
+                   "may not differ.")  # fmt: skip
+tr_drawn = query.smooth_years(tr, window=window, measure=filters.measure, by=("side", "theme"))
+time_cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}"
+                              + (f" · {window}-year rolling window, counts pooled"
+                                 if window > 1 else ""))  # fmt: skip
 with tab2:
-    fig2 = charts.compare_trend_figure(tr, sides=sides, measure=filters.measure, caption=cap,
-                                       labels=opts.theme_labels)  # fmt: skip
-    ev2 = common.show_chart(fig2, tr, name=f"compare_{sides[0]}_{sides[1]}_years",
+    fig2 = charts.compare_trend_figure(tr_drawn, sides=sides, measure=filters.measure,
+                                       caption=time_cap, labels=opts.theme_labels,
+                                       min_n=min_n)  # fmt: skip
+    ev2 = common.show_chart(fig2, tr_drawn, name=f"compare_{sides[0]}_{sides[1]}_years",
                             filters=filters, key="cmp_lines")  # fmt: skip
 
 with tab3:
-    yd = result["yearly_diff"]
+    yd = query.yearly_difference(tr_drawn, sides[0], sides[1], measure=filters.measure)
     if len(yd):
         yd = yd.assign(theme_label=yd["theme"].map(lambda t: opts.theme_labels.get(t, t)))
-    fig3 = charts.diff_trend_figure(yd, sides=sides, measure=filters.measure, caption=cap,
-                                    labels=opts.theme_labels)  # fmt: skip
+        if "span" in tr_drawn:
+            spans = tr_drawn[tr_drawn["side"] == sides[0]].set_index(["year", "theme"])["span"]
+            yd = yd.join(spans, on=["year", "theme"])
+    fig3 = charts.diff_trend_figure(yd, sides=sides, measure=filters.measure, caption=time_cap,
+                                    labels=opts.theme_labels, min_n=min_n)  # fmt: skip
     common.show_chart(fig3, yd, name=f"compare_{sides[0]}_{sides[1]}_difference",
                       filters=filters, key="cmp_diff", selectable=False)  # fmt: skip
 

@@ -21,6 +21,7 @@ def url_int(name: str, default: int, least: int, most: int) -> int:
     return max(least, min(most, int(value))) if value.isdigit() else default
 
 
+min_n = common.min_statements()
 VIEWS = ["Heatmap", "Ranking", "World map"]
 wanted = common.page_param("view").capitalize().replace("Map", "World map")
 view = st.radio("View", VIEWS, horizontal=True, key="country_view",
@@ -41,7 +42,7 @@ if view == "Heatmap":
     common.set_page_param("rows", "value" if order == ROWS[1] else None)
     fig = charts.heatmap_figure(
         data, measure=filters.measure, caption=common.caption_for(filters),
-        sort="value" if order.startswith("highest") else "statements",
+        sort="value" if order.startswith("highest") else "statements", min_n=min_n,
     )  # fmt: skip
     event = common.show_chart(fig, data, name="countries_heatmap", filters=filters, key="heatmap")
 else:
@@ -49,17 +50,33 @@ else:
     label = opts.theme_labels.get(theme, theme)
     f = replace(filters, themes=(theme,))
     if view == "Ranking":
-        c1, c2 = st.columns(2)
-        min_n = c1.number_input("Only countries with at least this many statements", 1, 1000,
+        c1, c2, c3 = st.columns(3)
+        least = c1.number_input("Only countries with at least this many statements", 1, 1000,
                                 value=url_int("min", 1, 1, 1000), key="rank_min")  # fmt: skip
         top = c2.slider("Countries shown", 5, 100, url_int("top", 25, 5, 100), key="rank_top")
-        common.set_page_param("min", None if int(min_n) == 1 else str(int(min_n)))
+        ORDERS = {"lower": "lower end of the 95% interval", "value": "the value itself"}
+        rank_order = "value"
+        if filters.measure == "share":
+            rank_order = c3.radio(
+                "Order by", list(ORDERS), format_func=ORDERS.get, key="rank_order",
+                index=1 if common.page_param("order") == "value" else 0,
+                help="The lower end of the Wilson interval ranks a share resting on few "
+                "statements below the same share resting on many.",
+            )  # fmt: skip
+            common.set_page_param("order", None if rank_order == "lower" else rank_order)
+        common.set_page_param("min", None if int(least) == 1 else str(int(least)))
         common.set_page_param("top", None if int(top) == 25 else str(int(top)))
-        data = common.run("ranking", filters, theme=theme, min_statements=int(min_n))
+        data = common.run("ranking", filters, theme=theme, min_statements=int(least),
+                          order=rank_order)  # fmt: skip
         if common.no_data(data):
             st.stop()
         fig = charts.ranking_figure(data, theme=theme, theme_label=label, measure=filters.measure,
-                                    caption=common.caption_for(f), top=int(top))  # fmt: skip
+                                    caption=common.caption_for(f), top=int(top), min_n=min_n,
+                                    order=rank_order)  # fmt: skip
+        ties = int(data.head(int(top))["tied"].sum())
+        if ties:
+            st.caption(f"{ties} of the countries shown share their place with another "
+                       "(marked =): their order among themselves says nothing.")  # fmt: skip
         event = common.show_chart(fig, data, name=f"ranking_{theme}", filters=f, key="ranking")
     else:
         data = common.run("country_theme_matrix", f)

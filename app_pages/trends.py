@@ -8,14 +8,20 @@ from dataclasses import replace
 import streamlit as st
 
 from app_pages import common
-from tracker import charts
+from tracker import charts, query
+
+
+def smooth_note(window: int) -> str:
+    return f"{window}-year rolling window, counts pooled" if window > 1 else ""
+
 
 opts = common.require_db()
 filters = common.current_filters()
 st.title("Trends")
 common.left_out_note(filters)
 
-c1, c2 = st.columns([3, 2])
+min_n = common.min_statements()
+c1, c2, c3 = st.columns([3, 2, 2])
 mode = c1.radio("Lines", ["per theme", "per country"], horizontal=True, key="trend_mode",
                 index=1 if common.page_param("lines") == "country" else 0)  # fmt: skip
 ci_default = len(filters.themes or opts.themes) <= 4 or mode == "per country"
@@ -26,13 +32,16 @@ bands = c2.toggle("95% intervals (shares)", key="trend_ci",
                   "stand behind a point.")  # fmt: skip
 common.set_page_param("ci", None if bands == ci_default else ("1" if bands else "0"))
 common.set_page_param("lines", "country" if mode == "per country" else None)
+window = common.smoothing(c3, key="trend_smooth")
 
 if mode == "per theme":
     data = common.run("trends", filters)
     if common.no_data(data):
         st.stop()
-    fig = charts.trend_figure(data, measure=filters.measure, caption=common.caption_for(filters),
-                              ci=bands, labels=opts.theme_labels)  # fmt: skip
+    data = query.smooth_years(data, window=window, measure=filters.measure)
+    fig = charts.trend_figure(data, measure=filters.measure, ci=bands, labels=opts.theme_labels,
+                              caption=common.caption_for(filters, smooth_note(window)),
+                              min_n=min_n)  # fmt: skip
 else:
     theme = common.theme_picker(opts, filters, key="trend_theme")
     f = replace(filters, themes=(theme,))
@@ -43,10 +52,14 @@ else:
     data = common.run("trends", f, by_country=True)
     if common.no_data(data):
         st.stop()
+    data = query.smooth_years(data, window=window, measure=f.measure, by=("country", "theme"))
+    names = {c: n for c, n, _ in opts.countries}
+    data = data.assign(country_name=data["country"].map(lambda c: names.get(c) or c))
     label = opts.theme_labels.get(theme, theme)
     fig = charts.trend_figure(
-        data, measure=f.measure, by="country", caption=common.caption_for(f), ci=bands,
-        title=f"{label} over time, by country ({charts.MEASURE_SHORT[f.measure]})",
+        data, measure=f.measure, by="country", caption=common.caption_for(f, smooth_note(window)),
+        ci=bands, min_n=min_n,
+        title=f"{label} over time, one panel per country ({charts.MEASURE_SHORT[f.measure]})",
     )  # fmt: skip
 
 event = common.show_chart(fig, data, name="trends", filters=filters, key="trend_chart")

@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 #: One fixed colour per default theme (colour-blind-safe where the palette allows).
 THEME_COLORS: dict[str, str] = {
@@ -36,6 +37,12 @@ _EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1
 SIDE_COLORS = ("#1b6ca8", "#c0392b")
 DIFF_COLOR = "#555555"
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 13, "color": "#222222"}
+
+#: The fewest statements a drawn value may rest on before it is greyed and labelled.
+MIN_N = 5
+#: How a value resting on fewer than the minimum number of statements is drawn.
+LOW_COLOR = "#a6a6a6"
+LOW_PATTERN = "/"
 
 MEASURE_AXIS = {
     "share": "Share of statements mentioning the theme",
@@ -155,6 +162,114 @@ def _year_axis(fig: go.Figure, years) -> None:
                      dtick=max(1, -(-span // 10)))  # fmt: skip
 
 
+def is_low(n, min_n: int) -> bool:
+    """Whether a value rests on fewer than ``min_n`` statements (a missing count is low)."""
+    return _count(n) < min_n
+
+
+def low_note(min_n: int) -> str:
+    """The caption's sentence saying how values on few statements are drawn."""
+    return (f"Grey hollow points, grey hatched bars and grey cells rest on fewer than {min_n} "
+            "statements (labelled with their n)")  # fmt: skip
+
+
+def _with_note(caption: str, note: str) -> str:
+    return f"{caption} · {note}" if caption else note
+
+
+def _fmt(measure: str) -> str:
+    return ".1%" if measure == "share" else ".2f"
+
+
+def _value_text(value, measure: str) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "no value"
+    return f"{value:.1%}" if measure == "share" else f"{value:.2f}"
+
+
+def _point_text(k, n, lo, hi, m, w, measure: str, min_n: int, span: str = "") -> str:
+    """Hover text of one point: the statements behind it, its interval, its matches."""
+    k, n = _count(k), _count(n)
+    text = f"{k:,} of {n:,} statements" + (f" ({span})" if span else "")
+    if measure == "share" and n and lo is not None and not pd.isna(lo):
+        text += f" · 95% CI {lo:.0%}–{hi:.0%}"
+    text += f"<br>{_count(m):,} matches in {_count(w):,} words"
+    if n < min_n:
+        text += f"<br><b>only {n} statement{'s' if n != 1 else ''}: below the minimum of {min_n}</b>"
+    return text
+
+
+def _panel_grid(count: int, cols: int = 3) -> tuple[int, int]:
+    cols = max(1, min(cols, count))
+    return -(-count // cols), cols
+
+
+def _panel_layout(fig: go.Figure, *, rows: int, cols: int, x_title: str, y_title: str) -> None:
+    """Axis titles once (bottom-left panel's x, middle-left panel's y), not on every panel."""
+    fig.update_xaxes(title_text="")
+    fig.update_yaxes(title_text="")
+    fig.update_xaxes(title_text=esc(x_title), row=rows, col=1)
+    fig.update_yaxes(title_text=esc(y_title), row=(rows + 1) // 2, col=1)
+    fig.update_annotations(font_size=12)
+
+
+def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bool, min_n: int,
+                 custom: list, dash: str = "solid", legend: bool = True, group: str = "",
+                 hover_name: str = "") -> list[go.Scatter]:  # fmt: skip
+    """One series over years: its 95% band (shares), the line with a marker per year (a point on
+    fewer than ``min_n`` statements grey and hollow) and an ``n=..`` label on each such point."""
+    out: list[go.Scatter] = []
+    group = group or name
+    low = [is_low(n, min_n) for n in g["n"]]
+    if ci and measure == "share" and len(g) > 1 and "ci_low" in g:
+        out.append(go.Scatter(
+            x=list(g["year"]) + list(g["year"][::-1]),
+            y=list(g["ci_high"]) + list(g["ci_low"][::-1]),
+            mode="lines",  # no markers: a click at a band's corner would select nothing
+            fill="toself", fillcolor=_rgba(color, 0.12), line={"width": 0, "dash": dash},
+            hoverinfo="skip", showlegend=False, legendgroup=group, name=esc(f"{name} (95% CI)"),
+        ))  # fmt: skip
+    span = g["span"] if "span" in g else [""] * len(g)
+    text = [
+        _point_text(k, n, lo, hi, m, w, measure, min_n, sp)
+        for k, n, lo, hi, m, w, sp in zip(
+            g["k"], g["n"], g.get("ci_low", [None] * len(g)), g.get("ci_high", [None] * len(g)),
+            g.get("matches", [0] * len(g)), g.get("words", [0] * len(g)), span)
+    ]  # fmt: skip
+    if any(low):  # the line in colour only between points on enough statements; dotted grey
+        out.append(go.Scatter(  # through the others
+            x=g["year"], y=[None if lw else v for v, lw in zip(g["value"], low)], mode="lines",
+            line={"color": color, "width": 2, "dash": dash}, connectgaps=False,
+            customdata=custom, hoverinfo="skip", showlegend=legend, legendgroup=group,
+            name=esc(name),
+        ))  # fmt: skip
+    out.append(go.Scatter(
+        x=g["year"], y=g["value"], mode="lines+markers", name=esc(name), legendgroup=group,
+        showlegend=legend and not any(low),
+        line={"color": LOW_COLOR if any(low) else color, "width": 1.5 if any(low) else 2,
+              "dash": ("dot" if dash == "solid" else "dashdot") if any(low) else dash},
+        marker={"size": [8 if lw else 6 for lw in low],
+                "color": [LOW_COLOR if lw else color for lw in low],
+                "symbol": ["circle-open" if lw else "circle" for lw in low],
+                "line": {"width": 2, "color": [LOW_COLOR if lw else color for lw in low]}},
+        customdata=custom, text=text,
+        hovertemplate=f"<b>{_tmpl(hover_name or name)}</b><br>%{{x}}: %{{y:{_fmt(measure)}}}"
+        "<br>%{text}<extra></extra>",
+    ))  # fmt: skip
+    if any(low):  # a label where a run of points on too few statements starts or its n changes
+        ns = [_count(n) for n in g["n"]]
+        pick = [i for i, lw in enumerate(low) if lw and (i == 0 or not low[i - 1] or ns[i] != ns[i - 1])]
+        out.append(go.Scatter(
+            x=[g["year"].iloc[i] for i in pick], y=[g["value"].iloc[i] for i in pick],
+            mode="text", text=[f"n={_count(g['n'].iloc[i])}" for i in pick],
+            textposition="top center", textfont={"size": 10, "color": "#666666"},
+            customdata=[custom[i] for i in pick], hoverinfo="skip", showlegend=False,
+            legendgroup=group, line={"dash": dash, "color": color},
+            name=esc(f"{name}: fewer than {min_n} statements"),
+        ))  # fmt: skip
+    return out
+
+
 def trend_figure(
     df: pd.DataFrame,
     *,
@@ -164,69 +279,74 @@ def trend_figure(
     ci: bool = True,
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
+    min_n: int = MIN_N,
 ) -> go.Figure:
-    """Lines of each theme's prevalence over time (``by="theme"``), or of each country for one
-    theme (``by="country"``, rows from ``trends(..., by_country=True)``). Shares get Wilson 95%
-    bands; hover shows the statements behind each point."""
+    """Lines of each theme's prevalence over time (``by="theme"``), or one panel per country
+    for one theme (``by="country"``, rows from ``trends(..., by_country=True)``: small
+    multiples, so bands and lines do not pile up). Shares get Wilson 95% bands; hover shows the
+    statements behind each point; a point on fewer than ``min_n`` statements is grey, hollow and
+    labelled with its n. Rows pooled by :func:`tracker.query.smooth_years` carry the years
+    pooled (``span``) into the hover."""
     measure_label = MEASURE_SHORT[measure]
     title = title or f"Prevalence of themes over time ({measure_label})"
     if df is None or df.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
+    if by == "country":
+        return _country_panels(df, measure=measure, caption=caption, ci=ci, title=title,
+                               min_n=min_n)  # fmt: skip
     fig = go.Figure()
-    groups = df.groupby("theme" if by == "theme" else "country", sort=False)
-    order = sorted(groups.groups, key=str)
-    for i, key in enumerate(order):
+    groups = df.groupby("theme", sort=False)
+    any_low = False
+    for key in sorted(groups.groups, key=str):
         g = groups.get_group(key).sort_values("year")
         theme = g["theme"].iloc[0]
-        if by == "theme":
-            name = (labels or {}).get(theme) or g["theme_label"].iloc[0]
-            color = theme_color(theme)
-        else:
-            name = str(key)
-            color = _EXTRA_COLORS[i % len(_EXTRA_COLORS)] if len(order) > 1 else theme_color(theme)
+        name = (labels or {}).get(theme) or g["theme_label"].iloc[0]
         country = g["country"] if "country" in g else pd.Series([""] * len(g), index=g.index)
-        if ci and measure == "share" and len(g) > 1:
-            fig.add_trace(
-                go.Scatter(
-                    x=list(g["year"]) + list(g["year"][::-1]),
-                    y=list(g["ci_high"]) + list(g["ci_low"][::-1]),
-                    mode="lines",  # no markers: a click at a band's corner would select nothing
-                    fill="toself",
-                    fillcolor=_rgba(color, 0.12),
-                    line={"width": 0},
-                    hoverinfo="skip",
-                    showlegend=False,
-                    legendgroup=name,
-                    name=esc(f"{name} (95% CI)"),
-                )
-            )
-        fig.add_trace(
-            go.Scatter(
-                x=g["year"],
-                y=g["value"],
-                mode="lines+markers",
-                name=esc(name),
-                legendgroup=name,
-                line={"color": color, "width": 2},
-                marker={"size": 6, "color": color},
-                customdata=list(zip(g["theme"], g["year"], country)),
-                text=[
-                    f"{k:,} of {n:,} statements"
-                    + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" and n else "")
-                    + f"<br>{m:,} matches in {w:,} words"
-                    for k, n, lo, hi, m, w in zip(
-                        g["k"], g["n"], g["ci_low"], g["ci_high"], g["matches"], g["words"]
-                    )
-                ],
-                hovertemplate=f"<b>{_tmpl(name)}</b><br>%{{x}}: "
-                f"%{{y:{'.1%' if measure == 'share' else '.2f'}}}"
-                "<br>%{text}<extra></extra>",
-            )
-        )
+        custom = [list(x) for x in zip(g["theme"], g["year"], country)]
+        for trace in _line_traces(g, name=name, color=theme_color(theme), measure=measure,
+                                  ci=ci, min_n=min_n, custom=custom):  # fmt: skip
+            fig.add_trace(trace)
+        any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     _value_axis(fig, measure)
     _year_axis(fig, df["year"])
+    if any_low:
+        caption = _with_note(caption, low_note(min_n))
     return _layout(fig, title=title, caption=caption, x_title="Year",
                    y_title=MEASURE_AXIS[measure], height=600)  # fmt: skip
+
+
+def _country_panels(df: pd.DataFrame, *, measure: str, caption: str, ci: bool, title: str,
+                    min_n: int) -> go.Figure:  # fmt: skip
+    """One theme, one panel per country (shared axes), each with its band and counts."""
+    countries = sorted(df["country"].dropna().unique(), key=str)
+    rows, cols = _panel_grid(len(countries))
+    names = {}
+    if "country_name" in df:
+        names = dict(zip(df["country"], df["country_name"]))
+    titles = [esc(f"{names.get(c) or c} ({c})" if names.get(c) not in (None, "", c) else c)
+              for c in countries]  # fmt: skip
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=titles, vertical_spacing=min(0.12, 0.36 / rows),
+                        horizontal_spacing=0.04)  # fmt: skip
+    any_low = False
+    for i, c in enumerate(countries):
+        g = df[df["country"] == c].sort_values("year")
+        theme = g["theme"].iloc[0]
+        custom = [list(x) for x in zip(g["theme"], g["year"], g["country"])]
+        for trace in _line_traces(g, name=str(c), color=theme_color(theme), measure=measure,
+                                  ci=ci, min_n=min_n, custom=custom, legend=False):  # fmt: skip
+            fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+        any_low = any_low or any(is_low(n, min_n) for n in g["n"])
+    _value_axis(fig, measure)
+    _year_axis(fig, df["year"])
+    if any_low:
+        caption = _with_note(caption, low_note(min_n))
+    fig = _layout(fig, title=title, caption=caption, x_title="Year",
+                  y_title=MEASURE_AXIS[measure], height=max(460, 250 * rows + 230),
+                  legend=False)  # fmt: skip
+    _panel_layout(fig, rows=rows, cols=cols, x_title="Year", y_title=MEASURE_AXIS[measure])
+    fig.update_xaxes(showticklabels=True)
+    return fig
 
 
 def heatmap_figure(
@@ -237,10 +357,13 @@ def heatmap_figure(
     title: str | None = None,
     max_countries: int = 60,
     sort: str = "statements",
+    min_n: int = MIN_N,
 ) -> go.Figure:
     """Country x theme heatmap of the measure; hover shows the statements behind each cell.
     At most ``max_countries`` (those with the most statements) are drawn, the most statements
-    at the top (``sort="statements"``) or the highest mean value at the top (``"value"``)."""
+    at the top (``sort="statements"``) or the highest mean value at the top (``"value"``). A cell
+    on fewer than ``min_n`` statements is covered in grey and labelled with its n (its value
+    stays in the first trace's ``z`` and in the hover)."""
     title = title or f"Themes by country ({MEASURE_SHORT[measure]})"
     if matrix is None or matrix.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
@@ -265,7 +388,9 @@ def heatmap_figure(
             zr.append(None if pd.isna(r["value"]) else float(r["value"]))
             tr.append(
                 f"{int(r['k']):,} of {int(r['n']):,} statements; {int(r['matches']):,} matches"
-            )
+                + (f"<br><b>below the minimum of {min_n} statements</b>"
+                   if is_low(r["n"], min_n) else "")
+            )  # fmt: skip
             cr.append([t, None, c])
         z.append(zr)
         text.append(tr)
@@ -291,6 +416,20 @@ def heatmap_figure(
             ygap=1,
         )
     )
+    low = [[is_low(cell.loc[(c, t)]["n"], min_n) for t in themes] for c in order]
+    if any(any(r) for r in low):  # grey cover, labelled with n, over cells on too few statements
+        fig.add_trace(
+            go.Heatmap(
+                z=[[1 if lw else None for lw in r] for r in low],
+                x=fig.data[0].x, y=fig.data[0].y,
+                text=[[f"n={_count(cell.loc[(c, t)]['n'])}" if lw else "" for t, lw in zip(themes, r)]
+                      for c, r in zip(order, low)],
+                texttemplate="%{text}", textfont={"size": 9, "color": "#444444"},
+                colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]], showscale=False,
+                hoverinfo="skip", xgap=1, ygap=1, name=f"fewer than {min_n} statements",
+            )
+        )  # fmt: skip
+        caption = _with_note(caption, low_note(min_n))
     # heatmap cells cannot be selected in plotly: a transparent point on each cell carries the
     # hover text and makes a click select the cell (and so open its evidence)
     fmt = ".1%" if measure == "share" else ".2f"
@@ -318,6 +457,21 @@ def heatmap_figure(
     return fig
 
 
+def _bar_marker(color: str, low: Sequence[bool]) -> dict:
+    """Bars in ``color``; a bar on too few statements grey and hatched."""
+    if not any(low):
+        return {"color": color}
+    return {"color": [LOW_COLOR if lw else color for lw in low],
+            "pattern": {"shape": [LOW_PATTERN if lw else "" for lw in low],
+                        "fgcolor": "#555555", "solidity": 0.3}}  # fmt: skip
+
+
+RANK_TITLES = {
+    "value": "Countries ranked by {measure}: {label}",
+    "lower": "Countries ranked by the lower end of the 95% interval of the share: {label}",
+}
+
+
 def ranking_figure(
     rank: pd.DataFrame,
     *,
@@ -326,37 +480,72 @@ def ranking_figure(
     measure: str = "share",
     caption: str = "",
     top: int = 25,
+    min_n: int = MIN_N,
+    order: str = "value",
 ) -> go.Figure:
-    """Horizontal bars: the countries with the highest measure for one theme, with the counts."""
+    """Horizontal bars: the countries in the order of ``rank`` (from
+    :func:`tracker.query.ranking`), each labelled with its place (``=3`` where tied) and its
+    ``k/n`` statements, with Wilson 95% error bars for shares. A country on fewer than ``min_n``
+    statements is a grey hatched bar labelled as such."""
     label = theme_label or theme
-    title = f"Countries ranked by {MEASURE_SHORT[measure]}: {label}"
+    key = order if measure == "share" else "value"
+    title = RANK_TITLES[key].format(measure=MEASURE_SHORT[measure], label=label)
     if rank is None or rank.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
     r = rank.head(top).iloc[::-1]
-    names = [esc(f"{n} ({c})" if n and n != c else c)
-             for c, n in zip(r["country"], r["country_name"])]  # fmt: skip
+    places = r["place"] if "place" in r else r.get("rank", pd.Series(range(len(r), 0, -1)))
+    tied = r["tied"] if "tied" in r else [False] * len(r)
+    names = [
+        esc(f"{'=' if t else ''}{int(p)}. " + (f"{n} ({c})" if n and n != c else c))
+        for c, n, p, t in zip(r["country"], r["country_name"], places, tied)
+    ]
+    low = [is_low(n, min_n) for n in r["n"]]
     err = None
     if measure == "share":
         err = {"type": "data", "symmetric": False, "array": (r["ci_high"] - r["value"]).tolist(),
-                   "arrayminus": (r["value"] - r["ci_low"]).tolist(), "color": "#999999", "thickness": 1}  # fmt: skip
+               "arrayminus": (r["value"] - r["ci_low"]).tolist(), "color": "#666666", "thickness": 1}  # fmt: skip
+    color = theme_color(theme)
     fig = go.Figure(
         go.Bar(
             x=r["value"],
             y=names,
             orientation="h",
-            marker_color=theme_color(theme),
+            marker=_bar_marker(color, low),
             error_x=err,
             customdata=[[theme, None, c] for c in r["country"]],
-            text=[f"{k:,} of {n:,} statements" for k, n in zip(r["k"], r["n"])],
-            hovertemplate="%{y}: %{x:"
-            + (".1%" if measure == "share" else ".2f")
-            + "}<br>%{text}<extra></extra>",
+            text=[f"{k:,} of {n:,} statements"
+                  + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" else "")
+                  + (" · tied" if t else "")
+                  + (f"<br><b>below the minimum of {min_n} statements</b>" if lw else "")
+                  for k, n, lo, hi, t, lw in zip(r["k"], r["n"], r["ci_low"], r["ci_high"], tied, low)],
+            texttemplate="%{customdata[3]}",
+            hovertemplate="%{y}: %{x:" + _fmt(measure) + "}<br>%{text}<extra></extra>",
+            textposition="outside",
+            cliponaxis=False,
+            textfont={"size": 10, "color": "#444444"},
             name=esc(label),
         )
     )
+    fig.data[0].customdata = [
+        [theme, None, c, f"{k}/{n}" + (f" · n<{min_n}" if lw else "")]
+        for c, k, n, lw in zip(r["country"], r["k"], r["n"], low)
+    ]
     _value_axis(fig, measure, "x")
-    return _layout(fig, title=title, caption=caption, x_title=MEASURE_AXIS[measure],
-                   y_title="Country", height=max(420, 22 * len(r) + 220), legend=False)  # fmt: skip
+    if any(low):
+        caption = _with_note(caption, low_note(min_n))
+    x_title = MEASURE_AXIS[measure] + (" (bars: 95% intervals; labels: statements with the "
+                                       "theme / statements)" if measure == "share" else "")
+    return _layout(fig, title=title, caption=caption, x_title=x_title,
+                   y_title="Country (place; = tied)", height=max(420, 22 * len(r) + 220),
+                   legend=False)  # fmt: skip
+
+
+def _theme_panels(themes: Sequence[str], labels: Mapping[str, str]) -> tuple[go.Figure, int, int]:
+    rows, cols = _panel_grid(len(themes))
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
+                        subplot_titles=[esc(labels.get(t, t)) for t in themes],
+                        vertical_spacing=min(0.12, 0.36 / rows), horizontal_spacing=0.04)  # fmt: skip
+    return fig, rows, cols
 
 
 def compare_trend_figure(
@@ -366,87 +555,154 @@ def compare_trend_figure(
     measure: str = "share",
     caption: str = "",
     labels: Mapping[str, str] | None = None,
+    min_n: int = MIN_N,
+    ci: bool = True,
 ) -> go.Figure:
-    """Both sides over time: one colour per theme, solid for the first side, dashed for the
-    second (rows from ``compare()["trends"]``)."""
+    """Both sides over time, one panel per theme (small multiples): the first side solid, the
+    second dashed, each with its Wilson 95% band for shares; a year on fewer than ``min_n``
+    statements is a grey hollow point labelled with its n (rows from ``compare()["trends"]``,
+    or pooled by :func:`tracker.query.smooth_years`)."""
     title = f"{sides[0]} vs {sides[1]} over time ({MEASURE_SHORT[measure]})"
     if df is None or df.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
-    fig = go.Figure()
-    for (theme, side), g in df.groupby(["theme", "side"], sort=True):
-        g = g.sort_values("year")
-        dash = "solid" if side == sides[0] else "dash"
-        label = (labels or {}).get(theme) or g["theme_label"].iloc[0]
-        fig.add_trace(
-            go.Scatter(
-                x=g["year"],
-                y=g["value"],
-                mode="lines+markers",
-                name=esc(f"{side}: {label}"),
-                legendgroup=theme,
-                line={"color": theme_color(theme), "dash": dash, "width": 2},
-                marker={"symbol": "circle" if dash == "solid" else "diamond-open", "size": 7},
-                customdata=[[theme, y, side] for y in g["year"]],
-                text=[f"{k:,} of {n:,} statements" for k, n in zip(g["k"], g["n"])],
-                hovertemplate=f"<b>{_tmpl(side)}</b> · {_tmpl(label)}<br>%{{x}}: %{{y:"
-                + (".1%" if measure == "share" else ".2f")
-                + "}<br>%{text}<extra></extra>",
-            )
-        )
+    names = dict(zip(df["theme"], df["theme_label"])) if "theme_label" in df else {}
+    names.update(labels or {})
+    themes = sorted(df["theme"].unique(), key=lambda t: str(names.get(t, t)))
+    fig, rows, cols = _theme_panels(themes, names)
+    any_low = False
+    for i, theme in enumerate(themes):
+        for j, (side, color, dash) in enumerate(((sides[0], SIDE_COLORS[0], "solid"),
+                                                 (sides[1], SIDE_COLORS[1], "dash"))):  # fmt: skip
+            g = df[(df["theme"] == theme) & (df["side"] == side)].sort_values("year")
+            if g.empty:
+                continue
+            label = names.get(theme, theme)
+            custom = [[theme, y, side] for y in g["year"]]
+            for trace in _line_traces(g, name=f"{side}: {label}", color=color, measure=measure,
+                                      ci=ci, min_n=min_n, custom=custom, dash=dash,
+                                      legend=False, group=str(side),
+                                      hover_name=f"{side} · {label}"):  # fmt: skip
+                fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+            any_low = any_low or any(is_low(n, min_n) for n in g["n"])
+    for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"), (sides[1], SIDE_COLORS[1], "dash")):
+        # one legend entry per side (the panels' own lines stay out of the legend)
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=esc(f"{side}: line and 95% band"),
+                                 line={"color": color, "dash": dash, "width": 2},
+                                 legendgroup=str(side), hoverinfo="skip"))  # fmt: skip
     _value_axis(fig, measure)
     _year_axis(fig, df["year"])
-    return _layout(fig, title=title, caption=caption, x_title="Year",
-                   y_title=MEASURE_AXIS[measure], height=600)  # fmt: skip
+    if any_low:
+        caption = _with_note(caption, low_note(min_n))
+    fig = _layout(fig, title=title, caption=caption, x_title="Year",
+                  y_title=MEASURE_AXIS[measure], height=max(460, 240 * rows + 230))  # fmt: skip
+    _panel_layout(fig, rows=rows, cols=cols, x_title="Year", y_title=MEASURE_AXIS[measure])
+    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
+                              "xanchor": "right"})  # fmt: skip
+    return fig
 
 
 def compare_bar_figure(
-    themes: pd.DataFrame, *, sides: Sequence[str], measure: str = "share", caption: str = ""
-) -> go.Figure:
-    """Per theme, both sides' measure over the whole period side by side, and the difference."""
+    themes: pd.DataFrame, *, sides: Sequence[str], measure: str = "share", caption: str = "",
+    min_n: int = MIN_N,
+) -> go.Figure:  # fmt: skip
+    """Per theme, both sides' measure over the whole period side by side, with Wilson 95% error
+    bars for shares and each bar labelled ``k/n``; the difference ``A - B`` with Newcombe's 95%
+    interval (columns ``diff_low``, ``diff_high`` of ``compare()["themes"]``). A side on fewer
+    than ``min_n`` statements is a grey hatched bar, and its difference a grey hollow mark."""
     title = f"{sides[0]} vs {sides[1]} per theme ({MEASURE_SHORT[measure]})"
     if themes is None or themes.empty or themes[["n_a", "n_b"]].fillna(0).to_numpy().sum() == 0:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
     t = themes.sort_values("theme_label")
-    fmt = ".1%" if measure == "share" else ".2f"
+    fmt = _fmt(measure)
+    share = measure == "share"
     fig = go.Figure()
+    any_low = False
     for suffix, side, color in (("a", sides[0], SIDE_COLORS[0]), ("b", sides[1], SIDE_COLORS[1])):
+        n_col, k_col = t[f"n_{suffix}"], t[f"k_{suffix}"]
+        low = [0 < _count(n) < min_n for n in n_col]
+        any_low = any_low or any(low)
+        err = None
+        if share and f"ci_low_{suffix}" in t:
+            v = t[f"value_{suffix}"]
+            err = {"type": "data", "symmetric": False,
+                   "array": (t[f"ci_high_{suffix}"] - v).fillna(0).tolist(),
+                   "arrayminus": (v - t[f"ci_low_{suffix}"]).fillna(0).tolist(),
+                   "color": "#444444", "thickness": 1.2, "width": 4}  # fmt: skip
         fig.add_trace(
             go.Bar(
                 x=[esc(x) for x in t["theme_label"]],
                 y=t[f"value_{suffix}"],
                 name=esc(side),
-                marker_color=color,
-                customdata=[[th, None, side] for th in t["theme"]],
+                marker=_bar_marker(color, low),
+                error_y=err,
+                customdata=[
+                    [th, None, side,
+                     (f"{_count(k)}/{_count(n)}" + (" · too few" if lw else "")) if _count(n) else "n=0"]
+                    for th, k, n, lw in zip(t["theme"], k_col, n_col, low)
+                ],  # fmt: skip
                 text=[
-                    f"{_count(k):,} of {_count(n):,} statements"
+                    (f"{_count(k):,} of {_count(n):,} statements"
+                     + (f" · 95% CI {lo:.1%}–{hi:.1%}" if share and f"ci_low_{suffix}" in t
+                        and not pd.isna(lo) else "")
+                     + (f"<br><b>below the minimum of {min_n} statements</b>" if lw else ""))
                     if _count(n)
                     else "no statements under these filters"
-                    for k, n in zip(t[f"k_{suffix}"], t[f"n_{suffix}"])
-                ],
-                textposition="none",
+                    for k, n, lo, hi, lw in zip(
+                        k_col, n_col, t.get(f"ci_low_{suffix}", [None] * len(t)),
+                        t.get(f"ci_high_{suffix}", [None] * len(t)), low)
+                ],  # fmt: skip
+                texttemplate="%{customdata[3]}",
+                textposition="outside",
+                textangle=-90,
+                cliponaxis=False,
+                textfont={"size": 9, "color": "#444444"},
                 hovertemplate=f"<b>{_tmpl(side)}</b> · %{{x}}: %{{y:{fmt}}}<br>%{{text}}"
                 "<extra></extra>",
             )
         )
+    low_diff = [
+        _count(na) < min_n or _count(nb) < min_n for na, nb in zip(t["n_a"], t["n_b"])
+    ]
+    derr = None
+    has_ci = share and "diff_low" in t and t["diff_low"].notna().any()
+    if has_ci:
+        derr = {"type": "data", "symmetric": False,
+                "array": (t["diff_high"] - t["diff"]).fillna(0).tolist(),
+                "arrayminus": (t["diff"] - t["diff_low"]).fillna(0).tolist(),
+                "color": DIFF_COLOR, "thickness": 2, "width": 8}  # fmt: skip
     fig.add_trace(
         go.Scatter(
             x=[esc(x) for x in t["theme_label"]],
             y=t["diff"],
             mode="markers",
-            name=esc(f"difference ({sides[0]} − {sides[1]})"),
+            name=esc(f"difference ({sides[0]} − {sides[1]})"
+                     + (" with 95% interval (Newcombe)" if has_ci else "")),
+            error_y=derr,
             marker={
-                "symbol": "line-ew-open",
+                "symbol": ["line-ew-open" for _ in low_diff],
                 "size": 18,
-                "color": DIFF_COLOR,
-                "line": {"width": 3},
+                "color": [LOW_COLOR if lw else DIFF_COLOR for lw in low_diff],
+                "line": {"width": 3, "color": [LOW_COLOR if lw else DIFF_COLOR for lw in low_diff]},
             },
-            hovertemplate=f"difference: %{{y:{fmt}}}<extra></extra>",
+            text=[
+                (f"95% CI {lo:+.1%} to {hi:+.1%}" if has_ci and not pd.isna(lo) else "")
+                + (f"<br><b>a side has fewer than {min_n} statements</b>" if lw else "")
+                for lo, hi, lw in zip(t.get("diff_low", [None] * len(t)),
+                                      t.get("diff_high", [None] * len(t)), low_diff)
+            ],  # fmt: skip
+            hovertemplate=f"difference: %{{y:+{fmt[1:]}}}<br>%{{text}}<extra></extra>",
         )
     )
     fig.update_layout(barmode="group")
     _value_axis(fig, measure)
     fig.update_yaxes(rangemode="normal")
     fig.update_xaxes(tickangle=-30)
+    if any_low:
+        caption = _with_note(caption, low_note(min_n))
+    if share:
+        caption = _with_note(caption, "Error bars: 95% intervals (Wilson for each side, "
+                             "Newcombe for the difference); bar labels: statements with the "
+                             "theme / statements")  # fmt: skip
     return _layout(fig, title=title, caption=caption, x_title="Theme",
                    y_title=MEASURE_AXIS[measure], height=620, bottom=250)  # fmt: skip
 
@@ -458,35 +714,86 @@ def diff_trend_figure(
     measure: str = "share",
     caption: str = "",
     labels: Mapping[str, str] | None = None,
+    min_n: int = MIN_N,
+    ci: bool = True,
 ) -> go.Figure:
-    """The difference ``A - B`` of the measure per year and theme (``compare()["yearly_diff"]``);
-    above zero, side A raises the theme more."""
+    """The difference ``A - B`` of the measure per year, one panel per theme
+    (``compare()["yearly_diff"]`` or :func:`tracker.query.yearly_difference`), with Newcombe's
+    95% band for shares; above zero, side A raises the theme more. A year where a side has
+    fewer than ``min_n`` statements is a grey hollow point labelled with both n."""
     title = f"Difference {sides[0]} − {sides[1]} over time ({MEASURE_SHORT[measure]})"
     if yearly is None or yearly.empty:
         return empty_figure("The two sides share no year under these filters.", title=title,
                             caption=caption)  # fmt: skip
-    fig = go.Figure()
-    fmt = ".1%" if measure == "share" else ".2f"
-    for theme, g in yearly.groupby("theme", sort=True):
-        g = g.sort_values("year")
-        label = (labels or {}).get(theme, theme)
-        fig.add_trace(
-            go.Scatter(
-                x=g["year"],
-                y=g["diff"],
-                mode="lines+markers",
-                name=esc(label),
-                line={"color": theme_color(theme), "width": 2},
-                customdata=[[theme, y, ""] for y in g["year"]],
-                hovertemplate=f"<b>{_tmpl(label)}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<extra></extra>",
-            )
-        )
-    fig.add_hline(y=0, line_color="#999999", line_width=1)
+    names = dict(zip(yearly["theme"], yearly["theme_label"])) if "theme_label" in yearly else {}
+    names.update(labels or {})
+    themes = sorted(yearly["theme"].unique(), key=lambda t: str(names.get(t, t)))
+    fig, rows, cols = _theme_panels(themes, names)
+    fmt = _fmt(measure)
+    has_n = "n_a" in yearly and "n_b" in yearly
+    any_low = False
+    for i, theme in enumerate(themes):
+        g = yearly[yearly["theme"] == theme].sort_values("year")
+        label = names.get(theme, theme)
+        color = theme_color(theme)
+        pos = {"row": i // cols + 1, "col": i % cols + 1}
+        if (ci and measure == "share" and "diff_low" in g and g["diff_low"].notna().all()
+                and len(g) > 1):  # fmt: skip
+            fig.add_trace(go.Scatter(
+                x=list(g["year"]) + list(g["year"][::-1]),
+                y=list(g["diff_high"]) + list(g["diff_low"][::-1]),
+                mode="lines", fill="toself", fillcolor=_rgba(color, 0.14), line={"width": 0},
+                hoverinfo="skip", showlegend=False, name=esc(f"{label} (95% CI)"),
+            ), **pos)  # fmt: skip
+        low = ([_count(a) < min_n or _count(b) < min_n for a, b in zip(g["n_a"], g["n_b"])]
+               if has_n else [False] * len(g))  # fmt: skip
+        any_low = any_low or any(low)
+        text = []
+        for idx, row in enumerate(g.itertuples(index=False)):
+            parts = []
+            if has_n:
+                parts.append(f"{sides[0]}: {_count(row.k_a):,} of {_count(row.n_a):,} statements; "
+                             f"{sides[1]}: {_count(row.k_b):,} of {_count(row.n_b):,}")  # fmt: skip
+            if "diff_low" in g and not pd.isna(getattr(row, "diff_low", float("nan"))):
+                parts.append(f"95% CI {row.diff_low:+.1%} to {row.diff_high:+.1%}")
+            if "span" in g:
+                parts.append(f"years pooled: {row.span}")
+            if low[idx]:
+                parts.append(f"<b>a side has fewer than {min_n} statements</b>")
+            text.append("<br>".join(parts))
+        custom = [[theme, y, ""] for y in g["year"]]
+        fig.add_trace(go.Scatter(
+            x=g["year"], y=g["diff"], mode="lines+markers", name=esc(label), showlegend=False,
+            line={"color": color, "width": 2},
+            marker={"size": [8 if lw else 6 for lw in low],
+                    "color": [LOW_COLOR if lw else color for lw in low],
+                    "symbol": ["circle-open" if lw else "circle" for lw in low],
+                    "line": {"width": 2, "color": [LOW_COLOR if lw else color for lw in low]}},
+            customdata=custom, text=text,
+            hovertemplate=f"<b>{_tmpl(label)}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<br>%{{text}}"
+            "<extra></extra>",
+        ), **pos)  # fmt: skip
+        if any(low):
+            pick = [j for j, lw in enumerate(low) if lw]
+            fig.add_trace(go.Scatter(
+                x=[g["year"].iloc[j] for j in pick], y=[g["diff"].iloc[j] for j in pick],
+                mode="text", textposition="top center", textfont={"size": 9, "color": "#666666"},
+                text=[f"n={_count(g['n_a'].iloc[j])}/{_count(g['n_b'].iloc[j])}" for j in pick],
+                hoverinfo="skip", showlegend=False, name=esc(f"{label}: too few statements"),
+            ), **pos)  # fmt: skip
+    fig.add_hline(y=0, line_color="#999999", line_width=1, row="all", col="all")
     if measure == "share":
         fig.update_yaxes(tickformat="+.0%")
     _year_axis(fig, yearly["year"])
-    return _layout(fig, title=title, caption=caption, x_title="Year",
-                   y_title=f"{MEASURE_AXIS[measure]}: {sides[0]} minus {sides[1]}", height=560)  # fmt: skip
+    if any_low:
+        caption = _with_note(caption, low_note(min_n))
+    if measure == "share" and ci:
+        caption = _with_note(caption, "Bands: Newcombe 95% intervals of the difference")
+    y_title = f"{MEASURE_AXIS[measure]}: {sides[0]} minus {sides[1]}"
+    fig = _layout(fig, title=title, caption=caption, x_title="Year", y_title=y_title,
+                  height=max(460, 240 * rows + 230), legend=False)  # fmt: skip
+    _panel_layout(fig, rows=rows, cols=cols, x_title="Year", y_title=y_title)
+    return fig
 
 
 def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:

@@ -563,6 +563,20 @@ def wilson(k, n, z: float = Z95):
     return low, high
 
 
+def newcombe(k1, n1, k2, n2, z: float = Z95):
+    """Newcombe's hybrid score interval (method 10) for the difference ``k1/n1 - k2/n2`` of two
+    independent proportions, built from each side's Wilson interval; NaN where a side has no
+    statements."""
+    k1, n1, k2, n2 = (pd.Series(x, dtype="float64").reset_index(drop=True) for x in (k1, n1, k2, n2))
+    p1, p2 = k1 / n1.where(n1 > 0), k2 / n2.where(n2 > 0)
+    l1, u1 = wilson(k1, n1, z)
+    l2, u2 = wilson(k2, n2, z)
+    d = p1 - p2
+    low = d - ((p1 - l1) ** 2 + (u2 - p2) ** 2) ** 0.5
+    high = d + ((u1 - p1) ** 2 + (p2 - l2) ** 2) ** 0.5
+    return low.clip(lower=-1.0), high.clip(upper=1.0)
+
+
 def _finish(df: pd.DataFrame, filters: Filters, labels: dict[str, str]) -> pd.DataFrame:
     """Add share, its interval, rate, the chosen measure and labels to counted rows."""
     df["k"] = df["k"].fillna(0).astype(int)
@@ -667,15 +681,31 @@ def theme_totals(db: str | Path, filters: Filters) -> pd.DataFrame:
     return _finish(df, filters, _labels(db))[TREND_COLUMNS[1:]].reset_index(drop=True)
 
 
+RANK_ORDERS = ("lower", "value")
+
+
 def ranking(
-    db: str | Path, filters: Filters, theme: str, *, min_statements: int = 1, top: int | None = None
-) -> pd.DataFrame:
-    """Countries ranked by the filter's measure for one theme (ties broken by statements)."""
+    db: str | Path, filters: Filters, theme: str, *, min_statements: int = 1,
+    top: int | None = None, order: str = "value",
+) -> pd.DataFrame:  # fmt: skip
+    """Countries ranked for one theme: by the filter's measure (``order="value"``, ties broken by
+    statements), or by the lower end of the share's 95% interval (``order="lower"``: a share
+    resting on few statements ranks below the same share on many). ``rank`` is the position;
+    countries with the same key share a ``place`` (1, 2, 2, 4) and are marked ``tied``."""
+    if order not in RANK_ORDERS:
+        raise ValueError(f"order={order!r}: use one of {', '.join(RANK_ORDERS)}")
     df = country_theme_matrix(db, replace(filters, themes=(theme,)))
     df = df[df["n"] >= min_statements]
-    df = df.sort_values(["value", "k", "n"], ascending=[False, False, False], na_position="last")
+    by_lower = order == "lower" and filters.measure == "share"
+    keys = ["ci_low", "value"] if by_lower else ["value"]
+    df = df.sort_values([*keys, "k", "n"], ascending=False, na_position="last")
     df = df.reset_index(drop=True)
-    df.insert(0, "rank", range(1, len(df) + 1))
+    key = pd.Series(["|".join(f"{v:.12g}" for v in row) for row in df[keys].itertuples(index=False)],
+                    index=df.index, dtype=object)  # fmt: skip
+    position = pd.Series(range(1, len(df) + 1), index=df.index, dtype=int)
+    df.insert(0, "rank", position)
+    df["place"] = position.groupby(key).transform("min").astype(int)
+    df["tied"] = key.map(key.value_counts()).astype(int) > 1
     return df.head(top) if top else df
 
 
@@ -720,18 +750,72 @@ def compare(db: str | Path, filters: Filters, a: Side, b: Side) -> dict[str, pd.
         tb[keep], on=["theme", "theme_label"], how="outer", suffixes=("_a", "_b")
     )
     merged["diff"] = merged["value_a"] - merged["value_b"]
+    if filters.measure == "share":  # Newcombe's interval of the difference of the two shares
+        low, high = newcombe(merged["k_a"], merged["n_a"], merged["k_b"], merged["n_b"])
+        merged["diff_low"], merged["diff_high"] = low.to_numpy(), high.to_numpy()
+    else:
+        merged["diff_low"] = merged["diff_high"] = float("nan")
     merged.insert(0, "side_b", b.label)
     merged.insert(0, "side_a", a.label)
     # per year difference (only years both sides have)
-    if len(tr):
-        wide = tr.pivot_table(index=["year", "theme"], columns="side", values="value")
-        if a.label in wide and b.label in wide:
-            yd = (wide[a.label] - wide[b.label]).rename("diff").reset_index()
-        else:
-            yd = pd.DataFrame(columns=["year", "theme", "diff"])
-    else:
-        yd = pd.DataFrame(columns=["year", "theme", "diff"])
+    yd = yearly_difference(tr, a.label, b.label, measure=filters.measure)
     return {"trends": tr, "themes": merged, "yearly_diff": yd}
+
+
+def smooth_years(df: pd.DataFrame, *, window: int, measure: str = "share",
+                 by: Sequence[str] = ("theme",)) -> pd.DataFrame:  # fmt: skip
+    """Rows per year (from :func:`trends` or ``compare()["trends"]``) pooled over a centred
+    ``window`` of years within each ``by`` group: a year's ``k``, ``n``, ``matches`` and
+    ``words`` become the sums over the years ``year - window // 2 .. year + window // 2`` that
+    have statements, and the share, its Wilson interval, the rate and ``value`` are computed from
+    the pooled counts. ``span`` names the years pooled. ``window`` 1 returns the rows unchanged."""
+    if window <= 1 or df is None or df.empty:
+        return df
+    half = window // 2
+    out = []
+    for _, g in df.groupby(list(by), sort=False):
+        g = g.sort_values("year").reset_index(drop=True)
+        years = g["year"].to_numpy()
+        rows = g.copy()
+        for col in ("k", "n", "matches", "words"):
+            values = g[col].to_numpy()
+            rows[col] = [int(values[(years >= y - half) & (years <= y + half)].sum()) for y in years]
+        rows["span"] = [
+            f"{years[(years >= y - half) & (years <= y + half)].min()}–"
+            f"{years[(years >= y - half) & (years <= y + half)].max()}"
+            for y in years
+        ]
+        out.append(rows)
+    res = pd.concat(out, ignore_index=True)
+    res["share"] = (res["k"] / res["n"].where(res["n"] > 0)).astype("float64")
+    low, high = wilson(res["k"], res["n"])
+    res["ci_low"], res["ci_high"] = low.to_numpy(), high.to_numpy()
+    res["rate"] = (res["matches"] * 1000 / res["words"].where(res["words"] > 0)).astype("float64")
+    res["value"] = res[measure]
+    return res
+
+
+def yearly_difference(tr: pd.DataFrame, a: str, b: str, *, measure: str = "share") -> pd.DataFrame:
+    """Per year and theme where both sides have statements: each side's ``k``, ``n`` and value,
+    the difference ``diff`` (``a - b``) and, for shares, Newcombe's 95% interval of the
+    difference (``diff_low``, ``diff_high``)."""
+    cols = ["year", "theme", "k_a", "n_a", "value_a", "k_b", "n_b", "value_b", "diff",
+            "diff_low", "diff_high"]  # fmt: skip
+    if tr is None or tr.empty or a == b:
+        return pd.DataFrame(columns=cols)
+    keep = ["year", "theme", "k", "n", "value"]
+    sa, sb = tr[tr["side"] == a][keep], tr[tr["side"] == b][keep]
+    m = sa.merge(sb, on=["year", "theme"], suffixes=("_a", "_b"))
+    m = m[(m["n_a"] > 0) & (m["n_b"] > 0)].reset_index(drop=True)
+    if m.empty:
+        return pd.DataFrame(columns=cols)
+    m["diff"] = m["value_a"] - m["value_b"]
+    if measure == "share":
+        low, high = newcombe(m["k_a"], m["n_a"], m["k_b"], m["n_b"])
+        m["diff_low"], m["diff_high"] = low.to_numpy(), high.to_numpy()
+    else:
+        m["diff_low"] = m["diff_high"] = float("nan")
+    return m[cols].sort_values(["year", "theme"]).reset_index(drop=True)
 
 
 # -- evidence ----------------------------------------------------------------------------------
