@@ -25,6 +25,8 @@ PAGES = {
                        url_path="compare"),
     "evidence": st.Page("app_pages/evidence.py", title="Evidence", icon=":material/format_quote:",
                         url_path="evidence"),
+    "terms": st.Page("app_pages/terms.py", title="Any term", icon=":material/manage_search:",
+                     url_path="terms"),
     "statement": st.Page("app_pages/statement.py", title="Statement", icon=":material/article:",
                          url_path="statement"),
     "method": st.Page("app_pages/method.py", title="Codebook and method", icon=":material/rule:",

@@ -1,0 +1,232 @@
+"""Any term: a word or phrase the researcher types, its share of statements over time and by
+country (Wilson 95% intervals), the keyword-in-context rows behind it, and "save as a theme".
+UI only: the scan and the counts are ``tracker.terms``."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+
+import pandas as pd
+import streamlit as st
+
+from app_pages import common
+from tracker import charts, export, terms
+from tracker.codebook import DEFAULT_CODEBOOK
+from tracker.errors import TrackerError
+from tracker.query import Filters
+
+SCANS_KEPT = 8
+
+
+@st.cache_resource
+def _scans() -> tuple[OrderedDict, threading.Lock]:
+    """Scans shared by every session, newest last (an LRU of ``SCANS_KEPT``)."""
+    return OrderedDict(), threading.Lock()
+
+
+def cached_scan(term: terms.Term, filters: Filters, book_text: str | None) -> terms.TermScan:
+    """:func:`tracker.terms.scan`, cached per (database and its state, term, filters,
+    codebook); a progress bar while it reads."""
+    db = str(common.db_path())
+    key = (db, common.marker(), json.dumps(term.to_dict(), sort_keys=True),
+           json.dumps(filters.to_dict(), sort_keys=True), book_text or "")  # fmt: skip
+    store, lock = _scans()
+    with lock:
+        if key in store:
+            store.move_to_end(key)
+            return store[key]
+    bar = st.progress(0.0, text="Reading the statements…")
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"Read {done:,} of {total:,} statements…")
+
+    result = terms.scan(db, term, filters, codebook_text=book_text, progress=progress)
+    bar.empty()
+    with lock:
+        store[key] = result
+        while len(store) > SCANS_KEPT:
+            store.popitem(last=False)
+    return result
+
+
+def term_inputs(opts) -> terms.Term | None:
+    """The term widgets (mirrored in the URL as q, near, within, lang); None until typed."""
+    langs = sorted({lang for lang, _ in opts.languages} | {"en"})
+    c1, c2, c3, c4 = st.columns([4, 3, 1, 1])
+    text = c1.text_input(
+        "Word or phrase", key="term_q", value=common.page_param("q"),
+        placeholder="cyber attack",
+        help="Matched like the codebook's phrases: case, spelling, inflection, hyphens and "
+        "typos are tolerated. Commas separate alternatives; (a|b) lists variants, * is any one "
+        "word, {ai} or {un} use the codebook's aliases.",
+    )  # fmt: skip
+    near = c2.text_input("…within N words of (optional)", key="term_near",
+                         value=common.page_param("near"), placeholder="state",
+                         help="Both in one sentence, at most N words apart.")  # fmt: skip
+    start = _int(common.page_param("within"), 10, 1, terms.MAX_WITHIN)
+    within = c3.number_input("N words", 1, terms.MAX_WITHIN, value=start, key="term_within")
+    wanted = common.page_param("lang", "en")
+    at = langs.index(wanted) if wanted in langs else langs.index("en")
+    language = c4.selectbox("Language", langs, index=at, key="term_lang")
+    common.set_page_param("q", text.strip() or None)
+    common.set_page_param("near", near.strip() or None)
+    common.set_page_param("within", str(within) if near.strip() and within != 10 else None)
+    common.set_page_param("lang", language if language != "en" else None)
+    if not text.strip():
+        return None
+    try:
+        return terms.Term.parse(text, near=near, within=int(within), language=language)
+    except ValueError as exc:
+        st.warning(common.md(exc))
+        st.stop()
+
+
+def _int(value: str, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(value)))
+    except (TypeError, ValueError):
+        return default
+
+
+def summary(result: terms.TermScan) -> None:
+    n = result.scanned
+    share = result.found / n if n else 0.0
+    st.markdown(
+        f"**{common.md(result.term.pattern)}**: in **{result.found:,}** of {n:,} statements "
+        f"({share:.1%}), {len(result.kwic):,} occurrences."
+    )
+    if not result.complete:
+        st.warning(
+            f"The filters select {result.selected:,} statements: a sample of {n:,} spread over "
+            "them was read (shares are of the sample). Narrow the filters to read all."
+        )
+
+
+def trend_chart(result: terms.TermScan, filters: Filters, caption: str, name: str) -> None:
+    data = terms.counts(result, ["year"])
+    if data.empty:
+        st.info("None of these statements has a year: no time chart.")
+        return
+    data = data.assign(theme=terms.TERM_THEME, theme_label=result.term.pattern,
+                       value=data["share"])  # fmt: skip
+    title = f"“{result.term.pattern}” over time (share of statements)"
+    fig = charts.trend_figure(data, measure="share", caption=caption, ci=True, title=title)
+    common.show_chart(fig, data, name=f"{name}_by-year", filters=filters, key="term_trend",
+                      selectable=False)  # fmt: skip
+
+
+def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: str) -> None:
+    data = terms.country_ranking(result)
+    if data.empty:
+        return
+    top = st.slider("Countries shown", 5, 100, 25, key="term_top")
+    fig = charts.ranking_figure(data, theme=terms.TERM_THEME, theme_label=result.term.pattern,
+                                caption=caption, top=top, order="lower")  # fmt: skip
+    common.show_chart(fig, data, name=f"{name}_by-country", filters=filters, key="term_rank",
+                      selectable=False)  # fmt: skip
+
+
+def kwic_rows(result: terms.TermScan, filters: Filters, name: str) -> None:
+    st.subheader("Keyword in context")
+    if not len(result.kwic):
+        st.info("The term is in none of these statements.")
+        return
+    window = st.slider("Words of context", 0, terms.MAX_WINDOW, key="term_window",
+                       value=_int(common.page_param("window"), terms.DEFAULT_WINDOW, 0,
+                                  terms.MAX_WINDOW))  # fmt: skip
+    common.set_page_param("window", str(window) if window != terms.DEFAULT_WINDOW else None)
+    kwic = result.kwic.with_window(window)
+    shown = kwic.rows.head(common.MAX_EVIDENCE)
+    st.caption(common.shown_note(len(kwic), len(shown)).replace("matches", "occurrences"))
+    st.dataframe(
+        pd.DataFrame({
+            "country": shown["country"], "date": shown["date"],
+            "before": [common.display_text(t) for t in shown["pre"]],
+            "term": [common.display_text(t) for t in shown["keyword"]],
+            "after": [common.display_text(t) for t in shown["post"]],
+            "statement": shown["statement_id"],
+        }),
+        key="term_kwic", hide_index=True, width="stretch",
+        column_config={"before": st.column_config.TextColumn("before", alignment="right")},
+    )  # fmt: skip
+    downloads(kwic, filters, name)
+
+
+def downloads(kwic: terms.Kwic, filters: Filters, name: str) -> None:
+    frame = kwic.to_frame()
+    book = common.codebook()
+    about = {"term": kwic.pattern, "window": kwic.window, "filters": filters.to_dict(),
+             "rows": len(frame),
+             "citation": export.citation(book.version if book else "")}  # fmt: skip
+    rows = min(len(frame), common.XLSX_MAX_ROWS)
+    c1, c2 = st.columns(2)
+    c1.download_button(f"CSV of all {len(frame):,} rows", lambda: export.table_csv(frame),
+                       file_name=f"{name}_kwic.csv", mime="text/csv", key="term_csv",
+                       on_click="ignore")  # fmt: skip
+    c2.download_button(
+        f"XLSX of {'all ' if rows == len(frame) else 'the first '}{rows:,} rows",
+        lambda: export.table_xlsx(frame.head(rows), sheet="kwic", about=about),
+        file_name=f"{name}_kwic.xlsx", mime=export.MIME["xlsx"], key="term_xlsx",
+        on_click="ignore",
+    )  # fmt: skip
+
+
+def save_form(term: terms.Term, book: tuple[str, str]) -> None:
+    with st.expander("Save as a theme in a new version of the codebook"):
+        theme_id = st.text_input("Theme id", value=terms.slug(term), key="term_theme_id")
+        label = st.text_input("Label", value=term.pattern, key="term_theme_label")
+        definition = st.text_input("Definition", value=f"uses the term {term.pattern}",
+                                   key="term_theme_def")  # fmt: skip
+        if not st.button("Save as a theme", key="term_save"):
+            return
+        folder = common.db_path().parent / "codebooks"
+        try:
+            saved = terms.save_theme(folder, term, codebook_text=book[0], codebook_path=book[1],
+                                     theme_id=theme_id.strip(), label=label,
+                                     definition=definition)  # fmt: skip
+        except (TrackerError, OSError) as exc:
+            st.error(common.md(exc))
+            return
+        st.success(
+            f"Saved codebook {common.md(saved.codebook.name)} version {saved.codebook.version} "
+            f"with theme {common.md(theme_id)} to `{saved.path}`. The database still holds the "
+            f"old coding: re-match it with `{saved.rematch_command} --db {common.db_path()}`."
+        )
+
+
+opts = common.require_db()
+filters = common.current_filters()
+st.title("Any term")
+st.caption(
+    "Type a word or phrase to see its share of statements over time and by country, with the "
+    "passages it is found in. It is matched as the codebook matches its themes, in the "
+    "statements the sidebar selects (in the term's language); the theme and match-kind filters "
+    "do not apply."
+)
+term = term_inputs(opts)
+if term is None:
+    st.info("Type a word or phrase above, e.g. *cyber attack* or *digital divide*.")
+    st.stop()
+book = common.active_codebook_text() or (DEFAULT_CODEBOOK.read_text("utf-8"), str(DEFAULT_CODEBOOK))
+try:
+    terms.term_codebook(term, codebook_text=book[0])
+except TrackerError as exc:
+    st.error(f"The term cannot be read: {common.md(exc)}")
+    st.stop()
+result = cached_scan(term, filters, book[0])
+if not result.scanned:
+    st.info(f"No statements in language “{term.language}” match these filters. Widen the "
+            "filters in the sidebar or pick another language.")  # fmt: skip
+    st.stop()
+summary(result)
+name = f"term_{terms.slug(term)}"
+caption = common.caption_for(filters, f"term: {term.pattern} ({term.language})")
+tab_time, tab_country = st.tabs(["Over time", "By country"])
+with tab_time:
+    trend_chart(result, filters, caption, name)
+with tab_country:
+    country_chart(result, filters, caption, name)
+kwic_rows(result, filters, name)
+save_form(term, book)

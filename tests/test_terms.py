@@ -1,0 +1,283 @@
+"""Trends for any term (tracker/terms.py and the "Any term" page) on the real statements of the
+bundled sample corpus, ingested once per run with the real CLI."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from test_dashboard import decode
+
+from tracker import query, terms
+from tracker.codebook import load_codebook
+from tracker.errors import CodebookError
+from tracker.match import Matcher
+from tracker.models import Passage
+from tracker.query import Filters
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "tracker" / "data" / "sample"
+CYBER_ATTACK = re.compile(r"\bcyber[\s-]*attack", re.I)
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory) -> Path:
+    """The bundled sample corpus, ingested by ``tracker ingest`` as a researcher would."""
+    db = tmp_path_factory.mktemp("terms") / "tracker.db"
+    tracker = Path(sys.executable).with_name("tracker")
+    subprocess.run(
+        [str(tracker), "ingest", str(SAMPLE), "--manifest", str(SAMPLE / "manifest.csv"),
+         "--db", str(db)],
+        check=True, capture_output=True, text=True,
+    )  # fmt: skip
+    return db
+
+
+@pytest.fixture(scope="session")
+def cyber(sample_db) -> terms.TermScan:
+    return terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters())
+
+
+def sql(db: Path, text: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(text, params).fetchall()
+    finally:
+        conn.close()
+
+
+#: the statements the default filters select, in English (the term's language)
+SELECTED = (
+    "s.duplicate_of IS NULL AND s.country != '' AND "
+    "s.role NOT IN ('president','briefer','secretariat','chair') AND s.language = 'en'"
+)
+
+
+def texts(db: Path, cond: str = "1", params=()) -> dict[int, str]:
+    return dict(sql(db, "SELECT s.id, t.clean_text FROM statements s JOIN statement_texts t ON "
+                        f"t.statement_id = s.id WHERE {SELECTED} AND {cond}", params))  # fmt: skip
+
+
+# -- the library -------------------------------------------------------------------------------
+
+
+def test_cyber_attack_finds_every_spelling_and_only_statements_that_hold_it(sample_db, cyber):
+    keywords = {k.lower() for k in cyber.kwic.rows["keyword"]}
+    assert {"cyber-attack", "cyberattacks", "cyber attacks"} <= keywords
+    found = set(cyber.statements.loc[cyber.statements["matches"] > 0, "statement_id"])
+    holding = {i for i, text in texts(sample_db).items() if CYBER_ATTACK.search(text)}
+    assert found == holding and len(found) >= 5
+    assert cyber.found == len(found)
+    # every occurrence in those texts is a KWIC row
+    expected = sum(len(CYBER_ATTACK.findall(texts(sample_db)[i])) for i in holding)
+    assert len(cyber.kwic) == expected
+
+
+def test_scan_reads_exactly_the_selected_statements(sample_db, cyber):
+    (n,) = sql(sample_db, f"SELECT COUNT(*) FROM statements s WHERE {SELECTED}")[0]
+    assert cyber.selected == cyber.scanned == n and cyber.complete
+    assert sorted(cyber.statements["statement_id"]) == sorted(texts(sample_db))
+
+
+def test_counts_per_year_and_country_with_wilson_intervals(sample_db, cyber):
+    years = terms.counts(cyber, ["year"]).set_index("year")
+    per_year = dict(sql(sample_db, f"SELECT s.year, COUNT(*) FROM statements s WHERE {SELECTED} "
+                                   "AND s.year IS NOT NULL GROUP BY s.year"))  # fmt: skip
+    assert years["n"].to_dict() == per_year
+    assert years["k"].sum() == cyber.found  # every statement holding it has a year here
+    low, high = query.wilson(years["k"], years["n"])
+    assert list(years["ci_low"]) == pytest.approx(list(low))
+    assert list(years["ci_high"]) == pytest.approx(list(high))
+    assert (years["ci_low"] <= years["share"]).all() and (years["share"] <= years["ci_high"]).all()
+    countries = terms.counts(cyber, ["country"]).set_index("country")
+    usa = [i for i, t in texts(sample_db, "s.country = 'USA'").items() if CYBER_ATTACK.search(t)]
+    assert countries.loc["USA", "k"] == len(usa) >= 1
+    assert countries.loc["USA", "country_name"] == "United States"
+
+
+def test_country_ranking_puts_a_share_on_few_statements_below(cyber):
+    rank = terms.country_ranking(cyber)
+    assert list(rank["ci_low"]) == sorted(rank["ci_low"], reverse=True)
+    assert rank["place"].iloc[0] == 1 and rank["value"].equals(rank["share"])
+    ties = rank[rank["tied"]]
+    assert ties.groupby("place")["ci_low"].nunique().eq(1).all()
+
+
+def test_filters_restrict_the_scan(sample_db):
+    got = terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters(countries=("USA",)))
+    (n,) = sql(sample_db, f"SELECT COUNT(*) FROM statements s WHERE {SELECTED} "
+                          "AND s.country = 'USA'")[0]  # fmt: skip
+    assert got.scanned == n
+    assert set(got.kwic.rows["country"]) == {"USA"}
+    other = terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters(languages=("fr",)))
+    assert other.scanned == 0 and other.found == 0  # an English term is not read in French
+
+
+def test_a_near_rule_finds_both_words_close_together(sample_db, cyber):
+    term = terms.Term.parse("cyber attack", near="infrastructure", within=5)
+    got = terms.scan(sample_db, term, Filters())
+    assert got.found >= 1 and set(got.kwic.rows["kind"]) == {"proximity"}
+    for keyword in got.kwic.rows["keyword"]:
+        assert CYBER_ATTACK.search(keyword) and "infrastructure" in keyword.lower()
+        assert len(keyword.split()) <= 2 + 5 + 1
+    plain = set(cyber.statements.loc[cyber.statements["matches"] > 0, "statement_id"])
+    assert set(got.kwic.rows["statement_id"]) <= plain
+    assert term.pattern == "cyber attack within 5 words of infrastructure"
+
+
+def test_alternatives_separated_by_commas(sample_db):
+    got = terms.scan(sample_db, terms.Term.parse("digital divide, cyber attack"), Filters())
+    assert {"digital divide", "cyberattacks"} <= {k.lower() for k in got.kwic.rows["keyword"]}
+
+
+def test_kwic_window_is_words_of_context(cyber):
+    assert cyber.kwic.window == terms.MAX_WINDOW and cyber.kwic.pattern == "cyber attack"
+    narrow = cyber.kwic.with_window(3)
+    assert len(narrow) == len(cyber.kwic)
+    full = cyber.kwic.rows
+    for pre, post, full_pre, full_post in zip(narrow.rows["pre"], narrow.rows["post"],
+                                              full["pre"], full["post"]):  # fmt: skip
+        assert len(terms.TOKEN.findall(pre)) <= 3 and full_pre.endswith(pre)
+        assert len(terms.TOKEN.findall(post)) <= 3 and full_post.startswith(post)
+    assert narrow.rows["keyword"].equals(cyber.kwic.rows["keyword"])
+    assert set(narrow.to_frame()["window"]) == {3}
+    with pytest.raises(ValueError, match="window=20"):
+        narrow.with_window(20)
+
+
+def test_kwic_rows_point_at_the_text(sample_db, cyber):
+    row = cyber.kwic.rows.iloc[0]
+    text = texts(sample_db)[int(row["statement_id"])]
+    assert " ".join(text[row["start"] : row["end"]].split()) == row["keyword"]
+
+
+def test_a_cap_reads_a_sample_and_says_so(sample_db):
+    calls: list[tuple[int, int]] = []
+    got = terms.scan(sample_db, terms.Term.parse("sovereignty"), Filters(), cap=300,
+                     progress=lambda done, total: calls.append((done, total)))  # fmt: skip
+    assert got.scanned == 300 and got.selected > 300 and not got.complete
+    assert calls[-1] == (300, 300) and [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert got.statements["year"].nunique() > 5  # spread over the selection, not its first rows
+
+
+def test_scan_leaves_the_database_as_it_was(sample_db):
+    before = query.change_marker(sample_db)
+    terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters(countries=("GBR",)))
+    assert query.change_marker(sample_db) == before
+
+
+def test_a_bad_phrase_is_a_codebook_error_naming_it():
+    with pytest.raises(CodebookError, match="cyber \\(attack"):
+        terms.term_codebook(terms.Term.parse("cyber (attack"))
+    with pytest.raises(ValueError, match="phrases"):
+        terms.Term.parse(" , ")
+
+
+def test_save_as_a_theme_writes_a_new_codebook_version(sample_db, tmp_path):
+    info = query.codebook_info(sample_db)
+    term = terms.Term.parse("cyber attack")
+    saved = terms.save_theme(tmp_path / "codebooks", term, codebook_text=info.text,
+                             codebook_path=info.path, theme_id="cyber_attack_term",
+                             label="Cyber attack (term)")  # fmt: skip
+    assert saved.path.parent == tmp_path / "codebooks"
+    assert saved.path.name == f"{info.name}-{saved.codebook.version}.yaml"
+    assert [p.name for p in saved.path.parent.iterdir()] == [saved.path.name]  # no temp file
+    book = load_codebook(saved.path)
+    assert book.version == saved.codebook.version != info.version
+    assert book.theme_ids == [*[t.id for t in info.themes], "cyber_attack_term"]
+    assert book.theme("cyber_attack_term").label == "Cyber attack (term)"
+    assert saved.rematch_command == f"tracker match --codebook {saved.path}"
+    # the saved theme finds the term in a real statement
+    sid, text = next((i, t) for i, t in texts(sample_db).items() if "cyberattack" in t)
+    rows = sql(sample_db, 'SELECT seq, start, "end" FROM passages WHERE statement_id = ? '
+               "ORDER BY seq", (sid,))  # fmt: skip
+    passages = [Passage(*r, 0) for r in rows]
+    found = Matcher(book, semantic=False).match(text, passages, language="en")
+    assert any(m.theme == "cyber_attack_term" for m in found)
+    # the same id again is refused, and nothing is written
+    with pytest.raises(CodebookError, match="already"):
+        terms.save_theme(tmp_path / "codebooks", term, codebook_text=book.text,
+                         codebook_path=str(saved.path), theme_id="cyber_attack_term")  # fmt: skip
+    assert len(list(saved.path.parent.iterdir())) == 1
+
+
+def test_a_near_theme_is_saved_as_a_near_rule(tmp_path):
+    base = terms.DEFAULT_CODEBOOK
+    term = terms.Term.parse("sanctions", near="unilateral, illegal", within=3)
+    saved = terms.save_theme(tmp_path, term, codebook_text=base.read_text("utf-8"),
+                             codebook_path=str(base), theme_id="sanctions_near")  # fmt: skip
+    rule = load_codebook(saved.path).theme("sanctions_near").rules[0]
+    assert rule.kind == "near" and rule.within == 3
+    assert rule.groups["en"] == (("sanctions",), ("unilateral", "illegal"))
+
+
+# -- the page ----------------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def app(sample_db, monkeypatch):
+    monkeypatch.setenv("TRACKER_DB", str(sample_db))
+
+    def make(**params) -> AppTest:
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.switch_page("app_pages/terms.py")
+        return at
+
+    return make
+
+
+def no_trouble(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def test_page_charts_the_term_and_shows_its_rows(app, sample_db, cyber):
+    at = app(q="cyber attack").run()
+    no_trouble(at)
+    assert at.title[0].value == "Any term"
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    line = next(t for t in figs[0]["data"] if t.get("mode") == "lines+markers")
+    years = terms.counts(cyber, ["year"])
+    assert dict(zip(decode(line["x"]), decode(line["y"]))) == pytest.approx(
+        dict(zip(years["year"], years["share"]))
+    )
+    assert any(t.get("fill") == "toself" for t in figs[0]["data"])  # the 95% band
+    assert figs[1]["data"][0]["orientation"] == "h"  # countries ranked, with error bars
+    table = at.dataframe[0].value
+    assert len(table) == len(cyber.kwic)
+    assert {"cyber-attack", "cyberattacks"} <= {t.lower() for t in table["term"]}
+    # a narrower window shows fewer words around the same occurrences
+    at.slider(key="term_window").set_value(2).run()
+    no_trouble(at)
+    narrow = at.dataframe[0].value
+    assert all(len(terms.TOKEN.findall(t)) <= 2 for t in narrow["before"])
+    assert list(narrow["term"]) == list(table["term"])
+    assert at.query_params["window"] == "2" and at.query_params["q"] == "cyber attack"
+
+
+def test_page_saves_the_term_as_a_theme(app, sample_db):
+    at = app(q="cyber attack").run()
+    at.text_input(key="term_theme_id").set_value("cyber_attack_page")
+    at.button(key="term_save").click().run()
+    no_trouble(at)
+    message = at.success[0].value
+    assert "re-match it with `tracker match --codebook" in message
+    written = list((sample_db.parent / "codebooks").glob("*.yaml"))
+    assert any("cyber_attack_page" in load_codebook(p).theme_ids for p in written)
+
+
+def test_page_without_a_term_or_with_a_bad_one_explains(app):
+    at = app().run()
+    no_trouble(at)
+    assert "Type a word or phrase" in at.info[0].value
+    at = app(q="cyber (attack").run()
+    assert not at.exception
+    assert "cannot be read" in at.error[0].value
