@@ -762,9 +762,16 @@ def diff_trend_figure(
                 parts.append(f"<b>a side has fewer than {min_n} statements</b>")
             text.append("<br>".join(parts))
         custom = [[theme, y, ""] for y in g["year"]]
+        if any(low):  # colour only between years both sides have enough statements for
+            fig.add_trace(go.Scatter(
+                x=g["year"], y=[None if lw else v for v, lw in zip(g["diff"], low)], mode="lines",
+                line={"color": color, "width": 2}, connectgaps=False, hoverinfo="skip",
+                showlegend=False, name=esc(label),
+            ), **pos)  # fmt: skip
         fig.add_trace(go.Scatter(
             x=g["year"], y=g["diff"], mode="lines+markers", name=esc(label), showlegend=False,
-            line={"color": color, "width": 2},
+            line={"color": LOW_COLOR, "width": 1.5, "dash": "dot"} if any(low)
+            else {"color": color, "width": 2},
             marker={"size": [8 if lw else 6 for lw in low],
                     "color": [LOW_COLOR if lw else color for lw in low],
                     "symbol": ["circle-open" if lw else "circle" for lw in low],
@@ -773,8 +780,10 @@ def diff_trend_figure(
             hovertemplate=f"<b>{_tmpl(label)}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<br>%{{text}}"
             "<extra></extra>",
         ), **pos)  # fmt: skip
-        if any(low):
-            pick = [j for j, lw in enumerate(low) if lw]
+        if any(low):  # a label where a run of such years starts or its counts change
+            ns = [(_count(x), _count(y)) for x, y in zip(g["n_a"], g["n_b"])]
+            pick = [j for j, lw in enumerate(low)
+                    if lw and (j == 0 or not low[j - 1] or ns[j] != ns[j - 1])]  # fmt: skip
             fig.add_trace(go.Scatter(
                 x=[g["year"].iloc[j] for j in pick], y=[g["diff"].iloc[j] for j in pick],
                 mode="text", textposition="top center", textfont={"size": 9, "color": "#666666"},
