@@ -104,40 +104,56 @@ def summary(result: terms.TermScan) -> None:
         )
 
 
-def trend_chart(result: terms.TermScan, filters: Filters, caption: str, name: str) -> None:
+def trend_chart(result: terms.TermScan, filters: Filters, caption: str, name: str,
+                min_n: int) -> list[dict]:  # fmt: skip
+    """The share over time; returns the points clicked."""
     data = terms.counts(result, ["year"])
     if data.empty:
         st.info("None of these statements has a year: no time chart.")
-        return
+        return []
     data = data.assign(theme=terms.TERM_THEME, theme_label=result.term.pattern,
                        value=data["share"])  # fmt: skip
     title = f"“{result.term.pattern}” over time (share of statements)"
-    fig = charts.trend_figure(data, measure="share", caption=caption, ci=True, title=title)
-    common.show_chart(fig, data, name=f"{name}_by-year", filters=filters, key="term_trend",
-                      selectable=False)  # fmt: skip
+    fig = charts.trend_figure(data, measure="share", caption=caption, ci=True, title=title,
+                              min_n=min_n)  # fmt: skip
+    event = common.show_chart(fig, data, name=f"{name}_by-year", filters=filters,
+                              key="term_trend")  # fmt: skip
+    return common.selected_points(event)
 
 
-def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: str) -> None:
+def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: str,
+                  min_n: int) -> list[dict]:  # fmt: skip
+    """Countries ranked by the lower end of the interval; returns the bars clicked."""
     data = terms.country_ranking(result)
     if data.empty:
-        return
+        return []
     top = st.slider("Countries shown", 5, 100, 25, key="term_top")
     fig = charts.ranking_figure(data, theme=terms.TERM_THEME, theme_label=result.term.pattern,
-                                caption=caption, top=top, order="lower")  # fmt: skip
-    common.show_chart(fig, data, name=f"{name}_by-country", filters=filters, key="term_rank",
-                      selectable=False)  # fmt: skip
+                                caption=caption, top=top, order="lower", min_n=min_n)  # fmt: skip
+    event = common.show_chart(fig, data, name=f"{name}_by-country", filters=filters,
+                              key="term_rank")  # fmt: skip
+    return common.selected_points(event)
 
 
-def kwic_rows(result: terms.TermScan, filters: Filters, name: str) -> None:
-    st.subheader("Keyword in context")
-    if not len(result.kwic):
+def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[dict]) -> None:
+    """The KWIC rows (of the clicked year or country, if any) and their downloads."""
+    kwic = result.kwic
+    where = ""
+    if points:
+        p = points[0]
+        kwic = kwic.subset(year=p["year"], country=p["country"])
+        where = " · ".join(str(x) for x in (p["year"], p["country"]) if x)
+    st.subheader("Keyword in context" + (f": {common.md(where)}" if where else ""))
+    if not where:
+        st.caption("Click a point or a bar to see only its rows.")
+    if not len(kwic):
         st.info("The term is in none of these statements.")
         return
     window = st.slider("Words of context", 0, terms.MAX_WINDOW, key="term_window",
                        value=_int(common.page_param("window"), terms.DEFAULT_WINDOW, 0,
                                   terms.MAX_WINDOW))  # fmt: skip
     common.set_page_param("window", str(window) if window != terms.DEFAULT_WINDOW else None)
-    kwic = result.kwic.with_window(window)
+    kwic = kwic.with_window(window)
     shown = kwic.rows.head(common.MAX_EVIDENCE)
     st.caption(common.shown_note(len(kwic), len(shown)).replace("matches", "occurrences"))
     st.dataframe(
@@ -151,7 +167,7 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str) -> None:
         key="term_kwic", hide_index=True, width="stretch",
         column_config={"before": st.column_config.TextColumn("before", alignment="right")},
     )  # fmt: skip
-    downloads(kwic, filters, name)
+    downloads(kwic, filters, name + (f"_{where.replace(' · ', '_')}" if where else ""))
 
 
 def downloads(kwic: terms.Kwic, filters: Filters, name: str) -> None:
@@ -223,10 +239,11 @@ if not result.scanned:
 summary(result)
 name = f"term_{terms.slug(term)}"
 caption = common.caption_for(filters, f"term: {term.pattern} ({term.language})")
+min_n = common.min_statements()
 tab_time, tab_country = st.tabs(["Over time", "By country"])
 with tab_time:
-    trend_chart(result, filters, caption, name)
+    clicked = trend_chart(result, filters, caption, name, min_n)
 with tab_country:
-    country_chart(result, filters, caption, name)
-kwic_rows(result, filters, name)
+    clicked += country_chart(result, filters, caption, name, min_n)
+kwic_rows(result, filters, name, clicked)
 save_form(term, book)

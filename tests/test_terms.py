@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode
 
-from tracker import query, terms
+from tracker import charts, query, terms
 from tracker.codebook import load_codebook
 from tracker.errors import CodebookError
 from tracker.match import Matcher
@@ -151,6 +151,15 @@ def test_kwic_window_is_words_of_context(cyber):
         narrow.with_window(20)
 
 
+def test_kwic_subset_is_the_rows_of_a_point(cyber):
+    usa = cyber.kwic.subset(country="USA")
+    assert len(usa) == int(cyber.statements.query("country == 'USA'")["matches"].sum()) >= 1
+    year = int(cyber.kwic.rows["year"].iloc[0])
+    rows = cyber.kwic.subset(year=year)
+    assert set(rows.rows["year"]) == {year}
+    assert len(rows) == terms.counts(cyber, ["year"]).set_index("year").loc[year, "matches"]
+
+
 def test_kwic_rows_point_at_the_text(sample_db, cyber):
     row = cyber.kwic.rows.iloc[0]
     text = texts(sample_db)[int(row["statement_id"])]
@@ -261,6 +270,19 @@ def test_page_charts_the_term_and_shows_its_rows(app, sample_db, cyber):
     assert all(len(terms.TOKEN.findall(t)) <= 2 for t in narrow["before"])
     assert list(narrow["term"]) == list(table["term"])
     assert at.query_params["window"] == "2" and at.query_params["q"] == "cyber attack"
+
+
+def test_page_greys_points_on_fewer_statements_than_the_sidebar_minimum(app, cyber):
+    at = app(q="cyber attack", minn="50").run()
+    no_trouble(at)
+    fig = json.loads(at.get("plotly_chart")[0].proto.spec)
+    line = next(t for t in fig["data"] if t.get("mode") == "lines+markers")
+    grey = {x for x, c in zip(decode(line["x"]), line["marker"]["color"]) if c == charts.LOW_COLOR}
+    years = terms.counts(cyber, ["year"])
+    few = set(years.loc[years["n"] < 50, "year"])
+    assert few and grey == few and len(few) < len(years)
+    labels = [t for t in fig["data"] if t.get("mode") == "text"]
+    assert labels and set(labels[0]["text"]) <= {f"n={n}" for n in years["n"] if n < 50}
 
 
 def test_page_saves_the_term_as_a_theme(app, sample_db):

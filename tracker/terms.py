@@ -161,6 +161,15 @@ class Kwic:
         rows["post"] = [first_words(t, window) for t in rows["post"]]
         return Kwic(self.pattern, window, rows)
 
+    def subset(self, *, year: int | None = None, country: str | None = None) -> Kwic:
+        """The rows of one year and/or one country (a clicked point or bar)."""
+        rows = self.rows
+        if year is not None:
+            rows = rows[rows["year"] == int(year)]
+        if country:
+            rows = rows[rows["country"] == country]
+        return Kwic(self.pattern, self.window, rows.reset_index(drop=True))
+
     def to_frame(self) -> pd.DataFrame:
         """The rows with the pattern and window as columns (for export)."""
         out = self.rows.copy()
