@@ -357,3 +357,20 @@ def test_compare_over_time_is_one_panel_per_theme_with_smoothing(app, db):
     bands = [t for t in diff["data"] if t.get("fill") == "toself"]
     assert len(bands) == 3  # Newcombe's band in each panel
     assert "Newcombe" in diff["layout"]["meta"]["caption"]
+
+
+def test_world_map_greys_and_labels_countries_on_few_statements(app, db):
+    at = app(view="map", theme="un_main_channel", minn="5").run()
+    at.switch_page("app_pages/countries.py").run()
+    no_trouble(at)
+    fig = figures(at)[0]
+    values, cover, labels = fig["data"][:3]
+    assert values["type"] == "choropleth" and cover["type"] == "choropleth"
+    m = query.country_theme_matrix(db, Filters(themes=("un_main_channel",)))
+    low = m[m["n"] < 5]
+    assert len(low) and len(low) < len(m)
+    assert list(cover["locations"]) == list(low["country"])
+    assert set(cover["colorscale"][0][1:]) == {charts.LOW_COLOR}
+    assert list(labels["text"]) == [f"n={n}" for n in low["n"]]
+    assert all("below the minimum of 5" in t for t in cover["text"])
+    assert "fewer than 5 statements" in fig["layout"]["meta"]["caption"]
