@@ -24,7 +24,15 @@ min_n = common.min_statements()
 c1, c2, c3 = st.columns([3, 2, 2])
 mode = c1.radio("Lines", ["per theme", "per country"], horizontal=True, key="trend_mode",
                 index=1 if common.page_param("lines") == "country" else 0)  # fmt: skip
-ci_default = len(filters.themes or opts.themes) <= 4 or mode == "per country"
+panels = False
+if mode == "per theme":
+    panels = c1.toggle("One panel per theme", key="trend_panels",
+                       value=common.page_param("panels") == "1",
+                       help="Small multiples: each theme in its own panel, with its band.")  # fmt: skip
+    common.set_page_param("panels", "1" if panels else None)
+else:
+    common.set_page_param("panels", None)
+ci_default = len(filters.themes or opts.themes) <= 4 or mode == "per country" or panels
 ci_param = common.page_param("ci")
 bands = c2.toggle("95% intervals (shares)", key="trend_ci",
                   value=ci_default if ci_param not in ("0", "1") else ci_param == "1",
@@ -41,7 +49,7 @@ if mode == "per theme":
     data = query.smooth_years(data, window=window, measure=filters.measure)
     fig = charts.trend_figure(data, measure=filters.measure, ci=bands, labels=opts.theme_labels,
                               caption=common.caption_for(filters, smooth_note(window)),
-                              min_n=min_n)  # fmt: skip
+                              min_n=min_n, panels=panels)  # fmt: skip
 else:
     theme = common.theme_picker(opts, filters, key="trend_theme")
     f = replace(filters, themes=(theme,))

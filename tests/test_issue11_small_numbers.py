@@ -374,3 +374,23 @@ def test_world_map_greys_and_labels_countries_on_few_statements(app, db):
     assert list(labels["text"]) == [f"n={n}" for n in low["n"]]
     assert all("below the minimum of 5" in t for t in cover["text"])
     assert "fewer than 5 statements" in fig["layout"]["meta"]["caption"]
+
+
+def test_trends_per_theme_can_be_one_panel_per_theme_with_bands(app, db):
+    at = app(countries="CHN", themes="un_main_channel,non_interference,militarization").run()
+    no_trouble(at)
+    assert len(x_axes(figures(at)[0])) == 1  # one chart by default
+    at.toggle(key="trend_panels").set_value(True).run()
+    no_trouble(at)
+    assert at.query_params["panels"] == "1"
+    fig = figures(at)[0]
+    assert len(x_axes(fig)) == 3
+    labels = [query.DEFAULT_THEME_LABELS[t] for t in ("militarization", "non_interference",
+                                                      "un_main_channel")]  # fmt: skip
+    assert sorted(panel_titles(fig)) == sorted(labels)
+    lines = [t for t in fig["data"] if t.get("mode") == "lines+markers"]
+    assert len({t.get("xaxis", "x") for t in lines}) == 3
+    assert len([t for t in fig["data"] if t.get("fill") == "toself"]) == 3  # a band per panel
+    # one statement a year from one country: every point is grey, hollow and says why
+    assert all(c == charts.LOW_COLOR for t in lines for c in t["marker"]["color"])
+    assert all("below the minimum" in text for t in lines for text in t["text"])

@@ -309,8 +309,10 @@ def trend_figure(
     title: str | None = None,
     labels: Mapping[str, str] | None = None,
     min_n: int = MIN_N,
+    panels: bool = False,
 ) -> go.Figure:
-    """Lines of each theme's prevalence over time (``by="theme"``), or one panel per country
+    """Lines of each theme's prevalence over time (``by="theme"``; one panel per theme with
+    ``panels``), or one panel per country
     for one theme (``by="country"``, rows from ``trends(..., by_country=True)``: small
     multiples, so bands and lines do not pile up). Shares get Wilson 95% bands; hover shows the
     statements behind each point; a point on fewer than ``min_n`` statements is grey, hollow and
@@ -323,6 +325,11 @@ def trend_figure(
     if by == "country":
         return _country_panels(df, measure=measure, caption=caption, ci=ci, title=title,
                                min_n=min_n)  # fmt: skip
+    if panels:  # one panel per theme
+        names = dict(zip(df["theme"], df["theme_label"]))
+        names.update({t: v for t, v in (labels or {}).items() if t in names})
+        return _panels(df, key="theme", titles=names, measure=measure, caption=caption, ci=ci,
+                       title=title, min_n=min_n)  # fmt: skip
     fig = go.Figure()
     groups = df.groupby("theme", sort=False)
     any_low = False
@@ -347,23 +354,31 @@ def trend_figure(
 def _country_panels(df: pd.DataFrame, *, measure: str, caption: str, ci: bool, title: str,
                     min_n: int) -> go.Figure:  # fmt: skip
     """One theme, one panel per country (shared axes), each with its band and counts."""
-    countries = sorted(df["country"].dropna().unique(), key=str)
-    rows, cols = _panel_grid(len(countries))
-    names = {}
-    if "country_name" in df:
-        names = dict(zip(df["country"], df["country_name"]))
-    titles = [esc(f"{names.get(c) or c} ({c})" if names.get(c) not in (None, "", c) else c)
-              for c in countries]  # fmt: skip
+    names = dict(zip(df["country"], df["country_name"])) if "country_name" in df else {}
+    titles = {c: f"{names.get(c) or c} ({c})" if names.get(c) not in (None, "", c) else str(c)
+              for c in df["country"].dropna().unique()}  # fmt: skip
+    return _panels(df, key="country", titles=titles, measure=measure, caption=caption, ci=ci,
+                   title=title, min_n=min_n)  # fmt: skip
+
+
+def _panels(df: pd.DataFrame, *, key: str, titles: Mapping[str, str], measure: str, caption: str,
+            ci: bool, title: str, min_n: int) -> go.Figure:  # fmt: skip
+    """One panel per value of ``key`` (country or theme; shared axes), each line in its theme's
+    colour with its band and counts, panels in the order of their titles."""
+    keys = sorted(df[key].dropna().unique(), key=lambda k: str(titles.get(k, k)))
+    rows, cols = _panel_grid(len(keys))
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
-                        subplot_titles=titles, vertical_spacing=min(0.12, 0.36 / rows),
-                        horizontal_spacing=0.04)  # fmt: skip
+                        subplot_titles=[esc(titles.get(k, k)) for k in keys],
+                        vertical_spacing=min(0.12, 0.36 / rows), horizontal_spacing=0.04)  # fmt: skip
     any_low = False
-    for i, c in enumerate(countries):
-        g = df[df["country"] == c].sort_values("year")
+    for i, k in enumerate(keys):
+        g = df[df[key] == k].sort_values("year")
         theme = g["theme"].iloc[0]
-        custom = [list(x) for x in zip(g["theme"], g["year"], g["country"])]
-        for trace in _line_traces(g, name=str(c), color=theme_color(theme), measure=measure,
-                                  ci=ci, min_n=min_n, custom=custom, legend=False):  # fmt: skip
+        country = g["country"] if "country" in g else pd.Series([""] * len(g), index=g.index)
+        custom = [list(x) for x in zip(g["theme"], g["year"], country)]
+        for trace in _line_traces(g, name=str(titles.get(k, k)) if key == "theme" else str(k),
+                                  color=theme_color(theme), measure=measure, ci=ci, min_n=min_n,
+                                  custom=custom, legend=False):  # fmt: skip
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
         any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     _value_axis(fig, measure)
