@@ -156,16 +156,24 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
     kwic = kwic.with_window(window)
     shown = kwic.rows.head(common.MAX_EVIDENCE)
     st.caption(common.shown_note(len(kwic), len(shown)).replace("matches", "occurrences"))
+    table = pd.DataFrame({
+        "country": shown["country"], "date": shown["date"],
+        "before": [common.display_text(t) for t in shown["pre"]],
+        "term": [common.display_text(t) for t in shown["keyword"]],
+        "after": [common.display_text(t) for t in shown["post"]],
+        "statement": shown["statement_id"],
+    })  # fmt: skip
+    text = st.column_config.TextColumn
+    longest = max((len(t) for t in table["term"]), default=0)  # the term column is never cut
     st.dataframe(
-        pd.DataFrame({
-            "country": shown["country"], "date": shown["date"],
-            "before": [common.display_text(t) for t in shown["pre"]],
-            "term": [common.display_text(t) for t in shown["keyword"]],
-            "after": [common.display_text(t) for t in shown["post"]],
-            "statement": shown["statement_id"],
-        }),
-        key="term_kwic", hide_index=True, width="stretch",
-        column_config={"before": st.column_config.TextColumn("before", alignment="right")},
+        table, key="term_kwic", hide_index=True, width="stretch",
+        column_config={
+            "country": text("country", width=70), "date": text("date", width=95),
+            "before": text("before", width=260, alignment="right"),
+            "term": text("term", width=max(120, min(360, 8 * longest + 24))),
+            "after": text("after", width=260),
+            "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
+        },
     )  # fmt: skip
     downloads(kwic, filters, name + (f"_{where.replace(' · ', '_')}" if where else ""))
 
