@@ -70,6 +70,10 @@ else:
         title=f"{label} over time, one panel per country ({charts.MEASURE_SHORT[f.measure]})",
     )  # fmt: skip
 
+thin = (data["n"] < min_n).mean() if len(data) else 0.0
+if thin > 0.5:
+    st.caption(f":material/info: {thin:.0%} of the points rest on fewer than {min_n} statements "
+               "(grey): a wider Smoothing window pools neighbouring years.")  # fmt: skip
 event = common.show_chart(fig, data, name="trends", filters=filters, key="trend_chart")
 points = common.selected_points(event)
 if points:

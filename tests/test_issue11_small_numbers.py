@@ -394,3 +394,12 @@ def test_trends_per_theme_can_be_one_panel_per_theme_with_bands(app, db):
     # one statement a year from one country: every point is grey, hollow and says why
     assert all(c == charts.LOW_COLOR for t in lines for c in t["marker"]["color"])
     assert all("below the minimum" in text for t in lines for text in t["text"])
+
+
+def test_trends_suggest_pooling_years_when_most_points_are_thin(app):
+    at = app(countries="CHN").run()
+    no_trouble(at)
+    assert any("pools neighbouring years" in c.value for c in at.caption)
+    pooled = app(countries="CHN,RUS,USA,GBR,FRA", smooth="5", minn="2").run()
+    no_trouble(pooled)
+    assert not any("pools neighbouring years" in c.value for c in pooled.caption)

@@ -265,7 +265,7 @@ def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bo
             g["k"], g["n"], g.get("ci_low", [None] * len(g)), g.get("ci_high", [None] * len(g)),
             g.get("matches", [0] * len(g)), g.get("words", [0] * len(g)), span)
     ]  # fmt: skip
-    if any(low):  # the line in colour only between points on enough statements; dotted grey
+    if any(low):  # the line solid only between points on enough statements; thin and dotted
         out.append(go.Scatter(  # through the others
             x=g["year"], y=[None if lw else v for v, lw in zip(g["value"], low)], mode="lines",
             line={"color": color, "width": 2, "dash": dash}, connectgaps=False,
@@ -275,7 +275,7 @@ def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bo
     out.append(go.Scatter(
         x=g["year"], y=g["value"], mode="lines+markers", name=esc(name), legendgroup=group,
         showlegend=legend and not any(low),
-        line={"color": LOW_COLOR if any(low) else color, "width": 1.5 if any(low) else 2,
+        line={"color": _rgba(color, 0.55) if any(low) else color, "width": 1.2 if any(low) else 2,
               "dash": ("dot" if dash == "solid" else "dashdot") if any(low) else dash},
         marker={"size": [8 if lw else 6 for lw in low],
                 "color": [LOW_COLOR if lw else color for lw in low],
@@ -814,7 +814,7 @@ def diff_trend_figure(
             ), **pos)  # fmt: skip
         fig.add_trace(go.Scatter(
             x=g["year"], y=g["diff"], mode="lines+markers", name=esc(label), showlegend=False,
-            line={"color": LOW_COLOR, "width": 1.5, "dash": "dot"} if any(low)
+            line={"color": _rgba(color, 0.55), "width": 1.2, "dash": "dot"} if any(low)
             else {"color": color, "width": 2},
             marker={"size": [8 if lw else 6 for lw in low],
                     "color": [LOW_COLOR if lw else color for lw in low],
