@@ -103,10 +103,14 @@ def percentiles(times: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def changed_codebook(folder: Path) -> Path:
-    """The default codebook under another name: a new version, the same rules."""
-    text = load_codebook().text.replace("name:", "name: benchmark copy of", 1)
-    path = folder / "changed.yaml"
+def changed_codebook(folder: Path, *, semantic: bool = True, name: str = "changed") -> Path:
+    """The default codebook under another name: a new version, the same rules (its semantic
+    model named by absolute path, or switched off)."""
+    book = load_codebook()
+    model = book.semantic_model if semantic and book.semantic_model else "false"
+    text = re.sub(r"(?m)^semantic: .*$", f"semantic: {model}", book.text)
+    text = text.replace("name:", "name: benchmark copy of", 1)
+    path = folder / f"{name}.yaml"
     path.write_text(text, encoding="utf-8")
     return path
 
@@ -138,6 +142,12 @@ def main() -> None:
             _, matches = rematch(store, changed_codebook(folder), workers=args.workers)
         rematch_s = time.perf_counter() - t0
         queries = query_percentiles(db, args.runs)
+        # the same ingest with the semantic matcher off (issue 10: on must stay within 1.5x)
+        off_db = folder / "bench-no-semantic.db"
+        t0 = time.perf_counter()
+        ingest_paths([source], db=off_db, workers=args.workers,
+                     codebook=changed_codebook(folder, semantic=False, name="off"))  # fmt: skip
+        off_s = time.perf_counter() - t0
 
     print(f"\ncorpus: {source.name}: {len(report.stored):,} statements stored, "
           f"{len(report.failed)} failed; {words:,} words; {args.workers} workers")  # fmt: skip
@@ -149,6 +159,8 @@ def main() -> None:
     ]
     for name, ours, theirs in rows:
         print(f"{name:<34}{ours:>14,.1f}{theirs:>14,.1f}{ours / theirs:>9.2f}")
+    print(f"{'ingest, semantic on vs off, s':<34}{ingest_s:>14,.1f}{off_s:>14,.1f}"
+          f"{ingest_s / off_s:>9.2f}")  # fmt: skip
     print(f"{'peak memory, MB (writer+worker)':<34}{main_mb + worker_mb:>14,.0f}{'':>14}")
     print(f"  baseline = exact regex pass over the same zip, one core ({hits:,} hits); "
           f"re-match wrote {matches:,} matches")  # fmt: skip

@@ -145,3 +145,22 @@ def test_validate_reports_every_match_kind(gold_db):
     assert "by match kind" in result.output
     for label in ("all matches", "rules only (no semantic)", "exact", "fuzzy", "proximity", "semantic"):
         assert re.search(rf"^{re.escape(label)}\s+\d\.\d{{3}}", result.output, re.M), label
+
+
+def test_matcher_adds_semantic_matches_when_the_model_is_on(gold_db, tmp_path):
+    """Through the codebook: a model with an active theme adds `semantic` matches to
+    Matcher.match (what ingest and re-match call); `semantic=False` leaves them out."""
+    db, gold = gold_db
+    docs, _, _ = _docs(db, gold)
+    model = load_model()
+    model.themes["un_main_channel"].threshold = 0.3
+    model.save(tmp_path / "model.json")
+    text = re.sub(r"(?m)^semantic: .*$", "semantic: model.json", DEFAULT_CODEBOOK.read_text("utf-8"))
+    (tmp_path / "book.yaml").write_text(text, encoding="utf-8")
+    book = load_codebook(tmp_path / "book.yaml")
+    on, off = Matcher(book), Matcher(book, semantic=False)
+    kinds_on, kinds_off = set(), set()
+    for doc in docs.values():
+        kinds_on |= {m.kind for m in on.match(doc.text, doc.passages)}
+        kinds_off |= {m.kind for m in off.match(doc.text, doc.passages)}
+    assert "semantic" in kinds_on and "semantic" not in kinds_off

@@ -226,10 +226,21 @@ class Matcher:
 
         ``Match.passage_seq`` is the passage holding the span's start. Overlapping matches of one
         theme count once (the longest wins). A language the codebook does not cover gives [].
-        Without passages the whole text is read as one passage.
+        Without passages the whole text is read as one passage. With a semantic model (the
+        codebook's ``semantic``), its ``semantic`` matches follow the rules' (English only).
         """
         if not self.covers(language) or not text:
             return []
+        found = self.match_rules(text, passages, language=language)
+        if self.semantic and language == "en":
+            whole = list(passages) or [Passage(0, 0, len(text), 0)]
+            found += self.semantic_model().matches(_Text(text, whole, language), found)
+        return sorted(found, key=lambda m: (m.start, m.theme, m.end))
+
+    def match_rules(
+        self, text: str, passages: Sequence[Passage], *, language: str = "en"
+    ) -> list[Match]:
+        """The matches of the codebook's rules only."""
         doc = _Document(text, passages, self._lexicon(language))
         if not doc.hits:
             return []
@@ -240,7 +251,15 @@ class Matcher:
                 rule = theme.rules[r]
                 candidates.extend(_rule_matches(doc, theme.exclude, t, r, rule, language))
             found.extend(_longest(doc, candidates, t, theme))
-        return sorted(found, key=lambda m: (m.start, m.theme, m.end))
+        return found
+
+    def semantic_model(self):
+        """The codebook's semantic model, read on first use."""
+        if self._semantic_model is None:
+            from tracker.semantic import load_model
+
+            self._semantic_model = load_model(self.codebook.semantic_model)
+        return self._semantic_model
 
     def _lexicon(self, language: str) -> _Lexicon:
         if language not in self._lexicons:

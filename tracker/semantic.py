@@ -65,8 +65,18 @@ def words(text: str) -> list[str]:
 
 def features(text: str) -> list[str]:
     """Stemmed content words and pairs of neighbouring ones: the model's features."""
-    w = words(text)
+    return _pairs(words(text))
+
+
+def _pairs(w: list[str]) -> list[str]:
     return w + [f"{a} {b}" for a, b in zip(w, w[1:])]
+
+
+def window_features(text: str, passages: Sequence[Passage]) -> list[list[str]]:
+    """The features of each passage read with the one before it (each passage's words are
+    computed once)."""
+    per = [words(text[p.start : p.end]) for p in passages]
+    return [_pairs((per[i - 1] if i else []) + w) for i, w in enumerate(per)]
 
 
 def windows(text: str, passages: Sequence[Passage]) -> list[str]:
@@ -109,6 +119,7 @@ class SemanticModel:
                     self._w[self._index[f], j] = w
         self._b = np.array([self.themes[t].bias for t in ids], dtype=np.float32)
         self._thr = np.array([self.themes[t].threshold for t in ids], dtype=np.float64)
+        self._names = sorted(self._index, key=self._index.__getitem__)
         self._exemplar_vectors = {
             t: [(e, self._vector(features(e))) for e in self.themes[t].exemplars] for t in ids
         }
@@ -130,15 +141,19 @@ class SemanticModel:
 
     def matrix(self, texts: Sequence[str]):
         """The tf-idf rows (L2-normalised, sublinear tf) of texts, as a scipy CSR matrix."""
+        return self._matrix([features(t) for t in texts])
+
+    def _matrix(self, feature_lists: Sequence[list[str]]):
         from scipy.sparse import csr_matrix
 
         rows, cols, vals = [], [], []
-        for r, text in enumerate(texts):
-            for i, v in self._vector(features(text)).items():
+        for r, feats in enumerate(feature_lists):
+            for i, v in self._vector(feats).items():
                 rows.append(r)
                 cols.append(i)
                 vals.append(v)
-        return csr_matrix((vals, (rows, cols)), shape=(len(texts), len(self._index)), dtype=np.float32)
+        shape = (len(feature_lists), len(self._index))
+        return csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """texts x themes probabilities."""
@@ -160,9 +175,9 @@ class SemanticModel:
         active = np.nonzero(np.isfinite(self._thr))[0]
         if not len(active):
             return []
-        texts = windows(doc.text, doc.passages)
-        probs = np.full((len(texts), len(self._theme_ids)), 0.0)
-        z = self.matrix(texts) @ self._w[:, active] + self._b[active]
+        feats = window_features(doc.text, doc.passages)
+        probs = np.full((len(feats), len(self._theme_ids)), 0.0)
+        z = self._matrix(feats) @ self._w[:, active] + self._b[active]
         probs[:, active] = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
         ruled: dict[str, list[tuple[int, int]]] = {}
         for m in rule_matches:
@@ -177,7 +192,8 @@ class SemanticModel:
                 p = doc.passages[i]
                 if any(s < p.end and p.start < e for s, e in ruled.get(theme, ())):
                     continue
-                out.append(self._match(theme, j, p, texts[i], float(probs[i, j]), doc.text))
+                window = doc.text[doc.passages[i - 1].start if i else p.start : p.end]
+                out.append(self._match(theme, j, p, window, float(probs[i, j]), doc.text))
         return out
 
     def _match(self, theme: str, j: int, p: Passage, window: str, prob: float, text: str) -> Match:
@@ -200,8 +216,7 @@ class SemanticModel:
         vec = self._vector(features(window))
         j = self._theme_ids.index(theme)
         contrib = sorted(((v * self._w[i, j], i) for i, v in vec.items()), reverse=True)
-        names = sorted(self._index, key=self._index.get)  # type: ignore[arg-type]
-        top_words = [names[i] for c, i in contrib[:top] if c > 0]
+        top_words = [self._names[i] for c, i in contrib[:top] if c > 0]
         near, sim = "", -1.0
         for text, ev in self._exemplar_vectors.get(theme, ()):
             s = sum(v * ev.get(i, 0.0) for i, v in vec.items())
