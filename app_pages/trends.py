@@ -28,7 +28,8 @@ panels = False
 if mode == "per theme":
     panels = c1.toggle("One panel per theme", key="trend_panels",
                        value=common.page_param("panels") == "1",
-                       help="Small multiples: each theme in its own panel, with its band.")  # fmt: skip
+                       help="Small multiples: each theme in its own panel, with its "
+                       "band.")  # fmt: skip
     common.set_page_param("panels", "1" if panels else None)
 else:
     common.set_page_param("panels", None)

@@ -75,8 +75,9 @@ def sql(db: Path, text: str, params=()) -> list[tuple]:
 
 def panel_titles(fig: dict) -> list[str]:
     """The small multiples' panel titles (annotations anchored to the top of a panel)."""
-    return [a["text"] for a in fig["layout"].get("annotations", []) if a.get("yanchor") == "bottom"
-            and a.get("xref") == "paper" and a.get("showarrow") is False and a.get("y", 0) > 0]  # fmt: skip
+    return [a["text"] for a in fig["layout"].get("annotations", [])
+            if a.get("yanchor") == "bottom" and a.get("xref") == "paper"
+            and a.get("showarrow") is False and a.get("y", 0) > 0]  # fmt: skip
 
 
 def x_axes(fig: dict) -> set[str]:

@@ -224,7 +224,8 @@ def _point_text(k, n, lo, hi, m, w, measure: str, min_n: int, span: str = "") ->
         text += f" · 95% CI {lo:.0%}–{hi:.0%}"
     text += f"<br>{_count(m):,} matches in {_count(w):,} words"
     if n < min_n:
-        text += f"<br><b>only {n} statement{'s' if n != 1 else ''}: below the minimum of {min_n}</b>"
+        plural = "s" if n != 1 else ""
+        text += f"<br><b>only {n} statement{plural}: below the minimum of {min_n}</b>"
     return text
 
 
@@ -287,7 +288,8 @@ def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bo
     ))  # fmt: skip
     if any(low):  # a label where a run of points on too few statements starts or its n changes
         ns = [_count(n) for n in g["n"]]
-        pick = [i for i, lw in enumerate(low) if lw and (i == 0 or not low[i - 1] or ns[i] != ns[i - 1])]
+        pick = [i for i, lw in enumerate(low)
+                if lw and (i == 0 or not low[i - 1] or ns[i] != ns[i - 1])]  # fmt: skip
         out.append(go.Scatter(
             x=[g["year"].iloc[i] for i in pick], y=[g["value"].iloc[i] for i in pick],
             mode="text", text=[f"n={_count(g['n'].iloc[i])}" for i in pick],
@@ -369,7 +371,8 @@ def _panels(df: pd.DataFrame, *, key: str, titles: Mapping[str, str], measure: s
     rows, cols = _panel_grid(len(keys))
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
                         subplot_titles=[esc(titles.get(k, k)) for k in keys],
-                        vertical_spacing=min(0.12, 0.36 / rows), horizontal_spacing=0.04)  # fmt: skip
+                        vertical_spacing=min(0.12, 0.36 / rows),
+                        horizontal_spacing=0.04)  # fmt: skip
     any_low = False
     for i, k in enumerate(keys):
         g = df[df[key] == k].sort_values("year")
@@ -466,8 +469,8 @@ def heatmap_figure(
             go.Heatmap(
                 z=[[1 if lw else None for lw in r] for r in low],
                 x=fig.data[0].x, y=fig.data[0].y,
-                text=[[f"n={_count(cell.loc[(c, t)]['n'])}" if lw else "" for t, lw in zip(themes, r)]
-                      for c, r in zip(order, low)],
+                text=[[f"n={_count(cell.loc[(c, t)]['n'])}" if lw else ""
+                       for t, lw in zip(themes, r)] for c, r in zip(order, low)],
                 texttemplate="%{text}", textfont={"size": 9, "color": "#444444"},
                 colorscale=[[0, "#d9d9d9"], [1, "#d9d9d9"]], showscale=False,
                 hoverinfo="skip", xgap=1, ygap=1, name=f"fewer than {min_n} statements",
@@ -547,7 +550,8 @@ def ranking_figure(
     err = None
     if measure == "share":
         err = {"type": "data", "symmetric": False, "array": (r["ci_high"] - r["value"]).tolist(),
-               "arrayminus": (r["value"] - r["ci_low"]).tolist(), "color": "#666666", "thickness": 1}  # fmt: skip
+               "arrayminus": (r["value"] - r["ci_low"]).tolist(), "color": "#666666",
+               "thickness": 1}  # fmt: skip
     color = theme_color(theme)
     fig = go.Figure(
         go.Bar(
@@ -561,7 +565,8 @@ def ranking_figure(
                   + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" else "")
                   + (" · tied" if t else "")
                   + (f"<br><b>below the minimum of {min_n} statements</b>" if lw else "")
-                  for k, n, lo, hi, t, lw in zip(r["k"], r["n"], r["ci_low"], r["ci_high"], tied, low)],
+                  for k, n, lo, hi, t, lw in zip(r["k"], r["n"], r["ci_low"], r["ci_high"], tied,
+                                                 low)],  # fmt: skip
             texttemplate="%{customdata[3]}",
             hovertemplate="%{y}: %{x:" + _fmt(measure) + "}<br>%{text}<extra></extra>",
             textposition="outside",
@@ -588,7 +593,8 @@ def _theme_panels(themes: Sequence[str], labels: Mapping[str, str]) -> tuple[go.
     rows, cols = _panel_grid(len(themes))
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
                         subplot_titles=[esc(labels.get(t, t)) for t in themes],
-                        vertical_spacing=min(0.12, 0.36 / rows), horizontal_spacing=0.04)  # fmt: skip
+                        vertical_spacing=min(0.12, 0.36 / rows),
+                        horizontal_spacing=0.04)  # fmt: skip
     return fig, rows, cols
 
 
@@ -628,9 +634,11 @@ def compare_trend_figure(
                                       hover_name=f"{side} · {label}"):  # fmt: skip
                 fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
             any_low = any_low or any(is_low(n, min_n) for n in g["n"])
-    for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"), (sides[1], SIDE_COLORS[1], "dash")):
+    for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"),
+                              (sides[1], SIDE_COLORS[1], "dash")):  # fmt: skip
         # one legend entry per side (the panels' own lines stay out of the legend)
-        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", name=esc(f"{side}: line and 95% band"),
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines",
+                                 name=esc(f"{side}: line and 95% band"),
                                  line={"color": color, "dash": dash, "width": 2},
                                  legendgroup=str(side), hoverinfo="skip"))  # fmt: skip
     _value_axis(fig, measure)
@@ -681,7 +689,8 @@ def compare_bar_figure(
                 error_y=err,
                 customdata=[
                     [th, None, side,
-                     (f"{_count(k)}/{_count(n)}" + (" · too few" if lw else "")) if _count(n) else "n=0"]
+                     (f"{_count(k)}/{_count(n)}" + (" · too few" if lw else ""))
+                     if _count(n) else "n=0"]
                     for th, k, n, lw in zip(t["theme"], k_col, n_col, low)
                 ],  # fmt: skip
                 text=[
