@@ -146,17 +146,28 @@ with right:
         st.caption(f"⚠ {common.md(w)}")
     if len(m):
         st.markdown("**Themes found**")
-        summary = m.groupby(["theme", "theme_label"]).size().reset_index(name="matches")
+        counted = m["counted"].astype(bool) if "counted" in m else m["theme"].notna()
+        summary = (m.assign(counted=counted).groupby(["theme", "theme_label"])
+                   .agg(matches=("counted", "sum"), other=("counted", lambda c: int((~c).sum())))
+                   .reset_index())  # fmt: skip
         for _, r in summary.iterrows():
+            note = (f" (and {int(r['other'])} not counted: reported or opposing)"
+                    if r["other"] else "")
+            present = "" if r["matches"] else " — not present: no match supports it"
             st.html(f'<span style="display:inline-block;width:0.9em;height:0.9em;'
                     f'background:{charts.theme_color(r["theme"])};margin-right:6px"></span>'
-                    f'{common.html.escape(r["theme_label"])}: {int(r["matches"])}')  # fmt: skip
+                    f'{common.html.escape(r["theme_label"])}: {int(r["matches"])}'
+                    f"{common.html.escape(note + present)}")  # fmt: skip
         shown = on_page if len(bounds) > 1 else m
         if len(shown) > MAX_MATCH_ROWS:
             st.caption(f"The first {MAX_MATCH_ROWS:,} of {len(shown):,} matches"
                        + (" on this page." if len(bounds) > 1 else "."))  # fmt: skip
-        st.dataframe(shown.head(MAX_MATCH_ROWS)[["theme_label", "kind", "score", "rule",
-                                                  "matched_text", "start", "end"]],
-                     hide_index=True, width="stretch")  # fmt: skip
+        columns = ["theme_label", "direction", "counted", "kind", "score", "rule", "matched_text",
+                   "reason", "start", "end"]
+        st.dataframe(shown.head(MAX_MATCH_ROWS)[[c for c in columns if c in shown]],
+                     hide_index=True, width="stretch",
+                     column_config={"counted": st.column_config.CheckboxColumn(
+                         "counted", help="Whether the match makes its theme present (a "
+                         "directional theme counts only matches that support it)")})  # fmt: skip
     else:
         st.caption("No theme matched in this statement.")

@@ -83,3 +83,21 @@ def test_codebook_page_suggests_passages_and_phrases(app):
     assert len(found) > 0 and {"probability", "passage", "why"} <= set(found.columns)
     assert found["probability"].is_monotonic_decreasing
     assert "phrase" in phrases.columns
+
+
+def test_statement_page_shows_direction_and_what_counts(app, db):
+    import sqlite3
+
+    conn = sqlite3.connect(db)
+    sid = conn.execute("SELECT id FROM statements WHERE source = 'USA_72_2017.txt'").fetchone()[0]
+    conn.close()
+    at = app(id=str(sid)).run()
+    at.switch_page("app_pages/statement.py").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert {"direction", "counted", "reason"} <= set(table.columns)
+    row = table[table["theme_label"].str.contains("coercive", case=False)].iloc[0]
+    assert row["direction"] == "reports" and not row["counted"]
+    assert "we will not lift" in row["reason"]
+    bodies = " ".join(h.proto.body for h in at.get("html"))
+    assert "not present" in bodies

@@ -1080,8 +1080,9 @@ def statement_detail(db: str | Path, statement_id: int) -> StatementDetail | Non
         ).fetchone()
         matches = _frame(
             conn,
-            'SELECT id, theme, rule, kind, score, start, "end", matched_text, passage_id '
-            'FROM matches WHERE statement_id = ? ORDER BY start, "end"',
+            'SELECT m.id, m.theme, m.rule, m.kind, m.score, m.start, m."end", m.matched_text, '
+            f"m.passage_id, {_stance_columns(db)} "
+            'FROM matches m WHERE m.statement_id = ? ORDER BY m.start, m."end"',
             (int(statement_id),),
         )
         passages = _frame(
