@@ -112,8 +112,11 @@ def test_codebook_switches_the_semantic_matcher(tmp_path):
     model.save(tmp_path / "default.semantic.json")
     assert load_codebook(copy).version != on.version
     (tmp_path / "default.semantic.json").unlink()
-    with pytest.raises(Exception, match="semantic model|not found"):
-        load_codebook(copy)
+    assert load_codebook(copy).semantic_model == str(DEFAULT_MODEL)  # the shipped model
+    missing = tmp_path / "other.yaml"
+    missing.write_text(re.sub(r"(?m)^semantic: .*$", "semantic: nowhere.json", text), "utf-8")
+    with pytest.raises(Exception, match="not found"):
+        load_codebook(missing)
 
 
 def test_shipped_model_thresholds_come_from_calibration():

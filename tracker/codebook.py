@@ -347,14 +347,19 @@ class _Parser:
         )
 
     def semantic_model(self, value: Any, path: str) -> tuple[str, str]:
-        """The model file named by ``semantic`` (relative to the codebook) and its hash."""
+        """The model file named by ``semantic`` (relative to the codebook, else to the shipped
+        codebooks) and its hash."""
         if value is False or value is None:
             return "", ""
         if not isinstance(value, str) or not value.strip():
             raise self.fail("", f"'semantic' must name a model file or be false, got {value!r}")
         file = Path(value)
         if not file.is_absolute():
-            file = Path(path).resolve().parent / file
+            # beside the codebook first, then among the shipped models (so a copy of the
+            # default codebook edited elsewhere keeps the default model)
+            beside = Path(path).resolve().parent / file
+            shipped = DEFAULT_CODEBOOK.parent / file
+            file = beside if beside.exists() or not shipped.exists() else shipped
         try:
             blob = file.read_bytes()
         except OSError:

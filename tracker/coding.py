@@ -20,7 +20,7 @@ CODING_COLUMNS = [
 ]  # fmt: skip
 EXTRA_COLUMNS = [
     "statement_id", "country_name", "year", "meeting", "speaker", "language", "words",
-    "exact", "fuzzy", "proximity", "first_evidence", "source_path",
+    "exact", "fuzzy", "proximity", "first_evidence", "source_path", "semantic", "not_counted",
 ]  # fmt: skip
 
 STATEMENT_COLUMNS = [
@@ -40,10 +40,24 @@ def _statements(store: Store, include_duplicates: bool) -> pd.DataFrame:
 
 
 def _theme_counts(store: Store) -> pd.DataFrame:
+    """Counted matches per statement and theme (by kind), the first counted match as evidence,
+    and how many matches of the theme were kept as evidence without counting (reported or
+    opposing: see the README's "Direction")."""
+    stance = any(r[1] == "direction" for r in store.conn.execute("PRAGMA table_info(matches)"))
+    if not stance:  # a database from before directions: every match counted
+        return pd.read_sql_query(
+            "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
+            "0 AS semantic, 0 AS not_counted, (SELECT m.matched_text FROM matches m "
+            "WHERE m.statement_id = st.statement_id AND m.theme = st.theme ORDER BY m.start "
+            "LIMIT 1) AS first_evidence FROM statement_themes st",
+            store.conn,
+        )
     return pd.read_sql_query(
         "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
+        "st.semantic, (SELECT COUNT(*) FROM matches m WHERE m.statement_id = st.statement_id "
+        " AND m.theme = st.theme AND m.counted = 0) AS not_counted, "
         "(SELECT m.matched_text FROM matches m WHERE m.statement_id = st.statement_id "
-        " AND m.theme = st.theme ORDER BY m.start LIMIT 1) AS first_evidence "
+        " AND m.theme = st.theme AND m.counted = 1 ORDER BY m.start LIMIT 1) AS first_evidence "
         "FROM statement_themes st",
         store.conn,
     )
@@ -63,7 +77,7 @@ def coding_table(
     if all_pairs:
         grid = statements.merge(pd.DataFrame({"theme": themes}), how="cross")
         table = grid.merge(counts, on=["statement_id", "theme"], how="left")
-        for col in ("matches", "exact", "fuzzy", "proximity"):
+        for col in ("matches", "exact", "fuzzy", "proximity", "semantic", "not_counted"):
             table[col] = table[col].fillna(0).astype(int)
         table["first_evidence"] = table["first_evidence"].fillna("")
     else:
