@@ -197,7 +197,16 @@ def active_codebook_text() -> tuple[str, str] | None:
 
 def caption_for(filters: Filters, extra: str = "") -> str:
     book = codebook()
-    return charts.caption_text(filters.describe(), book.version if book else "", extra)
+    return charts.caption_text(describe(filters), book.version if book else "", extra)
+
+
+def describe(filters: Filters) -> str:
+    """The filters in words, themes by their labels (not their ids)."""
+    try:
+        labels = run("options").theme_labels
+    except query.QueryError:
+        labels = {}
+    return replace(filters, themes=tuple(labels.get(t, t) for t in filters.themes)).describe()
 
 
 # -- the sidebar filters and the URL ------------------------------------------------------------
@@ -531,49 +540,146 @@ def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str
 
 
 def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str) -> None:
+    """PNG, SVG, PDF, HTML, CSV, XLSX and the bundle, each named for what the chart shows and
+    carrying its caption and citation (tool, codebook, database fingerprint, the view's URL)."""
     book = codebook()
-    about = {"filters": filters.to_dict(), "codebook": book.version if book else "",
-             "citation": export.citation(book.version if book else "")}  # fmt: skip
+    version = book.version if book else ""
+    url = view_url()
+    cite = export.citation(version, codebook_name=book.name if book else "",
+                           database=fingerprint(), url=url)  # fmt: skip
+    stem = export_stem(name, filters, data)
+    about = {"filters": filters.to_dict(), "codebook": version, "view": url, "citation": cite}
     cols = st.columns(8)
     images = export.images_available()
     for i, fmt in enumerate(export.IMAGE_FORMATS):
         if images:
             cols[i].download_button(
-                fmt.upper(), data=_image_maker(fig, fmt), file_name=f"{name}.{fmt}",
+                fmt.upper(), data=_image_maker(fig, fmt, cite), file_name=f"{stem}.{fmt}",
                 mime=export.MIME[fmt], key=f"{key}_dl_{fmt}", on_click="ignore",
             )  # fmt: skip
         else:
             cols[i].button(fmt.upper(), disabled=True, key=f"{key}_dl_{fmt}",
                            help=str(export.ChromiumMissing()))  # fmt: skip
-    cols[3].download_button("HTML", data=lambda: export.figure_html(fig, title=name),
-                            file_name=f"{name}.html", mime="text/html", key=f"{key}_dl_html",
+    cols[3].download_button("HTML", data=lambda: export.export_html(fig, citation_line=cite,
+                                                                     title=stem),
+                            file_name=f"{stem}.html", mime="text/html", key=f"{key}_dl_html",
                             on_click="ignore")  # fmt: skip
-    cols[4].download_button("CSV", data=export.table_csv(data), file_name=f"{name}.csv",
+    cols[4].download_button("CSV", data=export.table_csv(data), file_name=f"{stem}.csv",
                             mime="text/csv", key=f"{key}_dl_csv", on_click="ignore")  # fmt: skip
     cols[5].download_button("XLSX", data=lambda: export.table_xlsx(data, about=about),
-                            file_name=f"{name}.xlsx", mime=export.MIME["xlsx"],
+                            file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"],
                             key=f"{key}_dl_xlsx", on_click="ignore")  # fmt: skip
     cols[6].download_button(
         "Bundle (zip)",
         data=lambda: export.bundle(
-            fig, data, name=name, filters=filters.to_dict(),
+            fig, data, name=stem, filters=filters.to_dict(),
             codebook_text=book.text if book else "", codebook_name=book.name if book else "",
-            codebook_version=book.version if book else "", codebook_path=book.path if book else "",
+            codebook_version=version, codebook_path=book.path if book else "",
+            database=fingerprint(), url=url,
         ),
-        file_name=f"{name}.zip", mime="application/zip", key=f"{key}_dl_zip", on_click="ignore",
+        file_name=f"{stem}.zip", mime="application/zip", key=f"{key}_dl_zip", on_click="ignore",
     )  # fmt: skip
     if not images:
         st.caption(str(export.ChromiumMissing()))
 
 
-def _image_maker(fig, fmt: str):
+def _image_maker(fig, fmt: str, cite: str):
     def make() -> bytes:
         try:
-            return export.figure_image(fig, fmt)
+            return export.export_image(fig, fmt, citation_line=cite)
         except export.ExportError as exc:  # the download then holds the reason
             return f"Image export failed: {exc}\n".encode()
 
     return make
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _fingerprint(db: str, mark: tuple) -> export.Fingerprint:
+    return export.database_fingerprint(db)
+
+
+def fingerprint() -> export.Fingerprint | None:
+    """The database's fingerprint (statement count, content hash), cached until it changes."""
+    try:
+        return _fingerprint(str(db_path()), marker())
+    except query.QueryError:
+        return None
+
+
+def view_url() -> str:
+    """The dashboard's current URL with its query parameters (the view an export cites)."""
+    from urllib.parse import urlencode
+
+    base = st.context.url or _local_url()
+    params = {k: st.query_params[k] for k in st.query_params}
+    return f"{base}?{urlencode(params, safe=',-')}" if params else base
+
+
+def _local_url() -> str:
+    """The page's URL on this machine, where the browser did not say (tests, bare runs)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    current = ctx.pages_manager.current_page_script_hash if ctx else ""
+    path = next((p.url_path for p in (st.session_state.get("_pages") or {}).values()
+                 if getattr(p, "_script_hash", None) == current), "")  # fmt: skip
+    return f"http://localhost:{st.get_option('server.port')}/{path}"
+
+
+#: URL parameters a file name spells out in words; the others go into its short hash.
+_NAMED_PARAMS = {"lines": {"country": "per-country"}, "panels": {"1": "panels"},
+                 "smooth": {"3": "smooth3", "5": "smooth5"}}  # fmt: skip
+_IN_STEM = ("themes", "countries", "groups", "year_from", "year_to", "measure")
+
+
+def export_stem(name: str, filters: Filters, data: pd.DataFrame | None) -> str:
+    """A file name stem saying what the chart is (``trends_militarization-digital_divide_
+    2000-2024``); what else shapes the view (forums, languages, page settings) goes into a short
+    hash, so two different views never share a name."""
+    taken = set(re.split(r"[_\s]+", name))
+    themes = list(filters.themes) or _few(data, "theme", 4)
+    if not themes and data is not None and "theme" in data and data["theme"].notna().any():
+        themes = ["all-themes"]
+    places = list(filters.countries) + list(filters.groups) or _few(data, "country", 6)
+    extra = [filters.measure if filters.measure != "share" else ""]
+    rest = {k: v for k, v in filters.to_dict().items() if k not in _IN_STEM}
+    base = {k: v for k, v in Filters().to_dict().items() if k not in _IN_STEM}
+    hashed = {} if rest == base else {"filters": rest}
+    for k in st.query_params:
+        value = st.query_params[k]
+        if k in _NAMED_PARAMS and value in _NAMED_PARAMS[k]:
+            extra.append(_NAMED_PARAMS[k][value])
+        elif k not in _PARAM_KEYS and k not in ("theme", "minn", "id"):
+            hashed[k] = value
+    distinct = ""
+    if hashed:
+        import hashlib
+
+        distinct = hashlib.sha1(json.dumps(hashed, sort_keys=True, default=str).encode()
+                                ).hexdigest()[:6]  # fmt: skip
+    return export.file_stem(
+        name, themes=[t for t in themes if t not in taken], places=places,
+        years=_years(filters, data), extra=extra, distinct=distinct,
+    )  # fmt: skip
+
+
+def _few(data: pd.DataFrame | None, column: str, most: int) -> list[str]:
+    """The distinct values of ``column`` in the chart's data, when there are at most ``most``."""
+    if data is None or column not in data:
+        return []
+    values = sorted({str(v) for v in data[column].dropna()})
+    return values if 0 < len(values) <= most else []
+
+
+def _years(filters: Filters, data: pd.DataFrame | None) -> tuple | None:
+    """The years the chart covers: those in its data, else the filters'."""
+    if data is not None and "year" in data and data["year"].notna().any():
+        years = pd.to_numeric(data["year"], errors="coerce").dropna()
+        if len(years):
+            return int(years.min()), int(years.max())
+    if filters.year_from is not None or filters.year_to is not None:
+        return filters.year_from, filters.year_to
+    return None
 
 
 def selected_points(event) -> list[dict]:

@@ -112,3 +112,29 @@ def test_bundle_has_chart_data_codebook_filters_and_citation(fig, monkeypatch):
     assert (
         "v9" in z.read("CITATION.txt").decode() and "2025-05-06" in z.read("CITATION.txt").decode()
     )
+
+
+def test_file_stem_names_the_view_and_stays_short():
+    stem = export.file_stem("trends", themes=("militarization", "digital_divide"),
+                            years=(2000, 2024))
+    assert stem == "trends_militarization-digital_divide_2000-2024"
+    stem = export.file_stem("map", themes=("a/b c",), places=("CHN",), years=(2024, 2024),
+                            extra=("rate",), distinct="abc123")  # fmt: skip
+    assert stem == "map_a-b-c_CHN_2024_rate_abc123"
+    long = export.file_stem("ranking", places=[f"C{i:03d}" for i in range(60)])
+    assert len(long) <= export.MAX_STEM and long != export.file_stem("ranking", places=["C000"])
+
+
+def test_caption_wrap_cuts_a_long_url_into_lines_that_fit():
+    url = "http://localhost:8501/?countries=" + ",".join(["CHN"] * 100)
+    lines = charts._wrap(f"View: {url}", 80).split("<br>")
+    assert all(len(line) <= 80 for line in lines) and "".join(lines[1:]) == url
+
+
+def test_standalone_keeps_the_plot_and_adds_the_citation(fig):
+    out = export.standalone(fig, citation_line="position-tracker 9, View: http://x/?a=1")
+    assert out.layout.height - out.layout.margin.b == fig.layout.height - fig.layout.margin.b
+    caption = [a for a in out.layout.annotations if a.name == "caption"]
+    assert len(caption) == 1 and "View: http://x/?a=1" in caption[0].text
+    assert "Bands: 95% Wilson intervals" in caption[0].text
+    assert fig.layout.height == 600  # the dashboard's figure is left as it was

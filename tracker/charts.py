@@ -99,7 +99,9 @@ def caption_text(filters_text: str, codebook_version: str = "", extra: str = "")
 def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: str,
             height: int = 560, legend: bool = True, bottom: int = 120) -> go.Figure:  # fmt: skip
     """Title, fonts, axis titles, and the caption pinned to the bottom edge (``bottom`` px of
-    margin hold the x axis and the caption)."""
+    margin hold the x axis and the caption). Where the figure draws 95% bands or error bars, the
+    caption says what they are (:func:`interval_note`)."""
+    caption = _with_note(caption, note) if (note := interval_note(fig, caption)) else caption
     lines = _wrap(esc(caption), 150) if caption else ""
     bottom += 14 * lines.count("<br>")
     fig.update_layout(
@@ -117,16 +119,47 @@ def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: 
     if caption:
         fig.add_annotation(
             text=lines, xref="paper", yref="paper", x=0, y=0, xanchor="left", yanchor="bottom",
-            yshift=-(bottom - 6), showarrow=False, align="left",
+            yshift=-(bottom - 6), showarrow=False, align="left", name="caption",
             font={"size": 10, "color": "#555555"},
         )  # fmt: skip
     fig.layout.meta = {"caption": caption}
     return fig
 
 
+#: The interval legends a caption carries where a figure draws intervals.
+BANDS_NOTE = "Bands: 95% Wilson intervals"
+ERROR_BARS_NOTE = "Error bars: 95% Wilson intervals"
+
+
+def interval_note(fig: go.Figure, caption: str = "") -> str:
+    """What the figure's intervals are ("Bands: 95% Wilson intervals"), unless ``caption``
+    already says it; "" where no interval is drawn."""
+    notes = []
+    bands = any(str(getattr(t, "name", "") or "").endswith("(95% CI)") for t in fig.data)
+    if bands and "Bands:" not in caption:
+        notes.append(BANDS_NOTE)
+    bars = any(_has_error_bars(t) for t in fig.data)
+    if bars and "Error bars:" not in caption:
+        notes.append(ERROR_BARS_NOTE)
+    return " · ".join(notes)
+
+
+def _has_error_bars(trace) -> bool:
+    for axis in ("error_x", "error_y"):
+        err = getattr(trace, axis, None)
+        if err is not None and err.visible is not False and (
+            err.array is not None or err.arrayminus is not None
+        ):
+            return True
+    return False
+
+
 def _wrap(text: str, width: int) -> str:
+    """``text`` in lines of at most ``width`` characters joined by ``<br>``; a word longer than
+    a line (a URL) is cut into pieces that fit."""
     lines, line = [], ""
-    for word in text.split(" "):
+    words = [w[i : i + width] for w in text.split(" ") for i in range(0, max(len(w), 1), width)]
+    for word in words:
         if line and len(line) + len(word) + 1 > width:
             lines.append(line)
             line = word

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import hashlib
+import importlib.metadata
 import io
 import json
 import os
@@ -16,6 +18,8 @@ import re
 import shutil
 import threading
 import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -169,9 +173,10 @@ def figure_image(
         raise ExportError(f"could not draw the chart as {fmt.upper()}: {exc}") from exc
 
 
-def figure_html(fig: go.Figure, *, title: str = "") -> str:
+def figure_html(fig: go.Figure, *, title: str = "", footer: str = "") -> str:
     """A standalone interactive HTML page (plotly.js and, for maps, the shapes inlined: it
-    opens with no internet)."""
+    opens with no internet); ``footer`` (the caption and citation) is also printed under the
+    chart as text that can be copied."""
     html = fig.to_html(
         include_plotlyjs=True,
         full_html=True,
@@ -184,6 +189,12 @@ def figure_html(fig: go.Figure, *, title: str = "") -> str:
         html = html.replace("<body>", "<body>\n" + inline_shapes_script(), 1)
     if title:
         html = html.replace("<head>", f"<head><title>{_escape(title)}</title>", 1)
+    if footer:
+        text = "<br>".join(_escape(line) for line in footer.splitlines())
+        html = html.replace(
+            "</body>", f'<p id="citation" style="font:12px Arial,sans-serif;color:#444">{text}'
+            "</p>\n</body>", 1,
+        )  # fmt: skip
     return html
 
 
@@ -232,12 +243,221 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def citation(codebook_version: str = "", *, on: date | None = None, codebook_name: str = "") -> str:
-    """The line to cite an export by: tool and version, codebook and version, date."""
+@dataclass(frozen=True)
+class Fingerprint:
+    """What identifies a database's content: its statement count and a short hash over the
+    statements' content hashes (the same statements give the same fingerprint, whatever the
+    file's name or the order they were ingested in)."""
+
+    statements: int
+    digest: str
+
+    def __str__(self) -> str:
+        return f"{self.statements:,} statements, sha256:{self.digest}"
+
+
+def database_fingerprint(db: str | Path) -> Fingerprint:
+    """The database's :class:`Fingerprint` (read through :func:`tracker.query.connect`)."""
+    from tracker import query
+
+    digest = hashlib.sha256()
+    count = 0
+    with query.connect(db) as conn:
+        for (value,) in conn.execute("SELECT content_hash FROM statements ORDER BY content_hash"):
+            digest.update(f"{value}\n".encode())
+            count += 1
+    return Fingerprint(count, digest.hexdigest()[:12])
+
+
+#: The packages whose versions a bundle's citation names (distribution names).
+MAIN_PACKAGES = ("streamlit", "plotly", "kaleido", "pandas", "numpy", "scikit-learn", "rapidfuzz",
+                 "sqlite-utils", "openpyxl", "pymupdf", "trafilatura")  # fmt: skip
+
+
+def package_versions(names: tuple[str, ...] = MAIN_PACKAGES) -> dict[str, str]:
+    """``{distribution: version}`` as installed (``"not installed"`` where missing)."""
+    out = {}
+    for name in names:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = "not installed"
+    return out
+
+
+def citation(
+    codebook_version: str = "", *, on: date | None = None, codebook_name: str = "",
+    database: Fingerprint | None = None, url: str = "",
+) -> str:  # fmt: skip
+    """The line to cite an export by: tool and version, codebook and version, the database's
+    fingerprint, date, and the URL of the view."""
     day = (on or date.today()).isoformat()
     book = f"codebook {codebook_name + ' ' if codebook_name else ''}{codebook_version}".strip()
     book = book if codebook_version else "codebook unknown"
-    return f"position-tracker {tracker.__version__}, {book}, exported {day}."
+    db = f"database {database}, " if database is not None else ""
+    view = f" View: {url}" if url else ""
+    return f"position-tracker {tracker.__version__}, {book}, {db}exported {day}.{view}"
+
+
+def packages_line(versions: Mapping[str, str] | None = None) -> str:
+    """``Python 3.11.x; streamlit 1.x, plotly 6.x, ...``: what drew and counted the export."""
+    import platform
+
+    versions = package_versions() if versions is None else versions
+    return f"Python {platform.python_version()}; " + ", ".join(
+        f"{k} {v}" for k, v in versions.items()
+    )
+
+
+# -- a figure that stands alone ----------------------------------------------------------------
+
+#: Width of exported images (px), the caption's font size, and pixels per caption line.
+EXPORT_WIDTH = 1100
+CAPTION_SIZE = 10
+CAPTION_LINE_PX = 15
+#: Pixels per character of the caption's font, rounded up (Arial at 10 px averages ~4.6).
+CAPTION_CHAR_PX = 6.0
+
+
+def caption_lines(fig: go.Figure, citation_line: str = "", *, width: int = EXPORT_WIDTH
+                  ) -> list[str]:  # fmt: skip
+    """The lines under an exported figure: its caption (filters, codebook, notes), the legend of
+    any intervals it draws, and the citation, each wrapped to ``width`` pixels."""
+    from tracker.charts import _wrap, esc, interval_note
+
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    caption = str(meta.get("caption") or "")
+    note = interval_note(fig, caption)
+    chars = max(40, int((width - 40 - _left_overhang(fig)) / CAPTION_CHAR_PX))
+    lines: list[str] = []
+    for part in (caption, note, citation_line):
+        if part:
+            lines += _wrap(esc(part), chars).split("<br>")
+    return lines
+
+
+def standalone(fig: go.Figure, *, citation_line: str = "", title: str = "",
+               width: int = EXPORT_WIDTH) -> go.Figure:  # fmt: skip
+    """A copy of ``fig`` that stands alone as an image: its title, its caption with the legend of
+    its intervals, and the citation under the plot; the bottom margin (and the height) grow with
+    the caption's line count, so nothing is cut and the plot keeps its size."""
+    out = go.Figure(fig)
+    lines = caption_lines(fig, citation_line, width=width)
+    if title and not (out.layout.title and out.layout.title.text):
+        out.update_layout(title={"text": _escape(title), "x": 0.01, "xanchor": "left"})
+    kept = [a for a in out.layout.annotations if not _is_caption(a, fig)]
+    old_bottom = int(out.layout.margin.b if out.layout.margin.b is not None else 80)
+    axis_px = max(70, old_bottom - _caption_px(fig))
+    bottom = axis_px + CAPTION_LINE_PX * len(lines) + 12
+    height = int(out.layout.height or 560) + bottom - old_bottom
+    left = int(out.layout.margin.l if out.layout.margin.l is not None else 80)
+    out.layout.annotations = kept  # (update_layout would merge the list, not replace it)
+    out.update_layout(height=height, margin={"b": bottom})
+    if lines:
+        out.add_annotation(
+            text="<br>".join(lines), xref="paper", yref="paper", x=0, y=0, xanchor="left",
+            yanchor="bottom", xshift=-(left - 10), yshift=-(bottom - 8), showarrow=False,
+            align="left", name="caption",
+            font={"size": CAPTION_SIZE, "color": "#444444"},
+        )  # fmt: skip
+    return out
+
+
+#: Pixels per character of tick labels (13 px Arial, rounded up) and an axis title's width.
+TICK_CHAR_PX = 8
+AXIS_TITLE_PX = 60
+
+
+def _left_overhang(fig: go.Figure) -> int:
+    """How many pixels plotly's automargin may add to the left margin for long category labels
+    (country names on a heatmap or ranking): the caption, which starts at the plot's left edge
+    shifted by the set margin, is kept that much narrower."""
+    labels: list[str] = []
+    for trace in fig.data:
+        y = getattr(trace, "y", None)
+        if y is not None and len(y) and all(isinstance(v, str) for v in y):
+            labels += list(y)
+    for axis in ("yaxis", "yaxis2"):
+        ticktext = getattr(getattr(fig.layout, axis, None), "ticktext", None)
+        labels += [str(t) for t in ticktext or ()]
+    if not labels:
+        return 0
+    longest = max(len(re.sub(r"<[^>]+>", "", label)) for label in labels)
+    set_left = int(fig.layout.margin.l if fig.layout.margin.l is not None else 80)
+    return max(0, TICK_CHAR_PX * longest + AXIS_TITLE_PX - set_left)
+
+
+def _is_caption(annotation, fig: go.Figure) -> bool:
+    """The caption annotation :func:`tracker.charts._layout` pinned under the plot."""
+    if annotation.name == "caption":
+        return True
+    return annotation.yref == "paper" and annotation.y == 0 and (annotation.yshift or 0) < 0
+
+
+def _caption_px(fig: go.Figure) -> int:
+    """The bottom margin's pixels the figure's own caption takes (14 px a line, 6 px under)."""
+    captions = [a for a in fig.layout.annotations if _is_caption(a, fig)]
+    if not captions:
+        return 0
+    return 14 * (str(captions[0].text or "").count("<br>") + 1) + 6
+
+
+def standalone_text(fig: go.Figure, citation_line: str = "") -> str:
+    """The title, caption, interval legend and citation as plain text (the HTML page's footer)."""
+    import html as _html
+
+    title = fig.layout.title.text if fig.layout.title and fig.layout.title.text else ""
+    lines = [title] if title else []
+    lines += caption_lines(fig, citation_line, width=100_000)
+    return "\n".join(_html.unescape(line) for line in lines)
+
+
+def export_image(fig: go.Figure, fmt: str, *, citation_line: str = "", title: str = "") -> bytes:
+    """The figure as a standalone PNG/SVG/PDF (:func:`standalone`)."""
+    out = standalone(fig, citation_line=citation_line, title=title)
+    return figure_image(out, fmt, width=EXPORT_WIDTH)
+
+
+def export_html(fig: go.Figure, *, citation_line: str = "", title: str = "") -> str:
+    """The figure as a standalone HTML page: caption and citation in the figure and as text."""
+    out = standalone(fig, citation_line=citation_line, title=title)
+    page_title = out.layout.title.text if out.layout.title and out.layout.title.text else title
+    import html as _html
+
+    return figure_html(out, title=_html.unescape(page_title or ""),
+                       footer=standalone_text(fig, citation_line))  # fmt: skip
+
+
+# -- file names --------------------------------------------------------------------------------
+
+#: The longest file name stem an export gets (a longer one is cut and keeps a hash).
+MAX_STEM = 120
+
+
+def slug(text: str) -> str:
+    """``text`` as a file-name piece: letters, digits, ``_`` and ``.``; others become ``-``."""
+    return re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9_.]+", "-", str(text))).strip("-.")
+
+
+def file_stem(kind: str, *, themes=(), places=(), years: tuple | None = None,
+              extra=(), distinct: str = "") -> str:  # fmt: skip
+    """A file name stem that says what a chart is: ``trends_militarization-digital_divide_
+    2000-2024``; ``distinct`` (a short hash of what else shapes the view) keeps two views from
+    sharing a name."""
+    parts = [slug(kind)]
+    if themes:
+        parts.append("-".join(slug(t) for t in themes))
+    if places:
+        parts.append("-".join(slug(p) for p in places))
+    if years and years[0] is not None:
+        lo, hi = years
+        parts.append(str(lo) if hi in (None, lo) else f"{lo}-{hi}")
+    parts += [slug(x) for x in extra if x]
+    stem = "_".join(p for p in parts if p)
+    if len(stem) > MAX_STEM:
+        distinct = distinct or hashlib.sha1(stem.encode()).hexdigest()[:6]
+        stem = stem[: MAX_STEM - 8].rstrip("_-")
+    return f"{stem}_{distinct}" if distinct else stem
 
 
 def bundle(
@@ -252,20 +472,27 @@ def bundle(
     codebook_path: str = "",
     on: date | None = None,
     images: tuple[str, ...] = IMAGE_FORMATS,
+    database: Fingerprint | None = None,
+    url: str = "",
 ) -> bytes:
-    """A zip with the chart (HTML, and PNG/SVG/PDF when Chromium is there), its data (CSV,
-    XLSX), the codebook file, the filters as JSON, and ``CITATION.txt``."""
-    cite = citation(codebook_version, on=on, codebook_name=codebook_name)
+    """A zip with the chart (HTML, and PNG/SVG/PDF when Chromium is there, each standing alone
+    with its caption and citation), its data (CSV, XLSX), the codebook file, the filters as
+    JSON, and ``CITATION.txt`` (the citation, then the versions of Python and the main
+    packages)."""
+    cite = citation(codebook_version, on=on, codebook_name=codebook_name, database=database,
+                    url=url)  # fmt: skip
+    packages = packages_line()
     about = {"filters": filters or {}, "codebook": f"{codebook_name} {codebook_version}".strip(),
-             "citation": cite}  # fmt: skip
+             "database": str(database or ""), "view": url, "citation": cite,
+             "packages": packages}  # fmt: skip
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         if fig is not None:
-            z.writestr(f"{name}.html", figure_html(fig, title=name))
+            z.writestr(f"{name}.html", export_html(fig, citation_line=cite, title=name))
             notes = []
             for fmt in images:
                 try:
-                    z.writestr(f"{name}.{fmt}", figure_image(fig, fmt))
+                    z.writestr(f"{name}.{fmt}", export_image(fig, fmt, citation_line=cite))
                 except ExportError as exc:
                     notes.append(str(exc))
                     if isinstance(exc, ChromiumMissing):
@@ -277,5 +504,5 @@ def bundle(
         suffix = Path(codebook_path).suffix if codebook_path else ".yaml"
         z.writestr(f"codebook{suffix or '.yaml'}", codebook_text or "# no codebook recorded\n")
         z.writestr("filters.json", json.dumps(filters or {}, indent=2, ensure_ascii=False) + "\n")
-        z.writestr("CITATION.txt", cite + "\n")
+        z.writestr("CITATION.txt", f"{cite}\nSoftware: {packages}\n")
     return buf.getvalue()

@@ -1,0 +1,291 @@
+"""Issue 11, item 3: exports that stand alone. Real figures from a real database, exported as a
+researcher gets them: title, interval legend, theme labels, filters and a citation (tool,
+codebook, database fingerprint, the view's URL) inside the image, nothing cut, and file names
+that say what the chart is."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import io
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pymupdf as fitz  # text and its position on the exported PDF page
+import pytest
+from PIL import Image
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+from test_query import shared_db
+
+import tracker
+from tracker import charts, export, query
+
+REPO = Path(__file__).resolve().parents[1]
+needs_chromium = pytest.mark.skipif(not export.images_available(),
+                                    reason="no Chromium: apt-get install -y chromium")  # fmt: skip
+TWO = ("militarization", "digital_divide")
+
+
+@pytest.fixture(scope="session")
+def db(corpus, tmp_path_factory) -> Path:
+    return shared_db(corpus, tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def opts(db) -> query.Options:
+    return query.options(db)
+
+
+def sql(db: Path, text: str) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(text).fetchall()
+    finally:
+        conn.close()
+
+
+def cite_for(db: Path, url: str) -> str:
+    book = query.codebook_info(db)
+    return export.citation(book.version, codebook_name=book.name,
+                           database=export.database_fingerprint(db), url=url)  # fmt: skip
+
+
+# -- the citation ---------------------------------------------------------------------------------
+
+
+def test_fingerprint_is_the_statement_count_and_a_hash_of_their_content(db):
+    hashes = sorted(h for (h,) in sql(db, "SELECT content_hash FROM statements"))
+    fp = export.database_fingerprint(db)
+    assert fp.statements == len(hashes) > 10
+    assert fp.digest == hashlib.sha256("".join(f"{h}\n" for h in hashes).encode()).hexdigest()[:12]
+    assert str(fp) == f"{len(hashes):,} statements, sha256:{fp.digest}"
+
+
+def test_citation_names_tool_codebook_database_and_view(db):
+    url = "http://localhost:8501/?themes=militarization,digital_divide&years=2018-2024"
+    line = cite_for(db, url)
+    book = query.codebook_info(db)
+    fp = export.database_fingerprint(db)
+    assert f"position-tracker {tracker.__version__}" in line
+    assert f"codebook {book.name} {book.version}" in line
+    assert f"database {fp.statements:,} statements, sha256:{fp.digest}" in line
+    assert line.endswith(f"View: {url}")
+
+
+# -- what the image carries ---------------------------------------------------------------------
+
+
+def test_bands_and_error_bars_are_named_in_the_exported_caption(db, opts):
+    f = query.Filters(themes=TWO)
+    trend = charts.trend_figure(query.trends(db, f), labels=opts.theme_labels, ci=True,
+                                caption=charts.caption_text(f.describe(), "v"))  # fmt: skip
+    assert "Bands: 95% Wilson intervals" in " ".join(export.caption_lines(trend))
+    plain = charts.trend_figure(query.trends(db, f), labels=opts.theme_labels, ci=False,
+                                caption=charts.caption_text(f.describe(), "v"))  # fmt: skip
+    assert "95%" not in " ".join(export.caption_lines(plain))
+    rank = charts.ranking_figure(query.ranking(db, query.Filters(), "militarization"),
+                                 theme="militarization", caption="Filters: all")  # fmt: skip
+    assert "Error bars: 95% Wilson intervals" in " ".join(export.caption_lines(rank))
+
+
+def test_standalone_figure_grows_with_its_caption_and_keeps_one_caption(db, opts):
+    f = query.Filters(themes=TWO)
+    fig = charts.trend_figure(query.trends(db, f), labels=opts.theme_labels,
+                              caption=charts.caption_text(f.describe(), "v"))  # fmt: skip
+    codes = [c for c, _, _ in opts.countries] * 6  # a URL longer than a line
+    long_url = "http://localhost:8501/?countries=" + ",".join(codes)
+    out = export.standalone(fig, citation_line=cite_for(db, long_url))
+    lines = export.caption_lines(fig, cite_for(db, long_url))
+    assert len(lines) >= 4  # the URL is cut into pieces that fit, not left running off the page
+    assert out.layout.margin.b >= export.CAPTION_LINE_PX * len(lines) + 70
+    assert out.layout.height - out.layout.margin.b == fig.layout.height - fig.layout.margin.b
+    captions = [a for a in out.layout.annotations if a.name == "caption"]
+    assert len(captions) == 1 and captions[0].text.count("<br>") == len(lines) - 1
+    assert all(len(line) <= 200 for line in lines)
+
+
+def test_html_export_carries_title_labels_filters_and_citation(db, opts):
+    f = query.Filters(themes=TWO, year_from=2018, year_to=2024)
+    described = query.Filters(themes=tuple(opts.theme_labels[t] for t in TWO),
+                              year_from=2018, year_to=2024).describe()  # fmt: skip
+    fig = charts.trend_figure(query.trends(db, f), labels=opts.theme_labels,
+                              caption=charts.caption_text(described, "v"))  # fmt: skip
+    url = "http://localhost:8501/?themes=militarization,digital_divide&years=2018-2024"
+    html = export.export_html(fig, citation_line=cite_for(db, url), title="trends")
+    footer = html.split('id="citation"')[1]
+    assert "Prevalence of themes over time" in footer
+    assert "Militarization of cyberspace and technology" in footer and "Digital divide" in footer
+    assert "Bands: 95% Wilson intervals" in footer
+    assert f"database {export.database_fingerprint(db)}" in footer
+    assert url.replace("&", "&amp;") in footer
+
+
+def test_bundle_citation_adds_package_versions_and_names_files_by_the_view(db, opts):
+    f = query.Filters(themes=TWO)
+    data = query.trends(db, f)
+    fig = charts.trend_figure(data, labels=opts.theme_labels, caption="Filters: x")
+    stem = export.file_stem("trends", themes=TWO, years=(2018, 2024))
+    assert stem == "trends_militarization-digital_divide_2018-2024"
+    fp = export.database_fingerprint(db)
+    zipped = export.bundle(fig, data, name=stem, codebook_version="v7", codebook_name="default",
+                           database=fp, url="http://x/?themes=a", images=())  # fmt: skip
+    z = zipfile.ZipFile(io.BytesIO(zipped))
+    assert {f"{stem}.html", f"{stem}.csv", f"{stem}.xlsx", "CITATION.txt"} <= set(z.namelist())
+    cite, software = z.read("CITATION.txt").decode().splitlines()[:2]
+    assert cite == export.citation("v7", codebook_name="default", database=fp,
+                                   url="http://x/?themes=a")  # fmt: skip
+    for name in ("streamlit", "plotly", "kaleido", "pandas"):
+        assert f"{name} {importlib.metadata.version(name)}" in software
+    assert cite in z.read(f"{stem}.html").decode().replace("&amp;", "&")
+
+
+# -- nothing cut --------------------------------------------------------------------------------
+
+
+def _figures(db: Path, opts: query.Options) -> dict:
+    """Real figures with a caption several lines long (forty countries picked)."""
+    f = query.Filters(countries=tuple(c for c, _, _ in opts.countries[:40]))
+    cap = charts.caption_text(f.describe(), query.codebook_info(db).version)
+    matrix = query.country_theme_matrix(db, f)
+    cmp = query.compare(db, query.Filters(), query.Side.parse("CHN"), query.Side.parse("USA"))
+    return {
+        "trends": charts.trend_figure(query.trends(db, f), labels=opts.theme_labels, caption=cap),
+        "heatmap": charts.heatmap_figure(matrix, caption=cap),
+        "ranking": charts.ranking_figure(query.ranking(db, f, "militarization"),
+                                         theme="militarization", caption=cap),  # fmt: skip
+        "compare": charts.compare_bar_figure(cmp["themes"], sides=["CHN", "USA"], caption=cap),
+    }
+
+
+def _pdf_lines(pdf: bytes) -> tuple[fitz.Rect, list[tuple[fitz.Rect, str]]]:
+    page = fitz.open(stream=pdf, filetype="pdf")[0]
+    blocks = page.get_text("dict")["blocks"]
+    lines = [(fitz.Rect(line["bbox"]), "".join(s["text"] for s in line["spans"]))
+             for block in blocks for line in block.get("lines", [])]  # fmt: skip
+    return page.rect, lines
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_pdf_caption_and_citation_are_whole_inside_the_page(db, opts):
+    codes = ",".join(c for c, _, _ in opts.countries[:40])
+    url = f"http://localhost:8501/countries?countries={codes}"
+    cite = cite_for(db, url)
+    for name, fig in _figures(db, opts).items():
+        rect, lines = _pdf_lines(export.export_image(fig, "pdf", citation_line=cite))
+        text = "".join(t for _, t in lines)
+        assert url.split("=")[-1][-20:] in text, name  # the URL's end is on the page
+        assert f"sha256:{export.database_fingerprint(db).digest}" in text, name
+        assert "Filters: countries:" in text, name
+        last = max(lines, key=lambda item: item[0].y1)
+        assert last[0].y1 <= rect.height - 2, (name, last)  # the last line is not cut
+        assert url[-10:] in last[1], (name, last)  # ... and it is the citation's end
+        assert max(r.x1 for r, _ in lines) <= rect.width - 2, name
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_png_and_svg_leave_the_edges_blank_and_hold_the_citation(db, opts):
+    url = "http://localhost:8501/?countries=" + ",".join(c for c, _, _ in opts.countries[:40])
+    cite = cite_for(db, url)
+    fig = _figures(db, opts)["trends"]
+    out = export.standalone(fig, citation_line=cite)
+    png = Image.open(io.BytesIO(export.export_image(fig, "png", citation_line=cite))).convert("L")
+    assert png.size == (2 * export.EXPORT_WIDTH, 2 * out.layout.height)
+    w, h = png.size
+    bottom = png.crop((0, h - 6, w, h)).getextrema()
+    right = png.crop((w - 6, 0, w, h)).getextrema()
+    assert bottom[0] > 240 and right[0] > 240  # nothing drawn on the last pixels
+    caption_band = png.crop((0, h - 2 * (out.layout.margin.b - 70), w, h - 6)).getextrema()
+    assert caption_band[0] < 128  # dark text: the caption is there
+    svg = export.export_image(fig, "svg", citation_line=cite).decode()
+    assert f'height="{out.layout.height}"' in svg
+    texts = "".join(re.findall(r">([^<>]+)</tspan>", svg) + re.findall(r">([^<>]+)</text>", svg))
+    assert f"sha256:{export.database_fingerprint(db).digest}" in texts
+    assert url.split(",")[-1] in texts
+
+
+# -- the dashboard's buttons --------------------------------------------------------------------
+
+
+@pytest.fixture()
+def downloads(db, monkeypatch):
+    """Open a page with URL parameters; returns ``{file name: data or maker}`` of its buttons."""
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    seen: dict = {}
+    add, deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def record_add(self, data, mimetype, coordinates, file_name=None, **kw):
+        seen[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
+
+    def record_deferred(self, fn, mimetype, coordinates, file_name=None, **kw):
+        seen[file_name] = fn
+        return deferred(self, fn, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add", record_add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+
+    def open_page(page: str = "", **params) -> dict:
+        seen.clear()
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+        for k, v in params.items():
+            at.query_params[k] = v
+        at.run()
+        if page:
+            seen.clear()  # the landing page's buttons
+            at.switch_page(page).run()
+        assert not at.exception, [e.value for e in at.exception]
+        return dict(seen)
+
+    return open_page
+
+
+def _charts(files: dict) -> set[str]:
+    return {n for n in files if n and n.rsplit(".", 1)[-1] in ("png", "svg", "pdf", "html", "zip")}
+
+
+def test_download_names_say_what_the_chart_is_and_differ_by_view(downloads):
+    two = downloads(themes="militarization,digital_divide", years="2018-2024")
+    stem = "trends_militarization-digital_divide_2018-2024"
+    assert {f"{stem}.{x}" for x in ("png", "svg", "pdf", "html", "csv", "xlsx", "zip")} <= set(two)
+    one = downloads(themes="militarization", years="2018-2024")
+    per_country = downloads(themes="militarization", years="2018-2024", lines="country")
+    heatmap = downloads("app_pages/countries.py", themes="militarization", years="2018-2024")
+    views = [_charts(two), _charts(one), _charts(per_country), _charts(heatmap)]
+    assert all(views)
+    for i, a in enumerate(views):
+        for b in views[i + 1 :]:
+            assert not a & b  # two views never overwrite each other's files
+    assert any(n.startswith("countries_heatmap_militarization_") for n in views[3])
+
+
+def test_dashboard_html_export_has_labels_and_cites_the_view(downloads, db):
+    files = downloads(themes="militarization,digital_divide", years="2018-2024")
+    html = files["trends_militarization-digital_divide_2018-2024.html"]()
+    footer = html.split('id="citation"')[1].split("</p>")[0].replace("&amp;", "&")
+    caption = next(line for line in footer.split("<br>") if line.startswith("Filters:"))
+    assert "Militarization of cyberspace and technology" in caption and "Digital divide" in caption
+    assert "digital_divide" not in caption  # labels, not ids
+    assert "Bands: 95% Wilson intervals" in caption
+    book = query.codebook_info(db)
+    assert f"position-tracker {tracker.__version__}" in footer and book.version in footer
+    assert f"database {export.database_fingerprint(db)}" in footer
+    view = "http://localhost:8501/?themes=militarization,digital_divide&years=2018-2024"
+    assert f"View: {view}" in footer
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_dashboard_pdf_download_is_whole_and_cited(downloads, db):
+    files = downloads(themes="militarization,digital_divide", years="2018-2024")
+    pdf = files["trends_militarization-digital_divide_2018-2024.pdf"]()
+    rect, lines = _pdf_lines(pdf)
+    text = " ".join(t for _, t in lines)
+    assert "Militarization of cyberspace and technology" in text
+    assert f"sha256:{export.database_fingerprint(db).digest}" in text
+    last = max(lines, key=lambda item: item[0].y1)
+    assert "years=2018-2024" in last[1] and last[0].y1 <= rect.height - 2
