@@ -370,21 +370,38 @@ AXIS_TITLE_PX = 60
 
 def _left_overhang(fig: go.Figure) -> int:
     """How many pixels plotly's automargin may add to the left margin for long category labels
-    (country names on a heatmap or ranking): the caption, which starts at the plot's left edge
-    shifted by the set margin, is kept that much narrower."""
-    labels: list[str] = []
-    for trace in fig.data:
-        y = getattr(trace, "y", None)
-        if y is not None and len(y) and all(isinstance(v, str) for v in y):
-            labels += list(y)
-    for axis in ("yaxis", "yaxis2"):
-        ticktext = getattr(getattr(fig.layout, axis, None), "ticktext", None)
-        labels += [str(t) for t in ticktext or ()]
-    if not labels:
-        return 0
-    longest = max(len(re.sub(r"<[^>]+>", "", label)) for label in labels)
+    (country names on a heatmap's or ranking's y axis; theme names slanted under the first bar):
+    the caption, which starts at the plot's left edge shifted by the set margin, is kept that
+    much narrower."""
+    y_labels = _category_labels(fig, "y") + _tick_texts(fig, "yaxis")
+    x_labels = _category_labels(fig, "x") + _tick_texts(fig, "xaxis")
+    need = max(
+        TICK_CHAR_PX * _longest(y_labels) + AXIS_TITLE_PX if y_labels else 0,
+        int(TICK_CHAR_PX * SLANT * _longest(x_labels)),
+    )  # fmt: skip
     set_left = int(fig.layout.margin.l if fig.layout.margin.l is not None else 80)
-    return max(0, TICK_CHAR_PX * longest + AXIS_TITLE_PX - set_left)
+    return max(0, need - set_left)
+
+
+#: How far a slanted (30 degree) tick label reaches sideways, per unit of its length.
+SLANT = 0.87
+
+
+def _category_labels(fig: go.Figure, axis: str) -> list[str]:
+    out: list[str] = []
+    for trace in fig.data:
+        values = getattr(trace, axis, None)
+        if values is not None and len(values) and all(isinstance(v, str) for v in values):
+            out += list(values)
+    return out
+
+
+def _tick_texts(fig: go.Figure, axis: str) -> list[str]:
+    return [str(t) for t in getattr(getattr(fig.layout, axis, None), "ticktext", None) or ()]
+
+
+def _longest(labels: list[str]) -> int:
+    return max((len(re.sub(r"<[^>]+>", "", label)) for label in labels), default=0)
 
 
 def _is_caption(annotation, fig: go.Figure) -> bool:
