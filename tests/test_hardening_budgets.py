@@ -81,8 +81,8 @@ def test_an_expanding_zip_fails_by_name_on_the_word_budget(tmp_path):
     """A 1 MB zip whose member expands to 12 MB of theme text (far under the zip-bomb ratio):
     the member fails by name, naming the words budget; the real speech beside it is stored."""
     archive = tmp_path / "hostile.zip"
-    with zipfile.ZipFile(SAMPLE_ZIP) as sample, zipfile.ZipFile(archive, "w",
-                                                                zipfile.ZIP_DEFLATED) as z:  # fmt: skip
+    with zipfile.ZipFile(SAMPLE_ZIP) as sample, \
+            zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         speech = sorted(n for n in sample.namelist() if n.endswith(".txt"))[0]
         z.writestr("speeches/" + Path(speech).name, sample.read(speech))
         z.writestr("speeches/theme.txt", theme_text(12_000_000))

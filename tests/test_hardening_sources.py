@@ -87,8 +87,8 @@ def test_a_fifo_named_on_the_command_line_fails_at_once(tmp_path):
     os.mkfifo(zip_fifo)
     result = run_cli(fifo, zip_fifo, "--db", tmp_path / "t.db")
     assert result.returncode == 1, result.stderr
-    assert "failed: speech.txt: not a regular file (a named pipe (FIFO)): not read" in result.stderr
-    assert "failed: archive.zip: not a regular file (a named pipe (FIFO)): not read" in result.stderr
+    for name in ("speech.txt", "archive.zip"):
+        assert f"failed: {name}: not a regular file (a named pipe (FIFO)): not read" in result.stderr
 
 
 def test_a_fifo_inside_a_folder_is_skipped_by_name(corpus, tmp_path):
@@ -178,3 +178,30 @@ def test_file_names_are_escaped_in_the_cli_output(tmp_path):
     assert lines[0] == ("failed: bad\\x1b[2K\\r\\x1b[32mok.txt\\nx.db: 9 stored, 0 failed.txt"
                         ": empty file")  # fmt: skip
     assert not any(line.startswith("x.db") for line in lines)
+
+
+# -- OCR never waits without end ---------------------------------------------------------------
+def test_ocr_of_a_page_has_a_time_limit(corpus, tmp_path, monkeypatch):
+    """A scanned page (a real record's first page as an image, no text layer) is OCR'd; past
+    the per-page limit the PDF fails by name instead of waiting on tesseract."""
+    import pymupdf
+
+    from tracker import sources
+    from tracker.sources import read_file
+
+    if sources._tesseract_languages() is None:
+        pytest.skip("tesseract is not installed")
+    page = pymupdf.open(corpus / "unsc-records" / "S_PV.8698_E.pdf")[2]
+    top = pymupdf.Rect(0, 0, page.rect.width, page.rect.height / 4)  # a quarter: quick to OCR
+    scan = pymupdf.open()
+    scan.new_page(width=top.width, height=top.height).insert_image(
+        top, pixmap=page.get_pixmap(dpi=150, clip=top)
+    )
+    scan.save(tmp_path / "scan.pdf")
+    (read,) = read_file(tmp_path / "scan.pdf")
+    layer = set(page.get_text(clip=top).split())
+    assert read.reader == "pdf+ocr" and len(layer & set(read.raw_text.split())) > 0.8 * len(layer)
+    monkeypatch.setattr(sources, "OCR_TIMEOUT", 0.001)  # tesseract cannot even start in 1 ms
+    (failed,) = read_file(tmp_path / "scan.pdf")
+    assert isinstance(failed, Problem) and failed.source == "scan.pdf"
+    assert failed.reason.startswith("OCR of a page took over 0.001 s"), failed.reason

@@ -29,7 +29,9 @@ OVERRIDE_FIELDS = ("country", "date", "forum", "meeting", "speaker", "title", "l
 
 
 #: Characters a terminal acts on (ESC sequences, carriage returns, newlines, bidi overrides...).
-_UNPRINTABLE = re.compile(r"[^\S ]|[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]")
+_UNPRINTABLE = re.compile(
+    r"[^\S ]|[\x00-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]"
+)
 
 
 def shown(text: object) -> str:

@@ -172,21 +172,21 @@ class _Tally:
 
     def __init__(self, source: str, budgets: Budgets):
         self.source, self.budgets = source, budgets
-        self.passages = self.matches = 0
+        self.counts = {"passages": 0, "matches": 0}
 
     def add_passages(self, n: int) -> None:
-        self.passages += n
-        limit = self.budgets.max_passages
-        if limit and self.passages > limit:
-            raise BudgetExceeded(self.source, f"{self.passages:,}" if n == self.passages else
-                                 f"more than {limit:,}", limit, "passages", "--max-passages")  # fmt: skip
+        self._add("passages", n, self.budgets.max_passages, "--max-passages")
 
     def add_matches(self, n: int) -> None:
-        self.matches += n
-        limit = self.budgets.max_matches
-        if limit and self.matches > limit:
-            raise BudgetExceeded(self.source, f"{self.matches:,}" if n == self.matches else
-                                 f"more than {limit:,}", limit, "matches", "--max-matches")  # fmt: skip
+        self._add("matches", n, self.budgets.max_matches, "--max-matches")
+
+    def _add(self, what: str, n: int, limit: int, option: str) -> None:
+        self.counts[what] += n
+        total = self.counts[what]
+        if limit and total > limit:
+            # exact for one statement; a record's later turns are not counted once over
+            found = f"{total:,}" if n == total else f"more than {limit:,}"
+            raise BudgetExceeded(self.source, found, limit, what, option)
 
 
 def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list[Statement] | Problem:

@@ -62,6 +62,10 @@ class OcrUnavailable(SourceError):
         super().__init__(source, reason)
 
 
+class OcrTimeout(Exception):
+    """tesseract ran over OCR_TIMEOUT on a page (the reader turns it into a failure)."""
+
+
 # -- what is read, what is skipped ----------------------------------------------------------
 FORMATS = {
     ".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
@@ -788,6 +792,9 @@ OCR_MIN_LETTERS = 40
 OCR_DPI = 300
 #: Tesseract processes run at once on a scanned PDF's pages.
 OCR_WORKERS = 4
+#: Seconds tesseract may spend on one page (a few seconds is usual) before the PDF fails: an
+#: ingest never waits without end on one image.
+OCR_TIMEOUT = 300
 _TERMINAL = re.compile(r"""[.!?:;]["'”’)\]]*\s*$""")
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -956,20 +963,28 @@ def ocr_page(page, *, language: str = "eng", dpi: int = OCR_DPI) -> str:
     """OCR one PDF page (rendered by :func:`render_page`) with tesseract."""
     import pytesseract
 
-    return pytesseract.image_to_string(render_page(page, dpi=dpi), lang=language)
+    return _tesseract(render_page(page, dpi=dpi), language)
+
+
+def _tesseract(image, language: str) -> str:
+    """tesseract on one page image, stopped after OCR_TIMEOUT seconds."""
+    import pytesseract
+
+    try:
+        return pytesseract.image_to_string(image, lang=language, timeout=OCR_TIMEOUT)
+    except RuntimeError as exc:  # pytesseract's timeout ("Tesseract process timeout")
+        raise OcrTimeout(f"OCR of a page took over {OCR_TIMEOUT} s ({exc})") from None
 
 
 def _ocr_in_parallel(doc, pages: list[int], language: str) -> list[str]:
     """OCR pages, a few at a time: pages are rendered here (MuPDF is not thread-safe), and the
     tesseract processes run side by side."""
-    import pytesseract
-
     workers = max(1, min(OCR_WORKERS, os.cpu_count() or 1))
     texts: list[str] = []
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for start in range(0, len(pages), workers):
             images = [render_page(doc[i]) for i in pages[start : start + workers]]
-            texts += pool.map(lambda im: pytesseract.image_to_string(im, lang=language), images)
+            texts += pool.map(lambda im: _tesseract(im, language), images)
     return texts
 
 
@@ -986,7 +1001,10 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
             ) from None
         warnings: list[str] = []
         if scanned:
-            warnings = _ocr_pages(doc, texts, scanned, origin.source, options)
+            try:
+                warnings = _ocr_pages(doc, texts, scanned, origin.source, options)
+            except OcrTimeout as exc:
+                raise SourceError(origin.source, str(exc)) from None
             _check_text_size(sum(map(len, texts)), origin.source, options)
     finally:
         doc.close()
