@@ -746,21 +746,44 @@ def all_evidence(filters: Filters, *, sort: str = "date", **where) -> pd.DataFra
 
 def evidence_downloads(filters: Filters, total: int, *, key: str, sort: str = "date",
                        **where) -> None:  # fmt: skip
-    """CSV and XLSX of all ``total`` evidence rows of a selection, made when clicked."""
-    about = {"filters": filters.to_dict(), "rows": total}
+    """CSV and XLSX of all ``total`` evidence rows of a selection, made when clicked, named for
+    the selection (``evidence_militarization_CHN_2024.csv``)."""
+    about = {"filters": filters.to_dict(), "rows": total, "view": view_url()}
+    stem = evidence_stem(filters, **where)
     c1, c2 = st.columns(2)
     c1.download_button(
         f"CSV of all {total:,} rows",
         lambda: export.table_csv(all_evidence(filters, sort=sort, **where)),
-        file_name="evidence.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
+        file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
     )  # fmt: skip
     xlsx_rows = min(total, XLSX_MAX_ROWS)
     c2.download_button(
         f"XLSX of {'all ' if total == xlsx_rows else 'the first '}{xlsx_rows:,} rows",
         lambda: export.table_xlsx(all_evidence(filters, sort=sort, **where).head(XLSX_MAX_ROWS),
                                   sheet="evidence", about=about),
-        file_name="evidence.xlsx", mime=export.MIME["xlsx"], key=f"{key}_xlsx",
+        file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key=f"{key}_xlsx",
         on_click="ignore", help="A spreadsheet holds at most 1,048,575 rows: the CSV holds all.",
+    )  # fmt: skip
+
+
+def evidence_stem(filters: Filters, *, theme=None, year=None, country=None, search: str = "",
+                  **_) -> str:  # fmt: skip
+    """The file name stem of an evidence download: the theme, place and years it holds; a
+    search or other filters add a short hash."""
+    import hashlib
+
+    rest = {k: v for k, v in filters.to_dict().items() if k not in _IN_STEM}
+    base = {k: v for k, v in Filters().to_dict().items() if k not in _IN_STEM}
+    hashed = {"filters": rest} if rest != base else {}
+    if search:
+        hashed["search"] = search
+    distinct = hashlib.sha1(json.dumps(hashed, sort_keys=True, default=str).encode()
+                            ).hexdigest()[:6] if hashed else ""  # fmt: skip
+    years = (year, year) if year else (filters.year_from, filters.year_to)
+    return export.file_stem(
+        "evidence", themes=[theme] if theme else list(filters.themes),
+        places=[country] if country else list(filters.countries) + list(filters.groups),
+        years=years if years[0] is not None else None, distinct=distinct,
     )  # fmt: skip
 
 

@@ -289,3 +289,13 @@ def test_dashboard_pdf_download_is_whole_and_cited(downloads, db):
     assert f"sha256:{export.database_fingerprint(db).digest}" in text
     last = max(lines, key=lambda item: item[0].y1)
     assert "years=2018-2024" in last[1] and last[0].y1 <= rect.height - 2
+
+
+def test_evidence_download_names_say_what_they_hold(downloads):
+    one = downloads("app_pages/evidence.py", themes="militarization", years="2018-2024")
+    assert {"evidence_militarization_2018-2024.csv", "evidence_militarization_2018-2024.xlsx"
+            } <= set(one)  # fmt: skip
+    other = downloads("app_pages/evidence.py", themes="digital_divide",
+                      forums="General Assembly general debate")
+    names = {n for n in other if n and n.startswith("evidence_digital_divide_")}
+    assert names and not names & set(one)
