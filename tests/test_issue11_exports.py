@@ -299,3 +299,20 @@ def test_evidence_download_names_say_what_they_hold(downloads):
                       forums="General Assembly general debate")
     names = {n for n in other if n and n.startswith("evidence_digital_divide_")}
     assert names and not names & set(one)
+
+
+@pytest.mark.slow
+@needs_chromium
+def test_dashboard_bundle_keeps_names_and_cites_view_database_and_packages(downloads, db):
+    stem = "trends_militarization-digital_divide_2018-2024"
+    files = downloads(themes="militarization,digital_divide", years="2018-2024")
+    z = zipfile.ZipFile(io.BytesIO(files[f"{stem}.zip"]()))
+    names = set(z.namelist())
+    assert {f"{stem}.{x}" for x in ("html", "png", "svg", "pdf", "csv", "xlsx")} <= names
+    cite, software = z.read("CITATION.txt").decode().splitlines()[:2]
+    assert f"database {export.database_fingerprint(db)}" in cite
+    assert cite.endswith("View: http://localhost:8501/?themes=militarization,digital_divide"
+                         "&years=2018-2024")  # fmt: skip
+    assert f"plotly {importlib.metadata.version('plotly')}" in software
+    _, lines = _pdf_lines(z.read(f"{stem}.pdf"))
+    assert "years=2018-2024" in max(lines, key=lambda item: item[0].y1)[1]
