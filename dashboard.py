@@ -8,9 +8,6 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common
-from tracker import query
-
 st.set_page_config(page_title="Position tracker", page_icon="🌐", layout="wide")
 
 PAGES = {
@@ -35,8 +32,25 @@ PAGES = {
                    url_path="add"),
 }  # fmt: skip
 st.session_state["_pages"] = PAGES
+CHART_PAGES = {PAGES[k].url_path for k in ("trends", "trends_link", "countries", "compare", "terms",
+                                          "method")}  # fmt: skip
 
 page = st.navigation(list(PAGES.values()))
+
+# The first chart waits in the browser for Plotly's script (4.7 MB), which Streamlit fetches only
+# when a chart arrives. On a session's first run a hidden, empty chart goes out first, so the
+# browser loads Plotly while the imports and queries below run; it is removed before the page
+# draws (a page without charts does not need it).
+warm = None
+if page.url_path in CHART_PAGES and not st.session_state.get("_plotly_warm"):
+    st.session_state["_plotly_warm"] = True
+    warm = st.sidebar.empty()
+    with warm.container(key="plotly_warm"):
+        st.html("<style>.st-key-plotly_warm{display:none}</style>")
+        st.plotly_chart({"data": [{"type": "scatter", "x": [], "y": []}]}, key="plotly_warm_chart")
+
+from app_pages import common  # noqa: E402  (after the warm-up: pandas and the codebook load)
+from tracker import query  # noqa: E402
 
 opts = None
 if query.database_ready(common.db_path()):
@@ -51,4 +65,6 @@ else:
     st.sidebar.info("No statements yet: add some on the **Add statements** page.")
 
 common.date_error_note()
+if warm is not None:
+    warm.empty()
 page.run()

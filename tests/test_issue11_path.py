@@ -1,0 +1,213 @@
+"""Issue 11, "Done when": a researcher's path through the dashboard in a real browser (Debian's
+Chromium through Playwright, every request off this machine refused): set a filter in the sidebar,
+click a point on Trends, open the statement behind it, come back with Back, compare two countries
+when one side has no statements under the filters (China vs the United States in 2024), and
+download a chart's bundle (zip) whose citation names the tool and the codebook versions.
+
+The database is a part of the bundled sample (the same parts tests/test_browser.py ingests).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import io
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+
+import tracker
+from tracker import query
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "tracker" / "data" / "sample"
+CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
+SAMPLE_PARTS = ["unga79/text", "seed", "unga78-captions", "ungdc/UNGDC_sample.zip"]
+THEME = "un_main_channel"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
+        reason="needs Chromium (apt-get install -y chromium) and the playwright package",
+    ),
+]
+
+
+def _screens():
+    spec = importlib.util.spec_from_file_location(
+        "screenshots", REPO / "scripts" / "screenshots.py"
+    )
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+@pytest.fixture(scope="module")
+def db(tmp_path_factory) -> Path:
+    if os.environ.get("TRACKER_BROWSER_DB"):  # an already built database, to iterate quickly
+        return Path(os.environ["TRACKER_BROWSER_DB"])
+    from tracker.ingest import ingest_paths
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent
+    folder = base / "browser-db"  # shared with tests/test_browser.py within one run
+    folder.mkdir(parents=True, exist_ok=True)
+    with open(base / "browser-db.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            path = folder / "tracker.db"
+            if not (folder / "done").exists():
+                paths = [SAMPLE / p for p in SAMPLE_PARTS if (SAMPLE / p).exists()]
+                report = ingest_paths(paths, db=path, manifest=SAMPLE / "manifest.csv")
+                assert report.stored, report.summary()
+                (folder / "done").write_text("ok")
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return path
+
+
+@pytest.fixture(scope="module")
+def dashboard(db):
+    screens = _screens()
+    proc, url = screens.start_dashboard(db)
+    yield screens, url
+    screens.stop_dashboard(proc)
+
+
+@pytest.fixture()
+def page(dashboard):
+    from playwright.sync_api import sync_playwright
+
+    screens, url = dashboard
+    with sync_playwright() as p:
+        browser = screens.launch_browser(p)
+        context = browser.new_context(
+            viewport={"width": 1600, "height": 1400}, accept_downloads=True
+        )
+        pg = context.new_page()
+        refused: list[str] = []
+        screens.local_only(pg, url, refused)
+        pg.refused = refused
+        yield pg
+        context.close()
+        browser.close()
+
+
+def wait_idle(page, dashboard) -> None:
+    screens, _ = dashboard
+    screens.wait_idle(page, timeout=90)
+
+
+def wait_for_plot(page) -> None:
+    page.wait_for_selector(".js-plotly-plot .scatterlayer .points path", timeout=90000)
+    page.wait_for_timeout(500)
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.get_by_text("This app has encountered an error").count() == 0
+
+
+def title(page) -> str:
+    page.wait_for_selector("h1, [data-testid=stException]", timeout=90000)
+    no_exception(page)
+    return page.locator("h1").first.inner_text()
+
+
+#: The index, among the drawn markers, of the first point of a line (not of an interval band)
+#: with a value above zero.
+FIRST_POINT = """() => {
+    let offset = 0;
+    for (const t of document.querySelector('.js-plotly-plot')._fullData) {
+        if (!t.mode || !t.mode.includes('markers')) continue;
+        if (!t.fill || t.fill === 'none') {
+            const j = Array.from(t.y).findIndex(y => y > 0);
+            if (j >= 0) return offset + j;
+        }
+        offset += t.y.length;
+    }
+    return -1;
+}"""
+
+
+def test_a_researchers_path(page, dashboard, db, tmp_path):
+    _, url = dashboard
+    opts = query.options(db)
+    book = query.codebook_info(db)
+
+    # 1. a filter: the years from the URL, a theme picked in the sidebar
+    page.goto(url + "/?years=2020-2024")
+    wait_for_plot(page)
+    wait_idle(page, dashboard)
+    assert title(page) == "Trends"
+    themes = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first
+    themes.click()
+    page.keyboard.type(opts.theme_labels[THEME])
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    page.wait_for_url(f"**themes={THEME}**", timeout=90000)
+    wait_idle(page, dashboard)
+    wait_for_plot(page)
+    no_exception(page)
+
+    # 2. click a point with statements behind it: its evidence shows
+    i = page.evaluate(FIRST_POINT)
+    assert i >= 0, "no point with statements behind it"
+    page.locator(".js-plotly-plot .scatterlayer .trace .points path").nth(i).click(force=True)
+    page.wait_for_selector("text=Evidence:", timeout=90000)
+    table = page.locator("[data-testid=stDataFrame]").first
+    table.wait_for(timeout=90000)
+    wait_idle(page, dashboard)
+    no_exception(page)
+
+    # 3. pick the first passage and open its statement; the URL keeps the filters
+    table.scroll_into_view_if_needed()
+    box = table.bounding_box()
+    page.mouse.click(box["x"] + 16, box["y"] + 35 + 18)  # the first row's selection box
+    button = page.get_by_role("button", name="Open statement")
+    button.wait_for(timeout=90000)
+    button.click()
+    page.wait_for_url("**/statement?**", timeout=90000)
+    wait_idle(page, dashboard)
+    assert title(page) == "Statement"
+    assert "years=2020-2024" in page.url and f"themes={THEME}" in page.url
+    no_exception(page)
+
+    # 4. Back: Trends again, same filters, no crash
+    page.go_back()
+    wait_for_plot(page)
+    wait_idle(page, dashboard)
+    assert title(page) == "Trends"
+    assert "years=2020-2024" in page.url
+    no_exception(page)
+
+    # 5. compare two countries, one with no statements in 2024: a note, the other side drawn
+    page.goto(url + "/compare?a=CHN&b=USA&years=2024-2024")
+    page.wait_for_selector("text=has no statements under these filters", timeout=90000)
+    wait_idle(page, dashboard)
+    assert title(page) == "Compare"
+    no_exception(page)
+    page.wait_for_selector(".js-plotly-plot .main-svg", timeout=90000)
+    note = page.locator("[data-testid=stAlert]", has_text="has no statements").first.inner_text()
+    assert "United States" in note or "USA" in note
+
+    # 6. the first chart's bundle: a zip whose citation names the tool and the codebook
+    bundle = page.locator("[data-testid=stDownloadButton] button", has_text="Bundle").first
+    bundle.wait_for(timeout=90000)
+    with page.expect_download(timeout=180000) as info:
+        bundle.click()
+    target = tmp_path / info.value.suggested_filename
+    info.value.save_as(target)
+    assert target.suffix == ".zip"
+    with zipfile.ZipFile(io.BytesIO(target.read_bytes())) as z:
+        cites = [n for n in z.namelist() if "citation" in n.lower()]
+        assert cites, z.namelist()
+        text = z.read(cites[0]).decode("utf-8")
+    assert f"position-tracker {tracker.__version__}" in text
+    assert book is not None and book.version and book.version in text
+    no_exception(page)
