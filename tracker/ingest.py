@@ -613,7 +613,8 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
         else:
             unique[st.content_hash] = st
     new = store.add_statements(list(unique.values()), dedupe=policy)
-    report.files_used.update(report._file_of.get(st.raw_hash, "") for st in batch)
+    # popped: a document's statements are all in one batch, and the map stays small
+    report.files_used.update(report._file_of.pop(st.raw_hash, "") for st in batch)
     report.files_used.discard("")
     for st in unique.values():
         if st.content_hash in new:
