@@ -143,10 +143,6 @@ def test_a_record_turn_under_another_agenda_item_is_not_the_general_debate_speec
     assert same_speech(turn, gd, DedupPolicy())[0] is False
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tracker/ingest.py gives every turn the record's forum; it should pass Turn.forum",
-)
 def test_an_ingested_turn_under_another_agenda_item_stays_apart(ungdc, tmp_path):
     gd_file = tmp_path / "UGA_79_2024.txt"
     gd_file.write_text(ungdc("UGA_79_2024.txt"), encoding="utf-8")

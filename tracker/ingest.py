@@ -273,6 +273,8 @@ def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codeboo
         hints = dict(doc.hints)
         hints.update({k: Sourced(v, "record") for k, v in record_hints.items() if v})
         hints["speaker"] = Sourced(turn.speaker, "record")
+        if turn.forum:  # the forum of the agenda item the turn was spoken under
+            hints["forum"] = Sourced(turn.forum, "record")
         if turn.country:
             hints["country"] = Sourced(turn.country, "record")
         turn_doc = RawDocument(
