@@ -288,15 +288,24 @@ def export_coding(db, output, all_pairs, include_duplicates):
 
 # -- validate --------------------------------------------------------------------------------
 @cli.command()
-@click.option("--gold", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Hand-coded labels: TSV with file, theme, present (and evidence).")
+@click.option("--gold", "golds", required=True, multiple=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Hand-coded labels: TSV with file, theme, present (and evidence); repeat "
+                   "for several gold files, each reported on its own.")
 @db_option
 @click.option("--second-coder", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A second coder's labels: report agreement with --gold instead.")
 @click.option("--bootstrap", type=int, default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")
-def validate(gold, db, second_coder, bootstrap):
+def validate(golds, db, second_coder, bootstrap):
     """Precision, recall and F1 of the stored coding against hand-coded labels."""
+    for number, gold in enumerate(golds):
+        if len(golds) > 1:
+            click.echo(("\n" if number else "") + f"== {shown(gold)}")
+        _validate_one(gold, db, second_coder, bootstrap)
+
+
+def _validate_one(gold, db, second_coder, bootstrap):
     from tracker.coding import validate_coding
     from tracker.validate import agreement, load_gold
 
@@ -314,6 +323,22 @@ def validate(gold, db, second_coder, bootstrap):
     click.echo(f"codebook {shown(active.name)} ({active.version}); {report.statements} gold "
                "statements")  # fmt: skip
     click.echo("\n".join(shown(line) for line in report.format().splitlines()))
+    _validate_by_kind(db, gold, bootstrap)
+
+
+def _validate_by_kind(db, gold, bootstrap: int) -> None:
+    """Micro figures per match kind, and with and without the semantic matcher."""
+    from tracker.accuracy import by_kind, stored_matches
+    from tracker.validate import load_gold
+
+    labels = load_gold(gold)
+    with _open(db, readonly=True) as store:
+        matches = stored_matches(store, labels)
+    click.echo("\nby match kind (a theme counts when a counted match of these kinds is present)")
+    click.echo(by_kind(matches, labels, n_boot=min(bootstrap, 200)))
+
+
+from tracker import cli_coding  # noqa: E402,F401  (registers semantic, suggest)
 
 
 def main() -> None:
