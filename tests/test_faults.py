@@ -93,12 +93,13 @@ def snapshot_problems(db: Path) -> list[str]:
             "rows of no statement": "SELECT (SELECT COUNT(*) FROM passages WHERE statement_id NOT "
             "IN (SELECT id FROM statements)) + (SELECT COUNT(*) FROM statement_themes WHERE "
             "statement_id NOT IN (SELECT id FROM statements))",
+            # a theme's count is its counted matches (reported or opposing ones stay as evidence)
             "theme counts disagree with matches": "SELECT COUNT(*) FROM statement_themes st WHERE "
             "matches != (SELECT COUNT(*) FROM matches m WHERE m.statement_id = st.statement_id "
-            "AND m.theme = st.theme)",
+            "AND m.theme = st.theme AND m.counted = 1)",
             "matches without theme counts": "SELECT COUNT(*) FROM (SELECT DISTINCT statement_id, "
-            "theme FROM matches) m WHERE NOT EXISTS (SELECT 1 FROM statement_themes st WHERE "
-            "st.statement_id = m.statement_id AND st.theme = m.theme)",
+            "theme FROM matches WHERE counted = 1) m WHERE NOT EXISTS (SELECT 1 FROM "
+            "statement_themes st WHERE st.statement_id = m.statement_id AND st.theme = m.theme)",
             "passages missing from the search index": "SELECT (SELECT COUNT(*) FROM passages) - "
             "(SELECT COUNT(*) FROM passages_fts_docsize)",
             "matches pointing at no passage": "SELECT COUNT(*) FROM matches m WHERE NOT EXISTS "
