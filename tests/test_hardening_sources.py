@@ -88,7 +88,8 @@ def test_a_fifo_named_on_the_command_line_fails_at_once(tmp_path):
     result = run_cli(fifo, zip_fifo, "--db", tmp_path / "t.db")
     assert result.returncode == 1, result.stderr
     for name in ("speech.txt", "archive.zip"):
-        assert f"failed: {name}: not a regular file (a named pipe (FIFO)): not read" in result.stderr
+        expected = f"failed: {name}: not a regular file (a named pipe (FIFO)): not read"
+        assert expected in result.stderr
 
 
 def test_a_fifo_inside_a_folder_is_skipped_by_name(corpus, tmp_path):

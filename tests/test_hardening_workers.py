@@ -9,6 +9,7 @@ runs out. Subprocess timeouts below are hang guards, not speed tests.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -114,17 +115,32 @@ def test_a_worker_killed_for_memory_fails_its_document_by_name_and_the_rest_is_s
     assert rows(db, "SELECT source, kind FROM ingest_problems") == [("AAA_huge.txt", "failed")]
 
 
-def test_the_pool_started_by_spawn_stores_what_one_process_stores(tmp_path, monkeypatch):
-    """Workers started by spawn (how macOS and Windows start them) import everything afresh:
-    the statements and matches they make equal those made in-process."""
-    import multiprocessing
+#: Ingests the files named on the command line with workers started by spawn.
+SPAWNED = """
+import multiprocessing, sys
+from tracker import ingest
+if __name__ == "__main__":
+    ingest.pool_context = lambda: multiprocessing.get_context("spawn")
+    report = ingest.ingest_paths(sys.argv[2:], db=sys.argv[1], workers=2)
+    print(len(report.stored), len(report.failed))
+"""
 
+
+def test_the_pool_started_by_spawn_stores_what_one_process_stores(tmp_path):
+    """Workers started by spawn (how Windows starts them; they import everything afresh) make
+    the statements and matches made in-process. Run in a child process: CPython's POSIX spawn
+    blocks for good when a worker dies before reading its start-up data, and a test must not."""
     speeches = sample_speeches(tmp_path / "in", ingest.POOL_THRESHOLD + 1, skip=200)
     alone = ingest_paths(speeches, db=tmp_path / "one.db", workers=1)
-    monkeypatch.setattr(ingest, "pool_context", lambda: multiprocessing.get_context("spawn"))
-    pooled = ingest_paths(speeches, db=tmp_path / "pool.db", workers=2)
-    assert pooled.failed == alone.failed == []
-    assert len(pooled.stored) == len(speeches)
+    script = tmp_path / "spawned.py"
+    script.write_text(SPAWNED)
+    pooled = subprocess.run(
+        [sys.executable, str(script), str(tmp_path / "pool.db"), *map(str, speeches)], cwd=REPO,
+        capture_output=True, text=True, timeout=HANG_GUARD,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert pooled.returncode == 0, pooled.stderr
+    assert pooled.stdout.split() == [str(len(speeches)), "0"] and alone.failed == []
     sql = ("SELECT s.source, s.content_hash, COUNT(m.id) FROM statements s LEFT JOIN matches m "
            "ON m.statement_id = s.id GROUP BY s.id ORDER BY s.id")  # fmt: skip
     assert rows(tmp_path / "pool.db", sql) == rows(tmp_path / "one.db", sql)
