@@ -47,12 +47,8 @@ run: $(STAMP) $(DB)
 	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.address $(ADDRESS) \
 		--server.port $(PORT) --server.headless true
 
-# The ingest and CLI tests run on their own first: in a parallel run beside the whole-corpus
-# and OCR tests they failed on this 2-core machine (not reproducible alone; being investigated)
-SERIAL_TESTS = tests/test_ingest.py tests/test_cli.py
 test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -q $(SERIAL_TESTS)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q $(addprefix --ignore=,$(SERIAL_TESTS))
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 CORPUS ?= ../shared/corpus
 BENCH_DB ?= $(or $(TMPDIR),/tmp)/position-tracker-bench.db

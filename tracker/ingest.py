@@ -19,12 +19,16 @@ import multiprocessing as mp
 import os
 import re
 import shutil
+import sys
 import tempfile
+import threading
+import types
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -344,6 +348,31 @@ def pool_context() -> mp.context.BaseContext:
     return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
 
 
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def without_main_script() -> Iterator[None]:
+    """Start worker processes without re-running the parent's main script in them.
+
+    multiprocessing re-imports the parent's ``__main__`` from its file in every new worker (and
+    in the forkserver). When that file is a Streamlit page (the dashboard's Add page, or any
+    AppTest), running it outside Streamlit fails, the worker dies as it starts, and every
+    document of the ingest would fail; any other script would be re-run for nothing. The
+    workers need nothing from it, so while they start ``__main__`` is a bare module.
+    """
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__file__", None) is None:
+        yield
+        return
+    with _MAIN_LOCK:
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
 def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
     return ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker,
                                initargs=(book.text, book.path))  # fmt: skip
@@ -391,7 +420,8 @@ def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future:
     """``pool.submit``; a pool already broken gives a future holding that error. (Submitting
     may start a worker: one killed as it starts breaks the pipe to it.)"""
     try:
-        return pool.submit(_work, job)
+        with without_main_script():  # submitting starts the workers
+            return pool.submit(_work, job)
     except (BrokenProcessPool, OSError) as exc:
         future: Future = Future()
         future.set_exception(BrokenProcessPool(f"a worker could not start: {exc}"))

@@ -11,10 +11,12 @@ from pathlib import Path
 
 from tracker.codebook import Codebook, codebook_from_text, load_codebook
 from tracker.errors import TrackerError
-from tracker.ingest import pool_context
+from tracker.ingest import pool_context, without_main_script
 from tracker.match import Matcher
 from tracker.models import Match, Passage
 from tracker.store import Store, StoredText
+
+POOL_THRESHOLD = 200  # statements above which re-matching uses worker processes
 
 _matcher: Matcher | None = None
 
@@ -61,7 +63,7 @@ def rematch(
     workers = workers or min(2, os.cpu_count() or 1)
     written = 0
     batches = store.iter_texts()
-    if workers > 1 and store.count_statements() > 200:
+    if workers > 1 and store.count_statements() > POOL_THRESHOLD:
         for results in _pooled(batches, book, workers):
             written += _write(store, results, book, progress)
     else:
@@ -116,7 +118,8 @@ def _submit(pool: ProcessPoolExecutor, batch: list[StoredText]) -> Future:
     """``pool.submit``; a broken pool, or a worker killed as it starts (a broken pipe), gives a
     future holding ``BrokenProcessPool``."""
     try:
-        return pool.submit(_match_batch, batch)
+        with without_main_script():  # submitting starts the workers
+            return pool.submit(_match_batch, batch)
     except (BrokenProcessPool, OSError) as exc:
         future: Future = Future()
         future.set_exception(BrokenProcessPool(f"a worker could not start: {exc}"))
