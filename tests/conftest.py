@@ -27,6 +27,23 @@ def corpus() -> Path:
 
 
 @pytest.fixture()
+def app(db, monkeypatch):
+    """A maker of the real dashboard under AppTest, reading the module's ``db`` fixture;
+    keyword arguments become the URL's query parameters."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("TRACKER_DB", str(db))
+
+    def make(**params) -> AppTest:
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+        for k, v in params.items():
+            at.query_params[k] = v
+        return at
+
+    return make
+
+
+@pytest.fixture()
 def db_path(tmp_path: Path) -> Path:
     """A path for a fresh, real SQLite database file."""
     return tmp_path / "tracker.db"

@@ -10,7 +10,6 @@ same filters, and sees the world map drawn from the shipped shapes.
 from __future__ import annotations
 
 import csv
-import fcntl
 import importlib.util
 import io
 import os
@@ -19,6 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from browser_support import sample_db, browser, dashboard  # noqa: F401 (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tracker" / "data" / "sample"
@@ -34,62 +34,11 @@ pytestmark = [
 ]
 
 
-def _screens():
-    spec = importlib.util.spec_from_file_location(
-        "screenshots", REPO / "scripts" / "screenshots.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-#: The parts of the bundled sample the browser test ingests: the 2024 texts of the General
-#: Debate, the seed, and the speech-recognition captions (a few hundred statements, in seconds).
-SAMPLE_PARTS = ["unga79/text", "seed", "unga78-captions", "ungdc/UNGDC_sample.zip"]
 
 
 @pytest.fixture(scope="module")
-def sample_db(tmp_path_factory) -> Path:
-    if os.environ.get("TRACKER_BROWSER_DB"):  # an already built database, to iterate quickly
-        return Path(os.environ["TRACKER_BROWSER_DB"])
-    from tracker.ingest import ingest_paths
-
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    folder = base / "browser-db"
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(base / "browser-db.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            db = folder / "tracker.db"
-            if not (folder / "done").exists():
-                paths = [SAMPLE / p for p in SAMPLE_PARTS if (SAMPLE / p).exists()]
-                report = ingest_paths(paths, db=db, manifest=SAMPLE / "manifest.csv")
-                assert report.stored, report.summary()
-                (folder / "done").write_text("ok")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return db
-
-
-@pytest.fixture(scope="module")
-def dashboard(sample_db):
-    screens = _screens()
-    proc, url = screens.start_dashboard(sample_db)
-    yield screens, url
-    screens.stop_dashboard(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(dashboard):
-    from playwright.sync_api import sync_playwright
-
-    screens, _ = dashboard
-    with sync_playwright() as p:
-        b = screens.launch_browser(p)
-        yield b
-        b.close()
+def browser_db(tmp_path_factory) -> Path:
+    return sample_db(tmp_path_factory)
 
 
 @pytest.fixture()
@@ -222,9 +171,9 @@ def test_world_map_draws_offline(page, dashboard):
     page.wait_for_selector("text=Evidence:", timeout=60000)
 
 
-def test_screenshot_script_writes_pngs(sample_db, tmp_path):
+def test_screenshot_script_writes_pngs(browser_db, tmp_path):
     done = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "screenshots.py"), "--db", str(sample_db),
+        [sys.executable, str(REPO / "scripts" / "screenshots.py"), "--db", str(browser_db),
          "--out", str(tmp_path), "--only", "countries-map.png"],
         capture_output=True, text=True, timeout=180, check=False,
     )  # fmt: skip

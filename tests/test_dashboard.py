@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import json
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_query import shared_db
+from test_query import shared_db, sql
 
 from tracker import query
 
@@ -32,19 +31,6 @@ def db(corpus, tmp_path_factory) -> Path:
     return shared_db(corpus, tmp_path_factory)
 
 
-@pytest.fixture()
-def app(db, monkeypatch):
-    monkeypatch.setenv("TRACKER_DB", str(db))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at
-
-    return make
-
-
 def decode(value):
     """plotly's JSON arrays: plain lists or base64 typed arrays ``{"dtype", "bdata", "shape"}``."""
     if isinstance(value, dict) and "bdata" in value:
@@ -58,13 +44,6 @@ def decode(value):
 def figures(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
-
-def sql(db: Path, text: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(text, params).fetchall()
-    finally:
-        conn.close()
 
 
 def no_trouble(at: AppTest) -> None:

@@ -10,7 +10,6 @@ import zipfile
 from pathlib import Path
 
 import pymupdf
-import pytest
 
 from tracker.ingest import ingest_paths
 from tracker.store import Store

@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from browser_support import browser, dashboard, wait_idle  # noqa: F401 (fixtures)
 
 from tracker import query
 
@@ -43,17 +44,8 @@ HOSTILE_TEXT = (
 )
 
 
-def _screens():
-    spec = importlib.util.spec_from_file_location(
-        "screenshots", REPO / "scripts" / "screenshots.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
+def browser_db(tmp_path_factory) -> Path:
     from tracker.ingest import ingest_paths
 
     folder = tmp_path_factory.mktemp("issue11-browser")
@@ -68,25 +60,6 @@ def db(tmp_path_factory) -> Path:
     report = ingest_paths([folder / "iceland.txt"], db=path, manifest=folder / "manifest.csv")
     assert report.stored, report.summary()
     return path
-
-
-@pytest.fixture(scope="module")
-def dashboard(db):
-    screens = _screens()
-    proc, url = screens.start_dashboard(db)
-    yield screens, url
-    screens.stop_dashboard(proc)
-
-
-@pytest.fixture(scope="module")
-def browser(dashboard):
-    from playwright.sync_api import sync_playwright
-
-    screens, _ = dashboard
-    with sync_playwright() as p:
-        b = screens.launch_browser(p)
-        yield b
-        b.close()
 
 
 @pytest.fixture()
@@ -104,11 +77,6 @@ def page(browser, dashboard):
 def wait_for_plot(page) -> None:
     page.wait_for_selector(".js-plotly-plot .scatterlayer .points path", timeout=90000)
     page.wait_for_timeout(500)
-
-
-def wait_idle(page, dashboard) -> None:
-    screens, _ = dashboard
-    screens.wait_idle(page, timeout=90)
 
 
 def title(page) -> str:
@@ -187,9 +155,9 @@ def test_open_a_statement_from_a_clicked_point_and_come_back(page, dashboard):
     assert "years=2020-2024" in page.url
 
 
-def test_evidence_csv_holds_every_row(page, dashboard, db, tmp_path):
+def test_evidence_csv_holds_every_row(page, dashboard, browser_db, tmp_path):
     _, url = dashboard
-    total = query.evidence_count(db, query.Filters(languages=()))
+    total = query.evidence_count(browser_db, query.Filters(languages=()))
     assert total > 200  # more than the table shows
     page.goto(url + "/evidence?langs=all")
     button = page.locator("[data-testid=stDownloadButton] button", has_text="CSV of").first

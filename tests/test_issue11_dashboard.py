@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from pathlib import Path
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
-from test_query import shared_db
+from test_query import shared_db, sql
 
 from tracker import query
 
@@ -27,30 +26,10 @@ def db(corpus, tmp_path_factory) -> Path:
     return shared_db(corpus, tmp_path_factory)
 
 
-@pytest.fixture()
-def app(db, monkeypatch):
-    monkeypatch.setenv("TRACKER_DB", str(db))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at
-
-    return make
-
-
 def display_text(text: str) -> str:
     """Text as the table shows it: the sources' Markdown emphasis marks dropped."""
     return re.sub(r"\*{2,}|_{2,}", "", text)
 
-
-def sql(db: Path, text: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(text, params).fetchall()
-    finally:
-        conn.close()
 
 
 def no_trouble(at: AppTest) -> None:

@@ -9,7 +9,6 @@ The database is a part of the bundled sample (the same parts tests/test_browser.
 
 from __future__ import annotations
 
-import fcntl
 import importlib.util
 import io
 import os
@@ -17,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from browser_support import sample_db, dashboard, wait_idle  # noqa: F401 (fixtures)
 
 import tracker
 from tracker import query
@@ -24,7 +24,6 @@ from tracker import query
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tracker" / "data" / "sample"
 CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
-SAMPLE_PARTS = ["unga79/text", "seed", "unga78-captions", "ungdc/UNGDC_sample.zip"]
 THEME = "un_main_channel"
 
 pytestmark = [
@@ -37,46 +36,9 @@ pytestmark = [
 ]
 
 
-def _screens():
-    spec = importlib.util.spec_from_file_location(
-        "screenshots", REPO / "scripts" / "screenshots.py"
-    )
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.fixture(scope="module")
-def db(tmp_path_factory) -> Path:
-    if os.environ.get("TRACKER_BROWSER_DB"):  # an already built database, to iterate quickly
-        return Path(os.environ["TRACKER_BROWSER_DB"])
-    from tracker.ingest import ingest_paths
-
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent
-    folder = base / "browser-db"  # shared with tests/test_browser.py within one run
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(base / "browser-db.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            path = folder / "tracker.db"
-            if not (folder / "done").exists():
-                paths = [SAMPLE / p for p in SAMPLE_PARTS if (SAMPLE / p).exists()]
-                report = ingest_paths(paths, db=path, manifest=SAMPLE / "manifest.csv")
-                assert report.stored, report.summary()
-                (folder / "done").write_text("ok")
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-    return path
-
-
-@pytest.fixture(scope="module")
-def dashboard(db):
-    screens = _screens()
-    proc, url = screens.start_dashboard(db)
-    yield screens, url
-    screens.stop_dashboard(proc)
+def browser_db(tmp_path_factory) -> Path:
+    return sample_db(tmp_path_factory)
 
 
 @pytest.fixture()
@@ -96,11 +58,6 @@ def page(dashboard):
         yield pg
         context.close()
         browser.close()
-
-
-def wait_idle(page, dashboard) -> None:
-    screens, _ = dashboard
-    screens.wait_idle(page, timeout=90)
 
 
 def wait_for_plot(page) -> None:
@@ -135,10 +92,10 @@ FIRST_POINT = """() => {
 }"""
 
 
-def test_a_researchers_path(page, dashboard, db, tmp_path):
+def test_a_researchers_path(page, dashboard, browser_db, tmp_path):
     _, url = dashboard
-    opts = query.options(db)
-    book = query.codebook_info(db)
+    opts = query.options(browser_db)
+    book = query.codebook_info(browser_db)
 
     # 1. a filter: the years from the URL, a theme picked in the sidebar
     page.goto(url + "/?years=2020-2024")

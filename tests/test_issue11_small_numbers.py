@@ -8,16 +8,14 @@ database (the same one tests/test_dashboard.py uses)."""
 
 from __future__ import annotations
 
-import base64
-import json
-import sqlite3
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
-from test_query import shared_db
+from test_dashboard import decode, figures
+from test_query import shared_db, sql
 
 from tracker import charts, query
 from tracker.query import Filters, Side
@@ -33,44 +31,10 @@ def db(corpus, tmp_path_factory) -> Path:
     return shared_db(corpus, tmp_path_factory)
 
 
-@pytest.fixture()
-def app(db, monkeypatch):
-    monkeypatch.setenv("TRACKER_DB", str(db))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at
-
-    return make
-
-
-def decode(value):
-    """plotly's JSON arrays: plain lists or base64 typed arrays."""
-    if isinstance(value, dict) and "bdata" in value:
-        arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]))
-        if value.get("shape"):
-            arr = arr.reshape([int(x) for x in str(value["shape"]).split(",")])
-        return arr.tolist()
-    return value
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
 def no_trouble(at: AppTest) -> None:
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
 
-
-def sql(db: Path, text: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(text, params).fetchall()
-    finally:
-        conn.close()
 
 
 def panel_titles(fig: dict) -> list[str]:

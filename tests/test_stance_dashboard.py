@@ -33,19 +33,6 @@ def db(corpus, tmp_path_factory) -> Path:
     return db
 
 
-@pytest.fixture()
-def app(db, monkeypatch):
-    monkeypatch.setenv("TRACKER_DB", str(db))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at
-
-    return make
-
-
 def _evidence(at: AppTest):
     at.switch_page("app_pages/evidence.py").run()
     assert not at.exception, at.exception

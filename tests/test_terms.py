@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode
+from test_query import sql
 
 from tracker import charts, query, terms
 from tracker.codebook import load_codebook
@@ -43,13 +43,6 @@ def sample_db(tmp_path_factory) -> Path:
 def cyber(sample_db) -> terms.TermScan:
     return terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters())
 
-
-def sql(db: Path, text: str, params=()) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(text, params).fetchall()
-    finally:
-        conn.close()
 
 
 #: the statements the default filters select, in English (the term's language)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tracker.codebook import Codebook
+from tracker.coding import file_name
 from tracker.errors import GoldError
 from tracker.match import Matcher
 from tracker.models import Match, Passage
@@ -37,33 +38,35 @@ class GoldDoc:
     passages: tuple[Passage, ...]
 
 
-def file_name(source: str) -> str:
-    """`a/b/x.txt` -> `x.txt`; `archive.zip:dir/x.txt` -> `x.txt`; `data.csv#3` kept."""
-    return Path(source.rsplit(":", 1)[-1]).name
-
-
-def load_docs(store: Store, names: Iterable[str]) -> dict[str, GoldDoc]:
-    """The stored statements whose file name is in ``names`` (copies included).
+def statement_ids(store: Store, names: Iterable[str]) -> dict[str, int]:
+    """File name -> id of the first stored statement of that name (copies included).
 
     GoldError names the gold files the database lacks.
     """
     wanted = set(names)
-    found: dict[str, tuple[int, str, str]] = {}
-    for sid, source, language, text in store.conn.execute(
-        "SELECT s.id, s.source, s.language, t.clean_text FROM statements s "
-        "JOIN statement_texts t ON t.statement_id = s.id"
-    ):
+    found: dict[str, int] = {}
+    for sid, source in store.conn.execute("SELECT id, source FROM statements ORDER BY id"):
         name = file_name(source)
         if name in wanted and name not in found:
-            found[name] = (sid, language or "en", text)
+            found[name] = sid
     missing = sorted(wanted - set(found))
     if missing:
         raise GoldError(
             f"{len(missing)} gold file(s) not in {store.path}: {', '.join(missing[:10])}"
             + (" ..." if len(missing) > 10 else "")
         )
+    return found
+
+
+def load_docs(store: Store, names: Iterable[str]) -> dict[str, GoldDoc]:
+    """The stored statements whose file name is in ``names``, with text and passages."""
     docs = {}
-    for name, (sid, language, text) in found.items():
+    for name, sid in statement_ids(store, names).items():
+        language, text = store.conn.execute(
+            "SELECT s.language, t.clean_text FROM statements s JOIN statement_texts t "
+            "ON t.statement_id = s.id WHERE s.id = ?", (sid,)
+        ).fetchone()  # fmt: skip
+        language = language or "en"
         rows = store.conn.execute(
             'SELECT seq, start, "end", paragraph FROM passages WHERE statement_id=? ORDER BY seq',
             (sid,),
@@ -178,18 +181,7 @@ def stored_matches(store: Store, names: Iterable[str]) -> dict[str, list[Match]]
 
     GoldError names the gold files the database lacks.
     """
-    wanted = set(names)
-    ids: dict[int, str] = {}
-    for sid, source in store.conn.execute("SELECT id, source FROM statements"):
-        name = file_name(source)
-        if name in wanted and name not in ids.values():
-            ids[sid] = name
-    missing = sorted(wanted - set(ids.values()))
-    if missing:
-        raise GoldError(
-            f"{len(missing)} gold file(s) not in {store.path}: {', '.join(missing[:10])}"
-            + (" ..." if len(missing) > 10 else "")
-        )
+    ids = {sid: name for name, sid in statement_ids(store, names).items()}
     out: dict[str, list[Match]] = {name: [] for name in ids.values()}
     columns = {r[1] for r in store.conn.execute("PRAGMA table_info(matches)")}
     stance = "direction, counted, reason" if "direction" in columns else "'supports', 1, ''"

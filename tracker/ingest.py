@@ -416,16 +416,20 @@ def _pooled(jobs: Iterable[_Job], book: Codebook, workers: int
     pool.shutdown(wait=True)
 
 
-def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future:
-    """``pool.submit``; a pool already broken gives a future holding that error. (Submitting
-    may start a worker: one killed as it starts breaks the pipe to it.)"""
+def submit(pool: ProcessPoolExecutor, fn: Callable, arg: object) -> Future:
+    """``pool.submit(fn, arg)``; a pool already broken gives a future holding that error.
+    (Submitting may start a worker: one killed as it starts breaks the pipe to it.)"""
     try:
         with without_main_script():  # submitting starts the workers
-            return pool.submit(_work, job)
+            return pool.submit(fn, arg)
     except (BrokenProcessPool, OSError) as exc:
         future: Future = Future()
         future.set_exception(BrokenProcessPool(f"a worker could not start: {exc}"))
         return future
+
+
+def _submit(pool: ProcessPoolExecutor, job: _Job) -> Future:
+    return submit(pool, _work, job)
 
 
 def _result(job: _Job, future: Future) -> list[Statement] | Problem:

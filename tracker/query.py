@@ -524,10 +524,18 @@ def _period_bound(value: str, end: str) -> str:
     return value
 
 
+_WITH_STANCE: set[str] = set()  # databases seen migrated (a column is never dropped again)
+
+
 def _has_stance(db: str | Path) -> bool:
     """Whether the database has match directions and semantic counts (migration 0004)."""
+    if str(db) in _WITH_STANCE:
+        return True
     with connect(db) as conn:
-        return any(r[1] == "direction" for r in conn.execute("PRAGMA table_info(matches)"))
+        found = any(r[1] == "direction" for r in conn.execute("PRAGMA table_info(matches)"))
+    if found:
+        _WITH_STANCE.add(str(db))
+    return found
 
 
 def _stance_columns(db: str | Path) -> str:

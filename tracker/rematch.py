@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tracker.codebook import Codebook, codebook_from_text, load_codebook
 from tracker.errors import TrackerError
-from tracker.ingest import pool_context, without_main_script
+from tracker.ingest import pool_context, submit
 from tracker.match import Matcher
 from tracker.models import Match, Passage
 from tracker.store import Store, StoredText
@@ -115,15 +115,7 @@ def _drain(pending: deque, n: int, pool: ProcessPoolExecutor, book: Codebook, wo
 
 
 def _submit(pool: ProcessPoolExecutor, batch: list[StoredText]) -> Future:
-    """``pool.submit``; a broken pool, or a worker killed as it starts (a broken pipe), gives a
-    future holding ``BrokenProcessPool``."""
-    try:
-        with without_main_script():  # submitting starts the workers
-            return pool.submit(_match_batch, batch)
-    except (BrokenProcessPool, OSError) as exc:
-        future: Future = Future()
-        future.set_exception(BrokenProcessPool(f"a worker could not start: {exc}"))
-        return future
+    return submit(pool, _match_batch, batch)
 
 
 def _alone(batch: list[StoredText], book: Codebook) -> list[tuple[StoredText, list[Match]]]:

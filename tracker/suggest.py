@@ -25,7 +25,8 @@ TOP_FOR_PHRASES = 200  # passages the candidate phrases are drawn from
 
 @dataclass(frozen=True)
 class Suggestion:
-    """A passage no rule of the theme matches, with the model's probability and reason."""
+    """A passage no rule of the theme matches, with the model's probability and reason;
+    ``text`` is the passage read with the sentence before it, as the model read it."""
 
     probability: float
     statement_id: int
@@ -77,7 +78,7 @@ def suggest(
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     meta = _metadata(store, {s[1] for s in scored[:limit]})
     out = [
-        Suggestion(prob, sid, *meta[sid], seq, passage, model.explain(theme, window))
+        Suggestion(prob, sid, *meta[sid], seq, window, model.explain(theme, window))
         for prob, sid, seq, passage, window in scored[:limit]
     ]
     phrases = candidate_phrases([s[3] for s in scored[:TOP_FOR_PHRASES]], all_texts)
