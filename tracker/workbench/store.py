@@ -1,0 +1,425 @@
+"""Every SQL statement of the validation workbench: its tables, made with sqlite-utils and
+recorded as a named migration in the database's ``migrations`` table, and the reads and
+writes on them.
+
+Tables (all prefixed ``wb_``):
+
+- ``wb_samples``: one drawn sample: unit (statement or passage), design, strata, size, seed,
+  the filters it was drawn from, the themes to code, the codebook version at the time;
+- ``wb_items``: its statements or passages, in the order coders see them;
+- ``wb_coders``: coders by name;
+- ``wb_labels``: one coder's decision on one item and theme, with the evidence span;
+- ``wb_adjudications``: the gold decision on one item and theme (adjudicated, agreed by every
+  coder, or imported from a gold TSV).
+
+Writes go through :class:`tracker.store.Store`'s connection (WAL, busy timeout) in
+``BEGIN IMMEDIATE`` transactions rolled back on any error, like the tracker's own store.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from tracker.errors import StoreError
+from tracker.store import Store, now_iso
+
+MIGRATION = "workbench_0001_tables"
+UNITS = ("statement", "passage")
+GOLD_SOURCES = ("adjudicated", "agreement", "imported")
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A stored sample and how it was drawn."""
+
+    id: int
+    name: str
+    unit: str
+    design: str
+    strata: tuple[str, ...]
+    match_theme: str
+    allocation: str
+    size: int
+    seed: int
+    filters: dict
+    themes: tuple[str, ...]
+    codebook_version: str
+    population: int
+    left_out: int
+    created_at: str
+
+    @property
+    def items_label(self) -> str:
+        return "statements" if self.unit == "statement" else "passages"
+
+
+@dataclass(frozen=True)
+class Item:
+    """One item of a sample: a statement, or one passage of it."""
+
+    id: int
+    sample_id: int
+    position: int
+    statement_id: int
+    passage_seq: int | None
+    stratum: str
+    source: str
+    country: str
+    year: int | None
+
+
+# -- schema -------------------------------------------------------------------------------------
+
+
+def _create_tables(store: Store) -> None:
+    """The workbench tables, through sqlite-utils' Table API."""
+    db = store.db
+    db["wb_samples"].create(
+        {"id": int, "name": str, "unit": str, "design": str, "strata": str, "match_theme": str,
+         "allocation": str, "size": int, "seed": int, "filters": str, "themes": str,
+         "codebook_version": str, "population": int, "left_out": int, "created_at": str},
+        pk="id",
+        not_null={"name", "unit", "design", "strata", "match_theme", "allocation", "size",
+                  "seed", "filters", "themes", "codebook_version", "population", "left_out",
+                  "created_at"},
+        defaults={"strata": "", "match_theme": "", "allocation": "", "left_out": 0},
+    )  # fmt: skip
+    db["wb_items"].create(
+        {"id": int, "sample_id": int, "position": int, "statement_id": int, "passage_seq": int,
+         "stratum": str},
+        pk="id", foreign_keys=[("sample_id", "wb_samples", "id")],
+        not_null={"sample_id", "position", "statement_id", "stratum"}, defaults={"stratum": ""},
+    )  # fmt: skip
+    db["wb_items"].create_index(["sample_id", "position"], unique=True)
+    db["wb_coders"].create(
+        {"id": int, "name": str, "created_at": str}, pk="id", not_null={"name", "created_at"}
+    )
+    db["wb_coders"].create_index(["name"], unique=True)
+    db["wb_labels"].create(
+        {"item_id": int, "coder_id": int, "theme": str, "present": int, "evidence": str,
+         "evidence_start": int, "evidence_end": int, "labelled_at": str},
+        pk=("item_id", "coder_id", "theme"),
+        foreign_keys=[("item_id", "wb_items", "id"), ("coder_id", "wb_coders", "id")],
+        not_null={"item_id", "coder_id", "theme", "present", "evidence", "labelled_at"},
+        defaults={"evidence": ""},
+    )  # fmt: skip
+    db["wb_adjudications"].create(
+        {"item_id": int, "theme": str, "present": int, "evidence": str, "source": str,
+         "adjudicator": str, "note": str, "decided_at": str},
+        pk=("item_id", "theme"), foreign_keys=[("item_id", "wb_items", "id")],
+        not_null={"item_id", "theme", "present", "evidence", "source", "adjudicator", "note",
+                  "decided_at"},
+        defaults={"evidence": "", "adjudicator": "", "note": ""},
+    )  # fmt: skip
+
+
+def migrate(store: Store) -> bool:
+    """Create the workbench tables once, recorded in ``migrations``; True when created now."""
+    with transaction(store):
+        store.conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
+        )
+        done = store.conn.execute("SELECT 1 FROM migrations WHERE name = ?", (MIGRATION,))
+        if done.fetchone():
+            return False
+        _create_tables(store)
+        store.conn.execute("INSERT INTO migrations VALUES (?, ?)", (MIGRATION, now_iso()))
+    return True
+
+
+@contextmanager
+def transaction(store: Store) -> Iterator[sqlite3.Connection]:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error; SQLite errors become
+    :class:`StoreError` naming the database."""
+    if store.readonly:
+        raise StoreError(f"{store.path} is open read-only")
+    conn = store.conn
+    if conn.in_transaction:  # inside another workbench transaction: it commits or rolls back
+        yield conn
+        return
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        raise StoreError(f"cannot write to {store.path}: {exc}") from exc
+    try:
+        yield conn
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.Error):
+            raise StoreError(f"cannot write to {store.path}: {exc}") from exc
+        raise
+    try:
+        conn.execute("COMMIT")
+    except sqlite3.Error as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise StoreError(f"cannot write to {store.path}: {exc}") from exc
+
+
+@contextmanager
+def open_store(db: str | Path, *, readonly: bool = False) -> Iterator[Store]:
+    """The tracker's store with the workbench tables (created when writing, if missing)."""
+    with Store(db, readonly=readonly) as store:
+        if not readonly:
+            migrate(store)
+        yield store
+
+
+def has_tables(store: Store) -> bool:
+    row = store.conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'wb_adjudications'"
+    ).fetchone()
+    return row is not None
+
+
+# -- the population a sample is drawn from ------------------------------------------------------
+
+
+def shared_file_names(store: Store) -> set[int]:
+    """Ids of statements whose file name another stored statement also has: a gold TSV names
+    statements by file name, so these could not be told apart in one."""
+    return {sid for ids in statement_ids_by_name(store).values() if len(ids) > 1 for sid in ids}
+
+
+def passage_pool(store: Store, statement_ids: Sequence[int], *, theme: str) -> pd.DataFrame:
+    """Passages of the statements: ``statement_id, seq, matched`` (a counted match of ``theme``,
+    or of any theme when ``theme`` is empty, lies in the passage)."""
+    counted = _counted_condition(store)
+    theme_cond = "AND m.theme = ?" if theme else ""
+    frames = []
+    ids = [int(i) for i in statement_ids]
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        params: list = ([theme] if theme else []) + chunk
+        frames.append(pd.read_sql_query(
+            "SELECT p.statement_id, p.seq, EXISTS (SELECT 1 FROM matches m WHERE "
+            f"m.passage_id = p.id {counted} {theme_cond}) AS matched FROM passages p "
+            f"WHERE p.statement_id IN ({marks}) ORDER BY p.statement_id, p.seq",
+            store.conn, params=params,
+        ))  # fmt: skip
+    if not frames:
+        return pd.DataFrame(columns=["statement_id", "seq", "matched"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _counted_condition(store: Store) -> str:
+    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(matches)")}
+    return "AND m.counted = 1" if "counted" in columns else ""
+
+
+# -- samples ------------------------------------------------------------------------------------
+
+
+def insert_sample(store: Store, sample: dict, items: Iterable[tuple[int, int | None, str]]) -> int:
+    """Store a sample and its items ``(statement_id, passage_seq, stratum)`` in order, in one
+    transaction; returns the sample's id."""
+    row = dict(sample)
+    row["strata"] = ",".join(row.get("strata") or ())
+    row["filters"] = json.dumps(row.get("filters") or {}, sort_keys=True)
+    row["themes"] = json.dumps(list(row.get("themes") or ()))
+    row["created_at"] = now_iso()
+    with transaction(store):
+        sample_id = int(store.db["wb_samples"].insert(row).last_pk)
+        store.db["wb_items"].insert_all(
+            ({"sample_id": sample_id, "position": n, "statement_id": int(sid),
+              "passage_seq": None if seq is None else int(seq), "stratum": stratum}
+             for n, (sid, seq, stratum) in enumerate(items, 1)),
+            batch_size=500,
+        )  # fmt: skip
+    return sample_id
+
+
+def _sample(row: sqlite3.Row | tuple, columns: list[str]) -> Sample:
+    data = dict(zip(columns, row))
+    return Sample(
+        id=int(data["id"]), name=data["name"], unit=data["unit"], design=data["design"],
+        strata=tuple(s for s in (data["strata"] or "").split(",") if s),
+        match_theme=data["match_theme"] or "", allocation=data["allocation"] or "",
+        size=int(data["size"]), seed=int(data["seed"]), filters=json.loads(data["filters"]),
+        themes=tuple(json.loads(data["themes"])), codebook_version=data["codebook_version"],
+        population=int(data["population"]), left_out=int(data["left_out"] or 0),
+        created_at=data["created_at"],
+    )  # fmt: skip
+
+
+def samples(store: Store) -> list[Sample]:
+    """Every stored sample, newest first (none when the workbench tables do not exist yet)."""
+    if not has_tables(store):
+        return []
+    cur = store.conn.execute("SELECT * FROM wb_samples ORDER BY id DESC")
+    columns = [d[0] for d in cur.description]
+    return [_sample(r, columns) for r in cur.fetchall()]
+
+
+def sample(store: Store, sample_id: int) -> Sample:
+    found = [s for s in samples(store) if s.id == int(sample_id)]
+    if not found:
+        raise StoreError(f"there is no sample {sample_id} in {store.path}")
+    return found[0]
+
+
+def items(store: Store, sample_id: int) -> list[Item]:
+    """A sample's items in coding order, with their statement's source, country and year."""
+    rows = store.conn.execute(
+        "SELECT i.id, i.sample_id, i.position, i.statement_id, i.passage_seq, i.stratum, "
+        "s.source, s.country, s.year FROM wb_items i JOIN statements s ON s.id = i.statement_id "
+        "WHERE i.sample_id = ? ORDER BY i.position",
+        (int(sample_id),),
+    ).fetchall()
+    return [Item(*r) for r in rows]
+
+
+# -- coders and labels --------------------------------------------------------------------------
+
+
+def coder_id(store: Store, name: str) -> int:
+    """The coder's id, adding the coder on first use."""
+    with transaction(store) as conn:
+        conn.execute(
+            "INSERT OR IGNORE INTO wb_coders (name, created_at) VALUES (?, ?)", (name, now_iso())
+        )
+        return int(conn.execute("SELECT id FROM wb_coders WHERE name = ?", (name,)).fetchone()[0])
+
+
+def save_labels(
+    store: Store, item_id: int, coder: str, labels: dict[str, tuple[bool, str, int | None, int | None]]
+) -> None:
+    """Replace one coder's labels of one item: theme -> (present, evidence, start, end)."""
+    cid = coder_id(store, coder)
+    stamp = now_iso()
+    with transaction(store) as conn:
+        conn.execute("DELETE FROM wb_labels WHERE item_id = ? AND coder_id = ?", (item_id, cid))
+        conn.executemany(
+            "INSERT INTO wb_labels (item_id, coder_id, theme, present, evidence, evidence_start, "
+            "evidence_end, labelled_at) VALUES (?,?,?,?,?,?,?,?)",
+            [(item_id, cid, theme, int(bool(p)), ev or "", s, e, stamp)
+             for theme, (p, ev, s, e) in labels.items()],
+        )  # fmt: skip
+
+
+LABEL_COLUMNS = ["item_id", "position", "statement_id", "passage_seq", "source", "coder", "theme",
+                 "present", "evidence", "evidence_start", "evidence_end", "labelled_at"]  # fmt: skip
+
+
+def labels(store: Store, sample_id: int, *, coder: str | None = None) -> pd.DataFrame:
+    """Labels of a sample (of one coder, when named): :data:`LABEL_COLUMNS`."""
+    if not has_tables(store):
+        return pd.DataFrame(columns=LABEL_COLUMNS)
+    where, params = "i.sample_id = ?", [int(sample_id)]
+    if coder is not None:
+        where += " AND c.name = ?"
+        params.append(coder)
+    return pd.read_sql_query(
+        "SELECT l.item_id, i.position, i.statement_id, i.passage_seq, s.source, c.name AS coder, "
+        "l.theme, l.present, l.evidence, l.evidence_start, l.evidence_end, l.labelled_at "
+        "FROM wb_labels l JOIN wb_items i ON i.id = l.item_id JOIN wb_coders c ON c.id = "
+        f"l.coder_id JOIN statements s ON s.id = i.statement_id WHERE {where} "
+        "ORDER BY i.position, c.name, l.theme",
+        store.conn, params=params,
+    )  # fmt: skip
+
+
+def coders(store: Store, sample_id: int) -> list[str]:
+    """Names of the coders with at least one label in the sample."""
+    if not has_tables(store):
+        return []
+    return [r[0] for r in store.conn.execute(
+        "SELECT DISTINCT c.name FROM wb_labels l JOIN wb_items i ON i.id = l.item_id "
+        "JOIN wb_coders c ON c.id = l.coder_id WHERE i.sample_id = ? ORDER BY c.name",
+        (int(sample_id),),
+    )]  # fmt: skip
+
+
+# -- gold ---------------------------------------------------------------------------------------
+
+
+def save_gold(
+    store: Store, rows: Iterable[tuple[int, str, bool, str]], *, source: str,
+    adjudicator: str = "", note: str = "", replace: bool = True,
+) -> int:
+    """Gold decisions ``(item_id, theme, present, evidence)``; with ``replace=False`` an
+    existing decision is kept. Returns the rows written."""
+    if source not in GOLD_SOURCES:
+        raise ValueError(f"source={source!r}: use one of {', '.join(GOLD_SOURCES)}")
+    verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
+    stamp = now_iso()
+    with transaction(store) as conn:
+        cur = conn.executemany(
+            f"{verb} INTO wb_adjudications (item_id, theme, present, evidence, source, "
+            "adjudicator, note, decided_at) VALUES (?,?,?,?,?,?,?,?)",
+            [(int(i), t, int(bool(p)), ev or "", source, adjudicator, note, stamp)
+             for i, t, p, ev in rows],
+        )  # fmt: skip
+        return cur.rowcount
+
+
+GOLD_COLUMNS = ["sample_id", "unit", "item_id", "position", "statement_id", "passage_seq",
+                "source", "theme", "present", "evidence", "gold_source", "adjudicator", "note",
+                "decided_at"]  # fmt: skip
+
+
+def gold(store: Store, *, sample_id: int | None = None, unit: str | None = None) -> pd.DataFrame:
+    """Gold decisions (of one sample, or of every sample of a unit), oldest first:
+    :data:`GOLD_COLUMNS`."""
+    if not has_tables(store):
+        return pd.DataFrame(columns=GOLD_COLUMNS)
+    conds, params = [], []
+    if sample_id is not None:
+        conds.append("i.sample_id = ?")
+        params.append(int(sample_id))
+    if unit is not None:
+        conds.append("sm.unit = ?")
+        params.append(unit)
+    where = " AND ".join(conds) or "1"
+    return pd.read_sql_query(
+        "SELECT i.sample_id, sm.unit, a.item_id, i.position, i.statement_id, i.passage_seq, "
+        "s.source, a.theme, a.present, a.evidence, a.source AS gold_source, a.adjudicator, "
+        "a.note, a.decided_at FROM wb_adjudications a JOIN wb_items i ON i.id = a.item_id "
+        "JOIN wb_samples sm ON sm.id = i.sample_id JOIN statements s ON s.id = i.statement_id "
+        f"WHERE {where} ORDER BY a.decided_at, i.sample_id, i.position, a.theme",
+        store.conn, params=params,
+    )  # fmt: skip
+
+
+# -- texts and matches of items -----------------------------------------------------------------
+
+
+def passages_of(store: Store, statement_id: int) -> pd.DataFrame:
+    """``seq, start, end, text`` of a statement's passages."""
+    return pd.read_sql_query(
+        'SELECT seq, start, "end", text FROM passages WHERE statement_id = ? ORDER BY seq',
+        store.conn, params=[int(statement_id)],
+    )  # fmt: skip
+
+
+def first_match_passages(store: Store, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
+    """(statement id, theme) -> the passage of the theme's first counted match."""
+    counted = _counted_condition(store)
+    out = {}
+    for sid, theme in pairs:
+        row = store.conn.execute(
+            "SELECT p.text FROM matches m JOIN passages p ON p.id = m.passage_id "
+            f"WHERE m.statement_id = ? AND m.theme = ? {counted} ORDER BY m.start LIMIT 1",
+            (int(sid), theme),
+        ).fetchone()
+        out[(int(sid), theme)] = row[0] if row else ""
+    return out
+
+
+def statement_ids_by_name(store: Store) -> dict[str, list[int]]:
+    """File name (as in gold TSVs) -> the ids of the statements stored under it."""
+    from tracker.coding import file_name
+
+    out: dict[str, list[int]] = {}
+    for sid, source in store.conn.execute("SELECT id, source FROM statements ORDER BY id"):
+        out.setdefault(file_name(source), []).append(int(sid))
+    return out
