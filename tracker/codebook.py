@@ -199,17 +199,77 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     return codebook_from_text(text, path=str(file))
 
 
-def codebook_from_text(text: str, *, path: str = "<string>") -> Codebook:
-    """Parse and validate codebook text; ``path`` names it in error messages."""
-    where = Path(path).name or path
+class CodebookLineError(CodebookError):
+    """A codebook error at a known line of the text read.
+
+    ``line`` is 1-based (None when the place has no line, e.g. a missing top-level field);
+    ``place`` names the theme, rule and field ("theme 'x', rule 2, en"); ``problem`` is the
+    message without the file, place and line, for an editor that shows its own line numbers.
+    """
+
+    def __init__(self, where: str, place: str, problem: str, line: int | None):
+        at = f" (line {line})" if line is not None else ""
+        super().__init__(f"{where}: {place + ': ' if place else ''}{problem}{at}")
+        self.place = place
+        self.problem = problem
+        self.line = line
+
+
+class _PlacedLoader(yaml.SafeLoader):
+    """A safe YAML loader that remembers the node each mapping and list was built from, so a
+    validation error can name its line."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self.nodes: dict[int, yaml.Node] = {}
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        value = super().construct_object(node, deep=deep)
+        if isinstance(value, (dict, list)):
+            self.nodes[id(value)] = node
+        return value
+
+
+def read_yaml(text: str, *, where: str = "<string>") -> tuple[Any, dict[int, yaml.Node]]:
+    """Parsed YAML and the node of each mapping and list in it (by ``id``).
+
+    A syntax error is a :class:`CodebookLineError` naming its line and column.
+    """
+    loader = _PlacedLoader(text)
     try:
-        data = yaml.safe_load(text)
+        return loader.get_single_data(), loader.nodes
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
-        raise CodebookError(f"{where}: not valid YAML{at}: {problem}") from None
-    return _Parser(where).codebook(data, text=text, path=path)
+        error = CodebookLineError(where, "", f"not valid YAML{at}: {problem}", None)
+        error.line = mark.line + 1 if mark else None
+        raise error from None
+    finally:
+        loader.dispose()
+
+
+def codebook_from_text(text: str, *, path: str = "<string>") -> Codebook:
+    """Parse and validate codebook text; ``path`` names it in error messages, which name the
+    line at fault where there is one (:class:`CodebookLineError`)."""
+    where = Path(path).name or path
+    data, nodes = read_yaml(text, where=where)
+    return _Parser(where, nodes).codebook(data, text=text, path=path)
+
+
+def node_line(nodes: Mapping[int, yaml.Node], at: Any, key: Any = None) -> int | None:
+    """The 1-based line of ``at[key]`` (a mapping key's line, a list item's line), else of the
+    mapping or list ``at`` itself; None when ``at`` was not read from YAML (a scalar)."""
+    node = nodes.get(id(at)) if isinstance(at, (dict, list)) else None
+    if node is None:
+        return None
+    if key is not None and isinstance(node, yaml.MappingNode):
+        for key_node, _ in node.value:
+            if isinstance(key_node, yaml.ScalarNode) and key_node.value == str(key):
+                return key_node.start_mark.line + 1
+    if isinstance(key, int) and isinstance(node, yaml.SequenceNode) and 0 <= key < len(node.value):
+        return node.value[key].start_mark.line + 1
+    return node.start_mark.line + 1
 
 
 def canonical_version(data: Any) -> str:
@@ -307,12 +367,15 @@ def _split_top(inner: str) -> list[str]:
 class _Parser:
     """Validates parsed YAML into a Codebook; every error names its place."""
 
-    def __init__(self, where: str):
+    def __init__(self, where: str, nodes: Mapping[int, yaml.Node] | None = None):
         self.where = where
+        self.nodes = nodes or {}
         self.aliases: dict[str, dict[str, tuple[str, ...]]] = {}
 
-    def fail(self, place: str, message: str) -> CodebookError:
-        return CodebookError(f"{self.where}: {place + ': ' if place else ''}{message}")
+    def fail(self, place: str, message: str, at: Any = None, key: Any = None) -> CodebookError:
+        """The error at ``place``; ``at`` (the mapping or list being read) and ``key`` (the
+        field or item in it) give its line."""
+        return CodebookLineError(self.where, place, message, node_line(self.nodes, at, key))
 
     def codebook(self, data: Any, *, text: str, path: str) -> Codebook:
         if not isinstance(data, dict):
@@ -322,13 +385,16 @@ class _Parser:
         cutoff = self.cutoff(data, "", DEFAULT_CUTOFF)
         min_len = data.get("min_fuzzy_length", DEFAULT_MIN_FUZZY_LENGTH)
         if isinstance(min_len, bool) or not isinstance(min_len, int) or min_len < 1:
-            raise self.fail("", f"'min_fuzzy_length' must be a positive integer, got {min_len!r}")
-        self.aliases = self.alias_groups(data.get("aliases", {}))
-        not_typos = self.word_lists(data.get("not_typos", {}), "not_typos")
-        themes = self.themes(data.get("themes"), cutoff)
+            raise self.fail("", f"'min_fuzzy_length' must be a positive integer, got {min_len!r}",
+                            data, "min_fuzzy_length")  # fmt: skip
+        self.aliases = self.alias_groups(data.get("aliases", {}), data)
+        not_typos = self.word_lists(data.get("not_typos", {}), "not_typos", data)
+        themes = self.themes(data.get("themes"), cutoff, data)
         reported = data.get("reported_speech", {})
-        reported_speech = self.phrase_map(reported, "reported_speech", "reported_speech") if reported else {}
-        semantic_model, model_hash = self.semantic_model(data.get("semantic", False), path)
+        reported_speech = (
+            self.phrase_map(reported, "reported_speech", "reported_speech", data) if reported else {}
+        )
+        semantic_model, model_hash = self.semantic_model(data, path)
         languages = frozenset().union(*(t.languages for t in themes))
         # the semantic model's content is part of the version: a new model is a new coding
         content = {"codebook": data, "semantic_model": model_hash} if model_hash else data
@@ -346,13 +412,15 @@ class _Parser:
             semantic_model=semantic_model,
         )
 
-    def semantic_model(self, value: Any, path: str) -> tuple[str, str]:
+    def semantic_model(self, data: dict, path: str) -> tuple[str, str]:
         """The model file named by ``semantic`` (relative to the codebook, else to the shipped
         codebooks) and its hash."""
+        value = data.get("semantic", False)
         if value is False or value is None:
             return "", ""
         if not isinstance(value, str) or not value.strip():
-            raise self.fail("", f"'semantic' must name a model file or be false, got {value!r}")
+            raise self.fail("", f"'semantic' must name a model file or be false, got {value!r}",
+                            data, "semantic")  # fmt: skip
         file = Path(value)
         if not file.is_absolute():
             # beside the codebook first, then among the shipped models (so a copy of the
@@ -365,7 +433,7 @@ class _Parser:
         except OSError:
             raise self.fail(
                 "semantic", f"model file {file} not found (train one with `tracker semantic "
-                "train`, or write `semantic: false` to match with the rules only)"
+                "train`, or write `semantic: false` to match with the rules only)", data, "semantic"
             ) from None
         return str(file), hashlib.sha256(blob).hexdigest()[:12]
 
@@ -373,206 +441,235 @@ class _Parser:
         extra = sorted(str(k) for k in data if k not in allowed)
         if extra:
             valid = ", ".join(sorted(allowed))
-            raise self.fail(place, f"unknown field '{extra[0]}' (valid fields: {valid})")
+            raise self.fail(place, f"unknown field '{extra[0]}' (valid fields: {valid})", data,
+                            extra[0])  # fmt: skip
 
     def text_field(self, data: dict, key: str, place: str) -> str:
         value = data.get(key)
         if value is None:
-            raise self.fail(place, f"'{key}' is required")
+            raise self.fail(place, f"'{key}' is required", data, key)
         if not isinstance(value, str) or not value.strip():
-            raise self.fail(place, f"'{key}' must be non-empty text, got {value!r}")
+            raise self.fail(place, f"'{key}' must be non-empty text, got {value!r}", data, key)
         return value.strip()
 
     def cutoff(self, data: dict, place: str, default: float) -> float:
         value = data.get("cutoff", default)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= 100:
             raise self.fail(
-                place, f"'cutoff' must be a number above 0 and at most 100, got {value!r}"
+                place, f"'cutoff' must be a number above 0 and at most 100, got {value!r}", data,
+                "cutoff",
             )
         return float(value)
 
-    def alias_groups(self, data: Any) -> dict[str, dict[str, tuple[str, ...]]]:
+    def alias_groups(self, data: Any, parent: dict) -> dict[str, dict[str, tuple[str, ...]]]:
         if not isinstance(data, dict):
-            raise self.fail("aliases", "must map languages to {name: [variants]}")
+            raise self.fail("aliases", "must map languages to {name: [variants]}", parent,
+                            "aliases")  # fmt: skip
         out: dict[str, dict[str, tuple[str, ...]]] = {}
         for lang, groups in data.items():
-            lang = self.language(lang, "aliases")
+            lang = self.language(lang, "aliases", data)
             if not isinstance(groups, dict):
-                raise self.fail(f"aliases, {lang}", "must map alias names to lists of variants")
+                raise self.fail(f"aliases, {lang}", "must map alias names to lists of variants",
+                                data, lang)  # fmt: skip
             out[lang] = {}
             for name, variants in groups.items():
                 place = f"aliases, {lang}, '{name}'"
                 if not isinstance(name, str) or not _ID.match(name):
-                    raise self.fail(place, "alias names are lower-case words like 'ict'")
-                out[lang][name] = tuple(self.strings(variants, place, "variant"))
+                    raise self.fail(place, "alias names are lower-case words like 'ict'", groups,
+                                    name)  # fmt: skip
+                out[lang][name] = tuple(self.strings(variants, place, "variant", groups, name))
         return out
 
-    def word_lists(self, data: Any, key: str) -> dict[str, tuple[str, ...]]:
+    def word_lists(self, data: Any, key: str, parent: dict) -> dict[str, tuple[str, ...]]:
         if not isinstance(data, dict):
-            raise self.fail(key, "must map languages to lists of words, e.g. {en: [...]}")
+            raise self.fail(key, "must map languages to lists of words, e.g. {en: [...]}",
+                            parent, key.rsplit(", ", 1)[-1])  # fmt: skip
         return {
-            self.language(lang, key): tuple(self.strings(words, f"{key}, {lang}", "word"))
+            self.language(lang, key, data): tuple(
+                self.strings(words, f"{key}, {lang}", "word", data, lang)
+            )
             for lang, words in data.items()
         }
 
-    def themes(self, data: Any, cutoff: float) -> tuple[Theme, ...]:
+    def themes(self, data: Any, cutoff: float, parent: dict) -> tuple[Theme, ...]:
         if data is None:
             raise self.fail("", "'themes' is required")
         if not isinstance(data, list) or not data:
-            raise self.fail("", "'themes' must be a non-empty list of themes")
+            raise self.fail("", "'themes' must be a non-empty list of themes", parent, "themes")
         themes: list[Theme] = []
         seen: set[str] = set()
         for number, item in enumerate(data, 1):
-            theme = self.theme(item, number, cutoff)
+            theme = self.theme(item, number, cutoff, data)
             if theme.id in seen:
-                raise self.fail(f"theme '{theme.id}'", "duplicate theme id")
+                raise self.fail(f"theme '{theme.id}'", "duplicate theme id", item, "id")
             seen.add(theme.id)
             themes.append(theme)
         return tuple(themes)
 
-    def theme(self, data: Any, number: int, cutoff: float) -> Theme:
+    def theme(self, data: Any, number: int, cutoff: float, themes: list) -> Theme:
         if not isinstance(data, dict):
             raise self.fail(
-                f"theme {number}", "must be a mapping with id, label, definition, rules"
+                f"theme {number}", "must be a mapping with id, label, definition, rules", themes,
+                number - 1,
             )
         tid = data.get("id")
         if tid is None:
-            raise self.fail(f"theme {number}", "'id' is required")
+            raise self.fail(f"theme {number}", "'id' is required", data)
         if not isinstance(tid, str) or not _ID.match(tid):
             raise self.fail(
-                f"theme {number}", f"'id' must be lower-case letters, digits and _, got {tid!r}"
+                f"theme {number}", f"'id' must be lower-case letters, digits and _, got {tid!r}",
+                data, "id",
             )
         place = f"theme '{tid}'"
         self.unknown_keys(data, _THEME_KEYS, place)
         label = self.text_field(data, "label", place)
         definition = self.text_field(data, "definition", place)
         theme_cutoff = self.cutoff(data, place, cutoff)
-        exclude = self.exclusions(data.get("exclude", []), place)
+        exclude = self.exclusions(data.get("exclude", []), place, data)
         rules = data.get("rules")
         if not isinstance(rules, list) or not rules:
-            raise self.fail(place, "'rules' must be a non-empty list")
-        parsed = tuple(self.rule(r, n, place, theme_cutoff) for n, r in enumerate(rules, 1))
-        stance = self.stance(data.get("stance", {}), f"{place}, stance")
+            raise self.fail(place, "'rules' must be a non-empty list", data, "rules")
+        parsed = tuple(
+            self.rule(r, n, place, theme_cutoff, rules) for n, r in enumerate(rules, 1)
+        )
+        stance = self.stance(data.get("stance", {}), f"{place}, stance", data)
         examples = data.get("examples", {})
         if not isinstance(examples, dict):
-            raise self.fail(place, "'examples' must map languages to lists of sentences")
+            raise self.fail(place, "'examples' must map languages to lists of sentences", data,
+                            "examples")  # fmt: skip
         sentences = {
-            self.language(lang, place): tuple(self.strings(items, f"{place}, examples", "example"))
+            self.language(lang, place, examples): tuple(
+                self.strings(items, f"{place}, examples", "example", examples, lang)
+            )
             for lang, items in examples.items()
         }
         return Theme(tid, label, definition, parsed, theme_cutoff, exclude, stance, sentences)
 
-    def stance(self, data: Any, place: str) -> Stance:
+    def stance(self, data: Any, place: str, theme: dict) -> Stance:
         if not isinstance(data, dict):
-            raise self.fail(place, "must be a mapping with 'directional', 'opposes', 'reports'")
+            raise self.fail(place, "must be a mapping with 'directional', 'opposes', 'reports'",
+                            theme, "stance")  # fmt: skip
         self.unknown_keys(data, _STANCE_KEYS, place)
         directional = data.get("directional", False)
         if not isinstance(directional, bool):
-            raise self.fail(place, f"'directional' must be true or false, got {directional!r}")
+            raise self.fail(place, f"'directional' must be true or false, got {directional!r}",
+                            data, "directional")  # fmt: skip
         cues = {
-            key: self.phrase_map(data[key], f"{place}, {key}", key) if key in data else {}
+            key: self.phrase_map(data[key], f"{place}, {key}", key, data) if key in data else {}
             for key in ("opposes", "reports")
         }
-        verbs = self.word_lists(data.get("actor_verbs", {}), f"{place}, actor_verbs")
+        verbs = self.word_lists(data.get("actor_verbs", {}), f"{place}, actor_verbs", data)
         return Stance(directional, cues["opposes"], cues["reports"], verbs)
 
-    def rule(self, data: Any, number: int, theme_place: str, cutoff: float) -> Rule:
+    def rule(self, data: Any, number: int, theme_place: str, cutoff: float, rules: list) -> Rule:
         place = f"{theme_place}, rule {number}"
         if not isinstance(data, dict):
-            raise self.fail(place, "must be a mapping with 'phrases' or 'near'")
+            raise self.fail(place, "must be a mapping with 'phrases' or 'near'", rules, number - 1)
         self.unknown_keys(data, _RULE_KEYS, place)
         kinds = [k for k in ("phrases", "near") if k in data]
         if len(kinds) != 1:
-            raise self.fail(place, "needs exactly one of 'phrases' or 'near'")
+            raise self.fail(place, "needs exactly one of 'phrases' or 'near'", data)
         name = data.get("name", f"{kinds[0].rstrip('s')}{number}")
         if not isinstance(name, str) or not name.strip():
-            raise self.fail(place, f"'name' must be non-empty text, got {name!r}")
+            raise self.fail(place, f"'name' must be non-empty text, got {name!r}", data, "name")
         rule_cutoff = self.cutoff(data, place, cutoff)
-        exclude = self.exclusions(data.get("exclude", []), place)
+        exclude = self.exclusions(data.get("exclude", []), place, data)
         if kinds[0] == "phrases":
             if "within" in data:
-                raise self.fail(place, "'within' applies to 'near' rules only")
-            phrases = self.phrase_map(data["phrases"], place, "phrases")
+                raise self.fail(place, "'within' applies to 'near' rules only", data, "within")
+            phrases = self.phrase_map(data["phrases"], place, "phrases", data)
             return Rule(name, "phrase", phrases=phrases, cutoff=rule_cutoff, exclude=exclude)
-        groups = self.group_map(data["near"], place)
-        within = self.within(data.get("within", "sentence"), place, minimum=1)
+        groups = self.group_map(data["near"], place, data)
+        within = self.within(data, place, minimum=1, default="sentence")
         return Rule(name, "near", groups=groups, within=within, cutoff=rule_cutoff, exclude=exclude)
 
-    def within(self, value: Any, place: str, *, minimum: int) -> int | None:
+    def within(self, data: dict, place: str, *, minimum: int, default: Any) -> int | None:
+        value = data.get("within", default)
         if value == "sentence":
             return SENTENCE
         if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
             kind = "a positive integer" if minimum else "a non-negative integer"
-            raise self.fail(place, f"'within' must be {kind} or 'sentence', got {value!r}")
+            raise self.fail(place, f"'within' must be {kind} or 'sentence', got {value!r}", data,
+                            "within")  # fmt: skip
         return value
 
-    def exclusions(self, data: Any, place: str) -> tuple[Exclusion, ...]:
+    def exclusions(self, data: Any, place: str, parent: dict) -> tuple[Exclusion, ...]:
         if not isinstance(data, list):
-            raise self.fail(place, "'exclude' must be a list of {phrases, within} entries")
+            raise self.fail(place, "'exclude' must be a list of {phrases, within} entries",
+                            parent, "exclude")  # fmt: skip
         out = []
         for number, item in enumerate(data, 1):
             here = f"{place}, exclude {number}"
             if not isinstance(item, dict) or "phrases" not in item:
-                raise self.fail(here, "needs 'phrases' (and optionally 'within')")
+                raise self.fail(here, "needs 'phrases' (and optionally 'within')", data, number - 1)
             self.unknown_keys(item, _EXCLUDE_KEYS, here)
-            phrases = self.phrase_map(item["phrases"], here, "phrases")
-            out.append(Exclusion(phrases, self.within(item.get("within", 0), here, minimum=0)))
+            phrases = self.phrase_map(item["phrases"], here, "phrases", item)
+            out.append(Exclusion(phrases, self.within(item, here, minimum=0, default=0)))
         return tuple(out)
 
-    def language(self, lang: Any, place: str) -> str:
+    def language(self, lang: Any, place: str, data: Any = None) -> str:
         if not isinstance(lang, str) or not _LANG.match(lang):
             raise self.fail(
-                place, f"language {lang!r} must be a 2-3 letter code like 'en' (quote 'no')"
+                place, f"language {lang!r} must be a 2-3 letter code like 'en' (quote 'no')",
+                data, lang,
             )
         return lang
 
-    def phrase_map(self, data: Any, place: str, key: str) -> dict[str, tuple[str, ...]]:
+    def phrase_map(self, data: Any, place: str, key: str, parent: dict) -> dict[str, tuple[str, ...]]:
         if not isinstance(data, dict) or not data:
-            raise self.fail(place, f"'{key}' must map languages to lists, e.g. {{en: [...]}}")
+            raise self.fail(place, f"'{key}' must map languages to lists, e.g. {{en: [...]}}",
+                            parent, key)  # fmt: skip
         out = {}
         for lang, phrases in data.items():
-            lang = self.language(lang, place)
-            out[lang] = self.expanded(phrases, f"{place}, {lang}", lang)
+            lang = self.language(lang, place, data)
+            out[lang] = self.expanded(phrases, f"{place}, {lang}", lang, data, lang)
         return out
 
-    def group_map(self, data: Any, place: str) -> dict[str, tuple[tuple[str, ...], ...]]:
+    def group_map(self, data: Any, place: str, rule: dict) -> dict[str, tuple[tuple[str, ...], ...]]:
         if not isinstance(data, dict) or not data:
-            raise self.fail(place, "'near' must map languages to lists of term groups")
+            raise self.fail(place, "'near' must map languages to lists of term groups", rule,
+                            "near")  # fmt: skip
         out = {}
         for lang, groups in data.items():
-            lang = self.language(lang, place)
+            lang = self.language(lang, place, data)
             here = f"{place}, {lang}"
             if not isinstance(groups, list) or len(groups) < 2:
-                raise self.fail(here, "'near' needs at least two groups of terms, e.g. [[a], [b]]")
+                raise self.fail(here, "'near' needs at least two groups of terms, e.g. [[a], [b]]",
+                                data, lang)  # fmt: skip
             out[lang] = tuple(
-                self.expanded(g, f"{here}, group {n}", lang) for n, g in enumerate(groups, 1)
+                self.expanded(g, f"{here}, group {n}", lang, groups, n - 1)
+                for n, g in enumerate(groups, 1)
             )
         return out
 
-    def expanded(self, data: Any, place: str, lang: str) -> tuple[str, ...]:
+    def expanded(self, data: Any, place: str, lang: str, parent: Any, key: Any) -> tuple[str, ...]:
+        """The wordings of a list of phrases (``parent[key]``, for error lines)."""
         out: list[str] = []
-        for number, phrase in enumerate(self.strings(data, place, "phrase"), 1):
+        for number, phrase in enumerate(self.strings(data, place, "phrase", parent, key), 1):
+            at, item = (data, number - 1) if isinstance(data, list) else (parent, key)
             try:
                 wordings = expand_phrase(phrase, self.aliases.get(lang, {}))
             except ValueError as exc:
-                raise self.fail(place, f"phrase {number} '{phrase}' {exc}") from None
+                raise self.fail(place, f"phrase {number} '{phrase}' {exc}", at, item) from None
             for wording in wordings:
                 words = wording.split()
                 if not any(_WORD.search(w) for w in words):
-                    raise self.fail(place, f"phrase {number} '{phrase}' has no words")
+                    raise self.fail(place, f"phrase {number} '{phrase}' has no words", at, item)
                 if words[0] == "*" or words[-1] == "*":
-                    raise self.fail(place, f"phrase {number} '{phrase}' cannot begin or end with *")
+                    raise self.fail(place, f"phrase {number} '{phrase}' cannot begin or end with *",
+                                    at, item)  # fmt: skip
             out.extend(wordings)
         return tuple(dict.fromkeys(out))
 
-    def strings(self, data: Any, place: str, what: str) -> list[str]:
-        if isinstance(data, str):
-            data = [data]
-        if not isinstance(data, list) or not data:
-            raise self.fail(place, f"must be a non-empty list of {what}s")
-        for number, item in enumerate(data, 1):
+    def strings(self, data: Any, place: str, what: str, parent: Any, key: Any) -> list[str]:
+        """A list of texts (a single text counts as a list of one) at ``parent[key]``."""
+        items = [data] if isinstance(data, str) else data
+        if not isinstance(items, list) or not items:
+            raise self.fail(place, f"must be a non-empty list of {what}s", parent, key)
+        for number, item in enumerate(items, 1):
             if not isinstance(item, str) or not item.strip():
+                at = (items, number - 1) if items is data else (parent, key)
                 raise self.fail(
-                    place, f"{what} {number} must be non-empty text (quote it), got {item!r}"
+                    place, f"{what} {number} must be non-empty text (quote it), got {item!r}", *at
                 )
-        return [item.strip() for item in data]
+        return [item.strip() for item in items]
