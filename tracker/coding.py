@@ -1,17 +1,27 @@
-"""The coding table: one row per statement and theme, read from the store.
+"""The coding table: one row per statement and theme, read through ``tracker.query`` (the one
+read path: this module has no SQL of its own).
 
 It is what `tracker export coding` writes and what `tracker validate` compares with gold labels.
-Only canonical statements (not marked as duplicates) are counted unless asked otherwise.
+Only canonical statements (not marked as duplicates) are counted unless asked otherwise. Every
+function takes the database as a path or as an open :class:`tracker.store.Store` (its file is
+read, read-only).
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING, Union
 
 import pandas as pd
 
-from tracker.store import Store
+from tracker import query
+
+if TYPE_CHECKING:
+    from tracker.store import Store
+
+#: A database: its path, or a store opened on it.
+Database = Union["Store", str, Path]
 
 #: The columns of `tracker export coding`: a contract researchers script against.
 CODING_COLUMNS = [
@@ -23,56 +33,25 @@ EXTRA_COLUMNS = [
     "exact", "fuzzy", "proximity", "first_evidence", "source_path", "semantic", "not_counted",
 ]  # fmt: skip
 
-STATEMENT_COLUMNS = [
-    "source", "country", "country_name", "date", "date_precision", "forum", "meeting",
-    "speaker", "title", "language", "words", "source_kind", "flags", "duplicate_of",
-    "similarity", "role", "on_behalf_of", "source_path", "id",
-]  # fmt: skip
+STATEMENT_COLUMNS = query.STORED_STATEMENT_COLUMNS
 
 
-def _statements(store: Store, include_duplicates: bool) -> pd.DataFrame:
-    where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
-    return pd.read_sql_query(
-        "SELECT id AS statement_id, source, country, country_name, date, year, forum, meeting, "
-        f"speaker, language, words, source_path FROM statements {where} ORDER BY id",
-        store.conn,
-    )
-
-
-def _theme_counts(store: Store) -> pd.DataFrame:
-    """Counted matches per statement and theme (by kind), the first counted match as evidence,
-    and how many matches of the theme were kept as evidence without counting (reported or
-    opposing: see the README's "Direction")."""
-    stance = any(r[1] == "direction" for r in store.conn.execute("PRAGMA table_info(matches)"))
-    if not stance:  # a database from before directions: every match counted
-        return pd.read_sql_query(
-            "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
-            "0 AS semantic, 0 AS not_counted, (SELECT m.matched_text FROM matches m "
-            "WHERE m.statement_id = st.statement_id AND m.theme = st.theme ORDER BY m.start "
-            "LIMIT 1) AS first_evidence FROM statement_themes st",
-            store.conn,
-        )
-    return pd.read_sql_query(
-        "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
-        "st.semantic, (SELECT COUNT(*) FROM matches m WHERE m.statement_id = st.statement_id "
-        " AND m.theme = st.theme AND m.counted = 0) AS not_counted, "
-        "(SELECT m.matched_text FROM matches m WHERE m.statement_id = st.statement_id "
-        " AND m.theme = st.theme AND m.counted = 1 ORDER BY m.start LIMIT 1) AS first_evidence "
-        "FROM statement_themes st",
-        store.conn,
-    )
+def database_path(db: Database) -> Path:
+    """The file of ``db`` (a path, or a store's)."""
+    return Path(getattr(db, "path", db))  # type: ignore[arg-type]
 
 
 def coding_table(
-    store: Store, *, themes: list[str], all_pairs: bool = False, include_duplicates: bool = False
+    db: Database, *, themes: list[str], all_pairs: bool = False, include_duplicates: bool = False
 ) -> pd.DataFrame:
     """Statement x theme rows with match counts and rate per 1,000 words.
 
     With ``all_pairs`` every statement and theme is present, zeros included, so that shares can
     be recomputed from the file; otherwise only pairs with at least one match.
     """
-    statements = _statements(store, include_duplicates)
-    counts = _theme_counts(store)
+    path = database_path(db)
+    statements = query.coding_statements(path, include_duplicates=include_duplicates)
+    counts = query.statement_theme_counts(path)
     counts = counts[counts["theme"].isin(themes)]
     if all_pairs:
         grid = statements.merge(pd.DataFrame({"theme": themes}), how="cross")
@@ -84,49 +63,37 @@ def coding_table(
         table = statements.merge(counts, on="statement_id", how="inner")
     words = table["words"].where(table["words"] > 0)
     table["rate_per_1000_words"] = (table["matches"] * 1000 / words).fillna(0).round(4)
-    active = store.active_codebook()
+    active = query.codebook_info(path)
     table["codebook_version"] = active.version if active else ""
     table = table.sort_values(["statement_id", "theme"], kind="stable")
     return table[CODING_COLUMNS + EXTRA_COLUMNS].reset_index(drop=True)
 
 
-def statements_table(store: Store, *, include_duplicates: bool = True) -> pd.DataFrame:
+def statements_table(db: Database, *, include_duplicates: bool = True) -> pd.DataFrame:
     """One row per stored statement, the columns of `tracker statements`."""
-    where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
-    return pd.read_sql_query(
-        f"SELECT {', '.join(STATEMENT_COLUMNS)} FROM statements {where} ORDER BY id", store.conn
-    )
+    return query.stored_statements(database_path(db), include_duplicates=include_duplicates)
 
 
-def duplicates_table(store: Store) -> pd.DataFrame:
+def duplicates_table(db: Database) -> pd.DataFrame:
     """Every statement that belongs to a group of copies, canonical first within its group."""
-    return pd.read_sql_query(
-        "SELECT COALESCE(duplicate_of, id) AS \"group\", id, "
-        "CASE WHEN duplicate_of IS NULL THEN 'canonical' ELSE 'copy' END AS role, "
-        "similarity, source, country, year, date, forum, source_kind, language, words "
-        "FROM statements WHERE duplicate_of IS NOT NULL OR id IN "
-        "(SELECT duplicate_of FROM statements WHERE duplicate_of IS NOT NULL) "
-        "ORDER BY 1, duplicate_of IS NOT NULL, id",
-        store.conn,
-    )
+    return query.duplicate_groups(database_path(db))
 
 
-def coded_by_file(store: Store, *, themes: list[str]) -> dict[str, dict[str, str]]:
+def coded_by_file(db: Database, *, themes: list[str]) -> dict[str, dict[str, str]]:
     """File name (no folders) -> theme -> evidence of its first match, for validation.
 
     Every stored statement appears, even with no theme, so a gold file is "in the database"
     whenever its statement was stored.
     """
-    table = coding_table(store, themes=themes, include_duplicates=True)
-    coded: dict[str, dict[str, str]] = {
-        file_name(src): {} for src in _statements(store, True)["source"]
-    }
+    table = coding_table(db, themes=themes, include_duplicates=True)
+    sources = query.coding_statements(database_path(db), include_duplicates=True)["source"]
+    coded: dict[str, dict[str, str]] = {file_name(src): {} for src in sources}
     for row in table.itertuples():
         coded.setdefault(file_name(row.source), {})[row.theme] = row.first_evidence
     return coded
 
 
-def validate_coding(store: Store, gold_path: str | Path, *, n_boot: int = 1000):
+def validate_coding(db: Database, gold_path: str | Path, *, n_boot: int = 1000):
     """The stored coding against hand-coded labels (a :class:`tracker.validate.ValidationReport`).
 
     Raises GoldError when the labels are malformed, name files missing from the database, or the
@@ -137,15 +104,16 @@ def validate_coding(store: Store, gold_path: str | Path, *, n_boot: int = 1000):
     from tracker.validate import evaluate, load_gold, load_gold_evidence
 
     labels = load_gold(gold_path)
-    active = store.active_codebook()
+    path = database_path(db)
+    active = query.codebook_info(path)
     if active is None:
-        raise GoldError(f"{store.path} has no coding yet: run `tracker ingest` first")
+        raise GoldError(f"{path} has no coding yet: run `tracker ingest` first")
     themes = [t.id for t in codebook_from_text(active.text, path=active.path).themes]
-    coded = coded_by_file(store, themes=themes)
+    coded = coded_by_file(path, themes=themes)
     missing = sorted(set(labels) - set(coded))
     if missing:
         raise GoldError(
-            f"{len(missing)} gold file(s) not in {store.path}: {', '.join(missing[:10])}"
+            f"{len(missing)} gold file(s) not in {path}: {', '.join(missing[:10])}"
             + (" ..." if len(missing) > 10 else "")
         )
     gold_themes = sorted({t for per in labels.values() for t in per})

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import re
 import sqlite3
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from tracker.connect import read_only
 from tracker.errors import StoreError
 
 KINDS = ("exact", "fuzzy", "proximity", "semantic")
@@ -207,7 +207,7 @@ def connect(db: str | Path):
     if not path.is_file():
         raise QueryError(f"no database at {path}: add statements first (`tracker ingest PATH`)")
     try:
-        conn = _open_read_only(path)
+        conn = read_only(path)
     except sqlite3.Error as exc:
         raise QueryError(f"cannot open database {path}: {exc}") from exc
     try:
@@ -217,25 +217,6 @@ def connect(db: str | Path):
         raise QueryError(f"cannot read database {path}: {exc}") from exc
     finally:
         conn.close()
-
-
-def _open_read_only(path: Path) -> sqlite3.Connection:
-    """``mode=ro``; on a read-only folder or mount, where SQLite cannot create the WAL's shared
-    memory file, ``immutable=1`` (nothing can write there, so nothing changes under us)."""
-    uri = f"file:{path.resolve()}?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, check_same_thread=False, isolation_level=None)
-        conn.execute("PRAGMA busy_timeout=5000")
-        conn.execute("PRAGMA query_only=ON")
-        conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        return conn
-    except sqlite3.OperationalError:
-        if os.access(path.parent, os.W_OK) and os.access(path, os.W_OK):
-            raise
-    conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, check_same_thread=False,
-                           isolation_level=None)  # fmt: skip
-    conn.execute("PRAGMA query_only=ON")
-    return conn
 
 
 def _frame(conn: sqlite3.Connection, sql: str, params: Sequence = ()) -> pd.DataFrame:
@@ -1346,6 +1327,73 @@ def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd
             (limit,),
         )
     return runs, problems
+
+
+# -- the coding tables (what `tracker export coding`, `statements` and `duplicates` write) -----
+
+#: The columns of `tracker statements`: a contract researchers script against.
+STORED_STATEMENT_COLUMNS = [
+    "source", "country", "country_name", "date", "date_precision", "forum", "meeting",
+    "speaker", "title", "language", "words", "source_kind", "flags", "duplicate_of",
+    "similarity", "role", "on_behalf_of", "source_path", "id",
+]  # fmt: skip
+
+
+def stored_statements(db: str | Path, *, include_duplicates: bool = True) -> pd.DataFrame:
+    """One row per stored statement (by id), the columns of `tracker statements`."""
+    where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
+    with connect(db) as conn:
+        return _frame(conn, f"SELECT {', '.join(STORED_STATEMENT_COLUMNS)} FROM statements "
+                            f"{where} ORDER BY id")  # fmt: skip
+
+
+def coding_statements(db: str | Path, *, include_duplicates: bool = False) -> pd.DataFrame:
+    """The statements of the coding table (by id): id, metadata and length."""
+    where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
+    with connect(db) as conn:
+        return _frame(
+            conn,
+            "SELECT id AS statement_id, source, country, country_name, date, year, forum, "
+            f"meeting, speaker, language, words, source_path FROM statements {where} ORDER BY id",
+        )
+
+
+def statement_theme_counts(db: str | Path) -> pd.DataFrame:
+    """Per statement and theme: the counted matches (by kind), the first counted match's text
+    (``first_evidence``) and how many matches were kept as evidence without counting
+    (``not_counted``: reported or opposing, see the README's "Direction")."""
+    if not _has_stance(db):  # a database from before directions: every match counted
+        sql = (
+            "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
+            "0 AS semantic, 0 AS not_counted, (SELECT m.matched_text FROM matches m "
+            "WHERE m.statement_id = st.statement_id AND m.theme = st.theme ORDER BY m.start "
+            "LIMIT 1) AS first_evidence FROM statement_themes st"
+        )
+    else:
+        sql = (
+            "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
+            "st.semantic, (SELECT COUNT(*) FROM matches m WHERE m.statement_id = st.statement_id "
+            " AND m.theme = st.theme AND m.counted = 0) AS not_counted, "
+            "(SELECT m.matched_text FROM matches m WHERE m.statement_id = st.statement_id "
+            " AND m.theme = st.theme AND m.counted = 1 ORDER BY m.start LIMIT 1) AS first_evidence "
+            "FROM statement_themes st"
+        )
+    with connect(db) as conn:
+        return _frame(conn, sql)
+
+
+def duplicate_groups(db: str | Path) -> pd.DataFrame:
+    """Every statement in a group of copies of one speech, canonical first within its group."""
+    with connect(db) as conn:
+        return _frame(
+            conn,
+            "SELECT COALESCE(duplicate_of, id) AS \"group\", id, "
+            "CASE WHEN duplicate_of IS NULL THEN 'canonical' ELSE 'copy' END AS role, "
+            "similarity, source, country, year, date, forum, source_kind, language, words "
+            "FROM statements WHERE duplicate_of IS NOT NULL OR id IN "
+            "(SELECT duplicate_of FROM statements WHERE duplicate_of IS NOT NULL) "
+            "ORDER BY 1, duplicate_of IS NOT NULL, id",
+        )
 
 
 def chart_queries(db: str | Path, filters: Filters | None = None) -> dict[str, Callable[[], object]]:
