@@ -92,3 +92,39 @@ def test_the_store_opens_a_database_in_an_oddly_named_folder_read_only(plain_db,
         assert store.active_codebook() == plain.active_codebook()
     assert files_under(tmp_path) == before
 
+
+# -- each filter's SQL and words from one place -------------------------------------------------
+
+#: One non-default choice per field of Filters that restricts (or widens) the selection.
+CHOICES = {
+    "themes": ("militarization",), "countries": ("CHN",), "groups": ("P5",),
+    "forums": ("Security Council",), "year_from": 2016, "year_to": 2020,
+    "date_from": "2024-07", "date_to": "2024-09-30", "kinds": ("fuzzy",),
+    "directions": ("opposes",), "languages": ("fr",), "include_duplicates": True,
+    "include_non_state": True, "group_statements": "only",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("field", sorted(CHOICES))
+def test_every_filter_choice_changes_both_its_sql_and_its_words(field):
+    """The caption (``describe``) and the selection (the SQL) come from the same clause: a
+    choice that changes one changes the other."""
+    base = Filters(languages=("en",))
+    chosen = Filters(**{**base.to_dict(), field: CHOICES[field]})
+    assert chosen.describe() != base.describe()
+    scope = query.Scope(languages=chosen.languages)
+    assert [(c.sql, c.params) for c in query.clauses(chosen, scope)] != [
+        (c.sql, c.params) for c in query.clauses(base, query.Scope(languages=base.languages))
+    ]  # fmt: skip
+    for clause in query.clauses(chosen, scope):  # words only where a choice was made
+        assert clause.words or clause.sql, clause
+
+
+def test_counting_group_statements_for_members_widens_the_place_and_says_so():
+    place = Filters(countries=("DEU",))
+    wider = Filters(countries=("DEU",), count_for_members=True)
+    where, params = query._where(place, ())
+    wider_where, wider_params = query._where(wider, ())
+    assert "on_behalf_of IN" in wider_where and "on_behalf_of IN" not in where
+    assert "European Union" in wider_params and "European Union" not in params
+    assert wider.describe() == "countries: DEU; group statements counted for members"

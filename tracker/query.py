@@ -21,7 +21,7 @@ import math
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, timedelta
@@ -126,37 +126,10 @@ class Filters:
         return cls(**{k: v for k, v in data.items() if k in known})
 
     def describe(self) -> str:
-        """A one-line summary for captions: only what restricts the selection."""
-        parts = []
-        if self.themes:
-            parts.append("themes: " + ", ".join(self.themes))
-        if self.countries:
-            parts.append("countries: " + ", ".join(self.countries))
-        if self.groups:
-            parts.append("groups: " + ", ".join(self.groups))
-        if self.forums:
-            parts.append("forums: " + ", ".join(self.forums))
-        if self.year_from is not None or self.year_to is not None:
-            parts.append(f"years {self.year_from or '…'}–{self.year_to or '…'}")
-        if self.date_from or self.date_to:
-            parts.append(f"dates {self.date_from or '…'}–{self.date_to or '…'}")
-        if self.kinds and set(self.kinds) != set(KINDS):
-            parts.append("match kinds: " + ", ".join(self.kinds))
-        if self.directions and set(self.directions) != set(DIRECTIONS):
-            parts.append("evidence directions: " + ", ".join(self.directions))
-        if self.languages:
-            parts.append("languages: " + ", ".join(self.languages))
-        elif self.languages == ():
-            parts.append("all languages")
-        if self.include_duplicates:
-            parts.append("duplicates included")
-        if self.include_non_state:
-            parts.append("non-state speakers included")
-        if self.group_statements != "include":
-            parts.append(f"group statements: {self.group_statements}")
-        if self.count_for_members:
-            parts.append("group statements counted for members")
-        return "; ".join(parts) if parts else "all statements"
+        """A one-line summary for captions: only what restricts the selection (the words of
+        :func:`clauses`, the same objects that give the SQL)."""
+        words = [c.words for c in clauses(self) if c.words]
+        return "; ".join(words) if words else "all statements"
 
 
 def _as_tuple(value) -> tuple:
@@ -436,50 +409,185 @@ def _groups_with_members(countries: set[str]) -> list[str]:
     return sorted(names)
 
 
-def _where(filters: Filters, languages: Sequence[str], alias: str = "s") -> tuple[str, list]:
-    """SQL conditions selecting the statements of ``filters`` (themes and kinds aside)."""
-    a = alias + "."
-    conds: list[str] = []
-    params: list = []
-    if not filters.include_duplicates:
-        conds.append(f"{a}duplicate_of IS NULL")
-    if not filters.include_non_state:
-        marks = ",".join("?" * len(NON_STATE_ROLES))
-        conds.append(f"{a}country != '' AND {a}role NOT IN ({marks})")
-        params += list(NON_STATE_ROLES)
-    chosen = _countries(filters)
-    if chosen is not None:
-        cond = f"{a}country IN ({','.join('?' * len(chosen))})"
-        params += sorted(chosen)
-        spoken_for = _groups_with_members(chosen) if filters.count_for_members else []
+# -- each filter's SQL and words, from one place ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One filter's part of a selection: a condition on the statements (``on="statements"``,
+    alias ``s``) or on their matches (``on="matches"``, alias ``m``) with its parameters, and
+    the words a caption uses for it. Either may be empty: a default restriction has SQL and no
+    words (duplicates left out), a lifted one has words and no SQL (duplicates included)."""
+
+    sql: str = ""
+    params: tuple = ()
+    words: str = ""
+    on: str = "statements"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a clause needs besides the filters: the languages the selection resolves to
+    (``None`` when only the words are wanted), the table aliases, and whether the database
+    stores match directions."""
+
+    languages: tuple[str, ...] | None = None
+    statements: str = "s"
+    matches: str = "m"
+    stance: bool = True
+
+
+def _in(column: str, values: Sequence) -> str:
+    return f"{column} IN ({','.join('?' * len(values))})"
+
+
+def _themes_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.themes:
+        yield Clause(_in(f"{scope.matches}.theme", f.themes), f.themes,
+                     "themes: " + ", ".join(f.themes), on="matches")  # fmt: skip
+
+
+def _place_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """Countries and groups (their members), and group statements counted for those members."""
+    chosen = _countries(f)
+    if chosen is None:
+        return
+    a = scope.statements + "."
+    words = [("countries: " + ", ".join(f.countries)) if f.countries else "",
+             ("groups: " + ", ".join(f.groups)) if f.groups else ""]  # fmt: skip
+    sql, params = _in(f"{a}country", chosen), sorted(chosen)
+    if f.count_for_members:
+        words.append("group statements counted for members")
+        spoken_for = _groups_with_members(chosen)
         if spoken_for:
-            cond = f"({cond} OR {a}on_behalf_of IN ({','.join('?' * len(spoken_for))}))"
+            sql = f"({sql} OR {_in(a + 'on_behalf_of', spoken_for)})"
             params += spoken_for
-        conds.append(cond)
-    if filters.group_statements == "only":
-        conds.append(f"{a}on_behalf_of != ''")
-    elif filters.group_statements == "exclude":
-        conds.append(f"{a}on_behalf_of = ''")
-    if filters.forums:
-        conds.append(f"{a}forum IN ({','.join('?' * len(filters.forums))})")
-        params += list(filters.forums)
-    if filters.year_from is not None:
+    yield Clause(sql, tuple(params), "; ".join(w for w in words if w))
+
+
+def _forums_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.forums:
+        yield Clause(_in(f"{scope.statements}.forum", f.forums), f.forums,
+                     "forums: " + ", ".join(f.forums))  # fmt: skip
+
+
+def _years_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.year_from is None and f.year_to is None:
+        return
+    a = scope.statements + "."
+    conds, params = [], []
+    if f.year_from is not None:
         conds.append(f"{a}year >= ?")
-        params.append(int(filters.year_from))
-    if filters.year_to is not None:
+        params.append(int(f.year_from))
+    if f.year_to is not None:
         conds.append(f"{a}year <= ?")
-        params.append(int(filters.year_to))
-    # a partial date ('2024', '2024-09') is selected only when the range covers its whole period
-    if filters.date_from:
-        conds.append(f"{a}date != '' AND {_period_sql(a + 'date', 'first')} >= ?")
-        params.append(_period_bound(filters.date_from, "first"))
-    if filters.date_to:
-        conds.append(f"{a}date != '' AND {_period_sql(a + 'date', 'last')} <= ?")
-        params.append(_period_bound(filters.date_to, "last"))
-    if languages:
-        conds.append(f"{a}language IN ({','.join('?' * len(languages))})")
-        params += list(languages)
+        params.append(int(f.year_to))
+    yield Clause(" AND ".join(conds), tuple(params), f"years {f.year_from or '…'}–{f.year_to or '…'}")
+
+
+def _dates_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """A partial date (``2024``, ``2024-09``) is selected only when the range covers its whole
+    period."""
+    if not (f.date_from or f.date_to):
+        return
+    column = scope.statements + ".date"
+    conds, params = [], []
+    if f.date_from:
+        conds.append(f"{column} != '' AND {_period_sql(column, 'first')} >= ?")
+        params.append(_period_bound(f.date_from, "first"))
+    if f.date_to:
+        conds.append(f"{column} != '' AND {_period_sql(column, 'last')} <= ?")
+        params.append(_period_bound(f.date_to, "last"))
+    yield Clause(" AND ".join(conds), tuple(params), f"dates {f.date_from or '…'}–{f.date_to or '…'}")
+
+
+def _kinds_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """Evidence rows of the chosen kinds (counts use :func:`_kind_expr` on the per-theme sums)."""
+    if f.kinds and set(f.kinds) != set(KINDS):
+        yield Clause(_in(f"{scope.matches}.kind", f.kinds), f.kinds,
+                     "match kinds: " + ", ".join(f.kinds), on="matches")  # fmt: skip
+
+
+def _directions_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.directions and set(f.directions) != set(DIRECTIONS):
+        words = "evidence directions: " + ", ".join(f.directions)
+        if scope.stance:  # a database from before directions: every match supports
+            yield Clause(_in(f"{scope.matches}.direction", f.directions), f.directions, words,
+                         on="matches")  # fmt: skip
+        else:
+            yield Clause(words=words, on="matches")
+
+
+def _languages_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """The words say what the researcher chose (nothing for the codebook's languages, the
+    default); the SQL uses the languages that resolves to."""
+    words = ("languages: " + ", ".join(f.languages) if f.languages
+             else "all languages" if f.languages == () else "")  # fmt: skip
+    langs = scope.languages if scope.languages is not None else (f.languages or ())
+    if langs:
+        yield Clause(_in(f"{scope.statements}.language", langs), tuple(langs), words)
+    elif words:
+        yield Clause(words=words)
+
+
+def _duplicates_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.include_duplicates:
+        yield Clause(words="duplicates included")
+    else:
+        yield Clause(f"{scope.statements}.duplicate_of IS NULL")
+
+
+def _non_state_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.include_non_state:
+        yield Clause(words="non-state speakers included")
+    else:
+        a = scope.statements + "."
+        marks = ",".join("?" * len(NON_STATE_ROLES))
+        yield Clause(f"{a}country != '' AND {a}role NOT IN ({marks})", NON_STATE_ROLES)
+
+
+def _group_statements_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    a = scope.statements + "."
+    if f.group_statements == "only":
+        yield Clause(f"{a}on_behalf_of != ''", words="group statements: only")
+    elif f.group_statements == "exclude":
+        yield Clause(f"{a}on_behalf_of = ''", words="group statements: exclude")
+
+
+#: Every filter, in the order a caption names them.
+FILTER_CLAUSES: tuple[Callable[[Filters, Scope], Iterator[Clause]], ...] = (
+    _themes_clause, _place_clause, _forums_clause, _years_clause, _dates_clause, _kinds_clause,
+    _directions_clause, _languages_clause, _duplicates_clause, _non_state_clause,
+    _group_statements_clause,
+)  # fmt: skip
+
+
+def clauses(filters: Filters, scope: Scope | None = None) -> list[Clause]:
+    """Every filter's :class:`Clause` for ``filters``: the SQL and the words from one place."""
+    scope = scope or Scope()
+    return [c for make in FILTER_CLAUSES for c in make(filters, scope)]
+
+
+def _conditions(found: Iterable[Clause], on: str) -> tuple[list[str], list]:
+    conds, params = [], []
+    for c in found:
+        if c.on == on and c.sql:
+            conds.append(c.sql)
+            params += c.params
+    return conds, params
+
+
+def _where(filters: Filters, languages: Sequence[str], alias: str = "s") -> tuple[str, list]:
+    """SQL conditions selecting the statements of ``filters`` (themes, kinds and directions,
+    which restrict matches, aside), with their parameters."""
+    scope = Scope(languages=tuple(languages), statements=alias)
+    conds, params = _conditions(clauses(filters, scope), "statements")
     return (" AND ".join(conds) if conds else "1"), params
+
+
+def _match_where(filters: Filters, *, stance: bool, alias: str = "m") -> tuple[list[str], list]:
+    """SQL conditions on the matches (alias ``m``) of ``filters``: themes, kinds, directions."""
+    return _conditions(clauses(filters, Scope(matches=alias, stance=stance)), "matches")
 
 
 def _period_sql(column: str, end: str) -> str:
@@ -886,7 +994,7 @@ def evidence(
     found = _evidence_where(db, filters, theme, year, country, search)
     if found is None:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
-    conds, params, extra = found
+    conds, params = found
     order = {
         "date": "s.date DESC, s.country, m.start",
         "score": "m.score DESC, s.date DESC",
@@ -902,7 +1010,7 @@ def evidence(
         f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?"
     )
     with connect(db) as conn, _time_limit(conn, bool(search)):
-        df = _frame(conn, sql, [*params, *extra, int(limit), int(offset)])
+        df = _frame(conn, sql, [*params, int(limit), int(offset)])
         _widen_spilled(conn, df)
     if df.empty:
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
@@ -937,34 +1045,24 @@ def _widen_spilled(conn: sqlite3.Connection, df: pd.DataFrame) -> None:
 
 def _evidence_where(db, filters: Filters, theme, year, country, search):
     """The conditions shared by :func:`evidence` and :func:`evidence_count` (so the count always
-    describes the rows): ``(conditions, filter params, extra params)``, or None when the search
-    holds no word at all."""
-    languages = resolve_languages(db, filters)
-    where, params = _where(filters, languages)
-    conds, extra = [where], []
-    themes = [theme] if theme else list(filters.themes)
-    if themes:
-        conds.append(f"m.theme IN ({','.join('?' * len(themes))})")
-        extra += themes
-    if filters.kinds and set(filters.kinds) != set(KINDS):
-        conds.append(f"m.kind IN ({','.join('?' * len(filters.kinds))})")
-        extra += list(filters.kinds)
-    if filters.directions and set(filters.directions) != set(DIRECTIONS) and _has_stance(db):
-        conds.append(f"m.direction IN ({','.join('?' * len(filters.directions))})")
-        extra += list(filters.directions)
-    if year is not None:
-        conds.append("s.year = ?")
-        extra.append(int(year))
-    if country:
-        conds.append("s.country = ?")
-        extra.append(country)
+    describes the rows): ``(conditions, params)``, or None when the search holds no word."""
     q = fts_query(search) if search else ""
     if search and not q:
         return None
+    where, params = _where(filters, resolve_languages(db, filters))
+    chosen = replace(filters, themes=(theme,)) if theme else filters
+    on_matches, match_params = _match_where(chosen, stance=_has_stance(db))
+    conds, params = [where, *on_matches], [*params, *match_params]
+    if year is not None:
+        conds.append("s.year = ?")
+        params.append(int(year))
+    if country:
+        conds.append("s.country = ?")
+        params.append(country)
     if q:
         conds.append("m.passage_id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)")
-        extra.append(q)
-    return conds, params, extra
+        params.append(q)
+    return conds, params
 
 
 def evidence_count(
@@ -974,12 +1072,12 @@ def evidence_count(
     found = _evidence_where(db, filters, theme, year, country, search)
     if found is None:
         return 0
-    conds, params, extra = found
+    conds, params = found
     with connect(db) as conn, _time_limit(conn, bool(search)):
         return conn.execute(
             "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
             f"WHERE {' AND '.join(conds)}",
-            [*params, *extra],
+            params,
         ).fetchone()[0]
 
 
