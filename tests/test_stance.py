@@ -113,3 +113,35 @@ def test_sentences_are_real(corpus):
         for file, _, sentence, _ in SENTENCES:
             text = " ".join(z.read(names[file]).decode("utf-8-sig").split())
             assert sentence in text, file
+
+
+
+# The United States' speeches of 2015-2024 that do condemn an embargo or economic coercion,
+# read by hand: Obama on the Cuba embargo, Biden on coercion of weaker countries and of supply chains.
+US_CONDEMNATIONS = {
+    "USA_70_2015.txt": "an embargo that should not be in place any more",
+    "USA_76_2021.txt": "oppose attempts by stronger countries to dominate weaker ones",
+    "USA_77_2022.txt": "protect everyone from coercion or domination",
+}
+
+
+def test_united_states_own_sanctions_never_count(corpus):
+    """Issue 10's check on the whole speeches: in the United States' General Debate speeches of
+    2015-2024, no statement is counted under `unilateral_sanctions` for imposing or defending its
+    own sanctions (the Compare chart once put the US above China); the only counted statements
+    are those that condemn an embargo or coercion, and there the counted match is that sentence."""
+    imposing = 0
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
+        for name in z.namelist():
+            base = name.rsplit("/", 1)[-1]
+            if not base.startswith("USA_") or not 2015 <= int(base[-8:-4]) <= 2024:
+                continue
+            text = z.read(name).decode("utf-8-sig")
+            matches = [m for m in MATCHER.match(text, segment(text))
+                       if m.theme == "unilateral_sanctions"]
+            imposing += sum(not m.counted for m in matches)
+            for m in (m for m in matches if m.counted):
+                assert base in US_CONDEMNATIONS, f"{base}: counted: {m.matched_text!r}"
+                sentence = text[text.rfind(".", 0, m.start) + 1 : text.find(".", m.end)]
+                assert US_CONDEMNATIONS[base] in " ".join(sentence.split()), base
+    assert imposing >= 4, "the imposing and defending matches (2017-2020) were not found at all"
