@@ -31,11 +31,26 @@ PAGES = {
     "add": st.Page("app_pages/add.py", title="Add statements", icon=":material/upload_file:",
                    url_path="add"),
 }  # fmt: skip
+#: The validation workbench (issue 13): draw a sample, code it blind, agree, report.
+WORKBENCH = {
+    "wb_sample": st.Page("app_pages/workbench_sample.py", title="Sample", icon=":material/casino:",
+                         url_path="workbench_sample"),
+    "wb_code": st.Page("app_pages/workbench_code.py", title="Code", icon=":material/edit_note:",
+                       url_path="workbench_code"),
+    "wb_agree": st.Page("app_pages/workbench_agree.py", title="Agreement",
+                        icon=":material/balance:", url_path="workbench_agree"),
+    "wb_report": st.Page("app_pages/workbench_report.py", title="Report",
+                         icon=":material/fact_check:", url_path="workbench_report"),
+}  # fmt: skip
+PAGES.update(WORKBENCH)
 st.session_state["_pages"] = PAGES
 CHART_PAGES = {PAGES[k].url_path for k in ("trends", "trends_link", "countries", "compare", "terms",
                                           "method")}  # fmt: skip
 
-page = st.navigation(list(PAGES.values()))
+page = st.navigation({
+    "": [p for k, p in PAGES.items() if k not in WORKBENCH],
+    "Validation workbench": list(WORKBENCH.values()),
+})
 
 # The first chart waits in the browser for Plotly's script (4.7 MB), which Streamlit fetches only
 # when a chart arrives. On a session's first run a hidden, empty chart goes out first, so the

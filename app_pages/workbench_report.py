@@ -1,0 +1,114 @@
+"""Validation workbench, step 4: the tool against the sample's gold. Precision, recall and F1
+per theme and pooled with bootstrap intervals, by match kind, every false positive and negative
+with its passage (one click opens its statement), the method paragraph, and the exports."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common
+from app_pages import workbench_common as wbc
+from tracker import export
+from tracker.errors import TrackerError
+from tracker.workbench import gold as wb_gold
+from tracker.workbench import report as wb_report
+from tracker.workbench import store as wb
+
+common.require_db()
+st.title("Validation workbench: report")
+sample = wbc.pick_sample(key="wb_report_sample")
+labels = wbc.theme_labels()
+
+
+@st.cache_data(max_entries=16, show_spinner="Scoring the tool against the gold…")
+def _report(db: str, mark: tuple, sample_id: int) -> wb_report.WorkbenchReport:
+    return wb_report.build_report(db, sample_id)
+
+
+try:
+    rep = _report(str(common.db_path()), common.marker(), sample.id)
+except TrackerError as exc:
+    st.info(f"{common.md(exc)}.")
+    st.page_link(st.session_state["_pages"]["wb_agree"], label="Agreement and adjudication",
+                 icon=":material/balance:")  # fmt: skip
+    st.stop()
+
+r = rep.scores
+st.caption(f"Codebook {common.md(rep.codebook_name)} ({rep.codebook_version[:12]}) · {r.statements} "
+           f"{sample.items_label} with gold · {rep.n_boot} bootstrap resamples")  # fmt: skip
+m = st.columns(4)
+m[0].metric("Micro precision", f"{r.micro_p:.3f}")
+m[1].metric("Micro recall", f"{r.micro_r:.3f}")
+m[2].metric("Micro F1", f"{r.micro_f1:.3f}",
+            help=f"95% bootstrap interval {r.micro_f1_ci[0]:.3f}-{r.micro_f1_ci[1]:.3f}")  # fmt: skip
+m[3].metric("Macro F1", f"{r.macro_f1:.3f}")
+st.caption(f"Micro F1 95% interval: {r.micro_f1_ci[0]:.3f}–{r.micro_f1_ci[1]:.3f}.")
+
+st.subheader("Per theme")
+per_theme = rep.per_theme.assign(theme=rep.per_theme["theme"].map(lambda t: labels.get(t, t)))
+ratio = {c: st.column_config.NumberColumn(c, format="%.3f")
+         for c in ("precision", "recall", "f1", "f1_low", "f1_high")}  # fmt: skip
+st.dataframe(per_theme, hide_index=True, key="wb_theme_scores", width="stretch", column_config={
+    **ratio, "f1_low": st.column_config.NumberColumn("F1 95% low", format="%.3f"),
+    "f1_high": st.column_config.NumberColumn("F1 95% high", format="%.3f"),
+})  # fmt: skip
+
+st.subheader("By match kind")
+st.caption("Micro figures when a theme counts as found only through matches of these kinds.")
+st.dataframe(rep.by_kind, hide_index=True, key="wb_kind_scores", width="stretch",
+             column_config=ratio)  # fmt: skip
+
+st.subheader(f"Errors: {int((rep.errors['error'] == 'false positive').sum())} false positives, "
+             f"{int((rep.errors['error'] == 'false negative').sum())} false negatives")  # fmt: skip
+if rep.errors.empty:
+    st.caption("None: the tool agrees with the gold on every decision.")
+else:
+    errors = rep.errors.assign(theme=rep.errors["theme"].map(lambda t: labels.get(t, t)))
+    event = st.dataframe(
+        errors[["error", "url", "position", "file", "country", "year", "theme", "passage",
+                "tool_evidence", "gold_evidence"]],
+        hide_index=True, key="wb_errors", width="stretch", on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "url": st.column_config.LinkColumn("statement", display_text="open ↗",
+                                               help="Opens the statement in a new tab"),
+            "passage": st.column_config.TextColumn("passage", width="large"),
+        },
+    )  # fmt: skip
+    picked = event.selection.rows if event and event.selection else []
+    if picked:
+        row = rep.errors.iloc[picked[0]]
+        st.markdown(f"**{row['error']}**, {common.md(labels.get(row['theme'], row['theme']))}: "
+                    f"“{common.md(' '.join(str(row['passage']).split()))}”")  # fmt: skip
+        if st.button(f"Open statement {int(row['statement_id'])}", key="wb_error_open"):
+            common.open_statement(int(row["statement_id"]))
+    else:
+        st.caption("Select a row to read its passage and open its statement here, or follow its "
+                   "link to a new tab.")  # fmt: skip
+
+st.subheader("Method paragraph")
+paragraph = wb_report.method_paragraph(rep)
+st.markdown(paragraph)
+st.code(paragraph, language="markdown", wrap_lines=True)
+
+st.subheader("Exports")
+stem = f"validation_sample{sample.id}"
+d = st.columns(5)
+d[0].download_button("Report (CSV)", wb_report.report_csv(rep).encode("utf-8-sig"),
+                     file_name=f"{stem}_report.csv", mime="text/csv", key="wb_dl_report",
+                     on_click="ignore")  # fmt: skip
+d[1].download_button("Errors (CSV)", export.table_csv(rep.errors), file_name=f"{stem}_errors.csv",
+                     mime="text/csv", key="wb_dl_errors", on_click="ignore")  # fmt: skip
+d[2].download_button("Method (Markdown)", paragraph + "\n", file_name=f"{stem}_method.md",
+                     mime="text/markdown", key="wb_dl_method", on_click="ignore")  # fmt: skip
+d[3].download_button("Labels (CSV)", export.table_csv(wbc.labels(sample.id)),
+                     file_name=f"{stem}_labels.csv", mime="text/csv", key="wb_dl_labels",
+                     on_click="ignore", help="Every coder's labels with their evidence")  # fmt: skip
+if sample.unit == "statement":
+    with wb.open_store(common.db_path(), readonly=True) as store:
+        tsv = wb_gold.gold_tsv(store, sample_id=sample.id)
+    d[4].download_button("Gold (TSV)", tsv, file_name=f"{stem}_gold.tsv",
+                         mime="text/tab-separated-values", key="wb_dl_gold", on_click="ignore",
+                         help="The TSV `tracker validate --gold` reads: it gives these figures")  # fmt: skip
+else:
+    d[4].caption("A passage sample has no statement gold TSV.")

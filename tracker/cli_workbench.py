@@ -1,0 +1,105 @@
+"""CLI commands of the validation workbench: `tracker sample draw|list` and
+`tracker gold export|import`, for scripting what the dashboard's workbench pages do.
+
+Registered on the `tracker` group by tracker/cli.py; library exceptions become one-line messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tracker.cli import _db, cli, db_option, shown
+from tracker.errors import TrackerError
+
+
+@cli.group()
+def sample():
+    """Samples to code by hand (the validation workbench)."""
+
+
+@sample.command("draw")
+@db_option
+@click.option("--size", type=click.IntRange(min=1), required=True, help="Items to draw.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Recorded with the sample.")
+@click.option("--unit", type=click.Choice(["statement", "passage"]), default="statement",
+              show_default=True)  # fmt: skip
+@click.option("--stratify", "strata", multiple=True, type=click.Choice(["match", "year", "country"]),
+              help="Stratify by theme match/no match, year or country; repeat to combine.")  # fmt: skip
+@click.option("--match-theme", default="", help="Theme of the match stratum (default: any theme).")
+@click.option("--allocation", type=click.Choice(["proportional", "equal"]), default="proportional",
+              show_default=True)  # fmt: skip
+@click.option("--theme", "themes", multiple=True, help="Themes to code (default: all); repeat.")
+@click.option("--country", "countries", multiple=True, help="Only these countries (ISO3); repeat.")
+@click.option("--forum", "forums", multiple=True, help="Only these forums; repeat.")
+@click.option("--year-from", type=int, help="First year.")
+@click.option("--year-to", type=int, help="Last year.")
+@click.option("--name", default="", help="A name for the sample.")
+def sample_draw(db, size, seed, unit, strata, match_theme, allocation, themes, countries, forums,
+                year_from, year_to, name):  # fmt: skip
+    """Draw a random or stratified sample and store it in the database."""
+    from tracker.query import Filters
+    from tracker.workbench.sample import Design, draw_sample
+
+    try:
+        design = Design(size=size, seed=seed, unit=unit, strata=strata, match_theme=match_theme,
+                        allocation=allocation, themes=themes, name=name)  # fmt: skip
+        filters = Filters(countries=countries, forums=forums, year_from=year_from, year_to=year_to)
+        sample_id = draw_sample(_db(db), filters, design)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    click.echo(f"sample {sample_id}: {size} {unit}s, seed {seed}", err=True)
+    click.echo(sample_id)
+
+
+@sample.command("list")
+@db_option
+def sample_list(db):
+    """The stored samples: id, unit, design, size, seed, name."""
+    from tracker.workbench import store as wb
+
+    try:
+        with wb.open_store(_db(db), readonly=True) as store:
+            found = wb.samples(store)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    for s in found:
+        click.echo(f"{s.id}\t{s.unit}\t{s.design}\t{s.size}\t{s.seed}\t{shown(s.name)}")
+
+
+@cli.group()
+def gold():
+    """Gold labels of the validation workbench, as the TSV `tracker validate` reads."""
+
+
+@gold.command("export")
+@db_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="TSV to write (file, theme, present, evidence).")
+@click.option("--sample", "sample_id", type=int, help="One sample's gold (default: all).")
+def gold_export(db, output, sample_id):
+    """Write the adjudicated gold as a TSV for `tracker validate --gold`."""
+    from tracker.workbench.gold import export_gold
+
+    try:
+        rows = export_gold(_db(db), output, sample_id=sample_id)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    click.echo(f"{rows} gold labels to {shown(output)}", err=True)
+
+
+@gold.command("import")
+@db_option
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", default="", help="A name for the sample it becomes.")
+def gold_import(db, path, name):
+    """Store a gold TSV as a sample with its decisions (the report then scores it)."""
+    from tracker.workbench.gold import import_gold
+
+    try:
+        sample_id = import_gold(_db(db), path, name=name)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    click.echo(f"sample {sample_id}: gold of {shown(path)}", err=True)
+    click.echo(sample_id)

@@ -1,0 +1,110 @@
+"""Agreement between coders, theme by theme, and the decisions they disagree on.
+
+Krippendorff's alpha (nominal) comes from the ``krippendorff`` package and takes any number of
+coders and missing labels; Cohen's kappa is :func:`tracker.validate.agreement` for two coders
+and, for more, the mean of every pair's kappa (Light's kappa). Both are undefined (``None``)
+when every label of a theme has the same value: nothing could be disagreed on by chance.
+"""
+
+from __future__ import annotations
+
+from itertools import combinations
+
+import krippendorff
+import numpy as np
+import pandas as pd
+
+from tracker.validate import agreement as pair_agreement
+
+ALL_THEMES = "(all themes)"
+AGREEMENT_COLUMNS = ["theme", "items", "coders", "observed", "kappa", "alpha", "disagreements"]
+
+
+def label_matrix(labels: pd.DataFrame) -> pd.DataFrame:
+    """Coder x (item, theme) of 0/1 labels, NaN where a coder has no label."""
+    if labels.empty:
+        return pd.DataFrame()
+    return labels.pivot_table(index="coder", columns=["item_id", "theme"], values="present",
+                              aggfunc="first").astype(float)  # fmt: skip
+
+
+def _kappa(matrix: pd.DataFrame) -> float | None:
+    """Cohen's kappa (two coders) or the mean of every pair's (more coders)."""
+    values = []
+    for a, b in combinations(matrix.index, 2):
+        both = matrix.loc[[a, b]].dropna(axis=1)
+        if both.shape[1] == 0:
+            continue
+        la = {str(k): {"t": bool(v)} for k, v in both.loc[a].items()}
+        lb = {str(k): {"t": bool(v)} for k, v in both.loc[b].items()}
+        values.append(pair_agreement(la, lb)["kappa"])
+    return float(np.mean(values)) if values else None
+
+
+def _alpha(matrix: pd.DataFrame) -> float | None:
+    try:
+        return float(krippendorff.alpha(reliability_data=matrix.to_numpy(),
+                                        level_of_measurement="nominal"))  # fmt: skip
+    except ValueError:  # one value only, or fewer than two coders on any unit
+        return None
+
+
+def _row(theme: str, matrix: pd.DataFrame) -> dict:
+    """Agreement over the units at least two coders labelled."""
+    paired = matrix.loc[:, matrix.notna().sum(axis=0) >= 2]
+    row = {"theme": theme, "items": int(paired.shape[1]), "coders": int(matrix.shape[0]),
+           "observed": None, "kappa": None, "alpha": None, "disagreements": 0}  # fmt: skip
+    if paired.shape[1] == 0 or matrix.shape[0] < 2:
+        return row
+    unanimous = paired.apply(lambda col: col.dropna().nunique() == 1)
+    row["observed"] = float(unanimous.mean())
+    row["disagreements"] = int((~unanimous).sum())
+    if len(np.unique(paired.to_numpy()[~np.isnan(paired.to_numpy())])) > 1:
+        row["kappa"] = _kappa(paired)
+        row["alpha"] = _alpha(paired)
+    return row
+
+
+def agreement_table(labels: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
+    """One row per theme, then every theme pooled: items labelled by two coders or more, the
+    coders, the share of items all coders agree on, kappa, alpha, and disagreements."""
+    matrix = label_matrix(labels)
+    rows = []
+    for theme in themes:
+        cols = [c for c in matrix.columns if c[1] == theme] if not matrix.empty else []
+        rows.append(_row(theme, matrix[cols] if cols else pd.DataFrame(index=matrix.index)))
+    rows.append(_row(ALL_THEMES, matrix if not matrix.empty else pd.DataFrame()))
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
+    """Every (item, theme) that two coders or more labelled differently: ``item_id, position,
+    statement_id, passage_seq, source, theme`` then, per coder, ``<coder>`` (1/0) and
+    ``<coder> evidence``."""
+    if labels.empty:
+        return pd.DataFrame()
+    keys = ["item_id", "position", "statement_id", "passage_seq", "source", "theme"]
+    grouped = labels.groupby(["item_id", "theme"])["present"]
+    split = grouped.transform(lambda s: s.nunique() > 1) & (grouped.transform("size") >= 2)
+    differing = labels[split]
+    if differing.empty:
+        return pd.DataFrame(columns=keys)
+    values = differing.pivot_table(index=keys, columns="coder", values="present",
+                                   aggfunc="first", dropna=False)  # fmt: skip
+    quotes = differing.pivot_table(index=keys, columns="coder", values="evidence",
+                                   aggfunc="first", dropna=False)  # fmt: skip
+    quotes.columns = [f"{c} evidence" for c in quotes.columns]
+    out = values.join(quotes).reset_index()
+    return out.sort_values(["position", "theme"]).reset_index(drop=True)
+
+
+def agreed(labels: pd.DataFrame) -> list[tuple[int, str, bool, str]]:
+    """``(item_id, theme, present, evidence)`` of every pair two coders or more labelled
+    alike: the gold where nobody disagrees (evidence: the first coder's quote)."""
+    out = []
+    for (item_id, theme), group in labels.groupby(["item_id", "theme"]):
+        if len(group) >= 2 and group["present"].nunique() == 1:
+            quotes = [q for q in group.sort_values("coder")["evidence"] if q]
+            present = bool(group["present"].iloc[0])
+            out.append((int(item_id), str(theme), present, quotes[0] if present and quotes else ""))
+    return out
