@@ -84,17 +84,21 @@ def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
     if labels.empty:
         return pd.DataFrame()
     keys = ["item_id", "position", "statement_id", "passage_seq", "source", "theme"]
-    grouped = labels.groupby(["item_id", "theme"])["present"]
-    split = grouped.transform(lambda s: s.nunique() > 1) & (grouped.transform("size") >= 2)
-    differing = labels[split]
-    if differing.empty:
+    coders = sorted(labels["coder"].unique())
+    rows = []
+    for (_, theme), group in labels.groupby(["item_id", "theme"], sort=False):
+        if len(group) < 2 or group["present"].nunique() < 2:
+            continue
+        first = group.iloc[0]
+        row = {k: first[k] for k in keys}
+        said = dict(zip(group["coder"], zip(group["present"], group["evidence"])))
+        for c in coders:
+            row[c] = said[c][0] if c in said else None
+            row[f"{c} evidence"] = said[c][1] if c in said else None
+        rows.append(row)
+    if not rows:
         return pd.DataFrame(columns=keys)
-    values = differing.pivot_table(index=keys, columns="coder", values="present",
-                                   aggfunc="first", dropna=False)  # fmt: skip
-    quotes = differing.pivot_table(index=keys, columns="coder", values="evidence",
-                                   aggfunc="first", dropna=False)  # fmt: skip
-    quotes.columns = [f"{c} evidence" for c in quotes.columns]
-    out = values.join(quotes).reset_index()
+    out = pd.DataFrame(rows)
     return out.sort_values(["position", "theme"]).reset_index(drop=True)
 
 

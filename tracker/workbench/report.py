@@ -101,7 +101,10 @@ def _theme_rows(matches, gold, evidence, scores: ValidationReport, n_boot: int) 
                  scores.micro_p, scores.micro_r, scores.micro_f1, *scores.micro_f1_ci])  # fmt: skip
     rows.append(["macro", None, None, None, None, scores.macro_p, scores.macro_r, scores.macro_f1,
                  *scores.macro_f1_ci])  # fmt: skip
-    return pd.DataFrame(rows, columns=THEME_COLUMNS)
+    table = pd.DataFrame(rows, columns=THEME_COLUMNS)
+    counts = ["gold_positives", "tp", "fp", "fn"]
+    table[counts] = table[counts].astype("Int64")  # whole numbers; empty on the macro row
+    return table
 
 
 def _totals(scores: ValidationReport) -> tuple[int, int, int]:
@@ -196,8 +199,10 @@ def _agreement_words(report: WorkbenchReport) -> str:
     table = report.agreement
     pooled = table[table["theme"] == agree.ALL_THEMES].iloc[0]
     if len(report.coders) < 2 or not pooled["items"]:
-        coder = report.coders[0] if report.coders else "one coder"
-        return f"Each item was coded by one coder ({coder}); no agreement could be measured."
+        if not report.coders:
+            return "The gold labels were imported; no coder agreement is recorded with them."
+        return (f"Each item was coded by one coder ({report.coders[0]}); no agreement could be "
+                "measured.")
     per = table[(table["theme"] != agree.ALL_THEMES) & table["alpha"].notna()]
     spread = (f" (per theme from {per['alpha'].min():.2f} to {per['alpha'].max():.2f})"
               if len(per) else "")  # fmt: skip

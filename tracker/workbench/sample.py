@@ -119,15 +119,14 @@ def allocate(sizes: dict[str, int], total: int, allocation: str) -> dict[str, in
         for k in sorted(exact, key=lambda k: (-(exact[k] - out[k]), k))[: total - sum(out.values())]:
             out[k] += 1
         return out
-    out = {k: 0 for k in sizes}
-    left = total
-    while left > 0:
-        open_ = sorted(k for k in sizes if out[k] < sizes[k])
-        share, extra = divmod(left, len(open_))
-        for i, k in enumerate(open_):
-            give = min(sizes[k] - out[k], share + (1 if i < extra else 0))
-            out[k] += give
-            left -= give
+    # equal: fill the smallest strata first, each up to an equal share of what is left
+    order = sorted(sizes, key=lambda k: (sizes[k], k))
+    out, left = {}, total
+    for i, k in enumerate(order):
+        out[k] = min(sizes[k], left // (len(order) - i))
+        left -= out[k]
+    for k in sorted(k for k in order if out[k] < sizes[k])[:left]:
+        out[k] += 1
     return out
 
 
@@ -137,7 +136,8 @@ def draw(pool: pd.DataFrame, design: Design) -> pd.DataFrame:
         raise SampleError("the filters select nothing to sample: widen them in the sidebar")
     if design.size > len(pool):
         raise SampleError(
-            f"the filters select {len(pool):,} {design.unit}s: pick a size of at most "
+            f"the filters select {len(pool):,} {design.unit}{'s' if len(pool) != 1 else ''}: "
+            f"pick a size of at most "
             f"{len(pool):,}, or widen the filters"
         )
     rng = np.random.default_rng(design.seed)

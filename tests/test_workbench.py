@@ -1,0 +1,338 @@
+"""The validation workbench's library and commands (issue 13) on real statements in a real
+SQLite file: samples, labels, agreement, gold and its round trip through `tracker validate`."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import sqlite3
+from pathlib import Path
+
+import krippendorff
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from tracker.cli import cli
+from tracker.errors import GoldError
+from tracker.query import Filters
+from tracker.validate import load_gold
+from tracker.workbench import agreement as agree
+from tracker.workbench import gold as wb_gold
+from tracker.workbench import report as wb_report
+from tracker.workbench import store as wb
+from tracker.workbench.sample import Design, SampleError, allocate, draw_sample
+
+#: English General Debate speeches of 2024 that the shared gold (gold/dev.tsv) labels.
+FILES = ["at_en.txt", "au_en.txt", "bb_en.txt", "bg_en.txt", "cy_en.txt", "ee_en.txt",
+         "gd_en.txt", "jm_en.txt", "kr_en.txt", "sg_en.txt"]  # fmt: skip
+
+
+def build_base(corpus: Path, folder: Path) -> Path:
+    """A database of the ten speeches, checkpointed so that a copy of the file is whole."""
+    from tracker.ingest import ingest_paths
+
+    db = folder / "tracker.db"
+    report = ingest_paths([corpus / "unga79/text" / f for f in FILES], db=db,
+                          manifest=corpus / "manifest.csv")  # fmt: skip
+    assert len(report.stored) == len(FILES), report.summary()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+    return db
+
+
+@pytest.fixture(scope="module")
+def base_db(corpus, tmp_path_factory) -> Path:
+    return build_base(corpus, tmp_path_factory.mktemp("workbench-base"))
+
+
+@pytest.fixture()
+def db(base_db, tmp_path) -> Path:
+    """A fresh copy of the ten-speech database for one test."""
+    path = tmp_path / "tracker.db"
+    shutil.copy(base_db, path)
+    return path
+
+
+def dev_gold(corpus: Path, tmp_path: Path) -> Path:
+    """The rows of gold/dev.tsv for the ten speeches."""
+    lines = (corpus / "gold/dev.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = [lines[0]] + [ln for ln in lines[1:] if ln.split("\t")[0] in FILES]
+    path = tmp_path / "dev-ten.tsv"
+    path.write_text("".join(kept), encoding="utf-8")
+    return path
+
+
+def run(*args, ok: bool = True):
+    result = CliRunner().invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+# -- samples ----------------------------------------------------------------------------------------
+
+
+def positions(db: Path, sample_id: int) -> list[tuple[int, int | None]]:
+    with wb.open_store(db, readonly=True) as store:
+        return [(i.statement_id, i.passage_seq) for i in wb.items(store, sample_id)]
+
+
+def test_a_sample_is_stored_with_its_seed_and_the_same_seed_draws_it_again(db):
+    a = draw_sample(db, Filters(), Design(size=5, seed=42))
+    b = draw_sample(db, Filters(), Design(size=5, seed=42))
+    c = draw_sample(db, Filters(), Design(size=5, seed=43))
+    assert positions(db, a) == positions(db, b) != positions(db, c)
+    assert len(set(positions(db, a))) == 5
+    with wb.open_store(db, readonly=True) as store:  # a new connection: nothing from the session
+        s = wb.sample(store, a)
+    assert (s.seed, s.size, s.unit, s.design, s.population) == (42, 5, "statement", "random", 10)
+    migrations = [r[0] for r in sqlite3.connect(db).execute("SELECT name FROM migrations")]
+    assert migrations.count(wb.MIGRATION) == 1
+
+
+def test_a_stratified_sample_takes_its_quota_from_each_stratum(db):
+    with wb.open_store(db, readonly=True) as store:
+        found = {r[0] for r in store.conn.execute(
+            "SELECT statement_id FROM statement_themes WHERE theme = 'security_council_reform'")}  # fmt: skip
+    assert 0 < len(found) < 10
+    design = Design(size=4, seed=1, strata=("match",), match_theme="security_council_reform",
+                    allocation="equal")  # fmt: skip
+    sid = draw_sample(db, Filters(), design)
+    with wb.open_store(db, readonly=True) as store:
+        drawn = wb.items(store, sid)
+    strata = sorted(i.stratum for i in drawn)
+    assert strata == ["match=no"] * 2 + ["match=yes"] * 2
+    assert all((i.statement_id in found) == (i.stratum == "match=yes") for i in drawn)
+
+
+def test_allocation_shares_the_size_among_strata():
+    assert allocate({"a": 10, "b": 2, "c": 30}, 10, "proportional") == {"a": 2, "b": 1, "c": 7}
+    assert allocate({"a": 10, "b": 2, "c": 30}, 10, "equal") == {"a": 4, "b": 2, "c": 4}
+
+
+def test_a_passage_sample_draws_passages_of_the_selected_statements(db):
+    sid = draw_sample(db, Filters(countries=("AUT", "EST")), Design(size=6, seed=3, unit="passage"))
+    with wb.open_store(db, readonly=True) as store:
+        drawn = wb.items(store, sid)
+    assert {i.country for i in drawn} <= {"AUT", "EST"}
+    assert all(i.passage_seq is not None for i in drawn)
+    assert len({(i.statement_id, i.passage_seq) for i in drawn}) == 6
+
+
+def test_a_sample_larger_than_what_the_filters_select_is_refused(db):
+    with pytest.raises(SampleError, match="the filters select 2 statements: pick a size of at most 2"):
+        draw_sample(db, Filters(countries=("AUT", "EST")), Design(size=3))
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.samples(store) == []
+
+
+# -- labels and agreement -------------------------------------------------------------------------
+
+CYBER_A = [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
+CYBER_B = [1, 1, 1, 1, 0, 0, 0, 0, 0, 1]
+
+
+def two_coders(db: Path) -> tuple[int, list[wb.Item], list[str]]:
+    """A sample of all ten speeches coded by alice and bob: they differ on two items of
+    cyber_threats, agree on digital_divide (present on items 1-3), say absent elsewhere."""
+    sid = draw_sample(db, Filters(), Design(size=10, seed=5))
+    with wb.open_store(db) as store:
+        drawn = wb.items(store, sid)
+        themes = list(wb.sample(store, sid).themes)
+        for coder, cyber in (("alice", CYBER_A), ("bob", CYBER_B)):
+            for n, item in enumerate(drawn):
+                labels = {t: (False, "", None, None) for t in themes}
+                labels["cyber_threats"] = (bool(cyber[n]), "cyber" if cyber[n] else "", None, None)
+                labels["digital_divide"] = (n < 3, "divide" if n < 3 else "", None, None)
+                wb.save_labels(store, item.id, coder, labels)
+    return sid, drawn, themes
+
+
+def test_kappa_and_alpha_per_theme_match_the_hand_computed_values_and_the_package(db):
+    sid, drawn, themes = two_coders(db)
+    with wb.open_store(db, readonly=True) as store:
+        labels = wb.labels(store, sid)
+    table = agree.agreement_table(labels, themes).set_index("theme")
+    cyber = table.loc["cyber_threats"]
+    # observed 8/10; both coders say present half the time: expected 0.5, kappa (0.8-0.5)/0.5
+    assert cyber["observed"] == pytest.approx(0.8)
+    assert cyber["kappa"] == pytest.approx(0.6)
+    # Krippendorff: 20 values, 10 ones; 2 disagreeing units: 1 - 19 * 4 / (2 * 10 * 10)
+    assert cyber["alpha"] == pytest.approx(0.62)
+    assert cyber["alpha"] == pytest.approx(krippendorff.alpha(
+        reliability_data=[CYBER_A, CYBER_B], level_of_measurement="nominal"))  # fmt: skip
+    assert cyber["disagreements"] == 2 and cyber["items"] == 10
+    assert table.loc["digital_divide", "kappa"] == pytest.approx(1.0)
+    assert table.loc["digital_divide", "alpha"] == pytest.approx(1.0)
+    # a theme both call absent everywhere: nothing to measure beyond chance
+    assert table.loc["militarization", "observed"] == 1.0
+    assert table.loc["militarization", ["kappa", "alpha"]].isna().all()
+    pooled = table.loc[agree.ALL_THEMES]
+    matrix = np.zeros((2, 10 * len(themes)))
+    for row, cyber_labels in enumerate((CYBER_A, CYBER_B)):
+        for n in range(10):
+            matrix[row, n * len(themes) + themes.index("cyber_threats")] = cyber_labels[n]
+            matrix[row, n * len(themes) + themes.index("digital_divide")] = n < 3
+    assert pooled["alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=matrix, level_of_measurement="nominal"))
+    assert pooled["items"] == 10 * len(themes) and pooled["disagreements"] == 2
+
+
+def test_three_coders_with_a_missing_label_use_the_package_and_pairwise_kappa(db):
+    sid, drawn, themes = two_coders(db)
+    carol = [1, 1, 1, 0, 1, 0, 0, 0, 0, 1]
+    with wb.open_store(db) as store:
+        for n, item in enumerate(drawn[:9]):  # carol leaves the last item out
+            labels = {t: (False, "", None, None) for t in themes}
+            labels["cyber_threats"] = (bool(carol[n]), "", None, None)
+            wb.save_labels(store, item.id, "carol", labels)
+        labels = wb.labels(store, sid)
+    row = agree.agreement_table(labels, themes).set_index("theme").loc["cyber_threats"]
+    data = [CYBER_A, CYBER_B, carol[:9] + [np.nan]]
+    assert row["alpha"] == pytest.approx(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"))
+    assert row["coders"] == 3
+
+
+def test_disagreements_side_by_side_and_the_agreed_labels(db):
+    sid, drawn, _ = two_coders(db)
+    with wb.open_store(db, readonly=True) as store:
+        labels = wb.labels(store, sid)
+    differing = agree.disagreements(labels)
+    assert differing["position"].tolist() == [5, 10]
+    assert set(differing["theme"]) == {"cyber_threats"}
+    assert differing["alice"].tolist() == [1, 0] and differing["bob"].tolist() == [0, 1]
+    assert differing["alice evidence"].tolist() == ["cyber", ""]
+    agreed = agree.agreed(labels)
+    assert len(agreed) == 10 * 12 - 2
+    assert (drawn[0].id, "cyber_threats", True, "cyber") in agreed
+
+
+# -- gold: stored, exported, imported, and through `tracker validate` -------------------------------
+
+
+def test_no_gold_is_an_empty_dict(db, tmp_path):
+    assert wb_gold.stored_gold(tmp_path / "missing.db") == {}
+    assert wb_gold.stored_gold(db) == {}  # no workbench tables yet
+    two_coders(db)
+    assert wb_gold.stored_gold(db) == {}  # labels, but nothing adjudicated
+
+
+def test_imported_gold_is_stored_exported_and_scored_like_the_file(db, corpus, tmp_path):
+    gold_file = dev_gold(corpus, tmp_path)
+    sid = wb_gold.import_gold(db, gold_file)
+    assert wb_gold.stored_gold(db) == load_gold(gold_file)
+    out = tmp_path / "exported.tsv"
+    wb_gold.export_gold(db, out, sample_id=sid)
+    assert load_gold(out) == load_gold(gold_file)
+
+
+def test_importing_gold_naming_a_missing_statement_writes_nothing(db, tmp_path):
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("file\ttheme\tpresent\tevidence\nat_en.txt\tai_governance\t1\tx\n"
+                   "nowhere.txt\tai_governance\t0\t\n", encoding="utf-8")  # fmt: skip
+    with pytest.raises(GoldError, match="1 file\\(s\\) not in .*: nowhere.txt"):
+        wb_gold.import_gold(db, bad)
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.samples(store) == [] and wb.gold(store).empty
+
+
+def test_a_passage_sample_has_no_statement_gold_tsv(db):
+    sid = draw_sample(db, Filters(), Design(size=3, seed=1, unit="passage"))
+    with wb.open_store(db, readonly=True) as store:
+        with pytest.raises(GoldError, match="sample of passages"):
+            wb_gold.gold_tsv(store, sample_id=sid)
+
+
+def adjudicated_sample(db: Path, corpus: Path, tmp_path: Path) -> int:
+    """Ten speeches coded by alice (as the shared gold) and bob (the gold with three decisions
+    turned over), the agreed labels accepted and the three disagreements adjudicated to the
+    shared gold's value."""
+    truth = load_gold(dev_gold(corpus, tmp_path))
+    sid = draw_sample(db, Filters(), Design(size=10, seed=9))
+    with wb.open_store(db) as store:
+        drawn = wb.items(store, sid)
+        themes = list(wb.sample(store, sid).themes)
+        flips = {(drawn[0].id, "digital_divide"), (drawn[3].id, "cyber_threats"),
+                 (drawn[6].id, "security_council_reform")}  # fmt: skip
+        for coder in ("alice", "bob"):
+            for item in drawn:
+                name = Path(item.source).name
+                labels = {}
+                for t in themes:
+                    value = truth[name][t] != (coder == "bob" and (item.id, t) in flips)
+                    labels[t] = (value, f"{coder} saw {t}" if value else "", None, None)
+                wb.save_labels(store, item.id, coder, labels)
+        labels = wb.labels(store, sid)
+        wb.save_gold(store, agree.agreed(labels), source="agreement", replace=False)
+        decided = [(i, t, truth[Path(s).name][t], "") for i, t, s in
+                   zip(agree.disagreements(labels)["item_id"], agree.disagreements(labels)["theme"],
+                       agree.disagreements(labels)["source"])]  # fmt: skip
+        assert len(decided) == 3
+        wb.save_gold(store, decided, source="adjudicated", adjudicator="carol")
+    return sid
+
+
+def cli_figures(output: str) -> dict[str, tuple[str, ...]]:
+    """`tracker validate`'s figures as printed: theme rows (gold tp fp fn P R F1) and micro."""
+    rows = {}
+    for line in output.splitlines():
+        m = re.match(r"^(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+        if m:
+            rows[m.group(1)] = m.groups()[1:]
+        m = re.match(r"^micro\s+P ([\d.]+)\s+R ([\d.]+)\s+F1 ([\d.]+)\s+\(95% CI ([\d.]+)-([\d.]+)\)",
+                     line)  # fmt: skip
+        if m:
+            rows["micro"] = m.groups()
+    return rows
+
+
+def test_the_report_and_the_exported_gold_give_tracker_validate_s_figures(db, corpus, tmp_path):
+    sid = adjudicated_sample(db, corpus, tmp_path)
+    truth = load_gold(dev_gold(corpus, tmp_path))
+    assert wb_gold.stored_gold(db) == truth  # the adjudicated gold is the shared gold
+    rep = wb_report.build_report(db, sid)
+    exported = tmp_path / "exported.tsv"
+    run("gold", "export", "--db", db, "-o", exported, "--sample", sid)
+    assert load_gold(exported) == truth
+    printed = cli_figures(run("validate", "--gold", exported, "--db", db).output)
+    r = rep.scores
+    assert printed["micro"] == tuple(f"{x:.3f}" for x in (r.micro_p, r.micro_r, r.micro_f1,
+                                                         *r.micro_f1_ci))  # fmt: skip
+    for row in rep.per_theme.itertuples():
+        if row.theme in ("micro", "macro"):
+            continue
+        assert printed[row.theme] == (
+            str(row.gold_positives), str(row.tp), str(row.fp), str(row.fn),
+            f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
+        )  # fmt: skip
+    assert r.statements == 10 and sum(s.fn for s in r.per_theme) > 0
+    paragraph = wb_report.method_paragraph(rep)
+    for figure in (f"precision of {r.micro_p:.3f}", f"recall of {r.micro_r:.3f}",
+                   f"F1 of {r.micro_f1:.3f}", f"interval {r.micro_f1_ci[0]:.3f}-{r.micro_f1_ci[1]:.3f}",
+                   "seed 9", "alice, bob", "adjudicated by carol", "3 adjudicated",
+                   f"version {rep.codebook_version[:12]}"):  # fmt: skip
+        assert figure in paragraph, figure
+    # the errors are the tool's, each with its passage and a link to its statement
+    fn = rep.errors[rep.errors["error"] == "false negative"]
+    assert len(fn) == sum(s.fn for s in r.per_theme)
+    assert all(u == f"statement?id={i}" for u, i in zip(rep.errors["url"], rep.errors["statement_id"]))
+    fp = rep.errors[rep.errors["error"] == "false positive"]
+    assert all(t and t in p for t, p in zip(fp["tool_evidence"], fp["passage"]))
+    kinds = rep.by_kind.set_index("match_kinds")
+    assert kinds.loc["all matches", "f1"] == pytest.approx(r.micro_f1)
+
+
+def test_the_cli_draws_lists_imports_and_exports(db, corpus, tmp_path):
+    out = run("sample", "draw", "--db", db, "--size", 3, "--seed", 4, "--stratify", "match").output
+    sid = int(out.strip().splitlines()[-1])
+    assert f"{sid}\tstatement\tstratified\t3\t4\t" in run("sample", "list", "--db", db).output
+    failed = run("gold", "export", "--db", db, "-o", tmp_path / "x.tsv", ok=False)
+    assert failed.exit_code == 1 and "has no gold labels yet" in failed.output
+    imported = int(run("gold", "import", "--db", db, dev_gold(corpus, tmp_path)).output.split()[-1])
+    run("gold", "export", "--db", db, "-o", tmp_path / "x.tsv", "--sample", imported)
+    assert load_gold(tmp_path / "x.tsv") == load_gold(dev_gold(corpus, tmp_path))
+    too_big = run("sample", "draw", "--db", db, "--size", 11, ok=False)
+    assert too_big.exit_code == 1 and "pick a size of at most 10" in too_big.output
