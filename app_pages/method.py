@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from app_pages import common
+from app_pages import codebook_editor, common
 from tracker import charts
 from tracker.errors import TrackerError
 
@@ -140,6 +140,8 @@ else:
             st.dataframe(found, hide_index=True, width="stretch")
             st.markdown("**Candidate phrases**")
             st.dataframe(candidates, hide_index=True, width="stretch")
+
+codebook_editor.show(book, gold_bytes)
 
 with st.expander("The codebook file"):
     st.code(book.text, language="yaml")
