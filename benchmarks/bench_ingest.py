@@ -6,15 +6,19 @@ Prints one table; each figure stands beside a baseline measured in the same run,
 on a noisy machine:
   * ingest with matching  vs  an exact regex keyword pass over the same zip on one core;
   * re-match with a changed codebook  vs  the same baseline;
-  * p50/p95 of every dashboard query  vs  a plain SELECT scan of the statements table.
+  * p50/p95 of every dashboard query  vs  a plain SELECT scan of the statements table;
+  * the store's writes (sqlite-utils) vs a plain executemany writer, on the same statements
+    (benchmarks/writers.py);
+and, from benchmarks/baseline_ingest.json, the figures of the run before the store moved to
+sqlite-utils (issue 12) beside this run's (--save-baseline FILE records this run's instead).
 Peak memory is the writer's peak plus the largest worker's peak (an upper bound of the total).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
-import resource
 import sqlite3
 import statistics
 import sys
@@ -30,8 +34,10 @@ from tracker.codebook import load_codebook  # noqa: E402
 from tracker.ingest import ingest_paths  # noqa: E402
 from tracker.rematch import rematch  # noqa: E402
 from tracker.store import Store  # noqa: E402
+from writers import compare_writers  # noqa: E402
 
 DEFAULT_ZIP = REPO.parent / "shared" / "corpus" / "ungdc" / "UNGDC_1946-2024.zip"
+BASELINE = REPO / "benchmarks" / "baseline_ingest.json"
 
 
 def limited_zip(source: Path, limit: int | None, folder: Path) -> Path:
@@ -70,6 +76,12 @@ def baseline_pass(zip_path: Path, pattern: re.Pattern[str]) -> tuple[float, int,
 
 
 def peak_mb() -> tuple[float, float]:
+    """Peak memory of this process and of its largest child, in MB (0 where the platform has
+    no ``resource`` module: Windows)."""
+    try:
+        import resource
+    except ImportError:
+        return 0.0, 0.0
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return me, kids
@@ -122,6 +134,11 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs", type=int, default=20, help="runs per query for p50/p95")
     ap.add_argument("--keep", type=Path, help="keep the database at this path")
+    ap.add_argument("--writer-rounds", type=int, default=2,
+                    help="rounds of the writer comparison (0: skip it)")  # fmt: skip
+    ap.add_argument("--baseline", type=Path, default=BASELINE,
+                    help="figures of an earlier run to print beside this run's")  # fmt: skip
+    ap.add_argument("--save-baseline", type=Path, help="write this run's figures to this file")
     args = ap.parse_args()
     if not args.zip.exists():
         sys.exit(f"no corpus zip at {args.zip}: pass its path")
@@ -148,6 +165,9 @@ def main() -> None:
         ingest_paths([source], db=off_db, workers=args.workers,
                      codebook=changed_codebook(folder, semantic=False, name="off"))  # fmt: skip
         off_s = time.perf_counter() - t0
+        writers = {}
+        if args.writer_rounds:
+            writers = compare_writers(db, folder, rounds=args.writer_rounds)
 
     print(f"\ncorpus: {source.name}: {len(report.stored):,} statements stored, "
           f"{len(report.failed)} failed; {words:,} words; {args.workers} workers")  # fmt: skip
@@ -164,9 +184,50 @@ def main() -> None:
     print(f"{'peak memory, MB (writer+worker)':<34}{main_mb + worker_mb:>14,.0f}{'':>14}")
     print(f"  baseline = exact regex pass over the same zip, one core ({hits:,} hits); "
           f"re-match wrote {matches:,} matches")  # fmt: skip
+    if writers:
+        print(f"{'write statements (store vs plain), s':<34}{writers['store']:>14,.1f}"
+              f"{writers['plain']:>14,.1f}{writers['store'] / writers['plain']:>9.2f}")  # fmt: skip
+        print(f"  {writers['statements']:,} stored statements written again by the store "
+              "(sqlite-utils insert_all, FTS by trigger) and by a plain executemany writer "
+              f"(FTS fed by the writer), best of {args.writer_rounds} alternating rounds")
     print(f"\n{'dashboard query':<34}{'p50 ms':>14}{'p95 ms':>14}")
     for name, (p50, p95) in queries.items():
         print(f"{name:<34}{p50:>14.1f}{p95:>14.1f}")
+
+    figures = {
+        "statements": len(report.stored), "words": words, "workers": args.workers,
+        "ingest_s": ingest_s, "regex_baseline_s": base_s, "rematch_s": rematch_s,
+        "ingest_semantic_off_s": off_s, "peak_mb": main_mb + worker_mb,
+        "query_p50_ms": {name: p50 for name, (p50, _) in queries.items()},
+    }  # fmt: skip
+    if writers:
+        figures.update(write_store_s=writers["store"], write_plain_s=writers["plain"])
+    print_beside_baseline(figures, args.baseline)
+    if args.save_baseline:
+        args.save_baseline.write_text(json.dumps({"note": "", "figures": figures}, indent=2) + "\n")
+
+
+def print_beside_baseline(now: dict, path: Path) -> None:
+    """This run's figures beside those stored in ``path`` (an earlier run, say before a change)."""
+    if not path.exists():
+        return
+    stored = json.loads(path.read_text())
+    before = stored["figures"]
+    if before.get("statements") != now["statements"]:
+        print(f"\n(not compared with {path.name}: it holds a run of {before.get('statements')} "
+              f"statements, this one {now['statements']})")  # fmt: skip
+        return
+    print(f"\nbefore and now ({path.name}: {stored.get('note', '')})")
+    print(f"{'measure':<34}{'before':>14}{'now':>14}{'ratio':>9}")
+    pairs = [(k, before.get(k), now.get(k)) for k in
+             ("ingest_s", "regex_baseline_s", "rematch_s", "ingest_semantic_off_s", "peak_mb",
+              "write_store_s", "write_plain_s")]
+    pairs += [(f"query p50 ms: {q}", before.get("query_p50_ms", {}).get(q), ms)
+              for q, ms in now["query_p50_ms"].items()]  # fmt: skip
+    for name, then, current in pairs:
+        if then and current:
+            print(f"{name:<34}{then:>14,.1f}{current:>14,.1f}{current / then:>9.2f}")
+    print("  the machine's load differs between runs: the in-run ratios above are the fair ones")
 
 
 if __name__ == "__main__":
