@@ -123,8 +123,8 @@ def test_every_filter_choice_changes_both_its_sql_and_its_words(field):
 def test_counting_group_statements_for_members_widens_the_place_and_says_so():
     place = Filters(countries=("DEU",))
     wider = Filters(countries=("DEU",), count_for_members=True)
-    where, params = query._where(place, ())
-    wider_where, wider_params = query._where(wider, ())
+    where, params = query.statement_where(place, ())
+    wider_where, wider_params = query.statement_where(wider, ())
     assert "on_behalf_of IN" in wider_where and "on_behalf_of IN" not in where
     assert "European Union" in wider_params and "European Union" not in params
     assert wider.describe() == "countries: DEU; group statements counted for members"

@@ -205,7 +205,6 @@ def _context(text: str, start: int, end: int, window: int) -> tuple[str, str, st
 # -- scanning the statements -----------------------------------------------------------------
 
 STATEMENT_COLUMNS = ["statement_id", "country", "country_name", "year", "words", "matches"]
-_META = "s.id, s.country, s.country_name, s.date, s.year, s.forum, s.speaker, s.source, s.words"
 
 
 @dataclass(frozen=True)
@@ -257,42 +256,25 @@ def scan(
     hits: list[dict] = []
     selected = 0
     if chosen is not None:
-        where, params = query._where(chosen, chosen.languages or ())
-        with query.connect(db) as conn:
-            selected = conn.execute(
-                f"SELECT COUNT(*) FROM statements s WHERE {where}", params
-            ).fetchone()[0]
-            order = "s.id" if selected <= cap else "(s.id * 2654435761) % 4294967296, s.id"
-            meta = conn.execute(
-                f"SELECT {_META} FROM statements s WHERE {where} ORDER BY {order} LIMIT ?",
-                [*params, int(cap)],
-            ).fetchall()
+        with query.connect(db) as conn:  # one snapshot: the count, the sample and its texts
+            selected, meta = query.statement_sample(conn, chosen, cap=cap)
             for done in range(0, len(meta), _BATCH):
                 batch = meta[done : done + _BATCH]
-                hits += _scan_batch(conn, matcher, batch, term.language)
+                texts = query.texts_and_passages(conn, [row[0] for row in batch])
+                hits += _scan_batch(texts, matcher, batch, term.language)
                 if progress:
                     progress(min(done + _BATCH, len(meta)), len(meta))
     return TermScan(term, _statement_frame(meta, hits), _kwic(term, hits), selected, len(meta))
 
 
-def _scan_batch(conn, matcher: Matcher, batch: Sequence[tuple], language: str) -> list[dict]:
-    """The hits in one batch of statements (rows of ``_META``)."""
-    ids = [row[0] for row in batch]
-    marks = ",".join("?" * len(ids))
-    texts = dict(conn.execute(
-        f"SELECT statement_id, clean_text FROM statement_texts WHERE statement_id IN ({marks})", ids
-    ).fetchall())  # fmt: skip
-    passages: dict[int, list[Passage]] = {i: [] for i in ids}
-    for sid, seq, start, end in conn.execute(
-        f'SELECT statement_id, seq, start, "end" FROM passages WHERE statement_id IN ({marks}) '
-        "ORDER BY statement_id, seq",
-        ids,
-    ):
-        passages[sid].append(Passage(seq, start, end, 0))
+def _scan_batch(texts: dict[int, tuple[str, list[tuple[int, int, int]]]], matcher: Matcher,
+                batch: Sequence[tuple], language: str) -> list[dict]:  # fmt: skip
+    """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``)."""
     out = []
     for row in batch:
-        text = texts.get(row[0]) or ""
-        for m in matcher.match(text, passages[row[0]], language=language):
+        text, spans = texts[row[0]]
+        passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
+        for m in matcher.match(text, passages, language=language):
             pre, keyword, post = _context(text, m.start, m.end, MAX_WINDOW)
             out.append({
                 "statement_id": row[0], "country": row[1], "country_name": row[2],
@@ -362,7 +344,7 @@ def country_ranking(result: TermScan) -> pd.DataFrame:
         return df.assign(value=[], place=[], tied=[])
     df = df.sort_values(["ci_low", "share", "n", "country"], ascending=[False, False, False, True])
     key = pd.Series(list(zip(df["ci_low"].round(12), df["share"].round(12))), index=df.index)
-    first = {}
+    first: dict[tuple, int] = {}
     for i, k in enumerate(key, 1):
         first.setdefault(k, i)
     df["place"] = key.map(first).astype(int)

@@ -1,0 +1,70 @@
+"""The only reader: filters -> DataFrames and aggregates for the dashboard, exports, the CLI's
+tables and the benchmarks. ``from tracker import query; query.trends(db, filters)``.
+
+Every function is a plain function of ``(db, filters, ...)`` that opens the database read-only
+(:func:`connect`, through :mod:`tracker.connect`), so results can be cached on
+``(db path, change_marker(db), filters)``. Nothing here writes or imports streamlit.
+
+Counting rules (the same in every chart):
+
+- a statement is counted once, in the year of its date; duplicates (``duplicate_of`` set) are left
+  out unless ``include_duplicates``;
+- *share* is the share of the selected statements with at least one match of the theme (of the
+  selected match kinds), with a Wilson 95% interval; *rate* is matches per 1,000 words;
+- statements in languages the codebook does not cover are left out by default (the codebook would
+  find nothing in them) and reported by :func:`left_out`.
+
+The modules, by concern: :mod:`~tracker.query.connection` (opening, snapshots, the schema),
+:mod:`~tracker.query.filters` (the selection: each filter's SQL and words from one clause),
+:mod:`~tracker.query.codebooks` (the active codebook), :mod:`~tracker.query.stats` (intervals),
+:mod:`~tracker.query.aggregates` (counts behind the charts), :mod:`~tracker.query.search`
+(evidence and full-text search), :mod:`~tracker.query.statements` (one statement, lists, the
+CLI's tables), :mod:`~tracker.query.overview` (filter options, what is left out),
+:mod:`~tracker.query.timing` (every chart's query, for the benchmarks).
+"""
+
+from __future__ import annotations
+
+import sqlite3  # noqa: F401  (tests interpose on query.sqlite3.connect to force a race)
+
+from tracker.query.aggregates import (
+    RANK_ORDERS, TREND_COLUMNS, Side, compare, country_theme_matrix, kind_counts, ranking,
+    smooth_years, theme_totals, trends, yearly_difference,
+)  # fmt: skip
+from tracker.query.codebooks import (
+    DEFAULT_THEME_LABELS, CodebookInfo, ThemeInfo, codebook_info, theme_labels,
+)  # fmt: skip
+from tracker.query.connection import QueryError, change_marker, connect, database_ready
+from tracker.query.filters import (
+    DIRECTIONS, GROUP_STATEMENT_MODES, KINDS, MEASURES, NON_STATE_ROLES, RULE_KINDS, Clause,
+    Filters, Scope, all_groups, clauses, group_members, resolve_languages, selection,
+    statement_where,
+)  # fmt: skip
+from tracker.query.overview import Options, country_names, ingest_history, left_out, options
+from tracker.query.search import (
+    EVIDENCE_COLUMNS, RANK_LIMIT, SEARCH_COLUMNS, SEARCH_TIME_LIMIT, QueryTimeout, evidence,
+    evidence_count, fts_query, search_passages,
+)  # fmt: skip
+from tracker.query.stats import Z95, newcombe, wilson
+from tracker.query.statements import (
+    SAMPLE_COLUMNS, STATEMENT_LIST_COLUMNS, STORED_STATEMENT_COLUMNS, StatementDetail,
+    coding_statements, duplicate_groups, highlight_spans, statement_detail, statement_sample,
+    statement_theme_counts, statements_list, stored_statements, texts_and_passages,
+)  # fmt: skip
+from tracker.query.timing import chart_queries, timings
+
+__all__ = [
+    "CodebookInfo", "Clause", "DEFAULT_THEME_LABELS", "DIRECTIONS", "EVIDENCE_COLUMNS", "Filters",
+    "GROUP_STATEMENT_MODES", "KINDS", "MEASURES", "NON_STATE_ROLES", "Options", "QueryError",
+    "QueryTimeout", "RANK_LIMIT", "RANK_ORDERS", "RULE_KINDS", "SAMPLE_COLUMNS", "SEARCH_COLUMNS",
+    "SEARCH_TIME_LIMIT", "STATEMENT_LIST_COLUMNS", "STORED_STATEMENT_COLUMNS", "Scope", "Side",
+    "StatementDetail", "TREND_COLUMNS", "ThemeInfo", "Z95", "all_groups", "change_marker",
+    "chart_queries", "clauses", "codebook_info", "coding_statements", "compare", "connect",
+    "country_names", "country_theme_matrix", "database_ready", "duplicate_groups", "evidence",
+    "evidence_count", "fts_query", "group_members", "highlight_spans", "ingest_history",
+    "kind_counts", "left_out", "newcombe", "options", "ranking", "resolve_languages",
+    "search_passages", "selection", "smooth_years", "statement_detail", "statement_sample",
+    "statement_theme_counts",
+    "statement_where", "statements_list", "stored_statements", "texts_and_passages",
+    "theme_labels", "theme_totals", "timings", "trends", "wilson", "yearly_difference",
+]  # fmt: skip

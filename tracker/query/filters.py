@@ -1,0 +1,364 @@
+"""What the researcher selected (:class:`Filters`) and, for each filter, one clause object that
+gives both its SQL and its words (datasette's ``filters.py`` is the model), so the selection
+and the caption that describes it come from one place and cannot drift apart."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from tracker.query.codebooks import codebook_info
+
+KINDS = ("exact", "fuzzy", "proximity", "semantic")
+RULE_KINDS = ("exact", "fuzzy", "proximity")  # the codebook's rules; "semantic" is the model's
+DIRECTIONS = ("supports", "opposes", "reports")
+GROUP_STATEMENT_MODES = ("include", "only", "exclude")
+MEASURES = ("share", "rate")
+#: Roles of speakers who do not speak for a state (Security Council records and the like).
+NON_STATE_ROLES = ("president", "briefer", "secretariat", "chair")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the researcher selected. Empty tuples mean "no restriction".
+
+    ``languages=None`` means the languages the active codebook covers (all, when unknown);
+    ``()`` means every language.
+    """
+
+    themes: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    forums: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    date_from: str | None = None  # 'YYYY-MM-DD' (or a prefix of it)
+    date_to: str | None = None
+    measure: str = "share"
+    kinds: tuple[str, ...] = ()
+    #: evidence rows of these directions only (empty: all); counts always use counted matches
+    directions: tuple[str, ...] = ()
+    languages: tuple[str, ...] | None = None
+    include_duplicates: bool = False
+    include_non_state: bool = False
+    #: statements delivered on behalf of a group: "include" them, show "only" them, or "exclude"
+    group_statements: str = "include"
+    #: with a country or group filter, also count a group statement for the group's members
+    count_for_members: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("themes", "countries", "groups", "forums", "kinds", "directions"):
+            value = getattr(self, name)
+            if isinstance(value, str) or not isinstance(value, tuple):
+                object.__setattr__(self, name, _as_tuple(value))
+        if self.languages is not None and not isinstance(self.languages, tuple):
+            object.__setattr__(self, "languages", _as_tuple(self.languages))
+        if self.group_statements not in GROUP_STATEMENT_MODES:
+            raise ValueError(
+                f"group_statements={self.group_statements!r}: use one of "
+                + ", ".join(GROUP_STATEMENT_MODES)
+            )
+        if self.measure not in MEASURES:
+            raise ValueError(f"measure={self.measure!r}: use one of {', '.join(MEASURES)}")
+        bad = [k for k in self.kinds if k not in KINDS]
+        if bad:
+            raise ValueError(f"kinds={bad!r}: use any of {', '.join(KINDS)}")
+        bad = [d for d in self.directions if d not in DIRECTIONS]
+        if bad:
+            raise ValueError(f"directions={bad!r}: use any of {', '.join(DIRECTIONS)}")
+
+    def to_dict(self) -> dict:
+        """JSON-ready form (tuples as lists), for exports and captions."""
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Filters:
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+    def describe(self) -> str:
+        """A one-line summary for captions: only what restricts the selection (the words of
+        :func:`clauses`, the same objects that give the SQL)."""
+        words = [c.words for c in clauses(self) if c.words]
+        return "; ".join(words) if words else "all statements"
+
+
+def _as_tuple(value) -> tuple:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,) if value else ()
+    return tuple(value)
+
+
+def all_groups() -> list[str]:
+    """Names of the country groups (UN regional groups, P5, EU, G77...)."""
+    from tracker.countries import all_groups as groups
+
+    return list(groups())
+
+
+def group_members(group: str) -> list[str]:
+    """ISO3 codes of a group's members; an unknown group raises ``ValueError`` naming the groups."""
+    from tracker.countries import group_members as members
+
+    return list(members(group))
+
+
+# -- the selection ---------------------------------------------------------------------------
+
+
+def resolve_languages(db: str | Path, filters: Filters) -> tuple[str, ...]:
+    """The languages a filter selects: ``None`` becomes the active codebook's languages."""
+    if filters.languages is not None:
+        return filters.languages
+    info = codebook_info(db)
+    return info.languages if info else ()
+
+
+def selection(db: str | Path, filters: Filters) -> tuple[str, list]:
+    """The SQL condition (alias ``s``) and parameters selecting the statements of ``filters``
+    in ``db`` (its languages resolved)."""
+    return statement_where(filters, resolve_languages(db, filters))
+
+
+def _countries(filters: Filters) -> set[str] | None:
+    if not filters.countries and not filters.groups:
+        return None
+    chosen = set(filters.countries)
+    for g in filters.groups:
+        chosen.update(group_members(g))
+    return chosen
+
+
+@lru_cache(maxsize=1)
+def _group_statement_keys() -> dict[str, str]:
+    """Group name as stored in ``on_behalf_of`` -> its key in the membership table."""
+    path = Path(__file__).resolve().parents[1] / "data" / "group_statements.csv"
+    with open(path, encoding="utf-8", newline="") as fh:
+        return {row["name"]: row["group_key"] for row in csv.DictReader(fh) if row["group_key"]}
+
+
+def _groups_with_members(countries: set[str]) -> list[str]:
+    """Names of the groups (as in ``on_behalf_of``) with at least one of ``countries`` as member."""
+    names = []
+    for name, key in _group_statement_keys().items():
+        try:
+            members = set(group_members(key))
+        except ValueError:
+            continue
+        if members & countries:
+            names.append(name)
+    return sorted(names)
+
+
+# -- each filter's SQL and words, from one place ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One filter's part of a selection: a condition on the statements (``on="statements"``,
+    alias ``s``) or on their matches (``on="matches"``, alias ``m``) with its parameters, and
+    the words a caption uses for it. Either may be empty: a default restriction has SQL and no
+    words (duplicates left out), a lifted one has words and no SQL (duplicates included)."""
+
+    sql: str = ""
+    params: tuple = ()
+    words: str = ""
+    on: str = "statements"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a clause needs besides the filters: the languages the selection resolves to
+    (``None`` when only the words are wanted), the table aliases, and whether the database
+    stores match directions."""
+
+    languages: tuple[str, ...] | None = None
+    statements: str = "s"
+    matches: str = "m"
+    stance: bool = True
+
+
+def _in(column: str, values: Sequence) -> str:
+    return f"{column} IN ({','.join('?' * len(values))})"
+
+
+def _themes_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.themes:
+        yield Clause(_in(f"{scope.matches}.theme", f.themes), f.themes,
+                     "themes: " + ", ".join(f.themes), on="matches")  # fmt: skip
+
+
+def _place_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """Countries and groups (their members), and group statements counted for those members."""
+    chosen = _countries(f)
+    if chosen is None:
+        return
+    a = scope.statements + "."
+    words = [("countries: " + ", ".join(f.countries)) if f.countries else "",
+             ("groups: " + ", ".join(f.groups)) if f.groups else ""]  # fmt: skip
+    params = sorted(chosen)
+    sql = _in(f"{a}country", params)
+    if f.count_for_members:
+        words.append("group statements counted for members")
+        spoken_for = _groups_with_members(chosen)
+        if spoken_for:
+            sql = f"({sql} OR {_in(a + 'on_behalf_of', spoken_for)})"
+            params += spoken_for
+    yield Clause(sql, tuple(params), "; ".join(w for w in words if w))
+
+
+def _forums_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.forums:
+        yield Clause(_in(f"{scope.statements}.forum", f.forums), f.forums,
+                     "forums: " + ", ".join(f.forums))  # fmt: skip
+
+
+def _years_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.year_from is None and f.year_to is None:
+        return
+    a = scope.statements + "."
+    conds, params = [], []
+    if f.year_from is not None:
+        conds.append(f"{a}year >= ?")
+        params.append(int(f.year_from))
+    if f.year_to is not None:
+        conds.append(f"{a}year <= ?")
+        params.append(int(f.year_to))
+    yield Clause(" AND ".join(conds), tuple(params), f"years {f.year_from or '…'}–{f.year_to or '…'}")
+
+
+def _dates_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """A partial date (``2024``, ``2024-09``) is selected only when the range covers its whole
+    period."""
+    if not (f.date_from or f.date_to):
+        return
+    column = scope.statements + ".date"
+    conds, params = [], []
+    if f.date_from:
+        conds.append(f"{column} != '' AND {_period_sql(column, 'first')} >= ?")
+        params.append(_period_bound(f.date_from, "first"))
+    if f.date_to:
+        conds.append(f"{column} != '' AND {_period_sql(column, 'last')} <= ?")
+        params.append(_period_bound(f.date_to, "last"))
+    yield Clause(" AND ".join(conds), tuple(params), f"dates {f.date_from or '…'}–{f.date_to or '…'}")
+
+
+def _kinds_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """Evidence rows of the chosen kinds (counts use :func:`_kind_expr` on the per-theme sums)."""
+    if f.kinds and set(f.kinds) != set(KINDS):
+        yield Clause(_in(f"{scope.matches}.kind", f.kinds), f.kinds,
+                     "match kinds: " + ", ".join(f.kinds), on="matches")  # fmt: skip
+
+
+def _directions_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.directions and set(f.directions) != set(DIRECTIONS):
+        words = "evidence directions: " + ", ".join(f.directions)
+        if scope.stance:  # a database from before directions: every match supports
+            yield Clause(_in(f"{scope.matches}.direction", f.directions), f.directions, words,
+                         on="matches")  # fmt: skip
+        else:
+            yield Clause(words=words, on="matches")
+
+
+def _languages_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    """The words say what the researcher chose (nothing for the codebook's languages, the
+    default); the SQL uses the languages that resolves to."""
+    words = ("languages: " + ", ".join(f.languages) if f.languages
+             else "all languages" if f.languages == () else "")  # fmt: skip
+    langs = scope.languages if scope.languages is not None else (f.languages or ())
+    if langs:
+        yield Clause(_in(f"{scope.statements}.language", langs), tuple(langs), words)
+    elif words:
+        yield Clause(words=words)
+
+
+def _duplicates_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.include_duplicates:
+        yield Clause(words="duplicates included")
+    else:
+        yield Clause(f"{scope.statements}.duplicate_of IS NULL")
+
+
+def _non_state_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    if f.include_non_state:
+        yield Clause(words="non-state speakers included")
+    else:
+        a = scope.statements + "."
+        marks = ",".join("?" * len(NON_STATE_ROLES))
+        yield Clause(f"{a}country != '' AND {a}role NOT IN ({marks})", NON_STATE_ROLES)
+
+
+def _group_statements_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
+    a = scope.statements + "."
+    if f.group_statements == "only":
+        yield Clause(f"{a}on_behalf_of != ''", words="group statements: only")
+    elif f.group_statements == "exclude":
+        yield Clause(f"{a}on_behalf_of = ''", words="group statements: exclude")
+
+
+#: Every filter, in the order a caption names them.
+FILTER_CLAUSES: tuple[Callable[[Filters, Scope], Iterator[Clause]], ...] = (
+    _themes_clause, _place_clause, _forums_clause, _years_clause, _dates_clause, _kinds_clause,
+    _directions_clause, _languages_clause, _duplicates_clause, _non_state_clause,
+    _group_statements_clause,
+)  # fmt: skip
+
+
+def clauses(filters: Filters, scope: Scope | None = None) -> list[Clause]:
+    """Every filter's :class:`Clause` for ``filters``: the SQL and the words from one place."""
+    scope = scope or Scope()
+    return [c for make in FILTER_CLAUSES for c in make(filters, scope)]
+
+
+def _conditions(found: Iterable[Clause], on: str) -> tuple[list[str], list]:
+    conds: list[str] = []
+    params: list = []
+    for c in found:
+        if c.on == on and c.sql:
+            conds.append(c.sql)
+            params += c.params
+    return conds, params
+
+
+def statement_where(
+    filters: Filters, languages: Sequence[str], alias: str = "s"
+) -> tuple[str, list]:
+    """SQL conditions selecting the statements of ``filters`` (themes, kinds and directions,
+    which restrict matches, aside), with their parameters."""
+    scope = Scope(languages=tuple(languages), statements=alias)
+    conds, params = _conditions(clauses(filters, scope), "statements")
+    return (" AND ".join(conds) if conds else "1"), params
+
+
+def match_where(filters: Filters, *, stance: bool, alias: str = "m") -> tuple[list[str], list]:
+    """SQL conditions on the matches (alias ``m``) of ``filters``: themes, kinds, directions."""
+    return _conditions(clauses(filters, Scope(matches=alias, stance=stance)), "matches")
+
+
+def _period_sql(column: str, end: str) -> str:
+    """SQL for the first or last day of a stored date's period (``YYYY``, ``YYYY-MM`` or a day)."""
+    if end == "first":
+        return (f"(CASE length({column}) WHEN 4 THEN {column} || '-01-01' "
+                f"WHEN 7 THEN {column} || '-01' ELSE {column} END)")  # fmt: skip
+    return (f"(CASE length({column}) WHEN 4 THEN {column} || '-12-31' "
+            f"WHEN 7 THEN date({column} || '-01', '+1 month', '-1 day') ELSE {column} END)")  # fmt: skip
+
+
+def _period_bound(value: str, end: str) -> str:
+    """A filter's date (``YYYY-MM-DD``, or a prefix of it) as the first or last day it names."""
+    value = value.strip()
+    if len(value) == 4:
+        return value + ("-01-01" if end == "first" else "-12-31")
+    if len(value) == 7:
+        if end == "first":
+            return value + "-01"
+        year, month = int(value[:4]), int(value[5:7])
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        return (nxt - timedelta(days=1)).isoformat()
+    return value

@@ -1,0 +1,155 @@
+"""What the filters can offer (:func:`options`, from the data itself), what the default filters
+leave out and why, country names, and the ingest history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pandas as pd
+
+from tracker.query.codebooks import DEFAULT_THEME_LABELS, codebook_info
+from tracker.query.connection import connect, frame
+from tracker.query.filters import Filters, all_groups, resolve_languages, statement_where
+
+@dataclass(frozen=True)
+class Options:
+    themes: tuple[str, ...]
+    theme_labels: dict
+    countries: tuple[tuple[str, str, int], ...]  # (iso3, name, statements)
+    forums: tuple[tuple[str, int], ...]
+    languages: tuple[tuple[str, int], ...]
+    codebook_languages: tuple[str, ...]
+    year_min: int | None
+    year_max: int | None
+    date_min: str
+    date_max: str
+    groups: tuple[str, ...]
+    statements: int
+    codebook_version: str
+
+
+def options(db: str | Path) -> Options:
+    """What the filters can offer, from the data itself."""
+    info = codebook_info(db)
+    with connect(db) as conn:
+        stored = [r[0] for r in conn.execute("SELECT DISTINCT theme FROM statement_themes")]
+        names = {
+            c: n
+            for c, n in conn.execute(
+                "SELECT country, MAX(country_name) FROM statements WHERE country != '' "
+                "GROUP BY country"
+            )
+        }
+        countries = tuple(
+            (c, names.get(c) or c, n)
+            for c, n in conn.execute(
+                "SELECT country, COUNT(*) FROM statements WHERE country != '' "
+                "GROUP BY country ORDER BY country"
+            )
+        )
+        forums = tuple(
+            conn.execute(
+                "SELECT forum, COUNT(*) FROM statements WHERE forum != '' GROUP BY forum "
+                "ORDER BY COUNT(*) DESC"
+            ).fetchall()
+        )
+        languages = tuple(
+            conn.execute(
+                "SELECT language, COUNT(*) FROM statements GROUP BY language ORDER BY COUNT(*) DESC"
+            ).fetchall()
+        )
+        ymin, ymax = conn.execute("SELECT MIN(year), MAX(year) FROM statements").fetchone()
+        dmin, dmax = conn.execute(
+            "SELECT MIN(date), MAX(date) FROM statements WHERE date != ''"
+        ).fetchone()
+        total = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+    themes = [t.id for t in info.themes] if info and info.themes else []
+    themes += sorted(t for t in stored if t not in themes)
+    return Options(
+        themes=tuple(themes),
+        theme_labels=info.labels() if info else dict(DEFAULT_THEME_LABELS),
+        countries=countries,
+        forums=forums,
+        languages=languages,
+        codebook_languages=info.languages if info else (),
+        year_min=ymin,
+        year_max=ymax,
+        date_min=dmin or "",
+        date_max=dmax or "",
+        groups=tuple(all_groups()),
+        statements=total,
+        codebook_version=info.version if info else "",
+    )
+
+
+def country_names(db: str | Path) -> dict[str, str]:
+    with connect(db) as conn:
+        return {
+            c: n
+            for c, n in conn.execute(
+                "SELECT country, MAX(country_name) FROM statements WHERE country != '' "
+                "GROUP BY country"
+            )
+        }
+
+
+def left_out(db: str | Path, filters: Filters) -> dict[str, int]:
+    """How many statements the filter's *defaults* leave out, by reason: ``selected`` (counted),
+    ``language`` (a language the codebook does not cover, with ``languages`` naming them),
+    ``duplicates``, ``non_state``, ``no_year`` (undated, when a date filter is set)."""
+    languages = resolve_languages(db, filters)
+    out: dict = {}
+    with connect(db) as conn:
+
+        def count(f: Filters, langs) -> int:
+            where, params = statement_where(f, langs)
+            return conn.execute(
+                f"SELECT COUNT(*) FROM statements s WHERE {where}", params
+            ).fetchone()[0]
+
+        out["selected"] = count(filters, languages)
+        if languages:
+            everything = count(filters, ())
+            out["language"] = everything - out["selected"]
+            where, params = statement_where(filters, ())
+            marks = ",".join("?" * len(languages))
+            out["languages"] = {
+                lang or "unknown": n
+                for lang, n in conn.execute(
+                    f"SELECT s.language, COUNT(*) FROM statements s WHERE {where} "
+                    f"AND s.language NOT IN ({marks}) GROUP BY s.language",
+                    [*params, *languages],
+                )
+            }
+        else:
+            out["language"] = 0
+            out["languages"] = {}
+        if not filters.include_duplicates:
+            out["duplicates"] = (
+                count(replace(filters, include_duplicates=True), languages) - out["selected"]
+            )
+        if not filters.include_non_state:
+            out["non_state"] = (
+                count(replace(filters, include_non_state=True), languages) - out["selected"]
+            )
+        if filters.year_from is None and filters.year_to is None:
+            where, params = statement_where(filters, languages)
+            out["no_year"] = conn.execute(
+                f"SELECT COUNT(*) FROM statements s WHERE {where} AND s.year IS NULL", params
+            ).fetchone()[0]
+    return out
+
+
+def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The latest ingest runs and their problems."""
+    with connect(db) as conn:
+        runs = frame(conn, "SELECT * FROM ingest_runs ORDER BY id DESC LIMIT ?", (limit,))
+        problems = frame(
+            conn,
+            "SELECT run_id, source, kind, reason FROM ingest_problems "
+            "WHERE run_id IN (SELECT id FROM ingest_runs ORDER BY id DESC LIMIT ?) "
+            "ORDER BY run_id DESC, id",
+            (limit,),
+        )
+    return runs, problems
