@@ -31,15 +31,14 @@ from tracker.match import Matcher  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 DEFAULT_GOLD = ("gold/dev.tsv", "gold/dev-decades.tsv")  # in the shared corpus
-REPO_GOLD = REPO / "gold" / "dev-extra.tsv"
+REPO_GOLD = (REPO / "gold" / "dev-extra.tsv", REPO / "gold" / "heldout.tsv")
 
 
 def gold_paths(corpus: Path, extra: list[Path] | None) -> list[Path]:
     if extra:
         return extra
     paths = [corpus / p for p in DEFAULT_GOLD]
-    if REPO_GOLD.exists():
-        paths.append(REPO_GOLD)
+    paths += [p for p in REPO_GOLD if p.exists()]
     return paths
 
 
