@@ -1,4 +1,6 @@
-"""Draw the held-out gold sample (seed fixed) and write plain texts for the coders.
+"""Draw a held-out gold sample (seed and name from the command line: `make_heldout.py 20261204 heldout2`;
+`make_heldout.py 20261204 heldout2 12 4`; defaults: the first one, seed 20261203, `heldout`, 9 turns
+and 3 speeches per decade) and write plain texts for the coders.
 
 Held out: no statement of the development gold (../shared/corpus/gold/*.tsv, gold/sample.tsv) is
 drawn, and the codebook is frozen (its version recorded in gold/README.md) before these labels are
@@ -8,16 +10,23 @@ import collections
 import random
 import re
 import sqlite3
+import sys
 import zipfile
 from pathlib import Path
 
-SEED = 20261203
+SEED = int(sys.argv[1]) if len(sys.argv) > 1 else 20261203
 rng = random.Random(SEED)
 corpus = Path("../shared/corpus")
-out = Path("/work/gold_work/heldout/texts")
+TAG = sys.argv[2] if len(sys.argv) > 2 else "heldout"
+# Security Council turns, and UNGDC speeches per decade (heldout: 9 and 3; heldout2: 12 and 4)
+N_TURNS, PER_DECADE = (int(a) for a in sys.argv[3:5]) if len(sys.argv) > 4 else (9, 3)
+out = Path(f"/work/gold_work/{TAG}/texts")
 out.mkdir(parents=True, exist_ok=True)
 taken = set()
-for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv")]:
+# each held-out sample leaves out the development gold and the held-out samples drawn before it
+ORDER = ["heldout", "heldout2"]
+earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]] if TAG in ORDER else []
+for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv"), *earlier]:
     taken |= {line.split("\t")[0] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]}
 items = []  # (file, kind, words, text, header)
 # Security Council delegation turns, split by tracker from the records in unsc-records/
@@ -27,7 +36,7 @@ sc = db.execute("""select s.source, s.country_name, s.speaker, s.meeting, s.date
   where s.reader like 'pdf%' and s.role in ('delegation','president (national capacity)')
   order by s.source""").fetchall()
 sc = [r for r in sc if r[0] not in taken]
-for r in rng.sample(sc, 9):
+for r in rng.sample(sc, N_TURNS):
     items.append((r[0], "sc", r[5], r[6],
                   f"Security Council, meeting {r[3]}, {r[4]}; speaker: {r[2]} ({r[1]})"))
 z = zipfile.ZipFile(corpus / "ungdc/UNGDC_1946-2024.zip")
@@ -41,12 +50,12 @@ for n in sorted(z.namelist()):
         continue
     by_decade[int(m.group(3)) // 10 * 10].append(n)
 for decade in sorted(by_decade):
-    for n in rng.sample(by_decade[decade], 3):
+    for n in rng.sample(by_decade[decade], PER_DECADE):
         text = z.read(n).decode("utf-8-sig")
         name = n.rsplit("/", 1)[-1]
         items.append((name, "ungdc", len(text.split()), text,
                       f"General Assembly general debate, {name[:-4]} (country_session_year)"))
-with open("gold/heldout-sample.tsv", "w", encoding="utf-8") as f:
+with open(f"gold/{TAG}-sample.tsv", "w", encoding="utf-8") as f:
     f.write("file\tkind\twords\n")
     for fname, kind, words, text, header in sorted(items):
         safe = fname.replace("/", "_").replace("#", "__turn")
