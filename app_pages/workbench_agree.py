@@ -69,7 +69,8 @@ differing = agree.disagreements(all_labels)
 if differing.empty:
     st.success("The coders agree on every item-theme pair they both labelled.")
 else:
-    decided = {(int(i), t): bool(p) for i, t, p in zip(gold["item_id"], gold["theme"], gold["present"])}
+    decided = {(int(i), t): bool(p)
+               for i, t, p in zip(gold["item_id"], gold["theme"], gold["present"])}  # fmt: skip
     coders = sorted(all_labels["coder"].unique())
     open_count = sum((int(r.item_id), r.theme) not in decided for r in differing.itertuples())
     st.markdown(f"**{len(differing)} disagreements**, {open_count} not adjudicated yet.")

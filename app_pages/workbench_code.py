@@ -8,6 +8,7 @@ only their own labels, resumes where they stopped, and moves with the keyboard.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import common
@@ -74,11 +75,13 @@ state_key = f"wb_cur_{sample.id}_{coder}_{item.id}"
 if state_key not in st.session_state:
     stored = mine[mine["item_id"] == item.id] if len(mine) else mine
     current = {t: {"present": False, "evidence": "", "start": None, "end": None} for t in themes}
-    for r in stored.itertuples():
-        if r.theme in current:
-            current[r.theme] = {"present": bool(r.present), "evidence": r.evidence or "",
-                                "start": None if r.evidence_start != r.evidence_start else r.evidence_start,
-                                "end": None if r.evidence_end != r.evidence_end else r.evidence_end}  # fmt: skip
+    for r in stored.to_dict("records"):
+        if r["theme"] in current:
+            current[r["theme"]] = {
+                "present": bool(r["present"]), "evidence": r["evidence"] or "",
+                "start": None if pd.isna(r["evidence_start"]) else int(r["evidence_start"]),
+                "end": None if pd.isna(r["evidence_end"]) else int(r["evidence_end"]),
+            }  # fmt: skip
     st.session_state[state_key] = current
 current = st.session_state[state_key]
 
@@ -112,7 +115,7 @@ def save_and_next() -> None:
     go((later or earlier or [min(position + 1, len(items))])[0])
 
 
-# -- the text ---------------------------------------------------------------------------------------
+# -- the text ------------------------------------------------------------------------------------
 nav = st.columns([1, 1, 1, 3])
 nav[0].button("Previous", key="wb_prev", on_click=go, args=(position - 1,), shortcut="Ctrl+Left",
               disabled=position <= 1)  # fmt: skip
@@ -120,9 +123,9 @@ nav[1].button("Next", key="wb_next", on_click=go, args=(position + 1,), shortcut
               disabled=position >= len(items))  # fmt: skip
 nav[2].number_input("Item", 1, len(items), key="wb_goto", on_change=_goto_changed,
                     label_visibility="collapsed")  # fmt: skip
-nav[3].caption("Keys: " + ", ".join(f"{k} {labels.get(t, t)}" for k, t in zip(THEME_KEYS, themes[:6]))
-               + ", … toggle themes; Ctrl+Enter saves and opens the next item; Ctrl+← / Ctrl+→ "
-               "move without saving.")  # fmt: skip
+keys = ", ".join(f"{k} {labels.get(t, t)}" for k, t in zip(THEME_KEYS, themes[:6]))
+nav[3].caption(f"Keys: {keys}, … toggle themes; Ctrl+Enter saves and opens the next item; "
+               "Ctrl+← / Ctrl+→ move without saving.")  # fmt: skip
 if st.session_state.pop("wb_saved", None) is not None:
     st.toast("Saved.")
 
@@ -153,7 +156,8 @@ if review:
                                 counted.get("theme", []))
              if int(e) > offset and int(s) - offset < len(text)]  # fmt: skip
     found = sorted(set(counted["theme"])) if len(counted) else []
-    st.info("The tool found: " + (", ".join(common.md(labels.get(t, t)) for t in found) or "nothing")
+    names = ", ".join(common.md(labels.get(t, t)) for t in found) or "nothing"
+    st.info(f"The tool found: {names}"
             + (" (in the statement)" if item.passage_seq is not None else ""))  # fmt: skip
 
 
@@ -185,16 +189,16 @@ with left:
     passages = detail.passages
     if item.passage_seq is not None:
         passages = passages[passages["seq"] == item.passage_seq]
-    st.selectbox(
-        "Or pick a sentence as evidence", passages["seq"].tolist(), index=None,
-        key=f"wb_sent_{item.id}", on_change=_sentence_picked, placeholder="a sentence of the text",
-        format_func=lambda q: " ".join(detail.text[int(passages.loc[passages["seq"] == q, "start"].iloc[0]):
-                                                   int(passages.loc[passages["seq"] == q, "end"].iloc[0])].split())[:160],
-    )  # fmt: skip
+    sentences = {int(q): " ".join(detail.text[int(s):int(e)].split())[:160]
+                 for q, s, e in zip(passages["seq"], passages["start"], passages["end"])}  # fmt: skip
+    st.selectbox("Or pick a sentence as evidence", list(sentences), index=None,
+                 key=f"wb_sent_{item.id}", on_change=_sentence_picked,
+                 placeholder="a sentence of the text", format_func=sentences.get)  # fmt: skip
     sel = st.session_state.get("wb_sel")
     if sel and sel.get("item") == item.id:
-        st.caption(f"Selected: “{common.md(' '.join(sel['text'].split())[:300])}”. Use it as the "
-                   "evidence of a theme with its button on the right.")  # fmt: skip
+        quote = common.md(" ".join(sel["text"].split())[:300])
+        st.caption(f"Selected: “{quote}”. Use it as the evidence of a theme with its button on "
+                   "the right.")  # fmt: skip
     else:
         st.session_state.pop("wb_sel", None)
         st.caption("Select words in the text (mouse or Shift+arrows), or pick a sentence, to mark "
@@ -205,10 +209,11 @@ with right:
     for n, theme in enumerate(themes):
         here = current[theme]
         with st.container(key=f"wb_row_{theme}"):
-            st.button(f"{'✓ present' if here['present'] else '○ absent'} · {labels.get(theme, theme)}",
-                      key=f"wb_theme_{theme}", on_click=toggle, args=(theme,),
+            said = "✓ present" if here["present"] else "○ absent"
+            st.button(f"{said} · {labels.get(theme, theme)}", key=f"wb_theme_{theme}",
+                      on_click=toggle, args=(theme,), width="stretch",
                       type="primary" if here["present"] else "secondary",
-                      shortcut=THEME_KEYS[n] if n < len(THEME_KEYS) else None, width="stretch")  # fmt: skip
+                      shortcut=THEME_KEYS[n] if n < len(THEME_KEYS) else None)  # fmt: skip
             if here["present"]:
                 ev_key = f"wb_ev_{item.id}_{theme}"
                 if ev_key not in st.session_state:

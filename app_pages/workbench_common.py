@@ -66,7 +66,7 @@ def write(action, *args, **kwargs):
     return result
 
 
-# -- the sample picker ------------------------------------------------------------------------------
+# -- the sample picker ---------------------------------------------------------------------------
 
 
 def sample_label(s: wb.Sample) -> str:
@@ -85,8 +85,10 @@ def pick_sample(*, key: str) -> wb.Sample:
     by_id = {s.id: s for s in stored}
     wanted = common.page_param("sample") or str(st.session_state.get("wb_sample_id") or "")
     if key not in st.session_state or st.session_state[key] not in by_id:
-        st.session_state[key] = int(wanted) if wanted.isdigit() and int(wanted) in by_id else stored[0].id
-    chosen = st.selectbox("Sample", list(by_id), key=key, format_func=lambda i: sample_label(by_id[i]))
+        known = wanted.isdigit() and int(wanted) in by_id
+        st.session_state[key] = int(wanted) if known else stored[0].id
+    chosen = st.selectbox("Sample", list(by_id), key=key,
+                          format_func=lambda i: sample_label(by_id[i]))  # fmt: skip
     st.session_state["wb_sample_id"] = chosen
     common.set_page_param("sample", str(chosen))
     return by_id[chosen]

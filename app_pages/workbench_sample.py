@@ -51,7 +51,8 @@ if strata:
                                "same number from each (over-samples rare strata).")  # fmt: skip
 coded_themes = st.multiselect("Themes to code", themes, default=themes, key="wb_themes",
                               format_func=lambda t: labels.get(t, t))  # fmt: skip
-name = st.text_input("Name (optional)", key="wb_name", placeholder="e.g. 2024 General Debate, round 1")
+name = st.text_input("Name (optional)", key="wb_name",
+                     placeholder="e.g. 2024 General Debate, round 1")  # fmt: skip
 
 design = None
 try:
@@ -63,12 +64,15 @@ except TrackerError as exc:
 
 
 @st.cache_data(max_entries=16, show_spinner="Counting what the filters select…")
-def _strata_sizes(db: str, mark: tuple, filters_json: str, design_json: str) -> tuple[pd.DataFrame, int]:
+def _strata_sizes(db: str, mark: tuple, filters_json: str,
+                  design_json: str) -> tuple[pd.DataFrame, int]:  # fmt: skip
     from tracker.query import Filters
 
     pool, left_out = sampling.population(db, Filters.from_dict(json.loads(filters_json)),
                                          sampling.Design(**json.loads(design_json)))  # fmt: skip
-    sizes = pool.groupby("stratum").size().reset_index(name="units") if len(pool) else pd.DataFrame()
+    if pool.empty:
+        return pd.DataFrame(), left_out
+    sizes = pool.groupby("stratum").size().reset_index(name="units")
     return sizes, left_out
 
 

@@ -54,7 +54,9 @@ class Design:
         if bad:
             raise SampleError(f"strata {bad}: use any of {', '.join(STRATA)}")
         if self.allocation not in ALLOCATIONS:
-            raise SampleError(f"allocation={self.allocation!r}: use one of {', '.join(ALLOCATIONS)}")
+            raise SampleError(
+                f"allocation={self.allocation!r}: use one of {', '.join(ALLOCATIONS)}"
+            )
         if self.size < 1:
             raise SampleError(f"size={self.size}: a sample needs at least one item")
 
@@ -116,7 +118,8 @@ def allocate(sizes: dict[str, int], total: int, allocation: str) -> dict[str, in
         whole = sum(sizes.values())
         exact = {k: total * n / whole for k, n in sizes.items()}
         out = {k: int(v) for k, v in exact.items()}
-        for k in sorted(exact, key=lambda k: (-(exact[k] - out[k]), k))[: total - sum(out.values())]:
+        by_remainder = sorted(exact, key=lambda k: (-(exact[k] - out[k]), k))
+        for k in by_remainder[: total - sum(out.values())]:
             out[k] += 1
         return out
     # equal: fill the smallest strata first, each up to an equal share of what is left

@@ -33,6 +33,8 @@ from tracker.store import Store, now_iso
 MIGRATION = "workbench_0001_tables"
 UNITS = ("statement", "passage")
 GOLD_SOURCES = ("adjudicated", "agreement", "imported")
+#: One coder's decision on one theme: present, evidence, and its offsets in the statement's text.
+Label = tuple[bool, str, "int | None", "int | None"]
 
 
 @dataclass(frozen=True)
@@ -81,7 +83,7 @@ class Item:
 def _create_tables(store: Store) -> None:
     """The workbench tables, through sqlite-utils' Table API."""
     db = store.db
-    db["wb_samples"].create(
+    db.table("wb_samples").create(
         {"id": int, "name": str, "unit": str, "design": str, "strata": str, "match_theme": str,
          "allocation": str, "size": int, "seed": int, "filters": str, "themes": str,
          "codebook_version": str, "population": int, "left_out": int, "created_at": str},
@@ -91,18 +93,18 @@ def _create_tables(store: Store) -> None:
                   "created_at"},
         defaults={"strata": "", "match_theme": "", "allocation": "", "left_out": 0},
     )  # fmt: skip
-    db["wb_items"].create(
+    db.table("wb_items").create(
         {"id": int, "sample_id": int, "position": int, "statement_id": int, "passage_seq": int,
          "stratum": str},
         pk="id", foreign_keys=[("sample_id", "wb_samples", "id")],
         not_null={"sample_id", "position", "statement_id", "stratum"}, defaults={"stratum": ""},
     )  # fmt: skip
-    db["wb_items"].create_index(["sample_id", "position"], unique=True)
-    db["wb_coders"].create(
+    db.table("wb_items").create_index(["sample_id", "position"], unique=True)
+    db.table("wb_coders").create(
         {"id": int, "name": str, "created_at": str}, pk="id", not_null={"name", "created_at"}
     )
-    db["wb_coders"].create_index(["name"], unique=True)
-    db["wb_labels"].create(
+    db.table("wb_coders").create_index(["name"], unique=True)
+    db.table("wb_labels").create(
         {"item_id": int, "coder_id": int, "theme": str, "present": int, "evidence": str,
          "evidence_start": int, "evidence_end": int, "labelled_at": str},
         pk=("item_id", "coder_id", "theme"),
@@ -110,7 +112,7 @@ def _create_tables(store: Store) -> None:
         not_null={"item_id", "coder_id", "theme", "present", "evidence", "labelled_at"},
         defaults={"evidence": ""},
     )  # fmt: skip
-    db["wb_adjudications"].create(
+    db.table("wb_adjudications").create(
         {"item_id": int, "theme": str, "present": int, "evidence": str, "source": str,
          "adjudicator": str, "note": str, "decided_at": str},
         pk=("item_id", "theme"), foreign_keys=[("item_id", "wb_items", "id")],
@@ -228,8 +230,8 @@ def insert_sample(store: Store, sample: dict, items: Iterable[tuple[int, int | N
     row["themes"] = json.dumps(list(row.get("themes") or ()))
     row["created_at"] = now_iso()
     with transaction(store):
-        sample_id = int(store.db["wb_samples"].insert(row).last_pk)
-        store.db["wb_items"].insert_all(
+        sample_id = int(store.db.table("wb_samples").insert(row).last_pk or 0)
+        store.db.table("wb_items").insert_all(
             ({"sample_id": sample_id, "position": n, "statement_id": int(sid),
               "passage_seq": None if seq is None else int(seq), "stratum": stratum}
              for n, (sid, seq, stratum) in enumerate(items, 1)),
@@ -291,7 +293,7 @@ def coder_id(store: Store, name: str) -> int:
 
 
 def save_labels(
-    store: Store, item_id: int, coder: str, labels: dict[str, tuple[bool, str, int | None, int | None]]
+    store: Store, item_id: int, coder: str, labels: dict[str, Label]
 ) -> None:
     """Replace one coder's labels of one item: theme -> (present, evidence, start, end)."""
     cid = coder_id(store, coder)
@@ -314,7 +316,8 @@ def labels(store: Store, sample_id: int, *, coder: str | None = None) -> pd.Data
     """Labels of a sample (of one coder, when named): :data:`LABEL_COLUMNS`."""
     if not has_tables(store):
         return pd.DataFrame(columns=LABEL_COLUMNS)
-    where, params = "i.sample_id = ?", [int(sample_id)]
+    where = "i.sample_id = ?"
+    params: list[object] = [int(sample_id)]
     if coder is not None:
         where += " AND c.name = ?"
         params.append(coder)
@@ -372,7 +375,8 @@ def gold(store: Store, *, sample_id: int | None = None, unit: str | None = None)
     :data:`GOLD_COLUMNS`."""
     if not has_tables(store):
         return pd.DataFrame(columns=GOLD_COLUMNS)
-    conds, params = [], []
+    conds: list[str] = []
+    params: list[object] = []
     if sample_id is not None:
         conds.append("i.sample_id = ?")
         params.append(int(sample_id))
@@ -401,7 +405,9 @@ def passages_of(store: Store, statement_id: int) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def first_match_passages(store: Store, pairs: Iterable[tuple[int, str]]) -> dict[tuple[int, str], str]:
+def first_match_passages(
+    store: Store, pairs: Iterable[tuple[int, str]]
+) -> dict[tuple[int, str], str]:
     """(statement id, theme) -> the passage of the theme's first counted match."""
     counted = _counted_condition(store)
     out = {}

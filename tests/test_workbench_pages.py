@@ -1,0 +1,215 @@
+"""The validation workbench's pages (issue 13) in Streamlit's AppTest on real speeches: draw a
+sample, two coders code it blind in separate sessions (one resumes after a restart), agreement,
+adjudication, and the report. A new AppTest is a new browser session on the same database."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
+from test_workbench import build_base
+
+from tracker.workbench import agreement as agree
+from tracker.workbench import report as wb_report
+from tracker.workbench import store as wb
+
+
+@pytest.fixture(scope="module")
+def base_db(corpus, tmp_path_factory) -> Path:
+    return build_base(corpus, tmp_path_factory.mktemp("workbench-pages-base"))
+
+
+@pytest.fixture()
+def db(base_db, tmp_path) -> Path:
+    path = tmp_path / "tracker.db"
+    shutil.copy(base_db, path)
+    return path
+
+
+def no_trouble(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def page(app, name: str, **params) -> AppTest:
+    at = app(**params).run()
+    at.switch_page(f"app_pages/{name}.py").run()
+    no_trouble(at)
+    return at
+
+
+def text_component(at: AppTest):
+    return next(e for e in at.get("bidi_component"))
+
+
+def component_data(at: AppTest) -> dict:
+    return json.loads(text_component(at).proto.json)
+
+
+def frame_with(at: AppTest, column: str):
+    """The first table on the page with this column."""
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def coder_session(app, name: str) -> AppTest:
+    at = page(app, "workbench_code")
+    at.text_input(key="wb_coder").input(name).run()
+    no_trouble(at)
+    return at
+
+
+def code_item(at: AppTest, present: list[str]) -> None:
+    for theme in present:
+        at.button(key=f"wb_theme_{theme}").click().run()
+    at.button(key="wb_save").click().run()
+    no_trouble(at)
+
+
+def select_text(at: AppTest, start: int, end: int, text: str) -> AppTest:
+    """What the browser sends when the coder selects words in the text component."""
+    ws = at._tree.get_widget_states()
+    value = {"selection": {"start": start, "end": end, "text": text}}
+    ws.widgets.append(WidgetState(id=text_component(at).proto.id, json_value=json.dumps(value)))
+    return at._run(ws)
+
+
+def stored_sample(db: Path) -> tuple[wb.Sample, list[wb.Item]]:
+    with wb.open_store(db, readonly=True) as store:
+        (sample,) = wb.samples(store)
+        return sample, wb.items(store, sample.id)
+
+
+def draw_on_page(app, *, size: int, seed: int) -> AppTest:
+    at = page(app, "workbench_sample")
+    at.number_input(key="wb_size").set_value(size)
+    at.number_input(key="wb_seed").set_value(seed).run()
+    at.button(key="wb_draw").click().run()
+    no_trouble(at)
+    assert at.success and "is stored" in at.success[0].value
+    return at
+
+
+def test_two_coders_agreement_adjudication_and_report_through_the_pages(app, db):
+    draw_on_page(app, size=4, seed=11)
+    sample, items = stored_sample(db)
+    assert (sample.size, sample.seed, len(items)) == (4, 11, 4)
+
+    # alice codes two items, selecting her evidence in the text
+    alice = coder_session(app, "alice")
+    assert "alice: 0 of 4 statements coded" in alice.get("progress")[0].proto.text
+    keys = {b.key: b.proto.shortcut for b in alice.button}
+    assert (keys["wb_save"], keys["wb_theme_militarization"], keys["wb_theme_digital_divide"]) == (
+        "ctrl+enter", "1", "2")
+    assert component_data(alice)["spans"] == []  # blind
+    text = component_data(alice)["text"]
+    start = text.index(" ", len(text) // 2) + 1
+    chosen = text[start:start + 40]
+    alice.button(key="wb_theme_digital_divide").click().run()
+    select_text(alice, start, start + 40, chosen)
+    alice.button(key="wb_use_digital_divide").click().run()
+    assert alice.text_input(key=f"wb_ev_{items[0].id}_digital_divide").value == chosen
+    code_item(alice, ["cyber_threats"])
+    code_item(alice, ["digital_divide"])
+
+    # a restart: a new session resumes at the first item alice has not coded
+    alice = coder_session(app, "alice")
+    assert "alice: 2 of 4" in alice.get("progress")[0].proto.text
+    assert alice.subheader[0].value.startswith("Item 3 of 4")
+    code_item(alice, [])
+    code_item(alice, ["digital_divide"])
+    assert alice.success and "Every item of this sample is coded by alice" in alice.success[0].value
+    with wb.open_store(db, readonly=True) as store:
+        saved = wb.labels(store, sample.id, coder="alice")
+    first = saved[(saved["item_id"] == items[0].id) & (saved["theme"] == "digital_divide")].iloc[0]
+    assert (first["present"], first["evidence"]) == (1, chosen)
+    # the evidence's offsets are the statement's
+    assert text[int(first["evidence_start"]):int(first["evidence_end"])] == chosen
+
+    # bob never sees alice's labels: every theme starts absent for him
+    bob = coder_session(app, "bob")
+    assert "bob: 0 of 4" in bob.get("progress")[0].proto.text
+    assert all("absent" in b.label for b in bob.button if (b.key or "").startswith("wb_theme_"))
+    for present in (["digital_divide"], ["digital_divide"], [], []):
+        code_item(bob, present)
+
+    # agreement, then adjudication of the two disagreements
+    at = page(app, "workbench_agree")
+    table = frame_with(at, "kappa")
+    with wb.open_store(db, readonly=True) as store:
+        expected = agree.agreement_table(wb.labels(store, sample.id), list(sample.themes))
+    assert table["kappa"].tolist()[:-1] == pytest.approx(expected["kappa"].tolist()[:-1],
+                                                          nan_ok=True)  # fmt: skip
+    assert not [m for m in at.markdown if "alice**: present" in m.value]  # closed: no labels shown
+    at.toggle(key="wb_adj_open").set_value(True).run()
+    at.text_input(key="wb_adjudicator").input("carol").run()
+    at.button(key="wb_accept_agreed").click().run()
+    no_trouble(at)
+    radios = [r for r in at.radio if (r.key or "").startswith("wb_adj_")]
+    assert len(radios) == 2  # cyber_threats on item 1, digital_divide on item 4
+    for r in radios:
+        r.set_value("present")
+    at.button(key="wb_adj_save").click().run()
+    no_trouble(at)
+    with wb.open_store(db, readonly=True) as store:
+        gold = wb.gold(store, sample_id=sample.id)
+    assert len(gold) == 4 * len(sample.themes)
+    assert sorted(gold["gold_source"].value_counts().items()) == [
+        ("adjudicated", 2), ("agreement", 4 * len(sample.themes) - 2)]
+
+    # the report: the library's figures, the errors with their links, the method paragraph
+    at = page(app, "workbench_report", sample=str(sample.id))
+    rep = wb_report.build_report(db, sample.id)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Micro F1"] == f"{rep.scores.micro_f1:.3f}"
+    assert metrics["Micro precision"] == f"{rep.scores.micro_p:.3f}"
+    errors = next(d for d in at.dataframe if d.key == "wb_errors").value
+    assert len(errors) == len(rep.errors) > 0
+    assert errors["url"].str.fullmatch(r"statement\?id=\d+").all()
+    paragraph = wb_report.method_paragraph(rep)
+    assert any(m.value == paragraph for m in at.markdown)
+    assert "2 coders (alice, bob)" in paragraph and "adjudicated by carol" in paragraph
+    assert {b.proto.label for b in at.get("download_button")} >= {"Gold (TSV)", "Method (Markdown)",
+                                                                  "Report (CSV)"}  # fmt: skip
+
+
+def test_coding_is_blind_unless_the_review_option_is_on(app, db):
+    draw_on_page(app, size=10, seed=2)
+    _, items = stored_sample(db)
+    with wb.open_store(db, readonly=True) as store:
+        found = {r[0]: r[1] for r in store.conn.execute(
+            "SELECT statement_id, group_concat(theme) FROM statement_themes GROUP BY statement_id")}  # fmt: skip
+    target = next(i for i in items if i.statement_id in found)
+    at = coder_session(app, "dana")
+    at.number_input(key="wb_goto").set_value(target.position).run()
+    assert at.subheader[0].value.startswith(f"Item {target.position} of 10")
+    assert component_data(at)["spans"] == []
+    shown = " ".join(e.value for e in [*at.info, *at.markdown, *at.caption])
+    assert "The tool found" not in shown and not at.info
+    at.toggle(key="wb_review").set_value(True).run()
+    no_trouble(at)
+    assert component_data(at)["spans"]
+    assert at.info and at.info[0].value.startswith("The tool found")
+
+
+def test_a_sentence_picked_from_the_list_becomes_evidence(app, db):
+    draw_on_page(app, size=2, seed=1)
+    _, items = stored_sample(db)
+    at = coder_session(app, "erin")
+    with wb.open_store(db, readonly=True) as store:
+        seq = int(wb.passages_of(store, items[0].statement_id)["seq"].iloc[2])
+    at.selectbox(key=f"wb_sent_{items[0].id}").set_value(seq).run()
+    at.button(key="wb_theme_un_main_channel").click().run()
+    at.button(key="wb_use_un_main_channel").click().run()
+    at.button(key="wb_save").click().run()
+    no_trouble(at)
+    with wb.open_store(db, readonly=True) as store:
+        saved = wb.labels(store, items[0].sample_id, coder="erin")
+        passage = wb.passages_of(store, items[0].statement_id)
+    row = saved[saved["theme"] == "un_main_channel"].iloc[0]
+    sentence = passage[passage["seq"] == int(seq)].iloc[0]
+    assert (row["evidence_start"], row["evidence_end"]) == (sentence["start"], sentence["end"])
+    assert row["evidence"] == sentence["text"]
