@@ -5,29 +5,16 @@ adjudication, and the report. A new AppTest is a new browser session on the same
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
-from test_workbench import build_base
+from test_workbench import base_db, db  # noqa: F401  (fixtures: the ten speeches)
 
 from tracker.workbench import agreement as agree
 from tracker.workbench import report as wb_report
 from tracker.workbench import store as wb
-
-
-@pytest.fixture(scope="module")
-def base_db(corpus, tmp_path_factory) -> Path:
-    return build_base(corpus, tmp_path_factory.mktemp("workbench-pages-base"))
-
-
-@pytest.fixture()
-def db(base_db, tmp_path) -> Path:
-    path = tmp_path / "tracker.db"
-    shutil.copy(base_db, path)
-    return path
 
 
 def no_trouble(at: AppTest) -> None:

@@ -14,6 +14,14 @@ from tracker.cli import _db, cli, db_option, shown
 from tracker.errors import TrackerError
 
 
+def _call(action, *args, **kwargs):
+    """``action(*args, **kwargs)``, a library error becoming a one-line message."""
+    try:
+        return action(*args, **kwargs)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+
+
 @cli.group()
 def sample():
     """Samples to code by hand (the validation workbench)."""
@@ -59,11 +67,11 @@ def sample_list(db):
     """The stored samples: id, unit, design, size, seed, name."""
     from tracker.workbench import store as wb
 
-    try:
+    def stored():
         with wb.open_store(_db(db), readonly=True) as store:
-            found = wb.samples(store)
-    except TrackerError as exc:
-        raise click.ClickException(shown(exc)) from exc
+            return wb.samples(store)
+
+    found = _call(stored)
     for s in found:
         click.echo(f"{s.id}\t{s.unit}\t{s.design}\t{s.size}\t{s.seed}\t{shown(s.name)}")
 
@@ -82,10 +90,7 @@ def gold_export(db, output, sample_id):
     """Write the adjudicated gold as a TSV for `tracker validate --gold`."""
     from tracker.workbench.gold import export_gold
 
-    try:
-        rows = export_gold(_db(db), output, sample_id=sample_id)
-    except TrackerError as exc:
-        raise click.ClickException(shown(exc)) from exc
+    rows = _call(export_gold, _db(db), output, sample_id=sample_id)
     click.echo(f"{rows} gold labels to {shown(output)}", err=True)
 
 
@@ -97,9 +102,6 @@ def gold_import(db, path, name):
     """Store a gold TSV as a sample with its decisions (the report then scores it)."""
     from tracker.workbench.gold import import_gold
 
-    try:
-        sample_id = import_gold(_db(db), path, name=name)
-    except TrackerError as exc:
-        raise click.ClickException(shown(exc)) from exc
+    sample_id = _call(import_gold, _db(db), path, name=name)
     click.echo(f"sample {sample_id}: gold of {shown(path)}", err=True)
     click.echo(sample_id)
