@@ -119,8 +119,8 @@ def _line_error(exc: CodebookLineError, edited: str) -> None:
     if exc.line is None:
         st.error(common.md(str(exc)))
         return
-    place = f" ({exc.place})" if exc.place else ""
-    st.error(f"Line {exc.line}{common.md(place)}: {common.md(exc.problem)}")
+    place = f" ({common.md(exc.place)})" if exc.place else ""
+    st.error(f"Line {exc.line}{place}: {common.md(exc.problem)}")
     lines = edited.split("\n")
     shown = range(max(exc.line - 3, 0), min(exc.line + 2, len(lines)))
     st.code("\n".join(f"{'>' if n + 1 == exc.line else ' '} {n + 1:>4} | {lines[n]}"

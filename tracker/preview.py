@@ -201,6 +201,8 @@ class Change:
     country: str
     year: int | None
     theme: str
+    start: int  # the match's span in the statement's clean text
+    end: int
     before: str
     match: str
     after: str
@@ -312,7 +314,8 @@ def _describe(m: Match) -> str:
 def _change(change: str, doc: Doc, m: Match, sets: str, was: str = "") -> Change:
     before, match, after = kwic(doc, m)
     return Change(change, sets, doc.statement_id, doc.name, doc.country, doc.year, m.theme,
-                  before, match, after, m.rule, m.kind, m.direction, m.counted, was)  # fmt: skip
+                  m.start, m.end, before, match, after, m.rule, m.kind, m.direction, m.counted,
+                  was)  # fmt: skip
 
 
 def kwic(doc: Doc, m: Match, words: int = KWIC_WORDS) -> tuple[str, str, str]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -139,6 +139,10 @@ class _HeldStore(Store):
         self._held: list[tuple[StoredText, list[Match]]] = []
         self._version = ""
         self._active: tuple[str, str, str, str] | None = None
+
+    def iter_texts(self, batch: int = 50) -> Iterator[list[StoredText]]:
+        # smaller batches than a plain re-match: the progress bar moves every 50 statements
+        return super().iter_texts(batch)
 
     def replace_matches(
         self, results: Iterable[tuple[StoredText, list[Match]]], codebook_version: str
