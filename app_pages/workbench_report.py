@@ -14,6 +14,9 @@ from tracker.workbench import gold as wb_gold
 from tracker.workbench import report as wb_report
 from tracker.workbench import store as wb
 
+#: Errors listed one by one with their link (the table above holds them all).
+MAX_ERRORS = 200
+
 common.require_db()
 st.title("Validation workbench: report")
 sample = wbc.pick_sample(key="wb_report_sample")
@@ -64,27 +67,27 @@ if rep.errors.empty:
     st.caption("None: the tool agrees with the gold on every decision.")
 else:
     errors = rep.errors.assign(theme=rep.errors["theme"].map(lambda t: labels.get(t, t)))
-    event = st.dataframe(
+    st.dataframe(
         errors[["error", "url", "position", "file", "country", "year", "theme", "passage",
                 "tool_evidence", "gold_evidence"]],
-        hide_index=True, key="wb_errors", width="stretch", on_select="rerun",
-        selection_mode="single-row",
+        hide_index=True, key="wb_errors", width="stretch",
         column_config={
             "url": st.column_config.LinkColumn("statement", display_text="open ↗",
                                                help="Opens the statement in a new tab"),
             "passage": st.column_config.TextColumn("passage", width="large"),
         },
     )  # fmt: skip
-    picked = event.selection.rows if event and event.selection else []
-    if picked:
-        row = rep.errors.iloc[picked[0]]
-        st.markdown(f"**{row['error']}**, {common.md(labels.get(row['theme'], row['theme']))}: "
-                    f"“{common.md(' '.join(str(row['passage']).split()))}”")  # fmt: skip
-        if st.button(f"Open statement {int(row['statement_id'])}", key="wb_error_open"):
-            common.open_statement(int(row["statement_id"]))
-    else:
-        st.caption("Select a row to read its passage and open its statement here, or follow its "
-                   "link to a new tab.")  # fmt: skip
+    with st.expander(f"Read the errors one by one (first {min(len(errors), MAX_ERRORS)})",
+                     expanded=len(errors) <= 20):  # fmt: skip
+        for n, row in enumerate(errors.head(MAX_ERRORS).to_dict("records")):
+            with st.container(key=f"wb_error_{n}", border=True):
+                quote = " ".join(str(row["passage"] or row["tool_evidence"]).split())
+                st.markdown(f"**{row['error']}** · {common.md(row['theme'])} · "
+                            f"{common.md(row['file'])}: “{common.md(quote)}”")  # fmt: skip
+                st.page_link(st.session_state["_pages"]["statement"],
+                             label=f"Open statement {int(row['statement_id'])}",
+                             query_params={"id": str(int(row["statement_id"]))},
+                             icon=":material/article:")  # fmt: skip
 
 st.subheader("Method paragraph")
 paragraph = wb_report.method_paragraph(rep)

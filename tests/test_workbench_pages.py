@@ -153,9 +153,12 @@ def test_two_coders_agreement_adjudication_and_report_through_the_pages(app, db)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Micro F1"] == f"{rep.scores.micro_f1:.3f}"
     assert metrics["Micro precision"] == f"{rep.scores.micro_p:.3f}"
-    errors = next(d for d in at.dataframe if d.key == "wb_errors").value
+    errors = frame_with(at, "gold_evidence")
     assert len(errors) == len(rep.errors) > 0
     assert errors["url"].str.fullmatch(r"statement\?id=\d+").all()
+    links = [(e.proto.page, e.proto.query_string) for e in at.get("page_link")
+             if e.proto.label.startswith("Open statement")]  # fmt: skip
+    assert links == [("statement", f"id={i}") for i in rep.errors["statement_id"]]
     paragraph = wb_report.method_paragraph(rep)
     assert any(m.value == paragraph for m in at.markdown)
     assert "2 coders (alice, bob)" in paragraph and "adjudicated by carol" in paragraph
