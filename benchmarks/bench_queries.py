@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tracker import query
-from tracker.store import default_db_path
+from tracker.connect import default_db_path
 
 BUDGET_MS = 200
 

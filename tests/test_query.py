@@ -335,7 +335,7 @@ def test_change_marker_moves_when_the_file_changes(tmp_path):
 
 def test_queries_are_fast(db):
     # a regression guard with room for a loaded CI machine: the 200 ms budget on the whole UNGDC
-    # is measured by `python -m tracker.query --db DB` (make bench)
+    # is measured by `python benchmarks/bench_queries.py --db DB`
     slow = {k: v for k, v in query.timings(db, repeat=2).items() if v > 1000}
     assert not slow, slow
 

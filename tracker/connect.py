@@ -1,4 +1,5 @@
-"""Read-only connections to a tracker database: the one opener the store and the queries share.
+"""Where the database is, and read-only connections to it: the one opener the store and the
+queries share.
 
 SQLite's URI filenames give ``?``, ``#`` and ``%`` a meaning, so the URI is built from the path
 with every character quoted (``pathlib.Path.as_uri``): a database in a folder named ``odd #1``
@@ -14,6 +15,13 @@ from urllib.parse import urlencode
 
 #: Milliseconds a reader waits for a writer's lock before giving up.
 BUSY_TIMEOUT_MS = 5000
+#: The database when neither ``--db`` nor ``TRACKER_DB`` says otherwise.
+DEFAULT_DB = Path("db") / "tracker.db"
+
+
+def default_db_path() -> Path:
+    """``TRACKER_DB`` when set, else ``db/tracker.db`` under the working directory."""
+    return Path(os.environ.get("TRACKER_DB") or DEFAULT_DB)
 
 
 def sqlite_uri(path: str | Path, **params: str | int) -> str:

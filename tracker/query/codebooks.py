@@ -66,6 +66,11 @@ class CodebookInfo:
         return outline(self.text)
 
     @property
+    def theme_ids(self) -> tuple[str, ...]:
+        """The themes' ids in codebook order (without parsing the rules)."""
+        return tuple(t.id for t in self.outline.themes)
+
+    @property
     def languages(self) -> tuple[str, ...]:
         """The languages at least one rule has phrases for."""
         return self.outline.languages

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -64,7 +65,7 @@ def options(db: str | Path) -> Options:
             "SELECT MIN(date), MAX(date) FROM statements WHERE date != ''"
         ).fetchone()
         total = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
-    themes = [t.id for t in info.themes] if info and info.themes else []
+    themes = list(info.theme_ids) if info else []
     themes += sorted(t for t in stored if t not in themes)
     return Options(
         themes=tuple(themes),
@@ -94,12 +95,12 @@ def country_names(db: str | Path) -> dict[str, str]:
         }
 
 
-def left_out(db: str | Path, filters: Filters) -> dict[str, int]:
+def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
     """How many statements the filter's *defaults* leave out, by reason: ``selected`` (counted),
     ``language`` (a language the codebook does not cover, with ``languages`` naming them),
     ``duplicates``, ``non_state``, ``no_year`` (undated, when a date filter is set)."""
     languages = resolve_languages(db, filters)
-    out: dict = {}
+    out: dict[str, Any] = {}
     with connect(db) as conn:
 
         def count(f: Filters, langs) -> int:

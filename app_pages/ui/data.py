@@ -1,0 +1,219 @@
+"""The page data: the database, one typed cached function per query (cached on its arguments and
+on the database's change marker, so a new ingest invalidates it), and what the pages derive
+from them (the options or a stop, the codebook, captions, the fingerprint)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.ui.text import display_text, md
+from tracker import charts, export, query
+from tracker.connect import default_db_path
+from tracker.query import Filters, Side
+
+
+def db_path() -> Path:
+    """The dashboard's database: ``TRACKER_DB``, else ``db/tracker.db``."""
+    return default_db_path()
+
+
+def marker() -> tuple:
+    """The database's change marker: part of every cache key, so a new ingest is seen."""
+    return query.change_marker(db_path())
+
+
+# -- one cached function per query ----------------------------------------------------------------
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def cached(fn: Callable[Concatenate[str, P], R], *, max_entries: int = 64) -> Callable[P, R]:
+    """``fn(db, ...)`` as ``f(...)`` on this session's database, with its own ``st.cache_data``
+    keyed on the arguments (Streamlit hashes the Filters dataclass field by field) and on the
+    database's change marker (a new ingest invalidates it). Same signature, same types."""
+
+    def on_db(db: str, mark: tuple, *args: Any, **kwargs: Any) -> Any:
+        return fn(db, *args, **kwargs)
+
+    # Streamlit keys a cache on the function's module, name and source: one name per query
+    on_db.__qualname__ = on_db.__name__ = f"cached_{fn.__name__}"
+    cache = st.cache_data(max_entries=max_entries, show_spinner=False)(on_db)
+
+    @functools.wraps(fn)
+    def call(*args: P.args, **kwargs: P.kwargs) -> R:
+        return cache(str(db_path()), marker(), *args, **kwargs)
+
+    return call
+
+
+options = cached(query.options, max_entries=8)
+codebook_info = cached(query.codebook_info, max_entries=8)
+trends = cached(query.trends)
+country_theme_matrix = cached(query.country_theme_matrix)
+ranking = cached(query.ranking)
+evidence = cached(query.evidence)
+evidence_count = cached(query.evidence_count)
+search_passages = cached(query.search_passages, max_entries=32)
+statements_list = cached(query.statements_list, max_entries=32)
+statement_detail = cached(query.statement_detail)
+kind_counts = cached(query.kind_counts, max_entries=32)
+left_out = cached(query.left_out)
+ingest_history = cached(query.ingest_history, max_entries=8)
+_compare = cached(query.compare)
+_fingerprint = cached(export.database_fingerprint, max_entries=8)
+
+
+def compare(filters: Filters, a: str, b: str) -> dict[str, pd.DataFrame]:
+    """Two sides, as typed (``"CHN"``, ``"group:P5"``, ``"USA,GBR"``), compared."""
+    return _compare(filters, Side.parse(a), Side.parse(b))
+
+
+run_compare = compare
+
+
+def fingerprint() -> export.Fingerprint | None:
+    """The database's fingerprint (statement count, content hash), cached until it changes."""
+    try:
+        return _fingerprint()
+    except query.QueryError:
+        return None
+
+
+#: The queries by name, for :func:`run` (pages written before the typed functions).
+QUERIES: dict[str, Any] = {
+    "options": options, "codebook_info": codebook_info, "trends": trends,
+    "country_theme_matrix": country_theme_matrix, "ranking": ranking, "compare": compare,
+    "evidence": evidence, "evidence_count": evidence_count, "search_passages": search_passages,
+    "statements_list": statements_list, "statement_detail": statement_detail,
+    "kind_counts": kind_counts, "left_out": left_out, "ingest_history": ingest_history,
+}  # fmt: skip
+
+
+def run(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
+    """``run("trends", filters, by_country=True)`` is ``trends(filters, by_country=True)``: the
+    typed, cached function of that name (call those directly in new code)."""
+    try:
+        fn = QUERIES[name]
+    except KeyError:
+        raise ValueError(f"no cached query {name!r}: use one of {', '.join(QUERIES)}") from None
+    return fn(**kwargs) if filters is None else fn(filters, **kwargs)
+
+
+def or_warn(fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)``, or a warning and ``None`` when the query cannot be answered (a
+    search stopped by its time limit, say)."""
+    try:
+        return fn(*args, **kwargs)
+    except query.QueryError as exc:
+        st.warning(md(exc))
+        return None
+
+
+def run_or_warn(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
+    """:func:`run` through :func:`or_warn`."""
+    return or_warn(run, name, filters, **kwargs)
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _validation(db: str, mark: tuple, gold: bytes, version: str):
+    import tempfile
+
+    from tracker.coding import validate_coding
+
+    with tempfile.NamedTemporaryFile("wb", suffix=".tsv", delete=False) as fh:
+        fh.write(gold)
+    try:
+        return validate_coding(db, fh.name, n_boot=300)
+    finally:
+        Path(fh.name).unlink(missing_ok=True)
+
+
+def validation_report(gold: bytes, version: str):
+    """The stored coding against uploaded gold labels (cached on the file and the database)."""
+    return _validation(str(db_path()), marker(), gold, version)
+
+
+def require_db() -> query.Options:
+    """The filter options, or a helpful message and a stop when there is no usable database."""
+    path = db_path()
+    if not path.is_file():
+        st.warning(
+            f"There is no database at `{path}` yet. Add statements on the **Add statements** page, "
+            "or build one from the bundled sample with `make sample` (or "
+            "`tracker ingest tracker/data/sample --manifest tracker/data/sample/manifest.csv`), "
+            "or set `TRACKER_DB` to an existing database."
+        )
+        st.stop()
+    try:
+        opts = options()
+    except query.QueryError as exc:
+        st.error(f"The database cannot be read: {md(exc)}")
+        st.stop()
+    if opts.statements == 0:
+        st.info(
+            f"The database at `{path}` holds no statements yet. Add some on the **Add statements** "
+            "page or with `tracker ingest PATH`."
+        )
+        st.stop()
+    return opts
+
+
+def current_filters() -> Filters:
+    return st.session_state.get("filters") or Filters()
+
+
+def codebook() -> query.CodebookInfo | None:
+    try:
+        return codebook_info()
+    except query.QueryError:
+        return None
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading passages no rule matches…")
+def suggestions(db: str, version: str, text: str, path: str, theme: str, sample: int):
+    """`tracker suggest` for one theme: (passages table, candidate phrases table)."""
+    from tracker.codebook import codebook_from_text
+    from tracker.store import Store
+    from tracker.suggest import suggest
+
+    book = codebook_from_text(text, path=path)
+    with Store(db, readonly=True) as store:
+        found, phrases = suggest(store, book, theme, sample=sample, limit=30)
+    passages = pd.DataFrame([
+        {"probability": round(s.probability, 3), "country": s.country, "year": s.year,
+         "passage": display_text(s.text), "why": s.reason, "statement": s.statement_id}
+        for s in found
+    ])  # fmt: skip
+    candidates = pd.DataFrame([
+        {"phrase": p.phrase, "in top passages": p.passages, "times more frequent": p.lift}
+        for p in phrases
+    ])  # fmt: skip
+    return passages, candidates
+
+
+def active_codebook_text() -> tuple[str, str] | None:
+    """The database's active codebook as (YAML text, path), or None."""
+    book = codebook()
+    return (book.text, book.path) if book else None
+
+
+def caption_for(filters: Filters, extra: str = "") -> str:
+    book = codebook()
+    return charts.caption_text(describe(filters), book.version if book else "", extra)
+
+
+def describe(filters: Filters) -> str:
+    """The filters in words, themes by their labels (not their ids)."""
+    try:
+        labels = options().theme_labels
+    except query.QueryError:
+        labels = {}
+    return replace(filters, themes=tuple(labels.get(t, t) for t in filters.themes)).describe()

@@ -1,0 +1,196 @@
+"""Keyword in context: the passages behind a clicked point as rows (the words before, the match,
+the words after), a selected row's passage highlighted, and the switch to its statement."""
+
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.ui.data import evidence, evidence_count, options, or_warn
+from app_pages.ui.exports import evidence_downloads
+from app_pages.ui.text import display_text, md
+from tracker import charts, query
+from tracker.query import Filters
+
+#: Evidence rows a table shows (the downloads hold all).
+MAX_EVIDENCE = 200
+
+
+def selected_points(event) -> list[dict]:
+    """The ``customdata`` ``[theme, year, country/side]`` of each selected point."""
+    if not event:
+        return []
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return []
+    out = []
+    for p in points:
+        cd = p.get("customdata")
+        if isinstance(cd, (list, tuple)) and len(cd) >= 3:
+            year = cd[1]
+            out.append({"theme": cd[0], "year": int(year) if year not in (None, "") else None,
+                        "country": cd[2] or None})  # fmt: skip
+    return out
+
+
+def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, title: str = "",
+                   key: str = "ev", search: str = "") -> None:  # fmt: skip
+    """The passages behind one number, as keyword-in-context rows; a row opens its statement."""
+    labels = options().theme_labels
+    what = " · ".join(
+        md(x)
+        for x in (
+            labels.get(theme, theme) if theme else "",
+            str(year) if year else "",
+            country or "",
+        )
+        if x
+    )
+    st.subheader(title or f"Evidence: {what or 'all selected'}")
+    total = or_warn(evidence_count, filters, theme=theme, year=year, country=country,
+                    search=search)  # fmt: skip
+    if total is None:
+        return
+    if total == 0:
+        st.info("No passages match here. Widen the filters, or pick another point.")
+        return
+    rows = or_warn(evidence, filters, theme=theme, year=year, country=country, search=search,
+                   limit=MAX_EVIDENCE)  # fmt: skip
+    if rows is None:
+        return
+    st.caption(shown_note(total, len(rows)))
+    evidence_table(rows, key=key)
+    evidence_downloads(filters, total, key=key, theme=theme, year=year, country=country,
+                       search=search)  # fmt: skip
+
+
+def shown_note(total: int, shown: int) -> str:
+    """How many matches there are and how many the table shows (the downloads hold all)."""
+    if total <= shown:
+        return f"{total:,} matches."
+    return f"{total:,} matches; the first {shown:,} shown here, all {total:,} in the downloads."
+
+
+def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
+    """Keyword-in-context columns: the words before the match, the match, the words after."""
+    pre, kw, post = [], [], []
+    for text, s, e in zip(rows["passage"], rows["hl_start"], rows["hl_end"]):
+        text = text or ""
+        left = display_text(text[:s])
+        right = display_text(text[e:])
+        pre.append(("…" + left[-width:]) if len(left) > width else left)
+        kw.append(display_text(text[s:e]))
+        post.append((right[:width] + "…") if len(right) > width else right)
+    out = pd.DataFrame({
+        "country": rows["country"], "date": rows["date"], "before": pre, "match": kw,
+        "after": post, "theme": rows["theme_label"], "direction": _direction_labels(rows),
+        "score": rows["score"], "rule": rows["rule"], "kind": rows["kind"],
+        "statement": rows["statement_id"],
+    })  # fmt: skip
+    return out
+
+
+def _direction_labels(rows: pd.DataFrame) -> list[str]:
+    """"supports", or "reports (not counted)" / "opposes (not counted)" where the match does not
+    make its theme present."""
+    if "direction" not in rows:
+        return ["supports"] * len(rows)
+    counted = rows["counted"] if "counted" in rows else [1] * len(rows)
+    return [d if c else f"{d} (not counted)" for d, c in zip(rows["direction"], counted)]
+
+
+#: Pixels per character (a generous average for the table's font), cell padding, line height.
+CHAR_PX, CELL_PAD, LINE_PX = 8, 24, 21
+
+
+def _longest(values) -> int:
+    return max((len(str(v)) for v in values), default=0)
+
+
+def _fit(values, least: int, most: int) -> int:
+    """A column width in pixels that shows the longest of ``values`` on one line, within
+    ``least``..``most``."""
+    return max(least, min(most, CHAR_PX * _longest(values) + CELL_PAD))
+
+
+def _row_height(values, width: int) -> int | None:
+    """A row height that wraps the longest of ``values`` whole in a column ``width`` pixels
+    wide (Streamlit wraps text only in rows taller than 64 px); None when one line holds it."""
+    per_line = max(1, (width - CELL_PAD) // CHAR_PX)
+    lines = -(-_longest(values) // per_line)
+    return None if lines <= 1 else max(66, LINE_PX * lines + 12)
+
+
+def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
+    """The keyword-in-context rows, the match and theme never cut (a long match wraps in taller
+    rows); a selected row shows its passage and opens its statement."""
+    table = kwic(rows)
+    match_width = _fit(table["match"], 170, 520)
+    row_height = _row_height(table["match"], match_width)
+    context = 250 if row_height else 330  # the words around the match wrap in taller rows
+    event = st.dataframe(
+        table, key=f"{key}_table", hide_index=True, on_select="rerun",
+        selection_mode="single-row", width="stretch", row_height=row_height,
+        column_config={
+            "country": st.column_config.TextColumn("country", width=70),
+            "date": st.column_config.TextColumn("date", width=95),
+            "theme": st.column_config.TextColumn("theme", width=_fit(table["theme"], 170, 520)),
+            "before": st.column_config.TextColumn("before", width=context, alignment="right"),
+            "match": st.column_config.TextColumn("match", width=match_width),
+            "after": st.column_config.TextColumn("after", width=context),
+            "score": st.column_config.NumberColumn("score", format="%.2f", width=60),
+            "direction": st.column_config.TextColumn(
+                "direction", width=_fit(table["direction"], 90, 200),
+                help="Whether the match supports the theme's position, opposes it or reports it "
+                "(others' words, the speaker's own sanctions...); only counted matches make a "
+                "theme present"),
+            "rule": st.column_config.TextColumn("rule", width=_fit(table["rule"], 150, 400)),
+            "kind": st.column_config.TextColumn("kind", width=85),
+            "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
+        },
+    )  # fmt: skip
+    picked = event.selection.rows if event and event.selection else []
+    if picked:
+        row = rows.iloc[picked[0]]
+        st.markdown("**The passage**")
+        if row.get("reason"):
+            st.caption(f"{row.get('direction', 'supports')}: {md(str(row['reason']))}")
+        st.html(
+            highlight_html(
+                row["passage"], [(int(row["hl_start"]), int(row["hl_end"]), row["theme"])]
+            )
+        )
+        if st.button(f"Open statement {int(row['statement_id'])}", key=f"{key}_open"):
+            open_statement(int(row["statement_id"]))
+    else:
+        st.caption("Select a row to read its passage and open its statement.")
+
+
+def open_statement(statement_id: int) -> None:
+    """Switch to the Statement page; the URL keeps the filters and this page's own parameters,
+    so Back returns to the same view."""
+    st.session_state["statement_id"] = int(statement_id)
+    here = {k: st.query_params[k] for k in st.query_params}
+    st.switch_page(st.session_state["_pages"]["statement"],
+                   query_params={**here, "id": str(statement_id)})  # fmt: skip
+
+
+def highlight_html(text: str, spans, *, legend: bool = False) -> str:
+    """``text`` escaped, with each ``(start, end, theme)`` span marked in the theme's colour. The
+    only markup is ours: every piece of the text goes through ``html.escape``."""
+    pieces = query.highlight_spans(text or "", spans)
+    out = []
+    for piece, theme in pieces:
+        safe = html.escape(display_text(piece)).replace("\n", "<br>")
+        if theme:
+            color = charts.theme_color(theme)
+            out.append(
+                f'<mark title="{html.escape(theme)}" style="background:{charts._rgba(color, 0.28)};'
+                f'border-bottom:2px solid {color};padding:0 1px">{safe}</mark>'
+            )
+        else:
+            out.append(safe)
+    return '<div style="line-height:1.6;font-size:0.95rem">' + "".join(out) + "</div>"

@@ -1,0 +1,136 @@
+"""The view in the URL: the sidebar's filters as query parameters (read on a session's first
+run, written on every run), each page's own parameters, and the view's full URL (which exports
+cite)."""
+
+from __future__ import annotations
+
+from datetime import date
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from tracker import query
+from tracker.query import Filters
+
+#: The query parameters the sidebar's filters own.
+PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
+              "kinds", "langs", "dups", "nonstate", "gstmt", "formembers")  # fmt: skip
+
+
+def _split(value: str | None) -> list[str]:
+    return [v for v in (value or "").split(",") if v]
+
+
+def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
+    """On a session's first run, seed the filter widgets from the URL's query parameters."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    st.session_state["_filters_seeded"] = True
+    qp = st.query_params
+    themes = set(opts.themes)
+    st.session_state["f_themes"] = [t for t in _split(qp.get("themes")) if t in themes]
+    codes = {c for c, _, _ in opts.countries}
+    st.session_state["f_countries"] = [c for c in _split(qp.get("countries")) if c in codes]
+    groups = set(opts.groups)
+    st.session_state["f_groups"] = [g for g in _split(qp.get("groups")) if g in groups]
+    forums = {f for f, _ in opts.forums}
+    st.session_state["f_forums"] = [f for f in _split(qp.get("forums")) if f in forums]
+    if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
+        lo, hi = opts.year_min, opts.year_max
+        years = _split((qp.get("years") or "").replace("-", ","))
+        try:
+            a, b = (int(years[0]), int(years[1])) if len(years) == 2 else (lo, hi)
+        except ValueError:
+            a, b = lo, hi
+        a, b = max(lo, min(a, hi)), max(lo, min(b, hi))
+        st.session_state["f_years"] = (min(a, b), max(a, b))
+    for key, name in (("f_from", "from"), ("f_to", "to")):
+        value = qp.get(name)
+        try:
+            st.session_state[key] = date.fromisoformat(value) if value else None
+        except ValueError:
+            st.session_state[key] = None
+    st.session_state["f_measure"] = (
+        qp.get("measure") if qp.get("measure") in query.MEASURES else "share"
+    )
+    kinds = [k for k in _split(qp.get("kinds")) if k in query.KINDS]
+    st.session_state["f_kinds"] = kinds or list(query.KINDS)
+    langs_present = {lang for lang, _ in opts.languages}
+    if qp.get("langs") == "all":
+        st.session_state["f_langs"] = sorted(langs_present)
+    elif qp.get("langs"):
+        langs = [x for x in _split(qp.get("langs")) if x in langs_present]
+        st.session_state["f_langs"] = langs or lang_default
+    else:
+        st.session_state["f_langs"] = lang_default
+    st.session_state["f_dups"] = qp.get("dups") == "1"
+    st.session_state["f_nonstate"] = qp.get("nonstate") == "1"
+    gstmt = qp.get("gstmt")
+    st.session_state["f_gstmt"] = gstmt if gstmt in query.GROUP_STATEMENT_MODES else "include"
+    st.session_state["f_formembers"] = qp.get("formembers") == "1"
+
+
+def write_url(filters: Filters, opts: query.Options, lang_default, present) -> None:
+    want: dict[str, str] = {}
+    for key, value in (("themes", filters.themes), ("countries", filters.countries),
+                       ("groups", filters.groups), ("forums", filters.forums),
+                       ("kinds", filters.kinds)):  # fmt: skip
+        if value:
+            want[key] = ",".join(value)
+    if filters.year_from is not None or filters.year_to is not None:
+        want["years"] = f"{filters.year_from or opts.year_min}-{filters.year_to or opts.year_max}"
+    if filters.date_from:
+        want["from"] = filters.date_from
+    if filters.date_to:
+        want["to"] = filters.date_to
+    if filters.measure != "share":
+        want["measure"] = filters.measure
+    if filters.languages is not None:  # None: the codebook's languages, the default
+        langs = list(filters.languages)
+        want["langs"] = "all" if not langs or sorted(langs) == sorted(present) else ",".join(langs)
+    if filters.include_duplicates:
+        want["dups"] = "1"
+    if filters.include_non_state:
+        want["nonstate"] = "1"
+    if filters.group_statements != "include":
+        want["gstmt"] = filters.group_statements
+    if filters.count_for_members:
+        want["formembers"] = "1"
+    qp = st.query_params
+    for key in PARAM_KEYS:
+        if key in want:
+            if qp.get(key) != want[key]:
+                qp[key] = want[key]
+        elif key in qp:
+            del qp[key]
+
+
+def page_param(name: str, default: str = "") -> str:
+    """A page's own URL parameter (theme picked, compared sides, statement id...)."""
+    return st.query_params.get(name, default)
+
+
+def set_page_param(name: str, value: str | None) -> None:
+    if value in (None, ""):
+        if name in st.query_params:
+            del st.query_params[name]
+    elif st.query_params.get(name) != value:
+        st.query_params[name] = value
+
+
+def view_url() -> str:
+    """The dashboard's current URL with its query parameters (the view an export cites)."""
+    base = st.context.url or _local_url()
+    params = {k: st.query_params[k] for k in st.query_params}
+    return f"{base}?{urlencode(params, safe=',-')}" if params else base
+
+
+def _local_url() -> str:
+    """The page's URL on this machine, where the browser did not say (tests, bare runs)."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    current = ctx.pages_manager.current_page_script_hash if ctx else ""
+    path = next((p.url_path for p in (st.session_state.get("_pages") or {}).values()
+                 if getattr(p, "_script_hash", None) == current), "")  # fmt: skip
+    return f"http://localhost:{st.get_option('server.port')}/{path}"
