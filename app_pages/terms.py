@@ -179,11 +179,13 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
 
 
 def downloads(kwic: terms.Kwic, filters: Filters, name: str) -> None:
+    """CSV and XLSX of every KWIC row; the XLSX's about sheet names the term, the filters, the
+    view's URL and the citation (tool, codebook, database fingerprint, view), as the charts'
+    exports do."""
     frame = kwic.to_frame()
-    book = common.codebook()
+    url = common.view_url()
     about = {"term": kwic.pattern, "window": kwic.window, "filters": filters.to_dict(),
-             "rows": len(frame),
-             "citation": export.citation(book.version if book else "")}  # fmt: skip
+             "rows": len(frame), "view": url, "citation": common.citation(url=url)}  # fmt: skip
     rows = min(len(frame), common.XLSX_MAX_ROWS)
     c1, c2 = st.columns(2)
     c1.download_button(f"CSV of all {len(frame):,} rows", lambda: export.table_csv(frame),

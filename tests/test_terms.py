@@ -3,18 +3,21 @@ bundled sample corpus, ingested once per run with the real CLI."""
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import openpyxl
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode
 from test_query import sql
 
-from tracker import charts, query, terms
+from tracker import charts, export, query, terms
 from tracker.codebook import load_codebook
 from tracker.errors import CodebookError
 from tracker.match import Matcher
@@ -296,3 +299,26 @@ def test_page_without_a_term_or_with_a_bad_one_explains(app):
     at = app(q="cyber (attack").run()
     assert not at.exception
     assert "cannot be read" in at.error[0].value
+
+
+def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monkeypatch):
+    """The XLSX of the KWIC rows carries what the charts' exports carry: the database's
+    fingerprint and the view's URL, in the citation and on their own."""
+    made: dict = {}
+    deferred = MediaFileManager.add_deferred
+
+    def record(self, fn, mimetype, coordinates, file_name=None, **kw):
+        made[file_name] = fn
+        return deferred(self, fn, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = app(q="cyber attack", near="state", within="20").run()
+    no_trouble(at)
+    name = next(n for n in made if n and n.endswith("_kwic.xlsx"))
+    sheet = openpyxl.load_workbook(io.BytesIO(made[name]()))["about"]
+    about = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert about["view"].endswith("/terms?q=cyber+attack&near=state&within=20")
+    citation = about["citation"]
+    assert f"database {export.database_fingerprint(sample_db)}" in citation
+    assert citation.endswith(f"View: {about['view']}")
+    assert query.codebook_info(sample_db).version in citation
