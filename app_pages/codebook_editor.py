@@ -55,11 +55,12 @@ def show(book, gold_bytes: bytes | None) -> None:
         st.session_state[key] = block.text
     _add_phrase_form(key)
     st.text_area(f"Theme `{theme}` (YAML)", key=key, height=420,
-                 help="Lines are numbered from the `id:` line (line 1) in error messages.")  # fmt: skip
+                 help="Error messages number lines from the `id:` line (line 1).")  # fmt: skip
     edited = st.session_state[key]
     c1, c2, c3, c4 = st.columns([1, 1, 2, 2])
     size = c1.number_input("Sample size", 0, 5000, 300, step=50, key="ed_sample",
-                           help="Statements drawn at random from the database (0: gold only)")  # fmt: skip
+                           help="Statements drawn at random from the database (0: gold "
+                           "only)")  # fmt: skip
     seed = c2.number_input("Seed", 0, 2**31 - 1, 0, key="ed_seed")
     gold, note = _gold(db, gold_bytes)
     c3.caption(note)
@@ -95,7 +96,8 @@ def _add_phrase_form(key: str) -> None:
         return
     with st.expander("Add a phrase to a rule"):
         a1, a2, a3 = st.columns([3, 2, 1])
-        a1.text_input("Phrase", key="ed_add_phrase", placeholder="(connect|connecting) the unconnected")
+        a1.text_input("Phrase", key="ed_add_phrase",
+                      placeholder="(connect|connecting) the unconnected")  # fmt: skip
         a2.selectbox("Rule", rules, key="ed_add_rule")
         a3.selectbox("Language", ["en", "fr", "es"], key="ed_add_lang")
         st.button("Add the phrase", key="ed_add", on_click=_add_phrase, args=(key,))
@@ -245,8 +247,9 @@ def _show_preview(theme: str, edited: str) -> None:
         return
     if len(rows) > KWIC_SHOWN:
         st.caption(f"The first {KWIC_SHOWN:,} shown.")
+    right = {"before": st.column_config.TextColumn(alignment="right")}
     st.dataframe(rows.head(KWIC_SHOWN), hide_index=True, width="stretch", key="ed_changes",
-                 column_config={"before": st.column_config.TextColumn(alignment="right")})  # fmt: skip
+                 column_config=right)  # fmt: skip
 
 
 # -- save and re-match ----------------------------------------------------------------------------
@@ -289,10 +292,12 @@ def _job_status(db: Path, active_version: str) -> None:
                    f"`{job.codebook.path}`")  # fmt: skip
     elif job.state == rematch_job.CANCELLED:
         st.warning(f"The re-match with codebook {version} was cancelled at {when}; the database "
-                   f"keeps codebook {active_version}. The saved file stays: `{job.codebook.path}`")  # fmt: skip
+                   f"keeps codebook {active_version}. The saved file stays: "
+                   f"`{job.codebook.path}`")  # fmt: skip
     else:
         st.error(f"The re-match with codebook {version} failed at {when}: "
-                 f"{common.md(job.error)}. The saved file stays: `{job.codebook.path}`")  # fmt: skip
+                 f"{common.md(job.error)}. The saved file stays: "
+                 f"`{job.codebook.path}`")  # fmt: skip
 
 
 @st.fragment(run_every=1.0)
@@ -303,6 +308,8 @@ def _progress(db: str) -> None:
         return
     if job.state == rematch_job.WRITING:
         text = f"Writing the matches of codebook {job.codebook.version}…"
+    elif not job.total:
+        text = f"Starting the re-match with codebook {job.codebook.version}…"
     else:
         text = (f"Re-matching with codebook {job.codebook.version}: {job.done:,} of "
                 f"{job.total:,} statements. The dashboard stays usable meanwhile.")  # fmt: skip

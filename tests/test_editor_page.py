@@ -20,7 +20,8 @@ from tracker.store import Store
 
 REPO = Path(__file__).resolve().parents[1]
 HANG_GUARD = 300  # seconds: a guard against a re-match that never ends, not a speed test
-MATCHES = 'SELECT statement_id, theme, rule, start, "end", codebook_version FROM matches ORDER BY 1, 2, 4'
+MATCHES = ('SELECT statement_id, theme, rule, start, "end", codebook_version FROM matches '
+           "ORDER BY 1, 2, 4")
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +115,8 @@ def test_a_wrong_rule_is_shown_on_its_line_and_nothing_is_saved(corpus, db, monk
     before = rows(db)
     at = method_page(db, corpus / "gold" / "dev.tsv", monkeypatch)
     at.selectbox(key="ed_theme").set_value("disinformation").run()
-    text = editor_text(at).value.replace("- hate speech", "- hate speech\n        - (fake|false news")
+    wrong_rule = "- hate speech\n        - (fake|false news"
+    text = editor_text(at).value.replace("- hate speech", wrong_rule)
     editor_text(at).set_value(text)
     at.button(key="ed_save").click().run()
     assert not at.exception
@@ -171,3 +173,30 @@ def test_a_cancelled_rematch_writes_nothing_and_one_runs_at_a_time(db, tmp_path)
     assert active_version(db) == book.version
     assert any(r[2] == "named" for r in rows(db)) and rows(db) != before
     assert re.fullmatch(r"[0-9a-f]{12}", book.version)
+
+
+def test_the_preview_scores_on_the_gold_adjudicated_in_the_workbench(corpus, db, tmp_path,
+                                                                      monkeypatch):  # fmt: skip
+    from tracker.workbench.gold import import_gold
+
+    # part of the development gold, as if adjudicated in the workbench; no gold TSV loaded
+    lines = (corpus / "gold" / "dev.tsv").read_text(encoding="utf-8").splitlines()
+    part = [lines[0]] + [line for line in lines[1:] if line.split("\t")[0] < "m"]
+    (tmp_path / "part.tsv").write_text("\n".join(part) + "\n", encoding="utf-8")
+    import_gold(db, tmp_path / "part.tsv")
+    labels = preview.gold_files([tmp_path / "part.tsv"])
+    monkeypatch.delenv("TRACKER_GOLD", raising=False)
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=180).run()
+    at.switch_page("app_pages/method.py").run()
+    at.selectbox(key="ed_theme").set_value("disinformation").run()
+    editor_text(at).set_value(editor_text(at).value.replace("        - hate speech\n", ""))
+    at.number_input(key="ed_sample").set_value(0)
+    at.button(key="ed_preview").click().run()
+    assert not at.exception and not at.error
+    assert any(f"{len(labels)} statements adjudicated in the workbench" in c.value
+               for c in at.caption)  # fmt: skip
+    counts = next(d for d in at.dataframe if "read" in d.value.columns).value
+    assert list(counts["statements"]) == ["gold"] and list(counts["read"]) == [len(labels)]
+    scores = next(d for d in at.dataframe if "measure" in d.value.columns).value
+    assert set(scores["scope"]) == {"disinformation", "micro (all themes)"}

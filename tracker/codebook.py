@@ -392,7 +392,9 @@ class _Parser:
         themes = self.themes(data.get("themes"), cutoff, data)
         reported = data.get("reported_speech", {})
         reported_speech = (
-            self.phrase_map(reported, "reported_speech", "reported_speech", data) if reported else {}
+            self.phrase_map(reported, "reported_speech", "reported_speech", data)
+            if reported
+            else {}
         )
         semantic_model, model_hash = self.semantic_model(data, path)
         languages = frozenset().union(*(t.languages for t in themes))
@@ -615,7 +617,9 @@ class _Parser:
             )
         return lang
 
-    def phrase_map(self, data: Any, place: str, key: str, parent: dict) -> dict[str, tuple[str, ...]]:
+    def phrase_map(
+        self, data: Any, place: str, key: str, parent: dict
+    ) -> dict[str, tuple[str, ...]]:
         if not isinstance(data, dict) or not data:
             raise self.fail(place, f"'{key}' must map languages to lists, e.g. {{en: [...]}}",
                             parent, key)  # fmt: skip
@@ -625,7 +629,9 @@ class _Parser:
             out[lang] = self.expanded(phrases, f"{place}, {lang}", lang, data, lang)
         return out
 
-    def group_map(self, data: Any, place: str, rule: dict) -> dict[str, tuple[tuple[str, ...], ...]]:
+    def group_map(
+        self, data: Any, place: str, rule: dict
+    ) -> dict[str, tuple[tuple[str, ...], ...]]:
         if not isinstance(data, dict) or not data:
             raise self.fail(place, "'near' must map languages to lists of term groups", rule,
                             "near")  # fmt: skip

@@ -328,7 +328,11 @@ def kwic(doc: Doc, m: Match, words: int = KWIC_WORDS) -> tuple[str, str, str]:
         start, end = 0, len(doc.text)
     pre = last_words(doc.text[start : m.start], words)
     post = first_words(doc.text[m.end : end], words)
-    return " ".join(pre.split()), " ".join(doc.text[m.start : m.end].split()), " ".join(post.split())
+    return _one_line(pre), _one_line(doc.text[m.start : m.end]), _one_line(post)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _present(matches: Sequence[Match]) -> set[str]:

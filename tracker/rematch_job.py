@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import closing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -110,7 +111,7 @@ def start(db: str | Path, codebook: Codebook) -> RematchJob:
 
 def _run(job: RematchJob) -> None:
     try:
-        with _HeldStore(job.db) as store:
+        with closing(_HeldStore(job.db)) as store:
             job.total = store.count_statements()
             rematch(store, job.codebook, progress=job._advance)
             if job._cancel.is_set():
