@@ -1,9 +1,14 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and make:
 #   make run    build db/tracker.db from the bundled sample on first run, start the dashboard
-#   make test   run the whole test suite
+#   make test   run the whole test suite (the type check, then both tiers; what CI runs)
+# and for development:
+#   make test-fast   the type check and the fast tier only (pytest -m "not slow")
+#   make typecheck   mypy alone
+# The recipes need a POSIX shell (sh): on Windows run make from Git Bash, MSYS2 or WSL.
 PYTHON ?= python3
 VENV   ?= .venv
-BIN     = $(VENV)/bin
+# a virtual environment keeps its programs in bin/, or in Scripts/ on Windows
+BIN     = $(VENV)/$(if $(filter Windows_NT,$(OS)),Scripts,bin)
 PORT   ?= 8501
 # the dashboard listens on this machine only; ADDRESS=0.0.0.0 make run serves the network (the
 # Add page writes to the database and has no sign-in: put an authenticating proxy in front)
@@ -14,7 +19,8 @@ STAMP   = $(VENV)/.installed
 DEV_STAMP = $(VENV)/.installed-test
 LOCK    = requirements
 
-.PHONY: run test venv sample bench bench-scale bench-memory clean-db screenshots lock
+.PHONY: run test test-fast typecheck venv sample bench bench-timings bench-scale bench-memory \
+	clean-db screenshots lock
 
 # runtime packages at the versions (and hashes) of the lock; `make test` adds the test tools
 $(STAMP): pyproject.toml $(LOCK)/lock-runtime.txt
@@ -47,18 +53,38 @@ run: $(STAMP) $(DB)
 	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.address $(ADDRESS) \
 		--server.port $(PORT) --server.headless true
 
-test: $(DEV_STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile -q
+# Two workers, each taking whole test modules (their module fixtures build databases once), the
+# slow modules first (tests/conftest.py orders them; --no-loadscope-reorder keeps that order).
+PYTEST_PARALLEL ?= -n 2 --dist loadfile --no-loadscope-reorder
+# more pytest options, e.g. make test PYTEST_ARGS="--durations=40"
+PYTEST_ARGS ?=
+
+typecheck: $(DEV_STAMP)
+	$(BIN)/python -m mypy
+
+# the whole suite: both tiers (docs/testing.md says what is slow and how long each takes)
+test: typecheck
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -q $(PYTEST_ARGS)
+
+# the development loop: the fast tier only
+test-fast: typecheck
+	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -q -m "not slow" $(PYTEST_ARGS)
 
 CORPUS ?= ../shared/corpus
-BENCH_DB ?= $(or $(TMPDIR),/tmp)/position-tracker-bench.db
+BENCH_DB ?= $(or $(TMPDIR),$(TEMP),/tmp)/position-tracker-bench.db
 
-# matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries
+# matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries;
+# last, the speed checks that used to be test assertions (bench-timings)
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_match.py --zip $(CORPUS)/ungdc/UNGDC_1946-2024.zip
 	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --keep $(BENCH_DB)
 	$(BIN)/python benchmarks/accuracy.py --corpus $(CORPUS) --weak-db $(BENCH_DB)
 	$(BIN)/python benchmarks/bench_first_chart.py --db $(DB)
+	$(BIN)/python benchmarks/bench_timings.py --corpus $(CORPUS)
+
+# reading, segmenting and resolving the whole UNGDC, and country look-ups, beside baselines
+bench-timings: $(DEV_STAMP)
+	$(BIN)/python benchmarks/bench_timings.py --corpus $(CORPUS)
 
 # peak memory of single-file ingests (hostile ones included) beside a baseline; a few minutes
 bench-memory: $(DEV_STAMP)

@@ -10,30 +10,19 @@ same filters, and sees the world map drawn from the shipped shapes.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from browser_support import sample_db, browser, dashboard  # noqa: F401 (fixtures)
+from browser_support import (  # noqa: F401 (browser, dashboard, page: fixtures)
+    BROWSER_TEST, browser, dashboard, page, sample_db, wait_for_plot,
+)
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tracker" / "data" / "sample"
-CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
-        reason="needs Chromium (apt-get install -y chromium) and the playwright package",
-    ),
-]
-
-
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +31,8 @@ def browser_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture()
-def page(browser, dashboard, tmp_path):
-    screens, url = dashboard
-    context = browser.new_context(viewport={"width": 1400, "height": 1600}, accept_downloads=True)
-    pg = context.new_page()
-    refused: list[str] = []
-    screens.local_only(pg, url, refused)
-    pg.refused = refused
-    yield pg
-    context.close()
+def viewport() -> dict[str, int]:
+    return {"width": 1400, "height": 1600}
 
 
 def plot_data(page, index: int = 0) -> list[dict]:
@@ -68,11 +50,6 @@ def y_title(page, index: int = 0) -> str:
     return page.evaluate(
         "(i) => document.querySelectorAll('.js-plotly-plot')[i].layout.yaxis.title.text", index
     )
-
-
-def wait_for_plot(page) -> None:
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .points path", timeout=60000)
-    page.wait_for_timeout(500)
 
 
 def download(page, label: str, tmp_path: Path) -> bytes:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -102,12 +101,13 @@ def test_normalize_name() -> None:
     assert normalize_name("The Bahamas") == "bahamas"
 
 
-def test_lookup_is_fast() -> None:
-    lookup_country("France")
-    start = time.perf_counter()
-    for _ in range(10_000):
-        lookup_country("France")
-    assert time.perf_counter() - start < 0.1
+def test_a_repeated_lookup_is_answered_from_the_cache() -> None:
+    """Metadata looks up the same few names for thousands of statements: the second look-up
+    is a cache hit returning the same country (its speed: benchmarks/bench_timings.py)."""
+    first = lookup_country("Republic of Moldova")
+    hits = lookup_country.cache_info().hits
+    assert lookup_country("Republic of Moldova") is first
+    assert lookup_country.cache_info().hits == hits + 1
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from db_support import sql
 from streamlit.testing.v1 import AppTest
-from test_query import shared_db, sql
 
 from tracker import query
 
@@ -24,11 +24,6 @@ PAGES = {
     "app_pages/method.py": "Codebook and method",
     "app_pages/add.py": "Add statements",
 }
-
-
-@pytest.fixture(scope="session")
-def db(corpus, tmp_path_factory) -> Path:
-    return shared_db(corpus, tmp_path_factory)
 
 
 def decode(value):

@@ -17,37 +17,24 @@ import sqlite3
 import subprocess
 import sys
 import time
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from test_crash import hashes, whole_statements_only
+from db_support import count, hashes, sample_members, subset_zip, whole_statements_only
 
 from tracker import query
 from tracker.ingest import BATCH_SIZE, ingest_paths
 from tracker.query import Filters
 
+pytestmark = pytest.mark.slow  # ingests killed, racing readers, a full disk
+
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE_ZIP = REPO / "tracker" / "data" / "sample" / "ungdc" / "UNGDC_sample.zip"
 #: Speeches of the sample ingested while the dashboard reads: three write batches.
 WATCHED = 2 * BATCH_SIZE + 50
 #: Of those, the speeches ingested by the killed runs: two write batches.
 KILLED = 2 * BATCH_SIZE
 SEED = 20241126
-
-
-def subset_zip(dest: Path, members: list[str]) -> Path:
-    """A zip in the sample's own layout holding only ``members``."""
-    with zipfile.ZipFile(SAMPLE_ZIP) as src, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED) as z:
-        for name in members:
-            z.writestr(name, src.read(name))
-    return dest
-
-
-def sample_members() -> list[str]:
-    with zipfile.ZipFile(SAMPLE_ZIP) as archive:
-        return sorted(n for n in archive.namelist() if n.endswith(".txt"))
 
 
 def cli_ingest(*args: str | Path) -> list[str]:
@@ -56,15 +43,6 @@ def cli_ingest(*args: str | Path) -> list[str]:
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
     return subprocess.run(cli_ingest(*args), cwd=REPO, capture_output=True, text=True, timeout=300)
-
-
-def count(db: Path, table: str = "statements") -> int:
-    """Rows of ``table`` (0 while the database or the table does not exist yet)."""
-    try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
-            return conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
-    except sqlite3.Error:
-        return 0
 
 
 def member_of(source: str) -> str:

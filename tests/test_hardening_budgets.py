@@ -109,6 +109,7 @@ def test_a_huge_csv_field_fails_by_name_with_bounded_memory(tmp_path):
     assert peak < MEMORY_CEILING, peak
 
 
+@pytest.mark.slow  # 40,000 words fuzzy-matched before the budget stops the document
 def test_distinct_made_up_words_fail_on_the_distinct_word_budget(tmp_path):
     """60,000 distinct pseudo-words (each is fuzzy-matched against the codebook once)."""
     path = tmp_path / "words.txt"

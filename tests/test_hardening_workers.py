@@ -24,6 +24,8 @@ import pytest
 from tracker import ingest
 from tracker.ingest import WORKER_DIED, ingest_paths
 
+pytestmark = pytest.mark.slow  # worker processes killed, and the spawn start method
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_ZIP = REPO / "tracker" / "data" / "sample" / "ungdc" / "UNGDC_sample.zip"
 #: Memory at which the watchdog kills a worker (a worker matching real speeches stays far below).

@@ -3,35 +3,26 @@ machine refused): /trends opens directly, a researcher's path (filter, click a p
 passage, open its statement, go back) neither crashes nor loses the filters, the Evidence CSV
 holds every row, and stored Markdown and HTML show as text (no outside image, no live link).
 
-The database is the bundled sample plus one statement whose metadata carries Markdown and HTML.
+The database is the browser tests' part of the bundled sample plus one statement whose
+metadata carries Markdown and HTML.
 """
 
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
-import os
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from browser_support import browser, dashboard, wait_idle  # noqa: F401 (fixtures)
+from browser_support import (  # noqa: F401 (browser, dashboard, page: fixtures)
+    BROWSER_TEST, FIRST_POINT, browser, dashboard, no_exception, page, pick_first_row, sample_db,
+    title, wait_for_plot, wait_idle,
+)
 
 from tracker import query
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tracker" / "data" / "sample"
-CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
-        reason="needs Chromium (apt-get install -y chromium) and the playwright package",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 EVIL = "evil.example"
 FORUM = f'**Forum** ![img](http://{EVIL}/forum.png) <a href="http://{EVIL}/a">link</a>'
@@ -48,10 +39,8 @@ HOSTILE_TEXT = (
 def browser_db(tmp_path_factory) -> Path:
     from tracker.ingest import ingest_paths
 
-    folder = tmp_path_factory.mktemp("issue11-browser")
-    path = folder / "tracker.db"
-    report = ingest_paths([SAMPLE], db=path, manifest=SAMPLE / "manifest.csv")
-    assert report.stored, report.summary()
+    path = sample_db(tmp_path_factory)
+    folder = path.parent
     (folder / "iceland.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
     with open(folder / "manifest.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -60,59 +49,6 @@ def browser_db(tmp_path_factory) -> Path:
     report = ingest_paths([folder / "iceland.txt"], db=path, manifest=folder / "manifest.csv")
     assert report.stored, report.summary()
     return path
-
-
-@pytest.fixture()
-def page(browser, dashboard):
-    screens, url = dashboard
-    context = browser.new_context(viewport={"width": 1600, "height": 1400}, accept_downloads=True)
-    pg = context.new_page()
-    refused: list[str] = []
-    screens.local_only(pg, url, refused)
-    pg.refused = refused
-    yield pg
-    context.close()
-
-
-def wait_for_plot(page) -> None:
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .points path", timeout=90000)
-    page.wait_for_timeout(500)
-
-
-def title(page) -> str:
-    """The page's title, once the page has one or has failed."""
-    page.wait_for_selector("h1, [data-testid=stException]", timeout=90000)
-    no_exception(page)
-    return page.locator("h1").first.inner_text()
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0
-    assert page.get_by_text("This app has encountered an error").count() == 0
-
-
-def pick_first_row(page, table) -> None:
-    """Tick the first row of a Streamlit table (its row-selection box, left of the first row)."""
-    table.scroll_into_view_if_needed()
-    box = table.bounding_box()
-    header = 35  # the header row; the first row starts under it
-    page.mouse.click(box["x"] + 16, box["y"] + header + 18)
-
-
-#: The index, among the drawn markers, of the first point of a line (not of an interval band)
-#: with a value above zero.
-FIRST_POINT = """() => {
-    let offset = 0;
-    for (const t of document.querySelector('.js-plotly-plot')._fullData) {
-        if (!t.mode || !t.mode.includes('markers')) continue;
-        if (!t.fill || t.fill === 'none') {
-            const j = Array.from(t.y).findIndex(y => y > 0);
-            if (j >= 0) return offset + j;
-        }
-        offset += t.y.length;
-    }
-    return -1;
-}"""
 
 
 def test_trends_opens_at_its_own_address(page, dashboard):

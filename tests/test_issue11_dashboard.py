@@ -12,18 +12,13 @@ import re
 from pathlib import Path
 
 import pytest
+from db_support import sql
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.testing.v1 import AppTest
-from test_query import shared_db, sql
 
 from tracker import query
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="session")
-def db(corpus, tmp_path_factory) -> Path:
-    return shared_db(corpus, tmp_path_factory)
 
 
 def display_text(text: str) -> str:

@@ -9,16 +9,15 @@ import hashlib
 import importlib.metadata
 import io
 import re
-import sqlite3
 import zipfile
 from pathlib import Path
 
 import pymupdf as fitz  # text and its position on the exported PDF page
 import pytest
+from db_support import sql
 from PIL import Image
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
-from test_query import shared_db
 
 import tracker
 from tracker import charts, export, query
@@ -30,21 +29,8 @@ TWO = ("militarization", "digital_divide")
 
 
 @pytest.fixture(scope="session")
-def db(corpus, tmp_path_factory) -> Path:
-    return shared_db(corpus, tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
 def opts(db) -> query.Options:
     return query.options(db)
-
-
-def sql(db: Path, text: str) -> list[tuple]:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        return conn.execute(text).fetchall()
-    finally:
-        conn.close()
 
 
 def cite_for(db: Path, url: str) -> str:

@@ -9,87 +9,27 @@ The database is a part of the bundled sample (the same parts tests/test_browser.
 
 from __future__ import annotations
 
-import importlib.util
 import io
-import os
 import zipfile
 from pathlib import Path
 
 import pytest
-from browser_support import sample_db, dashboard, wait_idle  # noqa: F401 (fixtures)
+from browser_support import (  # noqa: F401 (browser, dashboard, page: fixtures)
+    BROWSER_TEST, FIRST_POINT, browser, dashboard, no_exception, page, pick_first_row, sample_db,
+    title, wait_for_plot, wait_idle,
+)
 
 import tracker
 from tracker import query
 
-REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tracker" / "data" / "sample"
-CHROMIUM = os.environ.get("TRACKER_CHROMIUM", "/usr/bin/chromium")
 THEME = "un_main_channel"
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None,
-        reason="needs Chromium (apt-get install -y chromium) and the playwright package",
-    ),
-]
+pytestmark = BROWSER_TEST
 
 
 @pytest.fixture(scope="module")
 def browser_db(tmp_path_factory) -> Path:
     return sample_db(tmp_path_factory)
-
-
-@pytest.fixture()
-def page(dashboard):
-    from playwright.sync_api import sync_playwright
-
-    screens, url = dashboard
-    with sync_playwright() as p:
-        browser = screens.launch_browser(p)
-        context = browser.new_context(
-            viewport={"width": 1600, "height": 1400}, accept_downloads=True
-        )
-        pg = context.new_page()
-        refused: list[str] = []
-        screens.local_only(pg, url, refused)
-        pg.refused = refused
-        yield pg
-        context.close()
-        browser.close()
-
-
-def wait_for_plot(page) -> None:
-    page.wait_for_selector(".js-plotly-plot .scatterlayer .points path", timeout=90000)
-    page.wait_for_timeout(500)
-
-
-def no_exception(page) -> None:
-    assert page.locator("[data-testid=stException]").count() == 0
-    assert page.get_by_text("This app has encountered an error").count() == 0
-
-
-def title(page) -> str:
-    page.wait_for_selector("h1, [data-testid=stException]", timeout=90000)
-    no_exception(page)
-    return page.locator("h1").first.inner_text()
-
-
-#: The index, among the drawn markers, of the first point of a line (not of an interval band)
-#: with a value above zero.
-FIRST_POINT = """() => {
-    let offset = 0;
-    for (const t of document.querySelector('.js-plotly-plot')._fullData) {
-        if (!t.mode || !t.mode.includes('markers')) continue;
-        if (!t.fill || t.fill === 'none') {
-            const j = Array.from(t.y).findIndex(y => y > 0);
-            if (j >= 0) return offset + j;
-        }
-        offset += t.y.length;
-    }
-    return -1;
-}"""
 
 
 def test_a_researchers_path(page, dashboard, browser_db, tmp_path):
@@ -123,9 +63,7 @@ def test_a_researchers_path(page, dashboard, browser_db, tmp_path):
     no_exception(page)
 
     # 3. pick the first passage and open its statement; the URL keeps the filters
-    table.scroll_into_view_if_needed()
-    box = table.bounding_box()
-    page.mouse.click(box["x"] + 16, box["y"] + 35 + 18)  # the first row's selection box
+    pick_first_row(page, table)
     button = page.get_by_role("button", name="Open statement")
     button.wait_for(timeout=90000)
     button.click()

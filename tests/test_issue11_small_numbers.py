@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from db_support import sql
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode, figures
-from test_query import shared_db, sql
 
 from tracker import charts, query
 from tracker.query import Filters, Side
@@ -24,11 +24,6 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 # -- helpers -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def db(corpus, tmp_path_factory) -> Path:
-    return shared_db(corpus, tmp_path_factory)
 
 
 def no_trouble(at: AppTest) -> None:

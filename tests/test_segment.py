@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 import zipfile
 from pathlib import Path
 
@@ -95,17 +94,15 @@ def test_real_texts_segment_cleanly(corpus: Path) -> None:
     assert "I thank you for presiding over today's meeting." in sentences(seed)
 
 
-def test_ungdc_segments_fast(corpus: Path) -> None:
+def test_ungdc_speeches_segment_cleanly(corpus: Path) -> None:
+    """50 UNGDC speeches from across the decades (every 20th member); the segmenter's speed on
+    the UNGDC is in benchmarks/bench_timings.py."""
     with zipfile.ZipFile(corpus / UNGDC) as archive:
-        members = [i for i in archive.infolist() if i.filename.endswith(".txt")][::20]
-        texts = [clean_text(archive.read(i).decode("utf-8-sig")) for i in members[1:]]
-    started = time.process_time()
-    passages = [segment(t) for t in texts]
-    elapsed = time.process_time() - started
-    size = sum(map(len, texts))
-    for text, found in zip(texts[:50], passages[:50], strict=True):
-        check_passages(text, found)
-    assert size / elapsed > 15e6, f"{size / elapsed / 1e6:.1f} MB/s"  # UNGDC, 200 MB: < 15 s
+        members = [i for i in archive.infolist() if i.filename.endswith(".txt")][::20][1:51]
+        texts = [clean_text(archive.read(i).decode("utf-8-sig")) for i in members]
+    assert len(texts) == 50
+    for text in texts:
+        check_passages(text, segment(text))
 
 
 WORDS = st.sampled_from(

@@ -73,7 +73,7 @@ def _starts_lower(line: str) -> bool:
     if line[:1].isalpha():
         return line[0].islower()
     match = _FIRST_CHAR.search(line, 0, 12)
-    return bool(match) and match.group(0).islower()
+    return match is not None and match.group(0).islower()
 
 
 _FIRST_CHAR = re.compile(r"[^\s\-\u2013\u2014\"'(\[«]")

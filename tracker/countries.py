@@ -209,10 +209,10 @@ def _fuzzy(key: str) -> Country | None:
     table = _table()
     if len(key.replace(" ", "")) < FUZZY_MIN_LENGTH:
         return None
-    found = process.extract(
+    extracted = process.extract(
         key, table.fuzzy_keys, scorer=fuzz.ratio, limit=5, score_cutoff=FUZZY_SCORE_CUTOFF
     )
-    found = [(name, score) for name, score, _ in found if name[0] == key[0]]
+    found = [(name, score) for name, score, _ in extracted if name[0] == key[0]]
     if not found:
         return None
     best = table.by_name[found[0][0]]

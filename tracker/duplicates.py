@@ -143,7 +143,7 @@ def link(
     root = matched.duplicate_of or matched.id
     group = [c for c in stored if c.id == root or c.duplicate_of == root] + [new]
     canonical = min(group, key=policy.order_key)
-    updates = []
+    updates: list[tuple[int, int | None, float | None]] = []
     for member in group:
         if member.id == canonical.id:
             updates.append((member.id, None, None))

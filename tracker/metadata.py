@@ -246,7 +246,7 @@ def _ungdc_name(stem: str) -> dict[str, str] | None:
     """'USA_79_2024' -> country, year, '79th session' of the general debate."""
     match = _UNGDC_NAME.match(stem)
     country = lookup_country(match.group(1)) if match else None
-    if country is None:
+    if match is None or country is None:
         return None
     return {
         "country": country.iso3,
@@ -287,7 +287,8 @@ def _date_in_name(stem: str) -> dict[str, str]:
     for pattern, groups in ((_NAME_DAY, (1, 3, 4)), (_NAME_MONTH, (1, 2)), (_NAME_YEAR, (1,))):
         match = pattern.search(stem)
         if match:
-            year, month, day = ([int(match.group(g)) for g in groups] + [None, None])[:3]
+            year, *rest = [int(match.group(g)) for g in groups]
+            month, day = (rest + [None, None])[:2]
             value = _iso(year, month, day)
             if value and year <= dt.date.today().year + 1:
                 return {"date": value}
@@ -646,7 +647,7 @@ def detect_language(text: str) -> str:
             return language
     words = re.findall(r"[^\W\d_]+", sample.lower())[:600]
     scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
-    best = max(scores, key=scores.get)
+    best = max(scores, key=lambda lang: scores[lang])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] < 0.15 * len(words) or ranked[0] < 1.2 * ranked[1]:
         return ""

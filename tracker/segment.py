@@ -77,7 +77,8 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
     """Narrow ``start:end`` to exclude white space at both ends."""
-    start = _LEADING_SPACE.match(text, start, end).end()
+    # \s* matches at any position, so the match is never None
+    start = _LEADING_SPACE.match(text, start, end).end()  # type: ignore[union-attr]
     while end > start and text[end - 1].isspace():
         end -= 1
     return start, end

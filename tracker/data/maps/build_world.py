@@ -76,7 +76,9 @@ def main(shp: str, out: Path) -> None:
                 polygons[-1].append(idx)
         if not polygons:
             continue
-        geometry = {"type": "MultiPolygon", "arcs": [[[i] for i in p] for p in polygons]}
+        geometry: dict[str, object] = {
+            "type": "MultiPolygon", "arcs": [[[i] for i in p] for p in polygons]
+        }
         largest = max((arcs[p[0]] for p in polygons), key=lambda r: abs(_ring_area(r)))
         geometry.update(id=iso, properties={"name": rec["name"], "ct": _centroid(largest)})
         countries.append(geometry)
