@@ -1,21 +1,27 @@
 """The only writer: schema, named migrations, transactions and the FTS index.
 
-Every statement is written with its passages, matches and per-theme counts in the same
-transaction, so a crash or an error never leaves half a statement. Readers (the dashboard,
-``tracker.query``) open the file read-only.
+Every write goes through sqlite-utils' Table API (``create``, ``create_index``, ``add_column``,
+``enable_fts``, ``insert_all``, ``insert``, ``upsert``, ``update``, ``delete_where``), so the
+database is an ordinary sqlite-utils and Datasette database (``docs/datasette.md``). Every
+statement is written with its passages, matches and per-theme counts in the same transaction, so a
+crash or an error never leaves half a statement. Readers (the dashboard, ``tracker.query``) open
+the file read-only.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 import sqlite_utils
+from sqlite_utils.db import SQLITE_MAX_VARS
 
 from tracker.duplicates import Candidate, DedupPolicy, link
 from tracker.errors import StoreError
@@ -23,173 +29,161 @@ from tracker.models import Match, Statement
 
 DEFAULT_DB = Path("db") / "tracker.db"
 
-#: Named migrations, applied in order and recorded in the ``migrations`` table.
-MIGRATIONS: list[tuple[str, str]] = [
-    (
-        "0001_initial",
-        """
-        CREATE TABLE statements (
-            id INTEGER PRIMARY KEY,
-            content_hash TEXT NOT NULL UNIQUE,
-            raw_hash TEXT NOT NULL DEFAULT '',
-            source TEXT NOT NULL,
-            source_path TEXT NOT NULL,
-            reader TEXT NOT NULL,
-            source_kind TEXT NOT NULL DEFAULT '',
-            source_url TEXT NOT NULL DEFAULT '',
-            country TEXT NOT NULL DEFAULT '',
-            country_name TEXT NOT NULL DEFAULT '',
-            date TEXT NOT NULL DEFAULT '',
-            date_precision TEXT NOT NULL DEFAULT '',
-            year INTEGER,
-            forum TEXT NOT NULL DEFAULT '',
-            meeting TEXT NOT NULL DEFAULT '',
-            speaker TEXT NOT NULL DEFAULT '',
-            title TEXT NOT NULL DEFAULT '',
-            language TEXT NOT NULL DEFAULT '',
-            words INTEGER NOT NULL DEFAULT 0,
-            turn INTEGER,
-            role TEXT NOT NULL DEFAULT '',
-            on_behalf_of TEXT NOT NULL DEFAULT '',
-            provenance TEXT NOT NULL DEFAULT '{}',
-            flags TEXT NOT NULL DEFAULT '',
-            warnings TEXT NOT NULL DEFAULT '',
-            duplicate_of INTEGER REFERENCES statements(id),
-            similarity REAL,
-            codebook_version TEXT NOT NULL DEFAULT '',
-            ingested_at TEXT NOT NULL
-        );
-        CREATE INDEX statements_country ON statements(country);
-        CREATE INDEX statements_year ON statements(year);
-        CREATE INDEX statements_forum ON statements(forum);
-        CREATE INDEX statements_source ON statements(source);
-        CREATE INDEX statements_raw_hash ON statements(raw_hash);
+#: How ``passages_fts`` (sqlite-utils' FTS5 index of ``passages.text``) splits words: accents
+#: and case do not matter. The store adds each batch's passages to it in the batch's
+#: transaction; after editing passages with another tool, run
+#: ``sqlite-utils rebuild-fts db/tracker.db passages``.
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
-        CREATE TABLE statement_texts (
-            statement_id INTEGER PRIMARY KEY REFERENCES statements(id),
-            raw_text TEXT NOT NULL,
-            clean_text TEXT NOT NULL
-        );
+#: Rows per INSERT: as many as SQLite's 999 bound values allow (sqlite-utils caps each table's
+#: batch at 999 // its columns), so a batch of statements is a few multi-row INSERTs per table.
+INSERT_BATCH = SQLITE_MAX_VARS
 
-        CREATE TABLE passages (
-            id INTEGER PRIMARY KEY,
-            statement_id INTEGER NOT NULL REFERENCES statements(id),
-            seq INTEGER NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            paragraph INTEGER NOT NULL,
-            text TEXT NOT NULL
-        );
-        CREATE INDEX passages_statement ON passages(statement_id, seq);
-        CREATE VIRTUAL TABLE passages_fts USING fts5(
-            text, content='passages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
-        );
+#: A column of :func:`_create`: NOT NULL without a default (``REQUIRED``), NULL allowed
+#: (``NULLABLE``), or NOT NULL with any other value as its default.
+REQUIRED = object()
+NULLABLE = None
+Column = tuple[str, type, object]
 
-        CREATE TABLE matches (
-            id INTEGER PRIMARY KEY,
-            statement_id INTEGER NOT NULL REFERENCES statements(id),
-            passage_id INTEGER REFERENCES passages(id),
-            theme TEXT NOT NULL,
-            rule TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            score REAL NOT NULL,
-            start INTEGER NOT NULL,
-            "end" INTEGER NOT NULL,
-            matched_text TEXT NOT NULL,
-            codebook_version TEXT NOT NULL
-        );
-        CREATE INDEX matches_statement ON matches(statement_id);
-        CREATE INDEX matches_theme ON matches(theme, statement_id);
 
-        -- one row per statement and theme with at least one match: what every chart counts
-        CREATE TABLE statement_themes (
-            statement_id INTEGER NOT NULL REFERENCES statements(id),
-            theme TEXT NOT NULL,
-            matches INTEGER NOT NULL,
-            exact INTEGER NOT NULL DEFAULT 0,
-            fuzzy INTEGER NOT NULL DEFAULT 0,
-            proximity INTEGER NOT NULL DEFAULT 0,
-            PRIMARY KEY (statement_id, theme)
-        ) WITHOUT ROWID;
-        CREATE INDEX statement_themes_theme ON statement_themes(theme);
+def _create(db: sqlite_utils.Database, name: str, columns: Sequence[Column], *,
+            pk: str | tuple[str, ...] = "id", foreign_keys: Sequence[tuple[str, str, str]] = (),
+            without_rowid: bool = False) -> None:  # fmt: skip
+    """Create a table with sqlite-utils from ``(name, type, default)`` columns."""
+    types = {c: t for c, t, _ in columns}
+    not_null = {c for c, _, d in columns if d is not NULLABLE}
+    defaults = {c: d for c, _, d in columns if d is not REQUIRED and d is not NULLABLE}
+    if not without_rowid:
+        db.table(name).create(types, pk=pk, foreign_keys=list(foreign_keys), not_null=not_null,
+                              defaults=defaults)  # fmt: skip
+        return
+    # sqlite-utils has no WITHOUT ROWID option: its own CREATE TABLE, with the clause added
+    sql = db.create_table_sql(name, types, pk=pk, foreign_keys=list(foreign_keys),
+                              not_null=not_null, defaults=defaults)  # fmt: skip
+    db.execute(sql.strip().rstrip(";") + " WITHOUT ROWID")
 
-        CREATE TABLE codebooks (
-            version TEXT PRIMARY KEY,
-            name TEXT NOT NULL,
-            text TEXT NOT NULL,
-            path TEXT NOT NULL DEFAULT '',
-            loaded_at TEXT NOT NULL
-        );
-        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
-        CREATE TABLE ingest_runs (
-            id INTEGER PRIMARY KEY,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            arguments TEXT NOT NULL DEFAULT '',
-            stored INTEGER NOT NULL DEFAULT 0,
-            already_stored INTEGER NOT NULL DEFAULT 0,
-            skipped INTEGER NOT NULL DEFAULT 0,
-            failed INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE TABLE ingest_problems (
-            id INTEGER PRIMARY KEY,
-            run_id INTEGER NOT NULL REFERENCES ingest_runs(id),
-            source TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            reason TEXT NOT NULL
-        );
-        """,
-    ),
-    (
-        "0002_not_duplicates",
-        """
-        -- pairs a researcher marked as different speeches, by content hash so the mark
-        -- survives re-ingests
-        CREATE TABLE not_duplicates (
-            hash_a TEXT NOT NULL,
-            hash_b TEXT NOT NULL,
-            PRIMARY KEY (hash_a, hash_b)
-        );
-        CREATE INDEX statements_duplicate_of ON statements(duplicate_of);
-        CREATE INDEX statements_country_year ON statements(country, year);
-        """,
-    ),
-    (
-        "0003_meeting_records",
-        """
-        -- turns split from meeting records: the language spoken, the agenda item, and how
-        -- faithful the split is (verbatim record, press summary, transcript)
-        ALTER TABLE statements ADD COLUMN spoke_in TEXT NOT NULL DEFAULT '';
-        ALTER TABLE statements ADD COLUMN agenda TEXT NOT NULL DEFAULT '';
-        ALTER TABLE statements ADD COLUMN split_confidence TEXT NOT NULL DEFAULT '';
-        ALTER TABLE statements ADD COLUMN document TEXT NOT NULL DEFAULT '';
-        CREATE INDEX statements_role ON statements(role);
-        """,
-    ),
-    (
-        "0004_stance_semantic",
-        """
-        -- each match's direction (supports / opposes / reports the theme's position), whether
-        -- it makes the theme present, and what decided it (a stance cue, or the exemplar and
-        -- words of a semantic match). statement_themes counts only matches that count
-        ALTER TABLE matches ADD COLUMN direction TEXT NOT NULL DEFAULT 'supports';
-        ALTER TABLE matches ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
-        ALTER TABLE matches ADD COLUMN reason TEXT NOT NULL DEFAULT '';
-        ALTER TABLE statement_themes ADD COLUMN semantic INTEGER NOT NULL DEFAULT 0;
-        """,
-    ),
+def _indexes(db: sqlite_utils.Database, table: str, *columns: str | tuple[str, ...]) -> None:
+    """One index per column (or tuple of columns), named ``<table>_<columns>``."""
+    for cols in columns:
+        names = (cols,) if isinstance(cols, str) else cols
+        _index(db, table, f"{table}_{'_'.join(names)}", *names)
+
+
+def _index(db: sqlite_utils.Database, table: str, name: str, *columns: str) -> None:
+    db.table(table).create_index(list(columns), name)
+
+
+TEXT = ""  # NOT NULL DEFAULT '': most metadata is text that may be unknown
+
+
+def _initial(db: sqlite_utils.Database) -> None:
+    _create(db, "statements", [
+        ("id", int, NULLABLE), ("content_hash", str, REQUIRED), ("raw_hash", str, TEXT),
+        ("source", str, REQUIRED), ("source_path", str, REQUIRED), ("reader", str, REQUIRED),
+        ("source_kind", str, TEXT), ("source_url", str, TEXT), ("country", str, TEXT),
+        ("country_name", str, TEXT), ("date", str, TEXT), ("date_precision", str, TEXT),
+        ("year", int, NULLABLE), ("forum", str, TEXT), ("meeting", str, TEXT),
+        ("speaker", str, TEXT), ("title", str, TEXT), ("language", str, TEXT),
+        ("words", int, 0), ("turn", int, NULLABLE), ("role", str, TEXT),
+        ("on_behalf_of", str, TEXT), ("provenance", str, "{}"), ("flags", str, TEXT),
+        ("warnings", str, TEXT), ("duplicate_of", int, NULLABLE), ("similarity", float, NULLABLE),
+        ("codebook_version", str, TEXT), ("ingested_at", str, REQUIRED),
+    ], foreign_keys=[("duplicate_of", "statements", "id")])  # fmt: skip
+    db.table("statements").create_index(["content_hash"], "statements_content_hash", unique=True)
+    _indexes(db, "statements", "country", "year", "forum", "source", "raw_hash")
+    _create(db, "statement_texts", [
+        ("statement_id", int, NULLABLE), ("raw_text", str, REQUIRED), ("clean_text", str, REQUIRED),
+    ], pk="statement_id", foreign_keys=[("statement_id", "statements", "id")])  # fmt: skip
+    _create(db, "passages", [
+        ("id", int, NULLABLE), ("statement_id", int, REQUIRED), ("seq", int, REQUIRED),
+        ("start", int, REQUIRED), ("end", int, REQUIRED), ("paragraph", int, REQUIRED),
+        ("text", str, REQUIRED),
+    ], foreign_keys=[("statement_id", "statements", "id")])  # fmt: skip
+    _index(db, "passages", "passages_statement", "statement_id", "seq")
+    db.table("passages").enable_fts(["text"], tokenize=FTS_TOKENIZE)
+    _create(db, "matches", [
+        ("id", int, NULLABLE), ("statement_id", int, REQUIRED), ("passage_id", int, NULLABLE),
+        ("theme", str, REQUIRED), ("rule", str, REQUIRED), ("kind", str, REQUIRED),
+        ("score", float, REQUIRED), ("start", int, REQUIRED), ("end", int, REQUIRED),
+        ("matched_text", str, REQUIRED), ("codebook_version", str, REQUIRED),
+    ], foreign_keys=[("statement_id", "statements", "id"), ("passage_id", "passages", "id")])
+    _index(db, "matches", "matches_statement", "statement_id")
+    _index(db, "matches", "matches_theme", "theme", "statement_id")
+    # one row per statement and theme with at least one match: what every chart counts,
+    # clustered on its key
+    _create(db, "statement_themes", [
+        ("statement_id", int, REQUIRED), ("theme", str, REQUIRED), ("matches", int, REQUIRED),
+        ("exact", int, 0), ("fuzzy", int, 0), ("proximity", int, 0),
+    ], pk=("statement_id", "theme"), foreign_keys=[("statement_id", "statements", "id")],
+       without_rowid=True)  # fmt: skip
+    _indexes(db, "statement_themes", "theme")
+    _create(db, "codebooks", [
+        ("version", str, NULLABLE), ("name", str, REQUIRED), ("text", str, REQUIRED),
+        ("path", str, TEXT), ("loaded_at", str, REQUIRED),
+    ], pk="version")  # fmt: skip
+    _create(db, "settings", [("key", str, NULLABLE), ("value", str, REQUIRED)], pk="key")
+    _create(db, "ingest_runs", [
+        ("id", int, NULLABLE), ("started_at", str, REQUIRED), ("finished_at", str, NULLABLE),
+        ("arguments", str, TEXT), ("stored", int, 0), ("already_stored", int, 0),
+        ("skipped", int, 0), ("failed", int, 0),
+    ])  # fmt: skip
+    _create(db, "ingest_problems", [
+        ("id", int, NULLABLE), ("run_id", int, REQUIRED), ("source", str, REQUIRED),
+        ("kind", str, REQUIRED), ("reason", str, REQUIRED),
+    ], foreign_keys=[("run_id", "ingest_runs", "id")])  # fmt: skip
+
+
+def _not_duplicates(db: sqlite_utils.Database) -> None:
+    # pairs a researcher marked as different speeches, by content hash so the mark survives
+    # re-ingests
+    _create(db, "not_duplicates", [("hash_a", str, REQUIRED), ("hash_b", str, REQUIRED)],
+            pk=("hash_a", "hash_b"))  # fmt: skip
+    _indexes(db, "statements", "duplicate_of", ("country", "year"))
+
+
+def _meeting_records(db: sqlite_utils.Database) -> None:
+    # turns split from meeting records: the language spoken, the agenda item, and how faithful
+    # the split is (verbatim record, press summary, transcript)
+    for column in ("spoke_in", "agenda", "split_confidence", "document"):
+        db.table("statements").add_column(column, str, not_null_default="")
+    _indexes(db, "statements", "role")
+
+
+def _stance_semantic(db: sqlite_utils.Database) -> None:
+    # each match's direction (supports / opposes / reports the theme's position), whether it
+    # makes the theme present, and what decided it (a stance cue, or the exemplar and words of a
+    # semantic match). statement_themes counts only matches that count
+    matches = db.table("matches")
+    matches.add_column("direction", str, not_null_default="supports")
+    matches.add_column("counted", int, not_null_default=1)
+    matches.add_column("reason", str, not_null_default="")
+    db.table("statement_themes").add_column("semantic", int, not_null_default=0)
+
+
+def _fts_sqlite_utils(db: sqlite_utils.Database) -> None:
+    # sqlite-utils' own FTS5 table (``content="passages"``), which Datasette and `sqlite-utils
+    # search` detect; the first version's (``content='passages'``) was invisible to them. An
+    # older database's index is made again from its passages, once: the same words, rowids and
+    # ranking. No triggers: a trigger per passage made the ingest's writes a third slower
+    # (benchmarks/writers.py); the store indexes each batch's passages itself.
+    passages = db.table("passages")
+    if passages.detect_fts() is None:
+        db.table("passages_fts").drop(ignore=True)
+    passages.enable_fts(["text"], tokenize=FTS_TOKENIZE, replace=True)
+
+
+#: Named migrations, applied in order, each in its own transaction, and recorded in the
+#: ``migrations`` table. A new one is a function of the sqlite-utils database appended here:
+#: ``add_column`` to add a column, ``Table.transform`` to change one (type, constraint, order).
+MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
+    ("0001_initial", _initial),
+    ("0002_not_duplicates", _not_duplicates),
+    ("0003_meeting_records", _meeting_records),
+    ("0004_stance_semantic", _stance_semantic),
+    ("0005_fts_sqlite_utils", _fts_sqlite_utils),
 ]
 
-_INSERT_MATCH = (
-    "INSERT INTO matches (statement_id, passage_id, theme, rule, kind, score, start, "
-    '"end", matched_text, codebook_version, direction, counted, reason) '
-    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
-)
-_INSERT_THEME = (
-    "INSERT INTO statement_themes (statement_id, theme, matches, exact, fuzzy, proximity, "
-    "semantic) VALUES (?,?,?,?,?,?,?)"
-)
 _KIND_COLUMN = {"exact": 1, "fuzzy": 2, "proximity": 3, "semantic": 4}
 
 STATEMENT_COLUMNS = (
@@ -199,6 +193,17 @@ STATEMENT_COLUMNS = (
     "warnings", "codebook_version", "ingested_at", "spoke_in", "agenda", "split_confidence",
     "document",
 )  # fmt: skip
+TEXT_COLUMNS = ("statement_id", "raw_text", "clean_text")
+PASSAGE_COLUMNS = ("id", "statement_id", "seq", "start", "end", "paragraph", "text")
+MATCH_COLUMNS = (
+    "statement_id", "passage_id", "theme", "rule", "kind", "score", "start", "end",
+    "matched_text", "codebook_version", "direction", "counted", "reason",
+)  # fmt: skip
+THEME_COLUMNS = (
+    "statement_id", "theme", "matches", "exact", "fuzzy", "proximity", "semantic"
+)  # fmt: skip
+#: Ids per ``IN (...)`` list (under SQLite's 999 bound values).
+_ID_CHUNK = 500
 
 
 def default_db_path() -> Path:
@@ -235,7 +240,7 @@ class Store:
         self.path = Path(path) if path else default_db_path()
         self.readonly = readonly
         self.conn = self._connect()
-        self.db = sqlite_utils.Database(self.conn)
+        self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
         if not readonly:
             self.migrate()
 
@@ -292,18 +297,27 @@ class Store:
         """Apply pending migrations, each in its own transaction; return the names applied."""
         done = set(self.applied_migrations())
         applied = []
-        for name, sql in MIGRATIONS:
+        for name, step in MIGRATIONS:
             if name in done:
                 continue
             with self._write():
-                self.conn.execute(
-                    "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
-                )
-                for statement in _split_sql(sql):
-                    self.conn.execute(statement)
-                self.conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
+                migrations = self.db.table("migrations")
+                migrations.create({"name": str, "applied_at": str}, pk="name", ignore=True)
+                step(self.db)
+                migrations.insert({"name": name, "applied_at": now_iso()})
             applied.append(name)
         return applied
+
+    def schema(self) -> str:
+        """The database's schema as SQL, in creation order: tables, indexes, the full-text
+        index (not SQLite's own tables nor the full-text index's shadow tables)."""
+        rows = self.conn.execute(
+            "SELECT name, type, sql FROM sqlite_master WHERE sql IS NOT NULL "
+            "AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+        ).fetchall()
+        virtual = [n for n, t, sql in rows if t == "table" and sql.startswith("CREATE VIRTUAL")]
+        shadow = tuple(f"{v}_" for v in virtual)
+        return "".join(f"{sql};\n\n" for name, _, sql in rows if not name.startswith(shadow))
 
     def _table_exists(self, name: str) -> bool:
         row = self.conn.execute(
@@ -316,6 +330,20 @@ class Store:
         if self.readonly:
             raise StoreError(f"{self.path} is open read-only")
         return _Transaction(self.conn, self.path)
+
+    def _insert_rows(self, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """``rows`` (tuples in the order of ``columns``) by sqlite-utils' ``insert_all``."""
+        if rows:
+            records = itertools.chain([list(columns)], rows)
+            self.db.table(table).insert_all(records, batch_size=INSERT_BATCH)
+
+    def _index_passages(self, first: int, last: int) -> None:
+        """Add passages ``first``..``last`` to ``passages_fts``: sqlite-utils' ``populate_fts``
+        for these rows only (it re-reads the whole table, ``rebuild_fts`` rebuilds the index)."""
+        self.db.execute(
+            'INSERT INTO "passages_fts" (rowid, "text") '
+            'SELECT rowid, "text" FROM "passages" WHERE rowid BETWEEN ? AND ?', [first, last]
+        )
 
     # -- statements -------------------------------------------------------------------------
     def known_hashes(self) -> set[str]:
@@ -348,53 +376,26 @@ class Store:
         ids: dict[str, int] = {}
         with self._write():
             known = self._hashes_among([s.content_hash for s in statements])
-            next_statement = self._next_id("statements")
-            next_passage = self._next_id("passages")
-            stamp = now_iso()
+            rows = _Rows(self._next_id("statements"), self._next_id("passages"), now_iso())
             for st in statements:
-                if st.content_hash in known:
-                    continue
-                known.add(st.content_hash)
-                sid = next_statement
-                next_statement += 1
-                next_passage = self._insert_statement(sid, next_passage, st, stamp)
-                ids[st.content_hash] = sid
-                if dedupe is not None:
+                if st.content_hash not in known:
+                    known.add(st.content_hash)
+                    ids[st.content_hash] = rows.add(st)
+            self._insert_rows("statements", STATEMENT_COLUMNS, rows.statements)
+            self._insert_rows("statement_texts", TEXT_COLUMNS, rows.texts)
+            if dedupe is not None:
+                for sid, st in rows.added:  # in id order, each against the ones before it
                     self._link_duplicates(sid, st, dedupe)
+            self._insert_rows("passages", PASSAGE_COLUMNS, rows.passages)
+            if rows.passages:
+                self._index_passages(rows.passages[0][0], rows.passages[-1][0])
+            self._insert_rows("matches", MATCH_COLUMNS, rows.matches)
+            self._insert_rows("statement_themes", THEME_COLUMNS, rows.themes)
         return ids
-
-    def _insert_statement(self, sid: int, first_passage: int, st: Statement, stamp: str) -> int:
-        """Insert one statement's rows; returns the next free passage id."""
-        c = self.conn
-        marks = ",".join("?" * len(STATEMENT_COLUMNS))
-        c.execute(
-            f"INSERT INTO statements ({','.join(STATEMENT_COLUMNS)}) VALUES ({marks})",
-            _statement_row(sid, st, stamp),
-        )
-        c.execute("INSERT INTO statement_texts VALUES (?,?,?)", (sid, st.raw_text, st.clean_text))
-        passages = [
-            (first_passage + i, sid, p.seq, p.start, p.end, p.paragraph,
-             st.clean_text[p.start:p.end])
-            for i, p in enumerate(st.passages)
-        ]  # fmt: skip
-        passage_ids = {p.seq: first_passage + i for i, p in enumerate(st.passages)}
-        c.executemany("INSERT INTO passages VALUES (?,?,?,?,?,?,?)", passages)
-        c.executemany(
-            "INSERT INTO passages_fts(rowid, text) VALUES (?, ?)", ((p[0], p[6]) for p in passages)
-        )
-        c.executemany(
-            _INSERT_MATCH,
-            _match_rows(sid, st.matches, passage_ids, st.codebook_version),
-        )
-        c.executemany(
-            _INSERT_THEME, _theme_rows(sid, st.matches)
-        )
-        return first_passage + len(passages)
 
     def _hashes_among(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
-        for i in range(0, len(hashes), 500):
-            chunk = hashes[i : i + 500]
+        for chunk in _chunks(hashes):
             marks = ",".join("?" * len(chunk))
             found.update(
                 r[0]
@@ -408,13 +409,14 @@ class Store:
         return (self.conn.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0]) + 1
 
     # -- duplicates -------------------------------------------------------------------------
-    def _candidates(self, country: str, year: int | None, exclude: int) -> list[Candidate]:
+    def _candidates(self, country: str, year: int | None, before: int) -> list[Candidate]:
+        """Stored statements of the country and year with ids below ``before``."""
         rows = self.conn.execute(
             "SELECT s.id, s.raw_hash, s.country, s.forum, s.year, s.date, s.source_kind, "
             "s.language, t.clean_text, s.duplicate_of FROM statements s "
             "JOIN statement_texts t ON t.statement_id = s.id "
-            "WHERE s.country = ? AND s.year = ? AND s.id != ?",
-            (country, year, exclude),
+            "WHERE s.country = ? AND s.year = ? AND s.id < ?",
+            (country, year, before),
         ).fetchall()
         return [Candidate(*r) for r in rows]
 
@@ -442,31 +444,30 @@ class Store:
             sid, st.raw_hash, country, st.value("forum"), st.year, st.value("date"),
             st.value("source_kind"), st.value("language"), st.clean_text,
         )  # fmt: skip
+        statements = self.db.table("statements")
         for member, duplicate_of, sim in link(new, stored, policy):
-            self.conn.execute(
-                "UPDATE statements SET duplicate_of = ?, similarity = ? WHERE id = ?",
-                (duplicate_of, sim, member),
-            )
+            statements.update(member, {"duplicate_of": duplicate_of, "similarity": sim})
 
     def mark_not_duplicate(self, id_a: int, id_b: int) -> None:
         """Record that two statements are different speeches (kept across re-ingests)."""
         with self._write():
-            rows = dict(
-                self.conn.execute(
-                    "SELECT id, content_hash FROM statements WHERE id IN (?, ?)", (id_a, id_b)
-                ).fetchall()
-            )
+            rows = {
+                sid: (digest, linked)
+                for sid, digest, linked in self.conn.execute(
+                    "SELECT id, content_hash, duplicate_of FROM statements WHERE id IN (?, ?)",
+                    (id_a, id_b),
+                )
+            }
             missing = [i for i in (id_a, id_b) if i not in rows]
             if missing:
                 raise StoreError(f"no statement with id {missing[0]} in {self.path}")
-            ha, hb = sorted((rows[id_a], rows[id_b]))
-            self.conn.execute("INSERT OR IGNORE INTO not_duplicates VALUES (?, ?)", (ha, hb))
+            ha, hb = sorted((rows[id_a][0], rows[id_b][0]))
+            self.db.table("not_duplicates").insert({"hash_a": ha, "hash_b": hb}, ignore=True)
             for this, other in ((id_a, id_b), (id_b, id_a)):
-                self.conn.execute(
-                    "UPDATE statements SET duplicate_of = NULL, similarity = NULL "
-                    "WHERE id = ? AND duplicate_of = ?",
-                    (this, other),
-                )
+                if rows[this][1] == other:
+                    self.db.table("statements").update(
+                        this, {"duplicate_of": None, "similarity": None}
+                    )
 
     def duplicate_groups(self) -> list[tuple[int, list[tuple[int, float | None]]]]:
         """(canonical id, [(copy id, similarity), ...]) for every speech stored more than once."""
@@ -513,26 +514,26 @@ class Store:
         self, results: Iterable[tuple[StoredText, list[Match]]], codebook_version: str
     ) -> int:
         """Replace the matches of the given statements in one transaction; returns matches written."""
-        written = 0
         with self._write():
-            for stored, found in results:
-                sid = stored.statement_id
+            # a statement given twice keeps its last matches, as when each replaced the one before
+            latest = {stored.statement_id: (stored, found) for stored, found in results}
+            ids = list(latest)
+            for chunk in _chunks(ids):
+                where = f"statement_id IN ({','.join('?' * len(chunk))})"
+                self.db.table("matches").delete_where(where, chunk)
+                self.db.table("statement_themes").delete_where(where, chunk)
+            match_rows: list[tuple] = []
+            theme_rows: list[tuple] = []
+            for sid, (stored, found) in latest.items():
                 passage_ids = {seq: pid for pid, seq, _, _ in stored.passages}
-                self.conn.execute("DELETE FROM matches WHERE statement_id=?", (sid,))
-                self.conn.execute("DELETE FROM statement_themes WHERE statement_id=?", (sid,))
-                rows = _match_rows(sid, found, passage_ids, codebook_version)
-                self.conn.executemany(
-                    _INSERT_MATCH,
-                    rows,
-                )
-                self.conn.executemany(
-                    _INSERT_THEME, _theme_rows(sid, found)
-                )
-                self.conn.execute(
-                    "UPDATE statements SET codebook_version=? WHERE id=?", (codebook_version, sid)
-                )
-                written += len(rows)
-        return written
+                match_rows += _match_rows(sid, found, passage_ids, codebook_version)
+                theme_rows += _theme_rows(sid, found)
+            self._insert_rows("matches", MATCH_COLUMNS, match_rows)
+            self._insert_rows("statement_themes", THEME_COLUMNS, theme_rows)
+            statements = self.db.table("statements")
+            for sid in ids:
+                statements.update(sid, {"codebook_version": codebook_version})
+        return len(match_rows)
 
     # -- codebook ---------------------------------------------------------------------------
     def active_codebook(self) -> ActiveCodebook | None:
@@ -546,12 +547,12 @@ class Store:
 
     def set_active_codebook(self, version: str, name: str, text: str, path: str = "") -> None:
         with self._write():
-            self.conn.execute(
-                "INSERT OR IGNORE INTO codebooks VALUES (?,?,?,?,?)",
-                (version, name, text, path, now_iso()),
-            )
-            self.conn.execute(
-                "INSERT OR REPLACE INTO settings VALUES ('active_codebook', ?)", (version,)
+            self.db.table("codebooks").insert(
+                {"version": version, "name": name, "text": text, "path": path,
+                 "loaded_at": now_iso()}, ignore=True,
+            )  # fmt: skip
+            self.db.table("settings").upsert(
+                {"key": "active_codebook", "value": version}, pk="key"
             )
 
     def stale_statement_count(self, version: str) -> int:
@@ -563,29 +564,38 @@ class Store:
     # -- ingest runs ------------------------------------------------------------------------
     def start_run(self, arguments: str) -> int:
         with self._write():
-            cur = self.conn.execute(
-                "INSERT INTO ingest_runs (started_at, arguments) VALUES (?, ?)",
-                (now_iso(), arguments),
-            )
-            return int(cur.lastrowid)
+            runs = self.db.table("ingest_runs")
+            runs.insert({"started_at": now_iso(), "arguments": arguments})
+        return int(runs.last_pk or 0)  # the new row's id (ids start at 1)
 
     def record_problems(self, run_id: int, problems: Iterable[tuple[str, str, str]]) -> None:
         with self._write():
-            self.conn.executemany(
-                "INSERT INTO ingest_problems (run_id, source, kind, reason) VALUES (?,?,?,?)",
-                ((run_id, *p) for p in problems),
-            )
+            self._insert_rows("ingest_problems", ("run_id", "source", "kind", "reason"),
+                              [(run_id, *p) for p in problems])  # fmt: skip
 
     def finish_run(self, run_id: int, *, stored: int, already: int, skipped: int, failed: int):
         with self._write():
-            self.conn.execute(
-                "UPDATE ingest_runs SET finished_at=?, stored=?, already_stored=?, skipped=?, "
-                "failed=? WHERE id=?",
-                (now_iso(), stored, already, skipped, failed, run_id),
-            )
+            self.db.table("ingest_runs").update(run_id, {
+                "finished_at": now_iso(), "stored": stored, "already_stored": already,
+                "skipped": skipped, "failed": failed,
+            })  # fmt: skip
 
     def integrity_check(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+SCHEMA_HEADER = """\
+-- The schema of a fresh tracker database: what tracker/store.py's migrations make, in order.
+-- Generated by `python scripts/schema.py`; do not edit: tests/test_store_sqlite_utils.py
+-- checks that it is current.
+
+"""
+
+
+def fresh_schema() -> str:
+    """The schema a fresh database gets from :data:`MIGRATIONS`, as ``db/schema.sql`` holds it."""
+    with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "fresh.db") as store:
+        return SCHEMA_HEADER + store.schema()
 
 
 class _Transaction:
@@ -601,11 +611,11 @@ class _Transaction:
         except sqlite3.OperationalError as exc:
             raise StoreError(f"cannot write to {self.path}: {exc}") from exc
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> None:
         if exc_type is None:
             try:
                 self.conn.execute("COMMIT")
-                return False
+                return
             except sqlite3.Error as err:
                 # a failed COMMIT (full disk) may already have rolled back
                 if self.conn.in_transaction:
@@ -615,18 +625,44 @@ class _Transaction:
             self.conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.OperationalError):
             raise StoreError(f"cannot write to {self.path}: {exc}") from exc
-        return False
 
 
-def _split_sql(sql: str) -> list[str]:
-    """Split a migration script into statements (none of ours holds a ';' inside a literal)."""
-    parts = []
-    for chunk in sql.split(";"):
-        lines = [ln for ln in chunk.splitlines() if not ln.strip().startswith("--")]
-        text = "\n".join(lines).strip()
-        if text:
-            parts.append(text)
-    return parts
+@dataclass
+class _Rows:
+    """The rows of a batch of new statements, table by table, with their ids assigned."""
+
+    next_statement: int
+    next_passage: int
+    stamp: str
+    added: list[tuple[int, Statement]] = field(default_factory=list)
+    statements: list[tuple] = field(default_factory=list)
+    texts: list[tuple] = field(default_factory=list)
+    passages: list[tuple] = field(default_factory=list)
+    matches: list[tuple] = field(default_factory=list)
+    themes: list[tuple] = field(default_factory=list)
+
+    def add(self, st: Statement) -> int:
+        """Add one statement's rows; returns its id."""
+        sid, first = self.next_statement, self.next_passage
+        self.next_statement += 1
+        self.next_passage += len(st.passages)
+        self.added.append((sid, st))
+        self.statements.append(_statement_row(sid, st, self.stamp))
+        self.texts.append((sid, st.raw_text, st.clean_text))
+        text = st.clean_text
+        self.passages += [
+            (first + i, sid, p.seq, p.start, p.end, p.paragraph, text[p.start:p.end])
+            for i, p in enumerate(st.passages)
+        ]  # fmt: skip
+        passage_ids = {p.seq: first + i for i, p in enumerate(st.passages)}
+        self.matches += _match_rows(sid, st.matches, passage_ids, st.codebook_version)
+        self.themes += _theme_rows(sid, st.matches)
+        return sid
+
+
+def _chunks(items: list, size: int = _ID_CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 def _statement_row(sid: int, st: Statement, stamp: str) -> tuple:
