@@ -41,9 +41,15 @@ MIME = {
     "zip": "application/zip",
     "json": "application/json",
 }
-#: Where Chromium is looked for, after ``$TRACKER_CHROMIUM`` and ``$BROWSER_PATH``.
+#: Where Chromium is looked for last, after ``$TRACKER_CHROMIUM`` and kaleido's own search.
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "chromium",
                        "chromium-browser", "google-chrome")  # fmt: skip
+#: What :func:`find_chromium` looks at, in order, for the message when it finds nothing.
+CHROMIUM_SEARCH = (
+    "TRACKER_CHROMIUM, then kaleido's browser search (BROWSER_PATH, a Chrome fetched by "
+    "kaleido_get_chrome, Chrome, Chromium, Edge, Brave or Vivaldi on PATH or in their usual "
+    "install folders), then " + ", ".join(CHROMIUM_CANDIDATES)
+)
 RENDER_TIMEOUT = 90.0
 
 
@@ -56,27 +62,62 @@ class ChromiumMissing(ExportError):
 
     def __init__(self, looked: str = ""):
         super().__init__(
-            "PNG, SVG and PDF export needs Chromium, and none was found"
-            + (f" (looked for {looked})" if looked else "")
-            + ". Install it with `apt-get install -y chromium` (Debian/Ubuntu) or point "
-            "TRACKER_CHROMIUM at a Chrome/Chromium binary; HTML, CSV and XLSX exports work without it."
+            "PNG, SVG and PDF export needs Chromium or Chrome, and none was found"
+            + (f" (looked at {looked})" if looked else "")
+            + ". Install it with `apt-get install -y chromium` (Debian/Ubuntu), or run "
+            "`kaleido_get_chrome` (any system), or point TRACKER_CHROMIUM at a Chrome/Chromium "
+            "binary; HTML, CSV and XLSX exports work without it."
         )
 
 
 def find_chromium() -> str | None:
-    """The Chromium binary to draw with, or ``None``."""
-    for var in ("TRACKER_CHROMIUM", "BROWSER_PATH"):
-        value = os.environ.get(var)
-        if value:
-            return value if Path(value).is_file() and os.access(value, os.X_OK) else None
+    """The Chromium (or Chrome) binary to draw with, or ``None``.
+
+    ``$TRACKER_CHROMIUM`` when set (``None`` when it names no runnable file); else the browser
+    kaleido itself would start (its search honours ``$BROWSER_PATH`` the same way, and knows
+    macOS and Windows install folders and the Windows registry); else the Linux paths of
+    :data:`CHROMIUM_CANDIDATES`.
+    """
+    setting = os.environ.get("TRACKER_CHROMIUM")
+    if setting:
+        return setting if _runnable(setting) else None
+    found = _kaleido_browser()
+    if found or os.environ.get("BROWSER_PATH"):
+        return found
+    return _linux_chromium()
+
+
+def _kaleido_browser() -> str | None:
+    """The browser kaleido would use, found by its browser library (choreographer)."""
+    try:
+        from choreographer.browsers.chromium import Chromium
+    except ImportError:  # kaleido is not installed
+        return None
+    try:
+        found = Chromium.find_browser(skip_local=False)
+    except Exception:  # noqa: BLE001 - another choreographer version; the Linux paths remain
+        return None
+    return str(found) if found and _runnable(str(found)) else None
+
+
+def _linux_chromium() -> str | None:
     for cand in CHROMIUM_CANDIDATES:
         path = cand if os.path.isabs(cand) else shutil.which(cand)
-        if path and Path(path).is_file() and os.access(path, os.X_OK):
+        if path and _runnable(path):
             return path
     return None
 
 
+def _runnable(path: str) -> bool:
+    return Path(path).is_file() and os.access(path, os.X_OK)
+
+
 def images_available() -> bool:
+    """Whether PNG/SVG/PDF can be drawn. Asked for every chart: where no browser is named and
+    a Linux Chromium is installed, answered without loading kaleido's browser search."""
+    named = os.environ.get("TRACKER_CHROMIUM") or os.environ.get("BROWSER_PATH")
+    if not named and _linux_chromium():
+        return True
     return find_chromium() is not None
 
 
@@ -125,7 +166,7 @@ def _get_renderer() -> _Renderer:
         if _renderer is None:
             chromium = find_chromium()
             if chromium is None:
-                raise ChromiumMissing(", ".join(CHROMIUM_CANDIDATES))
+                raise ChromiumMissing(CHROMIUM_SEARCH)
             try:
                 _renderer = _Renderer(chromium)
             except Exception as exc:

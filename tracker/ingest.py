@@ -341,11 +341,23 @@ def _safe_build(job: _Job, matcher: Matcher, version: str) -> list[Statement] | 
         return Problem(job.doc.source, f"could not process: {type(exc).__name__}: {exc}")
 
 
+#: Ways worker processes may start, best first; never by fork (the main process holds SQLite
+#: connections and threads). ``TRACKER_START_METHOD`` picks one (to try spawn, Windows' only
+#: way, on Linux).
+START_METHODS = ("forkserver", "spawn")
+
+
 def pool_context() -> mp.context.BaseContext:
-    """How workers start: never by fork (the main process holds SQLite connections and threads);
-    forkserver where there is one, spawn elsewhere (Windows; the workers import everything)."""
-    methods = mp.get_all_start_methods()
-    return mp.get_context("forkserver" if "forkserver" in methods else "spawn")
+    """How workers start: ``$TRACKER_START_METHOD`` when set, else forkserver where the platform
+    has it (Linux, macOS) and spawn elsewhere (Windows; the workers import everything)."""
+    available = [m for m in START_METHODS if m in mp.get_all_start_methods()]
+    chosen = os.environ.get("TRACKER_START_METHOD", "").strip().lower()
+    if chosen and chosen not in available:
+        raise TrackerError(
+            f"TRACKER_START_METHOD={chosen!r} is not a way worker processes can start here: "
+            f"use {' or '.join(available)} (or unset it)"
+        )
+    return mp.get_context(chosen or available[0])
 
 
 _MAIN_LOCK = threading.Lock()
