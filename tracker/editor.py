@@ -24,6 +24,7 @@ from tracker.codebook import (
     DEFAULT_CODEBOOK, Codebook, CodebookLineError, codebook_from_text, read_yaml,
 )
 from tracker.errors import CodebookError
+from tracker.terms import SavedCodebook
 
 #: The folder, beside the database, where the dashboard saves codebook versions.
 CODEBOOK_FOLDER = "codebooks"
@@ -209,15 +210,7 @@ def _model_from(text: str, codebook_path: str, folder: Path) -> str:
 # -- saving ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SavedVersion:
-    """A codebook version written to a file."""
-
-    path: Path
-    codebook: Codebook
-
-
-def save_codebook(folder: str | Path, text: str) -> SavedVersion:
+def save_codebook(folder: str | Path, text: str) -> SavedCodebook:
     """Validate ``text`` and write it to ``folder/<name>-<version>.yaml``, through a temporary
     file renamed into place: the file is whole or absent, and an invalid codebook writes
     nothing. The same version saved twice is the same file."""
@@ -236,7 +229,7 @@ def save_codebook(folder: str | Path, text: str) -> SavedVersion:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return SavedVersion(path, codebook_from_text(text, path=str(path)))
+    return SavedCodebook(path, codebook_from_text(text, path=str(path)))
 
 
 # -- a phrase added without writing YAML ----------------------------------------------------------

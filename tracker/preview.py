@@ -26,6 +26,8 @@ from tracker.models import Match, Passage
 from tracker.store import Store
 from tracker.terms import first_words, last_words
 from tracker.validate import Labels, ThemeScore, ValidationReport, load_gold
+from tracker.workbench.gold import stored_gold
+from tracker.workbench.store import statement_ids_by_name
 
 KWIC_WORDS = 20  # words of context on each side of a match
 N_BOOT = 200  # bootstrap resamples of the preview's intervals (a preview, not the report)
@@ -73,13 +75,8 @@ def read_docs(store: Store, ids: Iterable[int]) -> dict[int, Doc]:
 def gold_statements(store: Store, names: Iterable[str]) -> dict[str, int]:
     """File name -> id of the first stored statement of that name, for the names the database
     holds (a gold file may name statements this database lacks: they are left out)."""
-    wanted = set(names)
-    found: dict[str, int] = {}
-    for sid, source in store.conn.execute("SELECT id, source FROM statements ORDER BY id"):
-        name = file_name(source)
-        if name in wanted and name not in found:
-            found[name] = sid
-    return found
+    by_name = statement_ids_by_name(store)
+    return {name: by_name[name][0] for name in sorted(set(names)) if name in by_name}
 
 
 def sample_statements(
@@ -101,11 +98,7 @@ def sample_statements(
 
 def workbench_gold(db: str | Path) -> dict[str, dict[str, bool]]:
     """The gold adjudicated in the validation workbench (file name -> theme -> present), or
-    {} when there is none or the workbench is not installed."""
-    try:
-        from tracker.workbench.gold import stored_gold
-    except ImportError:
-        return {}
+    {} when there is none."""
     return stored_gold(db)
 
 
