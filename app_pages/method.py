@@ -1,5 +1,6 @@
 """Codebook and method: the active codebook's themes, definitions and rules, its version, how
-the numbers are counted, and the validation figures when gold labels are loaded."""
+the numbers are counted, the validation figures when gold labels are loaded, suggestions, and
+the codebook editor (``app_pages/codebook_editor.py``)."""
 
 from __future__ import annotations
 

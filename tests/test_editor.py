@@ -289,3 +289,16 @@ def test_an_invalid_codebook_writes_nothing(tmp_path):
     with pytest.raises(CodebookError):
         editor.save_codebook(tmp_path, BOOK.replace("within: 5", "within: -1"))
     assert list(tmp_path.iterdir()) == []
+
+
+def test_without_gold_the_preview_lists_the_sample_changes_without_scores(editor_db):
+    with Store(editor_db, readonly=True) as store:
+        active = store.active_codebook()
+        book = codebook_from_text(active.text, path=active.path)
+        pset = preview.preview_set(store, book, gold={}, size=56, seed=0)
+    result = edited("disinformation", lambda t: t.replace("    - hate speech\n", ""))
+    found = preview.preview(pset, result.codebook, "disinformation")
+    assert found.before is None and preview.scores_frame(found).empty
+    assert preview.decisions_frame(found).empty
+    assert list(found.counts["statements"]) == ["sample"]
+    assert found.changed("disappears") and {c.sets for c in found.changes} == {"sample"}
