@@ -1,8 +1,8 @@
 """What the browser tests share: the screenshot script's helpers (start a dashboard on a free
-local port, launch Debian's Chromium, refuse requests off the machine, wait for Streamlit), and
-the fixtures built on them. A test module sets ``pytestmark = BROWSER_TEST``, defines
-``browser_db`` (the database its dashboard reads) and imports the fixtures it uses (``dashboard``,
-``browser``, ``page``, ``viewport``) from here."""
+local port, launch Debian's Chromium, refuse requests off the machine, wait for Streamlit), page
+helpers, and the fixtures built on them (``dashboard``, ``browser``, ``page``, ``viewport``:
+conftest.py makes them available to every test module). A browser test module sets
+``pytestmark = BROWSER_TEST`` and defines ``browser_db``, the database its dashboard reads."""
 
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
+from browser_support import browser, dashboard, page, viewport  # noqa: F401 (fixtures)
 from db_support import shared_db
 
 REPO = Path(__file__).resolve().parents[1]

@@ -108,8 +108,8 @@ def whole_statements_only(db: Path) -> None:
             "SELECT COUNT(*) FROM statements s LEFT JOIN statement_texts t "
             "ON t.statement_id = s.id WHERE t.statement_id IS NULL").fetchone()[0] == 0  # fmt: skip
         assert conn.execute(
-            "SELECT COUNT(*) FROM statements s WHERE NOT EXISTS "
-            "(SELECT 1 FROM passages p WHERE p.statement_id = s.id)").fetchone()[0] == 0  # fmt: skip
+            "SELECT COUNT(*) FROM statements s WHERE NOT EXISTS (SELECT 1 FROM passages p "
+            "WHERE p.statement_id = s.id)").fetchone()[0] == 0  # fmt: skip
         assert conn.execute(
             "SELECT COUNT(*) FROM statement_themes st WHERE matches != (SELECT COUNT(*) FROM "
             "matches m WHERE m.statement_id = st.statement_id AND m.theme = st.theme)"

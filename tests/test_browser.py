@@ -16,9 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from browser_support import (  # noqa: F401 (browser, dashboard, page: fixtures)
-    BROWSER_TEST, browser, dashboard, page, sample_db, wait_for_plot,
-)
+from browser_support import BROWSER_TEST, sample_db, wait_for_plot
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from browser_support import (  # noqa: F401 (browser, dashboard, page: fixtures)
-    BROWSER_TEST, FIRST_POINT, browser, dashboard, no_exception, page, pick_first_row, sample_db,
-    title, wait_for_plot, wait_idle,
+from browser_support import (
+    BROWSER_TEST, FIRST_POINT, no_exception, pick_first_row, sample_db, title, wait_for_plot,
+    wait_idle,
 )
 
 import tracker
