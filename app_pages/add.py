@@ -73,25 +73,25 @@ if submitted:
         if upload is not None:  # nothing was added: keep none of its files
             shutil.rmtree(upload.folder, ignore_errors=True)
 
-report = st.session_state.get("last_report")
-if report is not None:
+shown = st.session_state.get("last_report")
+if shown is not None:
     st.subheader("Result")
-    added = len(report.stored) + len(report.already_stored)
+    added = len(shown.stored) + len(shown.already_stored)
     if not added:  # nothing new and nothing known: never a green box
-        (st.error if report.failed else st.warning)(f"Nothing was added: {report.summary()}")
-    elif report.failed:
-        st.warning(report.summary())
+        (st.error if shown.failed else st.warning)(f"Nothing was added: {shown.summary()}")
+    elif shown.failed:
+        st.warning(shown.summary())
     else:
-        st.success(report.summary())
-    if report.stored:
-        st.markdown("**Stored**: " + ", ".join(common.md(s) for s in report.stored[:50]))
-    if report.already_stored:
-        st.dataframe(pd.DataFrame(report.already_stored, columns=["file", "already stored as"]),
+        st.success(shown.summary())
+    if shown.stored:
+        st.markdown("**Stored**: " + ", ".join(common.md(s) for s in shown.stored[:50]))
+    if shown.already_stored:
+        st.dataframe(pd.DataFrame(shown.already_stored, columns=["file", "already stored as"]),
                      hide_index=True, width="stretch")  # fmt: skip
-    if report.skipped or report.failed:
-        st.dataframe(pd.DataFrame([(p.kind, p.source, p.reason) for p in report.skipped + report.failed],
+    if shown.skipped or shown.failed:
+        st.dataframe(pd.DataFrame([(p.kind, p.source, p.reason) for p in shown.skipped + shown.failed],
                                   columns=["what", "file", "reason"]), hide_index=True, width="stretch")  # fmt: skip
-    for source, flags in getattr(report, "flagged", []) or []:
+    for source, flags in getattr(shown, "flagged", []) or []:
         st.warning(
             f"{common.md(source)}: {flags} — set them in the form above, or in a manifest, and "
             "add again."

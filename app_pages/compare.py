@@ -85,7 +85,7 @@ wanted_tab = {v: k for k, v in TABS.items() if v}.get(common.page_param("tab"), 
 if "cmp_tab" not in st.session_state:
     st.session_state["cmp_tab"] = wanted_tab
 tab1, tab2, tab3 = st.tabs(list(TABS), key="cmp_tab", on_change="rerun")
-common.set_page_param("tab", TABS.get(st.session_state.get("cmp_tab")))
+common.set_page_param("tab", TABS.get(st.session_state.get("cmp_tab", "")))
 with tab1:
     fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap,
                                     min_n=min_n)  # fmt: skip

@@ -27,7 +27,9 @@ search = c2.text_input("Search the passages", value=common.page_param("q"), key=
 SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
 wanted_sort = common.page_param("sort")
 sort_index = list(SORTS).index(wanted_sort) if wanted_sort in SORTS else 0
-sort = c3.selectbox("Sort", list(SORTS), format_func=SORTS.get, key="ev_sort", index=sort_index)
+sort = c3.selectbox(
+    "Sort", list(SORTS), format_func=lambda s: SORTS[s], key="ev_sort", index=sort_index
+)
 DIRECTION_LABELS = {
     "supports": "supports the theme",
     "opposes": "opposes it",
@@ -36,7 +38,7 @@ DIRECTION_LABELS = {
 wanted_dirs = [d for d in common.page_param("dir").split(",") if d in DIRECTION_LABELS]
 directions = st.multiselect(
     "Direction", list(DIRECTION_LABELS), default=wanted_dirs or list(DIRECTION_LABELS),
-    format_func=DIRECTION_LABELS.get, key="ev_dir",
+    format_func=lambda d: DIRECTION_LABELS[d], key="ev_dir",
     help="Only matches that support a theme's position make it present in a statement; the "
     "others are kept as evidence. Empty means every direction.",
 )  # fmt: skip
@@ -95,4 +97,6 @@ if rows is None:
     st.stop()
 st.caption(common.shown_note(total, len(rows)))
 common.evidence_table(rows, key="evidence")
-common.evidence_downloads(filters, total, key="ev", sort=sort, theme=chosen, search=search)
+common.evidence_downloads(
+    filters, total, key="ev", sort=sort or "date", theme=chosen, search=search
+)

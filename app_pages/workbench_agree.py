@@ -74,7 +74,7 @@ else:
     coders = sorted(all_labels["coder"].unique())
     open_count = sum((int(r.item_id), r.theme) not in decided for r in differing.itertuples())
     st.markdown(f"**{len(differing)} disagreements**, {open_count} not adjudicated yet.")
-    choices = {}
+    choices: dict[tuple, str | None] = {}
     for row in differing.to_dict("records"):
         item_id, theme = int(row["item_id"]), row["theme"]
         with st.container(key=f"wb_dis_{item_id}_{theme}", border=True):

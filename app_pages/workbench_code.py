@@ -74,7 +74,9 @@ if len(done) == len(items):
 state_key = f"wb_cur_{sample.id}_{coder}_{item.id}"
 if state_key not in st.session_state:
     stored = mine[mine["item_id"] == item.id] if len(mine) else mine
-    current = {t: {"present": False, "evidence": "", "start": None, "end": None} for t in themes}
+    current: dict[str, dict[str, str | bool | int | None]] = {
+        t: {"present": False, "evidence": "", "start": None, "end": None} for t in themes
+    }
     for r in stored.to_dict("records"):
         if r["theme"] in current:
             current[r["theme"]] = {
@@ -193,7 +195,7 @@ with left:
                  for q, s, e in zip(passages["seq"], passages["start"], passages["end"])}  # fmt: skip
     st.selectbox("Or pick a sentence as evidence", list(sentences), index=None,
                  key=f"wb_sent_{item.id}", on_change=_sentence_picked,
-                 placeholder="a sentence of the text", format_func=sentences.get)  # fmt: skip
+                 placeholder="a sentence of the text", format_func=lambda q: sentences[q])  # fmt: skip
     sel = st.session_state.get("wb_sel")
     if sel and sel.get("item") == item.id:
         quote = common.md(" ".join(sel["text"].split())[:300])

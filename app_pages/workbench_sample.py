@@ -38,7 +38,7 @@ seed = c3.number_input("Seed", 0, 2**31 - 1, key="wb_seed",
                             "same sample.")  # fmt: skip
 strata = st.multiselect(
     "Stratify by", list(sampling.STRATA), key="wb_strata", placeholder="nothing (simple random)",
-    format_func={"match": "theme match / no match", "year": "year", "country": "country"}.get,
+    format_func=lambda s: {"match": "theme match / no match"}.get(s, s),
 )  # fmt: skip
 match_theme, allocation = "", "proportional"
 if strata:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from db_support import sql
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode
-from test_query import sql
 
 from tracker import charts, export, query, terms
 from tracker.codebook import load_codebook

@@ -265,7 +265,7 @@ def _turn_statements(job: _Job, record: MeetingRecord, matcher: Matcher, codeboo
     doc_hash = job.doc_hash
     row = job.manifest_row
     if row is not None:
-        row = replace(row, **{f: "" for f in _SPEAKER_FIELDS})
+        row = replace(row, country="", speaker="", title="")  # the _SPEAKER_FIELDS
     record_hints = {
         "date": record.date, "forum": record.forum, "meeting": record.symbol or record.meeting,
     }  # fmt: skip

@@ -157,7 +157,7 @@ class _Owner(NamedTuple):
     kind: str  # phrase | group | exclude | opposes | reports (stance cues) | reported
     theme: int  # -1 for reported-speech cues (all themes)
     rule: int  # -1 for a theme-level exclusion or a cue
-    index: int = 0  # group number, or exclusion number
+    index: int = 0  # type: ignore[assignment]  # group or exclusion number (shadows tuple.index)
 
 
 class _Hit(NamedTuple):
@@ -215,7 +215,7 @@ class Matcher:
         return {"codebook": self.codebook, "semantic": self.semantic}
 
     def __setstate__(self, state: dict) -> None:
-        self.__init__(state["codebook"], semantic=state.get("semantic", True))
+        Matcher.__init__(self, state["codebook"], semantic=state.get("semantic", True))
 
     def covers(self, language: str) -> bool:
         """Whether the codebook has phrases in this language."""
