@@ -16,7 +16,8 @@ from tqdm import tqdm
 from tracker import __version__
 from tracker.errors import TrackerError
 from tracker.models import Problem
-from tracker.store import Store, default_db_path
+from tracker.connect import default_db_path
+from tracker.store import Store
 
 db_option = click.option(
     "--db",

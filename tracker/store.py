@@ -23,11 +23,10 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import SQLITE_MAX_VARS
 
+from tracker.connect import default_db_path, read_only
 from tracker.duplicates import Candidate, DedupPolicy, link
 from tracker.errors import StoreError
 from tracker.models import Match, Statement
-
-DEFAULT_DB = Path("db") / "tracker.db"
 
 #: How ``passages_fts`` (sqlite-utils' FTS5 index of ``passages.text``) splits words: accents
 #: and case do not matter. The store adds each batch's passages to it in the batch's
@@ -206,11 +205,6 @@ THEME_COLUMNS = (
 _ID_CHUNK = 500
 
 
-def default_db_path() -> Path:
-    """``TRACKER_DB`` when set, else ``db/tracker.db`` under the working directory."""
-    return Path(os.environ.get("TRACKER_DB") or DEFAULT_DB)
-
-
 def now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
@@ -250,9 +244,7 @@ class Store:
             if self.readonly:
                 if not self.path.exists():
                     raise StoreError(f"no database at {self.path}: run `tracker ingest` first")
-                conn = sqlite3.connect(
-                    f"file:{self.path.resolve()}?mode=ro", uri=True, check_same_thread=False
-                )
+                conn = read_only(self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
