@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from tracker import query
 from tracker.codebook import Codebook
 from tracker.coding import file_name
 from tracker.errors import GoldError
@@ -45,7 +46,7 @@ def statement_ids(store: Store, names: Iterable[str]) -> dict[str, int]:
     """
     wanted = set(names)
     found: dict[str, int] = {}
-    for sid, source in store.conn.execute("SELECT id, source FROM statements ORDER BY id"):
+    for sid, source, _language in query.statement_sources(store.conn):
         name = file_name(source)
         if name in wanted and name not in found:
             found[name] = sid
@@ -62,16 +63,12 @@ def load_docs(store: Store, names: Iterable[str]) -> dict[str, GoldDoc]:
     """The stored statements whose file name is in ``names``, with text and passages."""
     docs = {}
     for name, sid in statement_ids(store, names).items():
-        language, text = store.conn.execute(
-            "SELECT s.language, t.clean_text FROM statements s JOIN statement_texts t "
-            "ON t.statement_id = s.id WHERE s.id = ?", (sid,)
-        ).fetchone()  # fmt: skip
-        language = language or "en"
-        rows = store.conn.execute(
-            'SELECT seq, start, "end", paragraph FROM passages WHERE statement_id=? ORDER BY seq',
-            (sid,),
-        ).fetchall()
-        docs[name] = GoldDoc(name, language, text, tuple(Passage(*r) for r in rows))
+        found = query.statement_text(store.conn, sid)
+        if found is None:
+            raise GoldError(f"{name}: statement {sid} in {store.path} has no text")
+        language, text = found
+        passages = tuple(query.passages_of(store.conn, sid))
+        docs[name] = GoldDoc(name, language or "en", text, passages)
     return docs
 
 
@@ -181,19 +178,9 @@ def stored_matches(store: Store, names: Iterable[str]) -> dict[str, list[Match]]
 
     GoldError names the gold files the database lacks.
     """
-    ids = {sid: name for name, sid in statement_ids(store, names).items()}
-    out: dict[str, list[Match]] = {name: [] for name in ids.values()}
-    columns = {r[1] for r in store.conn.execute("PRAGMA table_info(matches)")}
-    stance = "direction, counted, reason" if "direction" in columns else "'supports', 1, ''"
-    for sid, theme, rule, kind, score_, start, end, text, direction, counted, reason in store.conn.execute(
-        f'SELECT statement_id, theme, rule, kind, score, start, "end", matched_text, {stance} '
-        "FROM matches ORDER BY statement_id, start"
-    ):
-        if sid in ids:
-            out[ids[sid]].append(
-                Match(theme, rule, kind, score_, start, end, text, 0, direction, bool(counted), reason)
-            )
-    return out
+    ids = statement_ids(store, names)
+    found = query.stored_matches(store.conn, ids.values())
+    return {name: found[sid] for name, sid in ids.items()}
 
 
 KIND_VIEWS: tuple[tuple[str, tuple[str, ...] | None], ...] = (

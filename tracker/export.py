@@ -298,16 +298,11 @@ class Fingerprint:
 
 
 def database_fingerprint(db: str | Path) -> Fingerprint:
-    """The database's :class:`Fingerprint` (read through :func:`tracker.query.connect`)."""
+    """The database's :class:`Fingerprint` (read by :func:`tracker.query.content_digest`)."""
     from tracker import query
 
-    digest = hashlib.sha256()
-    count = 0
-    with query.connect(db) as conn:
-        for (value,) in conn.execute("SELECT content_hash FROM statements ORDER BY content_hash"):
-            digest.update(f"{value}\n".encode())
-            count += 1
-    return Fingerprint(count, digest.hexdigest()[:12])
+    count, digest = query.content_digest(db)
+    return Fingerprint(count, digest[:12])
 
 
 #: The packages whose versions a bundle's citation names (distribution names).

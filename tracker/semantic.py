@@ -322,31 +322,23 @@ def corpus_examples(
     """Weak labels from a coded database: passages holding a counted match of a theme are its
     positives; passages of statements without the theme are its negatives. Statements whose
     file name is in ``exclude`` (the gold) are never used."""
+    from tracker import query  # pandas, for the training reads only
     from tracker.accuracy import file_name
 
     rng = random.Random(seed)
     conn = store.conn
     keep = {
-        sid for sid, source, lang in conn.execute("SELECT id, source, language FROM statements")
+        sid for sid, source, lang in query.statement_sources(conn)
         if (lang or "en") == "en" and file_name(source) not in exclude
     }  # fmt: skip
     positives: dict[str, list[tuple[int, int]]] = {t.id: [] for t in codebook.themes}
-    for theme, sid, seq in conn.execute(
-        "SELECT m.theme, m.statement_id, p.seq FROM matches m JOIN passages p ON p.id = m.passage_id "
-        "WHERE m.counted = 1 AND m.kind != 'semantic' ORDER BY m.id"
-    ):
+    for theme, sid, seq in query.counted_rule_passages(conn):
         if sid in keep and theme in positives:
             positives[theme].append((sid, seq))
-    present: dict[int, set[str]] = {}
-    for sid, theme in conn.execute("SELECT statement_id, theme FROM statement_themes"):
-        present.setdefault(sid, set()).add(theme)
+    present = query.themes_present(conn)
 
     def window(sid: int, seq: int) -> str:
-        rows = conn.execute(
-            "SELECT text FROM passages WHERE statement_id=? AND seq BETWEEN ? AND ? ORDER BY seq",
-            (sid, seq - 1, seq),
-        ).fetchall()
-        return " ".join(r[0] for r in rows)
+        return " ".join(query.passage_texts(conn, sid, seq - 1, seq))
 
     out = _empty(codebook)
     for theme, found in positives.items():
@@ -354,7 +346,7 @@ def corpus_examples(
             out.add(window(sid, seq), {theme: 1})
     pool = sorted(keep)
     for sid in rng.sample(pool, min(negative_statements, len(pool))):
-        last = conn.execute("SELECT MAX(seq) FROM passages WHERE statement_id=?", (sid,)).fetchone()[0]
+        last = query.last_passage(conn, sid)
         if last is None:
             continue
         absent = {t: 0 for t in out.labels if t not in present.get(sid, set())}

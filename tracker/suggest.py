@@ -15,6 +15,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 
+from tracker import query
 from tracker.codebook import Codebook
 from tracker.match import TOKEN
 from tracker.semantic import SemanticModel, _STOP, codebook_examples, corpus_examples, fit, windows
@@ -123,45 +124,21 @@ def _model_for(store: Store, codebook: Codebook, seed: int) -> SemanticModel:
 
 
 def _sample(store: Store, size: int, seed: int) -> list[int]:
-    ids = [
-        r[0] for r in store.conn.execute(
-            "SELECT id FROM statements WHERE duplicate_of IS NULL AND language IN ('en', '') ORDER BY id"
-        )
-    ]  # fmt: skip
+    ids = query.english_originals(store.conn)
     return sorted(random.Random(seed).sample(ids, min(size, len(ids))))
 
 
 def _texts(store: Store, ids: list[int]):
-    from tracker.models import Passage
-
     for sid in ids:
-        row = store.conn.execute(
-            "SELECT clean_text FROM statement_texts WHERE statement_id=?", (sid,)
-        ).fetchone()
-        if row is None:
+        found = query.statement_text(store.conn, sid)
+        if found is None:
             continue
-        passages = [
-            Passage(*r) for r in store.conn.execute(
-                'SELECT seq, start, "end", paragraph FROM passages WHERE statement_id=? ORDER BY seq',
-                (sid,),
-            )
-        ]  # fmt: skip
-        yield sid, row[0], passages
+        yield sid, found[1], query.passages_of(store.conn, sid)
 
 
 def _matched_spans(store: Store, sid: int, theme: str) -> list[tuple[int, int]]:
-    return list(
-        store.conn.execute(
-            'SELECT start, "end" FROM matches WHERE statement_id=? AND theme=?', (sid, theme)
-        )
-    )
+    return query.theme_spans(store.conn, sid, theme)
 
 
 def _metadata(store: Store, ids: set[int]) -> dict[int, tuple[str, str, int | None]]:
-    out = {}
-    for sid in ids:
-        row = store.conn.execute(
-            "SELECT source, country, year FROM statements WHERE id=?", (sid,)
-        ).fetchone()
-        out[sid] = (row[0], row[1], row[2])
-    return out
+    return {sid: query.statement_place(store.conn, sid) for sid in ids}

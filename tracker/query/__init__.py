@@ -20,7 +20,9 @@ The modules, by concern: :mod:`~tracker.query.connection` (opening, snapshots, t
 :mod:`~tracker.query.aggregates` (counts behind the charts), :mod:`~tracker.query.search`
 (evidence and full-text search), :mod:`~tracker.query.statements` (one statement, lists, the
 CLI's tables), :mod:`~tracker.query.overview` (filter options, what is left out),
-:mod:`~tracker.query.timing` (every chart's query, for the benchmarks).
+:mod:`~tracker.query.timing` (every chart's query, for the benchmarks),
+:mod:`~tracker.query.corpus` (texts, passages and matches of given statements, for accuracy,
+training and suggestions; the content fingerprint).
 """
 
 from __future__ import annotations
@@ -35,6 +37,11 @@ from tracker.query.codebooks import (
     DEFAULT_THEME_LABELS, CodebookInfo, ThemeInfo, codebook_info, theme_labels,
 )  # fmt: skip
 from tracker.query.connection import QueryError, change_marker, connect, database_ready
+from tracker.query.corpus import (
+    content_digest, counted_rule_passages, english_originals, last_passage, passage_texts,
+    passages_of, statement_place, statement_sources, statement_text, stored_matches,
+    theme_spans, themes_present,
+)  # fmt: skip
 from tracker.query.filters import (
     DIRECTIONS, GROUP_STATEMENT_MODES, KINDS, MEASURES, NON_STATE_ROLES, RULE_KINDS, Clause,
     Filters, Scope, all_groups, clauses, group_members, resolve_languages, selection,
@@ -54,17 +61,19 @@ from tracker.query.statements import (
 from tracker.query.timing import chart_queries, timings
 
 __all__ = [
-    "CodebookInfo", "Clause", "DEFAULT_THEME_LABELS", "DIRECTIONS", "EVIDENCE_COLUMNS", "Filters",
+    "Clause", "CodebookInfo", "DEFAULT_THEME_LABELS", "DIRECTIONS", "EVIDENCE_COLUMNS", "Filters",
     "GROUP_STATEMENT_MODES", "KINDS", "MEASURES", "NON_STATE_ROLES", "Options", "QueryError",
     "QueryTimeout", "RANK_LIMIT", "RANK_ORDERS", "RULE_KINDS", "SAMPLE_COLUMNS", "SEARCH_COLUMNS",
     "SEARCH_TIME_LIMIT", "STATEMENT_LIST_COLUMNS", "STORED_STATEMENT_COLUMNS", "Scope", "Side",
     "StatementDetail", "TREND_COLUMNS", "ThemeInfo", "Z95", "all_groups", "change_marker",
     "chart_queries", "clauses", "codebook_info", "coding_statements", "compare", "connect",
-    "country_names", "country_theme_matrix", "database_ready", "duplicate_groups", "evidence",
-    "evidence_count", "fts_query", "group_members", "highlight_spans", "ingest_history",
-    "kind_counts", "left_out", "newcombe", "options", "ranking", "resolve_languages",
-    "search_passages", "selection", "smooth_years", "statement_detail", "statement_sample",
-    "statement_theme_counts",
-    "statement_where", "statements_list", "stored_statements", "texts_and_passages",
-    "theme_labels", "theme_totals", "timings", "trends", "wilson", "yearly_difference",
+    "content_digest", "counted_rule_passages", "country_names", "country_theme_matrix",
+    "database_ready", "duplicate_groups", "english_originals", "evidence", "evidence_count",
+    "fts_query", "group_members", "highlight_spans", "ingest_history", "kind_counts",
+    "last_passage", "left_out", "newcombe", "options", "passage_texts", "passages_of", "ranking",
+    "resolve_languages", "search_passages", "selection", "smooth_years", "statement_detail",
+    "statement_place", "statement_sample", "statement_sources", "statement_text",
+    "statement_theme_counts", "statement_where", "statements_list", "stored_matches",
+    "stored_statements", "texts_and_passages", "theme_labels", "theme_spans", "theme_totals",
+    "themes_present", "timings", "trends", "wilson", "yearly_difference",
 ]  # fmt: skip

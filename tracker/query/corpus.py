@@ -1,0 +1,130 @@
+"""Texts, passages and matches of given statements, for the steps that re-read a coded corpus
+(accuracy on gold, the semantic model's training data, codebook suggestions) and the database's
+content fingerprint.
+
+Most functions read through a connection the caller holds (a :class:`tracker.store.Store`'s
+``conn``, or one from :func:`~tracker.query.connection.connect`), so a caller inside a write
+sees its own rows and several reads share one snapshot.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Collection
+from pathlib import Path
+
+from tracker.models import Match, Passage
+from tracker.query.connection import connect
+
+
+def statement_sources(conn: sqlite3.Connection) -> list[tuple[int, str, str]]:
+    """Every stored statement as ``(id, source, language)``, in id order (copies included)."""
+    return conn.execute("SELECT id, source, language FROM statements ORDER BY id").fetchall()
+
+
+def english_originals(conn: sqlite3.Connection) -> list[int]:
+    """Ids of the statements in English (or of no stated language) that are not copies."""
+    return [
+        r[0] for r in conn.execute(
+            "SELECT id FROM statements WHERE duplicate_of IS NULL AND language IN ('en', '') "
+            "ORDER BY id"
+        )
+    ]  # fmt: skip
+
+
+def statement_place(conn: sqlite3.Connection, statement_id: int) -> tuple[str, str, int | None]:
+    """``(source, country, year)`` of a stored statement."""
+    row = conn.execute(
+        "SELECT source, country, year FROM statements WHERE id=?", (statement_id,)
+    ).fetchone()
+    return (row[0], row[1], row[2])
+
+
+def statement_text(conn: sqlite3.Connection, statement_id: int) -> tuple[str, str] | None:
+    """``(language, clean text)`` of a stored statement (None when it has no text)."""
+    row = conn.execute(
+        "SELECT s.language, t.clean_text FROM statements s JOIN statement_texts t "
+        "ON t.statement_id = s.id WHERE s.id = ?", (statement_id,)
+    ).fetchone()  # fmt: skip
+    return (row[0], row[1]) if row else None
+
+
+def passages_of(conn: sqlite3.Connection, statement_id: int) -> list[Passage]:
+    """A statement's passages (offsets into its clean text), in order."""
+    return [
+        Passage(*r) for r in conn.execute(
+            'SELECT seq, start, "end", paragraph FROM passages WHERE statement_id=? ORDER BY seq',
+            (statement_id,),
+        )
+    ]  # fmt: skip
+
+
+def passage_texts(conn: sqlite3.Connection, statement_id: int, first: int, last: int) -> list[str]:
+    """The text of a statement's passages ``first``..``last`` (sequence numbers), in order."""
+    return [
+        r[0] for r in conn.execute(
+            "SELECT text FROM passages WHERE statement_id=? AND seq BETWEEN ? AND ? ORDER BY seq",
+            (statement_id, first, last),
+        )
+    ]  # fmt: skip
+
+
+def last_passage(conn: sqlite3.Connection, statement_id: int) -> int | None:
+    """The sequence number of a statement's last passage (None without passages)."""
+    return conn.execute(
+        "SELECT MAX(seq) FROM passages WHERE statement_id=?", (statement_id,)
+    ).fetchone()[0]
+
+
+def theme_spans(conn: sqlite3.Connection, statement_id: int, theme: str) -> list[tuple[int, int]]:
+    """``(start, end)`` of every stored match of ``theme`` in a statement."""
+    return conn.execute(
+        'SELECT start, "end" FROM matches WHERE statement_id=? AND theme=?', (statement_id, theme)
+    ).fetchall()
+
+
+def counted_rule_passages(conn: sqlite3.Connection) -> list[tuple[str, int, int]]:
+    """``(theme, statement id, passage seq)`` of every counted rule match (no semantic ones),
+    in match order."""
+    return conn.execute(
+        "SELECT m.theme, m.statement_id, p.seq FROM matches m JOIN passages p ON p.id = m.passage_id "
+        "WHERE m.counted = 1 AND m.kind != 'semantic' ORDER BY m.id"
+    ).fetchall()
+
+
+def themes_present(conn: sqlite3.Connection) -> dict[int, set[str]]:
+    """Statement id -> the themes found in it (statements without any are absent)."""
+    present: dict[int, set[str]] = {}
+    for sid, theme in conn.execute("SELECT statement_id, theme FROM statement_themes"):
+        present.setdefault(sid, set()).add(theme)
+    return present
+
+
+def stored_matches(conn: sqlite3.Connection, ids: Collection[int]) -> dict[int, list[Match]]:
+    """Statement id -> its stored matches (by start), for the statements in ``ids`` (each has a
+    list, empty without matches). Before migration 0004 every match supports and counts."""
+    out: dict[int, list[Match]] = {sid: [] for sid in ids}
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(matches)")}
+    stance = "direction, counted, reason" if "direction" in columns else "'supports', 1, ''"
+    for sid, theme, rule, kind, score, start, end, text, direction, counted, reason in conn.execute(
+        f'SELECT statement_id, theme, rule, kind, score, start, "end", matched_text, {stance} '
+        "FROM matches ORDER BY statement_id, start"
+    ):
+        if sid in out:
+            out[sid].append(
+                Match(theme, rule, kind, score, start, end, text, 0, direction, bool(counted), reason)
+            )
+    return out
+
+
+def content_digest(db: str | Path) -> tuple[int, str]:
+    """``(statements, sha256 hex digest)`` over the statements' content hashes in sorted order:
+    the same statements give the same digest, whatever the file or the order of ingest."""
+    digest = hashlib.sha256()
+    count = 0
+    with connect(db) as conn:
+        for (value,) in conn.execute("SELECT content_hash FROM statements ORDER BY content_hash"):
+            digest.update(f"{value}\n".encode())
+            count += 1
+    return count, digest.hexdigest()
