@@ -70,7 +70,7 @@ from tracker import query  # noqa: E402
 opts = None
 if query.database_ready(common.db_path()):
     try:
-        opts = common.run("options")
+        opts = common.options()
     except query.QueryError as exc:
         st.sidebar.error(f"The database cannot be read: {common.md(exc)}")
 if opts is not None and opts.statements:

@@ -100,7 +100,7 @@ if shown is not None:
 if query.database_ready(db):
     st.subheader("Recent ingest runs")
     try:
-        runs, probs = common.run("ingest_history")
+        runs, probs = common.ingest_history()
         st.dataframe(runs, hide_index=True, width="stretch")
         if not probs.empty:
             with st.expander(f"Problems of these runs ({len(probs)})"):

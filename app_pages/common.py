@@ -7,11 +7,10 @@ from __future__ import annotations
 import html  # noqa: F401  (pages escape with common.html)
 
 from app_pages.ui.data import (
-    QUERIES, active_codebook_text, caption_for, codebook, codebook_info, compare,
-    country_theme_matrix, current_filters, db_path, describe, evidence, evidence_count,
-    fingerprint, ingest_history, kind_counts, left_out, marker, options, or_warn, ranking,
-    require_db, run, run_compare, run_or_warn, search_passages, statement_detail,
-    statements_list, suggestions, trends, validation_report,
+    active_codebook_text, caption_for, codebook, codebook_info, compare, country_theme_matrix,
+    current_filters, db_path, describe, evidence, evidence_count, fingerprint, ingest_history,
+    kind_counts, left_out, marker, options, or_warn, ranking, require_db, run, search_passages,
+    statement_detail, statements_list, suggestions, trends, validation_report,
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,
@@ -31,15 +30,15 @@ from tracker import query  # noqa: F401  (pages reach query's types as common.qu
 from tracker.query import Filters  # noqa: F401
 
 __all__ = [
-    "FILTER_KEYS", "Filters", "KIND_LABELS", "MAX_EVIDENCE", "PARAM_KEYS", "QUERIES",
-    "XLSX_MAX_ROWS", "active_codebook_text", "all_evidence", "caption_for", "citation",
-    "codebook", "codebook_info", "compare", "country_theme_matrix", "current_filters",
-    "date_error_note", "db_path", "describe", "display_text", "evidence", "evidence_count",
-    "evidence_downloads", "evidence_panel", "evidence_stem", "evidence_table", "export_buttons",
-    "export_stem", "fingerprint", "highlight_html", "html", "ingest_history", "kind_counts",
-    "kwic", "left_out", "left_out_note", "marker", "md", "min_statements", "no_data",
-    "open_statement", "options", "or_warn", "page_param", "query", "ranking", "require_db", "run",
-    "run_compare", "run_or_warn", "search_passages", "selected_points", "set_page_param",
-    "show_chart", "shown_note", "sidebar_filters", "smoothing", "statement_detail",
-    "statements_list", "suggestions", "theme_picker", "trends", "validation_report", "view_url",
+    "FILTER_KEYS", "Filters", "KIND_LABELS", "MAX_EVIDENCE", "PARAM_KEYS", "XLSX_MAX_ROWS",
+    "active_codebook_text", "all_evidence", "caption_for", "citation", "codebook", "codebook_info",
+    "compare", "country_theme_matrix", "current_filters", "date_error_note", "db_path", "describe",
+    "display_text", "evidence", "evidence_count", "evidence_downloads", "evidence_panel",
+    "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
+    "highlight_html", "html", "ingest_history", "kind_counts", "kwic", "left_out", "left_out_note",
+    "marker", "md", "min_statements", "no_data", "open_statement", "options", "or_warn",
+    "page_param", "query", "ranking", "require_db", "run", "search_passages", "selected_points",
+    "set_page_param", "show_chart", "shown_note", "sidebar_filters", "smoothing",
+    "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",
+    "validation_report", "view_url",
 ]  # fmt: skip

@@ -65,7 +65,7 @@ st.caption(
     "The sides replace the countries and groups picked in the sidebar; the other filters apply."
 )
 
-result = common.run_compare(filters, a, b)
+result = common.compare(filters, a, b)
 sides = [Side.parse(a).label, Side.parse(b).label]
 tr, themes = result["trends"], result["themes"]
 if (tr is None or tr.empty) and (themes is None or themes.empty):

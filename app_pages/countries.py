@@ -29,7 +29,7 @@ view = st.radio("View", VIEWS, horizontal=True, key="country_view",
 common.set_page_param("view", {"Heatmap": None, "Ranking": "ranking", "World map": "map"}[view])
 
 if view == "Heatmap":
-    data = common.run("country_theme_matrix", filters)
+    data = common.country_theme_matrix(filters)
     if common.no_data(data):
         st.stop()
     n_countries = data["country"].nunique()
@@ -66,8 +66,7 @@ else:
             common.set_page_param("order", None if rank_order == "lower" else rank_order)
         common.set_page_param("min", None if int(least) == 1 else str(int(least)))
         common.set_page_param("top", None if int(top) == 25 else str(int(top)))
-        data = common.run("ranking", filters, theme=theme, min_statements=int(least),
-                          order=rank_order)  # fmt: skip
+        data = common.ranking(filters, theme=theme, min_statements=int(least), order=rank_order)
         if common.no_data(data):
             st.stop()
         fig = charts.ranking_figure(data, theme=theme, theme_label=label, measure=filters.measure,
@@ -79,7 +78,7 @@ else:
                        "(marked =): their order among themselves says nothing.")  # fmt: skip
         event = common.show_chart(fig, data, name=f"ranking_{theme}", filters=f, key="ranking")
     else:
-        data = common.run("country_theme_matrix", f)
+        data = common.country_theme_matrix(f)
         if common.no_data(data):
             st.stop()
         low = charts.low_map_traces(data, theme=theme, min_n=min_n)

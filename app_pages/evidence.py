@@ -60,7 +60,7 @@ if scope.startswith("all"):
     if not search.strip():
         st.info("Type words to search all passages, matched or not.")
         st.stop()
-    hits = common.run_or_warn("search_passages", filters, text=search, limit=common.MAX_EVIDENCE)
+    hits = common.or_warn(common.search_passages, filters, text=search, limit=common.MAX_EVIDENCE)
     if hits is None:
         st.stop()
     if hits.empty:
@@ -85,14 +85,14 @@ if scope.startswith("all"):
             common.open_statement(int(row["statement_id"]))
     st.stop()
 
-total = common.run_or_warn("evidence_count", filters, theme=chosen, search=search)
+total = common.or_warn(common.evidence_count, filters, theme=chosen, search=search)
 if total is None:
     st.stop()
 if total == 0:
     st.info("No matches under these filters" + (" containing these words" if search else "") + ".")
     st.stop()
-rows = common.run_or_warn("evidence", filters, theme=chosen, search=search, sort=sort,
-                          limit=common.MAX_EVIDENCE)  # fmt: skip
+rows = common.or_warn(common.evidence, filters, theme=chosen, search=search, sort=sort,
+                      limit=common.MAX_EVIDENCE)  # fmt: skip
 if rows is None:
     st.stop()
 st.caption(common.shown_note(total, len(rows)))

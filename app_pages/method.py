@@ -46,7 +46,7 @@ for t in book.themes or [
             st.code("\n".join(t.rules), language=None, wrap_lines=True)
 
 st.subheader("Matches by kind")
-kinds = common.run("kind_counts", filters)
+kinds = common.kind_counts(filters)
 if not kinds.empty:
     fig = charts.kinds_figure(kinds, caption=common.caption_for(filters))
     common.show_chart(fig, kinds, name="matches_by_kind", filters=filters, key="kinds",

@@ -59,7 +59,7 @@ if wanted and sid is None:
 
 with st.expander("Find a statement", expanded=sid is None):
     text = st.text_input("Source, speaker or country", key="st_find")
-    found = common.run("statements_list", filters, search=text.strip(), limit=300)
+    found = common.statements_list(filters, search=text.strip(), limit=300)
     if found.empty:
         st.info("No statement under these filters matches.")
     else:
@@ -74,7 +74,7 @@ if sid is None:
 common.set_page_param("id", str(sid))
 st.session_state["statement_id"] = sid
 
-detail = common.run("statement_detail", statement_id=sid)
+detail = common.statement_detail(sid)
 if detail is None:
     st.warning(f"There is no statement {sid} in this database.")
     st.stop()

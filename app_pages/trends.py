@@ -44,7 +44,7 @@ common.set_page_param("lines", "country" if mode == "per country" else None)
 window = common.smoothing(c3, key="trend_smooth")
 
 if mode == "per theme":
-    data = common.run("trends", filters)
+    data = common.trends(filters)
     if common.no_data(data):
         st.stop()
     data = query.smooth_years(data, window=window, measure=filters.measure)
@@ -58,7 +58,7 @@ else:
         top = sorted(opts.countries, key=lambda c: -c[2])[:6]
         f = replace(f, countries=tuple(c for c, _, _ in top))
         st.caption("No countries picked in the sidebar: showing the six with the most statements.")
-    data = common.run("trends", f, by_country=True)
+    data = common.trends(f, by_country=True)
     if common.no_data(data):
         st.stop()
     data = query.smooth_years(data, window=window, measure=f.measure, by=("country", "theme"))

@@ -76,9 +76,6 @@ def compare(filters: Filters, a: str, b: str) -> dict[str, pd.DataFrame]:
     return _compare(filters, Side.parse(a), Side.parse(b))
 
 
-run_compare = compare
-
-
 def fingerprint() -> export.Fingerprint | None:
     """The database's fingerprint (statement count, content hash), cached until it changes."""
     try:
@@ -87,27 +84,7 @@ def fingerprint() -> export.Fingerprint | None:
         return None
 
 
-#: The queries by name, for :func:`run` (pages written before the typed functions).
-QUERIES: dict[str, Any] = {
-    "options": options, "codebook_info": codebook_info, "trends": trends,
-    "country_theme_matrix": country_theme_matrix, "ranking": ranking, "compare": compare,
-    "evidence": evidence, "evidence_count": evidence_count, "search_passages": search_passages,
-    "statements_list": statements_list, "statement_detail": statement_detail,
-    "kind_counts": kind_counts, "left_out": left_out, "ingest_history": ingest_history,
-}  # fmt: skip
-
-
-def run(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
-    """``run("trends", filters, by_country=True)`` is ``trends(filters, by_country=True)``: the
-    typed, cached function of that name (call those directly in new code)."""
-    try:
-        fn = QUERIES[name]
-    except KeyError:
-        raise ValueError(f"no cached query {name!r}: use one of {', '.join(QUERIES)}") from None
-    return fn(**kwargs) if filters is None else fn(filters, **kwargs)
-
-
-def or_warn(fn: Any, *args: Any, **kwargs: Any) -> Any:
+def or_warn(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
     """``fn(*args, **kwargs)``, or a warning and ``None`` when the query cannot be answered (a
     search stopped by its time limit, say)."""
     try:
@@ -117,9 +94,25 @@ def or_warn(fn: Any, *args: Any, **kwargs: Any) -> Any:
         return None
 
 
-def run_or_warn(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
-    """:func:`run` through :func:`or_warn`."""
-    return or_warn(run, name, filters, **kwargs)
+#: The names :func:`run` knows (deprecated: call the typed functions).
+_BY_NAME: dict[str, Callable[..., Any]] = {
+    "options": options, "codebook_info": codebook_info, "trends": trends,
+    "country_theme_matrix": country_theme_matrix, "ranking": ranking, "compare": compare,
+    "evidence": evidence, "evidence_count": evidence_count, "search_passages": search_passages,
+    "statements_list": statements_list, "statement_detail": statement_detail,
+    "kind_counts": kind_counts, "left_out": left_out, "ingest_history": ingest_history,
+}  # fmt: skip
+
+
+def run(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
+    """Deprecated: ``run("trends", f, by_country=True)`` is ``trends(f, by_country=True)``,
+    untyped. Kept only while the workbench pages still call it; new code calls the typed
+    functions directly."""
+    try:
+        fn = _BY_NAME[name]
+    except KeyError:
+        raise ValueError(f"no cached query {name!r}: use one of {', '.join(_BY_NAME)}") from None
+    return fn(**kwargs) if filters is None else fn(filters, **kwargs)
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
