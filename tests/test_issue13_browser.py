@@ -402,9 +402,13 @@ def test_two_coders_agreement_report_and_a_codebook_edit_without_a_restart(
         carol_page.locator(".st-key-wb_adj_open label").click()
         carol_page.locator(".st-key-wb_adjudicator input").wait_for(timeout=TIMEOUT)
         idle(carol_page, dashboard)
-        listed = carol_page.locator("[class*='st-key-wb_dis_']").evaluate_all(
-            "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-wb_dis_')))")
         made = {d_alice_yes, d_bob_yes, d_alice_yes_2}
+        # the blocks arrive one by one after the toggle; on a loaded machine `idle` can return
+        # before the last one is drawn, so wait for as many as were made before reading them
+        blocks = carol_page.locator("[class*='st-key-wb_dis_']")
+        expect(blocks).to_have_count(len(made), timeout=TIMEOUT)
+        listed = blocks.evaluate_all(
+            "els => els.map(e => [...e.classList].find(c => c.startsWith('st-key-wb_dis_')))")
         assert sorted(listed) == sorted(f"st-key-wb_dis_{i}_{t}" for i, t in made)
         carol_page.fill(".st-key-wb_adjudicator input", "carol")
         carol_page.keyboard.press("Enter")
