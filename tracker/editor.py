@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,8 +22,8 @@ import yaml
 from tracker.codebook import (
     DEFAULT_CODEBOOK, Codebook, CodebookLineError, codebook_from_text, read_yaml,
 )
+from tracker.codebook_files import SavedCodebook, write_codebook
 from tracker.errors import CodebookError
-from tracker.terms import SavedCodebook
 
 #: The folder, beside the database, where the dashboard saves codebook versions.
 CODEBOOK_FOLDER = "codebooks"
@@ -214,22 +213,7 @@ def save_codebook(folder: str | Path, text: str) -> SavedCodebook:
     """Validate ``text`` and write it to ``folder/<name>-<version>.yaml``, through a temporary
     file renamed into place: the file is whole or absent, and an invalid codebook writes
     nothing. The same version saved twice is the same file."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    book = codebook_from_text(text, path=str(out / "edited.yaml"))
-    name = re.sub(r"[^A-Za-z0-9_.-]+", "-", book.name).strip("-.") or "codebook"
-    path = out / f"{name}-{book.version}.yaml"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".codebook-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return SavedCodebook(path, codebook_from_text(text, path=str(path)))
+    return write_codebook(folder, text, draft="edited.yaml")
 
 
 # -- a phrase added without writing YAML ----------------------------------------------------------

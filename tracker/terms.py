@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,7 @@ import yaml
 
 from tracker import query
 from tracker.codebook import DEFAULT_CODEBOOK, Codebook, codebook_from_text
+from tracker.codebook_files import SavedCodebook, write_codebook
 from tracker.errors import CodebookError
 from tracker.match import TOKEN, Matcher
 from tracker.models import Passage
@@ -356,18 +356,6 @@ def country_ranking(result: TermScan) -> pd.DataFrame:
 # -- save as a theme -----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SavedCodebook:
-    """A codebook version written by :func:`save_theme`, and how to use it."""
-
-    path: Path
-    codebook: Codebook
-
-    @property
-    def rematch_command(self) -> str:
-        return f"tracker match --codebook {self.path}"
-
-
 def theme_entry(term: Term, *, theme_id: str, label: str, definition: str) -> dict[str, Any]:
     """The term as a codebook theme (YAML data)."""
     if not _ID.match(theme_id or ""):
@@ -442,20 +430,4 @@ def save_theme(
     entry = theme_entry(term, theme_id=theme_id, label=label, definition=definition)
     out.mkdir(parents=True, exist_ok=True)  # a relative model path is checked through it
     text = with_theme(codebook_text, codebook_path, entry, folder=out)
-    book = codebook_from_text(text, path=str(out / "new.yaml"))
-    path = out / f"{_file_word(book.name)}-{book.version}.yaml"
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=".codebook-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return SavedCodebook(path, codebook_from_text(text, path=str(path)))
-
-
-def _file_word(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "codebook"
+    return write_codebook(out, text, draft="new.yaml")

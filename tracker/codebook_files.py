@@ -1,0 +1,52 @@
+"""Codebook versions saved as files, ``<folder>/<name>-<version>.yaml``: validated first, then
+written whole or not at all. The Any-term page's new theme (:func:`tracker.terms.save_theme`) and
+the codebook editor's edit (:func:`tracker.editor.save_codebook`) are both saved here."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from tracker.codebook import Codebook, codebook_from_text
+
+
+@dataclass(frozen=True)
+class SavedCodebook:
+    """A codebook version written by :func:`write_codebook`, and how to use it."""
+
+    path: Path
+    codebook: Codebook
+
+    @property
+    def rematch_command(self) -> str:
+        return f"tracker match --codebook {self.path}"
+
+
+def file_word(name: str) -> str:
+    """A codebook's name as a file name part (``"codebook"`` when nothing usable is left)."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "codebook"
+
+
+def write_codebook(folder: str | Path, text: str, *, draft: str = "edited.yaml") -> SavedCodebook:
+    """Validate ``text`` (read as if it were ``folder/draft``: a relative model path is found
+    from ``folder``, an error names that file) and write it to ``folder/<name>-<version>.yaml``
+    through a temporary file renamed into place: the file is whole or absent, and an invalid
+    codebook writes nothing. The same version saved twice is the same file."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    book = codebook_from_text(text, path=str(out / draft))
+    path = out / f"{file_word(book.name)}-{book.version}.yaml"
+    fd, tmp = tempfile.mkstemp(dir=out, prefix=".codebook-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return SavedCodebook(path, codebook_from_text(text, path=str(path)))
