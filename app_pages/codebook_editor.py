@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
-from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
 
@@ -157,32 +155,22 @@ def _gold(db: Path, gold_bytes: bytes | None) -> tuple[dict, str]:
 # -- preview --------------------------------------------------------------------------------------
 
 
-@st.cache_resource
-def _sets() -> tuple[OrderedDict, threading.Lock]:
-    """Preview sets shared by every session, newest last (at most ``PREVIEW_SETS_KEPT``)."""
-    return OrderedDict(), threading.Lock()
-
-
 def _preview_set(db: Path, book, gold: dict, size: int, seed: int) -> preview.PreviewSet:
     """The preview's statements and their matches under the active codebook, read once per
-    database state, codebook version, gold, sample size and seed; a progress bar meanwhile."""
+    database state, codebook version, gold, sample size and seed (kept for every session); a
+    progress bar meanwhile."""
     key = (str(db), common.marker(), book.version, json.dumps(gold, sort_keys=True), size, seed)
-    kept, lock = _sets()
-    with lock:
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-    bar = st.progress(0.0, text="Matching the statements with the active codebook…")
-    with Store(db, readonly=True) as store:
-        found = preview.preview_set(store, codebook_from_text(book.text, path=book.path),
-                                    gold=gold, size=size, seed=seed,
-                                    progress=_bar(bar, "the active codebook"))  # fmt: skip
-    bar.empty()
-    with lock:
-        kept[key] = found
-        while len(kept) > PREVIEW_SETS_KEPT:
-            kept.popitem(last=False)
-    return found
+
+    def read() -> preview.PreviewSet:
+        bar = st.progress(0.0, text="Matching the statements with the active codebook…")
+        with Store(db, readonly=True) as store:
+            found = preview.preview_set(store, codebook_from_text(book.text, path=book.path),
+                                        gold=gold, size=size, seed=seed,
+                                        progress=_bar(bar, "the active codebook"))  # fmt: skip
+        bar.empty()
+        return found
+
+    return common.kept("preview sets", key, read, most=PREVIEW_SETS_KEPT)
 
 
 def _bar(bar, what: str):

@@ -5,8 +5,6 @@ UI only: the scan and the counts are ``tracker.terms``."""
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 
 import pandas as pd
 import streamlit as st
@@ -20,35 +18,24 @@ from tracker.query import Filters
 SCANS_KEPT = 8
 
 
-@st.cache_resource
-def _scans() -> tuple[OrderedDict, threading.Lock]:
-    """Scans shared by every session, newest last (an LRU of ``SCANS_KEPT``)."""
-    return OrderedDict(), threading.Lock()
-
-
 def cached_scan(term: terms.Term, filters: Filters, book_text: str | None) -> terms.TermScan:
-    """:func:`tracker.terms.scan`, cached per (database and its state, term, filters,
-    codebook); a progress bar while it reads."""
+    """:func:`tracker.terms.scan`, kept for every session per (database and its state, term,
+    filters, codebook); a progress bar while it reads."""
     db = str(common.db_path())
     key = (db, common.marker(), json.dumps(term.to_dict(), sort_keys=True),
            json.dumps(filters.to_dict(), sort_keys=True), book_text or "")  # fmt: skip
-    store, lock = _scans()
-    with lock:
-        if key in store:
-            store.move_to_end(key)
-            return store[key]
-    bar = st.progress(0.0, text="Reading the statements…")
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(done / max(total, 1), text=f"Read {done:,} of {total:,} statements…")
+    def read() -> terms.TermScan:
+        bar = st.progress(0.0, text="Reading the statements…")
 
-    result = terms.scan(db, term, filters, codebook_text=book_text, progress=progress)
-    bar.empty()
-    with lock:
-        store[key] = result
-        while len(store) > SCANS_KEPT:
-            store.popitem(last=False)
-    return result
+        def progress(done: int, total: int) -> None:
+            bar.progress(done / max(total, 1), text=f"Read {done:,} of {total:,} statements…")
+
+        result = terms.scan(db, term, filters, codebook_text=book_text, progress=progress)
+        bar.empty()
+        return result
+
+    return common.kept("term scans", key, read, most=SCANS_KEPT)
 
 
 def term_inputs(opts) -> terms.Term | None:

@@ -1,11 +1,14 @@
 """The page data: the database, one typed cached function per query (cached on its arguments and
 on the database's change marker, so a new ingest invalidates it), and what the pages derive
-from them (the options or a stop, the codebook, captions, the fingerprint)."""
+from them (the options or a stop, the codebook, captions, the fingerprint); and :func:`kept`,
+the shared shelf of results too large or too slow for ``st.cache_data`` (term scans, previews)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -113,6 +116,31 @@ def run(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
     except KeyError:
         raise ValueError(f"no cached query {name!r}: use one of {', '.join(_BY_NAME)}") from None
     return fn(**kwargs) if filters is None else fn(filters, **kwargs)
+
+
+# -- results too large or too slow for st.cache_data -----------------------------------------------
+
+@st.cache_resource
+def _shelf(name: str) -> tuple[OrderedDict, threading.Lock]:
+    return OrderedDict(), threading.Lock()
+
+
+def kept(name: str, key: Hashable, make: Callable[[], R], *, most: int) -> R:
+    """``make()``, kept under ``key`` on the shelf ``name``, which every session shares and which
+    holds the ``most`` newest results (least recently used dropped first). ``make`` runs outside
+    the lock (it may draw a progress bar for minutes); its result is not copied, so it must not
+    be changed."""
+    shelf, lock = _shelf(name)
+    with lock:
+        if key in shelf:
+            shelf.move_to_end(key)
+            return shelf[key]
+    value = make()
+    with lock:
+        shelf[key] = value
+        while len(shelf) > most:
+            shelf.popitem(last=False)
+    return value
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -88,7 +88,8 @@ def counted_rule_passages(conn: sqlite3.Connection) -> list[tuple[str, int, int]
     """``(theme, statement id, passage seq)`` of every counted rule match (no semantic ones),
     in match order."""
     return conn.execute(
-        "SELECT m.theme, m.statement_id, p.seq FROM matches m JOIN passages p ON p.id = m.passage_id "
+        "SELECT m.theme, m.statement_id, p.seq FROM matches m "
+        "JOIN passages p ON p.id = m.passage_id "
         "WHERE m.counted = 1 AND m.kind != 'semantic' ORDER BY m.id"
     ).fetchall()
 
@@ -112,9 +113,8 @@ def stored_matches(conn: sqlite3.Connection, ids: Collection[int]) -> dict[int, 
         "FROM matches ORDER BY statement_id, start"
     ):
         if sid in out:
-            out[sid].append(
-                Match(theme, rule, kind, score, start, end, text, 0, direction, bool(counted), reason)
-            )
+            out[sid].append(Match(theme, rule, kind, score, start, end, text, 0, direction,
+                                  bool(counted), reason))  # fmt: skip
     return out
 
 
