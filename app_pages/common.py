@@ -9,7 +9,7 @@ import html  # noqa: F401  (pages escape with common.html)
 from app_pages.ui.data import (
     active_codebook_text, caption_for, codebook, codebook_info, compare, country_theme_matrix,
     current_filters, db_path, describe, evidence, evidence_count, fingerprint, ingest_history, kept,
-    kind_counts, left_out, marker, options, or_warn, ranking, require_db, run, search_passages,
+    kind_counts, left_out, marker, options, or_warn, ranking, require_db, search_passages,
     statement_detail, statements_list, suggestions, trends, validation_report,
 )  # fmt: skip
 from app_pages.ui.evidence import (
@@ -37,7 +37,7 @@ __all__ = [
     "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "left_out",
     "left_out_note", "marker", "md", "min_statements", "no_data", "open_statement", "options",
-    "or_warn", "page_param", "query", "ranking", "require_db", "run", "search_passages",
+    "or_warn", "page_param", "query", "ranking", "require_db", "search_passages",
     "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters", "smoothing",
     "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",
     "validation_report", "view_url",

@@ -131,7 +131,7 @@ nav[3].caption(f"Keys: {keys}, … toggle themes; Ctrl+Enter saves and opens the
 if st.session_state.pop("wb_saved", None) is not None:
     st.toast("Saved.")
 
-detail = common.run("statement_detail", statement_id=item.statement_id)
+detail = common.statement_detail(item.statement_id)
 if detail is None:
     st.error(f"Statement {item.statement_id} is no longer in the database.")
     st.stop()
@@ -173,7 +173,7 @@ def _selected() -> None:
 
 def _sentence_picked() -> None:
     seq = st.session_state.get(f"wb_sent_{item.id}")
-    if seq is None:
+    if seq is None or detail is None:  # detail is never None here: the page stopped above
         return
     r = detail.passages[detail.passages["seq"] == seq].iloc[0]
     s, e = int(r["start"]), int(r["end"])

@@ -96,7 +96,7 @@ def pick_sample(*, key: str) -> wb.Sample:
 
 def theme_labels() -> dict[str, str]:
     try:
-        return common.run("options").theme_labels
+        return common.options().theme_labels
     except Exception:  # a database without statements: ids are labels enough
         return {}
 

@@ -16,10 +16,6 @@ REPO = Path(__file__).resolve().parents[1]
 #: Where SQL may run: the query layer, the stores (the writers) and the one opener.
 SQL_HOMES = ("tracker/query/", "tracker/store.py", "tracker/workbench/store.py",
              "tracker/connect.py")  # fmt: skip
-#: Still reading with its own SQL (the codebook editor's preview): to move into tracker.query.
-NOT_YET_MOVED = {"tracker/preview.py"}
-#: Pages that still call the deprecated ``common.run("name", ...)``.
-PAGES_ON_RUN = {"app_pages/workbench_code.py", "app_pages/workbench_common.py"}
 
 
 def calls(path: Path, attribute: str) -> list[int]:
@@ -39,7 +35,7 @@ def test_no_module_outside_the_query_layer_and_the_stores_runs_sql():
         lines = calls(path, "execute") + calls(path, "executemany")
         if lines:
             running[name] = lines
-    assert set(running) <= NOT_YET_MOVED, running
+    assert not running, running
 
 
 def test_pages_call_typed_functions_not_query_names():
@@ -51,7 +47,7 @@ def test_pages_call_typed_functions_not_query_names():
                     and node.func.attr in ("run", "run_or_warn")
                     and isinstance(node.func.value, ast.Name) and node.func.value.id == "common"):
                 on_run.add(path.relative_to(REPO).as_posix())
-    assert on_run <= PAGES_ON_RUN, on_run - PAGES_ON_RUN
+    assert not on_run, on_run
 
 
 def test_the_corpus_reads_agree_with_the_statement_view(db):

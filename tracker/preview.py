@@ -20,6 +20,7 @@ import pandas as pd
 
 from tracker.accuracy import score
 from tracker.codebook import Codebook
+from tracker import query
 from tracker.coding import file_name
 from tracker.match import Matcher
 from tracker.models import Match, Passage
@@ -52,24 +53,11 @@ class Doc:
 
 def read_docs(store: Store, ids: Iterable[int]) -> dict[int, Doc]:
     """The statements with these ids, with their clean text and passages."""
-    wanted = sorted(set(ids))
-    docs: dict[int, Doc] = {}
-    for i in range(0, len(wanted), 500):
-        chunk = wanted[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        spans: dict[int, list[Passage]] = {sid: [] for sid in chunk}
-        for sid, *passage in store.conn.execute(
-            f'SELECT statement_id, seq, start, "end", paragraph FROM passages '
-            f"WHERE statement_id IN ({marks}) ORDER BY statement_id, seq", chunk,
-        ):  # fmt: skip
-            spans[sid].append(Passage(*passage))
-        for sid, source, country, year, language, text in store.conn.execute(
-            "SELECT s.id, s.source, s.country, s.year, s.language, t.clean_text FROM statements s "
-            f"JOIN statement_texts t ON t.statement_id = s.id WHERE s.id IN ({marks})", chunk,
-        ):  # fmt: skip
-            docs[sid] = Doc(sid, file_name(source), country or "", year, language or "en",
-                            text, tuple(spans[sid]))  # fmt: skip
-    return docs
+    return {
+        sid: Doc(sid, file_name(source), country, year, language, text, tuple(passages))
+        for sid, source, country, year, language, text, passages
+        in query.statements_with_passages(store.conn, list(ids))
+    }  # fmt: skip
 
 
 def gold_statements(store: Store, names: Iterable[str]) -> dict[str, int]:
@@ -84,12 +72,7 @@ def sample_statements(
 ) -> list[int]:
     """``size`` canonical statements in the given languages, drawn at random with ``seed``
     (the same seed and database give the same sample), in id order."""
-    langs = sorted(set(languages))
-    marks = ",".join("?" * len(langs))
-    ids = [r[0] for r in store.conn.execute(
-        f"SELECT id FROM statements WHERE duplicate_of IS NULL AND COALESCE(NULLIF(language, ''), "
-        f"'en') IN ({marks}) ORDER BY id", langs,
-    )]  # fmt: skip
+    ids = query.canonical_ids_in(store.conn, list(languages))
     return sorted(random.Random(seed).sample(ids, min(size, len(ids))))
 
 

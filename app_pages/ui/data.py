@@ -97,27 +97,6 @@ def or_warn(fn: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R | None:
         return None
 
 
-#: The names :func:`run` knows (deprecated: call the typed functions).
-_BY_NAME: dict[str, Callable[..., Any]] = {
-    "options": options, "codebook_info": codebook_info, "trends": trends,
-    "country_theme_matrix": country_theme_matrix, "ranking": ranking, "compare": compare,
-    "evidence": evidence, "evidence_count": evidence_count, "search_passages": search_passages,
-    "statements_list": statements_list, "statement_detail": statement_detail,
-    "kind_counts": kind_counts, "left_out": left_out, "ingest_history": ingest_history,
-}  # fmt: skip
-
-
-def run(name: str, filters: Filters | None = None, **kwargs: Any) -> Any:
-    """Deprecated: ``run("trends", f, by_country=True)`` is ``trends(f, by_country=True)``,
-    untyped. Kept only while the workbench pages still call it; new code calls the typed
-    functions directly."""
-    try:
-        fn = _BY_NAME[name]
-    except KeyError:
-        raise ValueError(f"no cached query {name!r}: use one of {', '.join(_BY_NAME)}") from None
-    return fn(**kwargs) if filters is None else fn(filters, **kwargs)
-
-
 # -- results too large or too slow for st.cache_data -----------------------------------------------
 
 @st.cache_resource

@@ -38,9 +38,9 @@ from tracker.query.codebooks import (
 )  # fmt: skip
 from tracker.query.connection import QueryError, change_marker, connect, database_ready
 from tracker.query.corpus import (
-    content_digest, counted_rule_passages, english_originals, last_passage, passage_texts,
-    passages_of, statement_place, statement_sources, statement_text, stored_matches,
-    theme_spans, themes_present,
+    canonical_ids_in, content_digest, counted_rule_passages, english_originals, last_passage,
+    passage_texts, passages_of, statement_place, statement_sources, statement_text,
+    statements_with_passages, stored_matches, theme_spans, themes_present,
 )  # fmt: skip
 from tracker.query.filters import (
     DIRECTIONS, GROUP_STATEMENT_MODES, KINDS, MEASURES, NON_STATE_ROLES, RULE_KINDS, Clause,
@@ -67,7 +67,7 @@ __all__ = [
     "SEARCH_TIME_LIMIT", "STATEMENT_LIST_COLUMNS", "STORED_STATEMENT_COLUMNS", "Scope", "Side",
     "StatementDetail", "TREND_COLUMNS", "ThemeInfo", "Z95", "all_groups", "change_marker",
     "chart_queries", "clauses", "codebook_info", "coding_statements", "compare", "connect",
-    "content_digest", "counted_rule_passages", "country_names", "country_theme_matrix",
+    "canonical_ids_in", "content_digest", "counted_rule_passages", "statements_with_passages", "country_names", "country_theme_matrix",
     "database_ready", "duplicate_groups", "english_originals", "evidence", "evidence_count",
     "fts_query", "group_members", "highlight_spans", "ingest_history", "kind_counts",
     "last_passage", "left_out", "newcombe", "options", "passage_texts", "passages_of", "ranking",

@@ -128,3 +128,38 @@ def content_digest(db: str | Path) -> tuple[int, str]:
             digest.update(f"{value}\n".encode())
             count += 1
     return count, digest.hexdigest()
+
+
+def statements_with_passages(
+    conn: sqlite3.Connection, ids: Collection[int]
+) -> list[tuple[int, str, str, int | None, str, str, list[Passage]]]:
+    """(id, source, country, year, language, clean text, passages) of the statements with these
+    ids that have a text, read 500 at a time."""
+    wanted = sorted(set(ids))
+    out = []
+    for i in range(0, len(wanted), 500):
+        chunk = wanted[i : i + 500]
+        marks = ",".join("?" * len(chunk))
+        spans: dict[int, list[Passage]] = {sid: [] for sid in chunk}
+        for sid, *passage in conn.execute(
+            f'SELECT statement_id, seq, start, "end", paragraph FROM passages '
+            f"WHERE statement_id IN ({marks}) ORDER BY statement_id, seq", chunk,
+        ):  # fmt: skip
+            spans[sid].append(Passage(*passage))
+        for sid, source, country, year, language, text in conn.execute(
+            "SELECT s.id, s.source, s.country, s.year, s.language, t.clean_text FROM statements s "
+            f"JOIN statement_texts t ON t.statement_id = s.id WHERE s.id IN ({marks})", chunk,
+        ):  # fmt: skip
+            out.append((sid, source, country or "", year, language or "en", text, spans[sid]))
+    return out
+
+
+def canonical_ids_in(conn: sqlite3.Connection, languages: Collection[str]) -> list[int]:
+    """Ids of the statements that are no copy of another, in these languages (no language
+    counts as English), in id order."""
+    langs = sorted(set(languages))
+    marks = ",".join("?" * len(langs))
+    return [r[0] for r in conn.execute(
+        f"SELECT id FROM statements WHERE duplicate_of IS NULL AND COALESCE(NULLIF(language, ''), "
+        f"'en') IN ({marks}) ORDER BY id", langs,
+    )]  # fmt: skip
