@@ -180,18 +180,25 @@ def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
               help="Write CSV (or .xlsx) here instead of standard output.")
 def statements(db, output):
     """List stored statements, one row each, flagging those with no country or date."""
-    from tracker.coding import statements_table, write_table
+    from tracker.coding import statements_table
 
     with _open(db, readonly=True) as store:
         table = statements_table(store)
-    if output:
-        write_table(table, output)
-    else:
-        _print_table(table)
+    _write_or_print(table, output)
     no_country = table["flags"].str.contains("no_country").sum()
     no_date = table["flags"].str.contains("no_date").sum()
     click.echo(f"{len(table)} statements; {no_country} without country, {no_date} without date",
                err=True)  # fmt: skip
+
+
+def _write_or_print(table, output: str | None) -> None:
+    """The table to the ``--output`` file (CSV or XLSX by its suffix), else to standard output."""
+    from tracker.coding import write_table
+
+    if output:
+        write_table(table, output)
+    else:
+        _print_table(table)
 
 
 def _print_table(table) -> None:
@@ -214,7 +221,7 @@ def _print_table(table) -> None:
               help="Mark two statements (ids from this list) as different speeches.")
 def duplicates(db, output, pairs):
     """List copies of the same speech for review, or mark a pair as not duplicate."""
-    from tracker.coding import duplicates_table, write_table
+    from tracker.coding import duplicates_table
 
     if pairs:
         with _open(db) as store:
@@ -227,10 +234,7 @@ def duplicates(db, output, pairs):
         return
     with _open(db, readonly=True) as store:
         table = duplicates_table(store)
-    if output:
-        write_table(table, output)
-    else:
-        _print_table(table)
+    _write_or_print(table, output)
     click.echo(f"{table['group'].nunique() if len(table) else 0} speeches stored more than once",
                err=True)  # fmt: skip
 
