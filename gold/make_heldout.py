@@ -7,9 +7,11 @@ drawn, and the codebook is frozen (its version recorded in gold/README.md) befor
 compared with any output of the tool.
 """
 import collections
+import os
 import random
 import re
 import sqlite3
+import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -30,7 +32,13 @@ for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv"), *earlier]:
     taken |= {line.split("\t")[0] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]}
 items = []  # (file, kind, words, text, header)
 # Security Council delegation turns, split by tracker from the records in unsc-records/
-db = sqlite3.connect("/tmp/gold_src.db")
+# The Security Council records split into turns (and the 2023 captions) by `tracker ingest`; made
+# here when missing: `tracker ingest ../shared/corpus/unsc-records ../shared/corpus/unga78-captions`
+SOURCE_DB = Path(os.environ.get("GOLD_SOURCE_DB", "/tmp/gold_src.db"))
+if not SOURCE_DB.exists():
+    subprocess.run([sys.executable, "-m", "tracker.cli", "ingest", str(corpus / "unsc-records"),
+                    str(corpus / "unga78-captions"), "--db", str(SOURCE_DB), "--quiet"], check=True)
+db = sqlite3.connect(SOURCE_DB)
 sc = db.execute("""select s.source, s.country_name, s.speaker, s.meeting, s.date, s.words, t.clean_text
   from statements s join statement_texts t on t.statement_id=s.id
   where s.reader like 'pdf%' and s.role in ('delegation','president (national capacity)')
