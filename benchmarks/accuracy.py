@@ -9,6 +9,7 @@ file and pooled:
 - rules + the shipped semantic model, in-sample.
 
     python benchmarks/accuracy.py [--corpus DIR] [--gold FILE ...] [--folds 5] [--errors]
+                                  [--weak-db CORPUS.db] [--vectors VECTORS.npz]
 """
 
 from __future__ import annotations
@@ -87,6 +88,9 @@ def main() -> None:
     parser.add_argument("--weak-db", type=Path,
                         help="a coded database (e.g. the whole UNGDC) whose matches give the "
                              "semantic matcher weak labels; gold statements in it are left out")
+    parser.add_argument("--vectors", type=Path,
+                        help="word vectors (`tracker semantic vectors`) for the cross-validated "
+                             "semantic models; without it they read words only")
     args = parser.parse_args()
 
     paths = gold_paths(args.corpus, args.gold)
@@ -123,12 +127,14 @@ def main() -> None:
     from functools import partial
 
     from tracker.semantic import corpus_examples, train_model
+    from tracker.wordvectors import load_vectors
 
     corpus = None
     if args.weak_db:
         with Store(args.weak_db, readonly=True) as weak:
             corpus = corpus_examples(weak, book, exclude=set(gold))
-    train = partial(train_model, corpus=corpus)
+    vectors = load_vectors(args.vectors) if args.vectors else None
+    train = partial(train_model, corpus=corpus, vectors=vectors)
     report, coded = cross_validate(docs, gold, evidence, book, k=args.folds, train=train)
     for label, subset in [*per_file.items(), ("all development gold", set(gold))]:
         g = {n: gold[n] for n in subset}

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tracker.accuracy import cross_validate, load_docs, merge_gold
+from tracker.accuracy import cross_validate, load_docs, merge_gold, stored_matches
 from tracker.cli import cli
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.ingest import ingest_paths
 from tracker.match import Matcher
 from tracker.semantic import DEFAULT_MODEL, load_model, train_model
 from tracker.store import Store
+from tracker.wordvectors import load_vectors, vectors_from_database
 
 FILES = 12  # dev.tsv speeches ingested for these tests
 
@@ -51,6 +52,20 @@ def test_training_is_deterministic(gold_db):
     second = train_model(book, docs, labels, evidence)
     assert first.version == second.version
     assert first.to_json() == second.to_json()
+
+
+def test_training_with_word_vectors_is_deterministic(gold_db):
+    db, gold = gold_db
+    docs, labels, evidence = _docs(db, gold)
+    with Store(db, readonly=True) as store:
+        vectors = vectors_from_database(store, vocabulary=500, dims=16)
+        again = vectors_from_database(store, vocabulary=500, dims=16)
+    assert vectors.version == again.version
+    book = load_codebook()
+    first = train_model(book, docs, labels, evidence, vectors=vectors)
+    second = train_model(book, docs, labels, evidence, vectors=again)
+    assert first.to_json() == second.to_json()
+    assert '"vectors_version"' in first.to_json()
 
 
 def test_cross_validation_trains_without_the_scored_statements(gold_db):
@@ -167,3 +182,40 @@ def test_matcher_adds_semantic_matches_when_the_model_is_on(gold_db, tmp_path):
         kinds_on |= {m.kind for m in on.match(doc.text, doc.passages)}
         kinds_off |= {m.kind for m in off.match(doc.text, doc.passages)}
     assert "semantic" in kinds_on and "semantic" not in kinds_off
+
+
+def test_vectors_command_and_a_model_with_vectors_stores_semantic_matches(gold_db, corpus, tmp_path):
+    """`tracker semantic vectors` learns vectors from a database; a model trained with them is
+    saved with its vectors beside it, loads from its own folder, and an ingest stores its
+    `semantic` matches with passage, score and reason (the nearest exemplar by meaning)."""
+    db, gold = gold_db
+    out = tmp_path / "corpus.vectors.npz"
+    result = CliRunner().invoke(cli, ["semantic", "vectors", "--db", str(db), "-o", str(out),
+                                      "--vocabulary", "500", "--dims", "16"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    vectors = load_vectors(out)
+    assert len(vectors.words) == 500 and vectors.dims == 16
+    few = CliRunner().invoke(cli, ["semantic", "vectors", "--db", str(db), "-o", str(tmp_path / "x"),
+                                   "--dims", "1000"])  # fmt: skip
+    assert few.exit_code != 0 and "too few for 1000 dimensions" in few.output
+    assert not (tmp_path / "x").exists()
+    assert vectors.meta["documents"] == FILES
+    docs, labels, evidence = _docs(db, gold)
+    model = train_model(load_codebook(), docs, labels, evidence, vectors=vectors)
+    assert any(any(t.dense) for t in model.themes.values())
+    for theme, m in model.themes.items():  # one theme on, at a threshold low enough to match
+        m.threshold = 0.3 if theme == "un_main_channel" else math.inf
+    model.save(tmp_path / "model.json")
+    assert (tmp_path / "model.vectors.npz").exists()
+    text = re.sub(r"(?m)^semantic: .*$", "semantic: model.json", DEFAULT_CODEBOOK.read_text("utf-8"))
+    (tmp_path / "book.yaml").write_text(text, encoding="utf-8")
+    target, names = tmp_path / "coded.db", sorted(docs)[:4]
+    ingest_paths([corpus / "unga79" / "text" / n for n in names], db=target, workers=1,
+                 manifest=corpus / "manifest.csv", codebook=tmp_path / "book.yaml")  # fmt: skip
+    with Store(target, readonly=True) as store:
+        stored = [m for found in stored_matches(store, names).values() for m in found
+                  if m.kind == "semantic"]  # fmt: skip
+    assert stored
+    for m in stored:
+        assert m.theme == "un_main_channel" and 30 <= m.score <= 100
+        assert m.matched_text.strip() and "nearest exemplar (" in m.reason

@@ -1,4 +1,5 @@
-"""CLI commands that improve the coding: `tracker semantic train` and `tracker suggest`.
+"""CLI commands that improve the coding: `tracker semantic vectors`, `tracker semantic train` and
+`tracker suggest`.
 
 Registered on the `tracker` group by tracker/cli.py; like every command they turn library
 exceptions into messages and print nothing else on failure.
@@ -12,6 +13,7 @@ import click
 
 from tracker.cli import _db, _open, cli, db_option, shown
 from tracker.errors import TrackerError
+from tracker.wordvectors import DIMS, VOCABULARY, WINDOW
 
 
 @cli.group()
@@ -31,19 +33,24 @@ def semantic():
               help="Codebook (default: the default codebook).")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Model file to write (name it in the codebook's `semantic:`).")
+@click.option("--vectors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Word vectors (`tracker semantic vectors`); copied beside the model.")
 @click.option("--seed", type=int, default=0, show_default=True)
-def semantic_train(golds, gold_db, weak_db, codebook, output, seed):
+def semantic_train(golds, gold_db, weak_db, codebook, output, vectors, seed):
     """Train a semantic model; thresholds are calibrated on held-out folds of the gold."""
     from tracker.codebook import load_codebook
     from tracker.semantic import train_from_databases
     from tracker.store import Store
+    from tracker.wordvectors import load_vectors
 
     try:
         book = load_codebook(codebook)
+        word_vectors = load_vectors(vectors) if vectors else None
         with Store(gold_db, readonly=True) as gold_store:
             weak = Store(weak_db, readonly=True) if weak_db else None
             try:
-                model = train_from_databases(book, golds, gold_db=gold_store, weak_db=weak, seed=seed)
+                model = train_from_databases(book, golds, gold_db=gold_store, weak_db=weak,
+                                             vectors=word_vectors, seed=seed)  # fmt: skip
             finally:
                 if weak is not None:
                     weak.close()
@@ -53,6 +60,32 @@ def semantic_train(golds, gold_db, weak_db, codebook, output, seed):
     active = {t: v for t, v in model.trained_on["thresholds"].items() if v is not None}
     click.echo(f"model {model.version} to {shown(output)}; thresholds: "
                + (", ".join(f"{t} {v:.2f}" for t, v in active.items()) or "none (off for every theme)"),
+               err=True)  # fmt: skip
+
+
+@semantic.command("vectors")
+@db_option
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Word-vector file to write (.npz).")
+@click.option("--dims", type=click.IntRange(2, 1000), default=DIMS, show_default=True)
+@click.option("--vocabulary", type=click.IntRange(10), default=VOCABULARY, show_default=True,
+              help="Words kept (the most frequent).")
+@click.option("--window", type=click.IntRange(1, 50), default=WINDOW, show_default=True,
+              help="Words either side that count as context.")
+@click.option("--seed", type=int, default=0, show_default=True)
+def semantic_vectors(db, output, dims, vocabulary, window, seed):
+    """Learn word vectors from the database's English statements (PPMI + SVD), for `train`."""
+    from tracker.wordvectors import vectors_from_database
+
+    try:
+        with _open(db, readonly=True) as store:
+            vectors = vectors_from_database(store, dims=dims, vocabulary=vocabulary,
+                                            window=window, seed=seed)  # fmt: skip
+    except (TrackerError, ValueError) as exc:
+        raise click.ClickException(shown(exc)) from exc
+    vectors.save(output)
+    click.echo(f"vectors {vectors.version} to {shown(output)}: {len(vectors.words)} words x "
+               f"{vectors.dims} dims from {vectors.meta['documents']} statements",
                err=True)  # fmt: skip
 
 

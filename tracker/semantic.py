@@ -7,6 +7,12 @@ and ``examples``) and from hand-coded gold (the passages holding the coders' evi
 positives, the passages of statements coded *absent* as negatives), so it runs offline on CPU,
 downloads nothing, and gives the same answer every time.
 
+With word vectors (:mod:`tracker.wordvectors`, learnt from the user's own corpus by
+``tracker semantic vectors``), a passage is also read by meaning: the SIF-weighted mean of its
+words' vectors, and its cosine to the theme's nearest exemplar (definition, examples, gold
+evidence). Measured by cross-validation they did not improve the coding (docs/semantic.md), so
+the default model reads words only.
+
 A passage whose probability reaches the theme's threshold, and that no rule of the theme
 matched, becomes a ``semantic`` match. Its ``reason`` names the nearest exemplar and the words
 that weighed most. Thresholds are calibrated on statements the model was not trained on
@@ -24,7 +30,6 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -33,9 +38,13 @@ from tracker.codebook import Codebook
 from tracker.errors import CodebookError
 from tracker.match import TOKEN, key
 from tracker.models import Match, Passage
+from tracker.wordvectors import WordVectors, load_vectors, unit_rows
 
 DEFAULT_MODEL = Path(__file__).resolve().parent / "codebooks" / "default.semantic.json"
 MAX_PER_THEME = 3  # semantic matches kept per statement and theme (the best passages)
+DENSE_SCALE = 3.0  # length of a passage's word-vector part (its tf-idf part has length 1)
+KNN_SCALE = 1.0  # scale of the nearest-exemplar similarity feature
+EXEMPLAR_WEIGHT = 5.0  # a trusted passage (codebook, gold) weighs as much as this many weak ones
 _STOP = frozenset("""
 a an the of to in on at by for with as is are be been was were has have had our their its this
 that these those all and or not no must should will would can may it we they he she i you his
@@ -46,19 +55,28 @@ state world international people peoples government
 """.split())  # very common words in UN speeches carry no theme
 
 
-@lru_cache(maxsize=200_000)
-def _key(token: str) -> str:
-    return key(token)
+_CONTENT: dict[str, str] = {}  # raw token -> its key, "" for a token that is not read
+_CONTENT_MAX = 200_000  # tokens remembered (cleared when full)
+
+
+def _content_key(tok: str) -> str:
+    if len(tok) < 3 or tok.isdigit():
+        return ""
+    k = key(tok)
+    return "" if k in _STOP or tok.lower() in _STOP else k
 
 
 def words(text: str) -> list[str]:
     """Stemmed content words of a text, in order (numbers and function words dropped)."""
+    cache = _CONTENT
     out = []
     for tok in TOKEN.findall(text):
-        if len(tok) < 3 or tok.isdigit():
-            continue
-        k = _key(tok)
-        if k not in _STOP and tok.lower() not in _STOP:
+        k = cache.get(tok)
+        if k is None:
+            if len(cache) >= _CONTENT_MAX:
+                cache.clear()
+            k = cache[tok] = _content_key(tok)
+        if k:
             out.append(k)
     return out
 
@@ -70,13 +88,6 @@ def features(text: str) -> list[str]:
 
 def _pairs(w: list[str]) -> list[str]:
     return w + [f"{a} {b}" for a, b in zip(w, w[1:])]
-
-
-def window_features(text: str, passages: Sequence[Passage]) -> list[list[str]]:
-    """The features of each passage read with the one before it (each passage's words are
-    computed once)."""
-    per = [words(text[p.start : p.end]) for p in passages]
-    return [_pairs((per[i - 1] if i else []) + w) for i, w in enumerate(per)]
 
 
 def windows(text: str, passages: Sequence[Passage]) -> list[str]:
@@ -96,6 +107,8 @@ class ThemeModel:
     bias: float
     threshold: float  # math.inf: the semantic matcher is off for this theme
     exemplars: list[str] = field(default_factory=list)
+    dense: list[float] = field(default_factory=list)  # weights of the word-vector dimensions
+    knn: float = 0.0  # weight of the passage's similarity to its nearest exemplar
 
 
 @dataclass
@@ -106,6 +119,8 @@ class SemanticModel:
     idf: dict[str, float]
     themes: dict[str, ThemeModel]
     trained_on: dict = field(default_factory=dict)  # what it was trained and calibrated on
+    vectors: WordVectors | None = None  # word vectors: a passage's meaning beside its words
+    vectors_file: str = ""  # the vectors' file name as the model file names it
 
     def __post_init__(self) -> None:
         self._index = {f: i for i, f in enumerate(sorted(self.idf))}
@@ -118,11 +133,74 @@ class SemanticModel:
                 if f in self._index:
                     self._w[self._index[f], j] = w
         self._b = np.array([self.themes[t].bias for t in ids], dtype=np.float32)
+        dims = self.vectors.dims if self.vectors is not None else 0
+        self._d = np.zeros((dims, len(ids)), dtype=np.float32)
+        for j, t in enumerate(ids):
+            if self.themes[t].dense:
+                self._d[:, j] = self.themes[t].dense
         self._thr = np.array([self.themes[t].threshold for t in ids], dtype=np.float64)
         self._names = sorted(self._index, key=self._index.__getitem__)
         self._exemplar_vectors = {
             t: [(e, self._vector(features(e))) for e in self.themes[t].exemplars] for t in ids
         }
+        self._exemplar_embeddings = {
+            t: self._embed([words(e) for e in self.themes[t].exemplars]) / DENSE_SCALE for t in ids
+        }
+        self._knn = np.array([self.themes[t].knn for t in ids], dtype=np.float64)
+
+    def _embed(self, word_lists: Sequence[list[str]]) -> np.ndarray:
+        """The word-vector part of the features (no columns without vectors)."""
+        if self.vectors is None:
+            return np.zeros((len(word_lists), 0), dtype=np.float32)
+        return DENSE_SCALE * self.vectors.embed(word_lists)
+
+    def _scores(
+        self, word_lists: Sequence[list[str]], columns=slice(None), *, windows: bool = False
+    ) -> np.ndarray:
+        """Logits of texts (their words) for the themes in ``columns``; with ``windows`` the
+        lists are a statement's passages, each read with the one before it."""
+        tfidf = self._tfidf(word_lists, windows=windows)
+        z = np.asarray(tfidf @ self._w[:, columns], dtype=np.float64) + self._b[columns]
+        if self.vectors is None:
+            return z
+        sums = self.vectors.sums(word_lists)
+        if windows and len(sums) > 1:
+            sums[1:] += sums[:-1].copy()
+        unit = unit_rows(sums)
+        z += (DENSE_SCALE * unit) @ self._d[:, columns]
+        for k, j in enumerate(np.arange(len(self._theme_ids))[columns]):
+            if self._knn[j]:
+                near = _nearest(unit, self._exemplar_embeddings[self._theme_ids[j]])
+                z[:, k] += self._knn[j] * KNN_SCALE * near
+        return z
+
+    def _tfidf(self, word_lists: Sequence[list[str]], *, windows: bool):
+        """The tf-idf rows (sublinear tf, L2-normalised; CSR) of texts or of windows.
+
+        A window's counts are its two passages' counts plus the word pair across their
+        boundary, so each passage is read once (the same features as reading every window).
+        """
+        from scipy.sparse import csr_matrix, diags
+
+        n, index = len(word_lists), self._index
+        ids = []
+        for ws in word_lists:
+            found = [index.get(w) for w in ws]
+            found += [index.get(f"{a} {b}") for a, b in zip(ws, ws[1:])]
+            ids.append([i for i in found if i is not None])
+        counts = _count_matrix(ids, len(index))
+        if windows and n > 1:
+            step = np.ones(n - 1, dtype=np.float32)
+            previous = csr_matrix((step, (np.arange(1, n), np.arange(n - 1))), shape=(n, n))
+            across: list[list[int]] = [[]] + [
+                [i] if w and v and (i := index.get(f"{w[-1]} {v[0]}")) is not None else []
+                for w, v in zip(word_lists, word_lists[1:])
+            ]  # the word pair across each window's two passages
+            counts = counts + previous @ counts + _count_matrix(across, len(index))
+        counts.sum_duplicates()
+        counts.data = (1.0 + np.log(counts.data)) * self._idf[counts.indices]
+        norms = np.sqrt(np.asarray(counts.multiply(counts).sum(axis=1)).ravel())
+        return diags(1.0 / np.where(norms > 0, norms, 1.0)) @ counts
 
     @property
     def version(self) -> str:
@@ -139,28 +217,11 @@ class SemanticModel:
         norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
         return {i: v / norm for i, v in vec.items()}
 
-    def matrix(self, texts: Sequence[str]):
-        """The tf-idf rows (L2-normalised, sublinear tf) of texts, as a scipy CSR matrix."""
-        return self._matrix([features(t) for t in texts])
-
-    def _matrix(self, feature_lists: Sequence[list[str]]):
-        from scipy.sparse import csr_matrix
-
-        rows, cols, vals = [], [], []
-        for r, feats in enumerate(feature_lists):
-            for i, v in self._vector(feats).items():
-                rows.append(r)
-                cols.append(i)
-                vals.append(v)
-        shape = (len(feature_lists), len(self._index))
-        return csr_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
-
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """texts x themes probabilities."""
         if not texts:
             return np.zeros((0, len(self._theme_ids)))
-        z = self.matrix(texts) @ self._w + self._b
-        return 1.0 / (1.0 + np.exp(-z.astype(np.float64)))
+        return 1.0 / (1.0 + np.exp(-self._scores([words(t) for t in texts])))
 
     def matches(
         self, doc, rule_matches: Sequence[Match] = (), *, language: str | None = None
@@ -175,10 +236,9 @@ class SemanticModel:
         active = np.nonzero(np.isfinite(self._thr))[0]
         if not len(active):
             return []
-        feats = window_features(doc.text, doc.passages)
-        probs = np.full((len(feats), len(self._theme_ids)), 0.0)
-        z = self._matrix(feats) @ self._w[:, active] + self._b[active]
-        probs[:, active] = 1.0 / (1.0 + np.exp(-np.asarray(z, dtype=np.float64)))
+        per = [words(doc.text[p.start : p.end]) for p in doc.passages]
+        probs = np.full((len(per), len(self._theme_ids)), 0.0)
+        probs[:, active] = 1.0 / (1.0 + np.exp(-self._scores(per, active, windows=True)))
         ruled: dict[str, list[tuple[int, int]]] = {}
         for m in rule_matches:
             ruled.setdefault(m.theme, []).append((m.start, m.end))
@@ -218,7 +278,12 @@ class SemanticModel:
         contrib = sorted(((v * self._w[i, j], i) for i, v in vec.items()), reverse=True)
         top_words = [self._names[i] for c, i in contrib[:top] if c > 0]
         near, sim = "", -1.0
-        for text, ev in self._exemplar_vectors.get(theme, ()):
+        if self.vectors is not None and len(self._exemplar_embeddings[theme]):
+            # by meaning: the cosine of the SIF-weighted word vectors
+            sims = self._exemplar_embeddings[theme] @ self._embed([words(window)])[0]
+            best = int(np.argmax(sims))
+            near, sim = self.themes[theme].exemplars[best], float(sims[best]) / DENSE_SCALE
+        for text, ev in self._exemplar_vectors.get(theme, ()) if self.vectors is None else ():
             s = sum(v * ev.get(i, 0.0) for i, v in vec.items())
             if s > sim:
                 near, sim = text, s
@@ -232,6 +297,8 @@ class SemanticModel:
         data = {
             "codebook_version": self.codebook_version,
             "trained_on": self.trained_on,
+            **({"vectors": self.vectors_file, "vectors_version": self.vectors.version}
+               if self.vectors is not None else {}),
             "idf": {f: round(v, 5) for f, v in sorted(self.idf.items())},
             "themes": {
                 t: {
@@ -239,6 +306,8 @@ class SemanticModel:
                     "threshold": m.threshold if math.isfinite(m.threshold) else None,
                     "exemplars": m.exemplars,
                     "weights": {f: round(w, 6) for f, w in sorted(m.weights.items()) if abs(w) > 1e-4},
+                    **({"dense": [round(w, 6) for w in m.dense]} if m.dense else {}),
+                    **({"knn": round(m.knn, 6)} if m.knn else {}),
                 }
                 for t, m in sorted(self.themes.items())
             },
@@ -246,9 +315,31 @@ class SemanticModel:
         return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0)
 
     def save(self, path: str | Path) -> Path:
+        """Write the model; its word vectors go beside it (``<name>.vectors.npz``)."""
         out = Path(path)
+        if self.vectors is not None:
+            self.vectors_file = out.name.removesuffix(".json").removesuffix(".semantic")
+            self.vectors_file += ".vectors.npz"
+            self.vectors.save(out.parent / self.vectors_file)
         out.write_text(self.to_json(), encoding="utf-8")
         return out
+
+
+def _count_matrix(ids: Sequence[list[int]], columns: int):
+    """Rows of feature counts (a CSR matrix) from each row's feature ids."""
+    from scipy.sparse import csr_matrix
+
+    rows = np.repeat(np.arange(len(ids)), [len(r) for r in ids])
+    cols = np.fromiter((i for r in ids for i in r), dtype=np.int64, count=len(rows))
+    ones = np.ones(len(rows), dtype=np.float32)
+    return csr_matrix((ones, (rows, cols)), shape=(len(ids), columns))  # duplicates summed
+
+
+def _nearest(unit: np.ndarray, exemplars: np.ndarray) -> np.ndarray:
+    """Each row's cosine to its nearest exemplar (0 without exemplars)."""
+    if not len(exemplars) or not len(unit):
+        return np.zeros(len(unit))
+    return np.maximum((unit @ exemplars.T).max(axis=1), 0.0)
 
 
 def load_model(path: str | Path | None = None) -> SemanticModel:
@@ -262,12 +353,26 @@ def load_model(path: str | Path | None = None) -> SemanticModel:
                 bias=float(m["bias"]),
                 threshold=math.inf if m["threshold"] is None else float(m["threshold"]),
                 exemplars=list(m.get("exemplars", [])),
+                dense=list(m.get("dense", [])),
+                knn=float(m.get("knn", 0.0)),
             )
             for t, m in data["themes"].items()
         }
-        return SemanticModel(data["codebook_version"], data["idf"], themes, data.get("trained_on", {}))
     except FileNotFoundError:
         raise CodebookError(f"{file}: no such semantic model file") from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CodebookError(f"{file}: not a semantic model ({exc})") from None
+    vectors = None
+    if data.get("vectors"):
+        vectors = load_vectors(file.parent / data["vectors"])
+        if vectors.version != data.get("vectors_version"):
+            raise CodebookError(f"{file}: its word vectors {data['vectors']} are version "
+                                f"{vectors.version}, the model was trained on "
+                                f"{data.get('vectors_version')} (retrain the model)")  # fmt: skip
+    try:
+        return SemanticModel(data["codebook_version"], data["idf"], themes,
+                             data.get("trained_on", {}), vectors,
+                             data.get("vectors", ""))  # fmt: skip
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CodebookError(f"{file}: not a semantic model ({exc})") from None
 
@@ -285,20 +390,23 @@ class Examples:
 
     texts: list[str] = field(default_factory=list)
     labels: dict[str, list[int]] = field(default_factory=dict)
+    exemplar: list[bool] = field(default_factory=list)  # a trusted positive (codebook, gold)
 
-    def add(self, text: str, theme_labels: Mapping[str, int]) -> None:
+    def add(self, text: str, theme_labels: Mapping[str, int], *, exemplar: bool = False) -> None:
         self.texts.append(text)
+        self.exemplar.append(exemplar)
         for t, column in self.labels.items():
             column.append(theme_labels.get(t, -1))
 
     def extend(self, other: Examples) -> None:
         self.texts += other.texts
+        self.exemplar += other.exemplar or [False] * len(other.texts)
         for t, column in self.labels.items():
             column += other.labels.get(t, [-1] * len(other.texts))
 
 
 def _empty(codebook: Codebook) -> Examples:
-    return Examples([], {t.id: [] for t in codebook.themes})
+    return Examples([], {t.id: [] for t in codebook.themes}, [])
 
 
 def codebook_examples(codebook: Codebook) -> Examples:
@@ -306,7 +414,7 @@ def codebook_examples(codebook: Codebook) -> Examples:
     out = _empty(codebook)
     for theme in codebook.themes:
         for text in (theme.definition, *theme.examples.get("en", ())):
-            out.add(text, {theme.id: 1})
+            out.add(text, {theme.id: 1}, exemplar=True)
     return out
 
 
@@ -390,18 +498,27 @@ def gold_examples(
         for t, present in coded.items():
             if present and t in out.labels and (name, t) in evidence:
                 for w in _evidence_windows(doc, evidence[(name, t)]):
-                    out.add(w, {t: 1})
+                    out.add(w, {t: 1}, exemplar=True)
     return out
 
 
-def fit(codebook: Codebook, examples: Examples, *, c: float = 2.0) -> SemanticModel:
-    """Weights per theme by logistic regression on tf-idf features (thresholds left off)."""
+def fit(
+    codebook: Codebook, examples: Examples, *, c: float = 2.0, vectors: WordVectors | None = None
+) -> SemanticModel:
+    """Weights per theme by logistic regression on tf-idf features, and on the SIF-weighted
+    mean word vector when ``vectors`` are given (thresholds left off)."""
+    from scipy.sparse import csr_matrix, hstack
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     vectorizer = TfidfVectorizer(analyzer=features, sublinear_tf=True, min_df=3, dtype=np.float32)
     x = vectorizer.fit_transform(examples.texts)
     names = vectorizer.get_feature_names_out()
+    n_sparse = x.shape[1]
+    unit = None
+    if vectors is not None:
+        unit = vectors.embed([words(t) for t in examples.texts])
+        x = hstack([x, csr_matrix(DENSE_SCALE * unit)], format="csr")
     exemplars = {t.id: [*t.examples.get("en", ())] for t in codebook.themes}
     themes = {}
     for t, column in examples.labels.items():
@@ -410,15 +527,45 @@ def fit(codebook: Codebook, examples: Examples, *, c: float = 2.0) -> SemanticMo
         if y[rows].sum() < 2 or (y[rows] == 0).sum() < 2:
             themes[t] = ThemeModel({}, -10.0, math.inf, exemplars[t])
             continue
+        xt = x[rows]
+        if unit is not None and KNN_SCALE:
+            exemplars[t], near = _exemplar_similarity(examples, y, rows, unit)
+            xt = hstack([xt, csr_matrix(KNN_SCALE * near[:, None])], format="csr")
         model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="liblinear")
-        model.fit(x[rows], y[rows])
+        weight = None  # without vectors: every passage weighs the same, as before vectors
+        if unit is not None:
+            weight = np.where(np.array(examples.exemplar, dtype=bool)[rows], EXEMPLAR_WEIGHT, 1.0)
+        model.fit(xt, y[rows], sample_weight=weight)
         coef = model.coef_[0]
-        top = np.argsort(-np.abs(coef))[:TOP_FEATURES]
+        top = np.argsort(-np.abs(coef[:n_sparse]))[:TOP_FEATURES]
         weights = {str(names[i]): float(coef[i]) for i in top if abs(coef[i]) > 1e-4}
-        themes[t] = ThemeModel(weights, float(model.intercept_[0]), math.inf, exemplars[t])
+        dense_w = [float(w) for w in coef[n_sparse : x.shape[1]]]
+        knn_w = float(coef[x.shape[1]]) if len(coef) > x.shape[1] else 0.0
+        themes[t] = ThemeModel(weights, float(model.intercept_[0]), math.inf, exemplars[t],
+                               dense_w, knn_w)  # fmt: skip
     used = {f for m in themes.values() for f in m.weights}
     idf = {str(f): float(v) for f, v in zip(names, vectorizer.idf_) if str(f) in used}
-    return SemanticModel(codebook.version, idf, themes)
+    return SemanticModel(codebook.version, idf, themes, vectors=vectors)
+
+
+def _exemplar_similarity(
+    examples: Examples, y: np.ndarray, rows: np.ndarray, unit: np.ndarray
+) -> tuple[list[str], np.ndarray]:
+    """A theme's exemplars (its trusted positives: codebook and gold evidence, each text once)
+    and each training row's cosine to its nearest exemplar other than itself."""
+    first: dict[str, int] = {}
+    for i in np.nonzero((y == 1) & np.array(examples.exemplar, dtype=bool))[0]:
+        first.setdefault(examples.texts[i], int(i))
+    texts, ids = list(first), np.array(list(first.values()), dtype=np.int64)
+    if not len(ids):
+        return [], np.zeros(len(rows))
+    sims = unit[rows] @ unit[ids].T
+    own = {text: k for k, text in enumerate(texts)}
+    for r, i in enumerate(rows):  # leave one out: a passage is never its own nearest exemplar
+        k = own.get(examples.texts[i])
+        if k is not None:
+            sims[r, k] = -1.0
+    return texts, np.maximum(sims.max(axis=1), 0.0)
 
 
 def statement_gains(
@@ -462,6 +609,7 @@ def train_model(
     *,
     rule_matches: Mapping[str, Sequence[Match]] | None = None,
     corpus: Examples | None = None,
+    vectors: WordVectors | None = None,
     inner_folds: int = 3,
     seed: int = 0,
 ) -> SemanticModel:
@@ -485,16 +633,16 @@ def train_model(
             codebook, {n: docs[n] for n in rest}, {n: gold[n] for n in rest},
             {k: v for k, v in evidence.items() if k[0] not in held_set},
         ))  # fmt: skip
-        inner = fit(codebook, examples)
+        inner = fit(codebook, examples, vectors=vectors)
         for t, items in statement_gains(inner, {n: docs[n] for n in held}, gold, rule_found).items():
             gains[t] += items
     chosen = thresholds(gains)
     examples = _empty(codebook)
     examples.extend(base)
     examples.extend(gold_examples(codebook, {n: docs[n] for n in names}, gold, evidence))
-    model = fit(codebook, examples)
+    model = fit(codebook, examples, vectors=vectors)
     for t, m in model.themes.items():
-        m.threshold = chosen.get(t, math.inf) if m.weights else math.inf
+        m.threshold = chosen.get(t, math.inf) if m.weights or any(m.dense) else math.inf
     model.__post_init__()
     model.trained_on = {
         "gold_statements": len(names),
@@ -504,6 +652,8 @@ def train_model(
         f"the most right over wrong findings, off below a gain of {MIN_GAIN}",
         "thresholds": {t: (None if math.isinf(v) else v) for t, v in sorted(chosen.items())},
     }
+    if vectors is not None:
+        model.trained_on["vectors"] = vectors.meta
     return model
 
 
@@ -513,6 +663,7 @@ def train_from_databases(
     *,
     gold_db,
     weak_db=None,
+    vectors: WordVectors | None = None,
     seed: int = 0,
 ) -> SemanticModel:
     """Train a model from gold files whose statements are in ``gold_db`` (a Store) and, when
@@ -524,6 +675,7 @@ def train_from_databases(
     docs = load_docs(gold_db, gold)
     rules = code(docs, Matcher(codebook, semantic=False))
     corpus = corpus_examples(weak_db, codebook, exclude=set(gold), seed=seed) if weak_db else None
-    model = train_model(codebook, docs, gold, evidence, rule_matches=rules, corpus=corpus, seed=seed)
+    model = train_model(codebook, docs, gold, evidence, rule_matches=rules, corpus=corpus,
+                        vectors=vectors, seed=seed)  # fmt: skip
     model.trained_on["gold_files"] = [Path(p).name for p in gold_paths]
     return model
