@@ -9,7 +9,6 @@ runs out. Subprocess timeouts below are hang guards, not speed tests.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import sys
@@ -21,7 +20,6 @@ from pathlib import Path
 import psutil
 import pytest
 
-from tracker import ingest
 from tracker.ingest import WORKER_DIED, ingest_paths
 
 pytestmark = pytest.mark.slow  # worker processes killed, and the spawn start method
@@ -117,35 +115,8 @@ def test_a_worker_killed_for_memory_fails_its_document_by_name_and_the_rest_is_s
     assert rows(db, "SELECT source, kind FROM ingest_problems") == [("AAA_huge.txt", "failed")]
 
 
-#: Ingests the files named on the command line with workers started by spawn.
-SPAWNED = """
-import multiprocessing, sys
-from tracker import ingest
-if __name__ == "__main__":
-    ingest.pool_context = lambda: multiprocessing.get_context("spawn")
-    report = ingest.ingest_paths(sys.argv[2:], db=sys.argv[1], workers=2)
-    print(len(report.stored), len(report.failed))
-"""
-
-
-def test_the_pool_started_by_spawn_stores_what_one_process_stores(tmp_path):
-    """Workers started by spawn (how Windows starts them; they import everything afresh) make
-    the statements and matches made in-process. Run in a child process: CPython's POSIX spawn
-    blocks for good when a worker dies before reading its start-up data, and a test must not."""
-    speeches = sample_speeches(tmp_path / "in", ingest.POOL_THRESHOLD + 1, skip=200)
-    alone = ingest_paths(speeches, db=tmp_path / "one.db", workers=1)
-    script = tmp_path / "spawned.py"
-    script.write_text(SPAWNED)
-    pooled = subprocess.run(
-        [sys.executable, str(script), str(tmp_path / "pool.db"), *map(str, speeches)], cwd=REPO,
-        capture_output=True, text=True, timeout=HANG_GUARD,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )  # fmt: skip
-    assert pooled.returncode == 0, pooled.stderr
-    assert pooled.stdout.split() == [str(len(speeches)), "0"] and alone.failed == []
-    sql = ("SELECT s.source, s.content_hash, COUNT(m.id) FROM statements s LEFT JOIN matches m "
-           "ON m.statement_id = s.id GROUP BY s.id ORDER BY s.id")  # fmt: skip
-    assert rows(tmp_path / "pool.db", sql) == rows(tmp_path / "one.db", sql)
+# The spawn start method (how Windows starts workers) is tested in test_portable.py: an ingest
+# pool and a re-match pool started by spawn store what one process stores.
 
 
 @pytest.fixture(scope="module")

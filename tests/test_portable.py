@@ -91,6 +91,7 @@ def sample_speeches(folder: Path, n: int) -> list[Path]:
     return sorted(folder.iterdir())
 
 
+@pytest.mark.slow
 def test_an_ingest_pool_and_a_rematch_pool_start_their_workers_by_spawn(tmp_path):
     speeches = sample_speeches(tmp_path / "in", ingest.POOL_THRESHOLD + 1)
     alone = ingest.ingest_paths(speeches, db=tmp_path / "one.db", workers=1)

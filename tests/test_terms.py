@@ -1,15 +1,14 @@
 """Trends for any term (tracker/terms.py and the "Any term" page) on the real statements of the
-bundled sample corpus, ingested once per run with the real CLI."""
+bundled sample corpus, ingested once per run (shared with the browser tests)."""
 
 from __future__ import annotations
 
 import io
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 
+import browser_support
 import openpyxl
 import pytest
 from db_support import sql
@@ -25,24 +24,17 @@ from tracker.models import Passage
 from tracker.query import Filters
 
 REPO = Path(__file__).resolve().parents[1]
-SAMPLE = REPO / "tracker" / "data" / "sample"
 CYBER_ATTACK = re.compile(r"\bcyber[\s-]*attack", re.I)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def sample_db(tmp_path_factory) -> Path:
-    """The bundled sample corpus, ingested by ``tracker ingest`` as a researcher would."""
-    db = tmp_path_factory.mktemp("terms") / "tracker.db"
-    tracker = Path(sys.executable).with_name("tracker")
-    subprocess.run(
-        [str(tracker), "ingest", str(SAMPLE), "--manifest", str(SAMPLE / "manifest.csv"),
-         "--db", str(db)],
-        check=True, capture_output=True, text=True,
-    )  # fmt: skip
-    return db
+    """The bundled sample corpus's database, the one the browser tests use: ingested once per run
+    across xdist workers (this module's copy is its own)."""
+    return browser_support.sample_db(tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cyber(sample_db) -> terms.TermScan:
     return terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters())
 
