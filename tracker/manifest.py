@@ -8,20 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from tracker.errors import ManifestError
+from tracker.models import METADATA_FIELDS
 
-MANIFEST_COLUMNS = (
-    "file",
-    "country",
-    "date",
-    "forum",
-    "meeting",
-    "speaker",
-    "title",
-    "language",
-    "source_url",
-    "source_kind",
-    "skip",
-)
+#: A manifest's columns: the file, the statement metadata a researcher may give (every field but
+#: ``country_name``, which is looked up from ``country``), and ``skip``.
+MANIFEST_COLUMNS = ("file", *(f for f in METADATA_FIELDS if f != "country_name"), "skip")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tar.xz")
 
 
