@@ -10,6 +10,7 @@ file and pooled:
 
     python benchmarks/accuracy.py [--corpus DIR] [--gold FILE ...] [--folds 5] [--errors]
                                   [--weak-db CORPUS.db] [--vectors VECTORS.npz]
+                                  [--codebook FILE.yaml]
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from tracker.match import Matcher  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 DEFAULT_GOLD = ("gold/dev.tsv", "gold/dev-decades.tsv")  # in the shared corpus
-REPO_GOLD = tuple(REPO / "gold" / f for f in ("dev-extra.tsv", "heldout.tsv", "heldout2.tsv"))
+REPO_GOLD = tuple(REPO / "gold" / f for f in ("dev-extra.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv"))
 
 
 def gold_paths(corpus: Path, extra: list[Path] | None) -> list[Path]:
@@ -91,6 +92,9 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path,
                         help="word vectors (`tracker semantic vectors`) for the cross-validated "
                              "semantic models; without it they read words only")
+    parser.add_argument("--codebook", type=Path,
+                        help="a codebook YAML to measure instead of the default one (e.g. an older "
+                             "version: `git show REV:tracker/codebooks/default.yaml > old.yaml`)")
     args = parser.parse_args()
 
     paths = gold_paths(args.corpus, args.gold)
@@ -102,7 +106,7 @@ def main() -> None:
         build_gold_db(args.corpus, set(gold), db)
     with Store(db, readonly=True) as store:
         docs: dict[str, GoldDoc] = load_docs(store, gold)
-    book = load_codebook()
+    book = load_codebook(args.codebook) if args.codebook else load_codebook()
     rules = code(docs, Matcher(book, semantic=False))
     shipped = code(docs, Matcher(book)) if book.semantic_model else None
     per_file = {p.name: set(merge_gold([p])[0]) for p in paths}
