@@ -12,25 +12,28 @@ from pathlib import Path
 import pytest
 from db_support import count, hashes, sample_members, subset_zip, whole_statements_only
 
-from tracker.ingest import BATCH_SIZE, ingest_paths
+from tracker.ingest import ingest_paths
 
 pytestmark = pytest.mark.slow  # three ingests, one of them killed
 
 REPO = Path(__file__).resolve().parents[1]
-#: Speeches of the bundled sample ingested: over two write batches, so a kill after the first
-#: batch's commit lands in the middle of the ingest (all 1,065 took twice as long to show this).
-SPEECHES = 2 * BATCH_SIZE + 50
+#: Statements per write transaction here (``--batch-size``): small, so that a few speeches
+#: make several batches.
+BATCH = 25
+#: Speeches of the bundled sample ingested: over five write batches, so a kill after the first
+#: batch's commit lands in the middle of the ingest.
+SPEECHES = 4 * BATCH + 15
 
 
 def test_killed_ingest_leaves_whole_statements_and_rerun_completes(tmp_path):
     archive = subset_zip(tmp_path / "speeches.zip", sample_members()[:SPEECHES])
     killed_db = tmp_path / "killed.db"
     cmd = [sys.executable, "-m", "tracker.cli", "ingest", str(archive), "--db", str(killed_db),
-           "--quiet", "--workers", "2"]  # fmt: skip
+           "--quiet", "--workers", "2", "--batch-size", str(BATCH)]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=REPO, start_new_session=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     deadline = time.monotonic() + 120  # a hang guard, not a speed test
-    while count(killed_db) < 150 and time.monotonic() < deadline and proc.poll() is None:
+    while count(killed_db) < BATCH and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert proc.poll() is None, "ingest finished before it could be killed: use a larger input"
     os.killpg(proc.pid, signal.SIGKILL)  # the writer and its workers, mid-batch
@@ -39,10 +42,10 @@ def test_killed_ingest_leaves_whole_statements_and_rerun_completes(tmp_path):
     assert 0 < partial < SPEECHES
     whole_statements_only(killed_db)
 
-    rerun = ingest_paths([archive], db=killed_db)
+    rerun = ingest_paths([archive], db=killed_db, batch_size=BATCH)
     assert rerun.failed == []
     clean_db = tmp_path / "clean.db"
-    ingest_paths([archive], db=clean_db)
+    ingest_paths([archive], db=clean_db, batch_size=BATCH)
     whole_statements_only(killed_db)
     assert hashes(killed_db) == hashes(clean_db)
     assert len(hashes(clean_db)) == SPEECHES

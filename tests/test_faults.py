@@ -24,21 +24,25 @@ import pytest
 from db_support import count, hashes, sample_members, subset_zip, whole_statements_only
 
 from tracker import query
-from tracker.ingest import BATCH_SIZE, ingest_paths
+from tracker.ingest import ingest_paths
 from tracker.query import Filters
 
 pytestmark = pytest.mark.slow  # ingests killed, racing readers, a full disk
 
 REPO = Path(__file__).resolve().parents[1]
-#: Speeches of the sample ingested while the dashboard reads: three write batches.
-WATCHED = 2 * BATCH_SIZE + 50
-#: Of those, the speeches ingested by the killed runs: two write batches.
-KILLED = 2 * BATCH_SIZE
+#: Statements per write transaction of these ingests (``--batch-size``): small, so that a few
+#: speeches make several batches.
+BATCH = 25
+#: Speeches of the sample ingested while the dashboard reads: five write batches.
+WATCHED = 4 * BATCH + 15
+#: Of those, the speeches ingested by the killed runs: four write batches.
+KILLED = 4 * BATCH
 SEED = 20241126
 
 
 def cli_ingest(*args: str | Path) -> list[str]:
-    return [sys.executable, "-m", "tracker.cli", "ingest", *map(str, args), "--quiet"]
+    return [sys.executable, "-m", "tracker.cli", "ingest", *map(str, args), "--quiet",
+            "--batch-size", str(BATCH)]  # fmt: skip
 
 
 def run_cli(*args: str | Path) -> subprocess.CompletedProcess:
@@ -148,7 +152,7 @@ def test_dashboard_queries_during_an_ingest_see_whole_batches(watched):
     assert watched.errors == []  # no "database is locked", no missing table, nothing else
     assert watched.torn == []  # never half a statement
     # statements appear one write batch (one transaction) at a time, never part of a batch
-    batches = {min(k * BATCH_SIZE, WATCHED) for k in range(WATCHED // BATCH_SIZE + 2)}
+    batches = {min(k * BATCH, WATCHED) for k in range(WATCHED // BATCH + 2)}
     assert watched.counts_seen <= batches, sorted(watched.counts_seen)
     # the loop really read while statements were being written, not only before or after
     assert watched.counts_seen & set(range(WATCHED)), sorted(watched.counts_seen)

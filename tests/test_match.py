@@ -286,6 +286,43 @@ def test_matcher_pickles_and_rebuilds() -> None:
     assert clone.match(text, segment(text)) == before and before
 
 
+def test_matchers_of_one_codebook_version_share_one_compiled_lexicon() -> None:
+    """A process compiles a codebook version once (an ingest, a re-match and a preview each
+    make a Matcher); another version, however small the change, compiles its own."""
+    text = PROBE
+    first, again = (Matcher(codebook_from_text(text, path="probe.yaml")) for _ in range(2))
+    assert first._lexicon("en") is again._lexicon("en")
+    edited = codebook_from_text(text.replace("[veto power]", "[veto privilege]"), path="p.yaml")
+    other = Matcher(edited)
+    assert other._lexicon("en") is not first._lexicon("en")
+    sentence = "The veto privilege of the permanent members, and the digital divide."
+    assert "veto" in themes(sentence, other) and "veto" not in themes(sentence, first)
+
+
+def test_threads_learning_words_at_once_match_as_one_thread_does(corpus: Path) -> None:
+    """Matchers of one codebook share its lexicon and the words it has learnt; threads (the
+    dashboard's sessions) learning new words at the same moment find what one thread finds."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    book = codebook_from_text(load_codebook().text.replace("name:", "name: threads", 1))
+    with zipfile.ZipFile(corpus / UNGDC) as archive:
+        names = sorted(n for n in archive.namelist() if n.endswith(".txt"))[::400][:16]
+        texts = [clean_text(archive.read(n).decode("utf-8-sig")) for n in names]
+
+    def match_all(order: list[int]) -> dict[int, list[Match]]:
+        matcher = Matcher(book)
+        return {i: matcher.match(texts[i], segment(texts[i])) for i in order}
+
+    with ThreadPoolExecutor(4) as pool:  # four sessions, each reading the texts in its order
+        orders = [list(range(k, len(texts))) + list(range(k)) for k in (0, 4, 8, 12)]
+        results = list(pool.map(match_all, orders))
+    # the same codebook under another name: another version, compiled and taught alone
+    single = Matcher(codebook_from_text(book.text.replace("name: threads", "name: alone", 1)))
+    alone = {i: single.match(t, segment(t)) for i, t in enumerate(texts)}
+    assert sum(map(len, alone.values())) > 20
+    assert all(result == alone for result in results)
+
+
 def test_text_without_passages_is_one_passage() -> None:
     (m,) = probe().match("the digital divide", [])
     assert m.passage_seq == 0 and m.matched_text == "digital divide"

@@ -17,7 +17,7 @@ from tracker import __version__
 from tracker.errors import TrackerError
 from tracker.models import Problem
 from tracker.connect import default_db_path
-from tracker.store import Store
+from tracker.store import STATEMENTS_PER_TRANSACTION, Store
 
 db_option = click.option(
     "--db",
@@ -102,6 +102,10 @@ def cli() -> None:
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Codebook for a new database (default: the database's active codebook).")
 @click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+@click.option("--batch-size", type=click.IntRange(min=1),
+              default=STATEMENTS_PER_TRANSACTION, show_default=True,
+              help="Statements per write transaction: the dashboard sees an ingest grow a "
+                   "batch at a time, and a crash loses at most the batch being written.")
 @click.option("--no-dedupe", is_flag=True, help="Do not link copies of the same speech.")
 @click.option("--priority", metavar="KIND,KIND,...",
               help="source_kind keywords, best first, deciding which copy of a speech is "
@@ -110,8 +114,8 @@ def cli() -> None:
 @_budget_options
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, language,
-           source_kind, text_column, columns, max_bytes, no_ocr, codebook, workers, no_dedupe,
-           priority, max_words, max_distinct_words, max_passages, max_matches, quiet):  # fmt: skip
+           source_kind, text_column, columns, max_bytes, no_ocr, codebook, workers, batch_size,
+           no_dedupe, priority, max_words, max_distinct_words, max_passages, max_matches, quiet):  # fmt: skip
     """Read statements from files, folders and .zip archives into the database.
 
     Every problem is one line naming the file and the reason; the batch goes on; the exit
@@ -142,7 +146,8 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         report = ingest_paths(
             paths, db=_db(db), manifest=manifest, overrides=overrides, reader_options=options,
             codebook=codebook, workers=workers, progress=lambda n, _src: bar.update(n),
-            on_problem=on_problem, dedupe=not no_dedupe, budgets=budgets, **_priority(priority),
+            on_problem=on_problem, batch_size=batch_size, dedupe=not no_dedupe, budgets=budgets,
+            **_priority(priority),
         )  # fmt: skip
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc

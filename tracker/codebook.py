@@ -215,7 +215,12 @@ class CodebookLineError(CodebookError):
         self.line = line
 
 
-class _PlacedLoader(yaml.SafeLoader):
+#: libyaml's parser where PyYAML was built with it (parsing the default codebook: 0.05 s
+#: instead of 0.5 s, in every process that loads it), else the pure-Python one; both safe.
+_SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _PlacedLoader(_SafeLoader):  # type: ignore[valid-type,misc]
     """A safe YAML loader that remembers the node each mapping and list was built from, so a
     validation error can name its line."""
 

@@ -44,10 +44,10 @@ from tracker.models import Problem, RawDocument, Sourced, Statement
 from tracker.records import MeetingRecord, detect_record, looks_like_record, split_record
 from tracker.segment import segment
 from tracker.sources import ReaderOptions, count_candidate_files, iter_files, read_file
-from tracker.store import Store
+from tracker.store import STATEMENTS_PER_TRANSACTION, Store
 
-#: Statements per write transaction: large enough to be fast, small enough to lose little.
-BATCH_SIZE = 200
+#: Statements per write transaction (``--batch-size``).
+BATCH_SIZE = STATEMENTS_PER_TRANSACTION
 #: Below this many candidate files, work in-process: a pool costs more than it saves.
 POOL_THRESHOLD = 40
 #: Documents handed to each worker ahead of time: enough to keep it busy, few enough that the
@@ -357,7 +357,12 @@ def pool_context() -> mp.context.BaseContext:
             f"TRACKER_START_METHOD={chosen!r} is not a way worker processes can start here: "
             f"use {' or '.join(available)} (or unset it)"
         )
-    return mp.get_context(chosen or available[0])
+    context = mp.get_context(chosen or available[0])
+    if context.get_start_method() == "forkserver":
+        # the forkserver imports the workers' code once and each worker is forked from it,
+        # instead of every worker importing it again (about a second of CPU each)
+        context.set_forkserver_preload(["tracker.ingest", "tracker.rematch"])
+    return context
 
 
 _MAIN_LOCK = threading.Lock()

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 
 import re
+import threading
 import unicodedata
 import bisect
 from bisect import bisect_right
+from collections import OrderedDict
 from collections.abc import Container, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -201,8 +203,9 @@ class _Text(NamedTuple):
 class Matcher:
     """Finds a codebook's themes in clean statement texts.
 
-    Compiles each language on first use and caches token lookups across documents. Pickling
-    keeps only the codebook (a worker rebuilds the rest in about a second).
+    Compiles each language on first use (once per codebook version in a process) and caches
+    token lookups across documents. Pickling keeps only the codebook (a worker rebuilds the
+    rest in about a second).
     """
 
     def __init__(self, codebook: Codebook, *, semantic: bool = True):
@@ -263,8 +266,29 @@ class Matcher:
 
     def _lexicon(self, language: str) -> _Lexicon:
         if language not in self._lexicons:
-            self._lexicons[language] = _compile(self.codebook, language)
+            self._lexicons[language] = _shared_lexicon(self.codebook, language)
         return self._lexicons[language]
+
+
+#: Compiled languages of the codebook versions used last in this process, shared by all its
+#: Matchers: compiling one takes about a second, and an ingest, a re-match, a preview or a
+#: validation each make a new Matcher of the same codebook. A version is the hash of the
+#: codebook's content, so one version always compiles to the same lexicon.
+_COMPILED: OrderedDict[tuple[str, str], _Lexicon] = OrderedDict()
+_COMPILED_KEPT = 4
+_COMPILE_LOCK = threading.Lock()
+
+
+def _shared_lexicon(codebook: Codebook, language: str) -> _Lexicon:
+    key = (codebook.version, language)
+    with _COMPILE_LOCK:
+        lexicon = _COMPILED.get(key)
+        if lexicon is None:
+            lexicon = _COMPILED[key] = _compile(codebook, language)
+            while len(_COMPILED) > _COMPILED_KEPT:
+                _COMPILED.popitem(last=False)
+        _COMPILED.move_to_end(key)
+        return lexicon
 
 
 def _patterns(codebook: Codebook, language: str) -> list[tuple[str, _Owner]]:
@@ -344,10 +368,10 @@ def _trie(
     """The pattern trie (from each pattern's first content word; the function words before it
     are kept to check backwards) and the pairs of keys that follow each other in a pattern."""
     trie: dict = {}
-    pairs: set[tuple[str, str]] = set()
+    id_pairs: set[tuple[int, int]] = set()  # named once the patterns' many repeats are gone
     for phrase, owner in patterns:
         ids = [i for w in phrase.split() for i in (ids_of[w] if w != "*" else [WILD])]
-        pairs.update((names[a], names[b]) for a, b in pairwise(ids) if WILD not in (a, b))
+        id_pairs.update(pairwise(ids))
         at = next((n for n, i in enumerate(ids) if i != WILD and i not in stops), 0)
         node = trie
         for i in ids[at:]:
@@ -355,6 +379,7 @@ def _trie(
         owners = node.setdefault(_END, [])
         if (owner, tuple(ids[:at])) not in owners:
             owners.append((owner, tuple(ids[:at])))
+    pairs = {(names[a], names[b]) for a, b in id_pairs if WILD not in (a, b)}
     return trie, pairs
 
 
@@ -442,8 +467,16 @@ MAX_TOKEN = 40
 
 
 def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
-    """Map new tokens: exact key, else compound split, else fuzzy (long tokens only)."""
-    vocab, cache = lexicon.vocab, lexicon.cache
+    """Map new tokens: exact key, else compound split, else fuzzy (long tokens only).
+
+    What is learnt joins the lexicon at the end, compounds and scores before the tokens, so a
+    thread matching with the same lexicon (it is shared: see :func:`_shared_lexicon`) never
+    reads a token half-learnt.
+    """
+    vocab = lexicon.vocab
+    cache: dict[str, int] = {}
+    split: dict[str, tuple[int, ...]] = {}
+    scores: dict[str, float] = {}
     fuzzy: dict[str, list[str]] = {}
     for tok in tokens:
         word = plain(tok)
@@ -461,23 +494,33 @@ def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
             parts = _case_split(tok, vocab)  # "theUN", "UNcentred"
             if parts:
                 cache[tok] = _SPLIT
-                lexicon.split[tok] = (vocab[key(parts[0])], vocab[key(parts[1])])
+                split[tok] = (vocab[key(parts[0])], vocab[key(parts[1])])
             continue
         parts = _case_split(tok, vocab) or _split_word(
             word, vocab, lexicon.lowers, lexicon.min_len, pairs=lexicon.pairs
         )
         if parts:
             cache[tok] = _SPLIT
-            lexicon.split[tok] = (vocab[key(parts[0])], vocab[key(parts[1])])
+            split[tok] = (vocab[key(parts[0])], vocab[key(parts[1])])
         elif lexicon.surfaces:
             for form in {word, folded}:  # as written ("gdvern") and folded ("gdvem")
                 fuzzy.setdefault(form, []).append(tok)
     if fuzzy:
-        _fuzzy(lexicon, fuzzy)
+        for tok, (score, target) in _fuzzy(lexicon, fuzzy).items():
+            if isinstance(target, tuple):
+                cache[tok] = _SPLIT
+                split[tok] = target
+            else:
+                cache[tok] = target  # type: ignore[assignment]
+            scores[tok] = score
+    lexicon.split.update(split)  # type: ignore[arg-type]
+    lexicon.scores.update(scores)
+    lexicon.cache.update(cache)
 
 
-def _fuzzy(lexicon: _Lexicon, queries: dict[str, list[str]]) -> None:
-    """Batch fuzzy lookup of unknown tokens against the vocabulary's long words.
+def _fuzzy(lexicon: _Lexicon, queries: dict[str, list[str]]) -> dict[str, tuple[float, object]]:
+    """Batch fuzzy lookup of unknown tokens against the vocabulary's long words: each token
+    found, with its score and target (an id, or the two ids of a compound).
 
     The score is the normalized OSA similarity (0-100): one substitution, insertion, deletion
     or swap of neighbours costs one edit, so at the default cutoff of 80 a word of 5-9 letters
@@ -499,13 +542,7 @@ def _fuzzy(lexicon: _Lexicon, queries: dict[str, list[str]]) -> None:
         for tok in queries[form]:
             if score >= lexicon.cutoff and score > best.get(tok, (0.0, None))[0]:
                 best[tok] = (score, lexicon.surface_ids[col])
-    for tok, (score, target) in best.items():
-        if isinstance(target, tuple):
-            lexicon.cache[tok] = _SPLIT
-            lexicon.split[tok] = target
-        else:
-            lexicon.cache[tok] = target  # type: ignore[assignment]
-        lexicon.scores[tok] = score
+    return best
 
 
 def _typo_like(a: str, b: str) -> bool:

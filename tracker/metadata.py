@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -629,24 +630,27 @@ _STOPWORDS = {
     "de": "der die das und ist nicht zu den mit von ein eine auf für im sich des dem wir es auch",
 }
 _STOPWORD_SETS = {language: set(words.split()) for language, words in _STOPWORDS.items()}
+#: Languages told by their script: the letters of its Unicode block.
+_SCRIPTS = {
+    "ar": re.compile("[\u0600-\u06ff]"),
+    "ru": re.compile("[\u0400-\u04ff]"),
+    "zh": re.compile("[\u4e00-\u9fff]"),
+}
 
 
 def detect_language(text: str) -> str:
     """ISO 639-1 code of the text's language by script (ar, ru, zh) or by stop words (en, fr, es,
     pt, it, de); "" when unsure (OCR debris, too little text)."""
     sample = text[:HEAD_CHARS]
-    letters = [ch for ch in sample if ch.isalpha()]
-    if len(letters) < 40:
+    letters = sum(map(str.isalpha, sample))
+    if letters < 40:
         return ""
-    for language, low, high in (
-        ("ar", "\u0600", "\u06ff"),
-        ("ru", "\u0400", "\u04ff"),
-        ("zh", "\u4e00", "\u9fff"),
-    ):
-        if sum(low <= ch <= high for ch in letters) > 0.3 * len(letters):
+    for language, script in _SCRIPTS.items():
+        if len(script.findall(sample)) > 0.3 * letters:
             return language
     words = re.findall(r"[^\W\d_]+", sample.lower())[:600]
-    scores = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORD_SETS.items()}
+    counts = Counter(words)
+    scores = {lang: sum(counts[w] for w in stop) for lang, stop in _STOPWORD_SETS.items()}
     best = max(scores, key=lambda lang: scores[lang])
     ranked = sorted(scores.values(), reverse=True)
     if ranked[0] < 0.15 * len(words) or ranked[0] < 1.2 * ranked[1]:

@@ -37,6 +37,9 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 #: Rows per INSERT: as many as SQLite's 999 bound values allow (sqlite-utils caps each table's
 #: batch at 999 // its columns), so a batch of statements is a few multi-row INSERTs per table.
 INSERT_BATCH = SQLITE_MAX_VARS
+#: Statements per write transaction of an ingest: large enough to be fast, small enough that a
+#: crash loses little and a reader sees the database grow often.
+STATEMENTS_PER_TRANSACTION = 200
 
 #: A column of :func:`_create`: NOT NULL without a default (``REQUIRED``), NULL allowed
 #: (``NULLABLE``), or NOT NULL with any other value as its default.
