@@ -39,6 +39,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -288,14 +289,22 @@ def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = N
 
     Raises ValueError with a readable reason on unbalanced brackets or unknown aliases.
     """
-    aliases = aliases or {}
-    wordings = _expand_aliases(_GAP.sub(_gap_alternatives, phrase), aliases, 0)
+    frozen = tuple(sorted((name, tuple(words)) for name, words in (aliases or {}).items()))
+    return list(_expanded_phrase(phrase, frozen))
+
+
+@lru_cache(maxsize=20_000)
+def _expanded_phrase(phrase: str, aliases: tuple[tuple[str, tuple[str, ...]], ...]
+                     ) -> tuple[str, ...]:  # fmt: skip
+    """:func:`expand_phrase`, remembered: every load of a codebook (each ingest, re-match,
+    preview) expands the same few thousand phrases again."""
+    wordings = _expand_aliases(_GAP.sub(_gap_alternatives, phrase), dict(aliases), 0)
     out: list[str] = []
     for wording in wordings:
         out.extend(_expand_alternatives(wording))
         if len(out) > MAX_EXPANSIONS:
             raise ValueError(f"expands to more than {MAX_EXPANSIONS} wordings")
-    return [" ".join(w.split()) for w in dict.fromkeys(out) if w.strip()]
+    return tuple(" ".join(w.split()) for w in dict.fromkeys(out) if w.strip())
 
 
 def _gap_alternatives(match: re.Match) -> str:
