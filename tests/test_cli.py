@@ -148,3 +148,18 @@ def test_duplicates_listed_and_a_pair_marked_different_stays_so(corpus, tmp_path
     assert all(r["duplicate_of"] == "" for r in statements)
     result = run("duplicates", "--db", db, "--not-duplicate", "999", canonical, ok=False)
     assert result.exit_code == 1 and "no statement with id 999" in result.output
+
+
+def test_batch_size_refuses_zero_and_stores_every_statement_over_several_batches(corpus, tmp_path):
+    """(That each batch is one transaction, seen from a reader, is tests/test_faults.py's.)"""
+    import sqlite3
+
+    db = tmp_path / "t.db"
+    bad = run("ingest", corpus / SEED, "--db", db, "--batch-size", "0", ok=False)
+    assert bad.exit_code == 2 and "--batch-size" in bad.output and "0" in bad.output
+    assert not db.exists()  # refused before anything was opened or written
+    texts = sorted((corpus / "unga79" / "text").glob("*_en.txt"))[:5]
+    run("ingest", *texts, "--db", db, "--batch-size", "2", "--quiet")
+    with sqlite3.connect(db) as conn:
+        stored = {r[0] for r in conn.execute("SELECT source FROM statements")}
+    assert stored == {t.name for t in texts}

@@ -152,3 +152,21 @@ def test_each_validation_message_names_the_place(text: str, expected: str) -> No
 def test_missing_file_is_a_codebook_error(tmp_path: Path) -> None:
     with pytest.raises(CodebookError, match="no such codebook file"):
         load_codebook(tmp_path / "absent.yaml")
+
+
+def test_remembered_phrase_expansions_are_bounded_and_right(monkeypatch):
+    """Expansions are remembered per process, within a bound on the wordings held; past it the
+    memo starts again, and every expansion stays what the phrase says."""
+    import tracker.codebook as codebook_module
+
+    phrase = "(cyber|digital) (attack|attacks|threat)"
+    want = expand_phrase(phrase)
+    assert sorted(want) == sorted(f"{a} {b}" for a in ("cyber", "digital")
+                                  for b in ("attack", "attacks", "threat"))  # fmt: skip
+    monkeypatch.setattr(codebook_module, "_EXPANDED_MAX_WORDINGS", 10)
+    for n in range(5):
+        expand_phrase(f"(a{n}|b{n}|c{n}) word")
+        assert codebook_module._EXPANDED_WORDINGS <= 10
+    assert expand_phrase(phrase) == want
+    assert expand_phrase("{un} role", {"un": ("the UN", "the United Nations")}) == [
+        "the UN role", "the United Nations role"]  # fmt: skip

@@ -299,6 +299,21 @@ def test_matchers_of_one_codebook_version_share_one_compiled_lexicon() -> None:
     assert "veto" in themes(sentence, other) and "veto" not in themes(sentence, first)
 
 
+def test_a_shared_lexicon_that_learnt_too_many_words_is_compiled_afresh(monkeypatch) -> None:
+    """A long-running process (the dashboard) holds a bounded vocabulary: past the limit of
+    learnt words, the next Matcher compiles the codebook again, and finds the same."""
+    import tracker.match as match_module
+
+    book = codebook_from_text(PROBE.replace("name:", "name: bounded", 1), path="probe.yaml")
+    first = Matcher(book)
+    sentence = "The digital divide, the digital dvide and cyberattacks on hospitals."
+    before = found(sentence, first)
+    monkeypatch.setattr(match_module, "_LEARNT_KEPT", 3)  # the sentence taught more than 3
+    fresh = Matcher(book)
+    assert fresh._lexicon("en") is not first._lexicon("en")
+    assert found(sentence, fresh) == before and before
+
+
 def test_threads_learning_words_at_once_match_as_one_thread_does(corpus: Path) -> None:
     """Matchers of one codebook share its lexicon and the words it has learnt; threads (the
     dashboard's sessions) learning new words at the same moment find what one thread finds."""

@@ -37,9 +37,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -290,15 +290,32 @@ def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = N
     Raises ValueError with a readable reason on unbalanced brackets or unknown aliases.
     """
     frozen = tuple(sorted((name, tuple(words)) for name, words in (aliases or {}).items()))
-    return list(_expanded_phrase(phrase, frozen))
+    key = (phrase, frozen)
+    wordings = _EXPANDED.get(key)
+    if wordings is None:
+        wordings = _expanded_phrase(phrase, aliases or {})
+        with _EXPANDED_LOCK:
+            global _EXPANDED_WORDINGS
+            if _EXPANDED_WORDINGS + len(wordings) > _EXPANDED_MAX_WORDINGS:
+                _EXPANDED.clear()
+                _EXPANDED_WORDINGS = 0
+            _EXPANDED[key] = wordings
+            _EXPANDED_WORDINGS += len(wordings)
+    return list(wordings)
 
 
-@lru_cache(maxsize=20_000)
-def _expanded_phrase(phrase: str, aliases: tuple[tuple[str, tuple[str, ...]], ...]
-                     ) -> tuple[str, ...]:  # fmt: skip
-    """:func:`expand_phrase`, remembered: every load of a codebook (each ingest, re-match,
-    preview) expands the same few thousand phrases again."""
-    wordings = _expand_aliases(_GAP.sub(_gap_alternatives, phrase), dict(aliases), 0)
+#: Phrase expansions remembered in this process: every load of a codebook (each ingest,
+#: re-match, preview, validation) expands the same few thousand phrases again. Bounded by the
+#: wordings held (the default codebook's phrases expand to about 50,000), since a codebook
+#: edited on the page may hold phrases of up to MAX_EXPANSIONS wordings each.
+_EXPANDED: dict[tuple[str, tuple], tuple[str, ...]] = {}
+_EXPANDED_WORDINGS = 0
+_EXPANDED_MAX_WORDINGS = 300_000
+_EXPANDED_LOCK = threading.Lock()
+
+
+def _expanded_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    wordings = _expand_aliases(_GAP.sub(_gap_alternatives, phrase), aliases, 0)
     out: list[str] = []
     for wording in wordings:
         out.extend(_expand_alternatives(wording))

@@ -276,6 +276,10 @@ class Matcher:
 #: codebook's content, so one version always compiles to the same lexicon.
 _COMPILED: OrderedDict[tuple[str, str], _Lexicon] = OrderedDict()
 _COMPILED_KEPT = 4
+#: Distinct words a shared lexicon may have learnt before new Matchers get a fresh one, so a
+#: long-running dashboard holds no more than one large ingest's worth (the whole UNGDC: about
+#: 300,000); Matchers already made keep theirs.
+_LEARNT_KEPT = 500_000
 _COMPILE_LOCK = threading.Lock()
 
 
@@ -283,7 +287,7 @@ def _shared_lexicon(codebook: Codebook, language: str) -> _Lexicon:
     key = (codebook.version, language)
     with _COMPILE_LOCK:
         lexicon = _COMPILED.get(key)
-        if lexicon is None:
+        if lexicon is None or len(lexicon.cache) > _LEARNT_KEPT:
             lexicon = _COMPILED[key] = _compile(codebook, language)
             while len(_COMPILED) > _COMPILED_KEPT:
                 _COMPILED.popitem(last=False)

@@ -646,7 +646,7 @@ def detect_language(text: str) -> str:
     if letters < 40:
         return ""
     for language, script in _SCRIPTS.items():
-        if len(script.findall(sample)) > 0.3 * letters:
+        if sum(map(str.isalpha, script.findall(sample))) > 0.3 * letters:  # letters only
             return language
     words = re.findall(r"[^\W\d_]+", sample.lower())[:600]
     counts = Counter(words)
