@@ -930,7 +930,9 @@ def _needs_ocr(page, text: str) -> bool:
     letters = len(_LETTER.findall(text))
     if letters >= OCR_MIN_LETTERS * 2.5:
         return False
-    drawings = len(page.get_drawings())
+    # the C-level list: the same paths as get_drawings(), without building Python objects for
+    # every point (six times faster on the Council's records)
+    drawings = len(page.get_cdrawings())
     if letters < OCR_MIN_LETTERS:
         return bool(page.get_images()) or drawings >= 20
     return drawings >= 300  # glyphs drawn as outlines, a few real letters (page numbers)
