@@ -26,7 +26,7 @@ out = Path(f"/work/gold_work/{TAG}/texts")
 out.mkdir(parents=True, exist_ok=True)
 taken = set()
 # each held-out sample leaves out the development gold and the held-out samples drawn before it
-ORDER = ["heldout", "heldout2", "heldout3"]
+ORDER = ["heldout", "heldout2", "heldout3", "heldout4"]
 earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]] if TAG in ORDER else []
 for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv"), *earlier]:
     taken |= {line.split("\t")[0] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]}
