@@ -19,7 +19,8 @@ from tracker.codebook import load_codebook
 GOLD = Path(__file__).resolve().parents[1] / "gold"
 #: gold file, its sample list, the two coders' labels, the adjudication and its decision column
 SETS = [
-    ("dev-extra.tsv", "sample.tsv", "coder_a.tsv", "coder_b.tsv", "adjudication.tsv", "adjudicated"),
+    ("dev-extra.tsv", "sample.tsv", "coder_a.tsv", "coder_b.tsv", "adjudication.tsv",
+     "adjudicated"),
     ("heldout.tsv", "heldout-sample.tsv", "heldout_coder_c.tsv", "heldout_coder_d.tsv",
      "heldout-adjudication.tsv", "decision"),
     ("heldout2.tsv", "heldout2-sample.tsv", "heldout2_coder_e.tsv", "heldout2_coder_f.tsv",
