@@ -15,7 +15,7 @@ from tracker.cli import cli
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.ingest import ingest_paths
 from tracker.match import Matcher
-from tracker.semantic import DEFAULT_MODEL, load_model, train_model
+from tracker.semantic import DEFAULT_MODEL, MIN_ADDED_PRECISION, load_model, thresholds, train_model
 from tracker.store import Store
 from tracker.wordvectors import load_vectors, vectors_from_database
 
@@ -219,3 +219,16 @@ def test_vectors_command_and_a_model_with_vectors_stores_semantic_matches(gold_d
     for m in stored:
         assert m.theme == "un_main_channel" and 30 <= m.score <= 100
         assert m.matched_text.strip() and "nearest exemplar (" in m.reason
+
+
+def test_a_threshold_whose_additions_are_too_often_wrong_leaves_the_theme_off():
+    """Calibration: a threshold must add more right than wrong findings *and* keep what it adds
+    at least MIN_ADDED_PRECISION right; otherwise the theme stays off. 7 right and 3 wrong above
+    0.9 (gain 4, 70% right) is refused; 8 right and 1 wrong (89% right) is taken, at the highest
+    threshold that reaches the best gain."""
+    loose = [(0.95, 1)] * 7 + [(0.95, -1)] * 3 + [(0.5, -1)] * 20
+    tight = [(0.97, 1)] * 8 + [(0.97, -1)] * 1 + [(0.6, 1), (0.6, -1), (0.6, -1)]
+    chosen = thresholds({"loose": loose, "tight": tight})
+    assert 7 / 10 < MIN_ADDED_PRECISION <= 8 / 9
+    assert math.isinf(chosen["loose"])
+    assert 0.6 < chosen["tight"] <= 0.97

@@ -381,6 +381,10 @@ def load_model(path: str | Path | None = None) -> SemanticModel:
 
 GRID = tuple(x / 100 for x in range(50, 100, 1))
 MIN_GAIN = 2  # a theme's threshold must add at least this many more right than wrong findings
+#: and at least this share of what it adds must be right: on the gold a theme is absent from
+#: most statements the rules miss, so a threshold can add more right than wrong findings and
+#: still be wrong a third of the time, which would distort a theme's counts on a whole corpus
+MIN_ADDED_PRECISION = 0.8
 TOP_FEATURES = 4000  # weights kept per theme in a saved model (the largest in magnitude)
 
 
@@ -589,13 +593,16 @@ def statement_gains(
 
 def thresholds(gains: Mapping[str, list[tuple[float, int]]]) -> dict[str, float]:
     """Per theme, the threshold that adds the most right over wrong findings (ties: the higher
-    threshold), or infinity (off) when the best adds fewer than MIN_GAIN."""
+    threshold) among those whose additions are at least MIN_ADDED_PRECISION right, or infinity
+    (off) when the best adds fewer than MIN_GAIN."""
     out = {}
     for t, items in gains.items():
         best, best_gain = math.inf, MIN_GAIN - 1
         for thr in sorted(GRID, reverse=True):
-            gain = sum(v for p, v in items if p >= thr)
-            if gain > best_gain:
+            added = [v for p, v in items if p >= thr]
+            gain = sum(added)
+            right = added.count(1)
+            if gain > best_gain and right >= MIN_ADDED_PRECISION * len(added):
                 best, best_gain = thr, gain
         out[t] = best
     return out
@@ -649,7 +656,8 @@ def train_model(
         "gold_positives": sum(v for g in gold.values() for v in g.values()),
         "corpus_examples": len(corpus.texts) if corpus is not None else 0,
         "calibration": f"{inner_folds} inner folds (seed {seed}); per theme the threshold that adds "
-        f"the most right over wrong findings, off below a gain of {MIN_GAIN}",
+        f"the most right over wrong findings with at least {MIN_ADDED_PRECISION:.0%} of its "
+        f"additions right, off below a gain of {MIN_GAIN}",
         "thresholds": {t: (None if math.isinf(v) else v) for t, v in sorted(chosen.items())},
     }
     if vectors is not None:
