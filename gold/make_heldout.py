@@ -23,11 +23,13 @@ TAG = sys.argv[2] if len(sys.argv) > 2 else "heldout"
 # Security Council turns, and UNGDC speeches per decade (heldout: 9 and 3; heldout2: 12 and 4)
 N_TURNS, PER_DECADE = (int(a) for a in sys.argv[3:5]) if len(sys.argv) > 4 else (9, 3)
 out = Path(f"/work/gold_work/{TAG}/texts")
-out.mkdir(parents=True, exist_ok=True)
 taken = set()
 # each held-out sample leaves out the development gold and the held-out samples drawn before it
 ORDER = ["heldout", "heldout2", "heldout3", "heldout4"]
-earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]] if TAG in ORDER else []
+if TAG not in ORDER:  # a new sample must leave out every earlier one: name it in ORDER first
+    sys.exit(f"{TAG}: not in ORDER ({', '.join(ORDER)}); append it there before drawing")
+earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]]
+out.mkdir(parents=True, exist_ok=True)
 for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv"), *earlier]:
     taken |= {line.split("\t")[0] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]}
 items = []  # (file, kind, words, text, header)
