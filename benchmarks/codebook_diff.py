@@ -8,8 +8,8 @@ Copies CODED.db twice, re-matches one copy with each codebook (`tracker match`),
 the counted statement-themes of the statements that are in no gold file or gold sample (the
 shared corpus's gold/*.tsv and this repository's gold/*.tsv): how many each theme gains and
 loses, then a random sample of the gained ones with the passage to read. An older codebook:
-`git show REV:tracker/codebooks/default.yaml > old.yaml` (copy it into tracker/codebooks/ so
-that it finds its semantic model).
+`git show REV:tracker/codebooks/default.yaml > old.yaml` (a codebook outside tracker/codebooks/
+still finds the shipped semantic model it names).
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
+
+from tracker.coding import file_name
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CODEBOOK = REPO / "tracker" / "codebooks" / "default.yaml"
@@ -57,7 +59,7 @@ def counted(db: Path, skip: set[str]) -> dict[tuple[int, str], str]:
         ).fetchall()
     out = {}
     for sid, theme, source in rows:
-        name = source.replace(":", "/").rsplit("/", 1)[-1]
+        name = file_name(source)
         if name not in skip:
             out[(sid, theme)] = name
     return out
@@ -90,7 +92,7 @@ def main() -> None:
         old, new = counted(old_db, skip), counted(new_db, skip)
         with sqlite3.connect(new_db) as conn:
             outside = sum(1 for (s,) in conn.execute("SELECT source FROM statements")
-                          if s.replace(":", "/").rsplit("/", 1)[-1] not in skip)  # fmt: skip
+                          if file_name(s) not in skip)  # fmt: skip
         gained = sorted(k for k in new if k not in old)
         lost = sorted(k for k in old if k not in new)
         print(f"{outside} statements outside the gold; counted statement-themes "
