@@ -23,10 +23,11 @@ LOCK    = requirements
 	clean-db screenshots lock
 
 # runtime packages at the versions (and hashes) of the lock; `make test` adds the test tools
-$(STAMP): pyproject.toml $(LOCK)/lock-runtime.txt
+$(STAMP): pyproject.toml $(LOCK)/lock-pip.txt $(LOCK)/lock-runtime.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "position-tracker needs Python 3.11 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.12 or similar)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@echo "Installing the runtime packages pinned in $(LOCK)/lock-runtime.txt into $(VENV) (a few minutes the first time)..."
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK)/lock-pip.txt
 	$(BIN)/python -m pip install --require-hashes -r $(LOCK)/lock-runtime.txt
 	$(BIN)/python -m pip install --no-deps -e .
 	@touch $(STAMP)

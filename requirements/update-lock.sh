@@ -1,5 +1,5 @@
 #!/bin/sh
-# Re-resolve requirements/lock-runtime.txt and lock-test.txt from pyproject.toml with uv, for every
+# Re-resolve requirements/lock-pip.txt, lock-runtime.txt and lock-test.txt from pyproject.toml with uv, for every
 # platform and Python >= 3.11, with the hashes of every file. `make lock` runs it. Versions already
 # in the lock files are kept unless they conflict with pyproject.toml; to move on, pass uv's own
 # options: `make lock ARGS=--upgrade` (everything) or `make lock ARGS="--upgrade-package pandas"`.
@@ -14,11 +14,15 @@ if ! "$TOOLS/bin/uv" --version 2>/dev/null | grep -q "^uv $UV_VERSION\b"; then
     "$TOOLS/bin/python" -m pip install "uv==$UV_VERSION"
 fi
 compile() {
-    "$TOOLS/bin/uv" pip compile pyproject.toml --universal --python-version 3.11 \
+    "$TOOLS/bin/uv" pip compile --universal --python-version 3.11 \
         --generate-hashes --custom-compile-command "make lock" "$@" >/dev/null
 }
+# pip itself, pinned by hash: `make` upgrades the venv's pip to it before installing the locks,
+# because the pip that `python -m venv` bundles (23.x on Python 3.11) rejects a hashed lock whose
+# packages ask for extras of another (justext wants lxml[html_clean]) once a newer lxml is out
+echo "pip>=25.1" | compile - -o requirements/lock-pip.txt "$@"
 # runtime first; the test lock is constrained to it, so shared packages have the same versions
-compile -o requirements/lock-runtime.txt "$@"
-compile --extra test --extra bench -c requirements/lock-runtime.txt \
+compile pyproject.toml -o requirements/lock-runtime.txt "$@"
+compile pyproject.toml --extra test --extra bench -c requirements/lock-runtime.txt \
     -o requirements/lock-test.txt "$@"
-echo "Updated requirements/lock-runtime.txt and requirements/lock-test.txt; run make test."
+echo "Updated requirements/lock-pip.txt, lock-runtime.txt and lock-test.txt; run make test."
