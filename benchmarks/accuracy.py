@@ -33,7 +33,11 @@ from tracker.match import Matcher  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 DEFAULT_GOLD = ("gold/dev.tsv", "gold/dev-decades.tsv")  # in the shared corpus
-REPO_GOLD = tuple(REPO / "gold" / f for f in ("dev-extra.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv"))
+REPO_GOLD = tuple(
+    REPO / "gold" / f
+    for f in ("dev-extra.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv",
+              "heldout5.tsv")
+)
 
 
 def gold_paths(corpus: Path, extra: list[Path] | None) -> list[Path]:

@@ -31,6 +31,8 @@ SETS = [
      "heldout3-adjudication.tsv", "decision"),
     ("heldout4.tsv", "heldout4-sample.tsv", "heldout4_coder_i.tsv", "heldout4_coder_j.tsv",
      "heldout4-adjudication.tsv", "decision"),
+    ("heldout5.tsv", "heldout5-sample.tsv", "heldout5_coder_k.tsv", "heldout5_coder_l.tsv",
+     "heldout5-adjudication.tsv", "decision"),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
