@@ -54,11 +54,10 @@ class Watchdog(threading.Thread):
     def run(self) -> None:
         while not self.done.is_set():
             try:
-                children = [c for c in self.root.children(recursive=True)
-                            if c.ppid() != self.root.pid]  # fmt: skip
-            except psutil.Error:
+                found = self.root.children(recursive=True)
+            except psutil.Error:  # the command itself has ended
                 return
-            for child in children:
+            for child in self._workers(found):
                 try:
                     if child.memory_info().rss > self.rss:
                         child.kill()
@@ -66,6 +65,19 @@ class Watchdog(threading.Thread):
                 except psutil.Error:
                     pass
             time.sleep(0.02)
+
+    def _workers(self, found: list[psutil.Process]) -> list[psutil.Process]:
+        """The grandchildren among ``found``. A process that ends between the listing and the
+        question (a worker just killed and reaped) is skipped, not taken for the command's end:
+        that stopped the watchdog once, and the retried batches then ran to completion."""
+        out = []
+        for child in found:
+            try:
+                if child.ppid() != self.root.pid:
+                    out.append(child)
+            except psutil.Error:
+                pass
+        return out
 
 
 def run_watched(args: list[str], rss: int) -> tuple[subprocess.CompletedProcess, list[int]]:
