@@ -96,6 +96,9 @@ def main() -> None:
     parser.add_argument("--vectors", type=Path,
                         help="word vectors (`tracker semantic vectors`) for the cross-validated "
                              "semantic models; without it they read words only")
+    parser.add_argument("--passages", type=Path, nargs="*",
+                        help="hand-labelled passages (TSV: theme, present, passage) from statements "
+                             "outside the gold, added to every fold's training")
     parser.add_argument("--codebook", type=Path,
                         help="a codebook YAML to measure instead of the default one (e.g. an older "
                              "version: `git show REV:tracker/codebooks/default.yaml > old.yaml`)")
@@ -134,13 +137,19 @@ def main() -> None:
         return
     from functools import partial
 
-    from tracker.semantic import corpus_examples, train_model
+    from tracker.semantic import corpus_examples, labelled_passages, train_model
     from tracker.wordvectors import load_vectors
 
     corpus = None
     if args.weak_db:
         with Store(args.weak_db, readonly=True) as weak:
             corpus = corpus_examples(weak, book, exclude=set(gold))
+    for path in args.passages or ():
+        labelled = labelled_passages(path, book)
+        if corpus is None:
+            corpus = labelled
+        else:
+            corpus.extend(labelled)
     vectors = load_vectors(args.vectors) if args.vectors else None
     train = partial(train_model, corpus=corpus, vectors=vectors)
     report, coded = cross_validate(docs, gold, evidence, book, k=args.folds, train=train)

@@ -15,7 +15,15 @@ from tracker.cli import cli
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.ingest import ingest_paths
 from tracker.match import Matcher
-from tracker.semantic import DEFAULT_MODEL, MIN_ADDED_PRECISION, load_model, thresholds, train_model
+from tracker.errors import GoldError
+from tracker.semantic import (
+    DEFAULT_MODEL,
+    MIN_ADDED_PRECISION,
+    labelled_passages,
+    load_model,
+    thresholds,
+    train_model,
+)
 from tracker.store import Store
 from tracker.wordvectors import load_vectors, vectors_from_database
 
@@ -235,3 +243,39 @@ def test_a_threshold_whose_additions_are_too_often_wrong_leaves_the_theme_off():
     assert math.isinf(chosen["loose"])
     assert chosen["tight"] == 0.97  # the best gain, at the highest threshold that reaches it
     assert chosen["precise_first"] == 0.97
+
+
+PASSAGES = Path(__file__).resolve().parents[1] / "gold" / "passages" / "labelled.tsv"
+
+
+def test_labelled_passages_are_examples_of_their_own_theme_only():
+    """The repository's 600 hand-labelled passages train only the theme each one names: 1 or 0
+    there, no label (-1) for the eleven others, and every one a trusted example."""
+    book = load_codebook()
+    examples = labelled_passages(PASSAGES, book)
+    rows = PASSAGES.read_text(encoding="utf-8").splitlines()[1:]
+    assert len(examples.texts) == len(rows) == 600 and all(examples.exemplar)
+    for i, line in enumerate(rows):
+        _id, theme, _file, present, passage = line.split("\t")
+        assert examples.texts[i] == passage
+        assert {t: col[i] for t, col in examples.labels.items() if col[i] != -1} == {
+            theme: int(present)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "content, problem",
+    [
+        ("id\ttheme\tpresent\n", "missing: passage"),
+        ("theme\tpresent\tpassage\n", "no labelled passages"),
+        ("theme\tpresent\tpassage\nno_such_theme\t1\tA passage.\n", "line 2"),
+        ("theme\tpresent\tpassage\nbloc_confrontation\t1\tOne.\nun_main_channel\tyes\tTwo.\n",
+         "line 3"),
+        ("theme\tpresent\tpassage\nun_main_channel\t1\t \n", "line 2"),
+    ],
+)
+def test_a_malformed_passage_file_is_refused_by_name_and_line(tmp_path, content, problem):
+    path = tmp_path / "labels.tsv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(GoldError, match=re.escape(problem)) as caught:
+        labelled_passages(path, load_codebook())
+    assert str(path) in str(caught.value)

@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from tracker.codebook import Codebook
-from tracker.errors import CodebookError
+from tracker.errors import CodebookError, GoldError
 from tracker.match import TOKEN, key
 from tracker.models import Match, Passage
 from tracker.wordvectors import WordVectors, load_vectors, unit_rows
@@ -503,6 +503,37 @@ def gold_examples(
             if present and t in out.labels and (name, t) in evidence:
                 for w in _evidence_windows(doc, evidence[(name, t)]):
                     out.add(w, {t: 1}, exemplar=True)
+    return out
+
+
+PASSAGE_COLUMNS = ("theme", "present", "passage")
+
+
+def labelled_passages(path: str | Path, codebook: Codebook) -> Examples:
+    """Hand-labelled passages (a TSV with at least ``theme``, ``present`` (1/0) and ``passage``)
+    as trusted examples of their theme only: training data drawn from statements outside the
+    gold, to teach the model the positions the rules miss. GoldError names a malformed file."""
+    import csv
+
+    out = _empty(codebook)
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            rows, columns = list(reader), reader.fieldnames or []
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise GoldError(f"{path}: cannot read the labelled passages: {exc}") from exc
+    missing = [c for c in PASSAGE_COLUMNS if c not in columns]
+    if missing:
+        raise GoldError(f"{path}: labelled passages need the columns {', '.join(PASSAGE_COLUMNS)} "
+                        f"(missing: {', '.join(missing)})")
+    if not rows:
+        raise GoldError(f"{path}: no labelled passages")
+    for line, row in enumerate(rows, start=2):
+        theme, present, text = row["theme"], (row["present"] or "").strip(), row["passage"] or ""
+        if theme not in out.labels or present not in ("0", "1") or not text.strip():
+            raise GoldError(f"{path}, line {line}: needs a theme of the codebook, present 1 or 0 "
+                            f"and a passage (got theme {theme!r}, present {present!r})")
+        out.add(text, {theme: int(present)}, exemplar=True)
     return out
 
 
