@@ -97,8 +97,8 @@ def main() -> None:
                         help="word vectors (`tracker semantic vectors`) for the cross-validated "
                              "semantic models; without it they read words only")
     parser.add_argument("--passages", type=Path, nargs="*",
-                        help="hand-labelled passages (TSV: theme, present, passage) from statements "
-                             "outside the gold, added to every fold's training")
+                        help="hand-labelled passages (TSV: theme, present, passage) from "
+                             "statements outside the gold, added to every fold's training")
     parser.add_argument("--codebook", type=Path,
                         help="a codebook YAML to measure instead of the default one (e.g. an older "
                              "version: `git show REV:tracker/codebooks/default.yaml > old.yaml`)")

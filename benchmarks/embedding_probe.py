@@ -5,7 +5,8 @@ its wheel carries 256-dimension token embeddings and their tokenizer, 19 MB) is 
 measures, by 5-fold cross-validation over all development gold, how well three scorers rank the
 (statement, theme) pairs the rules do *not* find, which is all the semantic matcher can add:
 
-- ``tfidf``: the project's semantic model (tracker.semantic.fit), trained on the other folds;
+- ``tfidf``: the project's semantic model (tracker.semantic.fit), trained on the codebook's and
+  the other folds' examples (without the whole-corpus weak labels of accuracy.py --weak-db);
 - ``wordllama``: per theme, a logistic regression on WordLlama embeddings of each passage read
   with the sentence before it (positives: the codebook's definition and examples and the gold
   evidence passages of the other folds; negatives: every passage of their statements coded
@@ -13,13 +14,18 @@ measures, by 5-fold cross-validation over all development gold, how well three s
 - ``nearest``: the passage's cosine to the nearest of those positives.
 
 For each it prints the AUC (right pairs ranked above wrong ones) and, with the threshold chosen
-on the scored pairs themselves (an upper bound that no calibration reaches), the most right
+on the scored pairs themselves (an upper bound: it can exceed what any calibration
+gets), the most right
 findings it could add with at least 80% (and 60%) of its additions right.
 
-WordLlama is not a dependency of the project. To run the probe (nothing else needs it):
+WordLlama is not a dependency of the project. To run the probe (nothing else needs it), install
+it and the packages it needs beyond the project's beside the venv, without their dependencies
+(so that numpy and the rest stay the locked ones):
 
-    pip install --target /tmp/wordllama wordllama==0.4.0.post1 safetensors tokenizers toml pydantic
-    PYTHONPATH=/tmp/wordllama python benchmarks/embedding_probe.py [--corpus DIR] [--c 1.0]
+    .venv/bin/python -m pip install --target /tmp/wordllama --no-deps wordllama==0.4.0.post1 \
+        safetensors tokenizers toml pydantic pydantic-core annotated-types typing-inspection
+    PYTHONPATH=/tmp/wordllama .venv/bin/python benchmarks/embedding_probe.py [--corpus DIR] \
+        [--c 1.0]
 
 ``WordLlama.load()`` looks for the tokenizer it ships in a folder named ``tokenizer/`` while the
 wheel has it in ``tokenizers/``, and then downloads it from Hugging Face; the probe copies it into
@@ -51,14 +57,13 @@ from tracker.store import Store  # noqa: E402
 Scored = list[tuple[float, int]]  # (score, +1 right / -1 wrong) per rule-missed pair
 
 
-def load_wordllama():
-    """WordLlama's shipped model, loaded without any download."""
+def load_wordllama(cache: Path):
+    """WordLlama's shipped model, loaded without any download (tokenizer copied to ``cache``)."""
     try:
         import wordllama
     except ImportError:
         sys.exit("wordllama is not installed: see this script's docstring")
     shipped = Path(wordllama.__file__).parent / "tokenizers"
-    cache = Path(tempfile.mkdtemp(prefix="wordllama-"))
     (cache / "tokenizers").mkdir()
     for f in shipped.glob("*.json"):
         shutil.copy(f, cache / "tokenizers" / f.name)
@@ -75,12 +80,16 @@ def auc(items: Scored) -> float:
 
 def best_addition(items: Scored, floor: float) -> tuple[int, int]:
     """Right and wrong additions at the threshold (chosen on these very items) that adds the
-    most right over wrong with at least ``floor`` of the additions right."""
+    most right over wrong with at least ``floor`` of the additions right. A threshold takes all
+    pairs of a score or none, so tied scores are added together."""
     right = wrong = 0
     best = (0, 0)
-    for _p, v in sorted(items, reverse=True):
-        right += v == 1
-        wrong += v == -1
+    by_score: dict[float, list[int]] = {}
+    for p, v in items:
+        by_score.setdefault(p, []).append(v)
+    for p in sorted(by_score, reverse=True):
+        right += by_score[p].count(1)
+        wrong += by_score[p].count(-1)
         if right >= floor * (right + wrong) and right - wrong > best[0] - best[1]:
             best = (right, wrong)
     return best
@@ -104,7 +113,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
     args = parser.parse_args(argv)
-    model = load_wordllama()
+    with tempfile.TemporaryDirectory(prefix="wordllama-") as cache:
+        probe(args, load_wordllama(Path(cache)))
+
+
+def probe(args: argparse.Namespace, model) -> None:
+    """Score the rule-missed pairs of every fold with the three scorers and print the report."""
     gold, evidence = merge_gold(gold_paths(args.corpus, None))
     key = hashlib.sha256("\n".join(sorted(gold)).encode()).hexdigest()[:10]
     db = Path(tempfile.gettempdir()) / f"position-tracker-gold-{key}.db"

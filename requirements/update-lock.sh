@@ -18,8 +18,9 @@ compile() {
         --generate-hashes --custom-compile-command "make lock" "$@" >/dev/null
 }
 # pip itself, pinned by hash: `make` upgrades the venv's pip to it before installing the locks,
-# because the pip that `python -m venv` bundles (23.x on Python 3.11) rejects a hashed lock whose
-# packages ask for extras of another (justext wants lxml[html_clean]) once a newer lxml is out
+# because a pip before 23.3 (23.2.1 is what `python -m venv` bundles with Python 3.11.7) rejects a
+# hashed lock whose packages ask for extras of another (justext wants lxml[html_clean]) once a
+# newer lxml is out. The floor 25.1 only keeps the pin on a recent pip; 23.3 would do
 echo "pip>=25.1" | compile - -o requirements/lock-pip.txt "$@"
 # runtime first; the test lock is constrained to it, so shared packages have the same versions
 compile pyproject.toml -o requirements/lock-runtime.txt "$@"

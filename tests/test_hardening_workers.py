@@ -55,8 +55,10 @@ class Watchdog(threading.Thread):
         while not self.done.is_set():
             try:
                 found = self.root.children(recursive=True)
-            except psutil.Error:  # the command itself has ended
-                return
+            except psutil.Error:
+                if not self.root.is_running():  # the command itself has ended
+                    return
+                found = []  # a /proc entry unreadable for a moment: look again
             for child in self._workers(found):
                 try:
                     if child.memory_info().rss > self.rss:
