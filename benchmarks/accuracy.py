@@ -10,7 +10,7 @@ file and pooled:
 
     python benchmarks/accuracy.py [--corpus DIR] [--gold FILE ...] [--folds 5] [--errors]
                                   [--weak-db CORPUS.db] [--vectors VECTORS.npz]
-                                  [--codebook FILE.yaml]
+                                  [--codebook FILE.yaml] [--passages LABELLED.tsv ...]
 """
 
 from __future__ import annotations

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -109,12 +110,7 @@ def test_every_quote_of_a_general_debate_speech_is_in_the_speech(gold, corpus):
         if r["present"] == "1" and re.fullmatch(r"[A-Z]{2,3}_\d+_\d{4}\.txt", r["file"]):
             quotes.setdefault(r["file"], []).append(r["evidence"])
     assert wanted and quotes  # every set has General Debate speeches with themes present
-    texts: dict[str, str] = {}
-    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
-        for info in z.infolist():
-            name = info.filename.rsplit("/", 1)[-1]
-            if name in quotes:
-                texts[name] = squeeze(z.read(info).decode("utf-8-sig"))
+    texts = speeches(corpus, set(quotes), squeeze)
     assert texts.keys() == quotes.keys()
     missing = [(f, q) for f, qs in quotes.items() for q in qs if squeeze(q) not in texts[f]]
     assert missing == []
@@ -126,12 +122,12 @@ PASSAGES = GOLD / "passages"
 def test_passage_labels_are_the_coders_common_label_or_the_adjudicated_decision():
     """gold/passages/labelled.tsv (training labels, gold/README.md): each passage's label is the
     two coders' common one, or the adjudicated decision with a reason where they differed."""
-    final = {r["id"]: r for r in passage_rows(PASSAGES / "labelled.tsv")}
-    m = {r["id"]: r for r in passage_rows(PASSAGES / "coder_m.tsv")}
-    n = {r["id"]: r for r in passage_rows(PASSAGES / "coder_n.tsv")}
+    final = {r["id"]: r for r in rows(PASSAGES / "labelled.tsv")}
+    m = {r["id"]: r for r in rows(PASSAGES / "coder_m.tsv")}
+    n = {r["id"]: r for r in rows(PASSAGES / "coder_n.tsv")}
     assert list(final) == list(m) == list(n) and len(final) == 600
     assert all(final[i]["theme"] == m[i]["theme"] == n[i]["theme"] for i in final)
-    adjudicated = {r["id"]: r for r in passage_rows(PASSAGES / "adjudication.tsv")}
+    adjudicated = {r["id"]: r for r in rows(PASSAGES / "adjudication.tsv")}
     assert set(adjudicated) == {i for i in final if m[i]["present"] != n[i]["present"]}
     for i, row in final.items():
         if i in adjudicated:
@@ -146,19 +142,14 @@ def test_every_labelled_passage_is_in_its_general_debate_speech(corpus):
     """Each passage was cut from the speech it names, and none of those speeches is in any gold
     file (training data never overlaps the statements scored). Passages are the tool's clean
     text (quotes straightened, paragraph numbers dropped), so letters alone are compared."""
-    passages = passage_rows(PASSAGES / "labelled.tsv")
+    passages = rows(PASSAGES / "labelled.tsv")
     by_file: dict[str, list[str]] = {}
     for r in passages:
         by_file.setdefault(r["file"], []).append(r["passage"])
     gold_files = {r["file"] for g in [*IDS, "sample.tsv"] for r in rows(GOLD / g)}
     gold_files |= {r["file"] for p in (corpus / "gold").glob("*.tsv") for r in rows(p)}
     assert not set(by_file) & gold_files
-    texts: dict[str, str] = {}
-    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
-        for info in z.infolist():
-            name = info.filename.rsplit("/", 1)[-1]
-            if name in by_file:
-                texts[name] = letters(z.read(info).decode("utf-8-sig"))
+    texts = speeches(corpus, set(by_file), letters)
     assert texts.keys() == by_file.keys()
     assert [(f, p) for f, ps in by_file.items() for p in ps if letters(p) not in texts[f]] == []
 
@@ -167,6 +158,12 @@ def letters(text: str) -> str:
     return re.sub(r"[^a-z]", "", text.lower())
 
 
-def passage_rows(path: Path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
+def speeches(corpus: Path, names: set[str], normal: Callable[[str], str]) -> dict[str, str]:
+    """The General Debate speeches of these file names from the corpus zip, normalised."""
+    texts: dict[str, str] = {}
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
+        for info in z.infolist():
+            name = info.filename.rsplit("/", 1)[-1]
+            if name in names:
+                texts[name] = normal(z.read(info).decode("utf-8-sig"))
+    return texts

@@ -3,6 +3,7 @@ on real statements of ../shared/corpus (dev.tsv's speeches)."""
 
 from __future__ import annotations
 
+import csv
 import math
 import re
 from pathlib import Path
@@ -253,13 +254,16 @@ def test_labelled_passages_are_examples_of_their_own_theme_only():
     there, no label (-1) for the eleven others, and every one a trusted example."""
     book = load_codebook()
     examples = labelled_passages(PASSAGES, book)
-    rows = PASSAGES.read_text(encoding="utf-8").splitlines()[1:]
+    with open(PASSAGES, encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
     assert len(examples.texts) == len(rows) == 600 and all(examples.exemplar)
-    for i, line in enumerate(rows):
-        _id, theme, _file, present, passage = line.split("\t")
-        assert examples.texts[i] == passage
+    # passages holding a quotation mark are quoted fields in the file, read without the quoting
+    assert '\t"' in PASSAGES.read_text(encoding="utf-8")
+    assert not any('""' in t for t in examples.texts)
+    for i, row in enumerate(rows):
+        assert examples.texts[i] == row["passage"]
         assert {t: col[i] for t, col in examples.labels.items() if col[i] != -1} == {
-            theme: int(present)}  # fmt: skip
+            row["theme"]: int(row["present"])}  # fmt: skip
 
 
 @pytest.mark.parametrize(

@@ -518,7 +518,7 @@ def labelled_passages(path: str | Path, codebook: Codebook) -> Examples:
     out = _empty(codebook)
     try:
         with open(path, encoding="utf-8", newline="") as fh:
-            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            reader = csv.DictReader(fh, delimiter="\t")  # quoted as the gold files are
             rows, columns = list(reader), reader.fieldnames or []
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise GoldError(f"{path}: cannot read the labelled passages: {exc}") from exc

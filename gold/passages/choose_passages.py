@@ -64,8 +64,9 @@ for t, pool in pools.items():
     for name, w in rng.sample(pool, min(PER_THEME, len(pool))):
         out.append((t, name, " ".join(w.split())))
 rng.shuffle(out)
-with open(sys.argv[3], "w", encoding="utf-8") as fh:
-    fh.write("id\ttheme\tfile\tpassage\n")
+with open(sys.argv[3], "w", encoding="utf-8", newline="") as fh:
+    writer = csv.writer(fh, delimiter="\t", lineterminator="\n")  # quoted as the gold files are
+    writer.writerow(["id", "theme", "file", "passage"])
     for i, (t, name, w) in enumerate(out, 1):
-        fh.write(f"p{i:04d}\t{t}\t{name}\t{w}\n")
+        writer.writerow([f"p{i:04d}", t, name, w])
 print(seen, "speeches read;", {t: len(p) for t, p in pools.items()}, "->", len(out), "passages")
