@@ -34,6 +34,8 @@ SETS = [
      "heldout4-adjudication.tsv", "decision"),
     ("heldout5.tsv", "heldout5-sample.tsv", "heldout5_coder_k.tsv", "heldout5_coder_l.tsv",
      "heldout5-adjudication.tsv", "decision"),
+    ("heldout6.tsv", "heldout6-sample.tsv", "heldout6_coder_o.tsv", "heldout6_coder_p.tsv",
+     "heldout6-adjudication.tsv", "decision"),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
