@@ -145,7 +145,7 @@ def main() -> None:
         with Store(args.weak_db, readonly=True) as weak:
             corpus = corpus_examples(weak, book, exclude=set(gold))
     for path in args.passages or ():
-        labelled = labelled_passages(path, book)
+        labelled = labelled_passages(path, book, exclude=set(gold))  # never a scored statement
         if corpus is None:
             corpus = labelled
         else:

@@ -509,11 +509,19 @@ def gold_examples(
 PASSAGE_COLUMNS = ("theme", "present", "passage")
 
 
-def labelled_passages(path: str | Path, codebook: Codebook) -> Examples:
+def labelled_passages(
+    path: str | Path,
+    codebook: Codebook,
+    exclude: set[str] = frozenset(),  # type: ignore[assignment]
+) -> Examples:
     """Hand-labelled passages (a TSV with at least ``theme``, ``present`` (1/0) and ``passage``)
     as trusted examples of their theme only: training data drawn from statements outside the
-    gold, to teach the model the positions the rules miss. GoldError names a malformed file."""
+    gold, to teach the model the positions the rules miss. A passage whose ``file`` (an optional
+    column) is in ``exclude`` is left out, so a statement that later joined the gold never trains
+    the model that scores it. GoldError names a malformed file."""
     import csv
+
+    from tracker.accuracy import file_name
 
     out = _empty(codebook)
     try:
@@ -533,6 +541,8 @@ def labelled_passages(path: str | Path, codebook: Codebook) -> Examples:
         if theme not in out.labels or present not in ("0", "1") or not text.strip():
             raise GoldError(f"{path}, line {line}: needs a theme of the codebook, present 1 or 0 "
                             f"and a passage (got theme {theme!r}, present {present!r})")
+        if file_name(row.get("file") or "") in exclude:
+            continue
         out.add(text, {theme: int(present)}, exemplar=True)
     return out
 
