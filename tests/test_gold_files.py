@@ -38,6 +38,8 @@ SETS = [
      "heldout6-adjudication.tsv", "decision"),
     ("heldout7.tsv", "heldout7-sample.tsv", "heldout7_coder_q.tsv", "heldout7_coder_r.tsv",
      "heldout7-adjudication.tsv", "decision"),
+    ("heldout8.tsv", "heldout8-sample.tsv", "heldout8_coder_s.tsv", "heldout8_coder_t.tsv",
+     "heldout8-adjudication.tsv", "decision"),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
