@@ -137,19 +137,14 @@ def main() -> None:
         return
     from functools import partial
 
-    from tracker.semantic import corpus_examples, labelled_passages, train_model
+    from tracker.semantic import train_model, training_corpus
     from tracker.wordvectors import load_vectors
 
-    corpus = None
-    if args.weak_db:
+    if args.weak_db:  # no gold statement trains the models that score it
         with Store(args.weak_db, readonly=True) as weak:
-            corpus = corpus_examples(weak, book, exclude=set(gold))
-    for path in args.passages or ():
-        labelled = labelled_passages(path, book, exclude=set(gold))  # never a scored statement
-        if corpus is None:
-            corpus = labelled
-        else:
-            corpus.extend(labelled)
+            corpus = training_corpus(book, set(gold), weak_store=weak, passages=args.passages or ())
+    else:
+        corpus = training_corpus(book, set(gold), passages=args.passages or ())
     vectors = load_vectors(args.vectors) if args.vectors else None
     train = partial(train_model, corpus=corpus, vectors=vectors)
     report, coded = cross_validate(docs, gold, evidence, book, k=args.folds, train=train)

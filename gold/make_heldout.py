@@ -34,7 +34,7 @@ earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]]
 out.mkdir(parents=True, exist_ok=True)
 for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv"), *earlier]:
     taken |= {line.split("\t")[0] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]}
-if TAG not in ("heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7"):
+if ORDER.index(TAG) > ORDER.index("heldout7"):
     # later samples also leave out the speeches that gave training passages (gold/passages/)
     with open("gold/passages/labelled.tsv", encoding="utf-8", newline="") as fh:
         taken |= {row["file"] for row in csv.DictReader(fh, delimiter="\t")}

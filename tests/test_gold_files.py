@@ -170,16 +170,20 @@ def test_every_labelled_passage_is_in_its_general_debate_speech(corpus):
 
 def test_passages_of_statements_now_in_the_gold_never_train_the_benchmark():
     """The speeches that gave passages and were later drawn into a held-out are left out of the
-    training by `labelled_passages(..., exclude=gold)`, as benchmarks/accuracy.py calls it."""
-    from tracker.semantic import labelled_passages
+    training by `training_corpus`, which benchmarks/accuracy.py calls with the gold it scores."""
+    from tracker.semantic import training_corpus
 
     passages = rows(PASSAGES / "labelled.tsv")
     later = {r["file"] for g in DRAWN_AFTER_THE_PASSAGES for r in rows(GOLD / g)}
     overlap = [r for r in passages if r["file"] in later]
     assert overlap, "no passage from a later held-out: drop DRAWN_AFTER_THE_PASSAGES"
-    kept = labelled_passages(PASSAGES / "labelled.tsv", load_codebook(), exclude=later)
-    assert len(kept.texts) == len(passages) - len(overlap)
+    both = [PASSAGES / "labelled.tsv", PASSAGES / "labelled.tsv"]  # files add up
+    kept = training_corpus(load_codebook(), later, passages=both)
+    assert kept is not None and len(kept.texts) == 2 * (len(passages) - len(overlap))
     assert not {r["passage"] for r in overlap} & set(kept.texts)
+    assert training_corpus(load_codebook(), later) is None
+    source = (GOLD.parent / "benchmarks" / "accuracy.py").read_text(encoding="utf-8")
+    assert "training_corpus(book, set(gold)" in source  # the benchmark passes what it scores
 
 
 def letters(text: str) -> str:

@@ -384,6 +384,40 @@ def test_contract_examples_that_do_not_count(text: str) -> None:
     assert themes(text, default()) == set()
 
 
+#: Wordings of the older speeches that the default codebook counts, each beside a near miss in
+#: the wrong sense that a review found matching an earlier state of the same rule.
+OLDER_WORDINGS = [
+    ("We condemn the aggressive military blocs of the imperialists.", "bloc_confrontation",
+     "NATO is no aggressive bloc."),
+    ("The United Nations has proved to be indispensable in keeping the peace.", "un_main_channel",
+     "The United Nations alone can not do everything."),
+    ("The primary responsibility for disarmament rests with the United Nations.", "un_main_channel",
+     "The principal responsibility for the tragedy rests with the United Nations."),
+    ("The responsibility ultimately lies with the Security Council.", "un_main_channel",
+     "Responsibility for this failure lies with the Security Council."),
+    ("The Security Council is responsible for maintaining international peace and security.",
+     "un_main_channel",
+     "The Security Council is not solely responsible for maintaining international peace and "
+     "security."),
+    ("The General Assembly is the highest forum of the international community.",
+     "un_main_channel", "Parliament is the highest forum of the nation."),
+    ("Nobody has the right to interfere in our internal affairs.", "non_interference",
+     "There is no doubt that the right to intervene must be recognized."),
+    ("We reject all forms of foreign intervention.", "non_interference",
+     "The Council must authorize any form of intervention."),
+    ("We stress the importance of technical co-operation among developing countries.",
+     "capacity_building",
+     "Our minister attended the Conference on Technical Co-operation among Developing "
+     "Countries."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("counts, theme, near_miss", OLDER_WORDINGS)
+def test_older_wordings_count_and_their_near_misses_do_not(counts, theme, near_miss) -> None:
+    assert {m.theme for m in found(counts, default()) if m.counted} == {theme}
+    assert {m.theme for m in found(near_miss, default()) if m.counted} == set()
+
+
 # -- accuracy on the dev gold, through the real pipeline --------------------------------------
 
 

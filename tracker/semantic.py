@@ -706,6 +706,26 @@ def train_model(
     return model
 
 
+def training_corpus(
+    codebook: Codebook,
+    gold_names: set[str],
+    *,
+    weak_store=None,
+    passages: Sequence[str | Path] = (),
+) -> Examples | None:
+    """The training passages beside the gold: weak labels from the coded statements of
+    ``weak_store`` (a Store) and hand-labelled passage files, none from a statement named in
+    ``gold_names`` (the statements being scored). None when there are neither."""
+    corpus = corpus_examples(weak_store, codebook, exclude=gold_names) if weak_store else None
+    for path in passages:
+        labelled = labelled_passages(path, codebook, exclude=gold_names)
+        if corpus is None:
+            corpus = labelled
+        else:
+            corpus.extend(labelled)
+    return corpus
+
+
 def train_from_databases(
     codebook: Codebook,
     gold_paths: Sequence[str | Path],
