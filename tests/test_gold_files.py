@@ -20,26 +20,22 @@ import pytest
 from tracker.codebook import load_codebook
 
 GOLD = Path(__file__).resolve().parents[1] / "gold"
+
+
+def held_out(tag: str, coder_1: str, coder_2: str) -> tuple[str, ...]:
+    """A held-out sample's files, named as make_heldout.py and the coders' folders name them."""
+    return (f"{tag}.tsv", f"{tag}-sample.tsv", f"{tag}_coder_{coder_1}.tsv",
+            f"{tag}_coder_{coder_2}.tsv", f"{tag}-adjudication.tsv", "decision")  # fmt: skip
+
+
 #: gold file, its sample list, the two coders' labels, the adjudication and its decision column
 SETS = [
     ("dev-extra.tsv", "sample.tsv", "coder_a.tsv", "coder_b.tsv", "adjudication.tsv",
      "adjudicated"),
-    ("heldout.tsv", "heldout-sample.tsv", "heldout_coder_c.tsv", "heldout_coder_d.tsv",
-     "heldout-adjudication.tsv", "decision"),
-    ("heldout2.tsv", "heldout2-sample.tsv", "heldout2_coder_e.tsv", "heldout2_coder_f.tsv",
-     "heldout2-adjudication.tsv", "decision"),
-    ("heldout3.tsv", "heldout3-sample.tsv", "heldout3_coder_g.tsv", "heldout3_coder_h.tsv",
-     "heldout3-adjudication.tsv", "decision"),
-    ("heldout4.tsv", "heldout4-sample.tsv", "heldout4_coder_i.tsv", "heldout4_coder_j.tsv",
-     "heldout4-adjudication.tsv", "decision"),
-    ("heldout5.tsv", "heldout5-sample.tsv", "heldout5_coder_k.tsv", "heldout5_coder_l.tsv",
-     "heldout5-adjudication.tsv", "decision"),
-    ("heldout6.tsv", "heldout6-sample.tsv", "heldout6_coder_o.tsv", "heldout6_coder_p.tsv",
-     "heldout6-adjudication.tsv", "decision"),
-    ("heldout7.tsv", "heldout7-sample.tsv", "heldout7_coder_q.tsv", "heldout7_coder_r.tsv",
-     "heldout7-adjudication.tsv", "decision"),
-    ("heldout8.tsv", "heldout8-sample.tsv", "heldout8_coder_s.tsv", "heldout8_coder_t.tsv",
-     "heldout8-adjudication.tsv", "decision"),
+    *(held_out(tag, a, b) for tag, a, b in [
+        ("heldout", "c", "d"), ("heldout2", "e", "f"), ("heldout3", "g", "h"),
+        ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
+        ("heldout7", "q", "r"), ("heldout8", "s", "t")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 

@@ -712,11 +712,13 @@ def training_corpus(
     *,
     weak_store=None,
     passages: Sequence[str | Path] = (),
+    seed: int = 0,
 ) -> Examples | None:
     """The training passages beside the gold: weak labels from the coded statements of
     ``weak_store`` (a Store) and hand-labelled passage files, none from a statement named in
     ``gold_names`` (the statements being scored). None when there are neither."""
-    corpus = corpus_examples(weak_store, codebook, exclude=gold_names) if weak_store else None
+    corpus = (corpus_examples(weak_store, codebook, exclude=gold_names, seed=seed)
+              if weak_store else None)  # fmt: skip
     for path in passages:
         labelled = labelled_passages(path, codebook, exclude=gold_names)
         if corpus is None:
@@ -743,7 +745,7 @@ def train_from_databases(
     gold, evidence = merge_gold(gold_paths)
     docs = load_docs(gold_db, gold)
     rules = code(docs, Matcher(codebook, semantic=False))
-    corpus = corpus_examples(weak_db, codebook, exclude=set(gold), seed=seed) if weak_db else None
+    corpus = training_corpus(codebook, set(gold), weak_store=weak_db, seed=seed)
     model = train_model(codebook, docs, gold, evidence, rule_matches=rules, corpus=corpus,
                         vectors=vectors, seed=seed)  # fmt: skip
     model.trained_on["gold_files"] = [Path(p).name for p in gold_paths]
