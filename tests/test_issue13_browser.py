@@ -154,8 +154,12 @@ def table(page, *columns: str) -> pd.DataFrame:
     frame = frame.first
     frame.scroll_into_view_if_needed()
     frame.hover()
+    button = frame.locator("[aria-label='Download as CSV']")
+    button.wait_for(state="attached", timeout=TIMEOUT)
     with page.expect_download(timeout=TIMEOUT) as info:
-        frame.locator("[aria-label='Download as CSV']").click()
+        # a click event sent to the button itself: a mouse click at its place can land on the
+        # heading above or on the grid while the hover toolbar fades in (CI, a loaded machine)
+        button.dispatch_event("click")
     return pd.read_csv(info.value.path(), encoding="utf-8-sig")
 
 
