@@ -35,7 +35,7 @@ SETS = [
     *(held_out(tag, a, b) for tag, a, b in [
         ("heldout", "c", "d"), ("heldout2", "e", "f"), ("heldout3", "g", "h"),
         ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
-        ("heldout7", "q", "r"), ("heldout8", "s", "t")]),
+        ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
