@@ -409,6 +409,23 @@ OLDER_WORDINGS = [
      "capacity_building",
      "Our minister attended the Conference on Technical Co-operation among Developing "
      "Countries."),
+    # codebook 0993fec9855c: the ruling's own wording, a people's system chosen free of coercion
+    ("We uphold the right of every State to choose its own political system.",
+     "non_interference", "We uphold the right of every citizen to choose a profession."),
+    ("The peoples of Africa must be free from any external coercion.", "non_interference",
+     "The two Governments began their talks without outside pressures."),
+    ("Every nation must be free to develop its own social and economic system.",
+     "non_interference", "Every nation must be free to develop its own industry."),
+    ("Imperialism is resorting to economic pressure on the small countries.",
+     "unilateral_sanctions", "Falling commodity prices put economic pressure on small countries."),
+    ("Their timber boycott is nothing but economic arm-twisting.", "unilateral_sanctions",
+     "We will not twist the arm of our partners."),
+    ("Some Powers seek to extend the cold war to Africa.", "bloc_confrontation",
+     "The cold war extended to every continent in those years."),
+    ("Small nations are caught up in the rivalry of the super-Powers.", "bloc_confrontation",
+     "The rivalry of the super-Powers has ended."),
+    ("We value the predominant role of the United Nations in keeping the peace.",
+     "un_main_channel", "We value the predominant role of the private sector."),
 ]  # fmt: skip
 
 
