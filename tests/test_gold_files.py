@@ -35,7 +35,8 @@ SETS = [
     *(held_out(tag, a, b) for tag, a, b in [
         ("heldout", "c", "d"), ("heldout2", "e", "f"), ("heldout3", "g", "h"),
         ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
-        ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v")]),
+        ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v"),
+        ("heldout10", "w", "x")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
