@@ -426,6 +426,11 @@ OLDER_WORDINGS = [
      "The rivalry of the super-Powers has ended."),
     ("We value the predominant role of the United Nations in keeping the peace.",
      "un_main_channel", "We value the predominant role of the private sector."),
+    # codebook c7445e0aa0d9, after held-out 10 was measured
+    ("We reiterate our rejection of the sanctions imposed on Cuba.", "unilateral_sanctions",
+     "The rejection of the draft resolution on sanctions surprised us."),
+    ("We see the pre-eminent role which the United Nations is called to play.",
+     "un_main_channel", "We see the pre-eminent role which the private sector is called to play."),
 ]  # fmt: skip
 
 
