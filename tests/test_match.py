@@ -409,21 +409,28 @@ OLDER_WORDINGS = [
      "capacity_building",
      "Our minister attended the Conference on Technical Co-operation among Developing "
      "Countries."),
-    # codebook 0993fec9855c: the ruling's own wording, a people's system chosen free of coercion
+    # codebook dd1c2e8ce9bf (narrowed in 8767f9e7d4b7 after a review): a State's system chosen free
+    # of coercion, not a citizen's or a dependent territory's
     ("We uphold the right of every State to choose its own political system.",
-     "non_interference", "We uphold the right of every citizen to choose a profession."),
+     "non_interference",
+     "We uphold the right of citizens of every State to choose their own form of government."),
+    ("Mutual trust requires the right of every nation to choose its own economic system.",
+     "non_interference",
+     "We stress the right of dependent peoples to choose their own form of government."),
     ("The peoples of Africa must be free from any external coercion.", "non_interference",
      "The two Governments began their talks without outside pressures."),
     ("Every nation must be free to develop its own social and economic system.",
      "non_interference", "Every nation must be free to develop its own industry."),
     ("Imperialism is resorting to economic pressure on the small countries.",
-     "unilateral_sanctions", "Falling commodity prices put economic pressure on small countries."),
+     "unilateral_sanctions", "The Council should use economic pressure on the apartheid regime."),
+    ("They are waging an economic war against small countries.", "unilateral_sanctions",
+     "We must wage an economic war on poverty and hunger."),
     ("Their timber boycott is nothing but economic arm-twisting.", "unilateral_sanctions",
      "We will not twist the arm of our partners."),
-    ("Some Powers seek to extend the cold war to Africa.", "bloc_confrontation",
+    ("Africa will no longer allow anyone to extend the cold war to its soil.", "bloc_confrontation",
      "The cold war extended to every continent in those years."),
     ("Small nations are caught up in the rivalry of the super-Powers.", "bloc_confrontation",
-     "The rivalry of the super-Powers has ended."),
+     "The rivalry of the super-Powers was discussed while we were caught in the rain."),
     ("We value the predominant role of the United Nations in keeping the peace.",
      "un_main_channel", "We value the predominant role of the private sector."),
     # codebook c7445e0aa0d9, after held-out 10 was measured
@@ -431,6 +438,8 @@ OLDER_WORDINGS = [
      "The rejection of the draft resolution on sanctions surprised us."),
     ("We see the pre-eminent role which the United Nations is called to play.",
      "un_main_channel", "We see the pre-eminent role which the private sector is called to play."),
+    ("The United Nations is the pre-eminent forum for dialogue among nations.", "un_main_channel",
+     "Our university is the pre-eminent forum for research."),
 ]  # fmt: skip
 
 
