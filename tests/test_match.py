@@ -409,7 +409,7 @@ OLDER_WORDINGS = [
      "capacity_building",
      "Our minister attended the Conference on Technical Co-operation among Developing "
      "Countries."),
-    # codebook dd1c2e8ce9bf (narrowed in 8767f9e7d4b7 after a review): a State's system chosen free
+    # codebook dd1c2e8ce9bf (narrowed in fa1c46d76daf after a review): a State's system chosen free
     # of coercion, not a citizen's or a dependent territory's
     ("We uphold the right of every State to choose its own political system.",
      "non_interference",
