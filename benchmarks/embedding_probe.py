@@ -112,7 +112,7 @@ class MiniLM:
 
     def embed(self, texts: Sequence[str], norm: bool = True) -> np.ndarray:
         key = hashlib.sha256("\x00".join(texts).encode()).hexdigest()[:16]
-        stored = self.cache / f"minilm-{self.model.max_seq_length}-{key}.npy"
+        stored = self.cache / f"minilm-{self.model.max_seq_length}-{int(norm)}-{key}.npy"
         if stored.exists():
             return np.load(stored)
         vectors = self.model.encode(list(texts), batch_size=64, normalize_embeddings=norm,

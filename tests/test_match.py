@@ -386,6 +386,8 @@ def test_contract_examples_that_do_not_count(text: str) -> None:
 
 #: Wordings of the older speeches that the default codebook counts, each beside a near miss in
 #: the wrong sense that a review found matching an earlier state of the same rule.
+#: The sentences are written to each rule's wording, not copied from the gold sentence the rule
+#: came from, so that they test the rule rather than one text.
 OLDER_WORDINGS = [
     ("We condemn the aggressive military blocs of the imperialists.", "bloc_confrontation",
      "NATO is no aggressive bloc."),
@@ -417,26 +419,26 @@ OLDER_WORDINGS = [
     ("Mutual trust requires the right of every nation to choose its own economic system.",
      "non_interference",
      "We stress the right of dependent peoples to choose their own form of government."),
-    ("The peoples of Africa must be free from any external coercion.", "non_interference",
+    ("Small nations want to live free of foreign dictation.", "non_interference",
      "The two Governments began their talks without outside pressures."),
-    ("Every nation must be free to develop its own social and economic system.",
+    ("Every State must be free to develop its own economic and social institutions.",
      "non_interference", "Every nation must be free to develop its own industry."),
-    ("Imperialism is resorting to economic pressure on the small countries.",
+    ("Some powers use financial pressure against governments they dislike.",
      "unilateral_sanctions", "The Council should use economic pressure on the apartheid regime."),
     ("They are waging an economic war against small countries.", "unilateral_sanctions",
      "We must wage an economic war on poverty and hunger."),
-    ("Their timber boycott is nothing but economic arm-twisting.", "unilateral_sanctions",
+    ("We will not bow to economic arm twisting by the powerful.", "unilateral_sanctions",
      "We will not twist the arm of our partners."),
     ("Africa will no longer allow anyone to extend the cold war to its soil.", "bloc_confrontation",
      "The cold war extended to every continent in those years."),
-    ("Small nations are caught up in the rivalry of the super-Powers.", "bloc_confrontation",
+    ("Our continent got caught up in the struggle between the two blocs.", "bloc_confrontation",
      "The rivalry of the super-Powers was discussed while we were caught in the rain."),
     ("We value the predominant role of the United Nations in keeping the peace.",
      "un_main_channel", "We value the predominant role of the private sector."),
     # codebook c7445e0aa0d9, after held-out 10 was measured
-    ("We reiterate our rejection of the sanctions imposed on Cuba.", "unilateral_sanctions",
-     "The rejection of the draft resolution on sanctions surprised us."),
-    ("We see the pre-eminent role which the United Nations is called to play.",
+    ("We repeat our condemnation of the blockade imposed on our neighbours.",
+     "unilateral_sanctions", "The rejection of the draft resolution on sanctions surprised us."),
+    ("We see the preponderant role which this world Organization is called upon to play.",
      "un_main_channel", "We see the pre-eminent role which the private sector is called to play."),
     ("The United Nations is the pre-eminent forum for dialogue among nations.", "un_main_channel",
      "Our university is the pre-eminent forum for research."),
