@@ -196,3 +196,25 @@ def speeches(corpus: Path, names: set[str], normal: Callable[[str], str]) -> dic
             if name in names:
                 texts[name] = normal(z.read(info).decode("utf-8-sig"))
     return texts
+
+
+def test_every_gold_file_made_here_is_scored_and_checked():
+    """A new held-out counts in the accuracy table and in these checks only once it is named in
+    benchmarks/accuracy.py (REPO_GOLD), here (SETS) and in make_heldout.py's ORDER; the lists
+    are explicit so that a half-made sample is not scored by accident."""
+    import importlib.util
+
+    bench_file = GOLD.parent / "benchmarks" / "accuracy.py"
+    spec = importlib.util.spec_from_file_location("accuracy_bench", bench_file)
+    bench = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(bench)
+    lists = {p.name for p in GOLD.glob("*-sample.tsv")} | {"sample.tsv"}
+    made = {p.name for p in GOLD.glob("*.tsv")} - lists
+    made -= {p.name for p in GOLD.glob("*adjudication.tsv")}
+    assert made == {p.name for p in bench.REPO_GOLD}
+    assert made == {s[0] for s in SETS}
+    drawn = re.search(r"ORDER = \[(.*?)\]", (GOLD / "make_heldout.py").read_text(), re.S)
+    assert drawn is not None
+    tags = set(re.findall(r'"(heldout\d*)"', drawn.group(1)))
+    assert {f"{t}.tsv" for t in tags} == {m for m in made if m.startswith("heldout")}
