@@ -36,7 +36,7 @@ SETS = [
         ("heldout", "c", "d"), ("heldout2", "e", "f"), ("heldout3", "g", "h"),
         ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
         ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v"),
-        ("heldout10", "w", "x"), ("heldout11", "y", "z")]),
+        ("heldout10", "w", "x"), ("heldout11", "y", "z"), ("heldout12", "m", "n")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
