@@ -111,7 +111,13 @@ def main() -> None:
     db = Path(tempfile.gettempdir()) / f"position-tracker-gold-{key}.db"
     if not db.exists():
         print(f"building {db} from {args.corpus} ...", file=sys.stderr)
-        build_gold_db(args.corpus, set(gold), db)
+        # built aside and renamed when whole: an interrupted or failed build (a codebook that
+        # does not load) must not leave a half-filled database that later runs take as built
+        part = db.with_name(db.stem + ".part.db")
+        for leftover in part.parent.glob(part.name + "*"):
+            leftover.unlink()
+        build_gold_db(args.corpus, set(gold), part)
+        part.replace(db)
     with Store(db, readonly=True) as store:
         docs: dict[str, GoldDoc] = load_docs(store, gold)
     book = load_codebook(args.codebook) if args.codebook else load_codebook()
