@@ -442,6 +442,33 @@ OLDER_WORDINGS = [
      "un_main_channel", "We see the pre-eminent role which the private sector is called to play."),
     ("The United Nations is the pre-eminent forum for dialogue among nations.", "un_main_channel",
      "Our university is the pre-eminent forum for research."),
+    # codebook 8138397b43cf (frozen for held-out 12) and 33e12b4dc261: general wordings of the
+    # rulings, each with the wrong sense met on the UNGDC as its near miss
+    ("The trade blockade maintained against our island punishes ordinary families.",
+     "unilateral_sanctions", "A financial blockade of United Nations activities is unwise."),
+    ("Economic coercion against small States violates the Charter.", "unilateral_sanctions",
+     "We propose a total economic blockade of the usurping regime."),
+    ("Using grain as a political weapon against poorer nations is indefensible.",
+     "unilateral_sanctions", "Rebel groups used food as a weapon against villagers."),
+    ("Our young nation will never be drawn into the cold war.", "bloc_confrontation",
+     "Thousands were forced into refugee camps."),
+    ("We will not side with either camp in their quarrel.", "bloc_confrontation",
+     "We stand on the side of peace in every quarrel."),
+    ("Our country opposes the growing superpower rivalry in the Indian Ocean.",
+     "bloc_confrontation", "Historians study the superpower rivalry in the Indian Ocean."),
+    ("Nothing justifies the splitting of the world into two warring camps.", "bloc_confrontation",
+     "The division of the world into two hostile blocs has ended."),
+    ("Outside powers must cease their meddling and subversion.", "non_interference",
+     "Ships must cease all interference with radio navigation."),
+    ("For small States this Organization has no equal.", "un_main_channel",
+     "The skill of our athletes has no equal."),
+    ("The United Nations should be the focal point of global action on the climate.",
+     "un_main_channel", "The ministry is the focal point of international co-operation."),
+    ("We want an international order with the United Nations firmly at its core.",
+     "un_main_channel",
+     "Our engagement with the United Nations lies at the heart of our foreign policy."),
+    ("The United Nations must remain the epicentre of global governance.", "un_main_channel",
+     "Our city was the epicentre of the earthquake."),
 ]  # fmt: skip
 
 
