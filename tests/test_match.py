@@ -469,6 +469,11 @@ OLDER_WORDINGS = [
      "Our engagement with the United Nations lies at the heart of our foreign policy."),
     ("The United Nations must remain the epicentre of global governance.", "un_main_channel",
      "Our city was the epicentre of the earthquake."),
+    # codebook 495aa7850ea4: 'military camps' alone are barracks; 'hack' is often OCR's 'back'
+    ("We reject the tension between opposing military camps.", "bloc_confrontation",
+     "Our nationals were trained in military camps abroad."),
+    ("Criminals hacked into the servers of our ministry.", "cyber_threats",
+     "The armies flowed hack and forth across the plain."),
 ]  # fmt: skip
 
 
