@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import shutil
 import sys
 import tempfile
 import zipfile
@@ -49,9 +51,38 @@ def gold_paths(corpus: Path, extra: list[Path] | None) -> list[Path]:
     return paths
 
 
+def gold_db(corpus: Path, names: set[str]) -> Path:
+    """The database of just these gold statements, built once per set of names and kept in the
+    temp folder. It is built under a name of this process's own and renamed when whole, so an
+    interrupted or failed build (a codebook that does not load) or a second run building the
+    same set at the same time never leaves a half-filled database that later runs take as built."""
+    key = hashlib.sha256("\n".join(sorted(names)).encode()).hexdigest()[:10]
+    db = Path(tempfile.gettempdir()) / f"position-tracker-gold-{key}.db"
+    if db.exists():
+        return db
+    print(f"building {db} from {corpus} ...", file=sys.stderr)
+    part = db.with_name(f"{db.stem}.{os.getpid()}.part.db")
+    try:
+        build_gold_db(corpus, names, part)
+        for side in ("-wal", "-shm"):  # none after a clean close; never carry stale ones over
+            Path(f"{part}{side}").unlink(missing_ok=True)
+        part.replace(db)
+    finally:
+        for leftover in part.parent.glob(part.name + "*"):
+            leftover.unlink()
+    return db
+
+
 def build_gold_db(corpus: Path, names: set[str], db: Path) -> None:
     """Ingest the files the gold names (only those) into ``db``."""
     work = Path(tempfile.mkdtemp(prefix="gold-src-"))
+    try:
+        _ingest_gold_files(corpus, names, db, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _ingest_gold_files(corpus: Path, names: set[str], db: Path, work: Path) -> None:
     members = work / "ungdc"
     members.mkdir()
     with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
@@ -107,17 +138,7 @@ def main() -> None:
 
     paths = gold_paths(args.corpus, args.gold)
     gold, evidence = merge_gold(paths)
-    key = hashlib.sha256("\n".join(sorted(gold)).encode()).hexdigest()[:10]
-    db = Path(tempfile.gettempdir()) / f"position-tracker-gold-{key}.db"
-    if not db.exists():
-        print(f"building {db} from {args.corpus} ...", file=sys.stderr)
-        # built aside and renamed when whole: an interrupted or failed build (a codebook that
-        # does not load) must not leave a half-filled database that later runs take as built
-        part = db.with_name(db.stem + ".part.db")
-        for leftover in part.parent.glob(part.name + "*"):
-            leftover.unlink()
-        build_gold_db(args.corpus, set(gold), part)
-        part.replace(db)
+    db = gold_db(args.corpus, set(gold))
     with Store(db, readonly=True) as store:
         docs: dict[str, GoldDoc] = load_docs(store, gold)
     book = load_codebook(args.codebook) if args.codebook else load_codebook()

@@ -59,7 +59,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from benchmarks.accuracy import build_gold_db, gold_paths  # noqa: E402
+from benchmarks.accuracy import gold_db, gold_paths  # noqa: E402
 from tracker import semantic  # noqa: E402
 from tracker.accuracy import code, folds, load_docs, merge_gold  # noqa: E402
 from tracker.codebook import load_codebook  # noqa: E402
@@ -178,10 +178,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 def probe(args: argparse.Namespace, model) -> None:
     """Score the rule-missed pairs of every fold with the three scorers and print the report."""
     gold, evidence = merge_gold(gold_paths(args.corpus, None))
-    key = hashlib.sha256("\n".join(sorted(gold)).encode()).hexdigest()[:10]
-    db = Path(tempfile.gettempdir()) / f"position-tracker-gold-{key}.db"
-    if not db.exists():
-        build_gold_db(args.corpus, set(gold), db)
+    db = gold_db(args.corpus, set(gold))
     with Store(db, readonly=True) as store:
         docs = load_docs(store, gold)
     book = load_codebook()
