@@ -80,6 +80,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_match.py --zip $(CORPUS)/ungdc/UNGDC_1946-2024.zip
 	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --keep $(BENCH_DB)
 	$(BIN)/python benchmarks/accuracy.py --corpus $(CORPUS) --weak-db $(BENCH_DB)
+	$(BIN)/python benchmarks/unseen.py --corpus $(CORPUS)
 	$(BIN)/python benchmarks/bench_first_chart.py --db $(DB)
 	$(BIN)/python benchmarks/bench_timings.py --corpus $(CORPUS)
 

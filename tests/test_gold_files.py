@@ -211,7 +211,7 @@ def test_every_gold_file_made_here_is_scored_and_checked():
     spec.loader.exec_module(bench)
     lists = {p.name for p in GOLD.glob("*-sample.tsv")} | {"sample.tsv"}
     made = {p.name for p in GOLD.glob("*.tsv")} - lists
-    made -= {p.name for p in GOLD.glob("*adjudication.tsv")}
+    made -= {p.name for p in GOLD.glob("*adjudication.tsv")} | {"frozen.tsv"}
     assert made == {p.name for p in bench.REPO_GOLD}
     assert made == {s[0] for s in SETS}
     # every sample drawn is named in ORDER (a later draw leaves it out); its gold may still be
@@ -221,3 +221,26 @@ def test_every_gold_file_made_here_is_scored_and_checked():
     tags = set(re.findall(r'"(heldout\d*)"', order.group(1)))
     assert {f"{t}-sample.tsv" for t in tags} == {p.name for p in GOLD.glob("heldout*-sample.tsv")}
     assert {m for m in made if m.startswith("heldout")} <= {f"{t}.tsv" for t in tags}
+    # and every held-out is pooled by benchmarks/unseen.py with the codebook frozen for it
+    assert {r["gold"] for r in rows(GOLD / "frozen.tsv")} == {m for m in made if m.startswith("heldout")}
+
+
+def test_each_frozen_codebook_is_in_git_with_its_recorded_version(tmp_path):
+    """benchmarks/unseen.py scores each held-out with the codebook frozen for it, taken from git;
+    a wrong commit in gold/frozen.tsv would score it with another codebook."""
+    import subprocess
+
+    from tracker.codebook import load_codebook as load
+
+    for row in rows(GOLD / "frozen.tsv"):
+        folder = tmp_path / row["commit"]
+        folder.mkdir()
+        for name in ("default.yaml", "default.semantic.json"):
+            shown = subprocess.run(["git", "-C", str(GOLD.parent), "show",
+                                    f"{row['commit']}:tracker/codebooks/{name}"],
+                                   capture_output=True, check=False)
+            if shown.returncode and name == "default.yaml":
+                pytest.skip(f"commit {row['commit']} is not in this clone's history (shallow?)")
+            if not shown.returncode:
+                (folder / name).write_bytes(shown.stdout)
+        assert load(folder / "default.yaml").version[:12] == row["codebook_version"], row["gold"]

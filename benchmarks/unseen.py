@@ -1,0 +1,116 @@
+"""Accuracy on speeches the codebook was not written from: every held-out gold file scored with
+the codebook that was frozen for it, and all of them pooled.
+
+Each held-out sample was drawn, coded and adjudicated before the codebook it measured was
+written further, and measured once with that codebook frozen (``gold/frozen.tsv``: the commit
+holding it, its version, and the figures recorded then). This script takes each frozen codebook
+out of git, checks that it still has its recorded version, scores its held-out file with
+today's matcher, and pools the per-statement results into one figure with a bootstrap interval:
+the best estimate here of how the tool codes speeches it has never seen. The current default on
+the same statements (all of them in view now, so in-sample) and the keyword baseline are printed
+beside it.
+
+    python benchmarks/unseen.py [--corpus DIR] [--frozen gold/frozen.tsv] [--errors]
+
+Needs the git history of this repository (the frozen codebooks are read from it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+
+from accuracy import gold_db, keyword_baseline, line  # noqa: E402
+
+from tracker.accuracy import code, load_docs, merge_gold, score  # noqa: E402
+from tracker.codebook import Codebook, load_codebook  # noqa: E402
+from tracker.match import Matcher  # noqa: E402
+from tracker.store import Store  # noqa: E402
+
+FROZEN = REPO / "gold" / "frozen.tsv"
+CODEBOOK_FILES = ("default.yaml", "default.semantic.json")
+
+
+@dataclass(frozen=True)
+class Frozen:
+    """One held-out file and the codebook frozen for it when it was measured."""
+
+    gold: str
+    commit: str
+    version: str
+    measured: tuple[float, float, float]  # P, R, F1 recorded at the measurement
+
+
+def read_frozen(path: Path = FROZEN) -> list[Frozen]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return [
+            Frozen(r["gold"], r["commit"], r["codebook_version"],
+                   (float(r["measured_p"]), float(r["measured_r"]), float(r["measured_f1"])))
+            for r in csv.DictReader(fh, delimiter="\t")
+        ]
+
+
+def codebook_at(commit: str, folder: Path) -> Codebook:
+    """The default codebook (and its semantic model) as committed in ``commit``."""
+    for name in CODEBOOK_FILES:
+        shown = subprocess.run(
+            ["git", "-C", str(REPO), "show", f"{commit}:tracker/codebooks/{name}"],
+            capture_output=True, check=False,
+        )
+        if shown.returncode == 0:
+            (folder / name).write_bytes(shown.stdout)
+        elif name == "default.yaml":
+            sys.exit(f"{commit}: no tracker/codebooks/default.yaml in git ({shown.stderr.decode().strip()})")
+    return load_codebook(folder / "default.yaml")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--frozen", type=Path, default=FROZEN)
+    parser.add_argument("--errors", action="store_true", help="print the pooled errors")
+    args = parser.parse_args()
+
+    rows = read_frozen(args.frozen)
+    paths = [REPO / "gold" / r.gold for r in rows]
+    gold, evidence = merge_gold(paths)
+    with Store(gold_db(args.corpus, set(gold)), readonly=True) as store:
+        docs = load_docs(store, gold)
+
+    frozen_coded: dict = {}
+    print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
+    for row, path in zip(rows, paths):
+        names = set(merge_gold([path])[0])
+        with tempfile.TemporaryDirectory() as folder:
+            book = codebook_at(row.commit, Path(folder))
+            if book.version[:12] != row.version:
+                sys.exit(f"{row.gold}: commit {row.commit} holds codebook {book.version[:12]}, "
+                         f"not the recorded {row.version}")
+            coded = code({n: docs[n] for n in names}, Matcher(book, semantic=False))
+        frozen_coded.update(coded)
+        report = score(coded, {n: gold[n] for n in names})
+        recorded = " / ".join(f"{x:.3f}" for x in row.measured)
+        print(f"{row.gold:<16}{row.version:<17}{recorded:<24}"
+              f"{report.micro_p:.3f} / {report.micro_r:.3f} / {report.micro_f1:.3f}")
+
+    positives = sum(sum(v.values()) for v in gold.values())
+    print(f"\npooled: {len(rows)} held-out files, {len(gold)} statements, {positives} positives")
+    pooled = score(frozen_coded, gold, evidence=evidence)
+    print(line("frozen codebooks (unseen)", pooled))
+    current = code(docs, Matcher(load_codebook(), semantic=False))
+    print(line("current default (in view: in-sample)", score(current, gold)))
+    print(line("keyword baseline, current default", score(keyword_baseline(current), gold)))
+    print("\n" + (pooled.format() if args.errors else "\n".join(pooled.format().splitlines()[:20])))
+
+
+if __name__ == "__main__":
+    main()
