@@ -36,7 +36,8 @@ SETS = [
         ("heldout", "c", "d"), ("heldout2", "e", "f"), ("heldout3", "g", "h"),
         ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
         ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v"),
-        ("heldout10", "w", "x"), ("heldout11", "y", "z"), ("heldout12", "m", "n")]),
+        ("heldout10", "w", "x"), ("heldout11", "y", "z"), ("heldout12", "m", "n"),
+        ("heldout13", "p2", "q2")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
