@@ -12,7 +12,49 @@ import streamlit as st
 
 from app_pages import codebook_editor, common
 from tracker import charts
+from tracker.accuracy import load_unseen_accuracy
 from tracker.errors import TrackerError
+
+MIN_POSITIVES = 10  # fewer held-out positives than this: too few to read a recall from
+
+
+def show_unseen_accuracy(codebook_name: str, labels: dict[str, str]) -> None:
+    """The default codebook's pooled figures on held-out speeches (benchmarks/unseen.py)."""
+    try:
+        acc = load_unseen_accuracy()
+    except TrackerError as exc:
+        st.warning(f"The held-out figures could not be read: {exc}")
+        return
+    st.markdown(
+        f"Measured on **{acc.statements:,} speeches the default codebook was not written from** "
+        f"({len(acc.held_out_files)} samples of General Debate speeches of every decade and "
+        f"Security Council turns, each coded by two independent coders and scored once with the "
+        f"codebook frozen before its labels were read): precision {acc.precision:.2f}, recall "
+        f"{acc.recall:.2f}, F1 {acc.f1:.2f} (95% CI {acc.f1_ci[0]:.2f}-{acc.f1_ci[1]:.2f}), "
+        f"statement level. **Recall** is the share of the positions a careful coder finds that "
+        f"the tool finds: where it is low, shares of statements undercount the theme, and a "
+        f"trend can follow how a theme is worded as much as how often it is stated."
+    )
+    rows = []
+    for t in acc.themes:
+        enough = t.positives >= MIN_POSITIVES
+        rows.append({
+            "theme": labels.get(t.theme, t.theme),
+            "positions found by the coders": t.positives,
+            "found by the tool": t.tp,
+            "wrongly found": t.fp,
+            "precision": round(t.precision, 2) if t.precision is not None and enough else None,
+            "recall": round(t.recall, 2) if t.recall is not None and enough else None,
+            "F1": round(t.f1, 2) if t.f1 is not None and enough else None,
+        })  # fmt: skip
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    note = (f"Themes with fewer than {MIN_POSITIVES} positions in these samples (the digital "
+            f"themes are rare before 2000) show no rates. Figures for the default codebook's "
+            f"frozen versions, rules only; `{acc.command}` recomputes them.")
+    if codebook_name != "default":
+        note = f"The active codebook is '{codebook_name}', not the default: these figures are not its own. " + note
+    st.caption(note)
+
 
 opts = common.require_db()
 filters = common.current_filters()
@@ -76,6 +118,9 @@ st.markdown(
   could not find anything in them, and counting them would lower every share.
 """
 )
+
+st.subheader("How far to trust each theme")
+show_unseen_accuracy(book.name, opts.theme_labels)
 
 st.subheader("Validation")
 st.caption("Hand-coded labels (a TSV with `file`, `theme`, `present` and `evidence`, as "

@@ -11,6 +11,9 @@ the same statements (all of them in view now, so in-sample) and the keyword base
 beside it.
 
     python benchmarks/unseen.py [--corpus DIR] [--frozen gold/frozen.tsv] [--errors]
+                                [--write tracker/data/unseen_accuracy.json]
+
+``--write`` saves the pooled figures per theme for the dashboard's "Codebook and method" page.
 
 Needs the git history of this repository (the frozen codebooks are read from it).
 """
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import subprocess
 import sys
 import tempfile
@@ -73,21 +77,34 @@ def codebook_at(commit: str, folder: Path) -> Codebook:
     return load_codebook(folder / "default.yaml")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
-    parser.add_argument("--frozen", type=Path, default=FROZEN)
-    parser.add_argument("--errors", action="store_true", help="print the pooled errors")
-    args = parser.parse_args()
+def summary(report, rows: list[Frozen], statements: int, positives: int) -> dict:
+    """The pooled figures as the dashboard reads them (tracker.accuracy.load_unseen_accuracy)."""
+    return {
+        "what": "the default codebook on held-out speeches, each scored with the codebook frozen "
+                "before its labels were read (rules only)",
+        "command": "python benchmarks/unseen.py --write tracker/data/unseen_accuracy.json",
+        "held_out_files": [r.gold for r in rows],
+        "frozen_codebooks": [r.version for r in rows],
+        "statements": statements,
+        "positives": positives,
+        "micro": {"precision": round(report.micro_p, 3), "recall": round(report.micro_r, 3),
+                  "f1": round(report.micro_f1, 3),
+                  "f1_ci": [round(x, 3) for x in report.micro_f1_ci]},
+        "themes": [{"theme": t.theme, "positives": t.support, "tp": t.tp, "fp": t.fp, "fn": t.fn}
+                   for t in report.per_theme],
+    }
 
-    rows = read_frozen(args.frozen)
+
+def code_with_frozen(corpus: Path, rows: list[Frozen], *, verbose: bool = False):
+    """Gold labels, evidence, stored gold statements, and each held-out file coded with the
+    codebook frozen for it (exits when a commit does not hold the recorded version)."""
     paths = [REPO / "gold" / r.gold for r in rows]
     gold, evidence = merge_gold(paths)
-    with Store(gold_db(args.corpus, set(gold)), readonly=True) as store:
+    with Store(gold_db(corpus, set(gold)), readonly=True) as store:
         docs = load_docs(store, gold)
-
     frozen_coded: dict = {}
-    print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
+    if verbose:
+        print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
     for row, path in zip(rows, paths):
         names = set(merge_gold([path])[0])
         with tempfile.TemporaryDirectory() as folder:
@@ -97,11 +114,26 @@ def main() -> None:
                          f"not the recorded {row.version}")
             coded = code({n: docs[n] for n in names}, Matcher(book, semantic=False))
         frozen_coded.update(coded)
-        report = score(coded, {n: gold[n] for n in names})
-        recorded = " / ".join(f"{x:.3f}" for x in row.measured)
-        print(f"{row.gold:<16}{row.version:<17}{recorded:<24}"
-              f"{report.micro_p:.3f} / {report.micro_r:.3f} / {report.micro_f1:.3f}")
+        if verbose:
+            report = score(coded, {n: gold[n] for n in names})
+            recorded = " / ".join(f"{x:.3f}" for x in row.measured)
+            print(f"{row.gold:<16}{row.version:<17}{recorded:<24}"
+                  f"{report.micro_p:.3f} / {report.micro_r:.3f} / {report.micro_f1:.3f}")
+    return gold, evidence, docs, frozen_coded
 
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    parser.add_argument("--frozen", type=Path, default=FROZEN)
+    parser.add_argument("--errors", action="store_true", help="print the pooled errors")
+    parser.add_argument("--write", type=Path, metavar="JSON",
+                        help="save the pooled figures (tracker/data/unseen_accuracy.json is the "
+                             "one the dashboard shows)")
+    args = parser.parse_args()
+
+    rows = read_frozen(args.frozen)
+    gold, evidence, docs, frozen_coded = code_with_frozen(args.corpus, rows, verbose=True)
     positives = sum(sum(v.values()) for v in gold.values())
     print(f"\npooled: {len(rows)} held-out files, {len(gold)} statements, {positives} positives")
     pooled = score(frozen_coded, gold, evidence=evidence)
@@ -109,6 +141,10 @@ def main() -> None:
     current = code(docs, Matcher(load_codebook(), semantic=False))
     print(line("current default (in view: in-sample)", score(current, gold)))
     print(line("keyword baseline, current default", score(keyword_baseline(current), gold)))
+    if args.write:
+        args.write.write_text(json.dumps(summary(pooled, rows, len(gold), positives), indent=1) + "\n",
+                              encoding="utf-8")
+        print(f"wrote {args.write}")
     print("\n" + (pooled.format() if args.errors else "\n".join(pooled.format().splitlines()[:20])))
 
 

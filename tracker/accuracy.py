@@ -203,3 +203,73 @@ def by_kind(matches: Mapping[str, Sequence[Match]], gold: Labels, *, n_boot: int
             f"   {r.micro_f1_ci[0]:.3f}-{r.micro_f1_ci[1]:.3f}"
         )
     return "\n".join(lines)
+
+
+UNSEEN_ACCURACY = Path(__file__).resolve().parent / "data" / "unseen_accuracy.json"
+
+
+@dataclass(frozen=True)
+class UnseenTheme:
+    """One theme's pooled counts on the held-out speeches (statement level)."""
+
+    theme: str
+    positives: int
+    tp: int
+    fp: int
+    fn: int
+
+    @property
+    def precision(self) -> float | None:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else None
+
+    @property
+    def recall(self) -> float | None:
+        return self.tp / self.positives if self.positives else None
+
+    @property
+    def f1(self) -> float | None:
+        found = 2 * self.tp + self.fp + self.fn
+        return 2 * self.tp / found if self.positives and found else None
+
+
+@dataclass(frozen=True)
+class UnseenAccuracy:
+    """How the default codebook codes speeches it was not written from: every held-out sample
+    scored with the codebook frozen for it, pooled (written by ``benchmarks/unseen.py``)."""
+
+    held_out_files: tuple[str, ...]
+    statements: int
+    positives: int
+    precision: float
+    recall: float
+    f1: float
+    f1_ci: tuple[float, float]
+    themes: tuple[UnseenTheme, ...]
+    command: str
+
+
+def load_unseen_accuracy(path: str | Path = UNSEEN_ACCURACY) -> UnseenAccuracy:
+    """The pooled held-out figures; GoldError names the file when it is missing or malformed."""
+    import json
+
+    try:
+        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        micro = raw["micro"]
+        return UnseenAccuracy(
+            held_out_files=tuple(raw["held_out_files"]),
+            statements=int(raw["statements"]),
+            positives=int(raw["positives"]),
+            precision=float(micro["precision"]),
+            recall=float(micro["recall"]),
+            f1=float(micro["f1"]),
+            f1_ci=(float(micro["f1_ci"][0]), float(micro["f1_ci"][1])),
+            themes=tuple(
+                UnseenTheme(t["theme"], int(t["positives"]), int(t["tp"]), int(t["fp"]), int(t["fn"]))
+                for t in raw["themes"]
+            ),
+            command=str(raw.get("command", "")),
+        )
+    except OSError as exc:
+        raise GoldError(f"{path}: cannot read the held-out accuracy ({exc.strerror})") from exc
+    except (ValueError, KeyError, TypeError, IndexError) as exc:
+        raise GoldError(f"{path}: not a held-out accuracy file ({type(exc).__name__}: {exc})") from exc
