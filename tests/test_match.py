@@ -481,6 +481,19 @@ OLDER_WORDINGS = [
      "Our nationals were trained in military camps abroad."),
     ("Criminals hacked into the servers of our ministry.", "cyber_threats",
      "The armies flowed hack and forth across the plain."),
+    # after held-out 13: the veto rule's words for explaining a veto need the asking, not any
+    # 'justification' or 'reason' near a veto; expanding a mandate is not enlarging the Council
+    ("Permanent members should state the reasons for each use of the veto.",
+     "security_council_reform", "The vetoes were cast without any logical justification."),
+    ("It is time to revise the right of veto.", "security_council_reform",
+     "For that reason the Security Council vetoed the admission."),
+    ("The Security Council must be expanded to reflect today's world.", "security_council_reform",
+     "Security Council members agreed on expanding the tasks of the regional office."),
+    # ... and a refusal of a world split into two camps, or of the East-West quarrel
+    ("The world must avoid splitting up into two hostile camps.", "bloc_confrontation",
+     "The civil war must not divide the country into two hostile camps."),
+    ("We refuse to become a pawn in the East-West confrontation.", "bloc_confrontation",
+     "Now that the East-West confrontation is over, we regret old habits."),
 ]  # fmt: skip
 
 
