@@ -10,7 +10,8 @@ from app_pages.ui.data import (
     active_codebook_text, caption_for, codebook, codebook_info, compare, country_theme_matrix,
     current_filters, db_path, describe, evidence, evidence_count, fingerprint, ingest_history, kept,
     kind_counts, left_out, marker, options, or_warn, ranking, require_db, search_passages,
-    statement_detail, statements_list, suggestions, trends, validation_report,
+    shipped_codebook_version, statement_detail, statements_list, suggestions, trends,
+    validation_report,
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,

@@ -18,7 +18,7 @@ from tracker.errors import TrackerError
 MIN_POSITIVES = 10  # fewer held-out positives than this: too few to read a recall from
 
 
-def show_unseen_accuracy(codebook_name: str, labels: dict[str, str]) -> None:
+def show_unseen_accuracy(active_version: str, labels: dict[str, str]) -> None:
     """The default codebook's pooled figures on held-out speeches (benchmarks/unseen.py)."""
     try:
         acc = load_unseen_accuracy()
@@ -26,14 +26,15 @@ def show_unseen_accuracy(codebook_name: str, labels: dict[str, str]) -> None:
         st.warning(f"The held-out figures could not be read: {exc}")
         return
     st.markdown(
-        f"Measured on **{acc.statements:,} speeches the default codebook was not written from** "
-        f"({len(acc.held_out_files)} samples of General Debate speeches of every decade and "
-        f"Security Council turns, each coded by two independent coders and scored once with the "
-        f"codebook frozen before its labels were read): precision {acc.precision:.2f}, recall "
-        f"{acc.recall:.2f}, F1 {acc.f1:.2f} (95% CI {acc.f1_ci[0]:.2f}-{acc.f1_ci[1]:.2f}), "
-        f"statement level. **Recall** is the share of the positions a careful coder finds that "
-        f"the tool finds: where it is low, shares of statements undercount the theme, and a "
-        f"trend can follow how a theme is worded as much as how often it is stated."
+        f"Measured on **{acc.statements:,} speeches that the default codebook of the time had "
+        f"not been written from**: {len(acc.held_out_files)} samples of General Debate speeches "
+        f"of every decade and Security Council turns, each coded by two independent coders and "
+        f"scored once with the default codebook frozen before its labels were read (rules "
+        f"only): precision {acc.precision:.2f}, recall {acc.recall:.2f}, F1 {acc.f1:.2f} (95% CI "
+        f"{acc.f1_ci[0]:.2f}-{acc.f1_ci[1]:.2f}), statement level. **Recall** is the share of the "
+        f"positions a careful coder finds that the tool finds: where it is low, shares of "
+        f"statements undercount the theme, and a trend can follow how a theme is worded as much "
+        f"as how often it is stated."
     )
     rows = []
     for t in acc.themes:
@@ -49,10 +50,12 @@ def show_unseen_accuracy(codebook_name: str, labels: dict[str, str]) -> None:
         })  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     note = (f"Themes with fewer than {MIN_POSITIVES} positions in these samples (the digital "
-            f"themes are rare before 2000) show no rates. Figures for the default codebook's "
-            f"frozen versions, rules only; `{acc.command}` recomputes them.")
-    if codebook_name != "default":
-        note = f"The active codebook is '{codebook_name}', not the default: these figures are not its own. " + note
+            f"themes are rare before 2000) show no rates. Later versions of the default were "
+            f"written with these speeches in view, so they are not measured here; "
+            f"`{acc.command}` recomputes the table.")
+    if active_version != common.shipped_codebook_version():
+        note = (f"The active codebook ({active_version[:12]}) is not the shipped default: these "
+                f"figures are the default's, not its own. " + note)
     st.caption(note)
 
 
@@ -120,7 +123,7 @@ st.markdown(
 )
 
 st.subheader("How far to trust each theme")
-show_unseen_accuracy(book.name, opts.theme_labels)
+show_unseen_accuracy(book.version, opts.theme_labels)
 
 st.subheader("Validation")
 st.caption("Hand-coded labels (a TSV with `file`, `theme`, `present` and `evidence`, as "

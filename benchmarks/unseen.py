@@ -35,8 +35,11 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from accuracy import gold_db, keyword_baseline, line  # noqa: E402
 
-from tracker.accuracy import code, load_docs, merge_gold, score  # noqa: E402
+from tracker.accuracy import GoldDoc, code, load_docs, merge_gold, score  # noqa: E402
 from tracker.codebook import Codebook, load_codebook  # noqa: E402
+from tracker.errors import GoldError  # noqa: E402
+from tracker.models import Match  # noqa: E402
+from tracker.validate import ValidationReport  # noqa: E402
 from tracker.match import Matcher  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
@@ -73,11 +76,12 @@ def codebook_at(commit: str, folder: Path) -> Codebook:
         if shown.returncode == 0:
             (folder / name).write_bytes(shown.stdout)
         elif name == "default.yaml":
-            sys.exit(f"{commit}: no tracker/codebooks/default.yaml in git ({shown.stderr.decode().strip()})")
+            raise GoldError(f"{commit}: no tracker/codebooks/default.yaml in git "
+                            f"({shown.stderr.decode().strip()})")
     return load_codebook(folder / "default.yaml")
 
 
-def summary(report, rows: list[Frozen], statements: int, positives: int) -> dict:
+def summary(report: ValidationReport, rows: list[Frozen], statements: int, positives: int) -> dict:
     """The pooled figures as the dashboard reads them (tracker.accuracy.load_unseen_accuracy)."""
     return {
         "what": "the default codebook on held-out speeches, each scored with the codebook frozen "
@@ -95,14 +99,19 @@ def summary(report, rows: list[Frozen], statements: int, positives: int) -> dict
     }
 
 
-def code_with_frozen(corpus: Path, rows: list[Frozen], *, verbose: bool = False):
+Coded = dict[str, list[Match]]
+
+
+def code_with_frozen(
+    corpus: Path, rows: list[Frozen], *, verbose: bool = False
+) -> tuple[dict, dict, dict[str, GoldDoc], Coded]:
     """Gold labels, evidence, stored gold statements, and each held-out file coded with the
-    codebook frozen for it (exits when a commit does not hold the recorded version)."""
+    codebook frozen for it. GoldError when a commit does not hold the recorded version."""
     paths = [REPO / "gold" / r.gold for r in rows]
     gold, evidence = merge_gold(paths)
     with Store(gold_db(corpus, set(gold)), readonly=True) as store:
         docs = load_docs(store, gold)
-    frozen_coded: dict = {}
+    frozen_coded: Coded = {}
     if verbose:
         print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
     for row, path in zip(rows, paths):
@@ -110,8 +119,8 @@ def code_with_frozen(corpus: Path, rows: list[Frozen], *, verbose: bool = False)
         with tempfile.TemporaryDirectory() as folder:
             book = codebook_at(row.commit, Path(folder))
             if book.version[:12] != row.version:
-                sys.exit(f"{row.gold}: commit {row.commit} holds codebook {book.version[:12]}, "
-                         f"not the recorded {row.version}")
+                raise GoldError(f"{row.gold}: commit {row.commit} holds codebook "
+                                f"{book.version[:12]}, not the recorded {row.version}")
             coded = code({n: docs[n] for n in names}, Matcher(book, semantic=False))
         frozen_coded.update(coded)
         if verbose:
@@ -133,7 +142,10 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = read_frozen(args.frozen)
-    gold, evidence, docs, frozen_coded = code_with_frozen(args.corpus, rows, verbose=True)
+    try:
+        gold, evidence, docs, frozen_coded = code_with_frozen(args.corpus, rows, verbose=True)
+    except GoldError as exc:
+        sys.exit(str(exc))
     positives = sum(sum(v.values()) for v in gold.values())
     print(f"\npooled: {len(rows)} held-out files, {len(gold)} statements, {positives} positives")
     pooled = score(frozen_coded, gold, evidence=evidence)
@@ -142,10 +154,11 @@ def main() -> None:
     print(line("current default (in view: in-sample)", score(current, gold)))
     print(line("keyword baseline, current default", score(keyword_baseline(current), gold)))
     if args.write:
-        args.write.write_text(json.dumps(summary(pooled, rows, len(gold), positives), indent=1) + "\n",
-                              encoding="utf-8")
+        pooled_json = json.dumps(summary(pooled, rows, len(gold), positives), indent=1)
+        args.write.write_text(pooled_json + "\n", encoding="utf-8")
         print(f"wrote {args.write}")
-    print("\n" + (pooled.format() if args.errors else "\n".join(pooled.format().splitlines()[:20])))
+    table = pooled.format()
+    print("\n" + (table if args.errors else "\n".join(table.splitlines()[:20])))
 
 
 if __name__ == "__main__":

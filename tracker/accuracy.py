@@ -12,6 +12,7 @@ statement is scored by a model that saw its labels.
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -250,8 +251,6 @@ class UnseenAccuracy:
 
 def load_unseen_accuracy(path: str | Path = UNSEEN_ACCURACY) -> UnseenAccuracy:
     """The pooled held-out figures; GoldError names the file when it is missing or malformed."""
-    import json
-
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
         micro = raw["micro"]

@@ -170,6 +170,14 @@ def current_filters() -> Filters:
     return st.session_state.get("filters") or Filters()
 
 
+@st.cache_resource(show_spinner=False)
+def shipped_codebook_version() -> str:
+    """The version of the default codebook this install ships (read once per server)."""
+    from tracker.codebook import load_codebook
+
+    return load_codebook().version
+
+
 def codebook() -> query.CodebookInfo | None:
     try:
         return codebook_info()
