@@ -37,7 +37,8 @@ SETS = [
         ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
         ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v"),
         ("heldout10", "w", "x"), ("heldout11", "y", "z"), ("heldout12", "m", "n"),
-        ("heldout13", "p2", "q2"), ("heldout14", "r2", "s2")]),
+        ("heldout13", "p2", "q2"), ("heldout14", "r2", "s2"), ("heldout15", "t2", "u2"),
+        ("heldout16", "v2", "w2")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
