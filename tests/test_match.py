@@ -494,6 +494,16 @@ OLDER_WORDINGS = [
      "The civil war must not divide the country into two hostile camps."),
     ("We refuse to become a pawn in the East-West confrontation.", "bloc_confrontation",
      "Now that the East-West confrontation is over, we regret old habits."),
+    # after held-outs 15 and 16: the UN as the main instrument or vehicle, a centre for
+    # harmonizing as the speaker's claim (not the Charter recounted), nothing possible without it
+    ("Our Organization remains the main instrument for cooperation among nations.",
+     "un_main_channel", "The treaty is the main instrument of arms control in the United Nations."),
+    ("We will work to make the United Nations a centre for harmonizing the efforts of all nations.",
+     "un_main_channel",
+     "Article 1 describes the United Nations as a centre for harmonizing the actions of nations."),
+    ("Peace in our region could not have been achieved without the United Nations.",
+     "un_main_channel",
+     "Peace could not have been achieved without the courage of our people, as the United Nations knows."),
 ]  # fmt: skip
 
 
