@@ -504,6 +504,9 @@ OLDER_WORDINGS = [
     ("Peace in our region could not have been achieved without the United Nations.",
      "un_main_channel",
      "Peace could not have been achieved without the courage of our people, as the United Nations knows."),
+    # another delegation's words dismissed in the debate are not disinformation (themes.md)
+    ("Their radio stations conduct a slanderous campaign against our country.", "disinformation",
+     "We heard the representative of that country make slanderous accusations against us."),
 ]  # fmt: skip
 
 
