@@ -40,7 +40,8 @@ REPO_GOLD = tuple(
     for f in ("dev-extra.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv",
               "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv", "heldout9.tsv",
               "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv",
-              "heldout14.tsv", "heldout15.tsv", "heldout16.tsv")
+              "heldout14.tsv", "heldout15.tsv", "heldout16.tsv",
+              "heldout17.tsv", "heldout18.tsv")
 )
 
 
