@@ -237,7 +237,7 @@ def test_each_frozen_codebook_is_in_git_with_its_recorded_version(tmp_path):
 
     require_history([r["commit"] for r in rows(GOLD / "frozen.tsv")])
     for row in rows(GOLD / "frozen.tsv"):
-        folder = tmp_path / row["commit"]
+        folder = tmp_path / row["gold"]  # two held-outs may share a frozen commit
         folder.mkdir()
         for name in ("default.yaml", "default.semantic.json"):
             shown = subprocess.run(["git", "-C", str(GOLD.parent), "show",
