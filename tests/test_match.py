@@ -507,6 +507,16 @@ OLDER_WORDINGS = [
     # another delegation's words dismissed in the debate are not disinformation (themes.md)
     ("Their radio stations conduct a slanderous campaign against our country.", "disinformation",
      "We heard the representative of that country make slanderous accusations against us."),
+    ("The occupying Power's radio spreads propaganda and lies against our people.", "disinformation",
+     "The delegation of that country has once again spread propaganda and lies in this Assembly."),
+    # after a review: supporting a limit on the veto is a call for reform, defending it is not;
+    # the UN made a tool of the powerful is not claimed central
+    ("We support the veto restraint initiative of France and Mexico in cases of mass atrocities.",
+     "security_council_reform", "We defend the veto against those who would abolish it."),
+    ("The United Nations must remain the principal vehicle for development assistance.",
+     "un_main_channel", "The United Nations has become the main tool of the great powers."),
+    ("The United Nations must become a true centre for harmonizing the actions of nations.",
+     "un_main_channel", "The United Nations was created as a centre for harmonizing the actions of nations."),
 ]  # fmt: skip
 
 

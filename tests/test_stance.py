@@ -42,8 +42,8 @@ SENTENCES = [
     # security_council_reform: a call, and a double negation that is still a call
     ("ZAF_74_2019.txt", "security_council_reform", "We believe that the time has come for the broader membership to heed the overwhelming call for Africa to obtain at least two permanent seats, with all the prerogatives of permanent membership, as well as five non-permanent seats, as embodied in the Common African Position, adopted in the Ezulwini Consensus.", "supports"),
     ("ZMB_60_2005.txt", "security_council_reform", "The position I have outlined does not in any way mean that Africa is against the expansion of the Security Council to include other important countries that contribute to international peace and security.", "supports"),
-    # ... and a defender of the veto describing the drive to abolish it (the Soviet Union, 1946)
-    ("RUS_01_1946.txt", "security_council_reform", "Imagine what would happen if the campaign to abolish the so-called veto were crowned with success!", "opposes"),
+    # ... and a defender of the veto: its abolition called the ruin of unanimity (the Soviet Union, 1946)
+    ("RUS_01_1946.txt", "security_council_reform", "It is quite obvious that the repudiation of the principle of unanimity of the great Powers, and this is what is actually behind the proposal for the abolition of the veto, would mean, in fact, the liquidation of the United Nations, because this principle is the cornerstone of that Organization.", "opposes"),
     # ai_governance: a call for rules
     ("ESP_78_2023.txt", "ai_governance", "We need to lay the groundwork for the regulation of artificial intelligence, the vast challenges and possibilities of which do not outweigh its hidden risks.", "supports"),
 ]  # fmt: skip
