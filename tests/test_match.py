@@ -510,11 +510,14 @@ OLDER_WORDINGS = [
     ("The occupying Power's radio spreads propaganda and lies against our people.", "disinformation",
      "The delegation of that country has once again spread propaganda and lies in this Assembly."),
     # after a review: supporting a limit on the veto is a call for reform, defending it is not;
-    # the UN made a tool of the powerful is not claimed central
+    # the UN said to be no longer the main instrument is not claimed central
     ("We support the veto restraint initiative of France and Mexico in cases of mass atrocities.",
      "security_council_reform", "We defend the veto against those who would abolish it."),
     ("The United Nations must remain the principal vehicle for development assistance.",
-     "un_main_channel", "The United Nations has become the main tool of the great powers."),
+     "un_main_channel", "The United Nations is no longer the main instrument of peace."),
+    # ... and a warning against making the UN a tool of the powerful leaves the claim standing
+    ("The United Nations must remain the central forum and must never become a tool of the great powers.",
+     "un_main_channel", "The market is the best tool for growth, and this Organization should say so."),
     ("The United Nations must become a true centre for harmonizing the actions of nations.",
      "un_main_channel", "The United Nations was created as a centre for harmonizing the actions of nations."),
 ]  # fmt: skip
