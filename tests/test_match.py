@@ -10,6 +10,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tracker.clean import clean_text
 from tracker.codebook import codebook_from_text, load_codebook
@@ -527,6 +528,38 @@ OLDER_WORDINGS = [
 def test_older_wordings_count_and_their_near_misses_do_not(counts, theme, near_miss) -> None:
     assert {m.theme for m in found(counts, default()) if m.counted} == {theme}
     assert {m.theme for m in found(near_miss, default()) if m.counted} == set()
+
+
+def other_forums() -> list[str]:
+    """The bodies named in un_main_channel's exclusions, read from the codebook file itself, so
+    a body added to the alias is tested too."""
+    raw = yaml.safe_load(load_codebook().text)
+    return list(raw["aliases"]["en"]["other_forums"])
+
+
+# each rule that excludes other bodies: the claim about the UN counts, the same words about
+# another body ({X}) do not; the last two failed on codebook 996396fb3cf3 for most bodies
+OTHER_FORUM_WORDINGS = [
+    "The {X} is the world's premier forum for co-operation.",
+    "For trade, the {X} is the ideal forum, as the United Nations has recognized.",
+    "The United Nations is the main instrument of peace, and so is the {X}.",
+    "The United Nations, with the {X}, is the focal point of international co-operation.",
+]
+
+
+@pytest.mark.parametrize("wording", OTHER_FORUM_WORDINGS)
+def test_a_primacy_claimed_for_another_body_is_not_un_main_channel(wording: str) -> None:
+    matcher = default()
+    about_un = wording.replace("the {X}", "the United Nations")
+    assert "un_main_channel" in {m.theme for m in found(about_un, matcher) if m.counted}
+    bodies = other_forums()
+    assert len(bodies) >= 10
+    counted_for = [
+        body for body in bodies
+        if "un_main_channel" in {m.theme for m in found(wording.replace("{X}", body), matcher)
+                                 if m.counted}
+    ]
+    assert counted_for == []
 
 
 # -- accuracy on the dev gold, through the real pipeline --------------------------------------
