@@ -5,6 +5,7 @@ the codebook editor (``app_pages/codebook_editor.py``)."""
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +13,7 @@ import streamlit as st
 
 from app_pages import codebook_editor, common
 from tracker import charts
-from tracker.accuracy import load_unseen_accuracy
+from tracker.accuracy import UnseenGroup, load_unseen_accuracy
 from tracker.errors import TrackerError
 
 MIN_POSITIVES = 10  # fewer held-out positives than this: too few to read a recall from
@@ -49,6 +50,7 @@ def show_unseen_accuracy(active_version: str, labels: dict[str, str]) -> None:
             "F1": round(t.f1, 2) if t.f1 is not None and enough else None,
         })  # fmt: skip
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_unseen_groups(acc.groups, labels)
     note = (f"Themes with fewer than {MIN_POSITIVES} positions in these samples (the digital "
             f"themes are rare before 2000) show no rates. Later versions of the default were "
             f"written with these speeches in view, so they are not measured here; "
@@ -57,6 +59,43 @@ def show_unseen_accuracy(active_version: str, labels: dict[str, str]) -> None:
         note = (f"The active codebook ({active_version[:12]}) is not the shipped default: these "
                 f"figures are the default's, not its own. " + note)
     st.caption(note)
+
+
+def unseen_group_rows(groups: Sequence[UnseenGroup], labels: dict[str, str]) -> list[dict]:
+    """One row per forum and period: its pooled figures, then the recall of each theme that has
+    enough positions in some group (blank where that group has too few)."""
+    themes = [t.theme for g in groups for t in g.themes if t.positives >= MIN_POSITIVES]
+    themes = list(dict.fromkeys(themes))
+    rows = []
+    for g in groups:
+        row: dict = {
+            "forum and period": g.group, "speeches": g.statements,
+            "positions found by the coders": g.positives, "precision": round(g.precision, 2),
+            "recall": round(g.recall, 2), "F1": round(g.f1, 2),
+            "F1 95% CI": f"{g.f1_ci[0]:.2f}-{g.f1_ci[1]:.2f}",
+        }
+        by_theme = {t.theme: t for t in g.themes}
+        for theme in themes:
+            t = by_theme.get(theme)
+            recall = t.recall if t is not None and t.positives >= MIN_POSITIVES else None
+            shown = round(recall, 2) if recall is not None else None
+            row[f"recall: {labels.get(theme, theme)}"] = shown
+        rows.append(row)
+    return rows
+
+
+def show_unseen_groups(groups: Sequence[UnseenGroup], labels: dict[str, str]) -> None:
+    """The held-out figures by forum and period: recall differs by period, so a trend over
+    decades is read against it."""
+    if not groups:
+        return
+    st.markdown(
+        "**By forum and period.** Older speeches state the themes in words of their time, so "
+        "the tool finds fewer of their positions: compare a theme's trend across decades with "
+        "its recall in each period before reading a rise as a change in what states say."
+    )
+    st.dataframe(pd.DataFrame(unseen_group_rows(groups, labels)), hide_index=True,
+                 width="stretch")
 
 
 opts = common.require_db()

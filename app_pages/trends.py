@@ -9,10 +9,24 @@ import streamlit as st
 
 from app_pages import common
 from tracker import charts, query
+from tracker.accuracy import period_recall_note
 
 
 def smooth_note(window: int) -> str:
     return f"{window}-year rolling window, counts pooled" if window > 1 else ""
+
+
+def recall_by_period_note(data, filters) -> str | None:
+    """How well the shipped default finds positions in each General Debate period the chart
+    spans (held-out figures); only when that default coded the database and the General Debate
+    is among the forums shown."""
+    acc = common.unseen_accuracy()
+    book = common.codebook()
+    if acc is None or book is None or book.version != common.shipped_codebook_version():
+        return None
+    if filters.forums and not any("general debate" in f.lower() for f in filters.forums):
+        return None
+    return period_recall_note(acc, data["year"].dropna().unique()) if len(data) else None
 
 
 opts = common.require_db()
@@ -75,6 +89,9 @@ thin = (data["n"] < min_n).mean() if len(data) else 0.0
 if thin > 0.5:
     st.caption(f":material/info: {thin:.0%} of the points rest on fewer than {min_n} statements "
                "(grey): a wider Smoothing window pools neighbouring years.")  # fmt: skip
+period_note = recall_by_period_note(data, filters)
+if period_note:
+    st.caption(f":material/info: {period_note}")
 event = common.show_chart(fig, data, name="trends", filters=filters, key="trend_chart")
 points = common.selected_points(event)
 if points:

@@ -26,6 +26,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,7 +36,9 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from accuracy import gold_db, keyword_baseline, line  # noqa: E402
 
-from tracker.accuracy import GoldDoc, code, load_docs, merge_gold, score  # noqa: E402
+from tracker.accuracy import (  # noqa: E402
+    GoldDoc, code, load_docs, merge_gold, score, statement_groups,
+)  # fmt: skip
 from tracker.codebook import Codebook, load_codebook  # noqa: E402
 from tracker.errors import GoldError  # noqa: E402
 from tracker.models import Match  # noqa: E402
@@ -81,8 +84,21 @@ def codebook_at(commit: str, folder: Path) -> Codebook:
     return load_codebook(folder / "default.yaml")
 
 
-def summary(report: ValidationReport, rows: list[Frozen], statements: int, positives: int) -> dict:
-    """The pooled figures as the dashboard reads them (tracker.accuracy.load_unseen_accuracy)."""
+def micro_json(report: ValidationReport) -> dict:
+    return {"precision": round(report.micro_p, 3), "recall": round(report.micro_r, 3),
+            "f1": round(report.micro_f1, 3),
+            "f1_ci": [round(x, 3) for x in report.micro_f1_ci]}
+
+
+def themes_json(report: ValidationReport) -> list[dict]:
+    return [{"theme": t.theme, "positives": t.support, "tp": t.tp, "fp": t.fp, "fn": t.fn}
+            for t in report.per_theme]
+
+
+def summary(report: ValidationReport, rows: list[Frozen], statements: int, positives: int,
+            groups: Sequence[tuple[str, ValidationReport, int, int]] = ()) -> dict:
+    """The pooled figures as the dashboard reads them (tracker.accuracy.load_unseen_accuracy);
+    ``groups``: (forum and period, its report, statements, positives)."""
     return {
         "what": "the default codebook on held-out speeches, each scored with the codebook frozen "
                 "before its labels were read (rules only)",
@@ -91,12 +107,26 @@ def summary(report: ValidationReport, rows: list[Frozen], statements: int, posit
         "frozen_codebooks": [r.version for r in rows],
         "statements": statements,
         "positives": positives,
-        "micro": {"precision": round(report.micro_p, 3), "recall": round(report.micro_r, 3),
-                  "f1": round(report.micro_f1, 3),
-                  "f1_ci": [round(x, 3) for x in report.micro_f1_ci]},
-        "themes": [{"theme": t.theme, "positives": t.support, "tp": t.tp, "fp": t.fp, "fn": t.fn}
-                   for t in report.per_theme],
+        "micro": micro_json(report),
+        "themes": themes_json(report),
+        "groups": [{"group": name, "statements": n, "positives": pos, "micro": micro_json(r),
+                    "themes": themes_json(r)} for name, r, n, pos in groups],
     }
+
+
+def by_group(corpus: Path, gold: dict, evidence: dict, coded: "Coded", *, n_boot: int = 1000
+             ) -> list[tuple[str, ValidationReport, int, int]]:
+    """The pooled figures of each forum and period (tracker.accuracy.period_group), in the
+    order of PERIODS, then the other forums."""
+    with Store(gold_db(corpus, set(gold)), readonly=True) as store:
+        group_of = statement_groups(store, gold)
+    out = []
+    for name in sorted(set(group_of.values()), key=lambda g: (not g.startswith("General"), g)):
+        names = [n for n in gold if group_of[n] == name]
+        report = score({n: coded[n] for n in names}, {n: gold[n] for n in names},
+                       evidence=evidence, n_boot=n_boot)
+        out.append((name, report, len(names), sum(sum(gold[n].values()) for n in names)))
+    return out
 
 
 Coded = dict[str, list[Match]]
@@ -153,8 +183,12 @@ def main() -> None:
     current = code(docs, Matcher(load_codebook(), semantic=False))
     print(line("current default (in view: in-sample)", score(current, gold)))
     print(line("keyword baseline, current default", score(keyword_baseline(current), gold)))
+    groups = by_group(args.corpus, gold, evidence, frozen_coded)
+    print("\nby forum and period (frozen codebooks):")
+    for name, report, n, pos in groups:
+        print(line(f"  {name} ({n} statements, {pos} positives)", report))
     if args.write:
-        pooled_json = json.dumps(summary(pooled, rows, len(gold), positives), indent=1)
+        pooled_json = json.dumps(summary(pooled, rows, len(gold), positives, groups), indent=1)
         args.write.write_text(pooled_json + "\n", encoding="utf-8")
         print(f"wrote {args.write}")
     table = pooled.format()

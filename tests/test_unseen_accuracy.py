@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,9 @@ from streamlit.testing.v1 import AppTest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks import unseen  # noqa: E402
-from tracker.accuracy import UNSEEN_ACCURACY, load_unseen_accuracy, score  # noqa: E402
+from tracker.accuracy import (  # noqa: E402
+    UNSEEN_ACCURACY, load_unseen_accuracy, period_group, period_recall_note, score,
+)  # fmt: skip
 from tracker.codebook import load_codebook  # noqa: E402
 from tracker.errors import GoldError  # noqa: E402
 from tracker.ingest import ingest_paths  # noqa: E402
@@ -87,3 +90,120 @@ def test_the_method_page_says_when_the_active_codebook_is_not_the_default(corpus
     at.switch_page("app_pages/method.py").run()
     assert not at.exception
     assert any("not the shipped default" in c.value for c in at.caption)
+
+
+# -- by forum and period ----------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_the_shipped_figures_by_forum_and_period_are_recomputed_from_git(corpus, tmp_path,
+                                                                          monkeypatch):
+    rows = unseen.read_frozen()
+    require_history([r.commit for r in rows])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gold, evidence, _docs, coded = unseen.code_with_frozen(corpus, rows)
+    groups = unseen.by_group(corpus, gold, evidence, coded, n_boot=10)
+    shipped = load_unseen_accuracy()
+    assert [g.group for g in shipped.groups] == [name for name, *_ in groups]
+    assert [g.group for g in shipped.groups][:4] == [
+        "General Debate 1946-1969", "General Debate 1970-1989", "General Debate 1990-2009",
+        "General Debate since 2010"]  # fmt: skip
+    for g, (name, report, n, positives) in zip(shipped.groups, groups):
+        assert (g.statements, g.positives) == (n, positives), name
+        assert (g.precision, g.recall, g.f1) == (
+            round(report.micro_p, 3), round(report.micro_r, 3), round(report.micro_f1, 3)), name
+        assert [(t.theme, t.tp, t.fp, t.fn) for t in g.themes] == [
+            (t.theme, t.tp, t.fp, t.fn) for t in report.per_theme], name
+    # the groups partition the pooled statements and positions
+    assert sum(g.statements for g in shipped.groups) == shipped.statements
+    assert sum(g.positives for g in shipped.groups) == shipped.positives
+
+
+def test_a_statement_is_grouped_by_forum_and_general_debate_period():
+    debate = "General Assembly general debate"
+    assert period_group(debate, 1946) == "General Debate 1946-1969"
+    assert period_group(debate, 1969) == "General Debate 1946-1969"
+    assert period_group(debate, 1970) == "General Debate 1970-1989"
+    assert period_group(debate, 2009) == "General Debate 1990-2009"
+    assert period_group(debate, 2024) == "General Debate since 2010"
+    assert period_group("Security Council", 2020) == "Security Council"
+    assert period_group(debate, None) == debate
+    assert period_group("", None) == "forum not recorded"
+
+
+def test_the_period_note_names_the_recall_of_each_period_a_chart_spans():
+    shipped = load_unseen_accuracy()
+    recall = {g.group: g.recall for g in shipped.groups}
+    note = period_recall_note(shipped, range(1965, 2000))
+    assert note is not None
+    for group in ("General Debate 1946-1969", "General Debate 1970-1989",
+                  "General Debate 1990-2009"):
+        assert f"{recall[group]:.0%}" in note
+    assert "since 2010" not in note
+    assert period_recall_note(shipped, [2016, 2024]) is None  # one period: nothing to compare
+    older = load_unseen_accuracy(old_format_file(shipped, Path(tempfile.mkdtemp())))
+    assert older.groups == () and period_recall_note(older, range(1946, 2025)) is None
+
+
+def old_format_file(shipped, folder: Path) -> Path:
+    """The shipped file as written before the figures by forum and period existed."""
+    raw = json.loads(UNSEEN_ACCURACY.read_text(encoding="utf-8"))
+    raw.pop("groups")
+    path = folder / "old.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    return path
+
+
+def test_the_method_page_shows_the_held_out_figures_by_forum_and_period(corpus, tmp_path,
+                                                                         monkeypatch):
+    db = tmp_path / "one.db"
+    ingest_paths([corpus / "unga79" / "text" / "at_en.txt"], db=db)
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception
+    shipped = load_unseen_accuracy()
+    table = next(d.value for d in at.dataframe if "forum and period" in d.value.columns)
+    rows = table.to_dict("records")
+    assert [r["forum and period"] for r in rows] == [g.group for g in shipped.groups]
+    for row, g in zip(rows, shipped.groups):
+        assert (row["speeches"], row["positions found by the coders"]) == (g.statements,
+                                                                         g.positives)
+        assert row["recall"] == round(g.recall, 2)
+        bloc = {t.theme: t for t in g.themes}["bloc_confrontation"]
+        shown = row["recall: Cold War mentality and bloc politics"]
+        if bloc.positives >= 10:
+            assert shown == round(bloc.tp / bloc.positives, 2), g.group
+        else:
+            assert pd.isna(shown), g.group
+
+
+def test_a_trend_over_decades_says_how_recall_differs_by_period(corpus, tmp_path, monkeypatch):
+    picked = ("USA_25_1970.txt", "CHN_40_1985.txt", "FRA_55_2000.txt", "BRA_70_2015.txt")
+    source = REPO / "tracker" / "data" / "sample" / "ungdc" / "UNGDC_sample.zip"
+    subset = tmp_path / "UNGDC_decades.zip"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(subset, "w") as zout:
+        for name in zin.namelist():
+            if name.rsplit("/", 1)[-1] in picked:
+                zout.writestr(name, zin.read(name))
+    db = tmp_path / "decades.db"
+    assert len(ingest_paths([subset], db=db).stored) == len(picked)
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception
+    shipped = load_unseen_accuracy()
+    notes = [c.value for c in at.caption if "On held-out General Debate speeches" in c.value]
+    assert len(notes) == 1
+    for g in shipped.groups[:4]:  # 1970 to 2015 spans the four General Debate periods but one
+        if g.group == "General Debate 1946-1969":
+            assert "1946-1969" not in notes[0]
+        else:
+            assert f"{g.recall:.0%}" in notes[0], g.group
+
+
+def test_a_trend_within_one_period_carries_no_period_note(app):
+    at = app().run()  # the query database: UNGDC speeches of 2016-2024 and 2024 statements
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception
+    assert not any("On held-out General Debate speeches" in c.value for c in at.caption)

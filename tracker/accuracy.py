@@ -60,6 +60,30 @@ def statement_ids(store: Store, names: Iterable[str]) -> dict[str, int]:
     return found
 
 
+# General Debate speeches are reported by period: older speeches state the themes in other
+# words, so recall differs by period, and a trend over decades must be read with that in mind
+PERIODS: tuple[tuple[int, int | None], ...] = (
+    (1946, 1969), (1970, 1989), (1990, 2009), (2010, None),
+)
+
+
+def period_group(forum: str, year: int | None) -> str:
+    """The reporting group of a statement: its forum, and for the General Debate its period."""
+    if "general debate" in forum.lower() and year is not None:
+        for first, last in PERIODS:
+            if first <= year and (last is None or year <= last):
+                return f"General Debate {first}-{last}" if last else f"General Debate since {first}"
+    return forum or "forum not recorded"
+
+
+def statement_groups(store: Store, names: Iterable[str]) -> dict[str, str]:
+    """File name -> reporting group (``period_group``) of each named gold statement."""
+    return {
+        name: period_group(*query.statement_forum_year(store.conn, sid))
+        for name, sid in statement_ids(store, names).items()
+    }
+
+
 def load_docs(store: Store, names: Iterable[str]) -> dict[str, GoldDoc]:
     """The stored statements whose file name is in ``names``, with text and passages."""
     docs = {}
@@ -234,6 +258,20 @@ class UnseenTheme:
 
 
 @dataclass(frozen=True)
+class UnseenGroup:
+    """The pooled held-out figures of one forum and period (``period_group``)."""
+
+    group: str
+    statements: int
+    positives: int
+    precision: float
+    recall: float
+    f1: float
+    f1_ci: tuple[float, float]
+    themes: tuple[UnseenTheme, ...]
+
+
+@dataclass(frozen=True)
 class UnseenAccuracy:
     """How the default codebook codes speeches it was not written from: every held-out sample
     scored with the codebook frozen for it, pooled (written by ``benchmarks/unseen.py``)."""
@@ -247,6 +285,34 @@ class UnseenAccuracy:
     f1_ci: tuple[float, float]
     themes: tuple[UnseenTheme, ...]
     command: str
+    groups: tuple[UnseenGroup, ...] = ()  # by forum and period; absent from older files
+
+
+def period_recall_note(acc: UnseenAccuracy, years: Iterable[int]) -> str | None:
+    """For a chart over ``years`` that spans two or more General Debate periods: the recall of
+    the default codebook on held-out speeches of each period, as a caption (None otherwise)."""
+    by_group = {g.group: g for g in acc.groups}
+    spanned = {period_group("General Assembly general debate", int(y)) for y in years}
+    found = [g for g in acc.groups if g.group in spanned and g.group in by_group]
+    if len(found) < 2:
+        return None
+    def when(group: str) -> str:
+        period = group.removeprefix("General Debate ")
+        return period if period.startswith("since") else f"in {period}"
+
+    first, *rest = found
+    parts = "".join(f", {g.recall:.0%} {when(g.group)}" for g in rest)
+    return (f"On held-out General Debate speeches the default codebook finds {first.recall:.0%} "
+            f"of the positions a careful coder finds {when(first.group)}{parts} (all themes "
+            f"pooled; each theme on the Codebook and method page): part of a change across these "
+            f"periods can be a change of wording, not of position.")
+
+
+def _unseen_themes(rows: Iterable[Mapping]) -> tuple[UnseenTheme, ...]:
+    return tuple(
+        UnseenTheme(t["theme"], int(t["positives"]), int(t["tp"]), int(t["fp"]), int(t["fn"]))
+        for t in rows
+    )
 
 
 def load_unseen_accuracy(path: str | Path = UNSEEN_ACCURACY) -> UnseenAccuracy:
@@ -262,11 +328,18 @@ def load_unseen_accuracy(path: str | Path = UNSEEN_ACCURACY) -> UnseenAccuracy:
             recall=float(micro["recall"]),
             f1=float(micro["f1"]),
             f1_ci=(float(micro["f1_ci"][0]), float(micro["f1_ci"][1])),
-            themes=tuple(
-                UnseenTheme(t["theme"], int(t["positives"]), int(t["tp"]), int(t["fp"]), int(t["fn"]))
-                for t in raw["themes"]
-            ),
+            themes=_unseen_themes(raw["themes"]),
             command=str(raw.get("command", "")),
+            groups=tuple(
+                UnseenGroup(
+                    group=str(g["group"]), statements=int(g["statements"]),
+                    positives=int(g["positives"]), precision=float(g["micro"]["precision"]),
+                    recall=float(g["micro"]["recall"]), f1=float(g["micro"]["f1"]),
+                    f1_ci=(float(g["micro"]["f1_ci"][0]), float(g["micro"]["f1_ci"][1])),
+                    themes=_unseen_themes(g["themes"]),
+                )
+                for g in raw.get("groups", ())
+            ),
         )
     except OSError as exc:
         raise GoldError(f"{path}: cannot read the held-out accuracy ({exc.strerror})") from exc

@@ -178,6 +178,19 @@ def shipped_codebook_version() -> str:
     return load_codebook().version
 
 
+@st.cache_resource(show_spinner=False)
+def unseen_accuracy():
+    """The shipped held-out figures (tracker/data/unseen_accuracy.json), None when unreadable
+    (the Codebook and method page says why)."""
+    from tracker.accuracy import load_unseen_accuracy
+    from tracker.errors import TrackerError
+
+    try:
+        return load_unseen_accuracy()
+    except TrackerError:
+        return None
+
+
 def codebook() -> query.CodebookInfo | None:
     try:
         return codebook_info()

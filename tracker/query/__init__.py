@@ -39,8 +39,8 @@ from tracker.query.codebooks import (
 from tracker.query.connection import QueryError, change_marker, connect, database_ready
 from tracker.query.corpus import (
     canonical_ids_in, content_digest, counted_rule_passages, english_originals, last_passage,
-    passage_texts, passages_of, statement_place, statement_sources, statement_text,
-    statements_with_passages, stored_matches, theme_spans, themes_present,
+    passage_texts, passages_of, statement_forum_year, statement_place, statement_sources,
+    statement_text, statements_with_passages, stored_matches, theme_spans, themes_present,
 )  # fmt: skip
 from tracker.query.filters import (
     DIRECTIONS, GROUP_STATEMENT_MODES, KINDS, MEASURES, NON_STATE_ROLES, RULE_KINDS, Clause,
@@ -72,7 +72,8 @@ __all__ = [
     "fts_query", "group_members", "highlight_spans", "ingest_history", "kind_counts",
     "last_passage", "left_out", "newcombe", "options", "passage_texts", "passages_of", "ranking",
     "resolve_languages", "search_passages", "selection", "smooth_years", "statement_detail",
-    "statement_place", "statement_sample", "statement_sources", "statement_text",
+    "statement_forum_year", "statement_place", "statement_sample", "statement_sources",
+    "statement_text",
     "statement_theme_counts", "statement_where", "statements_list", "stored_matches",
     "stored_statements", "texts_and_passages", "theme_labels", "theme_spans", "theme_totals",
     "themes_present", "timings", "trends", "wilson", "yearly_difference",

@@ -41,6 +41,12 @@ def statement_place(conn: sqlite3.Connection, statement_id: int) -> tuple[str, s
     return (row[0], row[1], row[2])
 
 
+def statement_forum_year(conn: sqlite3.Connection, statement_id: int) -> tuple[str, int | None]:
+    """``(forum, year)`` of a stored statement."""
+    row = conn.execute("SELECT forum, year FROM statements WHERE id=?", (statement_id,)).fetchone()
+    return (row[0], row[1])
+
+
 def statement_text(conn: sqlite3.Connection, statement_id: int) -> tuple[str, str] | None:
     """``(language, clean text)`` of a stored statement (None when it has no text)."""
     row = conn.execute(
