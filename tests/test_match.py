@@ -562,6 +562,19 @@ def test_a_primacy_claimed_for_another_body_is_not_un_main_channel(wording: str)
     assert counted_for == []
 
 
+def test_a_people_left_to_settle_its_affairs_without_interference(corpus: Path) -> None:
+    """Real sentences the rules missed before codebook d067380aa0b2 (found by the semantic
+    matcher's retraining, then read on the UNGDC: 22 of 25 right)."""
+    for member, words in [
+        ("Session 24 - 1969/DZA_24_1969.txt", "by themselves without interference"),
+        ("Session 16 - 1961/PHL_16_1961.txt", "entitled to live freely and without interference"),
+        ("Session 40 - 1985/BHR_40_1985.txt", "without any interference or threats"),
+    ]:
+        sentence = clean_text(sentence_with(ungdc(corpus, member), words))
+        counted = {m.theme for m in found(sentence, default()) if m.counted}
+        assert "non_interference" in counted, sentence
+
+
 # -- accuracy on the dev gold, through the real pipeline --------------------------------------
 
 
