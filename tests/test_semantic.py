@@ -283,3 +283,25 @@ def test_a_malformed_passage_file_is_refused_by_name_and_line(tmp_path, content,
     with pytest.raises(GoldError, match=re.escape(problem)) as caught:
         labelled_passages(path, load_codebook())
     assert str(path) in str(caught.value)
+
+
+def test_no_suggestion_reads_a_sentence_a_rule_already_matched(gold_db):
+    """A suggested passage is read with the sentence before it; neither may hold a match of
+    the theme (a window around a matched sentence scores high for the words a rule has)."""
+    from tracker import query
+    from tracker.suggest import suggest
+
+    db, _ = gold_db
+    book = load_codebook()
+    with Store(db, readonly=True) as store:
+        for theme in ("un_main_channel", "capacity_building"):
+            found, _phrases = suggest(store, book, theme, limit=30)
+            assert found, theme
+            for s in found:
+                passages = query.passages_of(store.conn, s.statement_id)
+                seqs = [p.seq for p in passages]
+                i = seqs.index(s.passage_seq)
+                start = passages[i - 1].start if i else passages[i].start
+                end = passages[i].end
+                spans = query.theme_spans(store.conn, s.statement_id, theme)
+                assert not any(a < end and start < b for a, b in spans), (theme, s.text)

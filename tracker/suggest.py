@@ -59,8 +59,9 @@ def suggest(
     sample: int = 3000,
     seed: int = 0,
 ) -> tuple[list[Suggestion], list[CandidatePhrase]]:
-    """The ``limit`` passages most likely to express ``theme`` that no rule of it matches
-    (among up to ``sample`` English statements drawn with ``seed``), and candidate phrases."""
+    """The ``limit`` passages most likely to express ``theme`` that no rule of it matches, in
+    the passage or in the sentence before it (among up to ``sample`` English statements drawn
+    with ``seed``), and candidate phrases."""
     codebook.theme(theme)  # CodebookError naming the valid ids
     model = model or _model_for(store, codebook, seed)
     statements = _sample(store, sample, seed)
@@ -73,7 +74,10 @@ def suggest(
         j = model._theme_ids.index(theme)
         for i, p in enumerate(passages):
             all_texts.append(text[p.start : p.end])
-            if any(s < p.end and p.start < e for s, e in matched):
+            # the model reads a passage with the one before it: a window holding a matched
+            # sentence scores high for words a rule already has, so it suggests nothing new
+            start = passages[i - 1].start if i else p.start
+            if any(s < p.end and start < e for s, e in matched):
                 continue
             scored.append((float(probs[i, j]), sid, p.seq, text[p.start : p.end], wins[i]))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
