@@ -291,11 +291,11 @@ class UnseenAccuracy:
 def period_recall_note(acc: UnseenAccuracy, years: Iterable[int]) -> str | None:
     """For a chart over ``years`` that spans two or more General Debate periods: the recall of
     the default codebook on held-out speeches of each period, as a caption (None otherwise)."""
-    by_group = {g.group: g for g in acc.groups}
     spanned = {period_group("General Assembly general debate", int(y)) for y in years}
-    found = [g for g in acc.groups if g.group in spanned and g.group in by_group]
+    found = [g for g in acc.groups if g.group in spanned]
     if len(found) < 2:
         return None
+
     def when(group: str) -> str:
         period = group.removeprefix("General Debate ")
         return period if period.startswith("since") else f"in {period}"
