@@ -41,7 +41,8 @@ REPO_GOLD = tuple(
               "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv", "heldout9.tsv",
               "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv",
               "heldout14.tsv", "heldout15.tsv", "heldout16.tsv",
-              "heldout17.tsv", "heldout18.tsv", "heldout19.tsv", "heldout20.tsv")
+              "heldout17.tsv", "heldout18.tsv", "heldout19.tsv", "heldout20.tsv",
+              "heldout21.tsv")
 )
 
 
