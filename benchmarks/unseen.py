@@ -37,7 +37,7 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 from accuracy import gold_db, keyword_baseline, line  # noqa: E402
 
 from tracker.accuracy import (  # noqa: E402
-    GoldDoc, code, load_docs, merge_gold, score, statement_groups,
+    PERIODS, GoldDoc, code, load_docs, merge_gold, period_group, score, statement_groups,
 )  # fmt: skip
 from tracker.codebook import Codebook, load_codebook  # noqa: E402
 from tracker.errors import GoldError  # noqa: E402
@@ -120,8 +120,10 @@ def by_group(corpus: Path, gold: dict, evidence: dict, coded: "Coded", *, n_boot
     order of PERIODS, then the other forums."""
     with Store(gold_db(corpus, set(gold)), readonly=True) as store:
         group_of = statement_groups(store, gold)
+    periods = [period_group("General Assembly general debate", first) for first, _ in PERIODS]
+    order = {name: i for i, name in enumerate(periods)}  # the periods in time, then the rest
     out = []
-    for name in sorted(set(group_of.values()), key=lambda g: (not g.startswith("General"), g)):
+    for name in sorted(set(group_of.values()), key=lambda g: (order.get(g, len(order)), g)):
         names = [n for n in gold if group_of[n] == name]
         report = score({n: coded[n] for n in names}, {n: gold[n] for n in names},
                        evidence=evidence, n_boot=n_boot)

@@ -4,6 +4,7 @@ benchmarks/unseen.py computes: every held-out gold file scored with the codebook
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 import zipfile
@@ -131,18 +132,47 @@ def test_a_statement_is_grouped_by_forum_and_general_debate_period():
     assert period_group("", None) == "forum not recorded"
 
 
+def when(group: str) -> str:
+    period = group.removeprefix("General Debate ")
+    return period if period.startswith("since") else f"in {period}"
+
+
+def named_rates(note: str) -> dict[str, str]:
+    """'NN% in 1946-1969' / 'NN% since 2010' of a period note, by period."""
+    return {m.group(2): m.group(1)
+            for m in re.finditer(r"(\d+%) (?:of the positions a careful coder finds )?"
+                                 r"(in \d{4}-\d{4}|since \d{4})", note)}
+
+
 def test_the_period_note_names_the_recall_of_each_period_a_chart_spans():
     shipped = load_unseen_accuracy()
-    recall = {g.group: g.recall for g in shipped.groups}
+    groups = {g.group: g for g in shipped.groups}
+    spanned = ["General Debate 1946-1969", "General Debate 1970-1989", "General Debate 1990-2009"]
     note = period_recall_note(shipped, range(1965, 2000))
-    assert note is not None
-    for group in ("General Debate 1946-1969", "General Debate 1970-1989",
-                  "General Debate 1990-2009"):
-        assert f"{recall[group]:.0%}" in note
-    assert "since 2010" not in note
+    assert note is not None and "all themes pooled" in note
+    assert named_rates(note) == {when(g): f"{groups[g].recall:.0%}" for g in spanned}
     assert period_recall_note(shipped, [2016, 2024]) is None  # one period: nothing to compare
     older = load_unseen_accuracy(old_format_file(shipped, Path(tempfile.mkdtemp())))
     assert older.groups == () and period_recall_note(older, range(1946, 2025)) is None
+
+
+def test_the_period_note_gives_one_themes_own_recall_when_it_has_enough_positions():
+    shipped = load_unseen_accuracy()
+    groups = [g for g in shipped.groups if g.group.startswith("General Debate")]
+    theme = "non_interference"  # enough held-out positions in every period
+    rows = [next(t for t in g.themes if t.theme == theme) for g in groups]
+    assert all(t.positives >= 10 for t in rows)
+    note = period_recall_note(shipped, range(1950, 2020), theme=theme, label="Non-interference")
+    assert "Non-interference alone" in note
+    assert named_rates(note) == {when(g.group): f"{t.tp / t.positives:.0%}"
+                                 for g, t in zip(groups, rows)}
+    assert named_rates(note) != named_rates(period_recall_note(shipped, range(1950, 2020)))
+    # too few positions of a theme in some period: the pooled figures, said to be pooled
+    sparse = "militarization"
+    assert any(next(t for t in g.themes if t.theme == sparse).positives < 10 for g in groups)
+    pooled = period_recall_note(shipped, range(1950, 2020), theme=sparse, label="Militarization")
+    assert "all themes pooled" in pooled
+    assert named_rates(pooled) == {when(g.group): f"{g.recall:.0%}" for g in groups}
 
 
 def old_format_file(shipped, folder: Path) -> Path:
@@ -195,11 +225,10 @@ def test_a_trend_over_decades_says_how_recall_differs_by_period(corpus, tmp_path
     shipped = load_unseen_accuracy()
     notes = [c.value for c in at.caption if "On held-out General Debate speeches" in c.value]
     assert len(notes) == 1
-    for g in shipped.groups[:4]:  # 1970 to 2015 spans the four General Debate periods but one
-        if g.group == "General Debate 1946-1969":
-            assert "1946-1969" not in notes[0]
-        else:
-            assert f"{g.recall:.0%}" in notes[0], g.group
+    # 1970 to 2015 spans three of the four General Debate periods; every theme is drawn
+    assert named_rates(notes[0]) == {when(g.group): f"{g.recall:.0%}" for g in shipped.groups
+                                     if g.group.startswith("General Debate")
+                                     and g.group != "General Debate 1946-1969"}
 
 
 def test_a_trend_within_one_period_carries_no_period_note(app):

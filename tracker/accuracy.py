@@ -288,24 +288,38 @@ class UnseenAccuracy:
     groups: tuple[UnseenGroup, ...] = ()  # by forum and period; absent from older files
 
 
-def period_recall_note(acc: UnseenAccuracy, years: Iterable[int]) -> str | None:
-    """For a chart over ``years`` that spans two or more General Debate periods: the recall of
-    the default codebook on held-out speeches of each period, as a caption (None otherwise)."""
+MIN_PERIOD_POSITIVES = 10  # fewer held-out positions of a theme in a period: no rate read from it
+
+
+def period_recall_note(
+    acc: UnseenAccuracy, years: Iterable[int], *, theme: str | None = None, label: str = ""
+) -> str | None:
+    """For a chart over ``years`` that spans two or more General Debate periods: the held-out
+    recall of each period, as a caption (None otherwise). With ``theme``, that theme's recall
+    when every spanned period has enough of its positions, else all themes pooled."""
     spanned = {period_group("General Assembly general debate", int(y)) for y in years}
     found = [g for g in acc.groups if g.group in spanned]
     if len(found) < 2:
         return None
+    rates = [(g.group, g.recall) for g in found]
+    scope = "all themes pooled"
+    if theme is not None:
+        counts = [next((t for t in g.themes if t.theme == theme), None) for g in found]
+        if all(t is not None and t.positives >= MIN_PERIOD_POSITIVES for t in counts):
+            rates = [(g.group, t.tp / t.positives) for g, t in zip(found, counts) if t]
+            scope = f"{label or theme} alone"
 
     def when(group: str) -> str:
         period = group.removeprefix("General Debate ")
         return period if period.startswith("since") else f"in {period}"
 
-    first, *rest = found
-    parts = "".join(f", {g.recall:.0%} {when(g.group)}" for g in rest)
-    return (f"On held-out General Debate speeches the default codebook finds {first.recall:.0%} "
-            f"of the positions a careful coder finds {when(first.group)}{parts} (all themes "
-            f"pooled; each theme on the Codebook and method page): part of a change across these "
-            f"periods can be a change of wording, not of position.")
+    (group, rate), *rest = rates
+    others = "".join(f", {r:.0%} {when(g)}" for g, r in rest)
+    return (f"On held-out General Debate speeches (each coded by hand and scored with the "
+            f"default codebook of its time, frozen before), the tool found {rate:.0%} of the "
+            f"positions a careful coder finds {when(group)}{others} ({scope}; each theme on the "
+            f"Codebook and method page). Part of a change across these periods can be a change "
+            f"of wording, not of position.")
 
 
 def _unseen_themes(rows: Iterable[Mapping]) -> tuple[UnseenTheme, ...]:

@@ -179,14 +179,19 @@ def shipped_codebook_version() -> str:
 
 
 @st.cache_resource(show_spinner=False)
+def _unseen_accuracy():
+    from tracker.accuracy import load_unseen_accuracy
+
+    return load_unseen_accuracy()  # raises: a failed read is not cached
+
+
 def unseen_accuracy():
     """The shipped held-out figures (tracker/data/unseen_accuracy.json), None when unreadable
     (the Codebook and method page says why)."""
-    from tracker.accuracy import load_unseen_accuracy
     from tracker.errors import TrackerError
 
     try:
-        return load_unseen_accuracy()
+        return _unseen_accuracy()
     except TrackerError:
         return None
 
