@@ -54,13 +54,20 @@ def test_a_malformed_held_out_file_names_itself(tmp_path):
         load_unseen_accuracy(tmp_path / "missing.json")
 
 
-def test_the_method_page_shows_each_themes_held_out_recall(corpus, tmp_path, monkeypatch):
+def method_page(corpus, tmp_path, monkeypatch) -> AppTest:
+    """The real dashboard's Codebook and method page on a database of one 2024 statement,
+    coded with the shipped default."""
     db = tmp_path / "one.db"
     ingest_paths([corpus / "unga79" / "text" / "at_en.txt"], db=db)
     monkeypatch.setenv("TRACKER_DB", str(db))
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
     at.switch_page("app_pages/method.py").run()
     assert not at.exception
+    return at
+
+
+def test_the_method_page_shows_each_themes_held_out_recall(corpus, tmp_path, monkeypatch):
+    at = method_page(corpus, tmp_path, monkeypatch)
     shipped = load_unseen_accuracy(UNSEEN_ACCURACY)
     labels = {t.id: t.label for t in load_codebook().themes}
     table = next(d.value for d in at.dataframe if "positions found by the coders" in d.value.columns)
@@ -186,12 +193,7 @@ def old_format_file(shipped, folder: Path) -> Path:
 
 def test_the_method_page_shows_the_held_out_figures_by_forum_and_period(corpus, tmp_path,
                                                                          monkeypatch):
-    db = tmp_path / "one.db"
-    ingest_paths([corpus / "unga79" / "text" / "at_en.txt"], db=db)
-    monkeypatch.setenv("TRACKER_DB", str(db))
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
-    at.switch_page("app_pages/method.py").run()
-    assert not at.exception
+    at = method_page(corpus, tmp_path, monkeypatch)
     shipped = load_unseen_accuracy()
     table = next(d.value for d in at.dataframe if "forum and period" in d.value.columns)
     rows = table.to_dict("records")

@@ -258,10 +258,9 @@ class UnseenTheme:
 
 
 @dataclass(frozen=True)
-class UnseenGroup:
-    """The pooled held-out figures of one forum and period (``period_group``)."""
+class UnseenFigures:
+    """Pooled held-out figures of a set of statements (statement level)."""
 
-    group: str
     statements: int
     positives: int
     precision: float
@@ -272,19 +271,19 @@ class UnseenGroup:
 
 
 @dataclass(frozen=True)
-class UnseenAccuracy:
+class UnseenGroup(UnseenFigures):
+    """The pooled held-out figures of one forum and period (``period_group``)."""
+
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class UnseenAccuracy(UnseenFigures):
     """How the default codebook codes speeches it was not written from: every held-out sample
     scored with the codebook frozen for it, pooled (written by ``benchmarks/unseen.py``)."""
 
-    held_out_files: tuple[str, ...]
-    statements: int
-    positives: int
-    precision: float
-    recall: float
-    f1: float
-    f1_ci: tuple[float, float]
-    themes: tuple[UnseenTheme, ...]
-    command: str
+    held_out_files: tuple[str, ...] = ()
+    command: str = ""
     groups: tuple[UnseenGroup, ...] = ()  # by forum and period; absent from older files
 
 
@@ -322,38 +321,30 @@ def period_recall_note(
             f"of wording, not of position.")
 
 
-def _unseen_themes(rows: Iterable[Mapping]) -> tuple[UnseenTheme, ...]:
-    return tuple(
-        UnseenTheme(t["theme"], int(t["positives"]), int(t["tp"]), int(t["fp"]), int(t["fn"]))
-        for t in rows
-    )
+def _unseen_figures(raw: Mapping) -> dict:
+    """The shared fields of a pooled entry of the held-out file (the whole file or a group)."""
+    micro = raw["micro"]
+    return {
+        "statements": int(raw["statements"]), "positives": int(raw["positives"]),
+        "precision": float(micro["precision"]), "recall": float(micro["recall"]),
+        "f1": float(micro["f1"]), "f1_ci": (float(micro["f1_ci"][0]), float(micro["f1_ci"][1])),
+        "themes": tuple(
+            UnseenTheme(t["theme"], int(t["positives"]), int(t["tp"]), int(t["fp"]), int(t["fn"]))
+            for t in raw["themes"]
+        ),
+    }
 
 
 def load_unseen_accuracy(path: str | Path = UNSEEN_ACCURACY) -> UnseenAccuracy:
     """The pooled held-out figures; GoldError names the file when it is missing or malformed."""
     try:
         raw = json.loads(Path(path).read_text(encoding="utf-8"))
-        micro = raw["micro"]
         return UnseenAccuracy(
+            **_unseen_figures(raw),
             held_out_files=tuple(raw["held_out_files"]),
-            statements=int(raw["statements"]),
-            positives=int(raw["positives"]),
-            precision=float(micro["precision"]),
-            recall=float(micro["recall"]),
-            f1=float(micro["f1"]),
-            f1_ci=(float(micro["f1_ci"][0]), float(micro["f1_ci"][1])),
-            themes=_unseen_themes(raw["themes"]),
             command=str(raw.get("command", "")),
-            groups=tuple(
-                UnseenGroup(
-                    group=str(g["group"]), statements=int(g["statements"]),
-                    positives=int(g["positives"]), precision=float(g["micro"]["precision"]),
-                    recall=float(g["micro"]["recall"]), f1=float(g["micro"]["f1"]),
-                    f1_ci=(float(g["micro"]["f1_ci"][0]), float(g["micro"]["f1_ci"][1])),
-                    themes=_unseen_themes(g["themes"]),
-                )
-                for g in raw.get("groups", ())
-            ),
+            groups=tuple(UnseenGroup(**_unseen_figures(g), group=str(g["group"]))
+                         for g in raw.get("groups", ())),
         )
     except OSError as exc:
         raise GoldError(f"{path}: cannot read the held-out accuracy ({exc.strerror})") from exc
