@@ -16,23 +16,26 @@ def smooth_note(window: int) -> str:
     return f"{window}-year rolling window, counts pooled" if window > 1 else ""
 
 
-def recall_by_period_note(data, filters, labels: dict[str, str]) -> str | None:
+def recall_by_period_note(data, filters, opts) -> str | None:
     """How well the shipped default's lineage finds positions in each General Debate period
     the chart spans (held-out figures; one theme's own when the chart shows one theme); only
     when the shipped default coded the database and the General Debate is among the forums
-    shown."""
+    shown: those of the forum filter, or with none set, those the database holds."""
     acc = common.unseen_accuracy()
     book = common.codebook()
     if acc is None or book is None or book.version != common.shipped_codebook_version():
         return None
-    if filters.forums and not any("general debate" in f.lower() for f in filters.forums):
+    # with no forum filter the chart shows every forum in the database, which may hold none of
+    # the General Debate (a database of Security Council records only)
+    shown = filters.forums or [forum for forum, _ in opts.forums]
+    if not any("general debate" in f.lower() for f in shown):
         return None
     if not len(data):
         return None
     themes = data["theme"].dropna().unique() if "theme" in data else []
     theme = str(themes[0]) if len(themes) == 1 else None
     return period_recall_note(acc, data["year"].dropna().unique(), theme=theme,
-                              label=labels.get(theme, "") if theme else "")
+                              label=opts.theme_labels.get(theme, "") if theme else "")
 
 
 opts = common.require_db()
@@ -95,7 +98,7 @@ thin = (data["n"] < min_n).mean() if len(data) else 0.0
 if thin > 0.5:
     st.caption(f":material/info: {thin:.0%} of the points rest on fewer than {min_n} statements "
                "(grey): a wider Smoothing window pools neighbouring years.")  # fmt: skip
-period_note = recall_by_period_note(data, filters, opts.theme_labels)
+period_note = recall_by_period_note(data, filters, opts)
 if period_note:
     st.caption(f":material/info: {period_note}")
 event = common.show_chart(fig, data, name="trends", filters=filters, key="trend_chart")

@@ -210,7 +210,9 @@ def test_the_method_page_shows_the_held_out_figures_by_forum_and_period(corpus, 
             assert pd.isna(shown), g.group
 
 
-def test_a_trend_over_decades_says_how_recall_differs_by_period(corpus, tmp_path, monkeypatch):
+def trends_page_over_decades(tmp_path, monkeypatch, overrides=None) -> AppTest:
+    """The Trends page on four bundled General Debate speeches of 1970, 1985, 2000 and 2015
+    (``overrides``: metadata set on all four at ingest)."""
     picked = ("USA_25_1970.txt", "CHN_40_1985.txt", "FRA_55_2000.txt", "BRA_70_2015.txt")
     source = REPO / "tracker" / "data" / "sample" / "ungdc" / "UNGDC_sample.zip"
     subset = tmp_path / "UNGDC_decades.zip"
@@ -219,11 +221,16 @@ def test_a_trend_over_decades_says_how_recall_differs_by_period(corpus, tmp_path
             if name.rsplit("/", 1)[-1] in picked:
                 zout.writestr(name, zin.read(name))
     db = tmp_path / "decades.db"
-    assert len(ingest_paths([subset], db=db).stored) == len(picked)
+    assert len(ingest_paths([subset], db=db, overrides=overrides).stored) == len(picked)
     monkeypatch.setenv("TRACKER_DB", str(db))
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
     at.switch_page("app_pages/trends.py").run()
     assert not at.exception
+    return at
+
+
+def test_a_trend_over_decades_says_how_recall_differs_by_period(corpus, tmp_path, monkeypatch):
+    at = trends_page_over_decades(tmp_path, monkeypatch)
     shipped = load_unseen_accuracy()
     notes = [c.value for c in at.caption if "On held-out General Debate speeches" in c.value]
     assert len(notes) == 1
@@ -231,6 +238,14 @@ def test_a_trend_over_decades_says_how_recall_differs_by_period(corpus, tmp_path
     assert named_rates(notes[0]) == {when(g.group): f"{g.recall:.0%}" for g in shipped.groups
                                      if g.group.startswith("General Debate")
                                      and g.group != "General Debate 1946-1969"}
+
+
+def test_a_trend_of_other_forums_carries_no_general_debate_note(corpus, tmp_path, monkeypatch):
+    """No forum filter, but a database with no General Debate speech: the General Debate's
+    figures say nothing about what the chart shows."""
+    at = trends_page_over_decades(tmp_path, monkeypatch, overrides={"forum": "Security Council"})
+    assert not any("On held-out General Debate speeches" in c.value for c in at.caption)
+    assert at.get("plotly_chart")  # the trend itself is drawn
 
 
 def test_a_trend_within_one_period_carries_no_period_note(app):
