@@ -7,7 +7,8 @@ the README's "new findings ... read" figures.
 Copies CODED.db twice, re-matches one copy with each codebook (`tracker match`), and compares
 the counted statement-themes of the statements that are in no gold file or gold sample (the
 shared corpus's gold/*.tsv and this repository's gold/*.tsv): how many each theme gains and
-loses, then a random sample of the gained ones with the passage to read. An older codebook:
+loses, then a random sample of the gained ones with the passage to read, and every lost one with
+what the new codebook matched there instead. An older codebook:
 `git show REV:tracker/codebooks/default.yaml > old.yaml` (a codebook outside tracker/codebooks/
 still finds the shipped semantic model it names).
 """
@@ -76,6 +77,16 @@ def evidence(db: Path, sid: int, theme: str) -> tuple[str, str, str]:
     return row
 
 
+def matches_now(db: Path, sid: int, theme: str) -> list[tuple[str, str, str, str]]:
+    """Every match of a theme in a statement, counted or not: (rule, text, direction, reason)."""
+    with sqlite3.connect(db) as conn:
+        return conn.execute(
+            "SELECT rule, matched_text, direction, reason FROM matches "
+            "WHERE statement_id = ? AND theme = ? ORDER BY start",
+            (sid, theme),
+        ).fetchall()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db", type=Path, help="a coded database (e.g. the whole UNGDC)")
@@ -102,6 +113,13 @@ def main() -> None:
         for sid, theme in random.Random(args.seed).sample(gained, min(args.sample, len(gained))):
             rule, text, passage = evidence(new_db, sid, theme)
             print(f"\n{new[(sid, theme)]}  {theme}  [{rule}]  <{text}>\n    {passage[:400]}")
+        # a lost statement-theme is rarer and always worth reading: every one, with what the new
+        # codebook matched there instead (a match read the other way, or none)
+        for sid, theme in lost:
+            rule, text, passage = evidence(old_db, sid, theme)
+            print(f"\nLOST {old[(sid, theme)]}  {theme}  [{rule}]  <{text}>\n    {passage[:400]}")
+            for n_rule, n_text, direction, reason in matches_now(new_db, sid, theme):
+                print(f"    now: [{n_rule}] <{n_text}> {direction} {reason}".rstrip())
 
 
 if __name__ == "__main__":
