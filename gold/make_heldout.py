@@ -29,7 +29,7 @@ taken = set()
 ORDER = ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
          "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14",
          "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21",
-         "heldout22"]
+         "heldout22", "heldout23"]
 if TAG not in ORDER:  # a new sample must leave out every earlier one: name it in ORDER first
     sys.exit(f"{TAG}: not in ORDER ({', '.join(ORDER)}); append it there before drawing")
 earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]]
@@ -54,6 +54,8 @@ sc = db.execute("""select s.source, s.country_name, s.speaker, s.meeting, s.date
   where s.reader like 'pdf%' and s.role in ('delegation','president (national capacity)')
   order by s.source""").fetchall()
 sc = [r for r in sc if r[0] not in taken]
+if len(sc) < N_TURNS:  # the records hold 200 delegation turns; held-out 23 drew the last five
+    sys.exit(f"only {len(sc)} Security Council turns are left undrawn; ask for at most that many")
 for r in rng.sample(sc, N_TURNS):
     items.append((r[0], "sc", r[5], r[6],
                   f"Security Council, meeting {r[3]}, {r[4]}; speaker: {r[2]} ({r[1]})"))
