@@ -29,6 +29,10 @@ SENTENCES = [
     ("USA_74_2019.txt", "unilateral_sanctions", "As long as Iran’s menacing behaviour continues, sanctions will not be lifted; they will be tightened.", "reports"),
     ("USA_75_2020.txt", "unilateral_sanctions", "We withdrew from the terrible Iran Nuclear Deal and imposed crippling sanctions on the world’s leading state sponsor of terror.", "reports"),
     ("GRC_77_2022.txt", "unilateral_sanctions", "We have imposed punitive sanctions that are beginning to take a toll on the Russian economy.", "reports"),
+    # ... and the Council's sanctions on Southern Rhodesia's regime kept (codebook 0d2f3f6f8e03: 13
+    # such statements of the UNGDC had counted as condemning sanctions)
+    ("NLD_34_1979.txt", "unilateral_sanctions", "So long as majority rule does not exist, the sanctions against the illegal regime must be strictly applied.", "opposes"),
+    ("USA_25_1970.txt", "unilateral_sanctions", "My Government continues strictly to observe resolutions in regard to sanctions against the illegal regime in Rhodesia and in regard to the sale of arms to South Africa.", "opposes"),
     ("VEN_32_1977.txt", "unilateral_sanctions", "In the Security Council we have supported and will always resolutely support the sanctions upon the illegal Rhodesian regime that are necessary to clear the way for majority rule, and we shall contribute as necessary to ensure that Namibia obtains its independence, in accordance with United Nations decisions.", "opposes"),
     # bloc_confrontation: rejecting bloc politics, describing the end of the Cold War
     ("CHN_70_2015.txt", "bloc_confrontation", "We should abandon the Cold War mentality in all its manifestations and foster a new vision of common, comprehensive, cooperative and sustainable security.", "supports"),
@@ -96,7 +100,10 @@ def test_store_counts_only_counted_matches(db_path):
 
     folder = db_path.parent / "in"
     folder.mkdir()
-    (folder / "usa.txt").write_text(SENTENCES[1][2] + "\n\n" + SENTENCES[7][2] + "\n")
+    quote = {(f, t): q for f, t, q, _ in SENTENCES}
+    own_sanctions = quote["USA_72_2017.txt", "unilateral_sanctions"]
+    no_cold_war = quote["CHN_70_2015.txt", "bloc_confrontation"]
+    (folder / "usa.txt").write_text(own_sanctions + "\n\n" + no_cold_war + "\n")
     ingest_paths([folder], db=db_path, overrides={"country": "USA", "date": "2017"}, workers=1)
     with Store(db_path, readonly=True) as store:
         rows = store.conn.execute(
