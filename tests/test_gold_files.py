@@ -40,7 +40,8 @@ SETS = [
         ("heldout13", "p2", "q2"), ("heldout14", "r2", "s2"), ("heldout15", "t2", "u2"),
         ("heldout16", "v2", "w2"), ("heldout17", "x2", "y2"), ("heldout18", "z2", "a3"),
         ("heldout19", "b3", "c3"), ("heldout20", "d3", "e3"),
-        ("heldout21", "f3", "g3"), ("heldout22", "h3", "i3"), ("heldout23", "j3", "k3")]),
+        ("heldout21", "f3", "g3"), ("heldout22", "h3", "i3"), ("heldout23", "j3", "k3"),
+        ("heldout24", "l3", "m3")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
