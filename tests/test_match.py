@@ -622,6 +622,11 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 74 - 2019/ISL_74_2019.txt", "with the United Nations at the helm", "un_main_channel"),
     ("Session 75 - 2020/CIV_75_2020.txt", "remain the preferred framework", "un_main_channel"),
     ("Session 19 - 1964/CHL_19_1964.txt", "become the centre of gravity", "un_main_channel"),
+    # (38fa896e9a68) the Council's membership to change, a seat for the third world
+    ("Session 48 - 1993/EGY_48_1993.txt", "agrees to make structural changes",
+     "security_council_reform"),
+    ("Session 27 - 1972/MEX_27_1972.txt", "at least one representative of the third world",
+     "security_council_reform"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -642,6 +647,22 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
 ])  # fmt: skip
 def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
+
+
+@pytest.mark.parametrize("member, words", [
+    ("Session 32 - 1977/SGP_32_1977.txt", "representatives of the five Western members"),
+    ("Session 42 - 1987/YMD_42_1987.txt", "legitimate representative of the Palestinian people"),
+    ("Session 58 - 2003/DZA_58_2003.txt", "submitted by the Special Representative"),
+])  # fmt: skip
+def test_representatives_named_beside_the_council_are_no_call_for_reform(corpus: Path,
+                                                                         member: str,
+                                                                         words: str) -> None:
+    """Before codebook 38fa896e9a68, "representative of the ..." within ten words of the Council
+    counted as a call to make it more representative: 44 UNGDC statements, all of them envoys,
+    delegates or liberation movements named beside a Council resolution."""
+    sentence = clean_text(sentence_with(ungdc(corpus, member), words))
+    assert "security_council_reform" not in {
+        m.theme for m in found(sentence, default()) if m.counted}
 
 
 @pytest.mark.parametrize("member, words", [
