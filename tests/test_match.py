@@ -627,6 +627,9 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
      "security_council_reform"),
     ("Session 27 - 1972/MEX_27_1972.txt", "at least one representative of the third world",
      "security_council_reform"),
+    # (6b953b40f223) technological resources for the least developed countries
+    ("Session 70 - 2015/MMR_70_2015.txt", "obligations to provide the least developed",
+     "capacity_building"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -647,6 +650,21 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
 ])  # fmt: skip
 def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
+
+
+@pytest.mark.parametrize("member, words, theme", [
+    # a crucial role praised is not a claim of centrality (the gold's coders: 6 of the 7
+    # statements that such a role alone found were wrong); codebook 6b953b40f223
+    ("Session 70 - 2015/LVA_70_2015.txt", "has played a crucial role", "un_main_channel"),
+    ("Session 77 - 2022/MDG_77_2022.txt", "The crucial role of the United Nations must be",
+     "un_main_channel"),
+    # technological resources squandered on arms are not technology for developing countries
+    ("Session 38 - 1983/SOM_38_1983.txt", "squandering of immeasurable", "capacity_building"),
+])  # fmt: skip
+def test_words_of_praise_or_waste_do_not_count(corpus: Path, member: str, words: str,
+                                               theme: str) -> None:
+    sentence = clean_text(sentence_with(ungdc(corpus, member), words))
+    assert theme not in {m.theme for m in found(sentence, default()) if m.counted}, sentence
 
 
 @pytest.mark.parametrize("member, words", [
