@@ -117,6 +117,13 @@ def whole_statements_only(db: Path) -> None:
             "matches m WHERE m.statement_id = st.statement_id AND m.theme = st.theme "
             "AND m.counted = 1)"
         ).fetchone()[0] == 0
+        # and the other way: every theme a counted match makes present has its row (a count on
+        # a chart never misses a statement whose evidence is stored)
+        assert conn.execute(
+            "SELECT COUNT(*) FROM (SELECT DISTINCT statement_id, theme FROM matches "
+            "WHERE counted = 1) m WHERE NOT EXISTS (SELECT 1 FROM statement_themes st "
+            "WHERE st.statement_id = m.statement_id AND st.theme = m.theme)"
+        ).fetchone()[0] == 0
         assert conn.execute("SELECT COUNT(*) FROM passages").fetchone()[0] == conn.execute(
             "SELECT COUNT(*) FROM passages_fts").fetchone()[0]  # fmt: skip
 
