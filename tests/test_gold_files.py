@@ -41,7 +41,8 @@ SETS = [
         ("heldout16", "v2", "w2"), ("heldout17", "x2", "y2"), ("heldout18", "z2", "a3"),
         ("heldout19", "b3", "c3"), ("heldout20", "d3", "e3"),
         ("heldout21", "f3", "g3"), ("heldout22", "h3", "i3"), ("heldout23", "j3", "k3"),
-        ("heldout24", "l3", "m3"), ("heldout25", "n3", "o3")]),
+        ("heldout24", "l3", "m3"), ("heldout25", "n3", "o3"),
+        ("heldout26", "p3", "q3")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
