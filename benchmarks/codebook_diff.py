@@ -11,6 +11,12 @@ loses, then a random sample of the gained ones with the passage to read, and eve
 what the new codebook matched there instead. An older codebook:
 `git show REV:tracker/codebooks/default.yaml > old.yaml` (a codebook outside tracker/codebooks/
 still finds the shipped semantic model it names).
+
+A change to the matcher's code rather than the codebook: `--stored` takes the database as it is
+stored (coded by the code that built it) as the old side, and re-matches one copy with the
+current code:
+
+    python benchmarks/codebook_diff.py CODED.db --stored [--new NEW.yaml]
 """
 
 from __future__ import annotations
@@ -90,7 +96,10 @@ def matches_now(db: Path, sid: int, theme: str) -> list[tuple[str, str, str, str
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("db", type=Path, help="a coded database (e.g. the whole UNGDC)")
-    parser.add_argument("--old", type=Path, required=True, help="the codebook before the change")
+    before = parser.add_mutually_exclusive_group(required=True)
+    before.add_argument("--old", type=Path, help="the codebook before the change")
+    before.add_argument("--stored", action="store_true",
+                        help="the old side is the database as stored (a change to the code)")
     parser.add_argument("--new", type=Path, default=DEFAULT_CODEBOOK)
     parser.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
     parser.add_argument("--sample", type=int, default=40, help="gained statement-themes to print")
@@ -98,7 +107,7 @@ def main() -> None:
     args = parser.parse_args()
     skip = gold_names(args.corpus)
     with tempfile.TemporaryDirectory(prefix="codebook-diff-") as tmp:
-        old_db = rematch(args.db, args.old, Path(tmp), "old")
+        old_db = args.db if args.stored else rematch(args.db, args.old, Path(tmp), "old")
         new_db = rematch(args.db, args.new, Path(tmp), "new")
         old, new = counted(old_db, skip), counted(new_db, skip)
         with sqlite3.connect(new_db) as conn:

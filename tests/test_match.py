@@ -139,6 +139,35 @@ def test_near_rule_in_sentence_mode_reads_the_sentence_before() -> None:
     assert not found("Cyberspace is our home. We met today. It must never become a battlefield.")
 
 
+def test_a_phrase_cut_by_the_length_limit_of_passages_still_matches() -> None:
+    # segmentation cuts a long sentence into pieces of at most max_words words; a phrase that
+    # runs over such a cut is in one sentence and matches, one that runs over a full stop or a
+    # line break does not
+    text = "Together we must close the digital divide between countries for all time."
+    pieces = segment(text, max_words=6)
+    assert len(pieces) == 2 and text[pieces[0].start : pieces[0].end].endswith("digital")
+    (m,) = probe().match(text, pieces)
+    assert m.matched_text == "the digital divide between countries" and m.passage_seq == 0
+    for stop in (". ", "\n"):
+        broken = text.replace("digital ", "digital" + stop)
+        assert [m.matched_text for m in probe().match(broken, segment(broken, max_words=6))] == []
+
+
+@pytest.mark.parametrize(("member", "words", "theme"), [
+    ("Session 11 - 1956/GRC_11_1956.txt", "all nations, large and small", "non_interference"),
+    ("Session 12 - 1957/SDN_12_1957.txt", "any other intervention for that matter", "non_interference"),
+    ("Session 50 - 1995/COD_50_1995.txt", "balanced representation of the nations", "security_council_reform"),
+])  # fmt: skip
+def test_real_long_sentences_whose_phrase_runs_over_a_passage_cut(corpus: Path, member: str,
+                                                                 words: str, theme: str) -> None:
+    sentence = clean_text(sentence_with(ungdc(corpus, member), words))
+    passages = segment(sentence)
+    assert len(passages) > 1  # longer than a passage: segmentation cut it
+    (m,) = [m for m in found(sentence, default()) if m.theme == theme and m.counted]
+    cuts = [p.end for p in passages[:-1]]
+    assert any(m.start < cut < m.end for cut in cuts), (m.matched_text, cuts)
+
+
 def test_exclusion_vetoes_a_match() -> None:
     assert themes("We condemn unilateral sanctions.") == {"sanctions"}
     assert not themes("We condemn the Security Council sanctions on arms dealers.")

@@ -79,6 +79,10 @@ _BRITISH = [
 ]
 _RE_SUFFIX = {None: "", "s": "s", "d": "ed", "ing": "ing"}
 _VOWEL = re.compile(r"[aeiouy]")
+# A passage ending so closes its sentence; one ending otherwise is a piece of a long sentence
+# that segmentation cut at ``MAX_WORDS`` (tracker.segment.split_long), continued by the next.
+_MAX_PIECES = 4  # a longer "sentence" is text without punctuation (captions), not one sentence
+_SENTENCE_CLOSED = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*$")
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)")  # French l'espace
 
 
@@ -587,6 +591,7 @@ class _Document:
             self.first.append(len(tokens))
             tokens.extend(TOKEN.findall(text, p.start, p.end))
         self.tokens = tokens
+        self.sentence = _sentence_ranges(text, self.passages)
         self.actor_verbs = lexicon.actor_verbs
         self._spans: dict[int, list[tuple[int, int]]] = {}
         distinct = set(tokens)
@@ -632,8 +637,15 @@ class _Document:
         return score
 
     def _within(self, hit: _Hit) -> bool:
-        """A pattern never straddles two passages (a phrase does not run over a full stop)."""
-        return hit.end - hit.start == 1 or self.passage(hit.start) == self.passage(hit.end - 1)
+        """A pattern never runs over a full stop: its words are in one sentence (one passage, or
+        the pieces of a long sentence that segmentation cut)."""
+        if hit.end - hit.start == 1:
+            return True
+        return self.sentence[self.passage(hit.start)] == self.sentence[self.passage(hit.end - 1)]
+
+    def sentence_of(self, start: int, end: int) -> tuple[int, int]:
+        """First and last passage of the sentence(s) holding stream positions [start, end)."""
+        return self.sentence[self.passage(start)][0], self.sentence[self.passage(end - 1)][1]
 
     def token(self, pos: int) -> int:
         """Token index of a stream position."""
@@ -656,6 +668,27 @@ class _Document:
 
     def hits_of(self, owner: _Owner, cutoff: float) -> list[_Hit]:
         return [h for h in self.by_owner.get(owner, ()) if h.score >= cutoff]
+
+
+def _sentence_ranges(text: str, passages: Sequence[Passage]) -> list[tuple[int, int]]:
+    """For each passage, the first and last passage of its sentence: the pieces of a sentence
+    that segmentation cut for length (no sentence end and no line break between) belong
+    together. Read from the text alone: re-matching passes passages without paragraph numbers."""
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    for i, p in enumerate(passages):
+        last_piece = (
+            i + 1 == len(passages)
+            or "\n" in text[p.end : passages[i + 1].start]
+            or _SENTENCE_CLOSED.search(text, p.start, p.end) is not None
+        )
+        if last_piece:
+            if i + 1 - first <= _MAX_PIECES:
+                ranges.extend([(first, i)] * (i + 1 - first))
+            else:  # unpunctuated text (captions): its pieces are read one by one
+                ranges.extend((j, j) for j in range(first, i + 1))
+            first = i + 1
+    return ranges
 
 
 def _expand(ids: list[int], tokens: list[str], split: dict) -> tuple[list[int], list[int]]:
@@ -778,7 +811,10 @@ def _nearest_all(
     """The nearest term of each other group: within N words in the anchor's sentence, or
     (``within`` None) in a window of two consecutive sentences holding the anchor."""
     p = doc.passage(anchor.start)
-    windows = [(p, p)] if within is not None else [(p - 1, p), (p, p + 1)]
+    # within N words: N bounds the distance, so the pieces of a long sentence are one sentence;
+    # "sentence": the anchor's passage with the one before or after it (no wider: a long
+    # run-on "sentence" of old records would join terms hundreds of words apart)
+    windows = [doc.sentence[p]] if within is not None else [(p - 1, p), (p, p + 1)]
     for low, high in windows:
         chosen = []
         for grouped in others:
@@ -807,6 +843,8 @@ def _vetoed(doc: _Document, cand: _Candidate, excl: Exclusion, hits: list[_Hit])
     """Whether an exclusion's hit lies within its distance of the candidate."""
     if excl.within is not None:
         return any(_gap(cand, h) <= excl.within for h in hits)
+    # the passages the match spans (not the whole of a long sentence: the exclusions were
+    # written for one sentence of ordinary length, and would veto too much in a run-on one)
     first, last = doc.passage(cand.start), doc.passage(cand.end - 1)
     return any(first <= doc.passage(h.start) <= last for h in hits)
 
@@ -906,7 +944,7 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
     as the actor: "we imposed sanctions") first, then its ``opposes`` cues, then reported
     speech before the match ("some claim that ..."). No cue: ``supports``.
     """
-    first, last = doc.passage(start), doc.passage(end - 1)
+    first, last = doc.sentence_of(start, end)
 
     def cue(owner: _Owner, before_only: bool = False) -> _Hit | None:
         for hit in doc.by_owner.get(owner, ()):
