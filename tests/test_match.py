@@ -659,6 +659,17 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     # (6b953b40f223) technological resources for the least developed countries
     ("Session 70 - 2015/MMR_70_2015.txt", "obligations to provide the least developed",
      "capacity_building"),
+    # (16eca77b0963) nothing better placed than the UN; intervention direct or indirect; the rights
+    # of nations large and small; no weapons in orbit; manipulation campaigns and hateful
+    # rhetoric; the cold war to be overcome; the Council named, then its reform asked
+    ("Session 45 - 1990/COL_45_1990.txt", "better suited to the task", "un_main_channel"),
+    ("Session 34 - 1979/SGP_34_1979.txt", "no better forum", "un_main_channel"),
+    ("Session 24 - 1969/LUX_24_1969.txt", "overt or covert intervention", "non_interference"),
+    ("Session 23 - 1968/TCD_23_1968.txt", "rights of nations, small and great", "non_interference"),
+    ("Session 18 - 1963/ITA_18_1963.txt", "placing into orbit", "militarization"),
+    ("Session 74 - 2019/IRL_74_2019.txt", "hateful rhetoric", "disinformation"),
+    ("Session 17 - 1962/CYP_17_1962.txt", "To overcome the influence", "bloc_confrontation"),
+    ("Session 63 - 2008/KOR_63_2008.txt", "it needs to be reformed", "security_council_reform"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -676,6 +687,9 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     ("The United Nations is not the only guarantee of our security.", "un_main_channel"),
     ("Our interventionist policy will lower energy prices for households.", "non_interference"),
     ("We are ready to share our technology with our partners in industry.", "capacity_building"),
+    # a record of the cold war left behind, not a call to leave it
+    ("The dreams of the Charter's authors transcended the tensions and limitations of the cold war.",
+     "bloc_confrontation"),
 ])  # fmt: skip
 def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
