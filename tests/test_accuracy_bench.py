@@ -44,3 +44,31 @@ def test_a_failed_build_leaves_nothing_a_later_run_would_take_as_built(corpus, s
     assert [p.name for p in scratch.iterdir()] == [db.name]  # no part file, no source folder
     assert stored(db) == NAMES
     assert accuracy.gold_db(corpus, NAMES) == db  # built once
+
+
+def test_the_rule_tally_adds_up_to_the_statement_level_score(corpus, scratch):
+    """benchmarks/rule_precision.py: every statement-theme the rules make present is counted
+    right or wrong under each rule that made it, and alone under exactly one rule when only one
+    did; summed per theme, the statements agree with the accuracy report's tp and fp."""
+    from benchmarks import rule_precision
+    from tracker.accuracy import code, load_docs, merge_gold, score
+    from tracker.codebook import load_codebook
+    from tracker.match import Matcher
+    from tracker.store import Store
+
+    gold, _ = merge_gold([corpus / "gold/dev-decades.tsv"])
+    db = accuracy.gold_db(corpus, set(gold))
+    with Store(db, readonly=True) as store:
+        docs = load_docs(store, gold)
+    coded = code(docs, Matcher(load_codebook(), semantic=False))
+    tallies = rule_precision.tally_rules(coded, gold)
+    report = score(coded, gold)
+    assert tallies  # the dev-decades speeches hold positions the rules find
+    for theme_score in report.per_theme:
+        mine = {k: t for k, t in tallies.items() if k[0] == theme_score.theme}
+        right = {n for t in mine.values() for n, _ in t.right}
+        wrong = {n for t in mine.values() for n, _ in t.wrong}
+        assert (len(right), len(wrong)) == (theme_score.tp, theme_score.fp), theme_score
+        assert sum(t.alone_right + t.alone_wrong for t in mine.values()) <= len(right | wrong)
+    for (theme, _rule), t in tallies.items():
+        assert all(gold[n][theme] for n, _ in t.right) and not any(gold[n][theme] for n, _ in t.wrong)
