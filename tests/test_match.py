@@ -670,6 +670,12 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 74 - 2019/IRL_74_2019.txt", "hateful rhetoric", "disinformation"),
     ("Session 17 - 1962/CYP_17_1962.txt", "To overcome the influence", "bloc_confrontation"),
     ("Session 63 - 2008/KOR_63_2008.txt", "it needs to be reformed", "security_council_reform"),
+    # (aac52bab7c55) a people's affairs settled by itself; the sovereignty and equality of States;
+    # regime change condemned; technical and financial support for developing countries
+    ("Session 37 - 1982/JPN_37_1982.txt", "resolved by the Polish people themselves", "non_interference"),
+    ("Session 04 - 1949/BLR_04_1949.txt", "equality and sovereignty of all States", "non_interference"),
+    ("Session 62 - 2007/SUR_62_2007.txt", "continue their technical and financial",
+     "capacity_building"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -687,6 +693,8 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     ("The United Nations is not the only guarantee of our security.", "un_main_channel"),
     ("Our interventionist policy will lower energy prices for households.", "non_interference"),
     ("We are ready to share our technology with our partners in industry.", "capacity_building"),
+    # another actor's say, not a people's own: "it is for the Security Council to resolve"
+    ("It is for the coastal State to determine the limits of its fisheries.", "non_interference"),
     # a record of the cold war left behind, not a call to leave it
     ("The dreams of the Charter's authors transcended the tensions and limitations of the cold war.",
      "bloc_confrontation"),
