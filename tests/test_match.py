@@ -676,6 +676,10 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 04 - 1949/BLR_04_1949.txt", "equality and sovereignty of all States", "non_interference"),
     ("Session 62 - 2007/SUR_62_2007.txt", "continue their technical and financial",
      "capacity_building"),
+    # (daaeed8f6d7a) "the United Nations system" called central is the UN called central; the
+    # UN at the heart of other institutions
+    ("Session 33 - 1978/UGA_33_1978.txt", "system is the only framework", "un_main_channel"),
+    ("Session 75 - 2020/MLT_75_2020.txt", "with the United Nations at their core", "un_main_channel"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
