@@ -680,6 +680,9 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     # UN at the heart of other institutions
     ("Session 33 - 1978/UGA_33_1978.txt", "system is the only framework", "un_main_channel"),
     ("Session 75 - 2020/MLT_75_2020.txt", "with the United Nations at their core", "un_main_channel"),
+    # (4ae534859e77) propaganda machinery, hostile broadcasts, the press distorting the facts
+    ("Session 16 - 1961/IRN_16_1961.txt", "subversive radio propaganda", "disinformation"),
+    ("Session 18 - 1963/COG_18_1963.txt", "distortions of facts by major organs", "disinformation"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -699,6 +702,9 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     ("We are ready to share our technology with our partners in industry.", "capacity_building"),
     # another actor's say, not a people's own: "it is for the Security Council to resolve"
     ("It is for the coastal State to determine the limits of its fisheries.", "non_interference"),
+    # images that distort hopes, not the press distorting the facts
+    ("Immigration is driven by broadcast images that often distort honest hopes for a better life.",
+     "disinformation"),
     # a record of the cold war left behind, not a call to leave it
     ("The dreams of the Charter's authors transcended the tensions and limitations of the cold war.",
      "bloc_confrontation"),
