@@ -248,6 +248,31 @@ def test_a_trend_of_other_forums_carries_no_general_debate_note(corpus, tmp_path
     assert at.get("plotly_chart")  # the trend itself is drawn
 
 
+def test_a_trend_mixing_the_council_in_gives_the_councils_own_recall(corpus, tmp_path, monkeypatch):
+    """Three General Debate speeches of three periods and one speech stored as a Security
+    Council statement: the caption gives the General Debate periods and, apart, the held-out
+    recall on Council statements, so the General Debate's figures are not read as the whole."""
+    source = REPO / "tracker" / "data" / "sample" / "ungdc" / "UNGDC_sample.zip"
+    db = tmp_path / "mixed.db"
+    for picked, overrides in ((("USA_25_1970.txt", "FRA_55_2000.txt", "BRA_70_2015.txt"), None),
+                              (("CHN_40_1985.txt",), {"forum": "Security Council"})):
+        subset = tmp_path / f"{picked[0]}.zip"
+        with zipfile.ZipFile(source) as zin, zipfile.ZipFile(subset, "w") as zout:
+            for name in zin.namelist():
+                if name.rsplit("/", 1)[-1] in picked:
+                    zout.writestr(name, zin.read(name))
+        assert len(ingest_paths([subset], db=db, overrides=overrides).stored) == len(picked)
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/trends.py").run()
+    assert not at.exception
+    (note,) = [c.value for c in at.caption if "On held-out General Debate speeches" in c.value]
+    council = next(g for g in load_unseen_accuracy().groups if g.group == "Security Council")
+    assert f"On held-out Security Council statements it found {council.recall:.0%}" in note
+    # the General Debate part is unchanged: the periods of its three speeches
+    assert "in 1970-1989" in note and "since 2010" in note
+
+
 def test_a_trend_within_one_period_carries_no_period_note(app):
     at = app().run()  # the query database: UNGDC speeches of 2016-2024 and 2024 statements
     at.switch_page("app_pages/trends.py").run()
