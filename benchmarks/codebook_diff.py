@@ -32,6 +32,7 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
+from tracker.codebook import load_codebook
 from tracker.coding import file_name
 
 REPO = Path(__file__).resolve().parents[1]
@@ -83,6 +84,12 @@ def evidence(db: Path, sid: int, theme: str) -> tuple[str, str, str]:
     return row
 
 
+def stored_versions(db: Path) -> set[str]:
+    """The codebook versions the statements of a database were coded with."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as conn:
+        return {v for (v,) in conn.execute("SELECT DISTINCT codebook_version FROM statements")}
+
+
 def matches_now(db: Path, sid: int, theme: str) -> list[tuple[str, str, str, str]]:
     """Every match of a theme in a statement, counted or not: (rule, text, direction, reason)."""
     with sqlite3.connect(db) as conn:
@@ -105,6 +112,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=40, help="gained statement-themes to print")
     parser.add_argument("--seed", type=int, default=11)
     args = parser.parse_args()
+    if args.stored:  # the stored side must be the new codebook, or the diff mixes two changes
+        stored = stored_versions(args.db)
+        wanted = load_codebook(args.new).version
+        if any(not wanted.startswith(v) for v in stored):
+            parser.error(f"{args.db}: its statements were coded with codebook "
+                         f"{', '.join(sorted(stored))}, not {args.new} ({wanted[:12]}); re-match "
+                         f"it first (tracker match --db {args.db} --codebook {args.new}) with the "
+                         "code before the change, or compare codebooks with --old")
     skip = gold_names(args.corpus)
     with tempfile.TemporaryDirectory(prefix="codebook-diff-") as tmp:
         old_db = args.db if args.stored else rematch(args.db, args.old, Path(tmp), "old")

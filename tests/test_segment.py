@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from tracker.clean import clean_text
 from tracker.models import Passage
-from tracker.segment import MAX_WORDS, segment
+from tracker.segment import MAX_PIECES, MAX_WORDS, segment, sentence_ranges
 from tracker.sources import read_file
 
 UNGDC = "ungdc/UNGDC_1946-2024.zip"
@@ -126,3 +126,26 @@ def test_passages_are_ordered_inside_the_text_and_cover_it(text: str) -> None:
 def test_segmenting_clean_text_keeps_the_invariants(text: str) -> None:
     clean = clean_text(text)
     check_passages(clean, segment(clean))
+
+
+def test_the_pieces_of_a_long_sentence_are_one_sentence() -> None:
+    """sentence_ranges joins the pieces segment cut from one long sentence, and nothing else:
+    not two sentences, not across a paragraph, and not the endless "sentence" of captions."""
+    long = " ".join(f"word{i}," for i in range(150)) + " end."  # one sentence, 151 words
+    text = f"Short one. {long} \"Quoted close.\" A heading without a stop\n\nNew paragraph, no stop"
+    passages = segment(text)
+    ranges = sentence_ranges(text, passages)
+    pieces = [i for i, p in enumerate(passages) if "word" in text[p.start : p.end]]
+    assert len(pieces) == 3  # 151 words cut into three pieces of at most MAX_WORDS
+    assert {ranges[i] for i in pieces} == {(pieces[0], pieces[-1])}
+    for i, p in enumerate(passages):
+        if i not in pieces:
+            assert ranges[i] == (i, i), text[p.start : p.end]
+    # a long line of captions (no punctuation at all) is read piece by piece
+    captions = " ".join(f"word{i}" for i in range(MAX_WORDS * (MAX_PIECES + 1)))
+    cut = segment(captions)
+    assert len(cut) > MAX_PIECES
+    assert sentence_ranges(captions, cut) == [(i, i) for i in range(len(cut))]
+    # the same pieces stored without paragraph numbers (as re-matching reads them) join the same
+    flat = [Passage(p.seq, p.start, p.end, 0) for p in passages]
+    assert sentence_ranges(text, flat) == ranges

@@ -34,6 +34,7 @@ from rapidfuzz.distance import OSA
 
 from tracker.codebook import Codebook, Exclusion, Rule, Theme
 from tracker.models import Match, Passage
+from tracker.segment import sentence_ranges
 
 TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
@@ -79,10 +80,6 @@ _BRITISH = [
 ]
 _RE_SUFFIX = {None: "", "s": "s", "d": "ed", "ing": "ing"}
 _VOWEL = re.compile(r"[aeiouy]")
-# A passage ending so closes its sentence; one ending otherwise is a piece of a long sentence
-# that segmentation cut at ``MAX_WORDS`` (tracker.segment.split_long), continued by the next.
-_MAX_PIECES = 4  # a longer "sentence" is text without punctuation (captions), not one sentence
-_SENTENCE_CLOSED = re.compile(r"[.!?\u2026][\"'\u201d\u2019\u00bb)\]]*$")
 _ELISION = re.compile(r"^(?:l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu)'(?=\w)")  # French l'espace
 
 
@@ -591,7 +588,7 @@ class _Document:
             self.first.append(len(tokens))
             tokens.extend(TOKEN.findall(text, p.start, p.end))
         self.tokens = tokens
-        self.sentence = _sentence_ranges(text, self.passages)
+        self.sentence = sentence_ranges(text, self.passages)
         self.actor_verbs = lexicon.actor_verbs
         self._spans: dict[int, list[tuple[int, int]]] = {}
         distinct = set(tokens)
@@ -668,27 +665,6 @@ class _Document:
 
     def hits_of(self, owner: _Owner, cutoff: float) -> list[_Hit]:
         return [h for h in self.by_owner.get(owner, ()) if h.score >= cutoff]
-
-
-def _sentence_ranges(text: str, passages: Sequence[Passage]) -> list[tuple[int, int]]:
-    """For each passage, the first and last passage of its sentence: the pieces of a sentence
-    that segmentation cut for length (no sentence end and no line break between) belong
-    together. Read from the text alone: re-matching passes passages without paragraph numbers."""
-    ranges: list[tuple[int, int]] = []
-    first = 0
-    for i, p in enumerate(passages):
-        last_piece = (
-            i + 1 == len(passages)
-            or "\n" in text[p.end : passages[i + 1].start]
-            or _SENTENCE_CLOSED.search(text, p.start, p.end) is not None
-        )
-        if last_piece:
-            if i + 1 - first <= _MAX_PIECES:
-                ranges.extend([(first, i)] * (i + 1 - first))
-            else:  # unpunctuated text (captions): its pieces are read one by one
-                ranges.extend((j, j) for j in range(first, i + 1))
-            first = i + 1
-    return ranges
 
 
 def _expand(ids: list[int], tokens: list[str], split: dict) -> tuple[list[int], list[int]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 
 from tracker.models import Passage
 
@@ -146,3 +147,41 @@ def segment(text: str, *, max_words: int = MAX_WORDS) -> list[Passage]:
                 add(Passage(seq, piece_start, piece_end, number))
                 seq += 1
     return passages
+
+
+#: Characters that close a sentence, and those that may follow the closing mark ('... end."').
+_FINAL = ".!?\u2026"
+_CLOSERS = "\"'\u201d\u2019\u00bb)]"
+#: A "sentence" of more pieces than this is text without punctuation (speech-recognition
+#: captions), not one sentence: its pieces are read one by one.
+MAX_PIECES = 4
+
+
+def _closes_sentence(text: str, end: int, start: int) -> bool:
+    """Whether ``text[start:end]`` ends with a sentence's final punctuation (closers allowed)."""
+    i = end - 1
+    while i >= start and text[i] in _CLOSERS:
+        i -= 1
+    return i >= start and text[i] in _FINAL
+
+
+def sentence_ranges(text: str, passages: Sequence[Passage]) -> list[tuple[int, int]]:
+    """For each passage (by index), the indices of the first and last passage of its sentence.
+
+    ``segment`` cuts a sentence longer than ``max_words`` into pieces; those pieces are one
+    sentence: no final punctuation and no line break between them. Read from the text alone,
+    so it holds for passages stored without paragraph numbers (re-matching).
+    """
+    ranges: list[tuple[int, int]] = []
+    first = 0
+    last_index = len(passages) - 1
+    for i, p in enumerate(passages):
+        if (i < last_index and "\n" not in text[p.end : passages[i + 1].start]
+                and not _closes_sentence(text, p.end, p.start)):
+            continue  # the sentence goes on in the next passage
+        if i - first < MAX_PIECES:
+            ranges.extend([(first, i)] * (i + 1 - first))
+        else:
+            ranges.extend((j, j) for j in range(first, i + 1))
+        first = i + 1
+    return ranges
