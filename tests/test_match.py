@@ -683,6 +683,14 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     # (4ae534859e77) propaganda machinery, hostile broadcasts, the press distorting the facts
     ("Session 16 - 1961/IRN_16_1961.txt", "subversive radio propaganda", "disinformation"),
     ("Session 18 - 1963/COG_18_1963.txt", "distortions of facts by major organs", "disinformation"),
+    # (the session after 4ae534859e77) the world divided into spheres of influence, rejected; a
+    # region to be kept free of great-Power rivalry; cold war manoeuvres (an independent reader
+    # judged 36 of 44 such UNGDC additions right)
+    ("Session 26 - 1971/BRA_26_1971.txt", "opposed to the division of the world", "bloc_confrontation"),
+    ("Session 25 - 1970/ECU_25_1970.txt", "leads to the negation", "bloc_confrontation"),
+    ("Session 33 - 1978/KEN_33_1978.txt", "free of great-Power rivalry", "bloc_confrontation"),
+    ("Session 34 - 1979/KHM_34_1979.txt", "by great-Power rivalry", "bloc_confrontation"),
+    ("Session 24 - 1969/SGP_24_1969.txt", "cold war manoeuvres", "bloc_confrontation"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -724,6 +732,11 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     # poison gas as a weapon of war is no energy blackmail (codebook 6ab37d7f0f60)
     ("Session 04 - 1949/RUS_04_1949.txt", "condemned the use of gas as a weapon",
      "unilateral_sanctions"),
+    # great-Power rivalry left behind ("freed of"), and the colonial carve-up of one country:
+    # judged wrong by the reader, kept out by the rules' exclusions
+    ("Session 46 - 1991/TTO_46_1991.txt", "constraining fetters", "bloc_confrontation"),
+    ("Session 49 - 1994/SGP_49_1994.txt", "freed of the past", "bloc_confrontation"),
+    ("Session 36 - 1981/MAR_36_1981.txt", "carved out for themselves", "bloc_confrontation"),
 ])  # fmt: skip
 def test_words_of_praise_waste_or_war_do_not_count(corpus: Path, member: str, words: str,
                                                theme: str) -> None:
