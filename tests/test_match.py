@@ -691,6 +691,19 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 33 - 1978/KEN_33_1978.txt", "free of great-Power rivalry", "bloc_confrontation"),
     ("Session 34 - 1979/KHM_34_1979.txt", "by great-Power rivalry", "bloc_confrontation"),
     ("Session 24 - 1969/SGP_24_1969.txt", "cold war manoeuvres", "bloc_confrontation"),
+    # hate spread through any medium (themes.md rulings), false rumours spread; access of the
+    # developing countries to technology; a divide named with information technology (a reader
+    # judged 59 of 67 such UNGDC additions right)
+    ("Session 67 - 2012/EGY_67_2012.txt", "We must move together to confront", "disinformation"),
+    ("Session 74 - 2019/BGR_74_2019.txt", "xenophobia and hate speech", "disinformation"),
+    ("Session 07 - 1952/POL_07_1952.txt", "spread false rumours", "disinformation"),
+    ("Session 55 - 2000/NPL_55_2000.txt", "access of the developing countries", "capacity_building"),
+    ("Session 47 - 1992/FSM_47_1992.txt", "access to relevant technologies", "capacity_building"),
+    # no commitment to this or that bloc, no choice between East and West, Europe's military
+    # groupings to be replaced
+    ("Session 32 - 1977/CAN_32_1977.txt", "this or that power bloc", "bloc_confrontation"),
+    ("Session 59 - 2004/ARM_59_2004.txt", "false proposition", "bloc_confrontation"),
+    ("Session 21 - 1966/POL_21_1966.txt", "opposing military groupings", "bloc_confrontation"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
