@@ -734,15 +734,9 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     # a record of the cold war left behind, not a call to leave it
     ("The dreams of the Charter's authors transcended the tensions and limitations of the cold war.",
      "bloc_confrontation"),
-])  # fmt: skip
-def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
-    assert theme not in {m.theme for m in found(text, default()) if m.counted}
-
-
-@pytest.mark.parametrize("text, theme", [
-    # a review of the phrases of the session after 4ae534859e77 (invented sentences): an
-    # ultimate body that is not the UN, neutrality in one war, an era recorded, hatred sown by
-    # violence, hate speech as a pretext
+    # a review of the phrases of the session after 4ae534859e77: an ultimate body that is not
+    # the UN, neutrality in one war, an era recorded, hatred sown by violence, hate speech as a
+    # pretext
     ("The Parliament is the ultimate decision-making body of our nation.", "un_main_channel"),
     ("We have not aligned ourselves with either side in the war between Iran and Iraq.",
      "bloc_confrontation"),
@@ -751,7 +745,7 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     ("Militias are sowing ethnic hatred through massacres.", "disinformation"),
     ("Dissent is silenced under the pretext of fighting hate speech.", "disinformation"),
 ])  # fmt: skip
-def test_reviewed_near_misses_of_the_new_phrases_do_not_count(text: str, theme: str) -> None:
+def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
 
 
@@ -779,8 +773,10 @@ def test_reviewed_near_misses_of_the_new_phrases_do_not_count(text: str, theme: 
     ("Session 72 - 2017/ETH_72_2017.txt", "Geopolitical tensions reminiscent", "bloc_confrontation"),
     ("Session 48 - 1993/ARE_48_1993.txt", "competition over spheres", "bloc_confrontation"),
 ])  # fmt: skip
-def test_words_of_praise_waste_or_war_do_not_count(corpus: Path, member: str, words: str,
-                                               theme: str) -> None:
+def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
+                                                     theme: str) -> None:
+    """Praise, waste, war, records of the past and the Charter restated: real UNGDC sentences
+    that the phrases' words appear in without the position."""
     sentence = clean_text(sentence_with(ungdc(corpus, member), words))
     assert theme not in {m.theme for m in found(sentence, default()) if m.counted}, sentence
 
