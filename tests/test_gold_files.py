@@ -43,7 +43,8 @@ SETS = [
         ("heldout21", "f3", "g3"), ("heldout22", "h3", "i3"), ("heldout23", "j3", "k3"),
         ("heldout24", "l3", "m3"), ("heldout25", "n3", "o3"),
         ("heldout26", "p3", "q3"), ("heldout27", "r3", "s3"), ("heldout28", "t3", "u3"),
-        ("heldout29", "v3", "w3"), ("heldout30", "x3", "y3")]),
+        ("heldout29", "v3", "w3"), ("heldout30", "x3", "y3"),
+        ("heldout31", "z3", "a4")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
