@@ -709,6 +709,16 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 70 - 2015/MNG_70_2015.txt", "United Nations did not exist", "un_main_channel"),
     ("Session 75 - 2020/DMA_75_2020.txt", "ultimate negotiating", "un_main_channel"),
     ("Session 56 - 2001/UKR_56_2001.txt", "United Nations as the core", "un_main_channel"),
+    # codebook 8ffb70a33380: the UN as "the" place or forum for it, and at the forefront
+    ("Session 71 - 2016/LIE_71_2016.txt", "the place to address the drivers", "un_main_channel"),
+    ("Session 13 - 1958/LBY_13_1958.txt", "is the place to which", "un_main_channel"),
+    ("Session 64 - 2009/PNG_64_2009.txt", "the forum for agreeing on solutions", "un_main_channel"),
+    ("Session 50 - 1995/POL_50_1995.txt", "to address this difficult", "un_main_channel"),
+    ("Session 62 - 2007/CMR_62_2007.txt", "should be at the forefront of that struggle",
+     "un_main_channel"),
+    ("Session 54 - 1999/ISL_54_1999.txt", "of the quest for peace and prosperity", "un_main_channel"),
+    ("Session 77 - 2022/LCA_77_2022.txt", "lend the necessary expertise and technical assistance",
+     "capacity_building"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -744,6 +754,9 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
      "bloc_confrontation"),
     ("Militias are sowing ethnic hatred through massacres.", "disinformation"),
     ("Dissent is silenced under the pretext of fighting hate speech.", "disinformation"),
+    # "a place where ..." describes the UN; only "the place" claims it (codebook 8ffb70a33380)
+    ("The United Nations is a place where endless speeches are made.", "un_main_channel"),
+    ("The United Nations has been at the forefront of many efforts.", "un_main_channel"),
 ])  # fmt: skip
 def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
@@ -772,6 +785,10 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     # recorded as past: a review's mends
     ("Session 72 - 2017/ETH_72_2017.txt", "Geopolitical tensions reminiscent", "bloc_confrontation"),
     ("Session 48 - 1993/ARE_48_1993.txt", "competition over spheres", "bloc_confrontation"),
+    # another delegation's claims dismissed as misinformation or slander (themes.md ruling;
+    # codebook 8ffb70a33380 names any delegation, not only "this / that country")
+    ("Session 54 - 1999/BDI_54_1999.txt", "groundless and based on invention", "disinformation"),
+    ("Session 27 - 1972/BLR_27_1972.txt", "rejects the demagogic and slanderous", "disinformation"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
