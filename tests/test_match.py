@@ -719,6 +719,13 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 54 - 1999/ISL_54_1999.txt", "of the quest for peace and prosperity", "un_main_channel"),
     ("Session 77 - 2022/LCA_77_2022.txt", "lend the necessary expertise and technical assistance",
      "capacity_building"),
+    # codebook 5d108b2607ae: regime change sought or imposed from outside, a system of
+    # government imposed, States treated as equals
+    ("Session 59 - 2004/BRB_59_2004.txt", "exogenously imposed", "non_interference"),
+    ("Session 71 - 2016/CUB_71_2016.txt", "aimed at promoting regime change", "non_interference"),
+    ("Session 67 - 2012/ZAF_67_2012.txt", "justify the notion of regime change", "non_interference"),
+    ("Session 71 - 2016/USA_71_2016.txt", "impose our system of government", "non_interference"),
+    ("Session 72 - 2017/CHN_72_2017.txt", "treat one another as equals", "non_interference"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -789,6 +796,9 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     # codebook 8ffb70a33380 names any delegation, not only "this / that country")
     ("Session 54 - 1999/BDI_54_1999.txt", "groundless and based on invention", "disinformation"),
     ("Session 27 - 1972/BLR_27_1972.txt", "rejects the demagogic and slanderous", "disinformation"),
+    # others' criticism reported in order to answer it (codebook 5d108b2607ae)
+    ("Session 66 - 2011/LIE_66_2011.txt", "that they were aimed at regime change",
+     "non_interference"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
