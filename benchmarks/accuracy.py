@@ -44,7 +44,8 @@ REPO_GOLD = tuple(
               "heldout17.tsv", "heldout18.tsv", "heldout19.tsv", "heldout20.tsv",
               "heldout21.tsv", "heldout22.tsv", "heldout23.tsv", "heldout24.tsv",
               "heldout25.tsv", "heldout26.tsv", "heldout27.tsv", "heldout28.tsv",
-              "heldout29.tsv", "heldout30.tsv", "heldout31.tsv", "heldout32.tsv", "heldout33.tsv")
+              "heldout29.tsv", "heldout30.tsv", "heldout31.tsv", "heldout32.tsv", "heldout33.tsv",
+              "heldout34.tsv")
 )
 
 
