@@ -726,6 +726,8 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 67 - 2012/ZAF_67_2012.txt", "justify the notion of regime change", "non_interference"),
     ("Session 71 - 2016/USA_71_2016.txt", "impose our system of government", "non_interference"),
     ("Session 72 - 2017/CHN_72_2017.txt", "treat one another as equals", "non_interference"),
+    # codebook 2dbbd00ad01c: vicious propaganda with a word between ("vicious daily propaganda")
+    ("Session 53 - 1998/ISR_53_1998.txt", "on official Palestinian television", "disinformation"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
