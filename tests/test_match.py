@@ -550,6 +550,28 @@ OLDER_WORDINGS = [
      "un_main_channel", "The market is the best tool for growth, and this Organization should say so."),
     ("The United Nations must become a true centre for harmonizing the actions of nations.",
      "un_main_channel", "The United Nations was created as a centre for harmonizing the actions of nations."),
+    # after the review of codebooks 8ffb70a33380-2dbbd00ad01c (its invented sentences): a
+    # speaker's own delegation is no dismissal; the UN claimed as "the" forum or at the
+    # forefront, not criticised or set aside; regime change from outside, not another regime;
+    # States as equals, not people; a system imposed on others, not a constitution's
+    ("The delegation of Lithuania strongly condemns the disinformation campaigns waged against our country.",
+     "disinformation", "We reject the slanderous allegations made by the delegation of that neighbour."),
+    ("The United Nations is and must remain the forum for disarmament negotiations.",
+     "un_main_channel", "Regional organizations, rather than the United Nations, should be the forum for such disputes."),
+    ("The United Nations is the place to settle disputes between nations.",
+     "un_main_channel", "The United Nations has become the place where rhetoric replaces action."),
+    ("The United Nations must remain firmly at the forefront of the fight against poverty.",
+     "un_main_channel", "No one expects the United Nations to be at the forefront of every crisis."),
+    ("Wars of regime change have claimed countless lives in our region.", "non_interference",
+     "As the multilateral trading regime changes, developing countries must seek new markets abroad."),
+    ("All Member States should treat one another as equals.", "non_interference",
+     "In our society men and women must treat one another as equals."),
+    ("No Power has the right to impose its system of government on other nations.",
+     "non_interference", "Our new Constitution imposes a presidential system of government."),
+    ("Hostile radio propaganda is beamed at our people every night.", "disinformation",
+     "Trapped in a vicious circle, propaganda alone cannot explain radicalization."),
+    ("Developing countries need scientific and technical assistance.", "capacity_building",
+     "Technical cooperation would lend credibility to the peace talks."),
 ]  # fmt: skip
 
 
