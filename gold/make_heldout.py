@@ -30,7 +30,7 @@ ORDER = ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", 
          "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14",
          "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21",
          "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
-         "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34"]
+         "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35"]
 if TAG not in ORDER:  # a new sample must leave out every earlier one: name it in ORDER first
     sys.exit(f"{TAG}: not in ORDER ({', '.join(ORDER)}); append it there before drawing")
 earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]]
