@@ -45,7 +45,7 @@ REPO_GOLD = tuple(
               "heldout21.tsv", "heldout22.tsv", "heldout23.tsv", "heldout24.tsv",
               "heldout25.tsv", "heldout26.tsv", "heldout27.tsv", "heldout28.tsv",
               "heldout29.tsv", "heldout30.tsv", "heldout31.tsv", "heldout32.tsv", "heldout33.tsv",
-              "heldout34.tsv")
+              "heldout34.tsv", "heldout35.tsv")
 )
 
 

@@ -45,7 +45,7 @@ SETS = [
         ("heldout26", "p3", "q3"), ("heldout27", "r3", "s3"), ("heldout28", "t3", "u3"),
         ("heldout29", "v3", "w3"), ("heldout30", "x3", "y3"),
         ("heldout31", "z3", "a4"), ("heldout32", "b4", "c4"), ("heldout33", "d4", "e4"),
-        ("heldout34", "f4", "g4")]),
+        ("heldout34", "f4", "g4"), ("heldout35", "h4", "i4")]),
 ]  # fmt: skip
 IDS = [s[0] for s in SETS]
 
