@@ -16,6 +16,7 @@ file and pooled:
 from __future__ import annotations
 
 import argparse
+import csv
 import hashlib
 import os
 import shutil
@@ -35,18 +36,16 @@ from tracker.match import Matcher  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 DEFAULT_GOLD = ("gold/dev.tsv", "gold/dev-decades.tsv")  # in the shared corpus
-REPO_GOLD = tuple(
-    REPO / "gold" / f
-    for f in ("dev-extra.tsv", "heldout.tsv", "heldout2.tsv", "heldout3.tsv", "heldout4.tsv",
-              "heldout5.tsv", "heldout6.tsv", "heldout7.tsv", "heldout8.tsv", "heldout9.tsv",
-              "heldout10.tsv", "heldout11.tsv", "heldout12.tsv", "heldout13.tsv",
-              "heldout14.tsv", "heldout15.tsv", "heldout16.tsv",
-              "heldout17.tsv", "heldout18.tsv", "heldout19.tsv", "heldout20.tsv",
-              "heldout21.tsv", "heldout22.tsv", "heldout23.tsv", "heldout24.tsv",
-              "heldout25.tsv", "heldout26.tsv", "heldout27.tsv", "heldout28.tsv",
-              "heldout29.tsv", "heldout30.tsv", "heldout31.tsv", "heldout32.tsv", "heldout33.tsv",
-              "heldout34.tsv", "heldout35.tsv")
-)
+
+
+def _held_out_files() -> tuple[str, ...]:
+    """The held-out gold files, in the order drawn: gold/frozen.tsv names each one once it is
+    measured with its frozen codebook (the one list to extend after a new held-out)."""
+    with open(REPO / "gold" / "frozen.tsv", encoding="utf-8", newline="") as fh:
+        return tuple(row["gold"] for row in csv.DictReader(fh, delimiter="\t"))
+
+
+REPO_GOLD = tuple(REPO / "gold" / f for f in ("dev-extra.tsv", *_held_out_files()))
 
 
 def gold_paths(corpus: Path, extra: list[Path] | None) -> list[Path]:

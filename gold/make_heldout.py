@@ -25,19 +25,27 @@ TAG = sys.argv[2] if len(sys.argv) > 2 else "heldout"
 N_TURNS, PER_DECADE = (int(a) for a in sys.argv[3:5]) if len(sys.argv) > 4 else (9, 3)
 out = Path(f"/work/gold_work/{TAG}/texts")
 taken = set()
-# each held-out sample leaves out the development gold and the held-out samples drawn before it
-ORDER = ["heldout", "heldout2", "heldout3", "heldout4", "heldout5", "heldout6", "heldout7",
-         "heldout8", "heldout9", "heldout10", "heldout11", "heldout12", "heldout13", "heldout14",
-         "heldout15", "heldout16", "heldout17", "heldout18", "heldout19", "heldout20", "heldout21",
-         "heldout22", "heldout23", "heldout24", "heldout25", "heldout26",
-         "heldout27", "heldout28", "heldout29", "heldout30", "heldout31", "heldout32", "heldout33", "heldout34", "heldout35"]
-if TAG not in ORDER:  # a new sample must leave out every earlier one: name it in ORDER first
-    sys.exit(f"{TAG}: not in ORDER ({', '.join(ORDER)}); append it there before drawing")
-earlier = [Path(f"gold/{t}-sample.tsv") for t in ORDER[: ORDER.index(TAG)]]
+# each held-out sample leaves out the development gold and the held-out samples drawn before it:
+# the order is the tag's number (heldout = 1, heldout2, ...), so an old draw repeats exactly
+
+
+def sample_number(tag: str) -> int:
+    found = re.fullmatch(r"heldout(\d*)", tag)
+    if found is None:
+        sys.exit(f"{tag}: a held-out is named heldout, heldout2, heldout3, ...")
+    return int(found.group(1) or 1)
+
+
+NUMBER = sample_number(TAG)
+drawn = {sample_number(p.name.removesuffix("-sample.tsv")): p
+         for p in Path("gold").glob("heldout*-sample.tsv")}
+if NUMBER > max(drawn, default=0) + 1:  # a gap would let a later draw miss this one's speeches
+    sys.exit(f"{TAG}: the next held-out to draw is heldout{max(drawn, default=0) + 1}")
+earlier = [drawn[n] for n in sorted(drawn) if n < NUMBER]
 out.mkdir(parents=True, exist_ok=True)
 for tsv in [*corpus.glob("gold/*.tsv"), Path("gold/sample.tsv"), *earlier]:
     taken |= {line.split("\t")[0] for line in tsv.read_text(encoding="utf-8").splitlines()[1:]}
-if ORDER.index(TAG) > ORDER.index("heldout7"):
+if NUMBER > 7:
     # later samples also leave out the speeches that gave training passages (gold/passages/)
     with open("gold/passages/labelled.tsv", encoding="utf-8", newline="") as fh:
         taken |= {row["file"] for row in csv.DictReader(fh, delimiter="\t")}

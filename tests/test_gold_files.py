@@ -28,25 +28,25 @@ def held_out(tag: str, coder_1: str, coder_2: str) -> tuple[str, ...]:
             f"{tag}_coder_{coder_2}.tsv", f"{tag}-adjudication.tsv", "decision")  # fmt: skip
 
 
+def coders_of(tag: str) -> tuple[str, str]:
+    """The two coders of a held-out, as its adjudication file's header names them (coder_X)."""
+    header = (GOLD / f"{tag}-adjudication.tsv").read_text(encoding="utf-8").split("\n", 1)[0]
+    first, second = header.split("\t")[2:4]
+    return first.removeprefix("coder_"), second.removeprefix("coder_")
+
+
+def held_out_tags() -> list[str]:
+    """Every held-out, in the order drawn: gold/frozen.tsv names each one once measured."""
+    with open(GOLD / "frozen.tsv", encoding="utf-8", newline="") as fh:
+        return [row["gold"].removesuffix(".tsv") for row in csv.DictReader(fh, delimiter="\t")]
+
+
 #: gold file, its sample list, the two coders' labels, the adjudication and its decision column
 SETS = [
     ("dev-extra.tsv", "sample.tsv", "coder_a.tsv", "coder_b.tsv", "adjudication.tsv",
      "adjudicated"),
-    *(held_out(tag, a, b) for tag, a, b in [
-        ("heldout", "c", "d"), ("heldout2", "e", "f"), ("heldout3", "g", "h"),
-        ("heldout4", "i", "j"), ("heldout5", "k", "l"), ("heldout6", "o", "p"),
-        ("heldout7", "q", "r"), ("heldout8", "s", "t"), ("heldout9", "u", "v"),
-        ("heldout10", "w", "x"), ("heldout11", "y", "z"), ("heldout12", "m", "n"),
-        ("heldout13", "p2", "q2"), ("heldout14", "r2", "s2"), ("heldout15", "t2", "u2"),
-        ("heldout16", "v2", "w2"), ("heldout17", "x2", "y2"), ("heldout18", "z2", "a3"),
-        ("heldout19", "b3", "c3"), ("heldout20", "d3", "e3"),
-        ("heldout21", "f3", "g3"), ("heldout22", "h3", "i3"), ("heldout23", "j3", "k3"),
-        ("heldout24", "l3", "m3"), ("heldout25", "n3", "o3"),
-        ("heldout26", "p3", "q3"), ("heldout27", "r3", "s3"), ("heldout28", "t3", "u3"),
-        ("heldout29", "v3", "w3"), ("heldout30", "x3", "y3"),
-        ("heldout31", "z3", "a4"), ("heldout32", "b4", "c4"), ("heldout33", "d4", "e4"),
-        ("heldout34", "f4", "g4"), ("heldout35", "h4", "i4")]),
-]  # fmt: skip
+    *(held_out(tag, *coders_of(tag)) for tag in held_out_tags()),
+]
 IDS = [s[0] for s in SETS]
 
 
@@ -208,9 +208,10 @@ def speeches(corpus: Path, names: set[str], normal: Callable[[str], str]) -> dic
 
 
 def test_every_gold_file_made_here_is_scored_and_checked():
-    """A new held-out counts in the accuracy table and in these checks only once it is named in
-    benchmarks/accuracy.py (REPO_GOLD), here (SETS) and in make_heldout.py's ORDER; the lists
-    are explicit so that a half-made sample is not scored by accident."""
+    """A new held-out counts in the accuracy table and in these checks only once gold/frozen.tsv
+    names it (after its one measurement with the frozen codebook); benchmarks/accuracy.py
+    (REPO_GOLD) and SETS here read that list, so a half-made sample is not scored by accident
+    and a gold file left out of it fails here."""
     import importlib.util
 
     bench_file = GOLD.parent / "benchmarks" / "accuracy.py"
@@ -223,12 +224,12 @@ def test_every_gold_file_made_here_is_scored_and_checked():
     made -= {p.name for p in GOLD.glob("*adjudication.tsv")} | {"frozen.tsv"}
     assert made == {p.name for p in bench.REPO_GOLD}
     assert made == {s[0] for s in SETS}
-    # every sample drawn is named in ORDER (a later draw leaves it out); its gold may still be
-    # in the making, but never a gold file without its sample
-    order = re.search(r"ORDER = \[(.*?)\]", (GOLD / "make_heldout.py").read_text(), re.S)
-    assert order is not None
-    tags = set(re.findall(r'"(heldout\d*)"', order.group(1)))
-    assert {f"{t}-sample.tsv" for t in tags} == {p.name for p in GOLD.glob("heldout*-sample.tsv")}
+    # the samples drawn are numbered without a gap (make_heldout.py leaves every lower-numbered
+    # one out of a draw); a sample's gold may still be in the making, but never a gold file
+    # without its sample
+    tags = {p.name.removesuffix("-sample.tsv") for p in GOLD.glob("heldout*-sample.tsv")}
+    numbers = sorted(int(t.removeprefix("heldout") or 1) for t in tags)
+    assert numbers == list(range(1, len(numbers) + 1))
     assert {m for m in made if m.startswith("heldout")} <= {f"{t}.tsv" for t in tags}
     # and every held-out is pooled by benchmarks/unseen.py with the codebook frozen for it
     assert {r["gold"] for r in rows(GOLD / "frozen.tsv")} == {m for m in made if m.startswith("heldout")}
