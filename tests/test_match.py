@@ -572,6 +572,28 @@ OLDER_WORDINGS = [
      "Trapped in a vicious circle, propaganda alone cannot explain radicalization."),
     ("Developing countries need scientific and technical assistance.", "capacity_building",
      "Technical cooperation would lend credibility to the peace talks."),
+    # this session's review (invented sentences run through the matcher): calls to end the cold
+    # war count, its end recorded or welcomed does not; a call to dissolve blocs still counts
+    # (a first draft's exclusion "dissolution of" vetoed it); "two or more" blocs, not trading
+    # blocs; the UN as the greatest hope with a clause between, not another organization; a
+    # centrality denied by any rule does not count, "the best, if not the only" does
+    ("The peoples of the world demand an end to the cold war.", "bloc_confrontation",
+     "We pay tribute to the efforts of both leaders to end the cold war."),
+    ("Every nation can contribute to ending the cold war.", "bloc_confrontation",
+     "In 1990 the two super-Powers agreed to end the cold war."),
+    ("We call for the dissolution of military blocs.", "bloc_confrontation",
+     "The fall of the Berlin Wall did much to end the cold war."),
+    ("The world must not be divided into two or more blocs.", "bloc_confrontation",
+     "Globalization has divided the world into several regional trading blocs."),
+    ("Let us finally end the cold war mentality.", "bloc_confrontation",
+     "The two leaders had the wisdom to bring the cold war to a peaceful conclusion."),
+    ("The United Nations, in spite of all its imperfections, is still our greatest hope.",
+     "un_main_channel", "The World Trade Organization remains the best hope for a fair trading system."),
+    ("The United Nations continues to be the best, if not the only, instrument for peace.",
+     "un_main_channel", "The United Nations is no longer the best hope of mankind."),
+    ("We reaffirm the primary responsibility of the Security Council for the maintenance of "
+     "international peace and security.", "un_main_channel",
+     "Dialogue among nations is the best hope for peace."),
 ]  # fmt: skip
 
 
@@ -750,6 +772,20 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 72 - 2017/CHN_72_2017.txt", "treat one another as equals", "non_interference"),
     # codebook 2dbbd00ad01c: vicious propaganda with a word between ("vicious daily propaganda")
     ("Session 53 - 1998/ISR_53_1998.txt", "on official Palestinian television", "disinformation"),
+    # this session's codebook: calls to end the cold war (a reader judged 11 of the 13 UNGDC
+    # additions right), the world divided into "two or more" blocs, the Council's primary
+    # responsibility "of the Security Council", the UN "still our greatest hope" with a clause
+    # between, and a rivalry for spheres of influence no longer vetoed by the bare word "ended"
+    ("Session 10 - 1955/UKR_10_1955.txt", "thus to end the", "bloc_confrontation"),
+    ("Session 13 - 1958/VEN_13_1958.txt", "to put an end to the cold war and to find",
+     "bloc_confrontation"),
+    ("Session 44 - 1989/NIC_44_1989.txt", "hope for an end to the cold war", "bloc_confrontation"),
+    ("Session 02 - 1947/ARG_02_1947.txt", "two or more blocs", "bloc_confrontation"),
+    ("Session 38 - 1983/ZWE_38_1983.txt", "competition and rivalry for spheres of influence",
+     "bloc_confrontation"),
+    ("Session 20 - 1965/FIN_20_1965.txt", "In view of the primary responsibility",
+     "un_main_channel"),
+    ("Session 51 - 1996/SLE_51_1996.txt", "in spite of its defects", "un_main_channel"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -788,6 +824,9 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     # "a place where ..." describes the UN; only "the place" claims it (codebook 8ffb70a33380)
     ("The United Nations is a place where endless speeches are made.", "un_main_channel"),
     ("The United Nations has been at the forefront of many efforts.", "un_main_channel"),
+    # a centrality denied is not claimed (this session's codebook)
+    ("The United Nations, whatever its merits, is not the only hope of mankind.",
+     "un_main_channel"),
 ])  # fmt: skip
 def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
@@ -823,6 +862,15 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     # others' criticism reported in order to answer it (codebook 5d108b2607ae)
     ("Session 66 - 2011/LIE_66_2011.txt", "that they were aimed at regime change",
      "non_interference"),
+    # the end of the blocs or the cold war recorded, not called for: "the demise of", "the end
+    # of" without "the", "by putting an end to", the cold war "brought to an end" (not carried
+    # elsewhere), and those who found "the courage to end" it (this session's codebook)
+    ("Session 52 - 1997/MLT_52_1997.txt", "There should be little doubt that, with the demise of", "bloc_confrontation"),
+    ("Session 47 - 1992/HRV_47_1992.txt", "we have finally seen the end of division into", "bloc_confrontation"),
+    ("Session 46 - 1991/YUG_46_1991.txt", "By putting an end to bloc confrontation",
+     "bloc_confrontation"),
+    ("Session 06 - 1951/RUS_06_1951.txt", "bringing the cold war to an end", "bloc_confrontation"),
+    ("Session 49 - 1994/USA_49_1994.txt", "cold war - those from both East and", "bloc_confrontation"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
