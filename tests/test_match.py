@@ -594,6 +594,11 @@ OLDER_WORDINGS = [
     ("We reaffirm the primary responsibility of the Security Council for the maintenance of "
      "international peace and security.", "un_main_channel",
      "Dialogue among nations is the best hope for peace."),
+    # the codebook's own exemplar of digital_divide, which no rule matched before 0bab0a12e347
+    ("No one should be left behind in the digital transformation.", "digital_divide",
+     "Our digital transformation has left paper forms behind."),
+    ("The digital revolution must not leave developing countries behind.", "digital_divide",
+     "We will leave no stone unturned to build a digital economy."),
 ]  # fmt: skip
 
 
@@ -786,6 +791,8 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 20 - 1965/FIN_20_1965.txt", "In view of the primary responsibility",
      "un_main_channel"),
     ("Session 51 - 1996/SLE_51_1996.txt", "in spite of its defects", "un_main_channel"),
+    # codebook 0bab0a12e347: a people "untouched by the ICT revolution" (a gold miss)
+    ("Session 58 - 2003/ARM_58_2003.txt", "untouched by the ICT revolution", "digital_divide"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
