@@ -81,6 +81,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --keep $(BENCH_DB)
 	$(BIN)/python benchmarks/accuracy.py --corpus $(CORPUS) --weak-db $(BENCH_DB)
 	$(BIN)/python benchmarks/unseen.py --corpus $(CORPUS)
+	$(BIN)/python benchmarks/coder_vs_gold.py --corpus $(CORPUS)
 	$(BIN)/python benchmarks/bench_first_chart.py --db $(DB)
 	$(BIN)/python benchmarks/bench_timings.py --corpus $(CORPUS)
 
