@@ -70,6 +70,9 @@ def main() -> None:
         missing = sorted(set(part) - set(theirs))
         if missing:
             sys.exit(f"{coder_path}: no labels for {missing[0]} (and {len(missing) - 1} more)")
+        twice = sorted(set(part) & set(gold))
+        if twice:  # two coders of one statement: one would silently replace the other
+            sys.exit(f"{coder_path}: {twice[0]} is scored twice (give one coder per statement)")
         gold.update(part)
         coded.update({name: theirs[name] for name in part})
     themes = sorted({t for per in gold.values() for t in per})
@@ -77,7 +80,7 @@ def main() -> None:
     print(evaluate(coded, gold, themes=themes).format())
     if args.no_tool:
         return
-    from accuracy import code, gold_db, load_docs  # noqa: E402  (the benchmark's own helpers)
+    from accuracy import code, gold_db, load_docs  # noqa: E402  (as the accuracy bench builds and codes)
     from tracker.codebook import load_codebook
     from tracker.match import Matcher
     from tracker.store import Store

@@ -61,8 +61,15 @@ def test_by_default_the_third_coders_are_those_who_did_not_make_the_gold() -> No
     import coder_vs_gold
 
     chosen = {coder.name for _, coder in coder_vs_gold.third_coders()}
-    assert "heldout38_coder_v4.tsv" in chosen
-    assert "heldout38_coder_n4.tsv" not in chosen and "heldout38_coder_o4.tsv" not in chosen
+    assert chosen == {"heldout38_coder_v4.tsv", "heldout39_coder_w4.tsv", "heldout40_coder_x4.tsv",
+                      "heldout41_coder_y4.tsv"}
     for gold, coder in coder_vs_gold.third_coders():
         header = (GOLD / f"{gold.stem}-adjudication.tsv").read_text(encoding="utf-8").split("\n")[0]
-        assert coder.stem.split("_coder_")[1] not in header
+        assert "coder_" + coder.stem.split("_coder_")[1] not in header.split("\t")[2:4]
+
+
+def test_two_coders_of_one_statement_are_refused_not_one_dropped() -> None:
+    pair = (GOLD / "heldout41.tsv", GOLD / "coders" / "heldout41_coder_y4.tsv")
+    done = run(*pair, *pair)
+    assert done.returncode != 0
+    assert "heldout41_coder_y4.tsv" in done.stderr and "twice" in done.stderr

@@ -593,7 +593,7 @@ OLDER_WORDINGS = [
      "un_main_channel", "The United Nations is no longer the best hope of mankind."),
     ("We reaffirm the primary responsibility of the Security Council for the maintenance of "
      "international peace and security.", "un_main_channel",
-     "Dialogue among nations is the best hope for peace."),
+     "The primary responsibility of the Security Council members is to their own peoples."),
     # the codebook's own exemplar of digital_divide, which no rule matched before 0bab0a12e347
     ("No one should be left behind in the digital transformation.", "digital_divide",
      "Our digital transformation has left paper forms behind."),
@@ -831,9 +831,14 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     # "a place where ..." describes the UN; only "the place" claims it (codebook 8ffb70a33380)
     ("The United Nations is a place where endless speeches are made.", "un_main_channel"),
     ("The United Nations has been at the forefront of many efforts.", "un_main_channel"),
-    # a centrality denied is not claimed (this session's codebook)
+    # a centrality denied is not claimed; the nations' own cooperation called the best hope, not
+    # the UN; a cold war mentality recorded as ended (codebook a59fa4d7107c: each counts with its
+    # exclusion removed)
     ("The United Nations, whatever its merits, is not the only hope of mankind.",
      "un_main_channel"),
+    ("Members of the United Nations agree that cooperation among nations remains our greatest hope.",
+     "un_main_channel"),
+    ("The cold war mentality has ended.", "bloc_confrontation"),
 ])  # fmt: skip
 def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> None:
     assert theme not in {m.theme for m in found(text, default()) if m.counted}
