@@ -9,8 +9,10 @@ adjudication header (so did not make the gold).
 Each pair is a gold file and a third coder's labels of the same statements, coded from the full
 texts without the tool and without the gold (gold/README.md says how). The coder is scored as
 if it were the tool: statement-level precision, recall and F1 per theme and pooled, with 95%
-bootstrap intervals. Then the default codebook's coding of the same statements (rules only) is
-scored beside it, so the two figures read against one gold.
+bootstrap intervals, and every disagreement printed with the sentence behind it (the coder's
+quote for what it found beyond the gold, the gold's quote for what it missed). Then the default
+codebook's coding of the same statements (rules only) is scored beside it, so the two figures
+read against one gold.
 """
 from __future__ import annotations
 
@@ -22,13 +24,20 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
-from tracker.validate import evaluate, load_gold  # noqa: E402
+from accuracy import code, gold_db, load_docs  # noqa: E402  (as the accuracy bench builds and codes)
+from tracker.accuracy import score  # noqa: E402
+from tracker.codebook import load_codebook  # noqa: E402
+from tracker.match import Matcher  # noqa: E402
+from tracker.store import Store  # noqa: E402
+from tracker.validate import evaluate, load_gold, load_gold_evidence  # noqa: E402
 
 
 def coder_as_coding(path: Path) -> dict[str, dict[str, str]]:
-    """A coder's labels in the shape `evaluate` reads: file -> theme -> evidence (present only)."""
+    """A coder's labels in the shape `evaluate` reads: file -> theme -> the coder's quote, for
+    the themes marked present, so each of the coder's false positives prints its sentence."""
+    quotes = load_gold_evidence(path)
     return {
-        name: {theme: "coder" for theme, present in themes.items() if present}
+        name: {theme: quotes.get((name, theme), "") for theme, present in themes.items() if present}
         for name, themes in load_gold(path).items()
     }
 
@@ -63,6 +72,7 @@ def main() -> None:
     args = parser.parse_args()
     gold: dict[str, dict[str, bool]] = {}
     coded: dict[str, dict[str, str]] = {}
+    quotes: dict[tuple[str, str], str] = {}  # the gold's evidence, printed beside each miss
     chosen = pairs(args.files)
     print("pairs:", ", ".join(f"{g.name} / {c.name}" for g, c in chosen))
     for gold_path, coder_path in chosen:
@@ -75,24 +85,21 @@ def main() -> None:
             sys.exit(f"{coder_path}: {twice[0]} is scored twice (give one coder per statement)")
         gold.update(part)
         coded.update({name: theirs[name] for name in part})
+        quotes.update(load_gold_evidence(gold_path))
     themes = sorted({t for per in gold.values() for t in per})
     print(f"== one more coder against the adjudicated gold: {len(gold)} statements")
-    print(evaluate(coded, gold, themes=themes).format())
+    print(evaluate(coded, gold, themes=themes, gold_evidence=quotes).format())
     if args.no_tool:
         return
-    from accuracy import code, gold_db, load_docs  # noqa: E402  (as the accuracy bench builds and codes)
-    from tracker.codebook import load_codebook
-    from tracker.match import Matcher
-    from tracker.store import Store
-
+    if not (args.corpus / "ungdc" / "UNGDC_1946-2024.zip").exists():
+        sys.exit(f"{args.corpus}: no UNGDC zip here to code the statements from; give --corpus "
+                 "DIR (the shared corpus) or --no-tool to score the coders only")
     codebook = load_codebook()
     with Store(gold_db(args.corpus, set(gold)), readonly=True) as store:
         docs = load_docs(store, gold)
     matches = code(docs, Matcher(codebook, semantic=False))
-    from tracker.accuracy import score
-
     print(f"\n== the default codebook ({codebook.version[:12]}, rules) on the same statements")
-    print(score(matches, gold).format())
+    print(score(matches, gold, evidence=quotes).format())
 
 
 if __name__ == "__main__":

@@ -73,3 +73,28 @@ def test_two_coders_of_one_statement_are_refused_not_one_dropped() -> None:
     done = run(*pair, *pair)
     assert done.returncode != 0
     assert "heldout41_coder_y4.tsv" in done.stderr and "twice" in done.stderr
+
+
+def test_each_disagreement_prints_the_sentence_behind_it() -> None:
+    """A third coder's false positive shows the coder's quote, a miss shows the gold's quote."""
+    gold_path, coder_path = GOLD / "heldout39.tsv", GOLD / "coders" / "heldout39_coder_w4.tsv"
+
+    def quotes(path: Path) -> dict[tuple[str, str], str]:
+        with open(path, encoding="utf-8", newline="") as fh:
+            return {(r["file"], r["theme"]): r["evidence"]
+                    for r in csv.DictReader(fh, delimiter="\t") if r["present"] == "1"}
+
+    gold, coder = quotes(gold_path), quotes(coder_path)
+    extra = sorted(set(coder) - set(gold))
+    missed = sorted(set(gold) - set(coder))
+    assert extra and missed  # this pair disagrees both ways
+    out = " ".join(run(gold_path, coder_path).stdout.split())
+    for key, said in [(extra[0], coder[extra[0]]), (missed[0], gold[missed[0]])]:
+        assert f"{key[0]} {key[1]}: {' '.join(said.split())[:60]}" in out, key
+
+
+def test_without_the_corpus_the_tool_side_says_what_to_give(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, str(SCRIPT), "--corpus", str(tmp_path)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode != 0
+    assert str(tmp_path) in done.stderr and "--no-tool" in done.stderr
