@@ -200,3 +200,28 @@ def test_the_preview_scores_on_the_gold_adjudicated_in_the_workbench(corpus, db,
     assert list(counts["statements"]) == ["gold"] and list(counts["read"]) == [len(labels)]
     scores = next(d for d in at.dataframe if "measure" in d.value.columns).value
     assert set(scores["scope"]) == {"disinformation", "micro (all themes)"}
+
+
+@pytest.mark.parametrize("state, total, done, shown", [
+    (rematch_job.RUNNING, 0, 0, "Starting the re-match with codebook {v}…"),
+    (rematch_job.RUNNING, 56, 50, "Re-matching with codebook {v}: 50 of 56 statements."),
+    (rematch_job.WRITING, 56, 56, "Writing the matches of codebook {v}…"),
+])  # fmt: skip
+def test_a_running_rematch_shows_its_phase_and_the_new_version(corpus, db, tmp_path, monkeypatch,
+                                                               state, total, done, shown):  # fmt: skip
+    """Each phase's progress text, with the job held in that phase: a real re-match of the
+    small database can end before the page's first look (the browser test cannot count on
+    seeing it)."""
+    book = edited_book(tmp_path)
+    held = rematch_job.RematchJob(db.resolve(), book, total=total, done=done, state=state)
+    # registered as start() would, without a thread: the job stays in its phase for the test
+    monkeypatch.setitem(rematch_job._jobs, db.resolve(), held)
+    try:
+        at = method_page(db, corpus / "gold" / "dev.tsv", monkeypatch)
+        texts = [p.proto.text for p in at.get("progress")]
+        assert len(texts) == 1 and texts[0].startswith(shown.format(v=book.version)), texts
+        assert at.button(key="ed_cancel")
+        with pytest.raises(rematch_job.RematchBusy, match="running"):
+            rematch_job.start(db, book)  # the page's save would be refused while it runs
+    finally:
+        held.state = rematch_job.DONE  # no other test may find a job still running

@@ -495,12 +495,15 @@ def test_two_coders_agreement_report_and_a_codebook_edit_without_a_restart(
         assert new_version != default_version
         assert f"with codebook {new_version}" in done.inner_text()
         assert metric(editor_page, "Version") == new_version[:12]
-        # the job's progress bar named the new version: starting, re-matching or (when the 24
-        # statements were matched before the page's first look, as happened once in CI) writing
+        # any progress text seen names the new version in one of the job's phases; the 24
+        # statements may be matched and written before the page's first look (CI saw no
+        # progress at all once): test_editor_page holds a job in each phase to see them all
         progress = editor_page.evaluate("window.__progress")
         shown = [p for p in progress if new_version in p]
-        assert shown and all(p.startswith(("Starting the re-match", "Re-matching with",
-                                           "Writing the matches")) for p in shown), progress
+        assert all(p.startswith(("Starting the re-match", "Re-matching with",
+                                 "Writing the matches")) for p in shown), progress
+        assert all(new_version in p for p in progress if p.startswith(("Starting the re-match",
+                   "Re-matching with", "Writing the matches"))), progress  # fmt: skip
         after_found = found_themes(db)
         assert theme in after_found[target.statement_id]
 
