@@ -599,6 +599,35 @@ OLDER_WORDINGS = [
      "Our digital transformation has left paper forms behind."),
     ("The digital revolution must not leave developing countries behind.", "digital_divide",
      "We will leave no stone unturned to build a digital economy."),
+    # codebook b589ab8c598a: a review's invented sentences, run through the matcher (the near
+    # misses each counted in the first draft, or would with a broader phrase)
+    ("The United Nations must remain the keystone of the international order.", "un_main_channel",
+     "The United Nations is the cornerstone of our foreign policy."),
+    ("International terrorism must be fought first and foremost through the United Nations.",
+     "un_main_channel", "Aid is delivered primarily through the United Nations Development "
+     "Programme, which must be funded."),
+    ("A world without the United Nations would be a far more dangerous place.", "un_main_channel",
+     "A world without the United Nations Relief and Works Agency would leave millions without help."),
+    ("If there were no United Nations, we would have to invent it.", "un_main_channel",
+     "If there were no United Nations peacekeepers in the south, fighting would resume."),
+    ("It is hard to imagine a world without the United Nations.", "un_main_channel",
+     "We cannot imagine a world without such solidarity among neighbours."),
+    ("We renew our commitment to this indispensable Organization.", "un_main_channel",
+     "Mr. President, we congratulate you on presiding over this most important forum."),
+    ("The General Assembly is the town meeting of the world.", "un_main_channel",
+     "The African Union, this irreplaceable organization, must lead on the continent."),
+    ("We condemn the redivision of the world into zones of influence.", "bloc_confrontation",
+     "At the end of the nineteenth century Africa was divided into zones of influence."),
+    ("History teaches that the division of the world into spheres of influence leads to war.",
+     "bloc_confrontation", "The Arctic has been divided into zones of interest for scientific research."),
+    ("We will not allow ourselves to be dragged into anyone's sphere of influence.",
+     "bloc_confrontation", "The colonial Powers dragged Africa into their spheres of influence."),
+    ("We must insulate Antarctica from the rivalry between East and West.", "bloc_confrontation",
+     "The removal of the confrontation between East and West has opened new opportunities."),
+    ("Africa must not become a battleground in the contest between East and West.",
+     "bloc_confrontation", "The rivalry between East and West was removed by the changes in Europe."),
+    ("Central America must be kept out of the confrontation between East and West.",
+     "bloc_confrontation", "The summit removed much of the mistrust in the rivalry between East and West."),
 ]  # fmt: skip
 
 
@@ -793,6 +822,29 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 51 - 1996/SLE_51_1996.txt", "in spite of its defects", "un_main_channel"),
     # codebook 0bab0a12e347: a people "untouched by the ICT revolution" (a gold miss)
     ("Session 58 - 2003/ARM_58_2003.txt", "untouched by the ICT revolution", "digital_divide"),
+    # codebook 440a5c535228 (UNGDC additions judged by an independent reader: 57 of 62 right,
+    # 3 unsure): zones of influence and spheres of interest, a question removed from or kept out
+    # of the East-West confrontation, the UN as the keystone or the conscience of the world, the
+    # UN first of all in a call, "this irreplaceable Organization", a world without the UN
+    ("Session 78 - 2023/BRA_78_2023.txt", "divide the world into zones of influence and revive",
+     "bloc_confrontation"),
+    ("Session 75 - 2020/LTU_75_2020.txt", "the powerful can divide the world into spheres",
+     "bloc_confrontation"),
+    ("Session 38 - 1983/OMN_38_1983.txt", "drag them into their spheres", "bloc_confrontation"),
+    ("Session 23 - 1968/URY_23_1968.txt", "to justify the distribution of spheres",
+     "bloc_confrontation"),
+    ("Session 38 - 1983/MEX_38_1983.txt", "remove this crisis from the area", "bloc_confrontation"),
+    ("Session 15 - 1960/CAN_15_1960.txt", "must not become the focus of an East-West",
+     "bloc_confrontation"),
+    ("Session 57 - 2002/FRA_57_2002.txt", "is the keystone of the", "un_main_channel"),
+    ("Session 76 - 2021/ALB_76_2021.txt", "remains the cornerstone of the multilateral",
+     "un_main_channel"),
+    ("Session 47 - 1992/TUN_47_1992.txt", "the living conscience of mankind", "un_main_channel"),
+    ("Session 36 - 1981/YUG_36_1981.txt", "must be sought primarily within", "un_main_channel"),
+    ("Session 40 - 1985/JPN_40_1985.txt", "this irreplaceable Organization", "un_main_channel"),
+    ("Session 41 - 1986/MYS_41_1986.txt", "is almost unthinkable", "un_main_channel"),
+    ("Session 20 - 1965/MMR_20_1965.txt", "we should be trying very hard to set one up",
+     "un_main_channel"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -883,6 +935,16 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
      "bloc_confrontation"),
     ("Session 06 - 1951/RUS_06_1951.txt", "bringing the cold war to an end", "bloc_confrontation"),
     ("Session 49 - 1994/USA_49_1994.txt", "cold war - those from both East and", "bloc_confrontation"),
+    # codebook 440a5c535228's first draft counted these (an independent reader judged them
+    # wrong): the UN the cornerstone of one State's foreign policy, a record of the UN's help "primarily",
+    # "this most representative forum" as a form of address, the East-West confrontation described
+    # or recorded ("beset by", "the supreme obstacle"), a colonial carve-up of one's territory
+    ("Session 31 - 1976/SWE_31_1976.txt", "a corner-stone of Swedish", "un_main_channel"),
+    ("Session 50 - 1995/MDA_50_1995.txt", "primarily, by the United", "un_main_channel"),
+    ("Session 15 - 1960/BGR_15_1960.txt", "this most representative forum", "un_main_channel"),
+    ("Session 38 - 1983/GTM_38_1983.txt", "beset by East-West confrontation", "bloc_confrontation"),
+    ("Session 48 - 1993/CRI_48_1993.txt", "the supreme obstacle", "bloc_confrontation"),
+    ("Session 29 - 1974/MAR_29_1974.txt", "carving up into several zones", "bloc_confrontation"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
