@@ -28,12 +28,22 @@ from tracker.ingest import ingest_paths  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-def test_the_shipped_held_out_figures_are_what_the_frozen_codebooks_give(corpus, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def frozen_coding(corpus, tmp_path_factory):
+    """Every held-out file coded by the codebook frozen for it, from git: done once for the
+    pooled and the by-period checks (it re-matches every held-out statement, about 100 s)."""
     rows = unseen.read_frozen()
     require_history([r.commit for r in rows])
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the gold database is built here
-    gold, _evidence, _docs, coded = unseen.code_with_frozen(corpus, rows)
+    with pytest.MonkeyPatch.context() as patch:
+        # the gold database is built here
+        patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("frozen")))
+        return unseen.code_with_frozen(corpus, rows)
+
+
+@pytest.mark.slow
+def test_the_shipped_held_out_figures_are_what_the_frozen_codebooks_give(frozen_coding):
+    rows = unseen.read_frozen()
+    gold, _evidence, _docs, coded = frozen_coding
     report = score(coded, gold, n_boot=10)
     shipped = load_unseen_accuracy()
     assert list(shipped.held_out_files) == [r.gold for r in rows]  # a new held-out is pooled
@@ -104,12 +114,8 @@ def test_the_method_page_says_when_the_active_codebook_is_not_the_default(corpus
 
 
 @pytest.mark.slow
-def test_the_shipped_figures_by_forum_and_period_are_recomputed_from_git(corpus, tmp_path,
-                                                                          monkeypatch):
-    rows = unseen.read_frozen()
-    require_history([r.commit for r in rows])
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
-    gold, evidence, _docs, coded = unseen.code_with_frozen(corpus, rows)
+def test_the_shipped_figures_by_forum_and_period_are_recomputed_from_git(corpus, frozen_coding):
+    gold, evidence, _docs, coded = frozen_coding
     groups = unseen.by_group(corpus, gold, evidence, coded, n_boot=10)
     shipped = load_unseen_accuracy()
     assert [g.group for g in shipped.groups] == [name for name, *_ in groups]
