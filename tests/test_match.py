@@ -628,6 +628,14 @@ OLDER_WORDINGS = [
      "bloc_confrontation", "The rivalry between East and West was removed by the changes in Europe."),
     ("Central America must be kept out of the confrontation between East and West.",
      "bloc_confrontation", "The summit removed much of the mistrust in the rivalry between East and West."),
+    # codebook fef3189fe4c6: the UN named in the sentence before ("It remains the only place
+    # where ...", "it has proved to be an irreplaceable tool"), another subject left out
+    ("The United Nations turns seventy this year. It remains the only place where every nation "
+     "has a voice.", "un_main_channel", "The United Nations partitioned the land in 1947. Our "
+     "homeland is the only place where our people are safe."),
+    ("We owe much to the United Nations. It has proved to be an irreplaceable tool for peace.",
+     "un_main_channel", "We thank the United Nations for its help. Our port is an indispensable "
+     "tool of our economy."),
 ]  # fmt: skip
 
 
@@ -852,6 +860,27 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     misses, and UNGDC sentences read and judged right when the phrases were added."""
     sentence = clean_text(sentence_with(ungdc(corpus, member), words))
     assert theme in {m.theme for m in found(sentence, default()) if m.counted}, sentence
+
+
+def passage_with(text: str, words: str) -> str:
+    """The sentence of a real text that holds these words, with the sentence before it (as a
+    ``within: sentence`` rule reads it)."""
+    hit = re.search(r"[^.]*\.[^.]*" + re.escape(words) + r"[^.]*\.", text)
+    assert hit, words
+    return hit.group().strip()
+
+
+@pytest.mark.parametrize("member, words", [
+    # codebook fef3189fe4c6: the UN named in the sentence before, the claim made of "it" (8
+    # UNGDC additions, all 8 judged right by an independent reader)
+    ("Session 69 - 2014/BEL_69_2014.txt", "It is the only place where the representatives"),
+    ("Session 50 - 1995/SEN_50_1995.txt", "irreplaceable tool for the promotion"),
+    ("Session 63 - 2008/MDV_63_2008.txt", "only viable framework"),
+])  # fmt: skip
+def test_a_claim_made_of_the_un_named_in_the_sentence_before(corpus: Path, member: str,
+                                                              words: str) -> None:
+    passage = clean_text(passage_with(ungdc(corpus, member), words))
+    assert "un_main_channel" in {m.theme for m in found(passage, default()) if m.counted}, passage
 
 
 @pytest.mark.parametrize("text, theme", [
