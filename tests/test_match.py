@@ -628,8 +628,22 @@ OLDER_WORDINGS = [
      "bloc_confrontation", "The rivalry between East and West was removed by the changes in Europe."),
     ("Central America must be kept out of the confrontation between East and West.",
      "bloc_confrontation", "The summit removed much of the mistrust in the rivalry between East and West."),
+    # a second read's mends (codebook aad85692c12f): a question "to be removed from" the
+    # confrontation counts, "to remove" elsewhere in the sentence does not; a call, not a record,
+    # for the UN first of all; business spheres of interest; "the only true organization"
+    ("The question of Cyprus should be removed from the East-West confrontation.",
+     "bloc_confrontation", "We must act to remove the causes of conflict, and we note that "
+     "East-West confrontation has eased."),
+    ("Solutions must be sought first and foremost within the United Nations.", "un_main_channel",
+     "The relief was financed mainly by the United Nations, as we can report."),
+    ("We oppose any division of the world into spheres of interest.", "bloc_confrontation",
+     "Multinational corporations divide the world into spheres of interest."),
+    ("The United Nations is seventy. It remains the only appropriate forum for world problems.",
+     "un_main_channel", "The United Nations recognized SWAPO. It is the only true organization "
+     "of the Namibian people."),
     # codebook fef3189fe4c6: the UN named in the sentence before ("It remains the only place
-    # where ...", "it has proved to be an irreplaceable tool"), another subject left out
+    # where ...", "it has proved to be an irreplaceable tool"), another subject named left out
+    # (an "it" standing for something else than the UN still counts: a known limit)
     ("The United Nations turns seventy this year. It remains the only place where every nation "
      "has a voice.", "un_main_channel", "The United Nations partitioned the land in 1947. Our "
      "homeland is the only place where our people are safe."),
@@ -830,8 +844,8 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 51 - 1996/SLE_51_1996.txt", "in spite of its defects", "un_main_channel"),
     # codebook 0bab0a12e347: a people "untouched by the ICT revolution" (a gold miss)
     ("Session 58 - 2003/ARM_58_2003.txt", "untouched by the ICT revolution", "digital_divide"),
-    # codebook 440a5c535228 (UNGDC additions judged by an independent reader: 57 of 62 right,
-    # 3 unsure): zones of influence and spheres of interest, a question removed from or kept out
+    # codebook b589ab8c598a (66 UNGDC additions: an independent reader judged 56 right, 2 wrong,
+    # 3 unsure, and 5 were read by the maintainer): zones of influence and spheres of interest, a question removed from or kept out
     # of the East-West confrontation, the UN as the keystone or the conscience of the world, the
     # UN first of all in a call, "this irreplaceable Organization", a world without the UN
     ("Session 78 - 2023/BRA_78_2023.txt", "divide the world into zones of influence and revive",
@@ -964,7 +978,7 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
      "bloc_confrontation"),
     ("Session 06 - 1951/RUS_06_1951.txt", "bringing the cold war to an end", "bloc_confrontation"),
     ("Session 49 - 1994/USA_49_1994.txt", "cold war - those from both East and", "bloc_confrontation"),
-    # codebook 440a5c535228's first draft counted these (an independent reader judged them
+    # codebook b589ab8c598a's first draft counted these (an independent reader judged them
     # wrong): the UN the cornerstone of one State's foreign policy, a record of the UN's help "primarily",
     # "this most representative forum" as a form of address, the East-West confrontation described
     # or recorded ("beset by", "the supreme obstacle"), a colonial carve-up of one's territory

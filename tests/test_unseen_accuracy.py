@@ -35,9 +35,10 @@ def frozen_coding(corpus, tmp_path_factory):
     rows = unseen.read_frozen()
     require_history([r.commit for r in rows])
     with pytest.MonkeyPatch.context() as patch:
-        # the gold database is built here
+        # the gold database is built here, and found here again by unseen.by_group: the patch
+        # holds until the module's last test is done
         patch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("frozen")))
-        return unseen.code_with_frozen(corpus, rows)
+        yield unseen.code_with_frozen(corpus, rows)
 
 
 @pytest.mark.slow
