@@ -1,5 +1,5 @@
 """What a codebook change adds on a whole corpus, outside the gold: the precision check behind
-the README's "new findings ... read" figures.
+the "new findings ... read" figures of docs/validation.md.
 
     python benchmarks/codebook_diff.py CODED.db --old OLD.yaml [--new NEW.yaml] \
         [--sample 40] [--seed 11]
