@@ -9,6 +9,7 @@ runs out. Subprocess timeouts below are hang guards, not speed tests.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -157,3 +158,74 @@ def test_a_rematch_whose_workers_die_stops_with_a_message_and_completes_later(re
                            text=True, timeout=HANG_GUARD)  # fmt: skip
     assert again.returncode == 0, again.stderr
     assert rows(rematch_db, matches) == before
+
+
+def _descendants_once_workers_run(proc: subprocess.Popen) -> list[psutil.Process]:
+    """The command's processes below it (fork server, resource tracker, workers) once a worker
+    (a grandchild) is running; fails if the command ends first."""
+    root = psutil.Process(proc.pid)
+    deadline = time.monotonic() + HANG_GUARD
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the command ended before its workers could be seen"
+        try:
+            found = root.children(recursive=True)
+            if any(p.ppid() != root.pid for p in found):
+                return found
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    pytest.fail("no worker process started")
+
+
+def _wait_for_rows(db: Path, proc: subprocess.Popen) -> None:
+    deadline = time.monotonic() + HANG_GUARD
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the ingest ended before it could be interrupted"
+        try:
+            if db.exists() and rows(db, "SELECT count(*) FROM statements")[0][0]:
+                return
+        except sqlite3.OperationalError:  # the schema is not there yet
+            pass
+        time.sleep(0.05)
+    pytest.fail("nothing stored")
+
+
+def _gone(p: psutil.Process) -> bool:
+    try:  # an orphan that exited may stay a zombie where the container's init does not reap
+        return not p.is_running() or p.status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.mark.parametrize(("command", "sig"), [("ingest", signal.SIGKILL), ("match", signal.SIGKILL),
+                                             ("ingest", signal.SIGTERM)])  # fmt: skip
+def test_killing_the_command_ends_its_worker_processes(command, sig, rematch_db, tmp_path):
+    """A ``kill -9`` (or a plain ``kill``) of an ingest or a re-match leaves no worker behind:
+    the workers, the fork server and the resource tracker go with it (before, they stayed,
+    about 600 MB, for good). A plain ``kill`` stops the command as Ctrl-C does."""
+    if command == "ingest":
+        folder = tmp_path / "in"
+        sample_speeches(folder, 600)
+        args = ["ingest", str(folder), "--db", str(tmp_path / "t.db"), "--workers", "2"]
+    else:
+        args = ["match", "--db", str(rematch_db), "--workers", "2"]
+    proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", *args, "--quiet"], cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    below = _descendants_once_workers_run(proc)
+    if command == "ingest":
+        # midway, with the workers at work: a first batch is written (a signal while a worker
+        # is still starting makes Python's own start-up print a traceback, as Ctrl-C does)
+        _wait_for_rows(tmp_path / "t.db", proc)
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=HANG_GUARD)
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 1 and "Aborted!" in err, (proc.returncode, err[-500:])
+        assert "Traceback" not in err
+    deadline = time.monotonic() + 60  # a hang guard: they go within a second or two
+    while time.monotonic() < deadline and not all(_gone(p) for p in below):
+        time.sleep(0.1)
+    left = [p for p in below if not _gone(p)]
+    names = [f"{p.pid} {' '.join(p.cmdline())[:70]}" for p in left]
+    for p in left:
+        p.kill()
+    assert not left, f"still running after the command was killed: {names}"

@@ -7,6 +7,7 @@ one-line message (`click.ClickException`).
 from __future__ import annotations
 
 import re
+import signal
 import sys
 from pathlib import Path
 
@@ -352,7 +353,14 @@ from tracker import cli_coding  # noqa: E402,F401  (registers semantic, suggest)
 from tracker import cli_workbench  # noqa: E402,F401  (registers sample, gold)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    # `kill` (SIGTERM) stops a command as Ctrl-C does: the open transaction rolls back, the
+    # worker processes stop, and Click says "Aborted!" (exit 1), instead of a silent death
+    signal.signal(signal.SIGTERM, _interrupt)
     cli()
 
 

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from multiprocessing.connection import Connection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -390,9 +391,47 @@ def without_main_script() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
+def _watch_parent(lifeline: Connection) -> None:
+    """End this worker when the process that started its pool is gone.
+
+    A worker blocks on its task queue, whose pipe it holds both ends of, so it never sees its
+    parent die: after a ``kill -9`` (or SIGTERM) of an ingest, orphaned workers would hold their
+    memory forever. ``lifeline``'s other end lives only in the parent; when the parent dies the
+    kernel closes it, this read ends, and the worker exits.
+    """
+    try:
+        lifeline.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(1)
+
+
+def _init_watched(lifeline: Connection, initializer: Callable[..., None], *args: object) -> None:
+    threading.Thread(target=_watch_parent, args=(lifeline,), name="tracker-parent-watch",
+                     daemon=True).start()  # fmt: skip
+    initializer(*args)
+
+
+class WorkerPool(ProcessPoolExecutor):
+    """A process pool whose workers exit when this process dies (see :func:`_watch_parent`)."""
+
+    def __init__(self, workers: int, initializer: Callable[..., None], initargs: tuple) -> None:
+        context = pool_context()
+        lifeline, self._lifeline_keep = context.Pipe(duplex=False)
+        super().__init__(workers, mp_context=context, initializer=_init_watched,
+                         initargs=(lifeline, initializer, *initargs))  # fmt: skip
+        # the read end goes to each worker as it starts (pickled then); the write end stays
+        # here, open for the pool's life
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """As ProcessPoolExecutor's; then the lifeline closes, so workers still busy after a
+        ``wait=False`` shutdown (an interrupted ingest) stop now instead of finishing."""
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+        self._lifeline_keep.close()
+
+
 def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init_worker,
-                               initargs=(book.text, book.path))  # fmt: skip
+    return WorkerPool(workers, _init_worker, (book.text, book.path))
 
 
 def _pooled(jobs: Iterable[_Job], book: Codebook, workers: int

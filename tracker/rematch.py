@@ -11,7 +11,7 @@ from pathlib import Path
 
 from tracker.codebook import Codebook, codebook_from_text, load_codebook
 from tracker.errors import TrackerError
-from tracker.ingest import pool_context, submit
+from tracker.ingest import WorkerPool, submit
 from tracker.match import Matcher
 from tracker.models import Match, Passage
 from tracker.store import Store, StoredText
@@ -76,8 +76,7 @@ def rematch(
 
 
 def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(workers, mp_context=pool_context(), initializer=_init,
-                               initargs=(book.text, book.path))  # fmt: skip
+    return WorkerPool(workers, _init, (book.text, book.path))
 
 
 def _pooled(batches, book: Codebook, workers: int):
