@@ -11,7 +11,9 @@ are tested on the sentences that exist: a double negation that must stay `suppor
 from __future__ import annotations
 
 import zipfile
+from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from tracker.codebook import load_codebook
@@ -156,3 +158,35 @@ def test_united_states_own_sanctions_never_count(corpus):
                 sentence = text[text.rfind(".", 0, m.start) + 1 : text.find(".", m.end)]
                 assert US_CONDEMNATIONS[base] in " ".join(sentence.split()), base
     assert imposing >= 4, "the imposing and defending matches (2017-2020) were not found at all"
+
+
+def test_a_theme_with_only_reported_matches_is_exported_as_not_counted(tmp_path):
+    """`tracker export coding --all` says how many matches were kept without counting: also for a
+    theme none of whose matches counts (the case the column is for; it used to say 0 there). The
+    default export lists only themes present; validation does not take such a theme as found."""
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+    from tracker.coding import coded_by_file
+
+    sample = Path(__file__).resolve().parents[1] / "tracker/data/sample/ungdc/UNGDC_sample.zip"
+    with zipfile.ZipFile(sample) as z:  # the United States in 2020: "imposed crippling sanctions"
+        name = next(n for n in z.namelist() if n.endswith("/USA_75_2020.txt"))
+        (tmp_path / "USA_75_2020.txt").write_bytes(z.read(name))
+    db = tmp_path / "t.db"
+    runner = CliRunner()
+    assert runner.invoke(cli, ["ingest", str(tmp_path / "USA_75_2020.txt"), "--db", str(db),
+                               "--quiet"]).exit_code == 0  # fmt: skip
+    for flags, name in ((["--all"], "all.csv"), ([], "present.csv")):
+        result = runner.invoke(cli, ["export", "coding", "--db", str(db), "-o",
+                                     str(tmp_path / name), *flags])  # fmt: skip
+        assert result.exit_code == 0, result.output
+    every = pd.read_csv(tmp_path / "all.csv").set_index("theme")
+    assert every.loc["unilateral_sanctions", "matches"] == 0
+    assert every.loc["unilateral_sanctions", "not_counted"] >= 1
+    assert every["not_counted"].sum() == every.loc["unilateral_sanctions", "not_counted"]
+    present = pd.read_csv(tmp_path / "present.csv")
+    assert "unilateral_sanctions" not in set(present["theme"])
+    assert (present["matches"] > 0).all()
+    coded = coded_by_file(db, themes=list(every.index))
+    assert "unilateral_sanctions" not in coded["USA_75_2020.txt"]

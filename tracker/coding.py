@@ -59,8 +59,8 @@ def coding_table(
         for col in ("matches", "exact", "fuzzy", "proximity", "semantic", "not_counted"):
             table[col] = table[col].fillna(0).astype(int)
         table["first_evidence"] = table["first_evidence"].fillna("")
-    else:
-        table = statements.merge(counts, on="statement_id", how="inner")
+    else:  # a pair with only reported or opposing matches has no theme: not listed
+        table = statements.merge(counts[counts["matches"] > 0], on="statement_id", how="inner")
     words = table["words"].where(table["words"] > 0)
     table["rate_per_1000_words"] = (table["matches"] * 1000 / words).fillna(0).round(4)
     active = query.codebook_info(path)

@@ -162,9 +162,10 @@ def coding_statements(db: str | Path, *, include_duplicates: bool = False) -> pd
 
 
 def statement_theme_counts(db: str | Path) -> pd.DataFrame:
-    """Per statement and theme: the counted matches (by kind), the first counted match's text
-    (``first_evidence``) and how many matches were kept as evidence without counting
-    (``not_counted``: reported or opposing, see the README's "Direction")."""
+    """Per statement and theme with any match: the counted matches (by kind; 0 where every
+    match is reported or opposing), the first counted match's text (``first_evidence``) and how
+    many matches were kept as evidence without counting (``not_counted``: reported or opposing,
+    see the README's "Direction")."""
     if not has_stance(db):  # a database from before directions: every match counted
         sql = (
             "SELECT st.statement_id, st.theme, st.matches, st.exact, st.fuzzy, st.proximity, "
@@ -179,7 +180,13 @@ def statement_theme_counts(db: str | Path) -> pd.DataFrame:
             " AND m.theme = st.theme AND m.counted = 0) AS not_counted, "
             "(SELECT m.matched_text FROM matches m WHERE m.statement_id = st.statement_id "
             " AND m.theme = st.theme AND m.counted = 1 ORDER BY m.start LIMIT 1) AS first_evidence "
-            "FROM statement_themes st"
+            "FROM statement_themes st "
+            # pairs whose every match is reported or opposing have no statement_themes row:
+            # they come with no counted match and their not_counted
+            "UNION ALL SELECT m.statement_id, m.theme, 0, 0, 0, 0, 0, COUNT(*), NULL "
+            "FROM matches m WHERE m.counted = 0 AND NOT EXISTS (SELECT 1 FROM statement_themes "
+            "st WHERE st.statement_id = m.statement_id AND st.theme = m.theme) "
+            "GROUP BY m.statement_id, m.theme"
         )
     with connect(db) as conn:
         return frame(conn, sql)
