@@ -163,3 +163,42 @@ def test_batch_size_refuses_zero_and_stores_every_statement_over_several_batches
     with sqlite3.connect(db) as conn:
         stored = {r[0] for r in conn.execute("SELECT source FROM statements")}
     assert stored == {t.name for t in texts}
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_any_work(corpus, tmp_path):
+    """-o in a folder that does not exist: a usage error naming it, for every command that
+    writes a file, before the work (training a model used to end in a traceback)."""
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")
+    target = tmp_path / "nowhere" / "out"
+    commands = [
+        ("statements", "--db", db, "-o", f"{target}.csv"),
+        ("duplicates", "--db", db, "-o", f"{target}.csv"),
+        ("export", "coding", "--db", db, "-o", f"{target}.csv"),
+        ("gold", "export", "--db", db, "-o", f"{target}.tsv"),
+        ("semantic", "vectors", "--db", db, "-o", f"{target}.npz"),
+        ("semantic", "train", "--gold", corpus / "gold" / "dev.tsv", "--gold-db", db,
+         "-o", f"{target}.json"),
+    ]  # fmt: skip
+    for args in commands:
+        result = run(*args, ok=False)
+        assert result.exit_code == 2, (args, result.output)
+        assert f"the folder {target.parent} does not exist" in result.output, args
+        assert "Traceback" not in result.output
+    assert not target.parent.exists()
+
+
+def test_a_table_named_neither_csv_nor_xlsx_is_written_as_csv_with_a_warning(corpus, tmp_path):
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")
+    result = run("export", "coding", "--db", db, "-o", tmp_path / "coding.json")
+    assert "coding.json is written as CSV" in result.output
+    assert next(csv.reader(open(tmp_path / "coding.json")))[:3] == ["source", "country", "date"]
+
+
+def test_a_mistyped_database_is_not_created_by_match_or_marking_duplicates(tmp_path):
+    for args in (("match",), ("duplicates", "--not-duplicate", "1", "2")):
+        result = run(*args, "--db", tmp_path / "typo.db", ok=False)
+        assert result.exit_code == 1
+        assert f"no database at {tmp_path / 'typo.db'}" in result.output
+    assert not (tmp_path / "typo.db").exists()

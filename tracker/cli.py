@@ -6,9 +6,12 @@ one-line message (`click.ClickException`).
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -28,6 +31,42 @@ db_option = click.option(
 )
 
 OVERRIDE_FIELDS = ("country", "date", "forum", "meeting", "speaker", "title", "language")
+
+
+class OutputFile(click.Path):
+    """A file to write (``-o``), checked before any work: its folder must exist and it must be
+    writable there, so a long run (training a model) never ends in a traceback. With ``tables``,
+    a name that is neither .csv nor .xlsx gets a warning: the file is written as CSV."""
+
+    name = "file"
+
+    def __init__(self, *, tables: bool = False) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+        self.tables = tables
+
+    def convert(self, value, param, ctx):
+        path = Path(super().convert(value, param, ctx))
+        folder = path.parent
+        if not folder.is_dir():
+            self.fail(f"{shown(path)}: the folder {shown(folder)} does not exist", param, ctx)
+        if not os.access(folder, os.W_OK | os.X_OK) or (
+            path.exists() and not os.access(path, os.W_OK)
+        ):
+            self.fail(f"{shown(path)}: no permission to write it", param, ctx)
+        if self.tables and path.suffix.lower() not in (".csv", ".xlsx"):
+            click.echo(f"warning: {shown(path)} is written as CSV (name it .csv, or .xlsx for a "
+                       "workbook)", err=True)  # fmt: skip
+        return path
+
+
+@contextmanager
+def writing(path: Path) -> Iterator[None]:
+    """Turn a failure to write ``path`` (disk full, a file made immutable...) into a message
+    naming it."""
+    try:
+        yield
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {shown(path)}: {exc.strerror or exc}") from exc
 
 
 #: Characters a terminal acts on (ESC sequences, carriage returns, newlines, bidi overrides...).
@@ -66,9 +105,9 @@ def _db(path: Path | None) -> Path:
     return path or default_db_path()
 
 
-def _open(path: Path | None, *, readonly: bool = False) -> Store:
+def _open(path: Path | None, *, readonly: bool = False, existing: bool = False) -> Store:
     try:
-        return Store(_db(path), readonly=readonly)
+        return Store(_db(path), readonly=readonly, existing=existing)
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc
 
@@ -182,7 +221,7 @@ def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
 # -- statements ------------------------------------------------------------------------------
 @cli.command()
 @db_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputFile(tables=True),
               help="Write CSV (or .xlsx) here instead of standard output.")
 def statements(db, output):
     """List stored statements, one row each, flagging those with no country or date."""
@@ -197,12 +236,13 @@ def statements(db, output):
                err=True)  # fmt: skip
 
 
-def _write_or_print(table, output: str | None) -> None:
+def _write_or_print(table, output: Path | None) -> None:
     """The table to the ``--output`` file (CSV or XLSX by its suffix), else to standard output."""
     from tracker.coding import write_table
 
     if output:
-        write_table(table, output)
+        with writing(output):
+            write_table(table, output)
     else:
         _print_table(table)
 
@@ -221,7 +261,7 @@ def _print_table(table) -> None:
 # -- duplicates -------------------------------------------------------------------------------
 @cli.command()
 @db_option
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", type=OutputFile(tables=True),
               help="Write CSV (or .xlsx) here instead of standard output.")
 @click.option("--not-duplicate", "pairs", nargs=2, type=int, multiple=True, metavar="ID ID",
               help="Mark two statements (ids from this list) as different speeches.")
@@ -230,7 +270,7 @@ def duplicates(db, output, pairs):
     from tracker.coding import duplicates_table
 
     if pairs:
-        with _open(db) as store:
+        with _open(db, existing=True) as store:
             for a, b in pairs:
                 try:
                     store.mark_not_duplicate(a, b)
@@ -256,7 +296,7 @@ def match(db, codebook, workers, quiet):
     """Re-match every stored statement (after a codebook change), without re-ingesting."""
     from tracker.rematch import rematch
 
-    with _open(db) as store:
+    with _open(db, existing=True) as store:
         bar = tqdm(total=store.count_statements(), unit="statement", disable=quiet or None,
                    file=sys.stderr, leave=False, desc="match")  # fmt: skip
         try:
@@ -276,7 +316,7 @@ def export():
 
 @export.command("coding")
 @db_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OutputFile(tables=True),
               help="CSV or .xlsx file to write.")
 @click.option("--all", "all_pairs", is_flag=True,
               help="Every statement and theme, zeros included.")
@@ -293,7 +333,8 @@ def export_coding(db, output, all_pairs, include_duplicates):
         themes = [t.id for t in codebook_from_text(active.text, path=active.path).themes]
         table = coding_table(store, themes=themes, all_pairs=all_pairs,
                              include_duplicates=include_duplicates)  # fmt: skip
-    write_table(table, output)
+    with writing(output):
+        write_table(table, output)
     click.echo(f"{len(table)} rows to {output} (codebook {active.version})", err=True)
 
 

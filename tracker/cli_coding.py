@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import _db, _open, cli, db_option, shown
+from tracker.cli import OutputFile, _db, _open, cli, db_option, shown, writing
 from tracker.errors import TrackerError
 from tracker.wordvectors import DIMS, VOCABULARY, WINDOW
 
@@ -31,7 +31,7 @@ def semantic():
               help="A coded database (your corpus) whose matches give weak labels.")
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Codebook (default: the default codebook).")
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OutputFile(),
               help="Model file to write (name it in the codebook's `semantic:`).")
 @click.option("--vectors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Word vectors (`tracker semantic vectors`); copied beside the model.")
@@ -56,7 +56,8 @@ def semantic_train(golds, gold_db, weak_db, codebook, output, vectors, seed):
                     weak.close()
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc
-    model.save(output)
+    with writing(output):
+        model.save(output)
     active = {t: v for t, v in model.trained_on["thresholds"].items() if v is not None}
     click.echo(f"model {model.version} to {shown(output)}; thresholds: "
                + (", ".join(f"{t} {v:.2f}" for t, v in active.items()) or "none (off for every theme)"),
@@ -65,7 +66,7 @@ def semantic_train(golds, gold_db, weak_db, codebook, output, vectors, seed):
 
 @semantic.command("vectors")
 @db_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OutputFile(),
               help="Word-vector file to write (.npz).")
 @click.option("--dims", type=click.IntRange(2, 1000), default=DIMS, show_default=True)
 @click.option("--vocabulary", type=click.IntRange(10), default=VOCABULARY, show_default=True,
@@ -83,7 +84,8 @@ def semantic_vectors(db, output, dims, vocabulary, window, seed):
                                             window=window, seed=seed)  # fmt: skip
     except (TrackerError, ValueError) as exc:
         raise click.ClickException(shown(exc)) from exc
-    vectors.save(output)
+    with writing(output):
+        vectors.save(output)
     click.echo(f"vectors {vectors.version} to {shown(output)}: {len(vectors.words)} words x "
                f"{vectors.dims} dims from {vectors.meta['documents']} statements",
                err=True)  # fmt: skip

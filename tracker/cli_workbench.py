@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import _db, cli, db_option, shown
+from tracker.cli import OutputFile, _db, cli, db_option, shown, writing
 from tracker.errors import TrackerError
 
 
@@ -83,14 +83,15 @@ def gold():
 
 @gold.command("export")
 @db_option
-@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("-o", "--output", required=True, type=OutputFile(),
               help="TSV to write (file, theme, present, evidence).")
 @click.option("--sample", "sample_id", type=int, help="One sample's gold (default: all).")
 def gold_export(db, output, sample_id):
     """Write the adjudicated gold as a TSV for `tracker validate --gold`."""
     from tracker.workbench.gold import export_gold
 
-    rows = _call(export_gold, _db(db), output, sample_id=sample_id)
+    with writing(output):
+        rows = _call(export_gold, _db(db), output, sample_id=sample_id)
     click.echo(f"{rows} gold labels to {shown(output)}", err=True)
 
 

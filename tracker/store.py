@@ -233,9 +233,14 @@ class StoredText:
 class Store:
     """The tracker's SQLite database. Use as a context manager or call :meth:`close`."""
 
-    def __init__(self, path: str | Path | None = None, *, readonly: bool = False):
+    def __init__(self, path: str | Path | None = None, *, readonly: bool = False,
+                 existing: bool = False):  # fmt: skip
+        """``existing``: a missing file is an error, not a new database (a mistyped ``--db``
+        of a command that only changes what is stored must not create an empty one)."""
         self.path = Path(path) if path else default_db_path()
         self.readonly = readonly
+        if existing and not self.path.exists():
+            raise StoreError(f"no database at {self.path}: run `tracker ingest` first")
         self.conn = self._connect()
         self.db = sqlite_utils.Database(self.conn, execute_plugins=False)
         if not readonly:
