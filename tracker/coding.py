@@ -117,6 +117,11 @@ def validate_coding(db: Database, gold_path: str | Path, *, n_boot: int = 1000):
             + (" ..." if len(missing) > 10 else "")
         )
     gold_themes = sorted({t for per in labels.values() for t in per})
+    unknown = [t for t in gold_themes if t not in themes]
+    if unknown:  # every positive of it would count as a miss
+        raise GoldError(f"{gold_path}: theme(s) not in the database's codebook "
+                        f"({active.version}): {', '.join(unknown)} (every positive of it would count "
+                        "as a miss: drop its rows, or match with a codebook that has it)")  # fmt: skip
     return evaluate({f: coded[f] for f in labels}, labels, themes=gold_themes,
                     gold_evidence=load_gold_evidence(gold_path), n_boot=n_boot)  # fmt: skip
 

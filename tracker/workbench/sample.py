@@ -157,11 +157,16 @@ def draw(pool: pd.DataFrame, design: Design) -> pd.DataFrame:
 
 def draw_sample(db: str | Path, filters: Filters, design: Design) -> int:
     """Draw a sample from the statements ``filters`` select and store it; returns its id."""
-    pool, left_out = population(db, filters, design)
-    drawn = draw(pool, design)
-    themes = list(design.themes) or _codebook_themes(db)
+    known = _codebook_themes(db)
+    themes = list(design.themes) or known
     if not themes:
         raise SampleError(f"{db} has no codebook themes to code: ingest statements first")
+    unknown = [t for t in (*design.themes, design.match_theme) if t and t not in known]
+    if unknown:
+        raise SampleError(f"theme(s) not in the database's codebook: {', '.join(unknown)} "
+                          f"(its themes: {', '.join(known)})")  # fmt: skip
+    pool, left_out = population(db, filters, design)
+    drawn = draw(pool, design)
     info = query.codebook_info(db)
     what = design.design + (" by " + ", ".join(design.strata) if design.strata else "")
     record = {
