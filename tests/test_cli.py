@@ -202,3 +202,40 @@ def test_a_mistyped_database_is_not_created_by_match_or_marking_duplicates(tmp_p
         assert result.exit_code == 1
         assert f"no database at {tmp_path / 'typo.db'}" in result.output
     assert not (tmp_path / "typo.db").exists()
+
+
+def test_metadata_given_but_not_understood_is_said_so(corpus, tmp_path):
+    """A --date that is no date is refused; a country the tool does not know is stored as written
+    with a warning and a flag line; a bad date in a manifest row gets a flag line too (it used
+    to be dropped without a word)."""
+    speech = corpus / "unga79" / "text" / "at_en.txt"
+    db = tmp_path / "t.db"
+    result = run("ingest", speech, "--db", db, "--date", "2024-13-45", "--quiet", ok=False)
+    assert result.exit_code == 2
+    assert "'2024-13-45' is not a date" in result.output and not db.exists()
+    result = run("ingest", speech, "--db", db, "--country", "Narnia", "--quiet")
+    assert "--country 'Narnia' is no country name or ISO code" in result.output
+    assert "flagged: at_en.txt: unresolved_country" in result.output
+    folder = tmp_path / "m"
+    folder.mkdir()
+    shutil.copy(corpus / "unga79" / "text" / "gh_en.txt", folder)
+    (folder / "manifest.csv").write_text("file,country,date\ngh_en.txt,GHA,2024-09-45\n")
+    result = run("ingest", folder / "gh_en.txt", "--manifest", folder / "manifest.csv",
+                 "--db", db, "--quiet")  # fmt: skip
+    assert "flagged: gh_en.txt: unparsed_date" in result.output
+
+
+def test_a_manifest_that_names_no_file_of_the_ingest_is_warned_of(corpus, tmp_path):
+    """The manifest's `file` paths are relative to its folder: one written for another folder
+    applies to nothing, and the ingest says so instead of storing no metadata silently."""
+    (tmp_path / "files").mkdir()
+    shutil.copy(corpus / "unga79" / "text" / "gh_en.txt", tmp_path / "files")
+    manifest = tmp_path / "manifest.csv"
+    manifest.write_text("file,country,date\ngh_en.txt,GHA,2024-09-24\n")
+    db = tmp_path / "t.db"
+    result = run("ingest", tmp_path / "files", "--manifest", manifest, "--db", db, "--quiet")
+    assert f"warning: {manifest}: none of its rows names a file of this ingest" in result.output
+    manifest.write_text("file,country,date\nfiles/gh_en.txt,GHA,2024-09-24\n")
+    result = run("ingest", tmp_path / "files", "--manifest", manifest, "--db", tmp_path / "u.db",
+                 "--quiet")  # fmt: skip
+    assert "none of its rows" not in result.output

@@ -164,6 +164,7 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     from tracker.ingest import Budgets, ingest_paths
     from tracker.sources import ReaderOptions, count_candidate_files
 
+    _check_overrides(country, date)
     overrides = {k: v for k, v in zip(OVERRIDE_FIELDS,
                  (country, date, forum, meeting, speaker, title, language)) if v}  # fmt: skip
     if source_kind:
@@ -194,11 +195,33 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     finally:
         bar.close()
     for source, flags in report.flagged:
-        if "no_country" in flags or "no_date" in flags:
+        if any(f in flags for f in SHOWN_FLAGS):
             click.echo(f"flagged: {shown(source)}: {flags}", err=True)
+    if manifest and report.manifest_lookups and not report.manifest_found:
+        click.echo(f"warning: {shown(manifest)}: none of its rows names a file of this ingest "
+                   "(its `file` paths are relative to the manifest's folder), so no metadata "
+                   "came from it", err=True)  # fmt: skip
     click.echo(f"{_db(db)}: {report.summary()} (codebook {report.codebook_version})", err=True)
     if report.failed:
         sys.exit(1)
+
+
+#: Flags worth a line after an ingest: metadata missing, or given but not understood.
+SHOWN_FLAGS = ("no_country", "no_date", "unparsed_date", "unresolved_country")
+
+
+def _check_overrides(country: str | None, date: str | None) -> None:
+    """A ``--date`` that is no date is refused (it would be dropped without a word); a
+    ``--country`` the tool does not know is kept as written, with a warning."""
+    from tracker.countries import lookup_country
+    from tracker.metadata import normalize_date
+
+    if date and not normalize_date(date):
+        raise click.BadParameter(f"{shown(date)!r} is not a date: give YYYY-MM-DD, YYYY-MM or "
+                                 "YYYY", param_hint="--date")  # fmt: skip
+    if country and lookup_country(country) is None:
+        click.echo(f"warning: --country {shown(country)!r} is no country name or ISO code the "
+                   "tool knows: stored as written and flagged unresolved_country", err=True)  # fmt: skip
 
 
 def _priority(priority: str | None) -> dict:

@@ -101,6 +101,9 @@ class IngestReport:
     codebook_version: str = ""
     #: Files (paths as walked) that gave at least one statement stored or already stored.
     files_used: set[str] = field(default_factory=set)
+    #: Documents looked up in the manifest, and how many of them it has a row for.
+    manifest_lookups: int = 0
+    manifest_found: int = 0
     _file_of: dict[str, str] = field(default_factory=dict, repr=False)  # doc hash -> file
 
     @property
@@ -641,6 +644,9 @@ def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem
                 problem(item)
                 continue
             row = manifest.lookup(item.manifest_key) if manifest and item.manifest_key else None
+            if manifest is not None and item.manifest_key:
+                report.manifest_lookups += 1
+                report.manifest_found += row is not None
             if row is not None and row.skip:
                 problem(Problem(item.source, f"skipped by the manifest: {row.skip}", "skipped"))
                 continue
