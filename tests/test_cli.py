@@ -140,6 +140,10 @@ def test_duplicates_listed_and_a_pair_marked_different_stays_so(corpus, tmp_path
                                                           ("copy", "au_en.pdf")]  # fmt: skip
     assert float(table[1]["similarity"]) > 0.9
     canonical, copy = table[0]["id"], table[1]["id"]
+    listed = list(csv.DictReader(io.StringIO(run("statements", "--db", db).stdout)))
+    assert [r["duplicate_of"] for r in listed] == ["", canonical]  # an id, not "1.0"
+    result = run("duplicates", "--db", db, "--not-duplicate", copy, copy, ok=False)
+    assert result.exit_code == 2 and "a statement is no copy of itself" in result.output
     run("duplicates", "--db", db, "--not-duplicate", copy, canonical)
     assert run("duplicates", "--db", db).stdout.strip().count("\n") == 0  # header only
     # the mark is kept by content: re-ingesting does not link them again
@@ -239,3 +243,17 @@ def test_a_manifest_that_names_no_file_of_the_ingest_is_warned_of(corpus, tmp_pa
     result = run("ingest", tmp_path / "files", "--manifest", manifest, "--db", tmp_path / "u.db",
                  "--quiet")  # fmt: skip
     assert "none of its rows" not in result.output
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("ingest", "X", "--column", "cuntry=member"), "'cuntry' is no metadata field"),
+    (("ingest", "X", "--workers", "0"), "0 is not in the range x>=1"),
+    (("match", "--workers", "-1"), "-1 is not in the range x>=1"),
+    (("suggest", "--theme", "digital_divide", "--limit", "-3"), "-3 is not in the range x>=1"),
+])  # fmt: skip
+def test_options_out_of_their_range_are_usage_errors(corpus, tmp_path, args, says):
+    """They used to be taken: an unknown --column field ignored, --limit -3 listing every
+    passage, --workers -1 passed on."""
+    speech = str(corpus / "unga79" / "text" / "at_en.txt")
+    result = run(*[speech if a == "X" else a for a in args], "--db", tmp_path / "t.db", ok=False)
+    assert result.exit_code == 2 and says in result.output, result.output

@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from tracker import __version__
 from tracker.errors import TrackerError
-from tracker.models import Problem
+from tracker.models import METADATA_FIELDS, Problem
 from tracker.connect import default_db_path
 from tracker.store import STATEMENTS_PER_TRANSACTION, Store
 
@@ -141,7 +141,8 @@ def cli() -> None:
 @click.option("--no-ocr", is_flag=True, help="Do not OCR PDF pages without a text layer.")
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Codebook for a new database (default: the database's active codebook).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: 2).")
 @click.option("--batch-size", type=click.IntRange(min=1),
               default=STATEMENTS_PER_TRANSACTION, show_default=True,
               help="Statements per write transaction: the dashboard sees an ingest grow a "
@@ -237,6 +238,9 @@ def _column_map(columns: tuple[str, ...]) -> dict[str, str]:
         field, sep, column = item.partition("=")
         if not sep or not field or not column:
             raise click.BadParameter(f"{item!r}: expected FIELD=COLUMN", param_hint="--column")
+        if field.strip() not in METADATA_FIELDS:
+            raise click.BadParameter(f"{field.strip()!r} is no metadata field: use one of "
+                                     f"{', '.join(METADATA_FIELDS)}", param_hint="--column")  # fmt: skip
         mapping[field.strip()] = column.strip()
     return mapping
 
@@ -293,6 +297,10 @@ def duplicates(db, output, pairs):
     from tracker.coding import duplicates_table
 
     if pairs:
+        same = [a for a, b in pairs if a == b]
+        if same:
+            raise click.BadParameter(f"{same[0]} {same[0]}: a statement is no copy of itself",
+                                     param_hint="--not-duplicate")  # fmt: skip
         with _open(db, existing=True) as store:
             for a, b in pairs:
                 try:
@@ -313,7 +321,8 @@ def duplicates(db, output, pairs):
 @db_option
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Codebook file (default: the database's active codebook).")
-@click.option("--workers", type=int, default=None, help="Worker processes (default: 2).")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: 2).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
 def match(db, codebook, workers, quiet):
     """Re-match every stored statement (after a codebook change), without re-ingesting."""

@@ -94,7 +94,8 @@ def semantic_vectors(db, output, dims, vocabulary, window, seed):
 @cli.command()
 @db_option
 @click.option("--theme", required=True, help="Theme id.")
-@click.option("--limit", type=int, default=20, show_default=True, help="Passages to list.")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
+              help="Passages to list.")
 @click.option("--sample", type=int, default=3000, show_default=True,
               help="Statements read (drawn at random with --seed).")
 @click.option("--seed", type=int, default=0, show_default=True)

@@ -146,8 +146,11 @@ def stored_statements(db: str | Path, *, include_duplicates: bool = True) -> pd.
     """One row per stored statement (by id), the columns of `tracker statements`."""
     where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
     with connect(db) as conn:
-        return frame(conn, f"SELECT {', '.join(STORED_STATEMENT_COLUMNS)} FROM statements "
+        table = frame(conn, f"SELECT {', '.join(STORED_STATEMENT_COLUMNS)} FROM statements "
                             f"{where} ORDER BY id")  # fmt: skip
+    # an id, empty for most rows: a nullable integer, so a CSV says 2, not 2.0
+    table["duplicate_of"] = table["duplicate_of"].astype("Int64")
+    return table
 
 
 def coding_statements(db: str | Path, *, include_duplicates: bool = False) -> pd.DataFrame:
