@@ -171,6 +171,7 @@ st.caption("Hand-coded labels (a TSV with `file`, `theme`, `present` and `eviden
 uploaded = st.file_uploader("Gold labels (TSV)", type=["tsv", "txt"], key="gold_upload")
 gold_path = os.environ.get("TRACKER_GOLD", "")
 gold_bytes = uploaded.getvalue() if uploaded is not None else None
+gold_name = uploaded.name if uploaded is not None else gold_path
 if gold_bytes is None and gold_path and Path(gold_path).is_file():
     gold_bytes = Path(gold_path).read_bytes()
 if gold_bytes is None:
@@ -178,7 +179,7 @@ if gold_bytes is None:
             "run `tracker validate --gold GOLD.tsv --db DB`.")  # fmt: skip
 else:
     try:
-        report = common.validation_report(gold_bytes, book.version)
+        report = common.validation_report(gold_bytes, book.version, gold_name)
     except TrackerError as exc:
         st.error(str(exc))
     else:

@@ -51,3 +51,19 @@ def test_gold_naming_files_not_in_the_database_is_a_message(corpus, tmp_path, mo
     at.switch_page("app_pages/method.py").run()
     assert not at.exception
     assert any("not in" in e.value for e in at.error)
+
+
+def test_gold_that_is_not_utf8_text_is_a_message_naming_the_file(corpus, tmp_path, monkeypatch):
+    """A gold file in another encoding (here a real PDF of the corpus named .tsv) used to crash
+    the page with a UnicodeDecodeError; and messages named a temporary copy, not the file."""
+    db = tmp_path / "one.db"
+    ingest_paths([corpus / "unga79" / "text" / "at_en.txt"], db=db)
+    bad = tmp_path / "my_gold.tsv"
+    bad.write_bytes((corpus / "unga79" / "pdf" / "au_en.pdf").read_bytes())
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    monkeypatch.setenv("TRACKER_GOLD", str(bad))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception
+    assert [e.value for e in at.error if "gold" in e.value] == [
+        f"{bad}: not UTF-8 text: gold labels are a tab-separated text file (save it as UTF-8)"]

@@ -119,6 +119,9 @@ def _rows(path: str | Path):
         text = file.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise GoldError(f"{file}: cannot read the gold labels ({exc})") from None
+    except UnicodeDecodeError:
+        raise GoldError(f"{file}: not UTF-8 text: gold labels are a tab-separated text file "
+                        "(save it as UTF-8)") from None  # fmt: skip
     reader = csv.DictReader(text.splitlines(), delimiter="\t")
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in _REQUIRED if c not in header]

@@ -123,22 +123,25 @@ def kept(name: str, key: Hashable, make: Callable[[], R], *, most: int) -> R:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _validation(db: str, mark: tuple, gold: bytes, version: str):
+def _validation(db: str, mark: tuple, gold: bytes, version: str, name: str):
     import tempfile
 
     from tracker.coding import validate_coding
+    from tracker.errors import GoldError
 
-    with tempfile.NamedTemporaryFile("wb", suffix=".tsv", delete=False) as fh:
-        fh.write(gold)
-    try:
-        return validate_coding(db, fh.name, n_boot=300)
-    finally:
-        Path(fh.name).unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "gold.tsv"
+        path.write_bytes(gold)
+        try:
+            return validate_coding(db, path, n_boot=300)
+        except GoldError as exc:  # name the file the researcher gave, not the temporary copy
+            raise GoldError(str(exc).replace(str(path), name)) from None
 
 
-def validation_report(gold: bytes, version: str):
-    """The stored coding against uploaded gold labels (cached on the file and the database)."""
-    return _validation(str(db_path()), marker(), gold, version)
+def validation_report(gold: bytes, version: str, name: str = "gold labels"):
+    """The stored coding against uploaded gold labels (cached on the file and the database);
+    errors name the file as ``name``."""
+    return _validation(str(db_path()), marker(), gold, version, name)
 
 
 def require_db() -> query.Options:
