@@ -153,6 +153,23 @@ def test_languages_default_to_the_codebook_and_left_out_says_so(db):
     assert out["selected"] == default["n"].iloc[0]
 
 
+def test_languages_left_out_of_the_filter_are_not_blamed_on_the_codebook(db):
+    """With only one covered language picked, the others the codebook covers are counted as
+    deselected, apart from those it does not cover (the caption once put both under "languages
+    the codebook does not cover")."""
+    covered = languages(db)
+    by_language = dict(sql(db, f"SELECT language, COUNT(*) FROM statements WHERE "
+                               f"{canonical(db, ())} GROUP BY language"))  # fmt: skip
+    picked = max(covered, key=lambda lang: by_language.get(lang, 0))
+    out = query.left_out(db, Filters(languages=(picked,)))
+    others = {lang: n for lang, n in by_language.items() if lang != picked}
+    assert out["deselected_languages"] == {k: n for k, n in others.items() if k in covered}
+    assert out["languages"] == {k or "unknown": n for k, n in others.items() if k not in covered}
+    assert out["deselected_languages"] and out["languages"]  # both kinds are in this database
+    assert out["deselected"] == sum(out["deselected_languages"].values())
+    assert out["language"] == sum(out["languages"].values())
+
+
 def test_duplicates_are_left_out_unless_asked(db):
     dups = sql(db, "SELECT COUNT(*) FROM statements WHERE duplicate_of IS NOT NULL")[0][0]
     a = query.theme_totals(db, Filters(languages=()))["n"].iloc[0]

@@ -212,16 +212,24 @@ def left_out_note(filters: Filters) -> None:
     except query.QueryError:
         return
     parts = []
+
+    def by_language(counts: dict[str, int]) -> str:
+        return ", ".join(f"{md(k)} ({v:,})" for k, v in sorted(counts.items()))
+
     if out.get("language"):
-        langs = ", ".join(f"{md(k)} ({v})" for k, v in sorted(out.get("languages", {}).items()))
-        parts.append(f"{out['language']} in languages the codebook does not cover ({langs})")
+        parts.append(f"{out['language']:,} in languages the codebook does not cover "
+                     f"({by_language(out.get('languages', {}))})")  # fmt: skip
+    if out.get("deselected"):
+        parts.append(f"{out['deselected']:,} in languages left out of the Language filter "
+                     f"({by_language(out.get('deselected_languages', {}))})")  # fmt: skip
     if out.get("duplicates"):
-        parts.append(f"{out['duplicates']} duplicates")
+        parts.append(f"{out['duplicates']:,} duplicates")
     if out.get("non_state"):
-        parts.append(f"{out['non_state']} non-state speakers")
+        parts.append(f"{out['non_state']:,} non-state speakers")
     if out.get("no_year"):
-        parts.append(f"{out['no_year']} without a date (not on time charts)")
-    text = f"{out.get('selected', 0):,} statements selected."
+        parts.append(f"{out['no_year']:,} without a date (not on time charts)")
+    selected = out.get("selected", 0)
+    text = f"{selected:,} statement{'' if selected == 1 else 's'} selected."
     if parts:
         text += " Left out: " + "; ".join(parts) + "."
     st.caption(text)

@@ -98,6 +98,7 @@ def country_names(db: str | Path) -> dict[str, str]:
 def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
     """How many statements the filter's *defaults* leave out, by reason: ``selected`` (counted),
     ``language`` (a language the codebook does not cover, with ``languages`` naming them),
+    ``deselected`` (a language it covers, left out of the selection, ``deselected_languages``),
     ``duplicates``, ``non_state``, ``no_year`` (undated, when a date filter is set)."""
     languages = resolve_languages(db, filters)
     out: dict[str, Any] = {}
@@ -110,22 +111,24 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
             ).fetchone()[0]
 
         out["selected"] = count(filters, languages)
+        out["language"], out["languages"] = 0, {}
+        out["deselected"], out["deselected_languages"] = 0, {}
         if languages:
-            everything = count(filters, ())
-            out["language"] = everything - out["selected"]
+            info = codebook_info(db)
+            covered = set(info.languages) if info else set()
             where, params = statement_where(filters, ())
             marks = ",".join("?" * len(languages))
-            out["languages"] = {
-                lang or "unknown": n
-                for lang, n in conn.execute(
-                    f"SELECT s.language, COUNT(*) FROM statements s WHERE {where} "
-                    f"AND s.language NOT IN ({marks}) GROUP BY s.language",
-                    [*params, *languages],
-                )
-            }
-        else:
-            out["language"] = 0
-            out["languages"] = {}
+            for lang, n in conn.execute(
+                f"SELECT s.language, COUNT(*) FROM statements s WHERE {where} "
+                f"AND s.language NOT IN ({marks}) GROUP BY s.language",
+                [*params, *languages],
+            ):
+                # a language the codebook covers was left out by the researcher, not for want
+                # of phrases: said apart
+                kind = "deselected" if lang in covered else "language"
+                out[kind] += n
+                out["languages" if kind == "language" else "deselected_languages"][
+                    lang or "unknown"] = n  # fmt: skip
         if not filters.include_duplicates:
             out["duplicates"] = (
                 count(replace(filters, include_duplicates=True), languages) - out["selected"]
