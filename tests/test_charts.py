@@ -171,3 +171,22 @@ def test_caption_names_filters_and_codebook():
     f = query.Filters(themes=("digital_divide",), countries=("CHN",), year_from=2010, year_to=2020)
     cap = charts.caption_text(f.describe(), "abc123")
     assert "digital_divide" in cap and "CHN" in cap and "2010" in cap and "codebook abc123" in cap
+
+
+def test_small_shares_get_ticks_that_read_apart():
+    """Shares under 10% with whole-percent ticks labelled a colour bar 4%, 3%, 3%, 2%, 2%, ...
+    (the map of one theme over three countries): the format gets a decimal where needed."""
+    small = matrix_frame().assign(n=100)
+    small["value"] = small["share"] = small["k"] / 100  # 0% to 4%
+    trend = trend_frame()
+    trend["value"] = trend["share"] = trend["ci_high"] = trend["k"] / 200  # at most 2%
+    trend["ci_low"] = 0.0
+    figs = {
+        "map": countrymap.map_figure(small, theme="digital_divide", theme_label="Digital divide",
+                                     caption="c").data[0].colorbar.tickformat,  # fmt: skip
+        "heatmap": charts.heatmap_figure(small, caption="c").data[0].colorbar.tickformat,
+        "trend": charts.trend_figure(trend, caption="c").layout.yaxis.tickformat,
+    }
+    assert figs == {"map": ".1%", "heatmap": ".1%", "trend": ".1%"}
+    assert charts.heatmap_figure(matrix_frame(), caption="c").data[0].colorbar.tickformat == ".0%"
+    assert charts.share_tickformat([0.004, 0.002]) == ".2%"

@@ -179,9 +179,34 @@ def empty_figure(message: str, *, title: str = "", caption: str = "") -> go.Figu
     return _layout(fig, title=title, caption=caption, x_title="", y_title="", legend=False)
 
 
+def share_tickformat(values) -> str:
+    """A percent format with enough decimals for ticks over ``values`` to read apart: shares
+    under 10% with whole percents would label a colour bar 4%, 3%, 3%, 2%, 2%, ..."""
+    finite = [abs(float(v)) for v in pd.Series(values, dtype="float64").dropna()]
+    top = max(finite, default=1.0)
+    return ".0%" if top >= 0.1 else ".1%" if top >= 0.01 else ".2%"
+
+
+def _plotted(fig: go.Figure, axis: str) -> list:
+    """Every value the figure's traces put on ``axis`` ("x" or "y"), error bars' ends included."""
+    values: list = []
+    for trace in fig.data:
+        data = getattr(trace, axis, None)
+        if data is None or isinstance(data, str):
+            continue
+        values.extend(v for v in data if isinstance(v, (int, float)))
+        bars = getattr(trace, f"error_{axis}", None)
+        plus = getattr(bars, "array", None) if bars is not None else None
+        if plus is not None:
+            values.extend(v + e for v, e in zip(data, plus) if isinstance(v, (int, float))
+                          and isinstance(e, (int, float)))  # fmt: skip
+    return values
+
+
 def _value_axis(fig: go.Figure, measure: str, axis: str = "y") -> None:
     if measure == "share":
-        getattr(fig, f"update_{axis}axes")(tickformat=".0%", rangemode="tozero")
+        getattr(fig, f"update_{axis}axes")(tickformat=share_tickformat(_plotted(fig, axis)),
+                                           rangemode="tozero")  # fmt: skip
     else:
         getattr(fig, f"update_{axis}axes")(rangemode="tozero")
 
@@ -489,7 +514,7 @@ def heatmap_figure(
             zmin=0,
             colorbar={
                 "title": {"text": MEASURE_SHORT[measure]},
-                "tickformat": ".0%" if measure == "share" else None,
+                "tickformat": share_tickformat([v for row in z for v in row]) if measure == "share" else None,
             },
             hoverinfo="skip",
             xgap=1,

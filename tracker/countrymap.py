@@ -22,7 +22,9 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from tracker.charts import MEASURE_AXIS, MEASURE_SHORT, _layout, empty_figure, esc, theme_color
+from tracker.charts import (
+    MEASURE_AXIS, MEASURE_SHORT, _layout, empty_figure, esc, share_tickformat, theme_color,
+)  # fmt: skip
 
 MAPS_DIR = Path(__file__).resolve().parent / "data" / "maps"
 TOPOJSON_NAME = "world_110m"
@@ -96,7 +98,7 @@ def map_figure(
             marker_line_width=0.4,
             colorbar={
                 "title": {"text": MEASURE_SHORT[measure]},
-                "tickformat": ".0%" if measure == "share" else None,
+                "tickformat": share_tickformat(rows["value"]) if measure == "share" else None,
             },
             customdata=[[theme, None, c] for c in rows["country"]],
             text=[
