@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 from browser_support import BROWSER_TEST, sample_db, wait_for_plot
 
+from tracker import __version__, query
+
 REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = BROWSER_TEST
@@ -59,7 +61,7 @@ def download(page, label: str, tmp_path: Path) -> bytes:
     return target.read_bytes()
 
 
-def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, tmp_path):
+def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, browser_db, tmp_path):
     _, url = dashboard
     page.goto(url + "/")
     wait_for_plot(page)
@@ -109,6 +111,14 @@ def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, tmp_path)
     }
     for r in rows:
         assert float(r["rate"]) == pytest.approx(drawn[(r["theme"], int(r["year"]))], rel=1e-9)
+    # each CSV says what made it: the codebook, the tool, the view (whose URL holds the filters)
+    version = query.codebook_info(browser_db).version
+    assert {(r["codebook_version"], r["tool_version"]) for r in rows} == {(version, __version__)}
+    assert all(r["view"].startswith(url) and "measure=rate" in r["view"] for r in rows)
+    evidence = list(csv.DictReader(io.StringIO(
+        download(page, "CSV of all", tmp_path).decode("utf-8-sig"))))  # fmt: skip
+    assert evidence and {(r["codebook_version"], r["tool_version"]) for r in evidence} == {
+        (version, __version__)}
 
     # the copied URL reopens the same view
     copied = page.url

@@ -138,3 +138,17 @@ def test_standalone_keeps_the_plot_and_adds_the_citation(fig):
     assert len(caption) == 1 and "View: http://x/?a=1" in caption[0].text
     assert "Bands: 95% Wilson intervals" in caption[0].text
     assert fig.layout.height == 600  # the dashboard's figure is left as it was
+
+
+def test_a_downloaded_table_says_what_made_it():
+    """A CSV has no about sheet: the codebook's and the tool's versions and the view's URL (which
+    holds the filters) come as columns; a column of the same name already there is kept."""
+    import tracker
+
+    df = pd.DataFrame({"theme": ["digital_divide"], "codebook_version": ["abc"], "k": [3]})
+    out = export.stamped(df, codebook_version="def", view="http://localhost/trends?themes=x")
+    assert list(out.columns) == ["theme", "codebook_version", "k", "tool_version", "view"]
+    assert out.iloc[0].to_dict() == {"theme": "digital_divide", "codebook_version": "abc", "k": 3,
+                                     "tool_version": tracker.__version__,
+                                     "view": "http://localhost/trends?themes=x"}  # fmt: skip
+    assert list(df.columns) == ["theme", "codebook_version", "k"]  # the frame itself unchanged

@@ -243,6 +243,22 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+#: Columns a downloaded CSV gains, so the file says what made it (a CSV has no room for an
+#: ``about`` sheet): the codebook's version, the tool's, and the view (its URL holds the filters).
+PROVENANCE_COLUMNS = ("codebook_version", "tool_version", "view")
+
+
+def stamped(df: pd.DataFrame, *, codebook_version: str, view: str) -> pd.DataFrame:
+    """``df`` with the :data:`PROVENANCE_COLUMNS` appended (a column already there is kept)."""
+    out = df.copy()
+    values = {"codebook_version": codebook_version, "tool_version": tracker.__version__,
+              "view": view}  # fmt: skip
+    for column in PROVENANCE_COLUMNS:
+        if column not in out.columns:
+            out[column] = values[column]
+    return out
+
+
 def table_csv(df: pd.DataFrame) -> bytes:
     """UTF-8 CSV (with a byte-order mark, so spreadsheet programs read accents right); text
     cells are formula-safe (:func:`tracker.coding.safe_cell`)."""

@@ -68,8 +68,10 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
                                                                      title=stem),
                             file_name=f"{stem}.html", mime="text/html", key=f"{key}_dl_html",
                             on_click="ignore")  # fmt: skip
-    cols[4].download_button("CSV", data=export.table_csv(data), file_name=f"{stem}.csv",
-                            mime="text/csv", key=f"{key}_dl_csv", on_click="ignore")  # fmt: skip
+    cols[4].download_button("CSV", data=export.table_csv(export.stamped(data, codebook_version=version,
+                                                                         view=url)),
+                            file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_dl_csv",
+                            on_click="ignore")  # fmt: skip
     cols[5].download_button("XLSX", data=lambda: export.table_xlsx(data, about=about),
                             file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"],
                             key=f"{key}_dl_xlsx", on_click="ignore")  # fmt: skip
@@ -166,13 +168,21 @@ def all_evidence(filters: Filters, *, sort: str = "date", **where) -> pd.DataFra
 def evidence_downloads(filters: Filters, total: int, *, key: str, sort: str = "date",
                        **where) -> None:  # fmt: skip
     """CSV and XLSX of all ``total`` evidence rows of a selection, made when clicked, named for
-    the selection (``evidence_militarization_CHN_2024.csv``)."""
-    about = {"filters": filters.to_dict(), "rows": total, "view": view_url()}
+    the selection (``evidence_militarization_CHN_2024.csv``). Both say what made them: the CSV
+    in its provenance columns, the XLSX in its ``about`` sheet (with the chart value clicked,
+    ``selection``, which the view's URL does not hold)."""
+    book = codebook()
+    version = book.version if book else ""
+    url = view_url()
+    selection = {k: v for k, v in where.items() if v not in (None, "")}
+    about = {"filters": filters.to_dict(), "selection": selection, "rows": total,
+             "codebook": version, "view": url, "citation": citation(book, url)}  # fmt: skip
     stem = evidence_stem(filters, **where)
     c1, c2 = st.columns(2)
     c1.download_button(
         f"CSV of all {total:,} rows",
-        lambda: export.table_csv(all_evidence(filters, sort=sort, **where)),
+        lambda: export.table_csv(export.stamped(all_evidence(filters, sort=sort, **where),
+                                                codebook_version=version, view=url)),
         file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
     )  # fmt: skip
     xlsx_rows = min(total, XLSX_MAX_ROWS)
