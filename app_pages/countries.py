@@ -51,8 +51,10 @@ else:
     f = replace(filters, themes=(theme,))
     if view == "Ranking":
         c1, c2, c3 = st.columns(3)
+        # by default as many as the sidebar's "fewest statements behind a value": a ranking
+        # topped by countries that spoke once (1 of 1, share 100%) says little
         least = c1.number_input("Only countries with at least this many statements", 1, 1000,
-                                value=url_int("min", 1, 1, 1000), key="rank_min")  # fmt: skip
+                                value=url_int("min", min_n, 1, 1000), key="rank_min")  # fmt: skip
         top = c2.slider("Countries shown", 5, 100, url_int("top", 25, 5, 100), key="rank_top")
         ORDERS = {"lower": "lower end of the 95% interval", "value": "the value itself"}
         rank_order = "value"
@@ -64,7 +66,7 @@ else:
                 "statements below the same share resting on many.",
             )  # fmt: skip
             common.set_page_param("order", None if rank_order == "lower" else rank_order)
-        common.set_page_param("min", None if int(least) == 1 else str(int(least)))
+        common.set_page_param("min", None if int(least) == min_n else str(int(least)))
         common.set_page_param("top", None if int(top) == 25 else str(int(top)))
         data = common.ranking(filters, theme=theme, min_statements=int(least), order=rank_order)
         if common.no_data(data):

@@ -152,3 +152,13 @@ def test_a_downloaded_table_says_what_made_it():
                                      "tool_version": tracker.__version__,
                                      "view": "http://localhost/trends?themes=x"}  # fmt: skip
     assert list(df.columns) == ["theme", "codebook_version", "k"]  # the frame itself unchanged
+
+
+def test_a_file_name_says_a_theme_once():
+    """The ranking and the map are named for their theme: it used to come twice
+    (``ranking_digital_divide_digital_divide_...``)."""
+    assert export.file_stem("ranking_digital_divide", themes=("digital_divide",),
+                            places=("CHN",)) == "ranking_digital_divide_CHN"  # fmt: skip
+    assert export.file_stem("map_digital_divide", themes=("digital_divide", "militarization"),
+                            ) == "map_digital_divide_militarization"  # fmt: skip
+    assert export.file_stem("trends", themes=("digital_divide",)) == "trends_digital_divide"

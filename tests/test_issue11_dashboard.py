@@ -344,3 +344,18 @@ def test_stored_markdown_and_html_are_escaped_in_captions_and_charts(hostile_db,
     fig = figures(at)[0]
     caption = " ".join(a["text"] for a in fig["layout"]["annotations"])
     assert "&lt;a href" in caption and "<a href" not in caption
+
+
+@pytest.mark.parametrize("minn", [None, "3"])
+def test_the_ranking_leaves_out_as_few_statements_as_the_sidebar_by_default(app, db, minn):
+    """By default the ranking lists only countries with at least the sidebar's "fewest
+    statements behind a value" (5 unless set); it used to take every country that spoke once,
+    so 1-of-1 countries topped it."""
+    at = app(view="ranking", theme="un_main_channel", **({"minn": minn} if minn else {})).run()
+    at.switch_page("app_pages/countries.py").run()
+    no_trouble(at)
+    least = int(minn or 5)
+    assert at.number_input(key="rank_min").value == least
+    assert "min" not in at.query_params
+    shown = [int(c[3].split("/")[1].split(" ")[0]) for c in figures(at)[0]["data"][0]["customdata"]]
+    assert shown and min(shown) >= least

@@ -514,6 +514,8 @@ def file_stem(kind: str, *, themes=(), places=(), years: tuple | None = None,
     2000-2024``; ``distinct`` (a short hash of what else shapes the view) keeps two views from
     sharing a name."""
     parts = [slug(kind)]
+    named = f"_{parts[0]}_"  # a theme the kind names already ("ranking_digital_divide") once
+    themes = [t for t in themes if f"_{slug(t)}_" not in named]
     if themes:
         parts.append("-".join(slug(t) for t in themes))
     if places:
