@@ -64,6 +64,14 @@ if a == b:
 st.caption(
     "The sides replace the countries and groups picked in the sidebar; the other filters apply."
 )
+shared = query.shared_countries(Side.parse(a), Side.parse(b))
+if shared:
+    st.warning(
+        f"The two sides share {', '.join(shared)}: their statements count on both sides, so the "
+        "sides are not independent samples, and the intervals of the difference (Newcombe's, "
+        "which assume they are) do not hold. To compare a country with its group, compare it "
+        "with the group's other members (a set: pick them in the sidebar)."
+    )
 
 result = common.compare(filters, a, b)
 sides = [Side.parse(a).label, Side.parse(b).label]

@@ -143,6 +143,12 @@ def test_compare_shows_both_sides_and_the_difference(app):
     assert [t["name"] for t in bars[:2]] == ["CHN", "P5"]
     a, b, diff = (decode(t["y"]) for t in bars[:3])
     assert diff == pytest.approx([x - y for x, y in zip(a, b)])
+    # China is in P5: the sides overlap, and the page says the difference's intervals do not hold
+    assert [w.value for w in at.warning if "share CHN" in w.value and "Newcombe" in w.value]
+    apart = app(a="CHN", b="USA").run()
+    apart.switch_page("app_pages/compare.py").run()
+    no_trouble(apart)
+    assert not [w.value for w in apart.warning if "share" in w.value]
 
 
 def test_evidence_search_and_statement_page(app, db):

@@ -31,7 +31,7 @@ import sqlite3  # noqa: F401  (tests interpose on query.sqlite3.connect to force
 
 from tracker.query.aggregates import (
     RANK_ORDERS, TREND_COLUMNS, Side, compare, country_theme_matrix, kind_counts, ranking,
-    smooth_years, theme_totals, trends, yearly_difference,
+    shared_countries, smooth_years, theme_totals, trends, yearly_difference,
 )  # fmt: skip
 from tracker.query.codebooks import (
     DEFAULT_THEME_LABELS, CodebookInfo, ThemeInfo, codebook_info, theme_labels,
@@ -65,6 +65,7 @@ __all__ = [
     "GROUP_STATEMENT_MODES", "KINDS", "MEASURES", "NON_STATE_ROLES", "Options", "QueryError",
     "QueryTimeout", "RANK_LIMIT", "RANK_ORDERS", "RULE_KINDS", "SAMPLE_COLUMNS", "SEARCH_COLUMNS",
     "SEARCH_TIME_LIMIT", "STATEMENT_LIST_COLUMNS", "STORED_STATEMENT_COLUMNS", "Scope", "Side",
+    "shared_countries",
     "StatementDetail", "TREND_COLUMNS", "ThemeInfo", "Z95", "all_groups", "change_marker",
     "chart_queries", "clauses", "codebook_info", "coding_statements", "compare", "connect",
     "canonical_ids_in", "content_digest", "counted_rule_passages", "statements_with_passages", "country_names", "country_theme_matrix",
