@@ -32,10 +32,6 @@ if view == "Heatmap":
     data = common.country_theme_matrix(filters)
     if common.no_data(data):
         st.stop()
-    n_countries = data["country"].nunique()
-    if n_countries > 60:
-        st.caption(f"{n_countries} countries selected: the 60 with the most statements are drawn; "
-                   "the data download has all of them.")  # fmt: skip
     ROWS = ["most statements first", "highest mean first"]
     order = st.radio("Rows", ROWS, horizontal=True, key="heat_sort",
                      index=1 if common.page_param("rows") == "value" else 0)  # fmt: skip

@@ -190,3 +190,18 @@ def test_small_shares_get_ticks_that_read_apart():
     assert figs == {"map": ".1%", "heatmap": ".1%", "trend": ".1%"}
     assert charts.heatmap_figure(matrix_frame(), caption="c").data[0].colorbar.tickformat == ".0%"
     assert charts.share_tickformat([0.004, 0.002]) == ".2%"
+
+
+def test_a_heatmap_cut_to_its_rows_says_so_and_keeps_the_rows_its_order_puts_first():
+    """The page said only 60 countries were drawn, the exported image did not; and "highest
+    mean first" re-sorted the 60 with most statements instead of taking the highest means."""
+    m = matrix_frame()
+    m.loc[m["country"] == "SGP", "n"] = 5  # the fewest statements, and the highest mean value
+    m.loc[m["country"] == "SGP", "value"] = 0.9
+    most = charts.heatmap_figure(m, caption="c", max_countries=2)
+    assert "2 of 3 countries drawn: those with the most statements" in caption_of(most)
+    assert not any("SGP" in y for y in most.data[0].y)
+    best = charts.heatmap_figure(m, caption="c", max_countries=2, sort="value")
+    assert "2 of 3 countries drawn: those with the highest mean" in caption_of(best)
+    assert any("SGP" in y for y in best.data[0].y)
+    assert "countries drawn" not in caption_of(charts.heatmap_figure(m, caption="c"))

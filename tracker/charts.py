@@ -472,9 +472,16 @@ def heatmap_figure(
     title = title or f"Themes by country ({MEASURE_SHORT[measure]})"
     if matrix is None or matrix.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
-    keep = (
-        matrix.groupby("country")["n"].max().sort_values(ascending=False).head(max_countries).index
-    )
+    # the rows drawn are the countries the order puts first: the most statements, or the
+    # highest mean value over the whole selection (not only among those with most statements)
+    key = (matrix.groupby("country")["value"].mean() if sort == "value"
+           else matrix.groupby("country")["n"].max())  # fmt: skip
+    keep = key.sort_values(ascending=False, kind="stable").head(max_countries).index
+    total = matrix["country"].nunique()
+    if total > len(keep):  # said on the figure, so an exported image does not look complete
+        caption = _with_note(caption, f"{len(keep)} of {total} countries drawn: those with the "
+                             + ("highest mean" if sort == "value" else "most statements")
+                             + "; the data download holds all")  # fmt: skip
     m = matrix[matrix["country"].isin(keep)]
     if sort == "value":  # highest mean value at the top (plotly draws rows bottom-up)
         order = m.groupby("country")["value"].mean().sort_values().index.tolist()
