@@ -123,7 +123,14 @@ def term_codebook(term: Term, *, codebook_text: str | None = None) -> Codebook:
              "rules": [term.rule()]}  # fmt: skip
     data["themes"] = [theme]
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    return codebook_from_text(text, path="term")
+    try:
+        return codebook_from_text(text, path="term")
+    except CodebookError as exc:
+        # the message names a line and a rule of the codebook made here, which the researcher
+        # never saw: keep what it says of the wording ("phrase 1 '(' has a '(' without ...")
+        said = re.sub(r"\s*\(line \d+\)$", "", str(exc))
+        said = re.sub(r"^term: theme 'term', rule \d+, \w+: ", "", said)
+        raise CodebookError(f"{said} (wordings are read as the codebook's phrases)") from None
 
 
 # -- keyword in context ----------------------------------------------------------------------
