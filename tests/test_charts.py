@@ -205,3 +205,19 @@ def test_a_heatmap_cut_to_its_rows_says_so_and_keeps_the_rows_its_order_puts_fir
     assert "2 of 3 countries drawn: those with the highest mean" in caption_of(best)
     assert any("SGP" in y for y in best.data[0].y)
     assert "countries drawn" not in caption_of(charts.heatmap_figure(m, caption="c"))
+
+
+def test_n_labels_at_one_point_neither_pile_up_nor_repeat():
+    """Labels of several series at one point were drawn on top of each other ("n=3" and "n=1"
+    read "n=31"; "n=2" twice read "n=2=2"): a label saying what one there says is left out,
+    a different one moves aside."""
+    df = trend_frame()
+    df = df.assign(n=2, k=0, value=0.0, share=0.0, ci_low=0.0, ci_high=0.0)  # all themes at 0
+    df.loc[df["theme"] == "ai_governance", "n"] = 3  # one says something else there
+    fig = charts.trend_figure(df, caption="c", min_n=5)
+    labels = [t for t in fig.data if t.mode == "text"]
+    assert len(labels) == 3
+    # (a run of points on too few statements is labelled where it starts: 2020)
+    shown = [(t.text[i], t.textposition[i]) for t in labels for i in range(len(t.x)) if t.text[i]]
+    assert sorted(text for text, _ in shown) == ["n=2", "n=3"]
+    assert len({where for _, where in shown}) == 2

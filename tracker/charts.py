@@ -96,11 +96,47 @@ def caption_text(filters_text: str, codebook_version: str = "", extra: str = "")
     return " · ".join(parts)
 
 
+#: Where an ``n=..`` label goes when another already stands at the same point, in turn.
+LABEL_POSITIONS = ("top center", "bottom center", "middle right", "middle left", "top right",
+                   "bottom left", "top left", "bottom right")  # fmt: skip
+
+
+def _is_n_label(trace) -> bool:
+    return (getattr(trace, "mode", None) == "text" and trace.text is not None
+            and len(trace.text) > 0 and all(str(t).startswith("n=") for t in trace.text))  # fmt: skip
+
+
+def _spread_n_labels(fig: go.Figure) -> None:
+    """``n=..`` labels of different series at the same point were drawn on top of each other
+    ("n=3" and "n=1" read "n=31"): one that says what a label there says already is left out
+    (themes of one year rest on the same statements), and each other one takes the next of
+    :data:`LABEL_POSITIONS`. Points count as the same within 4% of the figure's value range."""
+    labels = [tr for tr in fig.data if _is_n_label(tr)]
+    if len(labels) < 2:
+        return
+    ys = [abs(v) for tr in fig.data for v in (tr.y if tr.y is not None else ())
+          if isinstance(v, (int, float))]  # fmt: skip
+    step = (max(ys, default=0) or 1) * 0.04
+    said: dict[tuple, list[str]] = {}
+    for trace in labels:
+        texts, places = [], []
+        for x, y, text in zip(trace.x, trace.y, trace.text):
+            spot = (trace.xaxis, trace.yaxis, x, round(y / step) if isinstance(y, (int, float)) else y)
+            there = said.setdefault(spot, [])
+            texts.append("" if text in there else text)
+            places.append(LABEL_POSITIONS[(there.index(text) if text in there else len(there))
+                                          % len(LABEL_POSITIONS)])  # fmt: skip
+            if text not in there:
+                there.append(text)
+        trace.text, trace.textposition = texts, places
+
+
 def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: str,
             height: int = 560, legend: bool = True, bottom: int = 120) -> go.Figure:  # fmt: skip
     """Title, fonts, axis titles, and the caption pinned to the bottom edge (``bottom`` px of
     margin hold the x axis and the caption). Where the figure draws 95% bands or error bars, the
     caption says what they are (:func:`interval_note`)."""
+    _spread_n_labels(fig)
     caption = _with_note(caption, note) if (note := interval_note(fig, caption)) else caption
     lines = _wrap(esc(caption), 150) if caption else ""
     bottom += 14 * lines.count("<br>")
