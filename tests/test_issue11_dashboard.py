@@ -359,3 +359,14 @@ def test_the_ranking_leaves_out_as_few_statements_as_the_sidebar_by_default(app,
     assert "min" not in at.query_params
     shown = [int(c[3].split("/")[1].split(" ")[0]) for c in figures(at)[0]["data"][0]["customdata"]]
     assert shown and min(shown) >= least
+
+
+def test_semantic_matches_alone_explain_their_zeros(app):
+    """With only semantic matches picked, every line sat at 0 with no word of why: the shipped
+    semantic model is off for every theme, and the sidebar now says so."""
+    at = app(kinds="semantic").run()
+    no_trouble(at)
+    assert at.sidebar.multiselect(key="f_kinds").value == ["semantic"]
+    assert any("semantic model is switched off for every theme" in c.value for c in at.sidebar.caption)
+    every = app().run()
+    assert not any("semantic model" in c.value for c in every.sidebar.caption)

@@ -90,6 +90,10 @@ def sidebar_filters(opts: query.Options) -> Filters:
         help="At least one kind: emptying the box selects every kind again.",
     )  # fmt: skip
     _refilled_note("f_kinds", "No match kind left: every kind is selected again.")
+    if list(st.session_state.get("f_kinds") or ()) == ["semantic"] and not opts.semantic_stored:
+        sb.caption("No statement here has a semantic match: the codebook's semantic model is "
+                   "switched off for every theme (its calibration found no threshold right often "
+                   "enough), so semantic matches alone give 0 everywhere.")  # fmt: skip
     sb.multiselect("Language", present, key="f_langs", on_change=_refill, args=("f_langs", present),
                    help="Default: the languages the codebook covers. At least one language: "
                         "emptying the box selects every language.")  # fmt: skip

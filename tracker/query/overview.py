@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from tracker.query.codebooks import DEFAULT_THEME_LABELS, codebook_info
-from tracker.query.connection import connect, frame
+from tracker.query.connection import connect, frame, has_stance
 from tracker.query.filters import Filters, all_groups, resolve_languages, statement_where
 
 @dataclass(frozen=True)
@@ -28,6 +28,8 @@ class Options:
     groups: tuple[str, ...]
     statements: int
     codebook_version: str
+    #: Whether any stored theme rests on a semantic match (the shipped model adds none).
+    semantic_stored: bool = False
 
 
 def options(db: str | Path) -> Options:
@@ -65,6 +67,8 @@ def options(db: str | Path) -> Options:
             "SELECT MIN(date), MAX(date) FROM statements WHERE date != ''"
         ).fetchone()
         total = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+        semantic = has_stance(db) and conn.execute(
+            "SELECT EXISTS(SELECT 1 FROM statement_themes WHERE semantic > 0)").fetchone()[0]  # fmt: skip
     themes = list(info.theme_ids) if info else []
     themes += sorted(t for t in stored if t not in themes)
     return Options(
@@ -81,6 +85,7 @@ def options(db: str | Path) -> Options:
         groups=tuple(all_groups()),
         statements=total,
         codebook_version=info.version if info else "",
+        semantic_stored=bool(semantic),
     )
 
 
