@@ -21,9 +21,12 @@ theme = c1.selectbox("Theme", theme_choices, key="ev_theme",
                      index=theme_choices.index(wanted) if wanted in theme_choices else 0,
                      format_func=lambda t: t if t == ALL else opts.theme_labels.get(t, t))  # fmt: skip
 search = c2.text_input("Search the passages", value=common.page_param("q"), key="ev_q",
-                       placeholder='words, e.g. cyber attack; a trailing * searches by prefix',
-                       help="Full-text search: every word must occur in the passage. Quotes and "
-                       "operators are taken as plain text.")  # fmt: skip
+                       placeholder="words, e.g. cyber* attack* (a trailing * takes every "
+                                   "ending: attacks, cyberattacks)",
+                       help="Full-text search: every word must occur in the passage, as typed "
+                       "(attack does not find attacks: write attack* for that). Quotes and "
+                       "operators are taken as plain text. The Any term page matches as the "
+                       "codebook does, inflections and spelling variants included.")  # fmt: skip
 SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
 wanted_sort = common.page_param("sort")
 sort_index = list(SORTS).index(wanted_sort) if wanted_sort in SORTS else 0
