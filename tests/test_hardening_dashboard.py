@@ -112,6 +112,10 @@ def test_srt_and_vtt_offered_on_the_add_page_are_read(corpus, tmp_path, monkeypa
     assert summary(at)["success"] == ["1 stored, 0 already stored, 0 skipped, 0 failed"]
     at = upload(at, [(vtt.name, vtt.read_bytes())])  # the same speech: known, not skipped
     assert summary(at)["success"] == ["0 stored, 1 already stored, 0 skipped, 0 failed"]
+    # the known speech keeps the file it was stored from; the second upload's copy is not kept
+    kept = [p.name for p in (tmp_path / "uploads").rglob("*") if p.is_file()]
+    assert kept == [srt.name]
+    assert len(list((tmp_path / "uploads").iterdir())) == 1
 
 
 @pytest.fixture()

@@ -101,6 +101,8 @@ class IngestReport:
     codebook_version: str = ""
     #: Files (paths as walked) that gave at least one statement stored or already stored.
     files_used: set[str] = field(default_factory=set)
+    #: Of those, the files that gave at least one statement stored by this run.
+    files_stored: set[str] = field(default_factory=set)
     #: Documents looked up in the manifest, and how many of them it has a row for.
     manifest_lookups: int = 0
     manifest_found: int = 0
@@ -712,11 +714,16 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
             unique[st.content_hash] = st
     new = store.add_statements(list(unique.values()), dedupe=policy)
     # popped: a document's statements are all in one batch, and the map stays small
-    report.files_used.update(report._file_of.pop(st.raw_hash, "") for st in batch)
-    report.files_used.discard("")
+    files: dict[str, str] = {}
+    for st in batch:
+        if st.raw_hash not in files:
+            files[st.raw_hash] = report._file_of.pop(st.raw_hash, "")
+    report.files_used.update(f for f in files.values() if f)
     for st in unique.values():
         if st.content_hash in new:
             report.stored.append(st.source)
+            if files.get(st.raw_hash):
+                report.files_stored.add(files[st.raw_hash])
             if st.flags:
                 report.flagged.append((st.source, ",".join(st.flags)))
         else:
@@ -788,9 +795,10 @@ def _os_reason(exc: OSError) -> str:
 
 
 def discard_unused(upload: SavedUpload, report: IngestReport) -> list[Path]:
-    """Delete the uploaded files that gave no statement (all failed or skipped), and the
-    upload's folders that leaves empty; returns the files deleted."""
-    gone = [p for p in upload.paths if str(p) not in report.files_used]
+    """Delete the uploaded files that gave no new statement (all failed, skipped or already
+    stored: a known statement keeps the file it was first stored from), and the upload's
+    folders that leaves empty; returns the files deleted."""
+    gone = [p for p in upload.paths if str(p) not in report.files_stored]
     for path in gone:
         path.unlink(missing_ok=True)
     subfolders = {p.parent for p in gone} - {upload.folder}
