@@ -54,7 +54,9 @@ st.title("Statement")
 wanted = common.page_param("id") or str(st.session_state.get("statement_id") or "")
 sid = statement_id(wanted) if wanted else None
 if wanted and sid is None:
-    st.warning(f"“{common.md(wanted[:40])}” is not a statement id (a whole number): pick a "
+    why = ("no statement has an id that large" if wanted.strip().isascii()
+           and wanted.strip().isdigit() else "a statement id is a whole number")  # fmt: skip
+    st.warning(f"“{common.md(wanted[:40])}” is not a statement id ({why}): pick a "
                "statement below.")  # fmt: skip
 
 with st.expander("Find a statement", expanded=sid is None):

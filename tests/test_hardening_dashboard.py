@@ -202,6 +202,9 @@ def test_a_bad_statement_id_in_the_url_is_a_message(long_db, monkeypatch, bad):
     at = open_page(db, "app_pages/statement.py", monkeypatch, id=bad)
     assert not at.exception, [e.value for e in at.exception]
     assert any("is not a statement id" in w.value for w in at.warning)
+    # 23 digits are a whole number: the message says what is wrong with it
+    why = "no statement has an id that large" if bad.isdigit() and bad.isascii() else "whole number"
+    assert any(why in w.value for w in at.warning)
 
 
 def test_a_statement_id_beyond_the_database_is_a_message(long_db, monkeypatch):
