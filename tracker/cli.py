@@ -390,7 +390,7 @@ def validate(golds, db, second_coder, bootstrap):
 
 
 def _validate_one(gold, db, second_coder, bootstrap):
-    from tracker.coding import validate_coding
+    from tracker.coding import themes_not_in_codebook, validate_coding
     from tracker.validate import agreement, load_gold
 
     try:
@@ -406,6 +406,10 @@ def _validate_one(gold, db, second_coder, bootstrap):
         raise click.ClickException(shown(exc)) from exc
     click.echo(f"codebook {shown(active.name)} ({active.version}); {report.statements} gold "
                "statements")  # fmt: skip
+    missing = themes_not_in_codebook(db=_db(db), gold_path=gold)
+    if missing:
+        click.echo(f"warning: the gold names theme(s) the codebook does not have, each positive "
+                   f"of them counted as a miss: {', '.join(shown(t) for t in missing)}", err=True)  # fmt: skip
     click.echo("\n".join(shown(line) for line in report.format().splitlines()))
     _validate_by_kind(db, gold, bootstrap)
 

@@ -93,15 +93,6 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
         names = sorted(labels)
         themes = sorted({t for per in labels.values() for t in per})
         active = store.active_codebook()
-        if active is not None:
-            from tracker.codebook import codebook_from_text
-
-            known = {t.id for t in codebook_from_text(active.text, path=active.path).themes}
-            unknown = [t for t in themes if t not in known]
-            if unknown:
-                raise GoldError(f"{path}: theme(s) not in the database's codebook "
-                                f"({active.version}): {', '.join(unknown)} (every positive of it would count "
-                        "as a miss: drop its rows, or match with a codebook that has it)")  # fmt: skip
         with wb.transaction(store):
             sample_id = wb.insert_sample(
                 store,
