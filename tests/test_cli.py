@@ -257,3 +257,13 @@ def test_options_out_of_their_range_are_usage_errors(corpus, tmp_path, args, say
     speech = str(corpus / "unga79" / "text" / "at_en.txt")
     result = run(*[speech if a == "X" else a for a in args], "--db", tmp_path / "t.db", ok=False)
     assert result.exit_code == 2 and says in result.output, result.output
+
+
+def test_a_missing_path_fails_by_name_and_the_rest_of_the_batch_is_stored(corpus, tmp_path):
+    """A mistyped path among several used to stop the whole command before anything was read."""
+    db = tmp_path / "t.db"
+    result = run("ingest", tmp_path / "nowhere.txt", corpus / "unga79" / "text" / "at_en.txt",
+                 "--db", db, "--quiet", ok=False)  # fmt: skip
+    assert result.exit_code == 1
+    assert f"failed: {tmp_path / 'nowhere.txt'}: no such file or folder" in result.output
+    assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output

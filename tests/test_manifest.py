@@ -130,3 +130,13 @@ def test_missing_manifest_and_folder(tmp_path: Path) -> None:
         Manifest.load(tmp_path / "nope.csv")
     with pytest.raises(ManifestError, match="cannot read"):
         Manifest.load(tmp_path)
+
+
+def test_a_manifest_saved_in_windows_1252_says_how_to_mend_it(corpus: Path, tmp_path: Path) -> None:
+    """A spreadsheet program's plain "CSV" in Windows-1252 (a row of the real manifest with an
+    accented speaker): the message names the file and the fix, not only a codec error."""
+    header, *rows = (corpus / "manifest.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "manifest.csv"
+    path.write_bytes((header + "\n" + rows[0] + ",Señora\n").encode("cp1252"))
+    with pytest.raises(ManifestError, match=rf"{path}: the manifest is not UTF-8 text \(save it as CSV UTF-8"):
+        Manifest.load(path)

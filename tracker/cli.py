@@ -120,7 +120,7 @@ def cli() -> None:
 
 # -- ingest ----------------------------------------------------------------------------------
 @cli.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @db_option
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="CSV with file,country,date,forum,meeting,speaker,title,language,"

@@ -72,7 +72,10 @@ class Manifest:
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
                 rows = _parse(path, csv.reader(handle))
-        except (OSError, UnicodeDecodeError, csv.Error) as ex:
+        except UnicodeDecodeError as ex:  # a spreadsheet program's "CSV" in Windows-1252, say
+            raise ManifestError(f"{path}: the manifest is not UTF-8 text (save it as CSV UTF-8; "
+                                f"byte {ex.start}: {ex.reason})") from ex  # fmt: skip
+        except (OSError, csv.Error) as ex:
             raise ManifestError(f"{path}: cannot read the manifest ({ex})") from ex
         return cls(path, rows)
 
