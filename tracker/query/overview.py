@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from tracker.query.codebooks import DEFAULT_THEME_LABELS, codebook_info
-from tracker.query.connection import connect, frame, has_stance
+from tracker.query.connection import connect, frame
 from tracker.query.filters import Filters, all_groups, resolve_languages, statement_where
 
 @dataclass(frozen=True)
@@ -67,7 +67,9 @@ def options(db: str | Path) -> Options:
             "SELECT MIN(date), MAX(date) FROM statements WHERE date != ''"
         ).fetchone()
         total = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
-        semantic = has_stance(db) and conn.execute(
+        # the column itself is looked for: an ingest may be migrating the schema right now
+        columns = {r[1] for r in conn.execute("PRAGMA table_info(statement_themes)")}
+        semantic = "semantic" in columns and conn.execute(
             "SELECT EXISTS(SELECT 1 FROM statement_themes WHERE semantic > 0)").fetchone()[0]  # fmt: skip
     themes = list(info.theme_ids) if info else []
     themes += sorted(t for t in stored if t not in themes)
