@@ -65,6 +65,10 @@ st.caption(
     "The sides replace the countries and groups picked in the sidebar; the other filters apply."
 )
 shared = query.shared_countries(Side.parse(a), Side.parse(b))
+if not shared and filters.count_for_members and filters.group_statements != "exclude":
+    st.caption("Group statements are counted for their members (sidebar): one delivered for a "
+               "group both sides belong to counts on both, and the intervals of the difference, "
+               "which assume independent samples, are then too narrow.")  # fmt: skip
 if shared:
     st.warning(
         f"The two sides share {', '.join(shared)}: their statements count on both sides, so the "

@@ -175,7 +175,9 @@ def downloads(kwic: terms.Kwic, filters: Filters, name: str) -> None:
              "rows": len(frame), "view": url, "citation": common.citation(url=url)}  # fmt: skip
     rows = min(len(frame), common.XLSX_MAX_ROWS)
     c1, c2 = st.columns(2)
-    c1.download_button(f"CSV of all {len(frame):,} rows", lambda: export.table_csv(frame),
+    book = common.codebook()
+    stamped = export.stamped(frame, codebook_version=book.version if book else "", view=url)
+    c1.download_button(f"CSV of all {len(frame):,} rows", lambda: export.table_csv(stamped),
                        file_name=f"{name}_kwic.csv", mime="text/csv", key="term_csv",
                        on_click="ignore")  # fmt: skip
     c2.download_button(

@@ -189,6 +189,12 @@ def test_small_shares_get_ticks_that_read_apart():
     }
     assert figs == {"map": ".1%", "heatmap": ".1%", "trend": ".1%"}
     assert charts.heatmap_figure(matrix_frame(), caption="c").data[0].colorbar.tickformat == ".0%"
+    # the difference of two small shares, signed (a second read found it still whole percents)
+    diff = pd.DataFrame([{"year": y, "theme": "digital_divide", "k_a": 1, "n_a": 100, "k_b": 1,
+                          "n_b": 100, "value_a": 0.01 + 0.002 * i, "value_b": 0.01,
+                          "diff": 0.002 * i, "diff_low": 0.002 * i - 0.003,
+                          "diff_high": 0.002 * i + 0.003} for i, y in enumerate(range(2000, 2006))])  # fmt: skip
+    assert charts.diff_trend_figure(diff, sides=["CHN", "USA"], caption="c").layout.yaxis.tickformat == "+.1%"
     assert charts.share_tickformat([0.004, 0.002]) == ".2%"
 
 

@@ -267,3 +267,7 @@ def test_a_missing_path_fails_by_name_and_the_rest_of_the_batch_is_stored(corpus
     assert result.exit_code == 1
     assert f"failed: {tmp_path / 'nowhere.txt'}: no such file or folder" in result.output
     assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output
+    # only missing paths: an error, and no database made from a mistyped path
+    result = run("ingest", tmp_path / "nowhere.txt", "--db", tmp_path / "u.db", "--quiet", ok=False)
+    assert result.exit_code == 1 and "no such file or folder" in result.output
+    assert not (tmp_path / "u.db").exists()

@@ -216,6 +216,11 @@ def test_killing_the_command_ends_its_worker_processes(command, sig, rematch_db,
         # midway, with the workers at work: a first batch is written (a signal while a worker
         # is still starting makes Python's own start-up print a traceback, as Ctrl-C does)
         _wait_for_rows(tmp_path / "t.db", proc)
+    try:  # listed again just before the signal: a worker started after the first look counts
+        below += [p for p in psutil.Process(proc.pid).children(recursive=True) if p not in below]
+    except psutil.Error:
+        pass
+    assert sum(p.ppid() != proc.pid for p in below if not _gone(p)) >= 1
     proc.send_signal(sig)
     _out, err = proc.communicate(timeout=HANG_GUARD)
     if sig == signal.SIGTERM:

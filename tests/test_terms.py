@@ -295,6 +295,9 @@ def test_page_without_a_term_or_with_a_bad_one_explains(app):
     said = at.error[0].value.replace("\\", "")  # as shown (Markdown escapes taken off)
     assert "'cyber (attack' has a '(' without its ')'" in said
     assert "line" not in said and "rule 1" not in said
+    near = app(q="cyber", near="(x").run()  # the "within N words of" field too
+    said = near.error[0].value.replace("\\", "")
+    assert "'(x' has a '(' without its ')'" in said and "group" not in said and "rule" not in said
 
 
 def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monkeypatch):

@@ -111,17 +111,17 @@ def _spread_n_labels(fig: go.Figure) -> None:
     ("n=3" and "n=1" read "n=31"): one that says what a label there says already is left out
     (themes of one year rest on the same statements), and each other one takes the next of
     :data:`LABEL_POSITIONS`. Points count as the same within 4% of the figure's value range."""
-    labels = [tr for tr in fig.data if _is_n_label(tr)]
+    labels = [tr for tr in fig.data if _is_n_label(tr) and getattr(tr, "y", None) is not None]
     if len(labels) < 2:
         return
-    ys = [abs(v) for tr in fig.data for v in (tr.y if tr.y is not None else ())
-          if isinstance(v, (int, float))]  # fmt: skip
+    ys = [abs(v) for v in _plotted(fig, "y") if math.isfinite(v)]
     step = (max(ys, default=0) or 1) * 0.04
     said: dict[tuple, list[str]] = {}
     for trace in labels:
         texts, places = [], []
         for x, y, text in zip(trace.x, trace.y, trace.text):
-            spot = (trace.xaxis, trace.yaxis, x, round(y / step) if isinstance(y, (int, float)) else y)
+            finite = isinstance(y, (int, float)) and math.isfinite(y)
+            spot = (trace.xaxis, trace.yaxis, x, round(y / step) if finite else None)
             there = said.setdefault(spot, [])
             texts.append("" if text in there else text)
             places.append(LABEL_POSITIONS[(there.index(text) if text in there else len(there))
@@ -946,7 +946,7 @@ def diff_trend_figure(
             ), **pos)  # fmt: skip
     fig.add_hline(y=0, line_color="#999999", line_width=1, row="all", col="all")
     if measure == "share":
-        fig.update_yaxes(tickformat="+.0%")
+        fig.update_yaxes(tickformat="+" + share_tickformat(_plotted(fig, "y")))
     _year_axis(fig, yearly["year"])
     if any_low:
         caption = _with_note(caption, low_note(min_n))

@@ -49,9 +49,11 @@ class OutputFile(click.Path):
         folder = path.parent
         if not folder.is_dir():
             self.fail(f"{shown(path)}: the folder {shown(folder)} does not exist", param, ctx)
-        if not os.access(folder, os.W_OK | os.X_OK) or (
-            path.exists() and not os.access(path, os.W_OK)
-        ):
+        # an existing file is written in place (its folder need not be writable); a new one
+        # is made in its folder
+        writable = (os.access(path, os.W_OK) if path.exists()
+                    else os.access(folder, os.W_OK | os.X_OK))  # fmt: skip
+        if not writable:
             self.fail(f"{shown(path)}: no permission to write it", param, ctx)
         if self.tables and path.suffix.lower() not in (".csv", ".xlsx"):
             click.echo(f"warning: {shown(path)} is written as CSV (name it .csv, or .xlsx for a "
@@ -166,6 +168,9 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     from tracker.sources import ReaderOptions, count_candidate_files
 
     _check_overrides(country, date)
+    if not any(os.path.lexists(p) for p in paths):  # nothing to read: no database is made
+        raise click.ClickException("no such file or folder: "
+                                   + ", ".join(shown(p) for p in paths))  # fmt: skip
     overrides = {k: v for k, v in zip(OVERRIDE_FIELDS,
                  (country, date, forum, meeting, speaker, title, language)) if v}  # fmt: skip
     if source_kind:

@@ -129,7 +129,7 @@ def term_codebook(term: Term, *, codebook_text: str | None = None) -> Codebook:
         # the message names a line and a rule of the codebook made here, which the researcher
         # never saw: keep what it says of the wording ("phrase 1 '(' has a '(' without ...")
         said = re.sub(r"\s*\(line \d+\)$", "", str(exc))
-        said = re.sub(r"^term: theme 'term', rule \d+, \w+: ", "", said)
+        said = re.sub(r"^term: theme 'term', rule \d+, [^:]+: ", "", said)  # "en, group 2: "
         raise CodebookError(f"{said} (wordings are read as the codebook's phrases)") from None
 
 
