@@ -131,6 +131,10 @@ def test_compare_figures():
     assert diff == pytest.approx(
         {"digital_divide": 0.2, "militarization": 0.15, "ai_governance": -0.4}
     )
+    # the difference on a panel and a signed axis of its own (on the shares' axis a difference
+    # of -40% read as a negative share), the legend above the chart, not beside it
+    assert (bars.data[0].yaxis, bars.data[1].yaxis, bars.data[2].yaxis) == ("y", "y", "y2")
+    assert bars.layout.yaxis2.tickformat.startswith("+") and bars.layout.legend.orientation == "h"
 
 
 def test_empty_frames_say_why():

@@ -768,7 +768,10 @@ def compare_bar_figure(
     t = themes.sort_values("theme_label")
     fmt = _fmt(measure)
     share = measure == "share"
-    fig = go.Figure()
+    # the shares above, the difference below on its own signed axis (on one axis a difference
+    # of -9% read as a negative share)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.66, 0.34],
+                        vertical_spacing=0.05)  # fmt: skip
     any_low = False
     for suffix, side, color in (("a", sides[0], SIDE_COLORS[0]), ("b", sides[1], SIDE_COLORS[1])):
         n_col, k_col = t[f"n_{suffix}"], t[f"k_{suffix}"]
@@ -812,8 +815,9 @@ def compare_bar_figure(
                 textfont={"size": 9, "color": "#444444"},
                 hovertemplate=f"<b>{_tmpl(side)}</b> · %{{x}}: %{{y:{fmt}}}<br>%{{text}}"
                 "<extra></extra>",
-            )
-        )
+            ),
+            row=1, col=1,
+        )  # fmt: skip
     low_diff = [
         _count(na) < min_n or _count(nb) < min_n for na, nb in zip(t["n_a"], t["n_b"])
     ]
@@ -845,20 +849,31 @@ def compare_bar_figure(
                                       t.get("diff_high", [None] * len(t)), low_diff)
             ],  # fmt: skip
             hovertemplate=f"difference: %{{y:+{fmt[1:]}}}<br>%{{text}}<extra></extra>",
-        )
-    )
-    fig.update_layout(barmode="group")
+        ),
+        row=2, col=1,
+    )  # fmt: skip
+    fig.update_layout(barmode="group",
+                      legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})  # fmt: skip
     _value_axis(fig, measure)
     fig.update_yaxes(rangemode="normal")
-    fig.update_xaxes(tickangle=-30)
+    if share:
+        fig.update_yaxes(tickformat="+" + share_tickformat(
+            list(t["diff"]) + list(t.get("diff_low", [])) + list(t.get("diff_high", []))),
+            row=2, col=1)  # fmt: skip
+    fig.add_hline(y=0, line_color="#999999", line_width=1, row=2, col=1)
+    fig.update_xaxes(tickangle=-30, row=2, col=1)
     if any_low:
         caption = _with_note(caption, low_note(min_n))
     if share:
         caption = _with_note(caption, "Error bars: 95% intervals (Wilson for each side, "
                              "Newcombe for the difference); bar labels: statements with the "
                              "theme / statements")  # fmt: skip
-    return _layout(fig, title=title, caption=caption, x_title="Theme",
-                   y_title=MEASURE_AXIS[measure], height=620, bottom=250)  # fmt: skip
+    fig = _layout(fig, title=title, caption=caption, x_title="", y_title=MEASURE_AXIS[measure],
+                  height=720, bottom=250)  # fmt: skip
+    fig.update_xaxes(title_text="Theme", row=2, col=1)
+    fig.update_yaxes(title_text=esc(MEASURE_AXIS[measure]), row=1, col=1)
+    fig.update_yaxes(title_text=esc(f"{sides[0]} − {sides[1]}"), row=2, col=1)
+    return fig
 
 
 def diff_trend_figure(
