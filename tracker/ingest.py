@@ -514,12 +514,17 @@ def _finished(job: _Job, future: Future) -> list[Statement] | Problem | None:
 def _alone(job: _Job, book: Codebook) -> list[Statement] | Problem:
     """One document in a worker of its own: a death now is this document's doing."""
     pool = _new_pool(1, book)
+    done = False
     try:
-        return _result(job, _submit(pool, job))
+        result = _result(job, _submit(pool, job))
+        done = True
+        return result
     except BrokenProcessPool:
+        done = True
         return Problem(job.doc.source, WORKER_DIED)
     finally:
-        pool.shutdown(wait=True)
+        # interrupted (Ctrl-C, SIGTERM): do not wait for the document still being read
+        pool.shutdown(wait=done, cancel_futures=not done)
 
 
 # -- orchestration ---------------------------------------------------------------------------

@@ -118,16 +118,22 @@ def _submit(pool: ProcessPoolExecutor, batch: list[StoredText]) -> Future:
 
 
 def _alone(batch: list[StoredText], book: Codebook) -> list[tuple[StoredText, list[Match]]]:
-    with _new_pool(1, book) as pool:
-        try:
-            return _submit(pool, batch).result()
-        except BrokenProcessPool:
-            ids = [item.statement_id for item in batch]
-            raise WorkerDied(
-                f"a worker process died (out-of-memory killer, SIGKILL or a crash) twice while "
-                f"matching statements {ids[0]}-{ids[-1]}; the batches before them are written, "
-                "the active codebook is unchanged: run `tracker match` again to complete"
-            ) from None
+    pool = _new_pool(1, book)
+    wait = False  # interrupted (Ctrl-C, SIGTERM): do not wait for the batch still matching
+    try:
+        result = _submit(pool, batch).result()
+        wait = True
+        return result
+    except BrokenProcessPool:
+        wait = True
+        ids = [item.statement_id for item in batch]
+        raise WorkerDied(
+            f"a worker process died (out-of-memory killer, SIGKILL or a crash) twice while "
+            f"matching statements {ids[0]}-{ids[-1]}; the batches before them are written, "
+            "the active codebook is unchanged: run `tracker match` again to complete"
+        ) from None
+    finally:
+        pool.shutdown(wait=wait, cancel_futures=not wait)
 
 
 def _write(store: Store, results, book: Codebook, progress) -> int:
