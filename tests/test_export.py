@@ -162,3 +162,29 @@ def test_a_file_name_says_a_theme_once():
     assert export.file_stem("map_digital_divide", themes=("digital_divide", "militarization"),
                             ) == "map_digital_divide_militarization"  # fmt: skip
     assert export.file_stem("trends", themes=("digital_divide",)) == "trends_digital_divide"
+
+
+@needs_chromium
+def test_a_render_asked_before_kaleidos_page_was_ready_is_tried_once_more(fig, monkeypatch):
+    """On a busy machine kaleido's page was once asked to draw before its script had loaded
+    ("ReferenceError: kaleido_scopes is not defined": a PDF export of make test failed so):
+    the real renderer is asked once more; any other failure is reported at once."""
+    renderer = export._get_renderer()
+    real = renderer.render
+    calls = []
+
+    def first_not_ready(spec, opts, topojson):
+        calls.append(opts["format"])
+        if len(calls) == 1:
+            raise RuntimeError("ReferenceError: kaleido_scopes is not defined")
+        return real(spec, opts, topojson)
+
+    monkeypatch.setattr(renderer, "render", first_not_ready)
+    assert export.figure_image(fig, "svg").lstrip().startswith(b"<svg")
+    assert calls == ["svg", "svg"]
+    calls.clear()
+    monkeypatch.setattr(renderer, "render", lambda *a: calls.append(1) or (_ for _ in ()).throw(
+        RuntimeError("Chromium closed")))  # fmt: skip
+    with pytest.raises(export.ExportError, match="could not draw the chart as SVG: Chromium closed"):
+        export.figure_image(fig, "svg")
+    assert calls == [1]

@@ -206,12 +206,18 @@ def figure_image(
 
         topojson = topojson_url()
     opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
-    try:
-        return renderer.render(fig.to_dict(), opts, topojson)
-    except ExportError:
-        raise
-    except Exception as exc:
-        raise ExportError(f"could not draw the chart as {fmt.upper()}: {exc}") from exc
+    spec = fig.to_dict()
+    for attempt in (1, 2):
+        try:
+            return renderer.render(spec, opts, topojson)
+        except ExportError:
+            raise
+        except Exception as exc:
+            # kaleido's page can be asked to draw before its script has loaded, on a busy
+            # machine ("kaleido_scopes is not defined"): once more, then the reason
+            if attempt == 2 or "is not defined" not in str(exc):
+                raise ExportError(f"could not draw the chart as {fmt.upper()}: {exc}") from exc
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def figure_html(fig: go.Figure, *, title: str = "", footer: str = "") -> str:
