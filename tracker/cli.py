@@ -61,6 +61,26 @@ class OutputFile(click.Path):
         return path
 
 
+def save_table(table, path: Path) -> None:
+    """Write a table (CSV or XLSX by its suffix) whole or not at all: into a temporary file
+    beside it, renamed over it at the end, so a full disk leaves no half table and an older
+    file as it was. Where only the file itself may be written (its folder is read-only), in
+    place."""
+    from tracker.coding import write_table
+
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        with writing(path):
+            write_table(table, path)
+        return
+    part = path.with_name(f".{path.stem}.{os.getpid()}.part{path.suffix}")
+    try:
+        with writing(path):
+            write_table(table, part)
+            os.replace(part, path)
+    finally:
+        part.unlink(missing_ok=True)
+
+
 @contextmanager
 def writing(path: Path) -> Iterator[None]:
     """Turn a failure to write ``path`` (disk full, a file made immutable...) into a message
@@ -270,11 +290,8 @@ def statements(db, output):
 
 def _write_or_print(table, output: Path | None) -> None:
     """The table to the ``--output`` file (CSV or XLSX by its suffix), else to standard output."""
-    from tracker.coding import write_table
-
     if output:
-        with writing(output):
-            write_table(table, output)
+        save_table(table, output)
     else:
         _print_table(table)
 
@@ -361,7 +378,7 @@ def export():
 def export_coding(db, output, all_pairs, include_duplicates):
     """One row per statement and theme with at least one match (or all, with --all)."""
     from tracker.codebook import codebook_from_text
-    from tracker.coding import coding_table, write_table
+    from tracker.coding import coding_table
 
     with _open(db, readonly=True) as store:
         active = store.active_codebook()
@@ -370,8 +387,7 @@ def export_coding(db, output, all_pairs, include_duplicates):
         themes = [t.id for t in codebook_from_text(active.text, path=active.path).themes]
         table = coding_table(store, themes=themes, all_pairs=all_pairs,
                              include_duplicates=include_duplicates)  # fmt: skip
-    with writing(output):
-        write_table(table, output)
+    save_table(table, output)
     click.echo(f"{len(table)} rows to {output} (codebook {active.version})", err=True)
 
 
