@@ -82,7 +82,7 @@ def summary(result: terms.TermScan) -> None:
     share = result.found / n if n else 0.0
     st.markdown(
         f"**{common.md(result.term.pattern)}**: in **{result.found:,}** of {n:,} statements "
-        f"({share:.1%}), {len(result.kwic):,} occurrences."
+        f"({share:.1%}), {result.occurrences:,} occurrences."
     )
     if not result.complete:
         st.warning(
@@ -122,17 +122,49 @@ def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: 
     return common.selected_points(event)
 
 
-def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[dict]) -> None:
+def cached_kwic(result: terms.TermScan, year: int | None, country: str | None,
+                book_text: str | None) -> terms.Kwic:
+    """The rows of a clicked point or bar: the scan's own when it kept every row, else read
+    again from that point's statements (kept per session like the scans)."""
+    if result.kwic_complete:
+        return result.kwic.subset(year=year, country=country)
+    db = str(common.db_path())
+    key = (db, common.marker(), json.dumps(result.term.to_dict(), sort_keys=True),
+           hash(result.meta), year, country, book_text or "")  # fmt: skip
+    return common.kept("term kwic", key, lambda: terms.kwic_of(
+        db, result, year=year, country=country, codebook_text=book_text), most=SCANS_KEPT)
+
+
+def kwic_total(result: terms.TermScan, points: list[dict]) -> int:
+    """Occurrences behind the listed rows: all, or those of the clicked point or bar."""
+    df = result.statements
+    if points:
+        p = points[0]
+        if p["year"] is not None:
+            df = df[df["year"] == int(p["year"])]
+        if p["country"]:
+            df = df[df["country"] == p["country"]]
+    return int(df["matches"].sum())
+
+
+def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[dict],
+              book_text: str | None = None) -> None:
     """The KWIC rows (of the clicked year or country, if any) and their downloads."""
     kwic = result.kwic
     where = ""
     if points:
         p = points[0]
-        kwic = kwic.subset(year=p["year"], country=p["country"])
+        kwic = cached_kwic(result, p["year"], p["country"], book_text)
         where = " · ".join(str(x) for x in (p["year"], p["country"]) if x)
     st.subheader("Keyword in context" + (f": {common.md(where)}" if where else ""))
     if not where:
         st.caption("Click a point or a bar to see only its rows.")
+    if len(kwic) == terms.MAX_KWIC_ROWS and (where or not result.kwic_complete):
+        st.warning(
+            f"Only the first {terms.MAX_KWIC_ROWS:,} occurrences are listed (and downloaded) "
+            f"here, of {kwic_total(result, points):,}; the counts and charts use all of them. "
+            "Click a point or a bar, or narrow the filters, to list fewer."
+        )
     if not len(kwic):
         st.info("The term is in none of these statements.")
         return
@@ -244,5 +276,5 @@ with tab_time:
     clicked = trend_chart(result, filters, caption, name, min_n)
 with tab_country:
     clicked += country_chart(result, filters, caption, name, min_n)
-kwic_rows(result, filters, name, clicked)
+kwic_rows(result, filters, name, clicked, book[0])
 save_form(term, book)

@@ -163,6 +163,43 @@ def test_a_cap_reads_a_sample_and_says_so(sample_db):
     assert got.statements["year"].nunique() > 5  # spread over the selection, not its first rows
 
 
+def test_context_is_the_words_around_each_hit_as_defined(sample_db):
+    """The context is found from the text's word offsets, once per statement (a common word has
+    hundreds of hits); it must equal the definition: the last/first ``window`` words of the
+    text within reach of the hit, whitespace folded."""
+    text = max(texts(sample_db).values(), key=len)
+    hits = [m.span() for m in re.finditer(r"\bthe\b", text)][:400]
+    hits += [(0, 3), (len(text) - 3, len(text))]  # at the very start and end of the text
+    assert len(hits) > 100
+    reach = 40
+    for window in (0, 1, 3, 50):
+        for start, end in hits:
+            pre = terms.last_words(text[max(0, start - window * reach) : start], window)
+            post = terms.first_words(text[end : end + window * reach], window)
+            expected = (" ".join(pre.split()), " ".join(text[start:end].split()),
+                        " ".join(post.split()))  # fmt: skip
+            assert terms._context(text, start, end, window) == expected, (window, start)
+
+
+def test_a_very_common_word_keeps_the_first_rows_and_a_point_reads_its_own(sample_db,
+                                                                            monkeypatch):
+    """A word like "the" has hundreds of hits per statement: the scan keeps counts for all but
+    context rows for the first MAX_KWIC_ROWS; a clicked point's rows are read again, whole."""
+    term, chosen = terms.Term.parse("the"), Filters(countries=("FRA", "GBR", "USA"))
+    whole = terms.scan(sample_db, term, chosen)
+    assert whole.kwic_complete and whole.occurrences == len(whole.kwic) > 1000
+    monkeypatch.setattr(terms, "MAX_KWIC_ROWS", 500)
+    capped = terms.scan(sample_db, term, chosen)
+    assert len(capped.kwic) == 500 and not capped.kwic_complete
+    assert capped.occurrences == whole.occurrences  # the counts use every hit
+    assert capped.statements.equals(whole.statements)
+    usa = whole.statements.query("country == 'USA' and matches > 0")
+    year = int(usa["year"].iloc[-1])
+    point = terms.kwic_of(sample_db, capped, year=year, country="USA")
+    expected = whole.kwic.subset(year=year, country="USA")
+    assert 0 < len(point) < 500 and point.rows.equals(expected.rows)
+
+
 def test_scan_leaves_the_database_as_it_was(sample_db):
     before = query.change_marker(sample_db)
     terms.scan(sample_db, terms.Term.parse("cyber attack"), Filters(countries=("GBR",)))
@@ -321,3 +358,15 @@ def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monk
     assert f"database {export.database_fingerprint(sample_db)}" in citation
     assert citation.endswith(f"View: {about['view']}")
     assert query.codebook_info(sample_db).version in citation
+
+
+def test_page_says_when_the_listed_rows_stop_short_of_the_occurrences(app, sample_db,
+                                                                       monkeypatch):
+    monkeypatch.setattr(terms, "MAX_KWIC_ROWS", 300)
+    at = app(q="the", countries="FRA,GBR").run()
+    no_trouble(at)
+    whole = terms.scan(sample_db, terms.Term.parse("the"), Filters(countries=("FRA", "GBR")))
+    assert f"{whole.occurrences:,} occurrences" in at.markdown[0].value
+    warning = next(w.value for w in at.warning if "occurrences are listed" in w.value)
+    assert "first 300 occurrences" in warning and f"of {whole.occurrences:,}" in warning
+    assert any(c.value.startswith("300 occurrences;") for c in at.caption)

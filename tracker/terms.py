@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -36,6 +37,10 @@ DEFAULT_WINDOW = 10
 DEFAULT_CAP = 20_000
 MAX_WITHIN = 50
 _BATCH = 200
+#: Keyword-in-context rows kept per scan: a very common word ("the") has hundreds per statement,
+#: and millions of rows with their context would not fit in memory. Counts use every hit; a
+#: clicked point or bar reads its own statements again (:func:`kwic_of`).
+MAX_KWIC_ROWS = 50_000
 _CHARS_PER_WORD = 40  # generous bound for slicing the text around a hit
 _BASE_KEYS = ("cutoff", "min_fuzzy_length", "aliases", "not_typos")
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
@@ -203,10 +208,37 @@ def first_words(text: str, n: int) -> str:
 
 def _context(text: str, start: int, end: int, window: int) -> tuple[str, str, str]:
     """``window`` words before ``start``, the span, ``window`` words after ``end`` (one line)."""
-    reach = window * _CHARS_PER_WORD
-    pre = last_words(text[max(0, start - reach) : start], window)
-    post = first_words(text[end : end + reach], window)
-    return " ".join(pre.split()), " ".join(text[start:end].split()), " ".join(post.split())
+    return _Words(text).context(start, end, window)
+
+
+class _Words:
+    """The word offsets of one text, found once for all its hits: a common word has hundreds
+    of hits per statement, and tokenizing the text around each one was most of a scan's time."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        spans = [m.span() for m in TOKEN.finditer(text)]
+        self.starts = [a for a, _ in spans]
+        self.ends = [b for _, b in spans]
+
+    def context(self, start: int, end: int, window: int) -> tuple[str, str, str]:
+        """As :func:`last_words`/:func:`first_words` on the text within ``window`` words'
+        generous reach of the span (the same result, without tokenizing the reach again)."""
+        text, reach = self.text, window * _CHARS_PER_WORD
+        before = bisect_left(self.starts, start)  # words starting before the span
+        pre_from = max(0, start - reach)
+        if window <= 0:
+            pre_from = start
+        elif before > window:
+            pre_from = max(pre_from, self.starts[before - window])
+        after = bisect_right(self.ends, end)  # the first word ending after the span
+        post_to = min(len(text), end + reach)
+        if window <= 0:
+            post_to = end
+        elif after + window < len(self.starts) and self.starts[after + window] < end + reach:
+            post_to = self.ends[after + window - 1]
+        pre, post = text[pre_from:start], text[end:post_to]
+        return " ".join(pre.split()), " ".join(text[start:end].split()), " ".join(post.split())
 
 
 # -- scanning the statements -----------------------------------------------------------------
@@ -217,14 +249,27 @@ STATEMENT_COLUMNS = ["statement_id", "country", "country_name", "year", "words",
 @dataclass(frozen=True)
 class TermScan:
     """What a scan found: every scanned statement with its number of hits (``statements``),
-    the hits as keyword-in-context rows (``kwic``), and how many statements the filters
-    selected (``selected``) against how many were read (``scanned``: fewer when capped)."""
+    the hits as keyword-in-context rows (``kwic``: the first :data:`MAX_KWIC_ROWS` of them),
+    and how many statements the filters selected (``selected``) against how many were read
+    (``scanned``: fewer when capped)."""
 
     term: Term
     statements: pd.DataFrame
     kwic: Kwic
     selected: int
     scanned: int
+    #: the scanned statements' metadata (rows of ``query.SAMPLE_COLUMNS``), for :func:`kwic_of`
+    meta: tuple[tuple, ...] = field(default=(), repr=False)
+
+    @property
+    def occurrences(self) -> int:
+        """Every hit in the scanned statements (``kwic`` may hold fewer)."""
+        return int(self.statements["matches"].sum())
+
+    @property
+    def kwic_complete(self) -> bool:
+        """Whether ``kwic`` holds every hit."""
+        return len(self.kwic) == self.occurrences
 
     @property
     def complete(self) -> bool:
@@ -260,42 +305,66 @@ def scan(
     matcher = Matcher(term_codebook(term, codebook_text=codebook_text), semantic=False)
     chosen = selection_filters(filters, term)
     meta: list[tuple] = []
-    hits: list[dict] = []
+    per: dict[int, int] = {}
+    rows: list[dict] = []
     selected = 0
     if chosen is not None:
         with query.connect(db) as conn:  # one snapshot: the count, the sample and its texts
             selected, meta = query.statement_sample(conn, chosen, cap=cap)
-            for done in range(0, len(meta), _BATCH):
-                batch = meta[done : done + _BATCH]
-                texts = query.texts_and_passages(conn, [row[0] for row in batch])
-                hits += _scan_batch(texts, matcher, batch, term.language)
-                if progress:
-                    progress(min(done + _BATCH, len(meta)), len(meta))
-    return TermScan(term, _statement_frame(meta, hits), _kwic(term, hits), selected, len(meta))
+            _read(conn, meta, matcher, term.language, per, rows, progress)
+    return TermScan(term, _statement_frame(meta, per), _kwic(term, rows), selected, len(meta),
+                    tuple(meta))  # fmt: skip
+
+
+def kwic_of(db: str | Path, result: TermScan, *, year: int | None = None,
+            country: str | None = None, codebook_text: str | None = None) -> Kwic:
+    """The keyword-in-context rows of one year and/or country of ``result``: its own rows when
+    it kept them all, else read again from those statements alone (a clicked point or bar)."""
+    if result.kwic_complete:
+        return result.kwic.subset(year=year, country=country)
+    meta = [r for r in result.meta
+            if (year is None or r[4] == int(year)) and (not country or r[1] == country)]  # fmt: skip
+    matcher = Matcher(term_codebook(result.term, codebook_text=codebook_text), semantic=False)
+    rows: list[dict] = []
+    with query.connect(db) as conn:
+        _read(conn, meta, matcher, result.term.language, {}, rows, None)
+    return _kwic(result.term, rows)
+
+
+def _read(conn: Any, meta: Sequence[tuple], matcher: Matcher, language: str,
+          per: dict[int, int], rows: list[dict], progress: Progress | None) -> None:
+    """Scan the statements of ``meta`` a batch at a time: hits per statement into ``per``,
+    keyword-in-context rows into ``rows`` up to :data:`MAX_KWIC_ROWS`."""
+    for done in range(0, len(meta), _BATCH):
+        batch = meta[done : done + _BATCH]
+        texts = query.texts_and_passages(conn, [row[0] for row in batch])
+        _scan_batch(texts, matcher, batch, language, per, rows)
+        if progress:
+            progress(min(done + _BATCH, len(meta)), len(meta))
 
 
 def _scan_batch(texts: dict[int, tuple[str, list[tuple[int, int, int]]]], matcher: Matcher,
-                batch: Sequence[tuple], language: str) -> list[dict]:  # fmt: skip
+                batch: Sequence[tuple], language: str, per: dict[int, int],
+                rows: list[dict]) -> None:  # fmt: skip
     """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``)."""
-    out = []
     for row in batch:
         text, spans = texts[row[0]]
         passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
-        for m in matcher.match(text, passages, language=language):
-            pre, keyword, post = _context(text, m.start, m.end, MAX_WINDOW)
-            out.append({
+        found = matcher.match(text, passages, language=language)
+        if found:
+            per[row[0]] = len(found)
+        words = _Words(text) if found and len(rows) < MAX_KWIC_ROWS else None
+        for m in found[: max(0, MAX_KWIC_ROWS - len(rows))]:
+            pre, keyword, post = words.context(m.start, m.end, MAX_WINDOW)
+            rows.append({
                 "statement_id": row[0], "country": row[1], "country_name": row[2],
                 "date": row[3], "year": row[4], "forum": row[5], "speaker": row[6],
                 "source": row[7], "start": m.start, "end": m.end, "pre": pre,
                 "keyword": keyword, "post": post, "kind": m.kind, "score": m.score,
             })  # fmt: skip
-    return out
 
 
-def _statement_frame(meta: list[tuple], hits: list[dict]) -> pd.DataFrame:
-    per: dict[int, int] = {}
-    for h in hits:
-        per[h["statement_id"]] = per.get(h["statement_id"], 0) + 1
+def _statement_frame(meta: list[tuple], per: dict[int, int]) -> pd.DataFrame:
     df = pd.DataFrame(
         [(r[0], r[1], r[2], r[4], r[8], per.get(r[0], 0)) for r in meta],
         columns=STATEMENT_COLUMNS,
