@@ -145,6 +145,15 @@ def test_compare_bars_carry_wilson_intervals_and_the_difference_newcombe():
     assert [c[3] for c in a.customdata] == ["2/10", "6/10"]
     assert all("below the minimum of 5" in t for t in b.text)
     assert list(diff.marker.color) == [charts.LOW_COLOR] * 2
+    # each k/n label stands on its side's error bar (a bar's own outside text began at the
+    # bar's top, so the error bar ran through it), in its side's place, out of legend and hover
+    label_a, label_b = fig.data[3:]
+    for label, side, high in ((label_a, a, high_a), (label_b, b, high_b)):
+        assert label.offsetgroup == side.offsetgroup and label.offsetgroup in ("a", "b")
+        assert list(label.base) == pytest.approx(list(high))
+        assert list(label.text) == [c[3] for c in side.customdata] and side.textposition == "none"
+        assert label.showlegend is False and label.hoverinfo == "skip" and label.customdata is None
+    assert fig.layout.yaxis.range[1] > max(max(high_a), max(high_b))  # room above the labels
 
 
 def test_ranking_bars_show_place_ties_n_and_grey_low_counts():

@@ -808,16 +808,15 @@ def compare_bar_figure(
                         k_col, n_col, t.get(f"ci_low_{suffix}", [None] * len(t)),
                         t.get(f"ci_high_{suffix}", [None] * len(t)), low)
                 ],  # fmt: skip
-                texttemplate="%{customdata[3]}",
-                textposition="outside",
-                textangle=-90,
-                cliponaxis=False,
-                textfont={"size": 9, "color": "#444444"},
+                textposition="none",  # the k/n labels are a trace of their own
+                offsetgroup=suffix,
                 hovertemplate=f"<b>{_tmpl(side)}</b> · %{{x}}: %{{y:{fmt}}}<br>%{{text}}"
                 "<extra></extra>",
             ),
             row=1, col=1,
         )  # fmt: skip
+    labels = [_count_labels(t, suffix, share, [cd[3] for cd in fig.data[i].customdata])
+              for i, suffix in enumerate(("a", "b"))]  # fmt: skip
     low_diff = [
         _count(na) < min_n or _count(nb) < min_n for na, nb in zip(t["n_a"], t["n_b"])
     ]
@@ -852,6 +851,8 @@ def compare_bar_figure(
         ),
         row=2, col=1,
     )  # fmt: skip
+    for trace in labels:  # after the bars and the difference: data[:3] stay as they were
+        fig.add_trace(trace, row=1, col=1)
     fig.update_layout(barmode="group",
                       legend={"orientation": "h", "x": 0, "y": 1.02, "yanchor": "bottom"})  # fmt: skip
     _value_axis(fig, measure)
@@ -861,6 +862,7 @@ def compare_bar_figure(
             list(t["diff"]) + list(t.get("diff_low", [])) + list(t.get("diff_high", []))),
             row=2, col=1)  # fmt: skip
     fig.add_hline(y=0, line_color="#999999", line_width=1, row=2, col=1)
+    fig.update_yaxes(range=[0, _label_headroom(t, share)], row=1, col=1)
     fig.update_xaxes(tickangle=-30, row=2, col=1)
     if any_low:
         caption = _with_note(caption, low_note(min_n))
@@ -874,6 +876,42 @@ def compare_bar_figure(
     fig.update_yaxes(title_text=esc(MEASURE_AXIS[measure]), row=1, col=1)
     fig.update_yaxes(title_text=esc(f"{sides[0]} − {sides[1]}"), row=2, col=1)
     return fig
+
+
+def _label_tops(t: pd.DataFrame, suffix: str, share: bool) -> pd.Series:
+    """Where a side's ``k/n`` label starts: above its error bar, else above its bar."""
+    top = t[f"value_{suffix}"].fillna(0)
+    if share and f"ci_high_{suffix}" in t:
+        top = t[f"ci_high_{suffix}"].fillna(top).clip(lower=top)
+    return top
+
+
+def _count_labels(t: pd.DataFrame, suffix: str, share: bool, texts: Sequence[str]) -> go.Bar:
+    """The ``k/n`` labels of one side, each on a bar of no height in the side's place, standing
+    on its error bar (a bar's own outside text starts at the bar's top, so the error bar ran
+    through it). Not in the legend, hover or clicks."""
+    return go.Bar(
+        x=[esc(x) for x in t["theme_label"]],
+        y=[0] * len(t),
+        base=_label_tops(t, suffix, share).tolist(),
+        offsetgroup=suffix,
+        marker={"color": "rgba(0,0,0,0)", "line": {"width": 0}},
+        text=list(texts),
+        textposition="outside",
+        textangle=-90,
+        cliponaxis=False,
+        textfont={"size": 9, "color": "#444444"},
+        constraintext="none",
+        hoverinfo="skip",
+        showlegend=False,
+        name=f"labels {suffix}",
+    )
+
+
+def _label_headroom(t: pd.DataFrame, share: bool) -> float:
+    """The top of the value axis: the highest label's start plus room for its text."""
+    top = max(float(_label_tops(t, s, share).max()) for s in ("a", "b"))
+    return max(top, 1e-9) * 1.18
 
 
 def diff_trend_figure(
