@@ -80,6 +80,11 @@ else:
     st.sidebar.info("No statements yet: add some on the **Add statements** page.")
 
 common.date_error_note()
+# The statement id belongs to the Statement page: after Open statement and the browser's Back,
+# Streamlit gave the previous page the session's current parameters, `id` included, so its URL
+# (and every export citing it) named a statement it does not show.
+if page.url_path != PAGES["statement"].url_path:
+    common.set_page_param("id", None)
 if warm is not None:
     warm.empty()
 page.run()

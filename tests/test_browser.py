@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import browser_support
 from browser_support import BROWSER_TEST, sample_db, wait_for_plot
 
 from tracker import __version__, query
@@ -190,3 +191,26 @@ def test_added_statement_shows_in_the_charts_without_a_restart(page, dashboard, 
     lines = [t for t in plot_data(page) if t["mode"] == "lines+markers"]
     drawn = {t["customdata"][0][0]: t["y"] for t in lines}
     assert drawn["digital_divide"] == [1.0]
+
+
+def test_back_from_a_statement_leaves_no_statement_id_in_the_evidence_url(page, dashboard):
+    """Evidence -> Open statement -> the browser's Back: the Evidence page's URL (which every
+    export cites) must not keep the statement's `id` (it did: Streamlit gave the page the
+    session's current parameters)."""
+    _, url = dashboard
+    page.goto(f"{url}/evidence?theme=digital_divide&countries=CHN")
+    browser_support.wait_idle(page, dashboard)
+    table = page.locator("[data-testid=stDataFrame]").first
+    table.wait_for(timeout=90000)
+    browser_support.pick_first_row(page, table)
+    page.get_by_role("button", name="Open statement").first.click()
+    page.wait_for_url("**/statement?**id=*", timeout=90000)
+    browser_support.wait_idle(page, dashboard)
+    page.go_back()
+    page.wait_for_url("**/evidence?**", timeout=90000)
+    browser_support.wait_idle(page, dashboard)
+    page.wait_for_timeout(1000)
+    assert browser_support.title(page) == "Evidence"
+    params = dict(p.split("=", 1) for p in page.url.split("?", 1)[1].split("&"))
+    assert params.get("theme") == "digital_divide" and params.get("countries") == "CHN"
+    assert "id" not in params
