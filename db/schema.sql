@@ -137,7 +137,7 @@ CREATE TABLE "ingest_runs" (
    "already_stored" INTEGER NOT NULL DEFAULT 0,
    "skipped" INTEGER NOT NULL DEFAULT 0,
    "failed" INTEGER NOT NULL DEFAULT 0
-);
+, "outcome" TEXT NOT NULL DEFAULT '');
 
 CREATE TABLE "ingest_problems" (
    "id" INTEGER PRIMARY KEY,

@@ -234,3 +234,29 @@ def test_killing_the_command_ends_its_worker_processes(command, sig, rematch_db,
     for p in left:
         p.kill()
     assert not left, f"still running after the command was killed: {names}"
+
+
+def test_an_interrupted_ingest_run_records_its_end_counts_and_outcome(tmp_path):
+    """A plain ``kill`` midway: the run's row says it was interrupted, when, and how many
+    statements it had stored (before, it kept no end and no counts, as if still running); the
+    next run finishes and says so."""
+    folder = tmp_path / "in"
+    sample_speeches(folder, 600)
+    db = tmp_path / "t.db"
+    args = [sys.executable, "-m", "tracker.cli", "ingest", str(folder), "--db", str(db),
+            "--workers", "2", "--batch-size", "20", "--quiet"]  # fmt: skip
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    _wait_for_rows(db, proc)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=HANG_GUARD)
+    assert proc.returncode == 1 and "Aborted!" in err, err[-500:]
+    stored = rows(db, "SELECT count(*) FROM statements")[0][0]
+    assert 0 < stored < 600
+    [(outcome, finished, counted)] = rows(db, "SELECT outcome, finished_at, stored FROM ingest_runs")
+    assert outcome == "interrupted" and finished and counted == stored
+    again = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=HANG_GUARD)
+    assert again.returncode == 0, again.stderr[-500:]
+    assert rows(db, "SELECT outcome, stored, already_stored FROM ingest_runs ORDER BY id") == [
+        ("interrupted", stored, 0), ("finished", 600 - stored, stored)
+    ]

@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import re
 import shutil
+import sqlite3
 import sys
 import tempfile
 import threading
@@ -37,7 +38,7 @@ from pathlib import Path
 from tracker.clean import clean_text
 from tracker.codebook import Codebook, load_codebook
 from tracker.duplicates import KIND_PRIORITY, DedupPolicy
-from tracker.errors import SourceError, TrackerError
+from tracker.errors import SourceError, StoreError, TrackerError
 from tracker.manifest import Manifest, ManifestRow
 from tracker.match import Matcher
 from tracker.metadata import ResolvedMetadata, resolve_metadata
@@ -608,21 +609,43 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
 
     jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress,
                  budgets)  # fmt: skip
-    if workers > 1 and total >= POOL_THRESHOLD:
-        _write_results(_pooled(jobs, book, workers), store, report, problem, batch_size, policy)
-    else:
-        matcher = Matcher(book)
-        results = (_safe_build(job, matcher, book.version) for job in jobs)
-        _write_results(results, store, report, problem, batch_size, policy)
-
-    store.record_problems(
-        report.run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
-    )
-    store.finish_run(
-        report.run_id, stored=len(report.stored), already=len(report.already_stored),
-        skipped=len(report.skipped), failed=len(report.failed),
-    )  # fmt: skip
+    try:
+        if workers > 1 and total >= POOL_THRESHOLD:
+            _write_results(_pooled(jobs, book, workers), store, report, problem, batch_size,
+                           policy)  # fmt: skip
+        else:
+            matcher = Matcher(book)
+            results = (_safe_build(job, matcher, book.version) for job in jobs)
+            _write_results(results, store, report, problem, batch_size, policy)
+    except BaseException as exc:
+        _close_run(store, report, _outcome_of(exc))
+        raise
+    _close_run(store, report, "finished")
     return report
+
+
+def _outcome_of(exc: BaseException) -> str:
+    """How a run that raised ended, as ``ingest_runs.outcome`` says it."""
+    if isinstance(exc, (KeyboardInterrupt, SystemExit)):
+        return "interrupted"
+    return f"failed: {type(exc).__name__}: {exc}"[:500]
+
+
+def _close_run(store: Store, report: IngestReport, outcome: str) -> None:
+    """Record the run's problems, counts and outcome. After an interruption or an error it is
+    done on a best-effort basis: the statements' batches are whole either way, and a failure to
+    note the end (the disk full, say) must not hide the error that stopped the run."""
+    try:
+        store.record_problems(
+            report.run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
+        )
+        store.finish_run(
+            report.run_id, stored=len(report.stored), already=len(report.already_stored),
+            skipped=len(report.skipped), failed=len(report.failed), outcome=outcome,
+        )  # fmt: skip
+    except (sqlite3.Error, OSError, StoreError):
+        if outcome == "finished":
+            raise
 
 
 def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress,

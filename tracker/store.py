@@ -175,6 +175,12 @@ def _fts_sqlite_utils(db: sqlite_utils.Database) -> None:
     passages.enable_fts(["text"], tokenize=FTS_TOKENIZE, replace=True)
 
 
+def _run_outcome(db: sqlite_utils.Database) -> None:
+    # how an ingest run ended: "finished", "interrupted" (Ctrl-C, kill) or "failed: <error>";
+    # before, an interrupted run kept no end and no counts, as if it were still running
+    db.table("ingest_runs").add_column("outcome", str, not_null_default="")
+
+
 #: Named migrations, applied in order, each in its own transaction, and recorded in the
 #: ``migrations`` table. A new one is a function of the sqlite-utils database appended here:
 #: ``add_column`` to add a column, ``Table.transform`` to change one (type, constraint, order).
@@ -184,6 +190,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0003_meeting_records", _meeting_records),
     ("0004_stance_semantic", _stance_semantic),
     ("0005_fts_sqlite_utils", _fts_sqlite_utils),
+    ("0006_run_outcome", _run_outcome),
 ]
 
 _KIND_COLUMN = {"exact": 1, "fuzzy": 2, "proximity": 3, "semantic": 4}
@@ -573,11 +580,14 @@ class Store:
             self._insert_rows("ingest_problems", ("run_id", "source", "kind", "reason"),
                               [(run_id, *p) for p in problems])  # fmt: skip
 
-    def finish_run(self, run_id: int, *, stored: int, already: int, skipped: int, failed: int):
+    def finish_run(self, run_id: int, *, stored: int, already: int, skipped: int, failed: int,
+                   outcome: str = "finished"):  # fmt: skip
+        """The run's end: its counts and how it ended (``finished``, ``interrupted``, or
+        ``failed: <error>``)."""
         with self._write():
             self.db.table("ingest_runs").update(run_id, {
                 "finished_at": now_iso(), "stored": stored, "already_stored": already,
-                "skipped": skipped, "failed": failed,
+                "skipped": skipped, "failed": failed, "outcome": outcome,
             })  # fmt: skip
 
     def integrity_check(self) -> str:
