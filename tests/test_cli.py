@@ -298,3 +298,24 @@ def test_an_export_that_cannot_be_finished_leaves_the_older_file_as_it_was(corpu
         assert [p.name for p in small.iterdir()] == ["coding.csv"]  # no temporary file left
     finally:
         subprocess.run(["umount", str(small)], check=False)
+
+
+def test_python_m_runs_the_same_command_with_every_group():
+    """`python -m tracker.cli` (and `python -m tracker`) offer every command of `tracker`: run
+    as __main__, cli.py's own `cli` lacked the groups other modules register (semantic,
+    suggest, sample, gold)."""
+    import subprocess
+    import sys
+
+    from tracker.cli import cli
+
+    def listed(out: str) -> set[str]:
+        body = out.split("Commands:", 1)[1]
+        return {line.split()[0] for line in body.splitlines() if line.startswith("  ")}
+
+    expected = set(cli.commands)
+    assert {"semantic", "suggest", "sample", "gold", "ingest"} <= expected
+    for module in ("tracker.cli", "tracker"):
+        done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
+                              text=True, timeout=120, check=True)  # fmt: skip
+        assert listed(done.stdout) == expected, module

@@ -305,3 +305,47 @@ def test_no_suggestion_reads_a_sentence_a_rule_already_matched(gold_db):
                 end = passages[i].end
                 spans = query.theme_spans(store.conn, s.statement_id, theme)
                 assert not any(a < end and start < b for a, b in spans), (theme, s.text)
+
+
+def _with_file_size_limit(limit: int):
+    """For a subprocess: files it writes may not grow past ``limit`` bytes (a write beyond
+    fails with EFBIG, as a full disk fails one with ENOSPC)."""
+    import resource
+    import signal
+
+    def limit_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an error, not a killed process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return limit_files
+
+
+def test_vectors_and_models_are_written_whole_or_not_at_all(gold_db, tmp_path):
+    """A write that cannot finish (here: files may not pass 48 KB, as on a full disk) leaves the
+    older vectors or model file as it was and no temporary file; the message names the file.
+    Before, both were written in place: the older file was lost."""
+    import subprocess
+    import sys
+
+    db, _ = gold_db
+    out = tmp_path / "corpus.vectors.npz"
+    out.write_bytes(b"older vectors")
+    args = [sys.executable, "-m", "tracker.cli", "semantic", "vectors", "--db", str(db), "-o",
+            str(out), "--vocabulary", "500", "--dims", "100"]  # fmt: skip
+    # (the database's 32 KB shared-memory file fits: the vectors, 500 x 100 numbers, do not)
+    done = subprocess.run(args, capture_output=True, text=True, timeout=300,
+                          preexec_fn=_with_file_size_limit(48 * 1024))  # fmt: skip
+    assert done.returncode == 1 and f"cannot write {out}" in done.stderr, done.stderr[-500:]
+    assert out.read_bytes() == b"older vectors"
+    model = tmp_path / "model.semantic.json"
+    model.write_text("older model", encoding="utf-8")
+    save = ("import sys; from tracker.semantic import load_model; "
+            "load_model().save(sys.argv[1])")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", save, str(model)], capture_output=True,
+                          text=True, timeout=300, preexec_fn=_with_file_size_limit(48 * 1024))  # fmt: skip
+    assert done.returncode == 1 and "File too large" in done.stderr, done.stderr[-500:]
+    assert model.read_text(encoding="utf-8") == "older model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [out.name, model.name]
+    # without the limit both are written, whole
+    assert subprocess.run(args, capture_output=True, timeout=300).returncode == 0
+    assert len(load_vectors(out).words) == 500 and out.stat().st_size > 48 * 1024

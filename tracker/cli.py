@@ -62,23 +62,14 @@ class OutputFile(click.Path):
 
 
 def save_table(table, path: Path) -> None:
-    """Write a table (CSV or XLSX by its suffix) whole or not at all: into a temporary file
-    beside it, renamed over it at the end, so a full disk leaves no half table and an older
-    file as it was. Where only the file itself may be written (its folder is read-only), in
-    place."""
+    """Write a table (CSV or XLSX by its suffix) whole or not at all
+    (:func:`tracker.files.write_whole`): a full disk leaves no half table and an older file as
+    it was."""
     from tracker.coding import write_table
+    from tracker.files import write_whole
 
-    if not os.access(path.parent, os.W_OK | os.X_OK):
-        with writing(path):
-            write_table(table, path)
-        return
-    part = path.with_name(f".{path.stem}.{os.getpid()}.part{path.suffix}")
-    try:
-        with writing(path):
-            write_table(table, part)
-            os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+    with writing(path):
+        write_whole((path, lambda part: write_table(table, part)))
 
 
 @contextmanager
@@ -463,4 +454,9 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # run as `python -m tracker.cli`, this file is the module __main__, and the command groups of
+    # cli_coding and cli_workbench registered themselves on tracker.cli's own `cli` (semantic,
+    # suggest, sample and gold were missing): run that one
+    from tracker.cli import main as registered_main
+
+    registered_main()

@@ -28,7 +28,7 @@ import hashlib
 import json
 import math
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +36,7 @@ import numpy as np
 
 from tracker.codebook import Codebook
 from tracker.errors import CodebookError, GoldError
+from tracker.files import write_whole
 from tracker.match import TOKEN, key
 from tracker.models import Match, Passage
 from tracker.wordvectors import WordVectors, load_vectors, unit_rows
@@ -315,13 +316,18 @@ class SemanticModel:
         return json.dumps(data, ensure_ascii=False, sort_keys=True, indent=0)
 
     def save(self, path: str | Path) -> Path:
-        """Write the model; its word vectors go beside it (``<name>.vectors.npz``)."""
+        """Write the model; its word vectors go beside it (``<name>.vectors.npz``). Both are
+        written whole, and renamed into place only once both are written
+        (:func:`tracker.files.write_whole`): a failure leaves the older pair as it was."""
         out = Path(path)
+        targets: list[tuple[Path, Callable[[Path], object]]] = []
         if self.vectors is not None:
             self.vectors_file = out.name.removesuffix(".json").removesuffix(".semantic")
             self.vectors_file += ".vectors.npz"
-            self.vectors.save(out.parent / self.vectors_file)
-        out.write_text(self.to_json(), encoding="utf-8")
+            targets.append((out.parent / self.vectors_file, self.vectors.write_to))
+        text = self.to_json()
+        targets.append((out, lambda part: part.write_text(text, encoding="utf-8")))
+        write_whole(*targets)
         return out
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from tracker.errors import CodebookError
+from tracker.files import write_whole
 
 VOCABULARY = 20_000  # words kept (the most frequent)
 DIMS = 100
@@ -98,8 +99,14 @@ class WordVectors:
         return unit_rows(self.sums(word_lists))
 
     def save(self, path: str | Path) -> Path:
+        """Write the vectors whole or not at all (:func:`tracker.files.write_whole`)."""
         out = Path(path)
-        with open(out, "wb") as f:  # a file object: np.savez would append ".npz" to other names
+        write_whole((out, self.write_to))
+        return out
+
+    def write_to(self, path: Path) -> None:
+        """Write the vectors to ``path`` as it is (``.npz`` content, whatever its name)."""
+        with open(path, "wb") as f:  # a file object: np.savez would append ".npz" to other names
             np.savez_compressed(
                 f,
                 words=np.array(self.words, dtype=str),
@@ -107,7 +114,6 @@ class WordVectors:
                 vectors=self.vectors.astype(np.float16),
                 meta=np.array(json.dumps(self.meta, sort_keys=True)),
             )
-        return out
 
 
 def unit_rows(x: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from tracker.coding import file_name
+from tracker.files import write_whole
 from tracker.errors import GoldError, StoreError
 from tracker.store import Store
 from tracker.validate import load_gold, load_gold_evidence
@@ -72,7 +73,7 @@ def export_gold(db: str | Path, output: str | Path, *, sample_id: int | None = N
     """Write the gold TSV; returns the rows written."""
     with Store(db, readonly=True) as store:
         text = gold_tsv(store, sample_id=sample_id)
-    Path(output).write_text(text, encoding="utf-8")
+    write_whole((output, lambda part: part.write_text(text, encoding="utf-8")))
     return text.count("\n") - 1
 
 

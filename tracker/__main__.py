@@ -1,0 +1,5 @@
+"""`python -m tracker`: the `tracker` command, where its script is not on the PATH."""
+
+from tracker.cli import main
+
+main()
