@@ -319,3 +319,18 @@ def test_python_m_runs_the_same_command_with_every_group():
         done = subprocess.run([sys.executable, "-m", module, "--help"], capture_output=True,
                               text=True, timeout=120, check=True)  # fmt: skip
         assert listed(done.stdout) == expected, module
+
+
+def test_a_priority_keyword_no_statement_has_is_warned_about(corpus, tmp_path):
+    """--priority keywords are matched inside each statement's source_kind: one found in none
+    (and in none of the default's words) is most likely mistyped, and silently ranked nothing."""
+    texts = sorted((corpus / "unga79" / "text").glob("*.txt"))[:2]
+    db = tmp_path / "t.db"
+    result = run("ingest", *texts, "--db", db, "--source-kind", "delegation text", "--quiet",
+                 "--priority", "delegaton,un record,delegation")  # fmt: skip
+    warning = [line for line in result.output.splitlines() if line.startswith("warning: --priority")]
+    assert len(warning) == 1 and "'delegaton'" in warning[0], result.output
+    assert "'un record'" not in warning[0] and "'delegation'" not in warning[0]
+    quiet = run("ingest", *texts, "--db", tmp_path / "u.db", "--quiet", "--source-kind",
+                "delegation text", "--priority", "delegation,un record")  # fmt: skip
+    assert "warning: --priority" not in quiet.output

@@ -218,6 +218,11 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         click.echo(f"warning: {shown(manifest)}: none of its rows names a file of this ingest "
                    "(its `file` paths are relative to the manifest's folder), so no metadata "
                    "came from it", err=True)  # fmt: skip
+    if report.unknown_priority:
+        click.echo("warning: --priority: no stored statement's source_kind contains "
+                   + ", ".join(repr(shown(p)) for p in report.unknown_priority)
+                   + " (mistyped? `tracker statements` lists each statement's source_kind)",
+                   err=True)  # fmt: skip
     click.echo(f"{_db(db)}: {report.summary()} (codebook {report.codebook_version})", err=True)
     if report.failed:
         sys.exit(1)

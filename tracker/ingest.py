@@ -107,6 +107,9 @@ class IngestReport:
     #: Documents looked up in the manifest, and how many of them it has a row for.
     manifest_lookups: int = 0
     manifest_found: int = 0
+    #: ``kind_priority`` keywords in no stored statement's ``source_kind`` and none of the
+    #: default's (mistyped?)
+    unknown_priority: list[str] = field(default_factory=list)
     _file_of: dict[str, str] = field(default_factory=dict, repr=False)  # doc hash -> file
 
     @property
@@ -621,6 +624,10 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
         _close_run(store, report, _outcome_of(exc))
         raise
     _close_run(store, report, "finished")
+    if dedupe and tuple(kind_priority) != tuple(KIND_PRIORITY):
+        kinds = [k.casefold() for k in store.source_kinds()]
+        known = kinds + [k.casefold() for k in KIND_PRIORITY]  # the default's words are not typos
+        report.unknown_priority = [p for p in kind_priority if not any(p in k for k in known)]
     return report
 
 

@@ -356,6 +356,11 @@ class Store:
     def known_hashes(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT content_hash FROM statements")}
 
+    def source_kinds(self) -> list[str]:
+        """The distinct ``source_kind`` values of the stored statements."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT DISTINCT source_kind FROM statements ORDER BY source_kind")]  # fmt: skip
+
     def known_raw_hashes(self) -> dict[str, str]:
         """Hash of each stored document's raw text -> the source it was stored as."""
         return {
