@@ -15,7 +15,7 @@ from app_pages.ui.data import (
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,
-    selected_points, shown_note,
+    counted, selected_points, shown_note,
 )  # fmt: skip
 from app_pages.ui.exports import (
     XLSX_MAX_ROWS, all_evidence, citation, evidence_downloads, evidence_stem, export_buttons,
@@ -39,7 +39,8 @@ __all__ = [
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "left_out",
     "left_out_note", "marker", "md", "min_statements", "no_data", "open_statement", "options",
     "or_warn", "page_param", "query", "ranking", "require_db", "search_passages",
-    "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters", "smoothing",
+    "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
+    "smoothing",
     "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",
     "validation_report", "view_url",
 ]  # fmt: skip

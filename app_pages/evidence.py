@@ -76,7 +76,7 @@ if scope.startswith("all"):
             "latest first (these words are in thousands of passages: add words to rank by relevance)"
         )
     )
-    st.caption(f"{len(hits)} passages, {order}" + (" (first 200)" if len(hits) >= 200 else ""))
+    st.caption(f"{common.counted(len(hits), 'passage')}, {order}" + (" (first 200)" if len(hits) >= 200 else ""))
     shown = hits[["country", "date", "passage", "themes", "statement_id", "source"]].assign(
         passage=hits["passage"].map(common.display_text)
     )

@@ -81,8 +81,9 @@ def summary(result: terms.TermScan) -> None:
     n = result.scanned
     share = result.found / n if n else 0.0
     st.markdown(
-        f"**{common.md(result.term.pattern)}**: in **{result.found:,}** of {n:,} statements "
-        f"({share:.1%}), {result.occurrences:,} occurrences."
+        f"**{common.md(result.term.pattern)}**: in **{result.found:,}** of "
+        f"{common.counted(n, 'statement')} ({share:.1%}), "
+        f"{common.counted(result.occurrences, 'occurrence')}."
     )
     if not result.complete:
         st.warning(
@@ -174,7 +175,7 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
     common.set_page_param("window", str(window) if window != terms.DEFAULT_WINDOW else None)
     kwic = kwic.with_window(window)
     shown = kwic.rows.head(common.MAX_EVIDENCE)
-    st.caption(common.shown_note(len(kwic), len(shown)).replace("matches", "occurrences"))
+    st.caption(common.shown_note(len(kwic), len(shown), "occurrence", "occurrences"))
     table = pd.DataFrame({
         "country": shown["country"], "date": shown["date"],
         "before": [common.display_text(t) for t in shown["pre"]],

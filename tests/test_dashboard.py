@@ -161,7 +161,7 @@ def test_evidence_search_and_statement_page(app, db):
         no_trouble(at)
     sid, _text = sql(db, "SELECT s.id, t.clean_text FROM statements s JOIN statement_texts t ON "
                     "t.statement_id = s.id JOIN statement_themes x ON x.statement_id = s.id LIMIT 1")[0]  # fmt: skip
-    st = app(id=str(sid)).run()
+    st = app(id=str(sid))  # opened at /statement?id=... (another page drops a statement id)
     st.switch_page("app_pages/statement.py").run()
     no_trouble(st)
     bodies = [h.proto.body for h in st.get("html")]

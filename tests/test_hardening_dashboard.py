@@ -34,8 +34,7 @@ def open_page(db: Path, page: str, monkeypatch, **params) -> AppTest:
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
     for key, value in params.items():
         at.query_params[key] = value
-    at.run()
-    return at.switch_page(page).run()
+    return at.switch_page(page).run()  # opened at that page's URL, with these parameters
 
 
 def upload(at: AppTest, files: list[tuple[str, bytes]]) -> AppTest:

@@ -529,8 +529,7 @@ def test_a_hostile_page_reaches_the_statement_page_as_text(tmp_path, monkeypatch
 
     monkeypatch.setenv("TRACKER_DB", str(db))
     at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-    at.query_params["id"] = str(sid)
-    at.run()
+    at.query_params["id"] = str(sid)  # opened at /statement?id=...
     at.switch_page("app_pages/statement.py").run()
     assert not at.exception, [e.value for e in at.exception]
     bodies = [h.proto.body for h in at.get("html")]

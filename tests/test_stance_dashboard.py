@@ -78,7 +78,7 @@ def test_statement_page_shows_direction_and_what_counts(app, db):
     conn = sqlite3.connect(db)
     sid = conn.execute("SELECT id FROM statements WHERE source = 'USA_72_2017.txt'").fetchone()[0]
     conn.close()
-    at = app(id=str(sid)).run()
+    at = app(id=str(sid))  # opened at /statement?id=... (another page drops a statement id)
     at.switch_page("app_pages/statement.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[-1].value

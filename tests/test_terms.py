@@ -370,3 +370,13 @@ def test_page_says_when_the_listed_rows_stop_short_of_the_occurrences(app, sampl
     warning = next(w.value for w in at.warning if "occurrences are listed" in w.value)
     assert "first 300 occurrences" in warning and f"of {whole.occurrences:,}" in warning
     assert any(c.value.startswith("300 occurrences;") for c in at.caption)
+
+
+def test_counts_in_words_take_the_singular_for_one():
+    from app_pages.common import counted, shown_note
+
+    assert counted(1, "statement") == "1 statement" and counted(2, "statement") == "2 statements"
+    assert counted(1_200, "match", "matches") == "1,200 matches"
+    assert shown_note(1, 200) == "1 match." and shown_note(3, 200) == "3 matches."
+    assert shown_note(1, 200, "occurrence", "occurrences") == "1 occurrence."
+    assert shown_note(500, 200).startswith("500 matches; the first 200 shown here")

@@ -280,7 +280,8 @@ def statements(db, output):
     _write_or_print(table, output)
     no_country = table["flags"].str.contains("no_country").sum()
     no_date = table["flags"].str.contains("no_date").sum()
-    click.echo(f"{len(table)} statements; {no_country} without country, {no_date} without date",
+    click.echo(f"{len(table)} statement{'' if len(table) == 1 else 's'}; {no_country} without "
+               f"country, {no_date} without date",
                err=True)  # fmt: skip
 
 
@@ -355,7 +356,8 @@ def match(db, codebook, workers, quiet):
             raise click.ClickException(shown(exc)) from exc
         finally:
             bar.close()
-    click.echo(f"{written} matches with codebook {book.name} ({book.version})", err=True)
+    click.echo(f"{written} match{'' if written == 1 else 'es'} with codebook {book.name} "
+               f"({book.version})", err=True)  # fmt: skip
 
 
 # -- export ----------------------------------------------------------------------------------

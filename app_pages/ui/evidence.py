@@ -67,11 +67,17 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
                        search=search)  # fmt: skip
 
 
-def shown_note(total: int, shown: int) -> str:
+def counted(n: int, noun: str, nouns: str = "") -> str:
+    """``1 match``, ``2 matches``: the number and its noun, singular or plural."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def shown_note(total: int, shown: int, noun: str = "match", nouns: str = "matches") -> str:
     """How many matches there are and how many the table shows (the downloads hold all)."""
     if total <= shown:
-        return f"{total:,} matches."
-    return f"{total:,} matches; the first {shown:,} shown here, all {total:,} in the downloads."
+        return counted(total, noun, nouns) + "."
+    return (f"{counted(total, noun, nouns)}; the first {shown:,} shown here, all {total:,} in "
+            "the downloads.")
 
 
 def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
