@@ -462,3 +462,18 @@ def test_no_exception_escapes_on_garbage_files(tmp_path: Path) -> None:
     items = list(iter_documents([tmp_path]))
     assert len(items) == 9
     assert all(isinstance(i, Problem) for i in items), docs_of(items)
+
+
+def test_a_text_of_letters_without_spaces_is_not_a_statement(corpus: Path, tmp_path: Path) -> None:
+    """A file that is one 'word' of megabytes (QA: stored as a one-word statement) fails by name;
+    every real statement of the corpus, in any script, has no such run."""
+    (tmp_path / "blob.txt").write_text("x" * 2_000_000, encoding="utf-8")
+    (tmp_path / "glued.txt").write_text("Mr President, " + "abc" * 50_000 + ".", encoding="utf-8")
+    items = list(iter_documents([tmp_path]))
+    failed = {p.source: p.reason for p in problems_of(items)}
+    assert set(failed) == {"blob.txt", "glued.txt"}
+    assert all(r.startswith("unreadable text") and "without a space" in r for r in failed.values())
+    from tracker.sources import letters_without_spaces
+
+    for path in sorted((corpus / "unga79" / "text").glob("*.txt")):
+        assert letters_without_spaces(path.read_text(encoding="utf-8")) == 0, path.name

@@ -544,6 +544,13 @@ def _require_text(text: str, source: str, what: str = "file") -> None:
         raise SourceError(source, f"empty {what}")
     if not text.strip():
         raise SourceError(source, f"{what} holds only whitespace")
+    run = letters_without_spaces(text)
+    if run > len(text) / 2:
+        raise SourceError(
+            source,
+            f"unreadable text: {run:,} of its {len(text):,} characters are runs of {GIANT_RUN:,} "
+            "or more letters without a space (not prose)",
+        )
     share, words = implausible_word_share(text)
     if words >= 40 and share > UNREADABLE_SHARE:
         raise SourceError(
@@ -584,6 +591,9 @@ _WORD = re.compile(rf"[{_LETTERS}]+")
 _SHORT_WORD = re.compile(rf"\b[{_LETTERS}]{{1,2}}\b")
 _NO_VOWEL = re.compile(rf"\b[{_CONSONANTS}]{{3,}}\b")
 _GLUED = re.compile(rf"[{_LETTERS}]{{20,}}")  # words run together (a text layer without spaces)
+#: A run of this many letters without a space is no word of any language written with spaces.
+GIANT_RUN = 1_000
+_GIANT = re.compile(rf"[{_LETTERS}]{{{GIANT_RUN},}}")
 _MIXED_CASE = re.compile(r"[a-z\u00df-\u00ff\u0430-\u044f][A-Z\u00c0-\u00de\u0410-\u042f]")
 #: One- and two-letter words of the languages of UN statements (en, fr, es, pt, it, de, ru...).
 _SHORT_WORDS = frozenset(
@@ -615,6 +625,12 @@ def _sample(text: str, size: int = 3_000) -> str:
         return text
     mid = len(text) // 2
     return text[:size] + " " + text[mid - size // 2 : mid + size // 2] + " " + text[-size:]
+
+
+def letters_without_spaces(text: str) -> int:
+    """Characters of ``text`` in runs of :data:`GIANT_RUN` or more Latin, Greek or Cyrillic
+    letters (scripts written with spaces; Chinese or Thai text is not counted)."""
+    return sum(len(m.group()) for m in _GIANT.finditer(text))
 
 
 def implausible_word_share(text: str) -> tuple[float, int]:
@@ -924,6 +940,13 @@ def _needs_ocr(page, text: str) -> bool:
     layer (fonts without a Unicode mapping give control characters or letter salad)."""
     if _control_share(text) > 0.02:
         return True
+    run = letters_without_spaces(text)
+    if run > len(text) / 2:
+        raise SourceError(
+            source,
+            f"unreadable text: {run:,} of its {len(text):,} characters are runs of {GIANT_RUN:,} "
+            "or more letters without a space (not prose)",
+        )
     share, words = implausible_word_share(text)
     if words >= 40 and share > UNREADABLE_SHARE:
         return True
