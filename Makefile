@@ -43,14 +43,20 @@ lock:
 
 venv: $(STAMP)
 
+# built under another name and renamed at the end: an interrupted first build leaves no half
+# database that later runs would take for the sample
 $(DB): | $(STAMP)
 	@echo "Building $(DB) from the bundled sample corpus (first run only)..."
-	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB)
+	rm -f $(DB).part $(DB).part-wal $(DB).part-shm
+	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB).part
+	mv $(DB).part $(DB)
 
 sample: $(STAMP)
 	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB)
 
 run: $(STAMP) $(DB)
+	@# an empty file (0 bytes) is no database: build the sample again
+	@if [ ! -s $(DB) ]; then rm -f $(DB) && $(MAKE) --no-print-directory $(DB); fi
 	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.address $(ADDRESS) \
 		--server.port $(PORT) --server.headless true
 

@@ -262,3 +262,33 @@ def test_a_crafted_prefix_search_is_stopped_at_the_time_limit(long_db, monkeypat
         with pytest.raises(query.QueryTimeout, match="took longer than 0 s and was stopped"):
             run()
     assert len(query.evidence(db, every)) > 0  # browsing without a search has no limit
+
+
+def test_an_unfinished_first_build_leaves_no_database_for_make_run(corpus, tmp_path):
+    """`make run` builds the sample database once; a build that does not finish (here a file
+    fails; likewise Ctrl-C) must leave no database at the target, or every later `make run`
+    would take the half database for the sample."""
+    sample = tmp_path / "sample"
+    sample.mkdir()
+    speech = next((corpus / "unga79" / "text").glob("*_en.txt"))
+    (sample / speech.name).write_bytes(speech.read_bytes())
+    (sample / "broken.txt").write_bytes(b"\x00\x01binary")
+    (sample / "manifest.csv").write_text("file,country\n", encoding="utf-8")
+    db = tmp_path / "built" / "tracker.db"
+    db.parent.mkdir()
+    env = {k: v for k, v in os.environ.items() if k not in ("TRACKER_DB", "MAKEFLAGS")}
+    done = subprocess.run(["make", "--no-print-directory", f"SAMPLE={sample}", f"DB={db}", str(db)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode != 0 and "broken.txt" in done.stderr, done.stderr[-800:]
+    assert not db.exists()
+    broken = sample / "broken.txt"
+    broken.unlink()
+    done = subprocess.run(["make", "--no-print-directory", f"SAMPLE={sample}", f"DB={db}", str(db)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-800:]
+    assert sorted(p.name for p in db.parent.iterdir()) == ["tracker.db"]  # no .part, no WAL
+    conn = sqlite3.connect(db)
+    try:
+        assert conn.execute("SELECT source FROM statements").fetchall() == [(speech.name,)]
+    finally:
+        conn.close()
