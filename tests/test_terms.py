@@ -358,6 +358,14 @@ def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monk
     assert f"database {export.database_fingerprint(sample_db)}" in citation
     assert citation.endswith(f"View: {about['view']}")
     assert query.codebook_info(sample_db).version in citation
+    # the CSV downloaded on its own ends with the same provenance, on every row
+    csv_name = next(n for n in made if n and n.endswith("_kwic.csv"))
+    import csv as csv_module
+
+    rows = list(csv_module.DictReader(io.StringIO(made[csv_name]().decode("utf-8-sig"))))
+    assert rows and list(rows[0])[-3:] == ["codebook_version", "tool_version", "view"]
+    assert {r["codebook_version"] for r in rows} == {query.codebook_info(sample_db).version}
+    assert {r["view"] for r in rows} == {about["view"]}
 
 
 def test_page_says_when_the_listed_rows_stop_short_of_the_occurrences(app, sample_db,
