@@ -149,6 +149,13 @@ def test_compare_shows_both_sides_and_the_difference(app):
     apart.switch_page("app_pages/compare.py").run()
     no_trouble(apart)
     assert not [w.value for w in apart.warning if "share" in w.value]
+    note = "Group statements are counted for their members"
+    assert not [c.value for c in apart.caption if note in c.value]
+    # group statements counted for their members: one for a group both belong to counts twice
+    members = app(a="CHN", b="USA", formembers="1").run()
+    members.switch_page("app_pages/compare.py").run()
+    no_trouble(members)
+    assert [c.value for c in members.caption if note in c.value and "too narrow" in c.value]
 
 
 def test_evidence_search_and_statement_page(app, db):
