@@ -49,6 +49,8 @@ $(DB): | $(STAMP)
 	@echo "Building $(DB) from the bundled sample corpus (first run only)..."
 	rm -f $(DB).part $(DB).part-wal $(DB).part-shm
 	$(BIN)/tracker ingest $(SAMPLE) --manifest $(SAMPLE)/manifest.csv --db $(DB).part
+	@# an older build's write-ahead log beside the target would be replayed onto the new file
+	rm -f $(DB)-wal $(DB)-shm
 	mv $(DB).part $(DB)
 
 sample: $(STAMP)
@@ -56,7 +58,7 @@ sample: $(STAMP)
 
 run: $(STAMP) $(DB)
 	@# an empty file (0 bytes) is no database: build the sample again
-	@if [ ! -s $(DB) ]; then rm -f $(DB) && $(MAKE) --no-print-directory $(DB); fi
+	@if [ ! -s $(DB) ]; then rm -f $(DB) $(DB)-wal $(DB)-shm && $(MAKE) --no-print-directory $(DB); fi
 	TRACKER_DB=$(DB) $(BIN)/streamlit run dashboard.py --server.address $(ADDRESS) \
 		--server.port $(PORT) --server.headless true
 

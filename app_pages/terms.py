@@ -160,11 +160,13 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
     st.subheader("Keyword in context" + (f": {common.md(where)}" if where else ""))
     if not where:
         st.caption("Click a point or a bar to see only its rows.")
-    if len(kwic) == terms.MAX_KWIC_ROWS and (where or not result.kwic_complete):
+    total = kwic_total(result, points)
+    if len(kwic) < total:
         st.warning(
-            f"Only the first {terms.MAX_KWIC_ROWS:,} occurrences are listed (and downloaded) "
-            f"here, of {kwic_total(result, points):,}; the counts and charts use all of them. "
-            "Click a point or a bar, or narrow the filters, to list fewer."
+            f"Only the first {len(kwic):,} occurrences are listed (and downloaded) here, of "
+            f"{total:,}: those of the newest statements, up to {terms.MAX_KWIC_ROWS:,}; the "
+            "counts and charts use all of them. Click a point or a bar, or narrow the filters, "
+            "to list fewer."
         )
     if not len(kwic):
         st.info("The term is in none of these statements.")
@@ -195,26 +197,30 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
             "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
         },
     )  # fmt: skip
-    downloads(kwic, filters, name + (f"_{where.replace(' · ', '_')}" if where else ""))
+    downloads(kwic, filters, name + (f"_{where.replace(' · ', '_')}" if where else ""),
+              total=total)
 
 
-def downloads(kwic: terms.Kwic, filters: Filters, name: str) -> None:
+def downloads(kwic: terms.Kwic, filters: Filters, name: str, total: int | None = None) -> None:
     """CSV and XLSX of every KWIC row; the XLSX's about sheet names the term, the filters, the
     view's URL and the citation (tool, codebook, database fingerprint, view), as the charts'
     exports do."""
     frame = kwic.to_frame()
     url = common.view_url()
     about = {"term": kwic.pattern, "window": kwic.window, "filters": filters.to_dict(),
-             "rows": len(frame), "view": url, "citation": common.citation(url=url)}  # fmt: skip
+             "rows": len(frame), "occurrences": len(frame) if total is None else total,
+             "view": url, "citation": common.citation(url=url)}  # fmt: skip
     rows = min(len(frame), common.XLSX_MAX_ROWS)
     c1, c2 = st.columns(2)
     book = common.codebook()
     stamped = export.stamped(frame, codebook_version=book.version if book else "", view=url)
-    c1.download_button(f"CSV of all {len(frame):,} rows", lambda: export.table_csv(stamped),
+    whole = total is None or total <= len(frame)
+    c1.download_button(f"CSV of {'all' if whole else 'the first'} {len(frame):,} rows",
+                       lambda: export.table_csv(stamped),
                        file_name=f"{name}_kwic.csv", mime="text/csv", key="term_csv",
                        on_click="ignore")  # fmt: skip
     c2.download_button(
-        f"XLSX of {'all ' if rows == len(frame) else 'the first '}{rows:,} rows",
+        f"XLSX of {'all ' if whole and rows == len(frame) else 'the first '}{rows:,} rows",
         lambda: export.table_xlsx(frame.head(rows), sheet="kwic", about=about),
         file_name=f"{name}_kwic.xlsx", mime=export.MIME["xlsx"], key="term_xlsx",
         on_click="ignore",

@@ -151,8 +151,10 @@ def test_compare_bars_carry_wilson_intervals_and_the_difference_newcombe():
     for label, side, high in ((label_a, a, high_a), (label_b, b, high_b)):
         assert label.offsetgroup == side.offsetgroup and label.offsetgroup in ("a", "b")
         assert list(label.base) == pytest.approx(list(high))
-        assert list(label.text) == [c[3] for c in side.customdata] and side.textposition == "none"
+        assert list(label.text) == [c[3].split(" · ")[0] for c in side.customdata]
+        assert side.textposition == "none"
         assert label.showlegend is False and label.hoverinfo == "skip" and label.customdata is None
+    assert list(label_b.text) == ["1/3", "3/3"]  # the grey hatching says "too few"
     assert fig.layout.yaxis.range[1] > max(max(high_a), max(high_b))  # room above the labels
 
 

@@ -477,3 +477,21 @@ def test_a_text_of_letters_without_spaces_is_not_a_statement(corpus: Path, tmp_p
 
     for path in sorted((corpus / "unga79" / "text").glob("*.txt")):
         assert letters_without_spaces(path.read_text(encoding="utf-8")) == 0, path.name
+
+
+def test_a_pdf_page_whose_text_layer_has_no_spaces_is_read_by_ocr(tmp_path: Path) -> None:
+    """In a PDF such a page is a broken text layer, which OCR reads (a first version of the
+    check failed the whole PDF, with a NameError)."""
+    import pymupdf
+
+    _require_tesseract()
+    doc = pymupdf.open()
+    page = doc.new_page()
+    page.insert_text((5, 60), "x" * 1500, fontsize=0.6)  # in the text layer, too small to see
+    page.insert_text((20, 100), "Mr President, the General Assembly meets today.", fontsize=11)
+    doc.save(tmp_path / "glued.pdf")
+    [read] = iter_documents([tmp_path / "glued.pdf"])
+    assert isinstance(read, RawDocument), read
+    assert "General Assembly meets today" in read.raw_text and "xxxxxxxxxx" not in read.raw_text
+    [off] = iter_documents([tmp_path / "glued.pdf"], ReaderOptions(ocr=False))
+    assert not isinstance(off, RawDocument) and "OCR is turned off" in off.reason

@@ -190,9 +190,16 @@ def test_a_very_common_word_keeps_the_first_rows_and_a_point_reads_its_own(sampl
     assert whole.kwic_complete and whole.occurrences == len(whole.kwic) > 1000
     monkeypatch.setattr(terms, "MAX_KWIC_ROWS", 500)
     capped = terms.scan(sample_db, term, chosen)
-    assert len(capped.kwic) == 500 and not capped.kwic_complete
+    assert 0 < len(capped.kwic) <= 500 and not capped.kwic_complete
     assert capped.occurrences == whole.occurrences  # the counts use every hit
     assert capped.statements.equals(whole.statements)
+    # the rows kept are the first the whole list shows (newest first), whole statements only
+    assert capped.kwic.rows.equals(whole.kwic.rows.head(len(capped.kwic)))
+    kept = capped.kwic.rows.groupby("statement_id").size()
+    assert (kept == capped.statements.set_index("statement_id")["matches"][kept.index]).all()
+    following = int(whole.kwic.rows["statement_id"].iloc[len(capped.kwic)])  # the next listed
+    per_statement = whole.statements.set_index("statement_id")["matches"]
+    assert len(capped.kwic) + per_statement[following] > 500  # it did not fit
     usa = whole.statements.query("country == 'USA' and matches > 0")
     year = int(usa["year"].iloc[-1])
     point = terms.kwic_of(sample_db, capped, year=year, country="USA")
@@ -376,8 +383,12 @@ def test_page_says_when_the_listed_rows_stop_short_of_the_occurrences(app, sampl
     whole = terms.scan(sample_db, terms.Term.parse("the"), Filters(countries=("FRA", "GBR")))
     assert f"{whole.occurrences:,} occurrences" in at.markdown[0].value
     warning = next(w.value for w in at.warning if "occurrences are listed" in w.value)
-    assert "first 300 occurrences" in warning and f"of {whole.occurrences:,}" in warning
-    assert any(c.value.startswith("300 occurrences;") for c in at.caption)
+    capped = terms.scan(sample_db, terms.Term.parse("the"), Filters(countries=("FRA", "GBR")))
+    listed = len(capped.kwic)
+    assert 0 < listed <= 300 and f"first {listed:,} occurrences" in warning
+    assert f"of {whole.occurrences:,}" in warning
+    assert any(c.value.startswith(f"{listed} occurrences") for c in at.caption)
+    assert f"CSV of the first {listed} rows" in [b.proto.label for b in at.get("download_button")]
 
 
 def test_counts_in_words_take_the_singular_for_one():

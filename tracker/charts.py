@@ -815,8 +815,11 @@ def compare_bar_figure(
             ),
             row=1, col=1,
         )  # fmt: skip
-    labels = [_count_labels(t, suffix, share, [cd[3] for cd in fig.data[i].customdata])
-              for i, suffix in enumerate(("a", "b"))]  # fmt: skip
+    # k/n only: a grey hatched bar already says "too few", and a longer label left the chart
+    labels = [
+        _count_labels(t, suffix, share, [cd[3].split(" · ")[0] for cd in fig.data[i].customdata])
+        for i, suffix in enumerate(("a", "b"))
+    ]
     low_diff = [
         _count(na) < min_n or _count(nb) < min_n for na, nb in zip(t["n_a"], t["n_b"])
     ]
@@ -862,7 +865,7 @@ def compare_bar_figure(
             list(t["diff"]) + list(t.get("diff_low", [])) + list(t.get("diff_high", []))),
             row=2, col=1)  # fmt: skip
     fig.add_hline(y=0, line_color="#999999", line_width=1, row=2, col=1)
-    fig.update_yaxes(range=[0, _label_headroom(t, share)], row=1, col=1)
+    fig.update_yaxes(range=[0, _label_headroom(t, share, labels)], row=1, col=1)
     fig.update_xaxes(tickangle=-30, row=2, col=1)
     if any_low:
         caption = _with_note(caption, low_note(min_n))
@@ -908,10 +911,12 @@ def _count_labels(t: pd.DataFrame, suffix: str, share: bool, texts: Sequence[str
     )
 
 
-def _label_headroom(t: pd.DataFrame, share: bool) -> float:
-    """The top of the value axis: the highest label's start plus room for its text."""
+def _label_headroom(t: pd.DataFrame, share: bool, labels: Sequence[go.Bar]) -> float:
+    """The top of the value axis: the highest label's start plus room for the longest label
+    (vertical text of about 6 px a character, on a panel of about 300 px)."""
     top = max(float(_label_tops(t, s, share).max()) for s in ("a", "b"))
-    return max(top, 1e-9) * 1.18
+    longest = max((len(str(x)) for trace in labels for x in trace.text), default=0)
+    return max(top, 1e-9) * (1.06 + 0.025 * longest)
 
 
 def diff_trend_figure(

@@ -435,8 +435,16 @@ class WorkerPool(ProcessPoolExecutor):
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """As ProcessPoolExecutor's; then the lifeline closes, so workers still busy after a
         ``wait=False`` shutdown (an interrupted ingest) stop now instead of finishing."""
+        results = self._result_queue
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
         self._lifeline_keep.close()
+        if not wait and results is not None:
+            # a worker stopped so may leave half a result in the pipe, and the pool's manager
+            # thread would wait for the rest for ever (the interpreter joins it at exit: an
+            # interrupted ingest hung now and then). With this process's copy of the write end
+            # closed, the pipe ends when the workers do: the thread reads EOF, calls the pool
+            # broken and stops. This process never writes to it.
+            results._writer.close()
 
 
 def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
@@ -601,8 +609,6 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
     policy = DedupPolicy(kind_priority=kind_priority, languages=languages) if dedupe else None
     report = IngestReport(codebook_version=book.version)
     report.run_id = store.start_run(" ".join(str(p) for p in paths))
-    known_raw = store.known_raw_hashes()
-    total = count_candidate_files(paths)
     workers = workers or min(2, os.cpu_count() or 1)
 
     def problem(p: Problem) -> None:
@@ -610,9 +616,11 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
         if on_problem:
             on_problem(p)
 
-    jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress,
-                 budgets)  # fmt: skip
-    try:
+    try:  # from here an interruption (counting a big folder, say) still closes the run
+        known_raw = store.known_raw_hashes()
+        total = count_candidate_files(paths)
+        jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem,
+                     progress, budgets)  # fmt: skip
         if workers > 1 and total >= POOL_THRESHOLD:
             _write_results(_pooled(jobs, book, workers), store, report, problem, batch_size,
                            policy)  # fmt: skip

@@ -593,7 +593,8 @@ _NO_VOWEL = re.compile(rf"\b[{_CONSONANTS}]{{3,}}\b")
 _GLUED = re.compile(rf"[{_LETTERS}]{{20,}}")  # words run together (a text layer without spaces)
 #: A run of this many letters without a space is no word of any language written with spaces.
 GIANT_RUN = 1_000
-_GIANT = re.compile(rf"[{_LETTERS}]{{{GIANT_RUN},}}")
+# (not preceded by a letter: else the search retries inside every shorter run, quadratically)
+_GIANT = re.compile(rf"(?<![{_LETTERS}])[{_LETTERS}]{{{GIANT_RUN},}}")
 _MIXED_CASE = re.compile(r"[a-z\u00df-\u00ff\u0430-\u044f][A-Z\u00c0-\u00de\u0410-\u042f]")
 #: One- and two-letter words of the languages of UN statements (en, fr, es, pt, it, de, ru...).
 _SHORT_WORDS = frozenset(
@@ -940,13 +941,8 @@ def _needs_ocr(page, text: str) -> bool:
     layer (fonts without a Unicode mapping give control characters or letter salad)."""
     if _control_share(text) > 0.02:
         return True
-    run = letters_without_spaces(text)
-    if run > len(text) / 2:
-        raise SourceError(
-            source,
-            f"unreadable text: {run:,} of its {len(text):,} characters are runs of {GIANT_RUN:,} "
-            "or more letters without a space (not prose)",
-        )
+    if letters_without_spaces(text) > len(text) / 2:  # a text layer without spaces: read it
+        return True
     share, words = implausible_word_share(text)
     if words >= 40 and share > UNREADABLE_SHARE:
         return True

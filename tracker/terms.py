@@ -249,7 +249,8 @@ STATEMENT_COLUMNS = ["statement_id", "country", "country_name", "year", "words",
 @dataclass(frozen=True)
 class TermScan:
     """What a scan found: every scanned statement with its number of hits (``statements``),
-    the hits as keyword-in-context rows (``kwic``: the first :data:`MAX_KWIC_ROWS` of them),
+    the hits as keyword-in-context rows (``kwic``: those of the first statements as listed,
+    newest first, up to :data:`MAX_KWIC_ROWS`),
     and how many statements the filters selected (``selected``) against how many were read
     (``scanned``: fewer when capped)."""
 
@@ -305,15 +306,15 @@ def scan(
     matcher = Matcher(term_codebook(term, codebook_text=codebook_text), semantic=False)
     chosen = selection_filters(filters, term)
     meta: list[tuple] = []
-    per: dict[int, int] = {}
-    rows: list[dict] = []
+    hits = _Hits()
     selected = 0
     if chosen is not None:
         with query.connect(db) as conn:  # one snapshot: the count, the sample and its texts
             selected, meta = query.statement_sample(conn, chosen, cap=cap)
-            _read(conn, meta, matcher, term.language, per, rows, progress)
-    return TermScan(term, _statement_frame(meta, per), _kwic(term, rows), selected, len(meta),
-                    tuple(meta))  # fmt: skip
+            meta = _display_order(meta)  # so capped rows are the first ones the list shows
+            _read(conn, meta, matcher, term.language, hits, progress)
+    return TermScan(term, _statement_frame(meta, hits.per), _kwic(term, hits.rows), selected,
+                    len(meta), tuple(meta))  # fmt: skip
 
 
 def kwic_of(db: str | Path, result: TermScan, *, year: int | None = None,
@@ -325,38 +326,63 @@ def kwic_of(db: str | Path, result: TermScan, *, year: int | None = None,
     meta = [r for r in result.meta
             if (year is None or r[4] == int(year)) and (not country or r[1] == country)]  # fmt: skip
     matcher = Matcher(term_codebook(result.term, codebook_text=codebook_text), semantic=False)
-    rows: list[dict] = []
+    hits = _Hits()
     with query.connect(db) as conn:
-        _read(conn, meta, matcher, result.term.language, {}, rows, None)
-    return _kwic(result.term, rows)
+        _read(conn, _display_order(meta), matcher, result.term.language, hits, None)
+    return _kwic(result.term, hits.rows)
 
 
-def _read(conn: Any, meta: Sequence[tuple], matcher: Matcher, language: str,
-          per: dict[int, int], rows: list[dict], progress: Progress | None) -> None:
-    """Scan the statements of ``meta`` a batch at a time: hits per statement into ``per``,
-    keyword-in-context rows into ``rows`` up to :data:`MAX_KWIC_ROWS`."""
+def _display_order(meta: Sequence[tuple]) -> list[tuple]:
+    """Statements in the order the keyword-in-context list shows them: newest first, then by
+    country (the order of :func:`_kwic`), then by id."""
+    by_id = sorted(meta, key=lambda r: r[0])
+    by_country = sorted(by_id, key=lambda r: r[1] or "")
+    return sorted(by_country, key=lambda r: r[3] or "", reverse=True)
+
+
+@dataclass
+class _Hits:
+    """What a scan collects: hits per statement (all), and keyword-in-context rows for whole
+    statements while they fit in :data:`MAX_KWIC_ROWS` (``full`` after the first that does not;
+    a first statement with more keeps its first rows)."""
+
+    per: dict[int, int] = field(default_factory=dict)
+    rows: list[dict] = field(default_factory=list)
+    full: bool = False
+
+    def room_for(self, n: int) -> bool:
+        if not self.full and self.rows and len(self.rows) + n > MAX_KWIC_ROWS:
+            self.full = True
+        return not self.full
+
+
+def _read(conn: Any, meta: Sequence[tuple], matcher: Matcher, language: str, hits: _Hits,
+          progress: Progress | None) -> None:  # fmt: skip
+    """Scan the statements of ``meta`` a batch at a time into ``hits``."""
     for done in range(0, len(meta), _BATCH):
         batch = meta[done : done + _BATCH]
         texts = query.texts_and_passages(conn, [row[0] for row in batch])
-        _scan_batch(texts, matcher, batch, language, per, rows)
+        _scan_batch(texts, matcher, batch, language, hits)
         if progress:
             progress(min(done + _BATCH, len(meta)), len(meta))
 
 
 def _scan_batch(texts: dict[int, tuple[str, list[tuple[int, int, int]]]], matcher: Matcher,
-                batch: Sequence[tuple], language: str, per: dict[int, int],
-                rows: list[dict]) -> None:  # fmt: skip
+                batch: Sequence[tuple], language: str, hits: _Hits) -> None:  # fmt: skip
     """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``)."""
     for row in batch:
         text, spans = texts[row[0]]
         passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
         found = matcher.match(text, passages, language=language)
-        if found:
-            per[row[0]] = len(found)
-        words = _Words(text) if found and len(rows) < MAX_KWIC_ROWS else None
-        for m in found[: max(0, MAX_KWIC_ROWS - len(rows))]:
+        if not found:
+            continue
+        hits.per[row[0]] = len(found)
+        if not hits.room_for(len(found)):
+            continue
+        words = _Words(text)
+        for m in found[:MAX_KWIC_ROWS]:
             pre, keyword, post = words.context(m.start, m.end, MAX_WINDOW)
-            rows.append({
+            hits.rows.append({
                 "statement_id": row[0], "country": row[1], "country_name": row[2],
                 "date": row[3], "year": row[4], "forum": row[5], "speaker": row[6],
                 "source": row[7], "start": m.start, "end": m.end, "pre": pre,
