@@ -35,6 +35,11 @@ items = wbc.items(sample.id)
 if not items:
     st.warning("This sample has no items.")
     st.stop()
+others = [c for c in wbc.coders(sample.id) if c != coder]
+alike = [c for c in others if c.casefold() == coder.casefold()]
+if alike:
+    st.warning(f"“{common.md(alike[0])}” has labels in this sample already: if that is you, type "
+               "the name exactly so, or your labels count as another coder's in the agreement.")
 mine = wbc.labels(sample.id, coder)
 done = set(mine["item_id"].astype(int)) if len(mine) else set()
 by_position = {i.position: i for i in items}
@@ -88,6 +93,12 @@ if state_key not in st.session_state:
 current = st.session_state[state_key]
 
 
+def ev_key_of(theme: str) -> str:
+    """The evidence box's key: per coder too, or a second coder in the same browser session
+    would see (though not save) the first one's quote."""
+    return f"wb_ev_{sample.id}_{coder}_{item.id}_{theme}"
+
+
 def toggle(theme: str) -> None:
     current[theme]["present"] = not current[theme]["present"]
 
@@ -97,11 +108,11 @@ def use_selection(theme: str) -> None:
     if not sel:
         return
     current[theme].update(present=True, evidence=sel["text"], start=sel["start"], end=sel["end"])
-    st.session_state[f"wb_ev_{item.id}_{theme}"] = sel["text"]
+    st.session_state[ev_key_of(theme)] = sel["text"]
 
 
 def typed(theme: str) -> None:
-    current[theme].update(evidence=st.session_state[f"wb_ev_{item.id}_{theme}"], start=None,
+    current[theme].update(evidence=st.session_state[ev_key_of(theme)], start=None,
                           end=None)  # fmt: skip
 
 
@@ -217,7 +228,7 @@ with right:
                       type="primary" if here["present"] else "secondary",
                       shortcut=THEME_KEYS[n] if n < len(THEME_KEYS) else None)  # fmt: skip
             if here["present"]:
-                ev_key = f"wb_ev_{item.id}_{theme}"
+                ev_key = ev_key_of(theme)
                 if ev_key not in st.session_state:
                     st.session_state[ev_key] = here["evidence"]
                 c1, c2 = st.columns([4, 1])

@@ -49,6 +49,17 @@ def labels(sample_id: int, coder: str | None = None) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+def _coders(db: str, mark: tuple, sample_id: int) -> list[str]:
+    with wb.open_store(db, readonly=True) as store:
+        return wb.coders(store, sample_id)
+
+
+def coders(sample_id: int) -> list[str]:
+    """The names of the coders with labels in a sample (names only, never their labels)."""
+    return _coders(str(common.db_path()), common.marker(), sample_id)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
 def _gold(db: str, mark: tuple, sample_id: int) -> pd.DataFrame:
     with wb.open_store(db, readonly=True) as store:
         return wb.gold(store, sample_id=sample_id)

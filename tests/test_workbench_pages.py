@@ -203,3 +203,28 @@ def test_a_sentence_picked_from_the_list_becomes_evidence(app, db):
     sentence = passage[passage["seq"] == int(seq)].iloc[0]
     assert (row["evidence_start"], row["evidence_end"]) == (sentence["start"], sentence["end"])
     assert row["evidence"] == sentence["text"]
+
+
+def test_a_second_coder_in_the_same_browser_sees_none_of_the_first_ones_evidence(app, db):
+    """Coding is blind: in one browser session, a coder who takes over sees their own evidence,
+    not the quote the previous coder left in the box (its key lacked the coder; what was saved
+    was right, what was shown was not); a name that differs from an existing coder's only in
+    case is pointed out."""
+    draw_on_page(app, size=2, seed=3)
+    _, items = stored_sample(db)
+    ben = coder_session(app, "ben")
+    code_item(ben, ["un_main_channel"])  # present, no quote, on both items
+    code_item(ben, ["un_main_channel"])
+    at = coder_session(app, "ann")  # ann starts on item 1, as ben lands there (all coded)
+    with wb.open_store(db, readonly=True) as store:
+        seq = int(wb.passages_of(store, items[0].statement_id)["seq"].iloc[1])
+    at.selectbox(key=f"wb_sent_{items[0].id}").set_value(seq).run()
+    at.button(key="wb_theme_un_main_channel").click().run()
+    at.button(key="wb_use_un_main_channel").click().run()
+    [quote] = [t.value for t in at.text_input if t.key != "wb_coder"]
+    assert quote
+    at.text_input(key="wb_coder").input("ben").run()
+    no_trouble(at)
+    assert [t.value for t in at.text_input if t.key != "wb_coder"] == [""]  # ben's own, empty
+    at.text_input(key="wb_coder").input("Ben").run()
+    assert any("“ben” has labels in this sample" in w.value for w in at.warning)
