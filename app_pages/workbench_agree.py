@@ -37,7 +37,8 @@ st.dataframe(
         "observed": st.column_config.NumberColumn("agreement", format="percent"),
         "kappa": st.column_config.NumberColumn(
             "Cohen's kappa", format="%.3f",
-            help="Two coders: Cohen's kappa; more: the mean of every pair's (Light's kappa). "
+            help="Two coders: Cohen's kappa; more: the mean of every pair's, weighted by the "
+                 "items the pair shares (pairs whose shared labels are all one value left out). "
                  "Empty when every label is the same value."),
         "alpha": st.column_config.NumberColumn(
             "Krippendorff's alpha", format="%.3f",

@@ -294,7 +294,7 @@ def code_sample(page, dashboard, sample, items, coder: str, present: set[tuple[i
                 page.get_by_text(f"Selected: “{quote}”").wait_for(timeout=TIMEOUT)
                 idle(page, dashboard)
                 click(page, dashboard, f".st-key-wb_use_{theme} button")
-                box = page.locator(f".st-key-wb_ev_{item.id}_{theme} input")
+                box = page.locator(f".st-key-wb_ev_{sample.id}_{coder}_{item.id}_{theme} input")
                 expect(box).to_have_value(quote, timeout=TIMEOUT)
         if keyboard:
             page.evaluate("document.activeElement && document.activeElement.blur()")

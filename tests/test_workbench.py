@@ -196,6 +196,24 @@ def test_three_coders_with_a_missing_label_use_the_package_and_pairwise_kappa(db
     assert row["coders"] == 3
 
 
+def test_a_stray_coder_on_one_item_barely_moves_the_pooled_kappa(db):
+    """A third 'coder' who labelled one item (a mistyped name) shares one unit per theme with
+    each real coder: weighted by shared units, and left out where the pair's labels are all
+    one value, it no longer lifts kappa towards 1."""
+    sid, drawn, themes = two_coders(db)
+    with wb.open_store(db) as store:
+        two = agree.agreement_table(wb.labels(store, sid), themes).set_index("theme")
+        wb.save_labels(store, drawn[0].id, "alice ", {t: (t == "digital_divide", "", None, None)
+                                                    for t in themes})  # fmt: skip
+        three = agree.agreement_table(wb.labels(store, sid), themes).set_index("theme")
+    assert two.loc["digital_divide", "kappa"] == pytest.approx(1.0)
+    # digital_divide: each stray pair shares one unit, labelled alike (one value): left out
+    assert three.loc["digital_divide", "kappa"] == pytest.approx(1.0)
+    pooled_two, pooled_three = (t.loc[agree.ALL_THEMES, "kappa"] for t in (two, three))
+    # pooled: the stray pairs share 12 units each against the real pair's 120
+    assert abs(pooled_three - pooled_two) < 0.05, (pooled_two, pooled_three)
+
+
 def test_disagreements_side_by_side_and_the_agreed_labels(db):
     sid, drawn, _ = two_coders(db)
     with wb.open_store(db, readonly=True) as store:
@@ -208,6 +226,32 @@ def test_disagreements_side_by_side_and_the_agreed_labels(db):
     agreed = agree.agreed(labels)
     assert len(agreed) == 10 * 12 - 2
     assert (drawn[0].id, "cyber_threats", True, "cyber") in agreed
+
+
+def test_a_revised_label_withdraws_the_agreed_gold_it_contradicts(db):
+    """Agreed labels saved as gold, then a coder revises one: that pair is a disagreement to
+    adjudicate again, not a stale 'agreed' gold label (QA run: the page said 0 open and the
+    report scored the old value); adjudicated decisions are never withdrawn so."""
+    sid, drawn, themes = two_coders(db)
+    with wb.open_store(db) as store:
+        wb.save_gold(store, agree.agreed(wb.labels(store, sid)), source="agreement",
+                     replace=False)  # fmt: skip
+        wb.save_gold(store, [(drawn[4].id, "cyber_threats", True, "cyber")],
+                     source="adjudicated", adjudicator="dana")  # fmt: skip
+        before = wb.gold(store, sample_id=sid)
+        revised = {t: (False, "", None, None) for t in themes}
+        revised["cyber_threats"] = (False, "", None, None)  # bob keeps his 0 on item 5
+        revised["militarization"] = (True, "arms race in space", None, None)  # now differs
+        revised["digital_divide"] = (False, "", None, None)  # item 5: both said absent before
+        wb.save_labels(store, drawn[4].id, "bob", revised)
+        after = wb.gold(store, sample_id=sid)
+        open_now = agree.disagreements(wb.labels(store, sid))
+    gone = set(zip(before["item_id"], before["theme"])) - set(zip(after["item_id"], after["theme"]))
+    assert gone == {(drawn[4].id, "militarization")}
+    assert ((drawn[4].id, "militarization") in set(zip(open_now["item_id"], open_now["theme"])))
+    kept = after[(after["item_id"] == drawn[4].id) & (after["theme"] == "cyber_threats")]
+    assert kept["gold_source"].tolist() == ["adjudicated"]  # adjudicated: kept, though disputed
+    assert len(after) == len(before) - 1
 
 
 # -- gold: stored, exported, imported, and through `tracker validate` -------------------------------

@@ -98,7 +98,8 @@ def test_two_coders_agreement_adjudication_and_report_through_the_pages(app, db)
     alice.button(key="wb_theme_digital_divide").click().run()
     select_text(alice, start, start + 40, chosen)
     alice.button(key="wb_use_digital_divide").click().run()
-    assert alice.text_input(key=f"wb_ev_{items[0].id}_digital_divide").value == chosen
+    key = f"wb_ev_{items[0].sample_id}_alice_{items[0].id}_digital_divide"
+    assert alice.text_input(key=key).value == chosen
     code_item(alice, ["cyber_threats"])
     code_item(alice, ["digital_divide"])
 

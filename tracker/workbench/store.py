@@ -295,7 +295,11 @@ def coder_id(store: Store, name: str) -> int:
 def save_labels(
     store: Store, item_id: int, coder: str, labels: dict[str, Label]
 ) -> None:
-    """Replace one coder's labels of one item: theme -> (present, evidence, start, end)."""
+    """Replace one coder's labels of one item: theme -> (present, evidence, start, end). A gold
+    decision taken from the coders' agreement that the new labels no longer bear out (they now
+    differ, or agree on the other value) is withdrawn in the same transaction: the pair is a
+    disagreement to adjudicate again, not a silent stale gold label. Adjudicated decisions
+    stay."""
     cid = coder_id(store, coder)
     stamp = now_iso()
     with transaction(store) as conn:
@@ -305,6 +309,12 @@ def save_labels(
             "evidence_end, labelled_at) VALUES (?,?,?,?,?,?,?,?)",
             [(item_id, cid, theme, int(bool(p)), ev or "", s, e, stamp)
              for theme, (p, ev, s, e) in labels.items()],
+        )  # fmt: skip
+        conn.execute(
+            "DELETE FROM wb_adjudications WHERE item_id = ? AND source = 'agreement' AND EXISTS "
+            "(SELECT 1 FROM wb_labels l WHERE l.item_id = wb_adjudications.item_id AND "
+            "l.theme = wb_adjudications.theme AND l.present != wb_adjudications.present)",
+            (item_id,),
         )  # fmt: skip
 
 
