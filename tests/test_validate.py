@@ -94,6 +94,18 @@ def test_evaluate_counts_and_scores() -> None:
     assert report.statements == 4
 
 
+def test_macro_averages_the_themes_with_something_to_score() -> None:
+    """A theme with no gold positive and no finding has no F1: it is left out of the macro
+    average (as 1.0 it lifted the mean), in the figure and in its interval."""
+    coded = {"a.txt": {"x": "x"}, "b.txt": {}, "c.txt": {"x": "x", "y": "y"}, "d.txt": {}}
+    both = evaluate(coded, GOLD, themes=["x", "y"], n_boot=200, seed=2)
+    with_z = {name: {**labels, "z": False} for name, labels in GOLD.items()}  # z: never present
+    more = evaluate(coded, with_z, themes=["x", "y", "z"], n_boot=200, seed=2)
+    assert [t.theme for t in more.per_theme] == ["x", "y", "z"]
+    assert more.macro_f1 == pytest.approx(both.macro_f1) and both.macro_f1 < 1.0
+    assert more.macro_f1_ci == pytest.approx(both.macro_f1_ci)
+
+
 def test_report_format_and_targets() -> None:
     coded = {name: {t: "ev" for t, v in labels.items() if v} for name, labels in GOLD.items()}
     report = evaluate(coded, GOLD, themes=["x", "y"], n_boot=50)

@@ -235,9 +235,13 @@ def evaluate(
 
 
 def _macro(theme_counts: np.ndarray) -> tuple[float, float, float]:
-    if not len(theme_counts):
+    """The mean over the themes with something to score (a gold positive or a finding): a theme
+    absent from both gold and coding has no F1, and counted as 1.0 it lifted the mean (a sample
+    with no gold positive at all read micro-F1 0.000 and macro-F1 0.500)."""
+    scored = [row for row in theme_counts if row.sum() > 0]
+    if not scored:
         return 1.0, 1.0, 1.0
-    scores = np.array([_prf(*row) for row in theme_counts])
+    scores = np.array([_prf(*row) for row in scored])
     return tuple(float(x) for x in scores.mean(axis=0))  # type: ignore[return-value]
 
 
@@ -250,8 +254,9 @@ def _bootstrap(counts: np.ndarray, n_boot: int, seed: int) -> tuple[tuple[float,
     per_theme = counts[samples].sum(axis=1)  # n_boot x themes x 3
     tp, fp, fn = per_theme[..., 0], per_theme[..., 1], per_theme[..., 2]
     denom = 2 * tp + fp + fn
-    theme_f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 1.0)
-    macro = theme_f1.mean(axis=1)
+    theme_f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    scored = (denom > 0).sum(axis=1)  # themes with something to score in each resample
+    macro = np.where(scored > 0, theme_f1.sum(axis=1) / np.maximum(scored, 1), 1.0)
     mtp, mfp, mfn = tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)
     mden = 2 * mtp + mfp + mfn
     micro = np.where(mden > 0, 2 * mtp / np.maximum(mden, 1), 1.0)
