@@ -37,6 +37,12 @@ except TrackerError as exc:
     st.stop()
 
 r = rep.scores
+if rep.open_disagreements:
+    st.warning(
+        f"{rep.open_disagreements} disagreement{'s' if rep.open_disagreements > 1 else ''} "
+        "between the coders not yet adjudicated: left out of the gold, so out of these figures "
+        "(and of the gold TSV). Adjudicate them on the **Agreement** page."
+    )
 st.caption(f"Codebook {common.md(rep.codebook_name)} ({rep.codebook_version[:12]}) · {r.statements} "
            f"{sample.items_label} with gold · {rep.n_boot} bootstrap resamples")  # fmt: skip
 m = st.columns(4)
@@ -100,11 +106,15 @@ d = st.columns(5)
 d[0].download_button("Report (CSV)", wb_report.report_csv(rep).encode("utf-8-sig"),
                      file_name=f"{stem}_report.csv", mime="text/csv", key="wb_dl_report",
                      on_click="ignore")  # fmt: skip
-d[1].download_button("Errors (CSV)", export.table_csv(rep.errors), file_name=f"{stem}_errors.csv",
+view = common.view_url()
+provenance = {"codebook_version": rep.codebook_version, "view": view}
+d[1].download_button("Errors (CSV)", export.table_csv(export.stamped(rep.errors, **provenance)),
+                     file_name=f"{stem}_errors.csv",
                      mime="text/csv", key="wb_dl_errors", on_click="ignore")  # fmt: skip
 d[2].download_button("Method (Markdown)", paragraph + "\n", file_name=f"{stem}_method.md",
                      mime="text/markdown", key="wb_dl_method", on_click="ignore")  # fmt: skip
-d[3].download_button("Labels (CSV)", export.table_csv(wbc.labels(sample.id)),
+d[3].download_button("Labels (CSV)",
+                     export.table_csv(export.stamped(wbc.labels(sample.id), **provenance)),
                      file_name=f"{stem}_labels.csv", mime="text/csv", key="wb_dl_labels",
                      on_click="ignore", help="Every coder's labels with their evidence")  # fmt: skip
 if sample.unit == "statement":

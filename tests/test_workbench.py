@@ -3,6 +3,7 @@ SQLite file: samples, labels, agreement, gold and its round trip through `tracke
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
 import sqlite3
@@ -10,9 +11,11 @@ from pathlib import Path
 
 import krippendorff
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+import tracker
 from tracker.cli import cli
 from tracker.errors import GoldError
 from tracker.query import Filters
@@ -399,3 +402,40 @@ def test_the_cli_draws_lists_imports_and_exports(db, corpus, tmp_path):
     assert load_gold(tmp_path / "x.tsv") == load_gold(dev_gold(corpus, tmp_path))
     too_big = run("sample", "draw", "--db", db, "--size", 11, ok=False)
     assert too_big.exit_code == 1 and "pick a size of at most 10" in too_big.output
+
+
+def test_open_disagreements_are_said_wherever_the_gold_is_used(db, tmp_path):
+    """Agreed labels saved, the two disagreements left open: the report says so (page and
+    method paragraph), the report CSV carries the count and the tool version, and `gold export`
+    warns; before, the figures silently left the two pairs out."""
+    sid, drawn, themes = two_coders(db)
+    with wb.open_store(db) as store:
+        wb.save_gold(store, agree.agreed(wb.labels(store, sid)), source="agreement")
+    rep = wb_report.build_report(db, sid, n_boot=50)
+    assert rep.open_disagreements == 2
+    assert "2 disagreements between the coders not yet adjudicated" in (
+        wb_report.method_paragraph(rep))
+    assert f"position-tracker {tracker.__version__}" in wb_report.method_paragraph(rep)
+    table = pd.read_csv(io.StringIO(wb_report.report_csv(rep)))
+    assert set(table["open_disagreements"]) == {2}
+    assert set(table["tool_version"]) == {tracker.__version__}
+    out = run("gold", "export", "--db", db, "-o", tmp_path / "g.tsv", "--sample", sid)
+    assert "warning: 2 disagreement(s) between coders not yet adjudicated" in out.output
+    with wb.open_store(db) as store:  # adjudicated: nothing open, no warning
+        wb.save_gold(store, [(drawn[4].id, "cyber_threats", True, ""),
+                             (drawn[9].id, "cyber_threats", False, "")],
+                     source="adjudicated", adjudicator="dana")  # fmt: skip
+    assert wb_report.build_report(db, sid, n_boot=50).open_disagreements == 0
+    out = run("gold", "export", "--db", db, "-o", tmp_path / "g.tsv", "--sample", sid)
+    assert "warning" not in out.output
+
+
+def test_importing_gold_with_a_theme_the_codebook_lacks_writes_nothing(db, tmp_path):
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("file\ttheme\tpresent\tevidence\nat_en.txt\tai_governance\t0\t\n"
+                    "at_en.txt\tmilitarisation\t1\tx\n", encoding="utf-8")  # fmt: skip
+    failed = run("gold", "import", "--db", db, gold, ok=False)
+    assert failed.exit_code == 1 and "not in the database's codebook: militarisation" in (
+        failed.output)
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.samples(store) == []

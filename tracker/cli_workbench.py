@@ -90,9 +90,16 @@ def gold_export(db, output, sample_id):
     """Write the adjudicated gold as a TSV for `tracker validate --gold`."""
     from tracker.workbench.gold import export_gold
 
+    from tracker.workbench.gold import open_disagreement_count
+
     with writing(output):
         rows = _call(export_gold, _db(db), output, sample_id=sample_id)
     click.echo(f"{rows} gold labels to {shown(output)}", err=True)
+    still_open = _call(open_disagreement_count, _db(db), sample_id=sample_id)
+    if still_open:
+        click.echo(f"warning: {still_open} disagreement(s) between coders not yet adjudicated "
+                   "are not in this gold (adjudicate them on the dashboard's Agreement page)",
+                   err=True)  # fmt: skip
 
 
 @gold.command("import")

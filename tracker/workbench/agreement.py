@@ -117,3 +117,13 @@ def agreed(labels: pd.DataFrame) -> list[tuple[int, str, bool, str]]:
             present = bool(group["present"].iloc[0])
             out.append((int(item_id), str(theme), present, quotes[0] if present and quotes else ""))
     return out
+
+
+def open_disagreements(labels: pd.DataFrame, gold: pd.DataFrame) -> int:
+    """Disagreements (:func:`disagreements`) with no gold decision yet: left out of the gold,
+    so out of every figure scored against it."""
+    differing = disagreements(labels)
+    if differing.empty:
+        return 0
+    decided = set(zip(gold["item_id"].astype(int), gold["theme"])) if len(gold) else set()
+    return sum((int(i), t) not in decided for i, t in zip(differing["item_id"], differing["theme"]))

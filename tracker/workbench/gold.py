@@ -16,6 +16,7 @@ from tracker.files import write_whole
 from tracker.errors import GoldError, StoreError
 from tracker.store import Store
 from tracker.validate import load_gold, load_gold_evidence
+from tracker.workbench import agreement as agree
 from tracker.workbench import store as wb
 
 TSV_HEADER = ("file", "theme", "present", "evidence")
@@ -77,6 +78,16 @@ def export_gold(db: str | Path, output: str | Path, *, sample_id: int | None = N
     return text.count("\n") - 1
 
 
+def open_disagreement_count(db: str | Path, *, sample_id: int | None = None) -> int:
+    """Disagreements between coders with no gold decision yet, in one sample or in every
+    statement sample (those the gold TSV holds)."""
+    with Store(db, readonly=True) as store:
+        ids = ([sample_id] if sample_id is not None
+               else [s.id for s in wb.samples(store) if s.unit == "statement"])  # fmt: skip
+        return sum(agree.open_disagreements(wb.labels(store, i), wb.gold(store, sample_id=i))
+                   for i in ids)  # fmt: skip
+
+
 def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
     """Store a gold TSV as a sample of its statements with imported decisions, in one
     transaction; returns the new sample's id. GoldError names the file and line at fault, or
@@ -94,6 +105,10 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
         names = sorted(labels)
         themes = sorted({t for per in labels.values() for t in per})
         active = store.active_codebook()
+        unknown = _unknown_themes(active, themes)
+        if unknown:  # a typing slip would become a theme to code, and every positive a miss
+            raise GoldError(f"{path}: theme(s) not in the database's codebook: "
+                            f"{', '.join(unknown)} (correct the ids, or leave those rows out)")
         with wb.transaction(store):
             sample_id = wb.insert_sample(
                 store,
@@ -109,3 +124,13 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
                     for pos, n in enumerate(names, 1) for theme, present in labels[n].items()]  # fmt: skip
             wb.save_gold(store, rows, source="imported", adjudicator=Path(path).name)
     return sample_id
+
+
+def _unknown_themes(active, themes: list[str]) -> list[str]:
+    """The ``themes`` the active codebook (a stored codebook row, or None) does not have."""
+    if active is None:
+        return []
+    from tracker.codebook import codebook_from_text
+
+    known = {t.id for t in codebook_from_text(active.text, path=active.path).themes}
+    return sorted(set(themes) - known)

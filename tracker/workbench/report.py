@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+import tracker
 from tracker.accuracy import KIND_VIEWS, score, stored_matches
 from tracker.coding import file_name
 from tracker.errors import GoldError
@@ -51,6 +52,8 @@ class WorkbenchReport:
     codebook_name: str
     codebook_version: str
     n_boot: int
+    #: disagreements between the coders with no gold decision yet (left out of the figures)
+    open_disagreements: int = 0
 
 
 def item_key(item: wb.Item) -> str:
@@ -156,6 +159,7 @@ def build_report(db: str | Path, sample_id: int, *, n_boot: int = N_BOOT) -> Wor
         matches = _matches(store, gold_items, keys)
         scores = score(matches, gold, evidence=evidence, n_boot=n_boot)
         labels = wb.labels(store, sample_id)
+        still_open = agree.open_disagreements(labels, wb.gold(store, sample_id=sample_id))
         active = store.active_codebook()
         errors = _error_rows(store, scores, gold_items, keys)
     return WorkbenchReport(
@@ -166,6 +170,7 @@ def build_report(db: str | Path, sample_id: int, *, n_boot: int = N_BOOT) -> Wor
         coders=sorted(labels["coder"].unique().tolist()), gold_sources=sources,
         adjudicators=adjudicators, codebook_name=active.name if active else "",
         codebook_version=active.version if active else "", n_boot=n_boot,
+        open_disagreements=still_open,
     )  # fmt: skip
 
 
@@ -225,14 +230,19 @@ def method_paragraph(report: WorkbenchReport) -> str:
             f"{report.gold_sources.get('agreement', 0)} where the coders agreed, {adjudicated} "
             f"adjudicated{by}" + (f", {report.gold_sources['imported']} imported"
                                   if report.gold_sources.get("imported") else "") + ".")  # fmt: skip
+    if report.open_disagreements:
+        gold += (f" {report.open_disagreements} disagreement"
+                 f"{'s' if report.open_disagreements > 1 else ''} between the coders "
+                 "not yet adjudicated are not in the gold, nor in the figures below.")
     themes = [t for t in r.per_theme if t.support]
     spread = (f" Per-theme F1 ranged from {min(t.f1 for t in themes):.2f} to "
               f"{max(t.f1 for t in themes):.2f} over the {len(themes)} themes present in the "
               "gold." if themes else "")  # fmt: skip
     return (
         f"**Validation.** We validated the automated coding on {_design_words(s)}. "
-        f"{_agreement_words(report)} {gold} Against this gold, the tool (codebook "
-        f"{report.codebook_name or 'unnamed'}, version {report.codebook_version[:12]}) reached a "
+        f"{_agreement_words(report)} {gold} Against this gold, the tool (position-tracker "
+        f"{tracker.__version__}, codebook {report.codebook_name or 'unnamed'}, version "
+        f"{report.codebook_version[:12]}) reached a "
         f"micro-averaged precision of {r.micro_p:.3f}, recall of {r.micro_r:.3f} and F1 of "
         f"{r.micro_f1:.3f} (95% bootstrap interval {r.micro_f1_ci[0]:.3f}-"
         f"{r.micro_f1_ci[1]:.3f}, {report.n_boot} resamples of {s.items_label}); macro-averaged "
@@ -249,6 +259,8 @@ def report_csv(report: WorkbenchReport) -> str:
     out = pd.concat([themes, kinds], ignore_index=True)
     out.insert(0, "sample", report.sample.id)
     out["codebook_version"] = report.codebook_version
+    out["tool_version"] = tracker.__version__
+    out["open_disagreements"] = report.open_disagreements
     columns = ["sample", "table", "name", *[c for c in THEME_COLUMNS if c != "theme"],
-               "codebook_version"]  # fmt: skip
+               "codebook_version", "tool_version", "open_disagreements"]  # fmt: skip
     return out[columns].to_csv(index=False, float_format="%.4f")
