@@ -20,7 +20,11 @@ st.title("Validation workbench: draw a sample")
 st.caption("Draw statements or passages to code by hand from the statements the sidebar's filters "
            "select. The sample is stored in the database with its seed, so it survives a restart "
            "and can be drawn again; coders then code it on the **Code** page.")  # fmt: skip
-st.markdown(f"**Drawn from:** {common.md(common.describe(filters) or 'every statement')}")
+drawn_from = sampling.population_words(filters) or "every statement"
+st.markdown(f"**Drawn from:** {common.md(drawn_from)}")
+if filters.themes or filters.kinds or filters.directions:
+    st.caption("The theme, match-kind and direction filters select matches, not statements: "
+               "they do not narrow the draw (stratify by whether the tool found a theme below).")
 
 labels = wbc.theme_labels()
 themes = list(opts.themes)

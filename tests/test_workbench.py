@@ -439,3 +439,21 @@ def test_importing_gold_with_a_theme_the_codebook_lacks_writes_nothing(db, tmp_p
         failed.output)
     with wb.open_store(db, readonly=True) as store:
         assert wb.samples(store) == []
+
+
+def test_the_method_paragraph_names_what_the_draw_was_made_from(db):
+    """A theme filter selects matches, not statements: the draw ignores it, and the paragraph
+    no longer claims it (QA run: 'from the 331 statements selected (themes: militarization)');
+    the selections always made (state speakers, one copy per speech, covered languages) are
+    named."""
+    sid = draw_sample(db, Filters(themes=("militarization",)), Design(size=3, seed=2))
+    with wb.open_store(db) as store:
+        items = wb.items(store, sid)
+        wb.save_gold(store, [(i.id, "militarization", False, "") for i in items],
+                     source="imported")  # fmt: skip
+    words = wb_report._design_words(wb_report.build_report(db, sid, n_boot=10).sample)
+    assert "themes" not in words and "militarization" not in words
+    assert "speakers for a state only" in words and "one copy of each speech" in words
+    every = draw_sample(db, Filters(), Design(size=3, seed=2))
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.sample(store, every).population == wb.sample(store, sid).population

@@ -26,6 +26,7 @@ from tracker.store import Store
 from tracker.validate import ValidationReport
 from tracker.workbench import agreement as agree
 from tracker.workbench import store as wb
+from tracker.workbench.sample import population_words
 
 N_BOOT = 1000  # as `tracker validate`, so the intervals agree too
 
@@ -193,7 +194,7 @@ def _design_words(sample: wb.Sample) -> str:
                  "year": "year", "country": "country"}  # fmt: skip
         how = (f"a stratified random sample ({sample.allocation} allocation; strata: "
                + "; ".join(names[s] for s in sample.strata) + ")")  # fmt: skip
-    where = Filters.from_dict(sample.filters).describe() if sample.filters else ""
+    where = population_words(Filters.from_dict(sample.filters)) if sample.filters else ""
     left = (f"; {sample.left_out} statements sharing a file name with another were left out"
             if sample.left_out else "")  # fmt: skip
     return (f"{how} of {sample.size} {unit} from the {sample.population:,} {unit} selected"

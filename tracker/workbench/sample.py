@@ -155,6 +155,22 @@ def draw(pool: pd.DataFrame, design: Design) -> pd.DataFrame:
     return pool.iloc[[chosen[i] for i in order]].reset_index(drop=True)
 
 
+def population_words(filters: Filters) -> str:
+    """What a sample is drawn from, in words: the filters that restrict the statements (the
+    theme, match-kind and direction filters restrict matches, not the draw, so they are not
+    named), then the selections always made unless the filters lift them."""
+    from tracker.query.filters import clauses
+
+    words = [c.words for c in clauses(filters) if c.on == "statements" and c.words]
+    if not filters.include_non_state:
+        words.append("speakers for a state only (no presidents, briefers or Secretariat)")
+    if not filters.include_duplicates:
+        words.append("one copy of each speech")
+    if filters.languages is None:
+        words.append("in the languages the codebook covers")
+    return "; ".join(words)
+
+
 def draw_sample(db: str | Path, filters: Filters, design: Design) -> int:
     """Draw a sample from the statements ``filters`` select and store it; returns its id."""
     known = _codebook_themes(db)
