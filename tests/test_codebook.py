@@ -170,3 +170,12 @@ def test_remembered_phrase_expansions_are_bounded_and_right(monkeypatch):
     assert expand_phrase(phrase) == want
     assert expand_phrase("{un} role", {"un": ("the UN", "the United Nations")}) == [
         "the UN role", "the United Nations role"]  # fmt: skip
+
+
+def test_a_phrase_of_empty_alternatives_is_refused_naming_it() -> None:
+    """'(|)' expands to no wording at all: it would match nothing, silently (QA run: accepted
+    by the editor and by tracker match, with a new version)."""
+    for phrase in ("(|)", "( | )"):
+        text = MINIMAL.replace("{en: [digital divide]}", f"{{en: [digital divide, '{phrase}']}}")
+        with pytest.raises(CodebookError, match=re.escape(f"phrase 2 '{phrase}' has no words")):
+            codebook_from_text(text)

@@ -688,6 +688,8 @@ class _Parser:
                 wordings = expand_phrase(phrase, self.aliases.get(lang, {}))
             except ValueError as exc:
                 raise self.fail(place, f"phrase {number} '{phrase}' {exc}", at, item) from None
+            if not wordings:  # "(|)": alternatives that are all empty would match nothing
+                raise self.fail(place, f"phrase {number} '{phrase}' has no words", at, item)
             for wording in wordings:
                 words = wording.split()
                 if not any(_WORD.search(w) for w in words):
