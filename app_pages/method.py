@@ -183,6 +183,10 @@ else:
     except TrackerError as exc:
         st.error(str(exc))
     else:
+        unknown = sorted({t.theme for t in report.per_theme} - set(book.theme_ids))
+        if unknown:
+            st.warning("The gold names theme(s) the codebook does not have, each positive of "
+                       f"them counted as a miss: {common.md(', '.join(unknown))}.")  # fmt: skip
         m1, m2, m3 = st.columns(3)
         lo, hi = report.micro_f1_ci
         m1.metric("Micro F1", f"{report.micro_f1:.3f}", help=f"95% CI {lo:.3f}-{hi:.3f}")

@@ -67,3 +67,20 @@ def test_gold_that_is_not_utf8_text_is_a_message_naming_the_file(corpus, tmp_pat
     assert not at.exception
     assert [e.value for e in at.error if "gold" in e.value] == [
         f"{bad}: not UTF-8 text: gold labels are a tab-separated text file (save it as UTF-8)"]
+
+
+def test_gold_naming_a_theme_the_codebook_lacks_is_warned_about(corpus, gold_db, tmp_path,
+                                                               monkeypatch):
+    """As `tracker validate` does: a mistyped theme id in uploaded gold is scored (every
+    positive a miss), so the page names it (QA run: scored with no word)."""
+    lines = (corpus / "gold" / "dev.tsv").read_text(encoding="utf-8").splitlines()
+    gold = tmp_path / "typo.tsv"
+    gold.write_text("\n".join([lines[0], *(ln.replace("\tmilitarization\t", "\tmilitarisation\t")
+                                            for ln in lines[1:])]) + "\n", encoding="utf-8")  # fmt: skip
+    monkeypatch.setenv("TRACKER_DB", str(gold_db))
+    monkeypatch.setenv("TRACKER_GOLD", str(gold))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception
+    assert any("does not have, each positive of them counted as a miss: militarisation"
+               in w.value for w in at.warning)
