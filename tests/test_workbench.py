@@ -430,15 +430,16 @@ def test_open_disagreements_are_said_wherever_the_gold_is_used(db, tmp_path):
     assert "warning" not in out.output
 
 
-def test_importing_gold_with_a_theme_the_codebook_lacks_writes_nothing(db, tmp_path):
+def test_importing_gold_with_a_theme_the_codebook_lacks_names_it(db, tmp_path):
+    """Imported (twelve-theme gold may be scored against a codebook of a few), with the warning
+    tracker validate gives: a typing slip in a theme id shows (QA run: accepted without a word)."""
     gold = tmp_path / "gold.tsv"
     gold.write_text("file\ttheme\tpresent\tevidence\nat_en.txt\tai_governance\t0\t\n"
                     "at_en.txt\tmilitarisation\t1\tx\n", encoding="utf-8")  # fmt: skip
-    failed = run("gold", "import", "--db", db, gold, ok=False)
-    assert failed.exit_code == 1 and "not in the database's codebook: militarisation" in (
-        failed.output)
-    with wb.open_store(db, readonly=True) as store:
-        assert wb.samples(store) == []
+    out = run("gold", "import", "--db", db, gold).output
+    assert ("warning: the gold names theme(s) the codebook does not have, each positive of them "
+            "counted as a miss: militarisation") in out
+    assert "ai_governance" not in out.split("warning")[1]
 
 
 def test_the_method_paragraph_names_what_the_draw_was_made_from(db):

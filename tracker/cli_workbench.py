@@ -108,8 +108,12 @@ def gold_export(db, output, sample_id):
 @click.option("--name", default="", help="A name for the sample it becomes.")
 def gold_import(db, path, name):
     """Store a gold TSV as a sample with its decisions (the report then scores it)."""
-    from tracker.workbench.gold import import_gold
+    from tracker.workbench.gold import import_gold, unknown_gold_themes
 
     sample_id = _call(import_gold, _db(db), path, name=name)
     click.echo(f"sample {sample_id}: gold of {shown(path)}", err=True)
+    unknown = unknown_gold_themes(_db(db), path)
+    if unknown:
+        click.echo("warning: the gold names theme(s) the codebook does not have, each positive "
+                   f"of them counted as a miss: {', '.join(unknown)}", err=True)  # fmt: skip
     click.echo(sample_id)

@@ -444,7 +444,7 @@ class WorkerPool(ProcessPoolExecutor):
             # interrupted ingest hung now and then). With this process's copy of the write end
             # closed, the pipe ends when the workers do: the thread reads EOF, calls the pool
             # broken and stops. This process never writes to it.
-            results._writer.close()
+            results._writer.close()  # type: ignore[attr-defined]
 
 
 def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
@@ -650,12 +650,15 @@ def _close_run(store: Store, report: IngestReport, outcome: str) -> None:
     """Record the run's problems, counts and outcome. After an interruption or an error it is
     done on a best-effort basis: the statements' batches are whole either way, and a failure to
     note the end (the disk full, say) must not hide the error that stopped the run."""
+    run_id = report.run_id
+    if run_id is None:
+        return
     try:
         store.record_problems(
-            report.run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
+            run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
         )
         store.finish_run(
-            report.run_id, stored=len(report.stored), already=len(report.already_stored),
+            run_id, stored=len(report.stored), already=len(report.already_stored),
             skipped=len(report.skipped), failed=len(report.failed), outcome=outcome,
         )  # fmt: skip
     except (sqlite3.Error, OSError, StoreError):

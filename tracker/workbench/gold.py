@@ -105,10 +105,6 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
         names = sorted(labels)
         themes = sorted({t for per in labels.values() for t in per})
         active = store.active_codebook()
-        unknown = _unknown_themes(active, themes)
-        if unknown:  # a typing slip would become a theme to code, and every positive a miss
-            raise GoldError(f"{path}: theme(s) not in the database's codebook: "
-                            f"{', '.join(unknown)} (correct the ids, or leave those rows out)")
         with wb.transaction(store):
             sample_id = wb.insert_sample(
                 store,
@@ -124,6 +120,15 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
                     for pos, n in enumerate(names, 1) for theme, present in labels[n].items()]  # fmt: skip
             wb.save_gold(store, rows, source="imported", adjudicator=Path(path).name)
     return sample_id
+
+
+def unknown_gold_themes(db: str | Path, path: str | Path) -> list[str]:
+    """The themes a gold file names that the database's codebook lacks: imported all the same
+    (gold of twelve themes may be scored against a codebook of a few), every positive of them
+    a miss, so the CLI names them (a typing slip in a theme id shows here)."""
+    themes = sorted({t for per in load_gold(path).values() for t in per})
+    with Store(db, readonly=True) as store:
+        return _unknown_themes(store.active_codebook(), themes)
 
 
 def _unknown_themes(active, themes: list[str]) -> list[str]:
