@@ -283,6 +283,8 @@ def test_a_saved_version_is_a_new_file_and_the_default_is_never_written(tmp_path
     assert again.semantic_model == load_codebook().semantic_model
     assert DEFAULT_CODEBOOK.read_bytes() == default
     assert [p.name for p in tmp_path.iterdir()] == [saved.path.name]
+    # readable by the team, not only by whoever saved it (mkstemp's 0600; QA run)
+    assert saved.path.stat().st_mode & 0o777 == 0o644
 
 
 def test_an_invalid_codebook_writes_nothing(tmp_path):

@@ -109,6 +109,9 @@ def test_bundle_has_chart_data_codebook_filters_and_citation(fig, monkeypatch):
                                  "trends.xlsx", "codebook.yaml", "filters.json", "CITATION.txt"}  # fmt: skip
     assert json.loads(z.read("filters.json")) == filters
     assert z.read("codebook.yaml") == b"name: x\n"
+    # readable by all once unzipped (writestr with a bare name gives 0600; QA run)
+    assert {(i.external_attr >> 16) & 0o777 for i in z.infolist()} == {0o644}
+    assert {i.compress_type for i in z.infolist()} == {zipfile.ZIP_DEFLATED}
     assert (
         "v9" in z.read("CITATION.txt").decode() and "2025-05-06" in z.read("CITATION.txt").decode()
     )

@@ -45,6 +45,10 @@ def write_codebook(folder: str | Path, text: str, *, draft: str = "edited.yaml")
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
+        # mkstemp makes the file for its owner only (0600); a saved codebook is read by others
+        # (the team's dashboard server, colleagues re-matching): readable by all, as a file
+        # written the ordinary way would be
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

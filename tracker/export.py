@@ -16,7 +16,9 @@ import json
 import os
 import re
 import shutil
+import stat
 import threading
+import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -537,6 +539,15 @@ def file_stem(kind: str, *, themes=(), places=(), years: tuple | None = None,
     return f"{stem}_{distinct}" if distinct else stem
 
 
+def _member(archive: zipfile.ZipFile, name: str, data: str | bytes) -> None:
+    """A file of the bundle, readable by all once unzipped (``writestr`` with a bare name gives
+    0600: colleagues on a shared drive could not open what one of them unzipped)."""
+    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (stat.S_IFREG | 0o644) << 16
+    archive.writestr(info, data)
+
+
 def bundle(
     fig: go.Figure | None,
     data: pd.DataFrame,
@@ -565,21 +576,21 @@ def bundle(
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         if fig is not None:
-            z.writestr(f"{name}.html", export_html(fig, citation_line=cite, title=name))
+            _member(z, f"{name}.html", export_html(fig, citation_line=cite, title=name))
             notes = []
             for fmt in images:
                 try:
-                    z.writestr(f"{name}.{fmt}", export_image(fig, fmt, citation_line=cite))
+                    _member(z, f"{name}.{fmt}", export_image(fig, fmt, citation_line=cite))
                 except ExportError as exc:
                     notes.append(str(exc))
                     if isinstance(exc, ChromiumMissing):
                         break
             if notes:
-                z.writestr("IMAGES-NOT-INCLUDED.txt", "\n".join(dict.fromkeys(notes)) + "\n")
-        z.writestr(f"{name}.csv", table_csv(data))
-        z.writestr(f"{name}.xlsx", table_xlsx(data, about=about))
+                _member(z, "IMAGES-NOT-INCLUDED.txt", "\n".join(dict.fromkeys(notes)) + "\n")
+        _member(z, f"{name}.csv", table_csv(data))
+        _member(z, f"{name}.xlsx", table_xlsx(data, about=about))
         suffix = Path(codebook_path).suffix if codebook_path else ".yaml"
-        z.writestr(f"codebook{suffix or '.yaml'}", codebook_text or "# no codebook recorded\n")
-        z.writestr("filters.json", json.dumps(filters or {}, indent=2, ensure_ascii=False) + "\n")
-        z.writestr("CITATION.txt", f"{cite}\nSoftware: {packages}\n")
+        _member(z, f"codebook{suffix or '.yaml'}", codebook_text or "# no codebook recorded\n")
+        _member(z, "filters.json", json.dumps(filters or {}, indent=2, ensure_ascii=False) + "\n")
+        _member(z, "CITATION.txt", f"{cite}\nSoftware: {packages}\n")
     return buf.getvalue()
