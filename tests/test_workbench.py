@@ -458,3 +458,21 @@ def test_the_method_paragraph_names_what_the_draw_was_made_from(db):
     every = draw_sample(db, Filters(), Design(size=3, seed=2))
     with wb.open_store(db, readonly=True) as store:
         assert wb.sample(store, every).population == wb.sample(store, sid).population
+
+
+def test_sample_draw_options_a_researcher_gets_wrong_are_said(db):
+    """QA run: a lower-case or unknown country gave only 'nothing to sample', reversed years
+    likewise, --match-theme without --stratify match was ignored silently, and an empty list
+    printed nothing."""
+    assert "no samples yet" in run("sample", "list", "--db", db).output
+    lower = run("sample", "draw", "--db", db, "--size", 1, "--country", "aut").output
+    sid = int(lower.strip().splitlines()[-1])
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.sample(store, sid).filters["countries"] == ["AUT"]
+    unknown = run("sample", "draw", "--db", db, "--size", 1, "--country", "ZZZ", ok=False)
+    assert unknown.exit_code == 2 and "'ZZZ': no country the tool knows" in unknown.output
+    years = run("sample", "draw", "--db", db, "--size", 1, "--year-from", 2025, "--year-to",
+                2020, ok=False)  # fmt: skip
+    assert years.exit_code == 2 and "2025 is after --year-to 2020" in years.output
+    ignored = run("sample", "draw", "--db", db, "--size", 1, "--match-theme", "militarization")
+    assert "warning: --match-theme names the theme of the match stratum" in ignored.output

@@ -47,9 +47,22 @@ def sample():
 def sample_draw(db, size, seed, unit, strata, match_theme, allocation, themes, countries, forums,
                 year_from, year_to, name):  # fmt: skip
     """Draw a random or stratified sample and store it in the database."""
+    from tracker.countries import lookup_country
     from tracker.query import Filters
     from tracker.workbench.sample import Design, draw_sample
 
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise click.BadParameter(f"{year_from} is after --year-to {year_to}",
+                                 param_hint="--year-from")  # fmt: skip
+    unknown = [c for c in countries if lookup_country(c) is None]
+    if unknown:
+        raise click.BadParameter(f"{', '.join(map(repr, unknown))}: no country the tool knows "
+                                 "(give ISO3 codes, e.g. CHN)", param_hint="--country")  # fmt: skip
+    if match_theme and "match" not in strata:
+        click.echo("warning: --match-theme names the theme of the match stratum: add "
+                   "--stratify match, or it is not used", err=True)  # fmt: skip
+    strata = tuple(dict.fromkeys(strata))  # --stratify match --stratify match: once
+    countries = tuple(lookup_country(c).iso3 for c in countries)  # chn, China -> CHN
     try:
         design = Design(size=size, seed=seed, unit=unit, strata=strata, match_theme=match_theme,
                         allocation=allocation, themes=themes, name=name)  # fmt: skip
@@ -72,6 +85,9 @@ def sample_list(db):
             return wb.samples(store)
 
     found = _call(stored)
+    if not found:
+        click.echo("no samples yet: draw one with `tracker sample draw` or the dashboard's "
+                   "Sample page", err=True)  # fmt: skip
     for s in found:
         click.echo(f"{s.id}\t{s.unit}\t{s.design}\t{s.size}\t{s.seed}\t{shown(s.name)}")
 

@@ -136,7 +136,8 @@ def allocate(sizes: dict[str, int], total: int, allocation: str) -> dict[str, in
 def draw(pool: pd.DataFrame, design: Design) -> pd.DataFrame:
     """The drawn rows of ``pool``, in coding order (a shuffle with the same seed)."""
     if pool.empty:
-        raise SampleError("the filters select nothing to sample: widen them in the sidebar")
+        raise SampleError("the filters select nothing to sample: widen them (the dashboard's "
+                          "sidebar, or the command's --country, --forum and year options)")
     if design.size > len(pool):
         raise SampleError(
             f"the filters select {len(pool):,} {design.unit}{'s' if len(pool) != 1 else ''}: "
