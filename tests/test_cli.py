@@ -334,3 +334,20 @@ def test_a_priority_keyword_no_statement_has_is_warned_about(corpus, tmp_path):
     quiet = run("ingest", *texts, "--db", tmp_path / "u.db", "--quiet", "--source-kind",
                 "delegation text", "--priority", "delegation,un record")  # fmt: skip
     assert "warning: --priority" not in quiet.output
+
+
+def test_export_coding_writes_years_as_whole_numbers_even_beside_an_undated_statement(corpus,
+                                                                                      tmp_path):
+    """A caption file has no date: with it in the database the year column came out as 2024.0
+    (a fresh-install check); it is 2024, and empty for the undated statement."""
+    db = tmp_path / "t.db"
+    caption = next((corpus / "unga78-captions").glob("*.json"))
+    text = sorted((corpus / "unga79" / "text").glob("*_en.txt"))[0]
+    run("ingest", text, "--manifest", corpus / "manifest.csv", "--db", db, "--quiet")
+    run("ingest", caption, "--db", db, "--quiet")  # no manifest: no date
+    out = tmp_path / "c.csv"
+    run("export", "coding", "--db", db, "--all", "-o", out)
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8-sig"))))
+    years = {r["source"]: r["year"] for r in rows}
+    assert years[text.name].isdigit() and len(years[text.name]) == 4, years
+    assert years[caption.name] == "" and "." not in "".join(years.values())

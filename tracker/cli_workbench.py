@@ -39,7 +39,8 @@ def sample():
 @click.option("--allocation", type=click.Choice(["proportional", "equal"]), default="proportional",
               show_default=True)  # fmt: skip
 @click.option("--theme", "themes", multiple=True, help="Themes to code (default: all); repeat.")
-@click.option("--country", "countries", multiple=True, help="Only these countries (ISO3); repeat.")
+@click.option("--country", "countries", multiple=True,
+              help="Only these countries (ISO3 code or name); repeat.")
 @click.option("--forum", "forums", multiple=True, help="Only these forums; repeat.")
 @click.option("--year-from", type=int, help="First year.")
 @click.option("--year-to", type=int, help="Last year.")
@@ -55,14 +56,15 @@ def sample_draw(db, size, seed, unit, strata, match_theme, allocation, themes, c
         raise click.BadParameter(f"{year_from} is after --year-to {year_to}",
                                  param_hint="--year-from")  # fmt: skip
     unknown = [c for c in countries if lookup_country(c) is None]
-    if unknown:
-        raise click.BadParameter(f"{', '.join(map(repr, unknown))}: no country the tool knows "
-                                 "(give ISO3 codes, e.g. CHN)", param_hint="--country")  # fmt: skip
+    if unknown:  # kept as written: ingest stores a country it cannot resolve so (e.g. Kosovo)
+        click.echo(f"warning: --country {', '.join(map(repr, unknown))}: no country name or "
+                   "code the tool knows; matched as written", err=True)  # fmt: skip
     if match_theme and "match" not in strata:
         click.echo("warning: --match-theme names the theme of the match stratum: add "
                    "--stratify match, or it is not used", err=True)  # fmt: skip
     strata = tuple(dict.fromkeys(strata))  # --stratify match --stratify match: once
-    countries = tuple(lookup_country(c).iso3 for c in countries)  # chn, China -> CHN
+    countries = tuple((found.iso3 if (found := lookup_country(c)) else c)
+                      for c in countries)  # chn, China -> CHN  # fmt: skip
     try:
         design = Design(size=size, seed=seed, unit=unit, strata=strata, match_theme=match_theme,
                         allocation=allocation, themes=themes, name=name)  # fmt: skip
@@ -124,11 +126,15 @@ def gold_export(db, output, sample_id):
 @click.option("--name", default="", help="A name for the sample it becomes.")
 def gold_import(db, path, name):
     """Store a gold TSV as a sample with its decisions (the report then scores it)."""
-    from tracker.workbench.gold import import_gold, unknown_gold_themes
+    from tracker.coding import themes_not_in_codebook
+    from tracker.workbench.gold import import_gold
 
+    try:  # checked before the import: nothing may fail once the sample is stored
+        unknown = themes_not_in_codebook(_db(db), path)
+    except TrackerError:  # an unreadable gold file or codebook: the import says so below
+        unknown = []
     sample_id = _call(import_gold, _db(db), path, name=name)
     click.echo(f"sample {sample_id}: gold of {shown(path)}", err=True)
-    unknown = unknown_gold_themes(_db(db), path)
     if unknown:
         click.echo("warning: the gold names theme(s) the codebook does not have, each positive "
                    f"of them counted as a miss: {', '.join(unknown)}", err=True)  # fmt: skip

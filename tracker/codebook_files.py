@@ -48,7 +48,10 @@ def write_codebook(folder: str | Path, text: str, *, draft: str = "edited.yaml")
         # mkstemp makes the file for its owner only (0600); a saved codebook is read by others
         # (the team's dashboard server, colleagues re-matching): readable by all, as a file
         # written the ordinary way would be
-        os.chmod(tmp, 0o644)
+        try:
+            os.chmod(tmp, 0o644)
+        except OSError:  # a drive without Unix modes (FAT): what it gives is what there is
+            pass
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -402,7 +402,8 @@ def _statement_frame(meta: list[tuple], per: dict[int, int]) -> pd.DataFrame:
 def _kwic(term: Term, hits: list[dict]) -> Kwic:
     rows = pd.DataFrame(hits, columns=KWIC_COLUMNS)
     if not rows.empty:
-        rows = rows.sort_values(["date", "country", "start"], ascending=[False, True, True])
+        rows = rows.sort_values(["date", "country", "statement_id", "start"],
+                                ascending=[False, True, True, True])  # a statement's hits together
     rows["year"] = rows["year"].astype("Int64")
     return Kwic(term.pattern, MAX_WINDOW, rows.reset_index(drop=True))
 

@@ -157,11 +157,14 @@ def coding_statements(db: str | Path, *, include_duplicates: bool = False) -> pd
     """The statements of the coding table (by id): id, metadata and length."""
     where = "" if include_duplicates else "WHERE duplicate_of IS NULL"
     with connect(db) as conn:
-        return frame(
+        table = frame(
             conn,
             "SELECT id AS statement_id, source, country, country_name, date, year, forum, "
             f"meeting, speaker, language, words, source_path FROM statements {where} ORDER BY id",
         )
+    # whole years, empty where unknown (an undated statement made the column float: "2024.0")
+    table["year"] = table["year"].astype("Int64")
+    return table
 
 
 def statement_theme_counts(db: str | Path) -> pd.DataFrame:

@@ -2,8 +2,9 @@
 
 Krippendorff's alpha (nominal) comes from the ``krippendorff`` package and takes any number of
 coders and missing labels; Cohen's kappa is :func:`tracker.validate.agreement` for two coders
-and, for more, the mean of every pair's kappa weighted by the units the pair shares (Light's
-kappa when all code everything). Both are undefined (``None``) when every label of a theme has
+and, for more, the mean of every pair's kappa weighted by the units the pair shares, pairs
+whose shared labels are all one value left out (close to Light's kappa, which is the plain
+mean). Both are undefined (``None``) when every label of a theme has
 the same value: nothing could be disagreed on by chance.
 """
 
@@ -31,7 +32,7 @@ def label_matrix(labels: pd.DataFrame) -> pd.DataFrame:
 
 def _kappa(matrix: pd.DataFrame) -> float | None:
     """Cohen's kappa (two coders) or, for more, the mean of every pair's weighted by the units
-    the pair shares (Light's kappa when every coder labels every unit). A pair whose shared
+    the pair shares (a variant of Light's kappa, its plain mean). A pair whose shared
     labels are all one value has no kappa and is left out: counted as 1.0 with equal weight, a
     stray coder with one item (a mistyped name) lifted the mean from 0.58 to 0.86."""
     values, weights = [], []

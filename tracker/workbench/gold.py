@@ -121,21 +121,3 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
             wb.save_gold(store, rows, source="imported", adjudicator=Path(path).name)
     return sample_id
 
-
-def unknown_gold_themes(db: str | Path, path: str | Path) -> list[str]:
-    """The themes a gold file names that the database's codebook lacks: imported all the same
-    (gold of twelve themes may be scored against a codebook of a few), every positive of them
-    a miss, so the CLI names them (a typing slip in a theme id shows here)."""
-    themes = sorted({t for per in load_gold(path).values() for t in per})
-    with Store(db, readonly=True) as store:
-        return _unknown_themes(store.active_codebook(), themes)
-
-
-def _unknown_themes(active, themes: list[str]) -> list[str]:
-    """The ``themes`` the active codebook (a stored codebook row, or None) does not have."""
-    if active is None:
-        return []
-    from tracker.codebook import codebook_from_text
-
-    known = {t.id for t in codebook_from_text(active.text, path=active.path).themes}
-    return sorted(set(themes) - known)

@@ -212,7 +212,8 @@ def _agreement_words(report: WorkbenchReport) -> str:
     per = table[(table["theme"] != agree.ALL_THEMES) & table["alpha"].notna()]
     spread = (f" (per theme from {per['alpha'].min():.2f} to {per['alpha'].max():.2f})"
               if len(per) else "")  # fmt: skip
-    kappa = "Cohen's kappa" if len(report.coders) == 2 else "mean pairwise Cohen's kappa (weighted by shared items)"
+    kappa = ("Cohen's kappa" if len(report.coders) == 2
+             else "mean pairwise Cohen's kappa (weighted by shared items)")
     return (f"{len(report.coders)} coders ({', '.join(report.coders)}) coded the items "
             f"independently, blind to the tool's output and to each other's labels. Before "
             f"adjudication they agreed on {pooled['observed']:.1%} of {int(pooled['items'])} "

@@ -297,9 +297,9 @@ def save_labels(
 ) -> None:
     """Replace one coder's labels of one item: theme -> (present, evidence, start, end). A gold
     decision taken from the coders' agreement that the new labels no longer bear out (they now
-    differ, or agree on the other value) is withdrawn in the same transaction: the pair is a
-    disagreement to adjudicate again, not a silent stale gold label. Adjudicated decisions
-    stay."""
+    differ) is withdrawn in the same transaction: the pair is a disagreement to adjudicate
+    again, not a silent stale gold label; where every coder now agrees on the other value, the
+    agreed decision takes it. Adjudicated and imported decisions stay."""
     cid = coder_id(store, coder)
     stamp = now_iso()
     with transaction(store) as conn:
@@ -310,12 +310,47 @@ def save_labels(
             [(item_id, cid, theme, int(bool(p)), ev or "", s, e, stamp)
              for theme, (p, ev, s, e) in labels.items()],
         )  # fmt: skip
+        _follow_agreement(conn, item_id, stamp)
+
+
+def _follow_agreement(conn, item_id: int, stamp: str) -> None:
+    """Keep an item's gold taken from agreement true to its coders' labels (see
+    :func:`save_labels`): agreed again on another value, the decision takes it (with the first
+    coder's quote); no longer agreed, it is withdrawn; agreed anew on an item whose agreed labels
+    were saved (a pair withdrawn by one coder's revision, then followed by the other's), it is
+    written again."""
+    if conn.execute("SELECT 1 FROM wb_adjudications WHERE item_id = ? AND source = 'agreement' "
+                    "LIMIT 1", (item_id,)).fetchone():  # fmt: skip
         conn.execute(
-            "DELETE FROM wb_adjudications WHERE item_id = ? AND source = 'agreement' AND EXISTS "
-            "(SELECT 1 FROM wb_labels l WHERE l.item_id = wb_adjudications.item_id AND "
-            "l.theme = wb_adjudications.theme AND l.present != wb_adjudications.present)",
-            (item_id,),
+            "INSERT INTO wb_adjudications (item_id, theme, present, evidence, source, adjudicator, "
+            "note, decided_at) SELECT l.item_id, l.theme, MIN(l.present), '', 'agreement', '', '', "
+            "? FROM wb_labels l WHERE l.item_id = ? AND NOT EXISTS (SELECT 1 FROM wb_adjudications "
+            "a WHERE a.item_id = l.item_id AND a.theme = l.theme) GROUP BY l.item_id, l.theme "
+            "HAVING COUNT(*) >= 2 AND MIN(l.present) = MAX(l.present)", (stamp, item_id),
         )  # fmt: skip
+    rows = conn.execute(
+        "SELECT a.theme, a.present, COUNT(l.present), MIN(l.present), MAX(l.present) "
+        "FROM wb_adjudications a JOIN wb_labels l ON l.item_id = a.item_id AND l.theme = a.theme "
+        "WHERE a.item_id = ? AND a.source = 'agreement' GROUP BY a.theme, a.present", (item_id,),
+    ).fetchall()  # fmt: skip
+    for theme, present, n, low, high in rows:
+        if n >= 2 and low == high:
+            if low != present or (low and not conn.execute(
+                    "SELECT evidence FROM wb_adjudications WHERE item_id = ? AND theme = ? AND "
+                    "source = 'agreement'", (item_id, theme)).fetchone()[0]):  # fmt: skip
+                quote = conn.execute(
+                    "SELECT l.evidence FROM wb_labels l JOIN wb_coders c ON c.id = l.coder_id "
+                    "WHERE l.item_id = ? AND l.theme = ? AND l.evidence != '' ORDER BY c.name "
+                    "LIMIT 1", (item_id, theme),
+                ).fetchone()  # fmt: skip
+                conn.execute(
+                    "UPDATE wb_adjudications SET present = ?, evidence = ?, decided_at = ? "
+                    "WHERE item_id = ? AND theme = ? AND source = 'agreement'",
+                    (low, (quote[0] if quote and low else ""), stamp, item_id, theme),
+                )  # fmt: skip
+        else:
+            conn.execute("DELETE FROM wb_adjudications WHERE item_id = ? AND theme = ? AND "
+                         "source = 'agreement'", (item_id, theme))  # fmt: skip
 
 
 LABEL_COLUMNS = ["item_id", "position", "statement_id", "passage_seq", "source", "coder", "theme",
