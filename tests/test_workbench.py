@@ -183,6 +183,19 @@ def test_kappa_and_alpha_per_theme_match_the_hand_computed_values_and_the_packag
     assert pooled["items"] == 10 * len(themes) and pooled["disagreements"] == 2
 
 
+def test_one_coder_leaves_agreement_empty_cells_not_none(db):
+    """With one coder nothing is measured: the columns stay numbers (NaN), which a table shows
+    as empty cells; an all-None column had become text and showed the word "None"."""
+    sid, drawn, themes = two_coders(db)
+    with wb.open_store(db) as store:
+        labels = wb.labels(store, sid)
+    alone = labels[labels["coder"] == labels["coder"].iloc[0]]
+    table = agree.agreement_table(alone, themes)
+    for column in ("observed", "kappa", "alpha"):
+        assert table[column].dtype.kind == "f" and table[column].isna().all()
+    assert (table["items"] == 0).all() and (table["coders"] == 1).all()
+
+
 def test_three_coders_with_a_missing_label_use_the_package_and_pairwise_kappa(db):
     sid, drawn, themes = two_coders(db)
     carol = [1, 1, 1, 0, 1, 0, 0, 0, 0, 1]

@@ -4,7 +4,7 @@ Krippendorff's alpha (nominal) comes from the ``krippendorff`` package and takes
 coders and missing labels; Cohen's kappa is :func:`tracker.validate.agreement` for two coders
 and, for more, the mean of every pair's kappa weighted by the units the pair shares, pairs
 whose shared labels are all one value left out (close to Light's kappa, which is the plain
-mean). Both are undefined (``None``) when every label of a theme has
+mean). Both are undefined (NaN) when every label of a theme has
 the same value: nothing could be disagreed on by chance.
 """
 
@@ -80,7 +80,10 @@ def agreement_table(labels: pd.DataFrame, themes: list[str]) -> pd.DataFrame:
         cols = [c for c in matrix.columns if c[1] == theme] if not matrix.empty else []
         rows.append(_row(theme, matrix[cols] if cols else pd.DataFrame(index=matrix.index)))
     rows.append(_row(ALL_THEMES, matrix if not matrix.empty else pd.DataFrame()))
-    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+    # float columns (NaN when undefined): a None among floats made an object column, which a
+    # table shows as the word "None"
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS).astype(
+        {"observed": float, "kappa": float, "alpha": float})
 
 
 def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
