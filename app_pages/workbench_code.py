@@ -116,11 +116,17 @@ def typed(theme: str) -> None:
                           end=None)  # fmt: skip
 
 
+def saw_tool() -> bool:
+    """Whether this coder had the tool's matches on screen for this item in this session."""
+    return (st.session_state.get("wb_review", False)
+            or (coder, item.id) in st.session_state.get("wb_seen_tool", set()))  # fmt: skip
+
+
 def save_and_next() -> None:
     decided = {t: (v["present"], v["evidence"] if v["present"] else "",
                    v["start"] if v["present"] else None, v["end"] if v["present"] else None)
                for t, v in current.items()}  # fmt: skip
-    wbc.write(wb.save_labels, item.id, coder, decided)
+    wbc.write(wb.save_labels, item.id, coder, decided, seen_tool=saw_tool())
     st.session_state["wb_saved"] = position
     now_done = done | {item.id}
     later = [i.position for i in items if i.id not in now_done and i.position > position]
@@ -162,6 +168,8 @@ review = st.toggle("Show the tool's matches (review: coding is no longer blind)"
                    value=False)  # fmt: skip
 spans = []
 if review:
+    # remembered per item: turning review off again before saving does not make the coding blind
+    st.session_state.setdefault("wb_seen_tool", set()).add((coder, item.id))
     m = detail.matches
     counted = m[m["counted"].astype(bool)] if len(m) and "counted" in m else m
     spans = [(int(s) - offset, int(e) - offset, charts._rgba(charts.theme_color(t), 0.3))

@@ -404,7 +404,8 @@ def test_the_report_and_the_exported_gold_give_tracker_validate_s_figures(db, co
     for figure in (f"precision of {r.micro_p:.3f}", f"recall of {r.micro_r:.3f}",
                    f"F1 of {r.micro_f1:.3f}", f"interval {r.micro_f1_ci[0]:.3f}-{r.micro_f1_ci[1]:.3f}",
                    "seed 9", "alice, bob", "adjudicated by carol", "3 adjudicated",
-                   f"version {rep.codebook_version[:12]}"):  # fmt: skip
+                   f"version {rep.codebook_version[:12]}",
+                   "blind to the tool's output"):  # fmt: skip
         assert figure in paragraph, figure
     # the errors are the tool's, each with its passage and a link to its statement
     fn = rep.errors[rep.errors["error"] == "false negative"]
@@ -414,6 +415,48 @@ def test_the_report_and_the_exported_gold_give_tracker_validate_s_figures(db, co
     assert all(t and t in p for t, p in zip(fp["tool_evidence"], fp["passage"]))
     kinds = rep.by_kind.set_index("match_kinds")
     assert kinds.loc["all matches", "f1"] == pytest.approx(r.micro_f1)
+
+
+def test_a_coding_made_with_the_tool_shown_is_not_called_blind(db, corpus, tmp_path):
+    """The review toggle shows the tool's matches: a coding saved with it is recorded, kept
+    through a later blind revision, and the method paragraph and the report's CSV say so."""
+    sid = adjudicated_sample(db, corpus, tmp_path)
+    with wb.open_store(db) as store:
+        first = wb.items(store, sid)[0]
+        mine = wb.labels(store, sid, coder="bob")
+        mine = mine[mine["item_id"] == first.id]
+        same = {t: (bool(p), e, None, None) for t, p, e in
+                zip(mine["theme"], mine["present"], mine["evidence"])}  # fmt: skip
+        wb.save_labels(store, first.id, "bob", same, seen_tool=True)
+        wb.save_labels(store, first.id, "bob", same)  # revised later, blind: still seen
+        seen = wb.labels(store, sid)
+    assert set(seen.loc[seen["seen_tool"] == 1, "coder"]) == {"bob"}
+    assert set(seen.loc[seen["seen_tool"] == 1, "item_id"]) == {first.id}
+    rep = wb_report.build_report(db, sid)
+    assert (rep.seen_tool_codings, rep.codings) == (1, 20)
+    paragraph = wb_report.method_paragraph(rep)
+    assert "blind to the tool's output" not in paragraph
+    assert "1 of 20 item codings were made with the tool's matches shown" in paragraph
+    assert set(pd.read_csv(io.StringIO(wb_report.report_csv(rep)))["seen_tool_codings"]) == {1}
+
+
+def test_a_workbench_made_before_seen_tool_reads_and_migrates(db):
+    """A database whose workbench predates the seen_tool column: read-only it reads as blind
+    (0), opened for writing it gets the column, and old labels stay."""
+    sid, drawn, themes = two_coders(db)
+    with sqlite3.connect(db) as conn:
+        conn.execute("ALTER TABLE wb_labels DROP COLUMN seen_tool")
+        conn.execute("DELETE FROM migrations WHERE name = 'workbench_0002_seen_tool'")
+    with wb.open_store(db, readonly=True) as store:
+        old = wb.labels(store, sid)
+    assert len(old) == 2 * 10 * len(themes) and (old["seen_tool"] == 0).all()
+    with wb.open_store(db) as store:
+        assert not wb.migrate(store)  # open_store added the column; the tables were there
+        wb.save_labels(store, drawn[0].id, "carol", {t: (False, "", None, None) for t in themes},
+                       seen_tool=True)  # fmt: skip
+        now = wb.labels(store, sid)
+    assert len(now) == len(old) + len(themes)
+    assert set(now.loc[now["seen_tool"] == 1, "coder"]) == {"carol"}
 
 
 def test_the_cli_draws_lists_imports_and_exports(db, corpus, tmp_path):

@@ -184,6 +184,18 @@ def test_coding_is_blind_unless_the_review_option_is_on(app, db):
     no_trouble(at)
     assert component_data(at)["spans"]
     assert at.info and at.info[0].value.startswith("The tool found")
+    # turned off again before saving, the coding still saw the tool: it is recorded so
+    at.toggle(key="wb_review").set_value(False).run()
+    at.button(key="wb_save").click().run()
+    no_trouble(at)
+    blind = next(i for i in items if i.id != target.id)
+    at.number_input(key="wb_goto").set_value(blind.position).run()
+    at.button(key="wb_save").click().run()
+    no_trouble(at)
+    with wb.open_store(db, readonly=True) as store:
+        saved = wb.labels(store, target.sample_id, coder="dana")
+    seen = saved.groupby("item_id")["seen_tool"].max().to_dict()
+    assert seen == {target.id: 1, blind.id: 0}
 
 
 def test_a_sentence_picked_from_the_list_becomes_evidence(app, db):

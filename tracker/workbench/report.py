@@ -55,6 +55,9 @@ class WorkbenchReport:
     n_boot: int
     #: disagreements between the coders with no gold decision yet (left out of the figures)
     open_disagreements: int = 0
+    #: (item, coder) codings made with the tool's matches on screen, and all codings
+    seen_tool_codings: int = 0
+    codings: int = 0
 
 
 def item_key(item: wb.Item) -> str:
@@ -171,8 +174,16 @@ def build_report(db: str | Path, sample_id: int, *, n_boot: int = N_BOOT) -> Wor
         coders=sorted(labels["coder"].unique().tolist()), gold_sources=sources,
         adjudicators=adjudicators, codebook_name=active.name if active else "",
         codebook_version=active.version if active else "", n_boot=n_boot,
-        open_disagreements=still_open,
+        open_disagreements=still_open, **_codings(labels),
     )  # fmt: skip
+
+
+def _codings(labels: pd.DataFrame) -> dict[str, int]:
+    """How many (item, coder) codings there are, and how many saw the tool's matches."""
+    if labels.empty:
+        return {"seen_tool_codings": 0, "codings": 0}
+    per = labels.groupby(["item_id", "coder"])["seen_tool"].max()
+    return {"seen_tool_codings": int((per > 0).sum()), "codings": int(len(per))}
 
 
 # -- the method paragraph -------------------------------------------------------------------------
@@ -207,18 +218,32 @@ def _agreement_words(report: WorkbenchReport) -> str:
     if len(report.coders) < 2 or not pooled["items"]:
         if not report.coders:
             return "The gold labels were imported; no coder agreement is recorded with them."
+        seen = f" {_seen_words(report)}" if report.seen_tool_codings else ""
         return (f"Each item was coded by one coder ({report.coders[0]}); no agreement could be "
-                "measured.")
+                f"measured.{seen}")
     per = table[(table["theme"] != agree.ALL_THEMES) & table["alpha"].notna()]
     spread = (f" (per theme from {per['alpha'].min():.2f} to {per['alpha'].max():.2f})"
               if len(per) else "")  # fmt: skip
     kappa = ("Cohen's kappa" if len(report.coders) == 2
              else "mean pairwise Cohen's kappa (weighted by shared items)")
     return (f"{len(report.coders)} coders ({', '.join(report.coders)}) coded the items "
-            f"independently, blind to the tool's output and to each other's labels. Before "
+            f"independently, {_blind_words(report)}. Before "
             f"adjudication they agreed on {pooled['observed']:.1%} of {int(pooled['items'])} "
             f"item-theme decisions (Krippendorff's alpha {_f(pooled['alpha'])}{spread}; "
             f"{kappa} {_f(pooled['kappa'])}).")
+
+
+def _blind_words(report: WorkbenchReport) -> str:
+    """"blind to the tool's output" only when no coding had the tool's matches on screen."""
+    if not report.seen_tool_codings:
+        return "blind to the tool's output and to each other's labels"
+    return f"blind to each other's labels ({_seen_words(report)[:-1]})"
+
+
+def _seen_words(report: WorkbenchReport) -> str:
+    n, total = report.seen_tool_codings, report.codings
+    return (f"{n} of {total} item codings were made with the tool's matches shown (review "
+            "mode), not blind to its output.")
 
 
 def method_paragraph(report: WorkbenchReport) -> str:
@@ -263,6 +288,8 @@ def report_csv(report: WorkbenchReport) -> str:
     out["codebook_version"] = report.codebook_version
     out["tool_version"] = tracker.__version__
     out["open_disagreements"] = report.open_disagreements
+    out["seen_tool_codings"] = report.seen_tool_codings
     columns = ["sample", "table", "name", *[c for c in THEME_COLUMNS if c != "theme"],
-               "codebook_version", "tool_version", "open_disagreements"]  # fmt: skip
+               "codebook_version", "tool_version", "open_disagreements",
+               "seen_tool_codings"]  # fmt: skip
     return out[columns].to_csv(index=False, float_format="%.4f")

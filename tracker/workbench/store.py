@@ -8,7 +8,8 @@ Tables (all prefixed ``wb_``):
   the filters it was drawn from, the themes to code, the codebook version at the time;
 - ``wb_items``: its statements or passages, in the order coders see them;
 - ``wb_coders``: coders by name;
-- ``wb_labels``: one coder's decision on one item and theme, with the evidence span;
+- ``wb_labels``: one coder's decision on one item and theme, with the evidence span, and
+  whether the tool's matches were on screen when it was made (``seen_tool``: not blind);
 - ``wb_adjudications``: the gold decision on one item and theme (adjudicated, agreed by every
   coder, or imported from a gold TSV).
 
@@ -122,18 +123,31 @@ def _create_tables(store: Store) -> None:
     )  # fmt: skip
 
 
+def _seen_tool(store: Store) -> None:
+    # a label made with the tool's matches on screen (the Code page's review toggle) is not
+    # blind: the method paragraph must not say it was. Labels made before this column: 0
+    store.db.table("wb_labels").add_column("seen_tool", int, not_null_default=0)
+
+
+#: The workbench's named migrations, applied in order, each recorded in ``migrations``.
+MIGRATIONS = [(MIGRATION, _create_tables), ("workbench_0002_seen_tool", _seen_tool)]
+
+
 def migrate(store: Store) -> bool:
-    """Create the workbench tables once, recorded in ``migrations``; True when created now."""
+    """Apply the workbench migrations not yet recorded in ``migrations``; True when the tables
+    were created now."""
+    created = False
     with transaction(store):
         store.conn.execute(
             "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)"
         )
-        done = store.conn.execute("SELECT 1 FROM migrations WHERE name = ?", (MIGRATION,))
-        if done.fetchone():
-            return False
-        _create_tables(store)
-        store.conn.execute("INSERT INTO migrations VALUES (?, ?)", (MIGRATION, now_iso()))
-    return True
+        for name, step in MIGRATIONS:
+            if store.conn.execute("SELECT 1 FROM migrations WHERE name = ?", (name,)).fetchone():
+                continue
+            step(store)
+            store.conn.execute("INSERT INTO migrations VALUES (?, ?)", (name, now_iso()))
+            created = created or name == MIGRATION
+    return created
 
 
 @contextmanager
@@ -293,9 +307,11 @@ def coder_id(store: Store, name: str) -> int:
 
 
 def save_labels(
-    store: Store, item_id: int, coder: str, labels: dict[str, Label]
+    store: Store, item_id: int, coder: str, labels: dict[str, Label], *, seen_tool: bool = False
 ) -> None:
-    """Replace one coder's labels of one item: theme -> (present, evidence, start, end). A gold
+    """Replace one coder's labels of one item: theme -> (present, evidence, start, end);
+    ``seen_tool`` when the tool's matches were on screen while the coder decided (kept once
+    set). A gold
     decision taken from the coders' agreement that the new labels no longer bear out (they now
     differ) is withdrawn in the same transaction: the pair is a disagreement to adjudicate
     again, not a silent stale gold label; where every coder now agrees on the other value, the
@@ -303,11 +319,15 @@ def save_labels(
     cid = coder_id(store, coder)
     stamp = now_iso()
     with transaction(store) as conn:
+        # once seen, always seen: a revision made blind does not make the item's coding blind
+        seen_tool = seen_tool or bool(conn.execute(
+            "SELECT MAX(seen_tool) FROM wb_labels WHERE item_id = ? AND coder_id = ?",
+            (item_id, cid)).fetchone()[0])  # fmt: skip
         conn.execute("DELETE FROM wb_labels WHERE item_id = ? AND coder_id = ?", (item_id, cid))
         conn.executemany(
             "INSERT INTO wb_labels (item_id, coder_id, theme, present, evidence, evidence_start, "
-            "evidence_end, labelled_at) VALUES (?,?,?,?,?,?,?,?)",
-            [(item_id, cid, theme, int(bool(p)), ev or "", s, e, stamp)
+            "evidence_end, labelled_at, seen_tool) VALUES (?,?,?,?,?,?,?,?,?)",
+            [(item_id, cid, theme, int(bool(p)), ev or "", s, e, stamp, int(bool(seen_tool)))
              for theme, (p, ev, s, e) in labels.items()],
         )  # fmt: skip
         _follow_agreement(conn, item_id, stamp)
@@ -354,7 +374,14 @@ def _follow_agreement(conn, item_id: int, stamp: str) -> None:
 
 
 LABEL_COLUMNS = ["item_id", "position", "statement_id", "passage_seq", "source", "coder", "theme",
-                 "present", "evidence", "evidence_start", "evidence_end", "labelled_at"]  # fmt: skip
+                 "present", "evidence", "evidence_start", "evidence_end", "labelled_at",
+                 "seen_tool"]  # fmt: skip
+
+
+def _seen_tool_column(store: Store) -> str:
+    """``l.seen_tool``, or 0 in a database opened read-only before its migration added it."""
+    names = {r[1] for r in store.conn.execute("PRAGMA table_info(wb_labels)")}
+    return "l.seen_tool" if "seen_tool" in names else "0"
 
 
 def labels(store: Store, sample_id: int, *, coder: str | None = None) -> pd.DataFrame:
@@ -368,8 +395,8 @@ def labels(store: Store, sample_id: int, *, coder: str | None = None) -> pd.Data
         params.append(coder)
     return pd.read_sql_query(
         "SELECT l.item_id, i.position, i.statement_id, i.passage_seq, s.source, c.name AS coder, "
-        "l.theme, l.present, l.evidence, l.evidence_start, l.evidence_end, l.labelled_at "
-        "FROM wb_labels l JOIN wb_items i ON i.id = l.item_id JOIN wb_coders c ON c.id = "
+        "l.theme, l.present, l.evidence, l.evidence_start, l.evidence_end, l.labelled_at, "
+        f"{_seen_tool_column(store)} AS seen_tool FROM wb_labels l JOIN wb_items i ON i.id = l.item_id JOIN wb_coders c ON c.id = "
         f"l.coder_id JOIN statements s ON s.id = i.statement_id WHERE {where} "
         "ORDER BY i.position, c.name, l.theme",
         store.conn, params=params,
