@@ -11,7 +11,7 @@ from app_pages.ui.data import (
     current_filters, db_path, describe, evidence, evidence_count, fingerprint, ingest_history, kept,
     kind_counts, left_out, marker, options, or_warn, ranking, require_db, search_passages,
     shipped_codebook_version, statement_detail, statements_list, suggestions, trends,
-    unseen_accuracy, validation_report,
+    unseen_accuracy, validation_report, workbench_gold,
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,
@@ -42,5 +42,5 @@ __all__ = [
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
     "smoothing",
     "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",
-    "validation_report", "view_url",
+    "validation_report", "view_url", "workbench_gold",
 ]  # fmt: skip

@@ -174,9 +174,20 @@ gold_bytes = uploaded.getvalue() if uploaded is not None else None
 gold_name = uploaded.name if uploaded is not None else gold_path
 if gold_bytes is None and gold_path and Path(gold_path).is_file():
     gold_bytes = Path(gold_path).read_bytes()
+if gold_bytes is None:  # no file given: the gold adjudicated in this database's workbench
+    stored, still_open = common.workbench_gold()
+    if stored:
+        gold_bytes, gold_name = stored, "the validation workbench's gold"
+        decisions = len(stored.splitlines()) - 1
+        st.caption("Measured against the gold adjudicated in the validation workbench "
+                   f"(every statement sample of this database, {decisions:,} "
+                   "decisions); upload a TSV to measure against another."
+                   + (f" {still_open} disagreement(s) between coders are not adjudicated yet "
+                      "and not in it." if still_open else ""))  # fmt: skip
 if gold_bytes is None:
-    st.info("No gold labels loaded: upload a TSV above (or set `TRACKER_GOLD` to its path), or "
-            "run `tracker validate --gold GOLD.tsv --db DB`.")  # fmt: skip
+    st.info("No gold labels loaded: upload a TSV above (or set `TRACKER_GOLD` to its path), "
+            "adjudicate a sample in the validation workbench, or run "
+            "`tracker validate --gold GOLD.tsv --db DB`.")  # fmt: skip
 else:
     try:
         report = common.validation_report(gold_bytes, book.version, gold_name)

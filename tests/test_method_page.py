@@ -42,6 +42,35 @@ def test_validation_figures_on_the_method_page(corpus, gold_db, monkeypatch):
     assert list(table["tp"]) == [t.tp for t in expected.per_theme]
 
 
+def test_the_workbench_gold_is_measured_when_no_file_is_given(corpus, gold_db, tmp_path,
+                                                             monkeypatch):
+    """Gold adjudicated (here imported) in the validation workbench is what the page measures
+    when no TSV is uploaded or named: the same figures as `tracker validate` on that gold."""
+    import shutil
+
+    from tracker.workbench import gold as wb_gold
+
+    db = tmp_path / "with-gold.db"
+    shutil.copy(gold_db, db)
+    gold = corpus / "gold" / "dev.tsv"
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    monkeypatch.delenv("TRACKER_GOLD", raising=False)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/method.py").run()
+    assert "Micro F1" not in {m.label for m in at.metric}
+    assert any("No gold labels loaded" in i.value for i in at.info)
+    wb_gold.import_gold(db, gold)
+    with Store(db, readonly=True) as store:
+        expected = validate_coding(store, gold, n_boot=50)
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Micro F1"] == f"{expected.micro_f1:.3f}"
+    assert metrics["Gold statements"] == "41"
+    assert any("gold adjudicated in the validation workbench" in c.value for c in at.caption)
+
+
 def test_gold_naming_files_not_in_the_database_is_a_message(corpus, tmp_path, monkeypatch):
     db = tmp_path / "one.db"
     ingest_paths([corpus / "unga79" / "text" / "at_en.txt"], db=db)

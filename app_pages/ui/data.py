@@ -138,6 +138,26 @@ def _validation(db: str, mark: tuple, gold: bytes, version: str, name: str):
             raise GoldError(str(exc).replace(str(path), name)) from None
 
 
+@st.cache_data(max_entries=4, show_spinner=False)
+def _workbench_gold(db: str, mark: tuple) -> tuple[bytes, int]:
+    from tracker.errors import GoldError, StoreError
+    from tracker.store import Store
+    from tracker.workbench import gold as wb_gold
+
+    try:
+        with Store(db, readonly=True) as store:
+            text = wb_gold.gold_tsv(store)
+        return text.encode("utf-8"), wb_gold.open_disagreement_count(db)
+    except (GoldError, StoreError):
+        return b"", 0
+
+
+def workbench_gold() -> tuple[bytes, int]:
+    """The gold adjudicated in the validation workbench, as the TSV `tracker validate` reads
+    (empty when there is none), and the coders' disagreements still open (not in it)."""
+    return _workbench_gold(str(db_path()), marker())
+
+
 def validation_report(gold: bytes, version: str, name: str = "gold labels"):
     """The stored coding against uploaded gold labels (cached on the file and the database);
     errors name the file as ``name``."""
