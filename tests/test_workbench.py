@@ -498,6 +498,26 @@ def test_open_disagreements_are_said_wherever_the_gold_is_used(db, tmp_path):
     assert "warning" not in out.output
 
 
+def test_a_disagreement_another_sample_decided_is_not_open_in_the_whole_gold(db, tmp_path):
+    """The whole gold takes a statement's latest decision from any sample: a disagreement of
+    one sample that another sample's gold decides is in the TSV, so it is not counted open
+    (before, the count summed each sample's own and warned of 2 where 1 was left out)."""
+    from tracker.coding import file_name
+
+    sid, drawn, _themes = two_coders(db)
+    with wb.open_store(db) as store:
+        wb.save_gold(store, agree.agreed(wb.labels(store, sid)), source="agreement")
+    assert wb_gold.open_disagreement_count(db) == 2
+    decided = tmp_path / "other.tsv"
+    decided.write_text("file\ttheme\tpresent\tevidence\n"
+                       f"{file_name(drawn[4].source)}\tcyber_threats\t1\tcyber\n")  # fmt: skip
+    wb_gold.import_gold(db, decided)
+    assert wb_gold.open_disagreement_count(db) == 1
+    assert wb_gold.open_disagreement_count(db, sample_id=sid) == 2  # the sample's own: open
+    out = run("gold", "export", "--db", db, "-o", tmp_path / "g.tsv")
+    assert "warning: 1 disagreement(s) between coders not yet adjudicated" in out.output
+
+
 def test_importing_gold_with_a_theme_the_codebook_lacks_names_it(db, tmp_path):
     """Imported (twelve-theme gold may be scored against a codebook of a few), with the warning
     tracker validate gives: a typing slip in a theme id shows (QA run: accepted without a word)."""

@@ -80,12 +80,23 @@ def export_gold(db: str | Path, output: str | Path, *, sample_id: int | None = N
 
 def open_disagreement_count(db: str | Path, *, sample_id: int | None = None) -> int:
     """Disagreements between coders with no gold decision yet, in one sample or in every
-    statement sample (those the gold TSV holds)."""
+    statement sample (those the gold TSV holds). Across samples a (statement, theme) is counted
+    once, and not when another sample decided it: the gold TSV holds that decision."""
     with Store(db, readonly=True) as store:
-        ids = ([sample_id] if sample_id is not None
-               else [s.id for s in wb.samples(store) if s.unit == "statement"])  # fmt: skip
-        return sum(agree.open_disagreements(wb.labels(store, i), wb.gold(store, sample_id=i))
-                   for i in ids)  # fmt: skip
+        if sample_id is not None:
+            return agree.open_disagreements(wb.labels(store, sample_id),
+                                            wb.gold(store, sample_id=sample_id))  # fmt: skip
+        decided = set(_decisions(store, None))
+        still_open: set[tuple[str, str]] = set()
+        for s in wb.samples(store):
+            if s.unit != "statement":
+                continue
+            differing = agree.disagreements(wb.labels(store, s.id))
+            if differing.empty:
+                continue
+            still_open |= {(file_name(src), t) for src, t in
+                           zip(differing["source"], differing["theme"])} - decided  # fmt: skip
+        return len(still_open)
 
 
 def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
