@@ -10,6 +10,7 @@ import streamlit as st
 
 from app_pages import common
 from tracker import charts
+from tracker.duplicates import SIMILARITY_THRESHOLD
 
 #: Characters of text per page: the longest real speeches (about 130,000 characters) take two
 #: pages, while a page never asks the browser to lay out more than this much marked-up text.
@@ -86,8 +87,14 @@ head = " · ".join(common.md(x) for x in (meta.get("country_name") or meta.get("
                                          meta.get("date"), meta.get("forum")) if x)  # fmt: skip
 st.subheader(head or f"Statement {sid}")
 if meta.get("duplicate_of"):
-    st.info(f"This statement is a copy of statement {meta['duplicate_of']} "
-            f"(similarity {meta.get('similarity') or 0:.2f}); charts count the original only.")  # fmt: skip
+    sim = float(meta.get("similarity") or 0)
+    # a General Debate speech is one per country and session whatever its words: a low word
+    # similarity there is a translation or another transcript, not a doubtful link
+    why = (f"similarity {sim:.2f}" if sim >= SIMILARITY_THRESHOLD else
+           "the same country's General Debate speech of the same session, in other words: a "
+           f"translation or another transcript; word similarity {sim:.2f}")  # fmt: skip
+    st.info(f"This statement is a copy of statement {meta['duplicate_of']} ({why}); charts "
+            "count the original only.")  # fmt: skip
     left_b, right_b = st.columns(2)
     if left_b.button(f"Open statement {meta['duplicate_of']}", key="open_orig"):
         common.open_statement(int(meta["duplicate_of"]))

@@ -150,3 +150,27 @@ def test_an_ingested_turn_under_another_agenda_item_stays_apart(ungdc, tmp_path)
     ingest_paths([gd_file, RECORD], db=db, workers=1)
     turn = next(r for r in _stored(db).values() if r["country"] == "UGA" and "#" in r["source"])
     assert (turn["forum"], turn["duplicate_of"]) == (GA_PLENARY, None)
+
+
+def test_the_statement_page_says_why_a_translation_is_a_copy(corpus, ungdc, tmp_path, monkeypatch):
+    """A General Debate copy in another language shares almost no words with the original: the
+    Statement page said "similarity 0.00" as if the link were doubtful; it says why it holds."""
+    from streamlit.testing.v1 import AppTest
+
+    official = tmp_path / "AND_79_2024.txt"
+    official.write_text(ungdc("AND_79_2024.txt"), encoding="utf-8")
+    db = tmp_path / "tracker.db"
+    ingest_paths([official, corpus / "unga79" / "text" / "ad_fr.txt"], db=db,
+                 manifest=corpus / "manifest.csv", workers=1)  # fmt: skip
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute("SELECT id, similarity FROM statements WHERE duplicate_of IS NOT NULL")
+        [(copy_id, sim)] = rows.fetchall()
+    assert sim < 0.5
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(Path(__file__).resolve().parents[1] / "dashboard.py"),
+                           default_timeout=120).run()  # fmt: skip
+    at.query_params["id"] = str(copy_id)
+    at.switch_page("app_pages/statement.py").run()
+    assert not at.exception
+    [note] = [i.value for i in at.info if "is a copy of statement" in i.value]
+    assert "General Debate speech of the same session" in note and "translation" in note
