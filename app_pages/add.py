@@ -91,6 +91,8 @@ if shown is not None:
     if shown.skipped or shown.failed:
         st.dataframe(pd.DataFrame([(p.kind, p.source, p.reason) for p in shown.skipped + shown.failed],
                                   columns=["what", "file", "reason"]), hide_index=True, width="stretch")  # fmt: skip
+    for source, warning in getattr(shown, "warned", []) or []:
+        st.warning(f"{common.md(source)}: {common.md(warning)}")
     for source, flags in getattr(shown, "flagged", []) or []:
         st.warning(
             f"{common.md(source)}: {flags} — set them in the form above, or in a manifest, and "

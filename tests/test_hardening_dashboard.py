@@ -68,6 +68,16 @@ def test_two_uploaded_files_with_one_name_are_both_stored(corpus, tmp_path, monk
     assert {Path(p).name for p in saved} == {"speech.txt"}  # under the name they came with
 
 
+def test_an_upload_with_a_repaired_encoding_says_so(corpus, tmp_path, monkeypatch):
+    """A reading warning (here a stray byte in a UTF-8 file, replaced) is shown after the
+    upload; it was kept only in the database."""
+    (text,) = speeches(corpus, "at")
+    at = open_page(tmp_path / "t.db", "app_pages/add.py", monkeypatch)
+    at = upload(at, [("at_en.txt", text + b"\n\xe9\n")])
+    assert not at.exception, [e.value for e in at.exception]
+    assert any("not valid UTF-8 replaced" in w.replace("\\", "") for w in summary(at)["warning"])
+
+
 def test_uploads_in_the_same_second_get_their_own_folders(corpus, tmp_path):
     first, second = speeches(corpus, "at", "kr")
     a = save_uploads([("speech.txt", first)], tmp_path)

@@ -206,3 +206,39 @@ def test_ocr_of_a_page_has_a_time_limit(corpus, tmp_path, monkeypatch):
     (failed,) = read_file(tmp_path / "scan.pdf")
     assert isinstance(failed, Problem) and failed.source == "scan.pdf"
     assert failed.reason.startswith("OCR of a page took over 0.001 s"), failed.reason
+
+
+def test_a_stray_byte_in_a_utf8_file_keeps_its_utf8_reading(corpus, tmp_path):
+    """Burkina Faso's French speech (UTF-8) with one Windows-1252 byte appended: read as
+    Windows-1252, every accent became two wrong letters ("PrÃ©sident") and the French phrases
+    stopped matching, with nothing said. It is read as UTF-8, the byte replaced, the same themes
+    found as in the clean file, and the ingest says so."""
+    clean = corpus / "unga79" / "text" / "bf_fr.txt"
+    mixed = tmp_path / "mixed" / "bf_fr.txt"
+    mixed.parent.mkdir()
+    mixed.write_bytes(clean.read_bytes() + b"\n\xe9\n")
+    reference = tmp_path / "clean.db"
+    ingest_paths([clean], db=reference, workers=1)
+    db = tmp_path / "mixed.db"
+    result = run_cli(mixed, "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert "warning: " in result.stderr and "1 byte sequence(s) not valid UTF-8" in result.stderr
+    with sqlite3.connect(db) as conn:
+        text = conn.execute("SELECT clean_text FROM statement_texts").fetchone()[0]
+        themes = conn.execute("SELECT DISTINCT theme FROM matches ORDER BY 1").fetchall()
+    assert "Ã" not in text and "é" in text
+    with sqlite3.connect(reference) as conn:
+        assert themes == conn.execute("SELECT DISTINCT theme FROM matches ORDER BY 1").fetchall()
+    assert themes  # the clean speech has themes to lose
+
+
+def test_a_file_in_windows_1252_is_still_read_as_such(corpus, tmp_path):
+    """The other side of the rule above: a whole file in Windows-1252 (no valid UTF-8 accents)
+    is read as Windows-1252, as before."""
+    clean = (corpus / "unga79" / "text" / "bf_fr.txt").read_text(encoding="utf-8")
+    legacy = tmp_path / "bf_fr.txt"
+    legacy.write_bytes(clean.encode("cp1252", errors="replace"))
+    [doc] = list(read_bytes(legacy.name, legacy.read_bytes()))
+    assert not isinstance(doc, Problem)
+    assert doc.raw_text[:2000] == clean.encode("cp1252", errors="replace").decode("cp1252")[:2000]
+    assert doc.warnings == ["decoded as Windows-1252 (not valid UTF-8)"]

@@ -211,6 +211,8 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         raise click.ClickException(shown(exc)) from exc
     finally:
         bar.close()
+    for source, warning in report.warned:
+        click.echo(f"warning: {shown(source)}: {shown(warning)}", err=True)
     for source, flags in report.flagged:
         if any(f in flags for f in SHOWN_FLAGS):
             click.echo(f"flagged: {shown(source)}: {flags}", err=True)

@@ -98,6 +98,9 @@ class IngestReport:
     skipped: list[Problem] = field(default_factory=list)
     failed: list[Problem] = field(default_factory=list)
     flagged: list[tuple[str, str]] = field(default_factory=list)  # (source, flags)
+    #: A stored file's reading warnings (encoding repaired, a record read as one statement),
+    #: once per file: (file, warning)
+    warned: list[tuple[str, str]] = field(default_factory=list)
     run_id: int | None = None
     codebook_version: str = ""
     #: Files (paths as walked) that gave at least one statement stored or already stored.
@@ -772,6 +775,10 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
                 report.files_stored.add(files[st.raw_hash])
             if st.flags:
                 report.flagged.append((st.source, ",".join(st.flags)))
+            file = st.source.split("#", 1)[0]  # a record's turns share their file's warnings
+            for warning in st.warnings:
+                if (file, warning) not in report.warned:
+                    report.warned.append((file, warning))
         else:
             report.already_stored.append((st.source, store.source_of_hash(st.content_hash) or "?"))
 

@@ -485,8 +485,9 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
-    """Decode a text file: UTF-8 (BOM stripped), UTF-16 with a BOM, or Windows-1252 when that
-    decodes cleanly and reads as text. Returns the text and any warnings."""
+    """Decode a text file: UTF-8 (BOM stripped; a few bad bytes replaced, with a warning),
+    UTF-16 with a BOM, or Windows-1252 when that decodes cleanly and reads as text. Returns the
+    text and any warnings."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_utf16(data, source), []
     if b"\x00" in data:
@@ -494,8 +495,7 @@ def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        text = _decode_cp1252(data, source)
-        warnings = ["decoded as Windows-1252 (not valid UTF-8)"]
+        text, warnings = _decode_broken_utf8(data, source)
     else:
         warnings = []
     if _control_share(text) > 0.01:
@@ -515,6 +515,20 @@ def _decode_utf16(data: bytes, source: str, *, strict: bool = True) -> str:
     if strict and _control_share(text) > 0.01:
         raise SourceError(source, "binary content, not text (control characters)")
     return text
+
+
+def _decode_broken_utf8(data: bytes, source: str) -> tuple[str, list[str]]:
+    """Text that is not valid UTF-8: UTF-8 with a few bad bytes (a stray Windows-1252 byte
+    pasted into a UTF-8 file) keeps its UTF-8 reading, the bad bytes replaced (U+FFFD) and
+    counted in a warning; read as Windows-1252 instead, every accented letter of such a file
+    became two wrong ones ("PrÃ©sident") and its phrases stopped matching. Otherwise (more bad
+    sequences than good multi-byte ones) it is Windows-1252."""
+    lenient = data.decode("utf-8-sig", errors="replace")
+    bad = lenient.count("\ufffd")
+    good = sum(1 for ch in lenient if ch > "\x7f" and ch != "\ufffd")
+    if good > bad:
+        return lenient, [f"{bad} byte sequence(s) not valid UTF-8 replaced with U+FFFD"]
+    return _decode_cp1252(data, source), ["decoded as Windows-1252 (not valid UTF-8)"]
 
 
 def _decode_cp1252(data: bytes, source: str) -> str:
