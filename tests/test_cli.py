@@ -51,6 +51,40 @@ def test_ingest_reports_failures_by_file_and_exits_non_zero(corpus, tmp_path):
     assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output
 
 
+def test_ingest_warns_of_manifest_mistakes_and_reads_neither_it_nor_its_database(corpus, tmp_path):
+    """A researcher's folder holding the speeches, their manifest (not named manifest.csv) and
+    the database being filled: the misspelt row and the unknown column are warned of (their
+    files silently fell back to guessed metadata), the manifest and the database's files are
+    skipped (the database's journal files had failed as binary "statements")."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("ke_en.txt", "jp_en.txt"):
+        shutil.copy(corpus / "unga79" / "text" / name, folder)
+    (folder / "meta.csv").write_text(
+        "file,country,date,iso3\nke-en.txt,KEN,2019-09-25,KEN\njp_en.txt,JPN,2024-09-24,JPN\n",
+        encoding="utf-8")  # fmt: skip
+    db = folder / "t.db"
+    run("ingest", folder / "ke_en.txt", "--db", db, "--quiet")  # the database is in the folder
+    result = run("ingest", folder, "--manifest", folder / "meta.csv", "--db", db, "--quiet")
+    out = result.output
+    assert "column(s) 'iso3' ignored" in out
+    assert "1 row(s) name a file that does not exist (line 2: ke-en.txt)" in out
+    assert "skipped: meta.csv: not a statement: the manifest" in out
+    assert "skipped: t.db: not a statement: a SQLite database" in out
+    assert "failed" not in out.replace("0 failed", "")
+    assert "1 stored, 1 already stored" in out
+
+
+def test_a_manifest_error_stops_the_ingest_before_any_database_is_made(corpus, tmp_path):
+    manifest = tmp_path / "m.csv"
+    manifest.write_text("file,country,title\nat_en.txt,AUT,Speech, Vienna\n", encoding="utf-8")
+    db = tmp_path / "new.db"
+    result = run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--manifest", manifest,
+                 "--db", db, "--quiet", ok=False)  # fmt: skip
+    assert result.exit_code == 1 and "line 2: 4 cells but the header has 3 columns" in result.output
+    assert not db.exists() and not list(tmp_path.glob("new.db*"))
+
+
 def test_ingest_statements_export_and_match(corpus, tmp_path):
     db = tmp_path / "t.db"
     run("ingest", corpus / SEED, corpus / "unga79" / "text" / "sg_en.txt",

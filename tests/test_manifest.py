@@ -140,3 +140,22 @@ def test_a_manifest_saved_in_windows_1252_says_how_to_mend_it(corpus: Path, tmp_
     path.write_bytes((header + "\n" + rows[0] + ",Señora\n").encode("cp1252"))
     with pytest.raises(ManifestError, match=rf"{path}: the manifest is not UTF-8 text \(save it as CSV UTF-8"):
         Manifest.load(path)
+
+
+def test_a_row_with_more_cells_than_the_header_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    """An unquoted comma in a title shifted the cells: `language` became part of the title and
+    the statement got no coding, with nothing said."""
+    path = _write(tmp_path, "file,country,title,language\n"
+                            "a.txt,FRA,Speech by the President, Paris,fr\n")  # fmt: skip
+    with pytest.raises(ManifestError, match=r"line 2: 5 cells but the header has 4 columns"):
+        Manifest.load(path)
+
+
+def test_unknown_columns_and_rows_naming_no_file_are_listed(corpus: Path, tmp_path: Path) -> None:
+    (tmp_path / "ke_en.txt").write_text("x", encoding="utf-8")
+    path = _write(tmp_path, "file,iso3,country,Year\nke-en.txt,KEN,KEN,2019\nke_en.txt,KEN,KEN,\n"
+                            f"{corpus / UNGDC}:AND_79_2024.txt,AND,AND,\n")  # fmt: skip
+    manifest = Manifest.load(path)
+    assert manifest.unknown_columns == ("iso3", "Year")
+    assert manifest.missing_files() == [(2, "ke-en.txt")]  # the archive member's zip exists
+    assert Manifest.load(corpus / "manifest.csv").missing_files() == []

@@ -383,6 +383,41 @@ def test_csv_column_options_and_a_dataset_without_text(tmp_path: Path) -> None:
     assert wrong.kind == "failed" and "speech_text" in wrong.reason and "words" in wrong.reason
 
 
+def test_a_csv_row_that_does_not_fit_its_header_fails_by_line(corpus: Path, tmp_path: Path) -> None:
+    """Real speeches in a CSV whose second row has an unquoted comma: its cells no longer line
+    up with the header (its country would be a piece of text), so that row fails naming its
+    lines and the others are read. Before, the extra cells were dropped and the row stored."""
+    fj, ws, tv = (" ".join((corpus / "unga79/text" / f"{c}_en.txt").read_text(
+        encoding="utf-8").split()[:80]) for c in ("fj", "ws", "tv"))  # fmt: skip
+    path = write(tmp_path, "d.csv", f'speech,iso3,year\n"{fj}",FJI,2024\n'
+                                    f'Samoa, {ws.replace(",", "")},WSM,2024\n"{tv}",TUV,2024\n')  # fmt: skip
+    first, bad, third = read_file(path)
+    assert first.hints["country"].value == "FJI" and third.hints["country"].value == "TUV"
+    assert isinstance(bad, Problem) and bad.kind == "failed" and bad.source == "d.csv#2"
+    assert "row 2 (lines 3-3) has 4 fields but the header has 3" in bad.reason
+
+
+def test_a_quote_left_open_fails_the_csv_from_its_row(corpus: Path, tmp_path: Path) -> None:
+    """A quote opened and never closed swallowed every later row into one last "speech", stored
+    as such; now the file fails, naming the line that row starts on."""
+    fj, ws, tv = (" ".join((corpus / "unga79/text" / f"{c}_en.txt").read_text(
+        encoding="utf-8").split()[:80]).replace('"', "") for c in ("fj", "ws", "tv"))  # fmt: skip
+    path = write(tmp_path, "d.csv", f'speech,iso3,year\n"{fj}",FJI,2024\n"{ws},WSM,2024\n'
+                                    f"{tv},TUV,2024\n")  # fmt: skip
+    items = list(read_file(path))
+    assert items[0].hints["country"].value == "FJI" and len(items) == 2
+    assert isinstance(items[1], Problem) and items[1].source == "d.csv"
+    assert "the row starting at line 3" in items[1].reason and "quote left open" in items[1].reason
+
+
+def test_a_csv_without_a_text_column_is_skipped_before_its_rows_are_read(tmp_path: Path) -> None:
+    """A metadata table (a manifest under another name) is not a statement dataset, however
+    its rows are shaped: skipped, not failed row by row."""
+    path = write(tmp_path, "meta.csv", "file,country,title\nbf_fr.txt,BFA,Speech, with a comma\n")
+    problem = only(read_file(path))
+    assert problem.kind == "skipped" and problem.reason.startswith("not a statement dataset")
+
+
 def test_jsonl_rows(tmp_path: Path) -> None:
     rows = [{"text": SPEECH, "country": "Chile", "lang": "en"}, "not an object", {"text": SPEECH}]
     path = write(tmp_path, "d.jsonl", "\n".join(json.dumps(r) for r in rows))

@@ -190,6 +190,7 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         max_bytes=max_bytes, text_column=text_column, column_map=_column_map(columns),
         ocr=not no_ocr,
     )  # fmt: skip
+    rows = _manifest_rows(manifest)
     total = count_candidate_files(paths)
     bar = tqdm(total=total, unit="file", disable=quiet or None, file=sys.stderr, leave=False,
                desc="ingest")  # fmt: skip
@@ -202,7 +203,7 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
 
     try:
         report = ingest_paths(
-            paths, db=_db(db), manifest=manifest, overrides=overrides, reader_options=options,
+            paths, db=_db(db), manifest=rows, overrides=overrides, reader_options=options,
             codebook=codebook, workers=workers, progress=lambda n, _src: bar.update(n),
             on_problem=on_problem, batch_size=batch_size, dedupe=not no_dedupe, budgets=budgets,
             **_priority(priority),
@@ -228,6 +229,32 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     click.echo(f"{_db(db)}: {report.summary()} (codebook {report.codebook_version})", err=True)
     if report.failed:
         sys.exit(1)
+
+
+def _manifest_rows(manifest: Path | None):
+    """The manifest, read before anything else (its errors stop the ingest before a database
+    is made), with a warning for each column it ignores and each row naming no existing file
+    (a misspelt name: that file would get no metadata from it)."""
+    from tracker.manifest import MANIFEST_COLUMNS, Manifest
+
+    if manifest is None:
+        return None
+    try:
+        rows = Manifest.load(manifest)
+    except TrackerError as exc:
+        raise click.ClickException(shown(exc)) from exc
+    if rows.unknown_columns:
+        click.echo(f"warning: {shown(manifest)}: column(s) "
+                   + ", ".join(repr(shown(c)) for c in rows.unknown_columns)
+                   + " ignored: a manifest's columns are " + ", ".join(MANIFEST_COLUMNS),
+                   err=True)  # fmt: skip
+    missing = rows.missing_files()
+    if missing:
+        listed = ", ".join(f"line {n}: {shown(f)}" for n, f in missing[:10])
+        click.echo(f"warning: {shown(manifest)}: {len(missing)} row(s) name a file that does not "
+                   f"exist ({listed}{' ...' if len(missing) > 10 else ''}); `file` is relative "
+                   "to the manifest's folder", err=True)  # fmt: skip
+    return rows
 
 
 #: Flags worth a line after an ingest: metadata missing, or given but not understood.

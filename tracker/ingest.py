@@ -587,10 +587,11 @@ def ingest_paths(
     speech (see :mod:`tracker.duplicates`); ``kind_priority`` orders which copy is canonical.
     A document over ``budgets`` (default :class:`Budgets`) fails by name.
     """
+    rows = _load_manifest(manifest)  # before the store: a bad manifest makes no database file
     store = db if isinstance(db, Store) else Store(db)
     try:
         return _ingest(
-            paths, store, _load_manifest(manifest), dict(overrides or {}), reader_options,
+            paths, store, rows, dict(overrides or {}), reader_options,
             codebook, workers, progress, on_problem, batch_size, dedupe, kind_priority,
             budgets or Budgets(),
         )  # fmt: skip
@@ -669,6 +670,13 @@ def _close_run(store: Store, report: IngestReport, outcome: str) -> None:
             raise
 
 
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
 def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem, progress,
           budgets: Budgets) -> Iterator[_Job]:  # fmt: skip
     """Documents to process, with manifest rows; skips, failures and known documents reported.
@@ -682,6 +690,11 @@ def _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem
         if isinstance(path, Problem):
             _tick(progress, path.source)
             problem(path)
+            continue
+        if manifest is not None and _same_file(path, manifest.path):
+            _tick(progress, path.name)  # a manifest under another name than manifest.csv
+            problem(Problem(path.name, "not a statement: the manifest (metadata for the other "
+                                       "files)", "skipped"))  # fmt: skip
             continue
         file_hash = _pdf_hash(path)
         if file_hash and file_hash in known_raw:

@@ -60,24 +60,40 @@ def _archive_of(path: str) -> str | None:
 class Manifest:
     """The rows of a manifest CSV, looked up by the absolute path of the file they describe."""
 
-    def __init__(self, path: Path, rows: dict[str, ManifestRow]):
+    def __init__(self, path: Path, rows: dict[str, ManifestRow], *,
+                 lines: dict[str, int] | None = None, unknown_columns: tuple[str, ...] = ()):  # fmt: skip
         self.path = path
         self._rows = rows
+        self._lines = lines or {}
+        #: header names that are no manifest column (ignored: a misspelt "contry", "iso3")
+        self.unknown_columns = unknown_columns
 
     @classmethod
     def load(cls, path: str | Path) -> Manifest:
         """Read a manifest CSV (UTF-8, with a header). Only the ``file`` column is required; unknown
-        columns are ignored. Raises ManifestError naming the file, the line and the problem."""
+        columns are ignored (listed in :attr:`unknown_columns`). Raises ManifestError naming the
+        file, the line and the problem (a row with more cells than the header included)."""
         path = Path(path).expanduser().resolve()
         try:
             with open(path, encoding="utf-8-sig", newline="") as handle:
-                rows = _parse(path, csv.reader(handle))
+                rows, lines, unknown = _parse(path, csv.reader(handle))
         except UnicodeDecodeError as ex:  # a spreadsheet program's "CSV" in Windows-1252, say
             raise ManifestError(f"{path}: the manifest is not UTF-8 text (save it as CSV UTF-8; "
                                 f"byte {ex.start}: {ex.reason})") from ex  # fmt: skip
         except (OSError, csv.Error) as ex:
             raise ManifestError(f"{path}: cannot read the manifest ({ex})") from ex
-        return cls(path, rows)
+        return cls(path, rows, lines=lines, unknown_columns=unknown)
+
+    def missing_files(self) -> list[tuple[int, str]]:
+        """``(line, file)`` of the rows whose file (or archive) does not exist: a misspelt name,
+        whose file then gets no metadata from the manifest."""
+        out = []
+        for key, row in self._rows.items():
+            archive = _archive_of(row.file)
+            target = (self.path.parent / archive).resolve() if archive else row.path
+            if not target.exists():
+                out.append((self._lines.get(key, 0), row.file))
+        return sorted(out)
 
     def lookup(self, path: str | Path) -> ManifestRow | None:
         """The row for a file, by its path (made absolute); for an archive member
@@ -109,8 +125,10 @@ class Manifest:
         return f"Manifest({str(self.path)!r}, {len(self)} rows)"
 
 
-def _parse(path: Path, reader: Any) -> dict[str, ManifestRow]:
-    """Rows by resolved path; ``reader`` is a ``csv.reader`` (its ``line_num`` names lines)."""
+def _parse(path: Path, reader: Any) -> tuple[dict[str, ManifestRow], dict[str, int],
+                                              tuple[str, ...]]:  # fmt: skip
+    """Rows by resolved path, the line of each, and the header's unknown columns; ``reader``
+    is a ``csv.reader`` (its ``line_num`` names lines)."""
     header = next(reader, None)
     if header is None:
         raise ManifestError(
@@ -130,6 +148,12 @@ def _parse(path: Path, reader: Any) -> dict[str, ManifestRow]:
     for cells in reader:
         if not any(cell.strip() for cell in cells):
             continue
+        if any(cell.strip() for cell in cells[len(header):]):
+            raise ManifestError(
+                f"{path}: line {reader.line_num}: {len(cells)} cells but the header has "
+                f"{len(header)} columns: a comma inside a cell needs the cell in double quotes "
+                "(or a quote was left open)"
+            )
         row = _row(path, reader.line_num, cells, columns)
         key = str(row.path)
         if key in rows and _content(rows[key]) != _content(row):
@@ -139,7 +163,8 @@ def _parse(path: Path, reader: Any) -> dict[str, ManifestRow]:
             )
         rows.setdefault(key, row)
         lines.setdefault(key, reader.line_num)
-    return rows
+    unknown = tuple(h.strip() for h, n in zip(header, names) if n and n not in MANIFEST_COLUMNS)
+    return rows, lines, unknown
 
 
 def _content(row: ManifestRow) -> tuple:

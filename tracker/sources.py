@@ -19,6 +19,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
+from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -85,6 +86,7 @@ _IMAGE_EXTENSIONS = {
 _CONVERTIBLE = {".docx", ".doc", ".odt", ".rtf", ".pages"}
 _NOT_STATEMENT_NAME = re.compile(r"(?:readme|licen[cs]e|copying)(?![a-z])")
 _EXTENSION = re.compile(r"\.[a-z0-9]{1,10}$")
+_SQLITE_NAME = re.compile(r"\.(?:db|sqlite3?)(?:-wal|-shm|-journal|\.part)?$")
 _TEXT_COLUMNS = ("text", "speech", "content", "body", "statement", "transcript")
 #: Metadata field -> column names recognised in CSV/JSONL datasets, in order of preference.
 DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -111,6 +113,8 @@ def skip_reason(name: str) -> str | None:
         return f"not a statement: {name} (readme or licence)"
     if lower == "manifest.csv":
         return "not a statement: the manifest (metadata for the other files)"
+    if _SQLITE_NAME.search(lower):  # a database in the folder read, this run's own included
+        return "not a statement: a SQLite database (or its journal)"
     if ext in _SKIP_EXTENSIONS:
         return _SKIP_EXTENSIONS[ext]
     if ext in _IMAGE_EXTENSIONS:
@@ -1174,11 +1178,17 @@ def _read_dataset(fmt: str, data: bytes, origin: _Origin, options: ReaderOptions
     text, _ = decode_text(data, origin.source)
     if not text.strip():
         raise SourceError(origin.source, "empty file")
-    rows = _csv_rows(text, origin.source) if fmt == "csv" else _jsonl_rows(text, origin.source)
     columns: list[str] | None = None
     text_column = ""
     mapping: dict[str, str] = {}
+    if fmt == "csv":  # the header decides first whether this is a statement dataset at all
+        columns, rows = _csv_table(text, origin.source)
+        text_column, mapping = _dataset_columns(columns, origin.source, options)
+    else:
+        rows = _jsonl_rows(text, origin.source)
+    any_row = False
     for number, row in rows:
+        any_row = True
         source = f"{origin.source}#{number}"
         if isinstance(row, Problem):
             yield Problem(source, row.reason)
@@ -1188,7 +1198,7 @@ def _read_dataset(fmt: str, data: bytes, origin: _Origin, options: ReaderOptions
             text_column, mapping = _dataset_columns(columns, origin.source, options)
         row_origin = _Origin(source, origin.path, origin.manifest_key)
         yield from _guard(source, _dataset_row(row, text_column, mapping, row_origin, fmt))
-    if columns is None:
+    if not any_row:
         raise SourceError(origin.source, "dataset with a header but no rows")
 
 
@@ -1244,20 +1254,44 @@ def _dataset_columns(columns: list[str], source: str, options: ReaderOptions
     return text_column, mapping
 
 
-def _csv_rows(text: str, source: str) -> Iterator[tuple[int, dict[str, object] | Problem]]:
+def _csv_table(
+    text: str, source: str
+) -> tuple[list[str], Iterator[tuple[int, dict[str, object] | Problem]]]:
+    """A CSV's header, and its rows (a Problem for a row that does not fit the header)."""
     csv.field_size_limit(2**31 - 1)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text))
+    # strict: a quote left open to the end of the file is an error, not one last row holding
+    # every row after it
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     try:
         header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise SourceError(source, "empty CSV (no header row)")
-        header = [h.strip() for h in header]
-        for number, record in enumerate(reader, start=1):
-            if not any(cell.strip() for cell in record):
-                continue
-            yield number, dict(zip(header, record, strict=False))  # ragged rows are fine
     except csv.Error as exc:
         raise SourceError(source, f"malformed CSV at line {reader.line_num}: {exc}") from None
+    if not header or not any(h.strip() for h in header):
+        raise SourceError(source, "empty CSV (no header row)")
+    header = [h.strip() for h in header]
+    return header, _csv_rows(reader, header, source)
+
+
+def _csv_rows(
+    reader: Any, header: list[str], source: str
+) -> Iterator[tuple[int, dict[str, object] | Problem]]:
+    starts = reader.line_num + 1  # the line the next row starts on
+    try:
+        for number, record in enumerate(reader, start=1):
+            starts, row_starts = reader.line_num + 1, starts
+            if not any(cell.strip() for cell in record):
+                continue
+            extra = [cell for cell in record[len(header):] if cell.strip()]
+            if extra:  # its cells no longer line up with the header: no metadata can be trusted
+                yield number, Problem(source, (
+                    f"row {number} (lines {row_starts}-{reader.line_num}) has {len(record)} fields "
+                    f"but the header has {len(header)}: an unquoted delimiter in a cell, or a "
+                    "quote left open (which swallows the rows after it)"))  # fmt: skip
+                continue
+            yield number, dict(zip(header, record, strict=False))  # short rows are fine
+    except csv.Error as exc:
+        raise SourceError(source, f"malformed CSV: the row starting at line {starts} ({exc}; a "
+                                  "quote left open?); the rows before it were read") from None
 
 
 def _delimiter(text: str) -> str:
