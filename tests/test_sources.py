@@ -106,6 +106,27 @@ def test_json_that_is_not_a_caption_list_is_skipped(corpus: Path) -> None:
     )
 
 
+def test_a_damaged_caption_entry_is_left_out_not_the_whole_speech(corpus: Path) -> None:
+    """Fiji's captions with one entry damaged (no text) were skipped whole as "JSON that is not
+    a caption list", the speech lost with rc 0. The speech is read without that entry, said in
+    a warning; with too many damaged entries the file fails by name."""
+    segments = json.loads((corpus / "unga78-captions" / "Fiji.json").read_text(encoding="utf-8"))
+    damaged: list[dict | None] = [dict(s) for s in segments]
+    damaged[10] = {"start": 2, "duration": 1}
+    damaged.append(None)  # a trailing null, as a truncated export leaves
+    doc = only(read_bytes("Fiji.json", json.dumps(damaged).encode()))
+    assert isinstance(doc, RawDocument) and doc.reader == "captions"
+    kept = [str(s["text"]).strip() for n, s in enumerate(segments) if n != 10]
+    assert doc.raw_text == " ".join(t for t in kept if t) != only(read_bytes(
+        "Fiji.json", json.dumps(segments).encode())).raw_text  # fmt: skip
+    assert doc.warnings == [f"2 caption entries that are no caption segment left out (entry 10, "
+                            f"{len(segments)} of {len(segments) + 1})"]  # fmt: skip
+    ruined = [s if n % 4 else {"start": n} for n, s in enumerate(segments)]
+    problem = only(read_bytes("Fiji.json", json.dumps(ruined).encode()))
+    assert isinstance(problem, Problem) and problem.kind == "failed"
+    assert problem.reason.startswith(f"caption list with {len(range(0, len(segments), 4))} of")
+
+
 @pytest.mark.slow  # the whole UNGDC; its speed is in benchmarks/bench_timings.py
 def test_ungdc_zip_streams_10920_speeches(corpus: Path) -> None:
     archive = (corpus / UNGDC).resolve()

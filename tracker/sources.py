@@ -1121,7 +1121,7 @@ def _pdf_hints(metadata: dict) -> dict[str, Sourced]:
 
 # -- JSON captions ---------------------------------------------------------------------------
 def _read_json(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
-    text, _ = decode_text(data, origin.source)
+    text, warnings = decode_text(data, origin.source)
     if not text.strip():
         raise SourceError(origin.source, "empty file")
     try:
@@ -1130,18 +1130,31 @@ def _read_json(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocum
         raise SourceError(origin.source, f"not valid JSON ({exc})") from None
     if isinstance(value, list) and not value:
         raise SourceError(origin.source, "empty caption list (no segments)")
-    if not _is_caption_list(value):
+    if not isinstance(value, list) or not any(_is_segment(seg) for seg in value):
         raise NotAStatement(origin.source, "not a statement: JSON that is not a caption list")
-    joined = " ".join(str(seg["text"]).strip() for seg in value if str(seg["text"]).strip())
+    bad = [n for n, seg in enumerate(value) if not _is_segment(seg)]
+    if len(bad) > MAX_BAD_SEGMENTS * len(value):
+        raise SourceError(origin.source, (
+            f"caption list with {len(bad)} of {len(value)} entries that are no caption segment "
+            f'({{"text", "start" or "duration"}}; the first is entry {bad[0]})'))  # fmt: skip
+    if bad:  # a damaged entry or two: the speech is kept, without them, and said so
+        listed = ", ".join(map(str, bad[:10])) + (" ..." if len(bad) > 10 else "")
+        warnings = [*warnings, f"{len(bad)} caption entr{'y' if len(bad) == 1 else 'ies'} that "
+                    f"are no caption segment left out (entry {listed} of {len(value)})"]  # fmt: skip
+    joined = " ".join(str(seg["text"]).strip() for seg in value
+                      if _is_segment(seg) and str(seg["text"]).strip())  # fmt: skip
     _require_text(joined, origin.source, "caption list")
-    return _document(origin, joined, "captions")
+    return _document(origin, joined, "captions", warnings=warnings)
 
 
-def _is_caption_list(value: object) -> bool:
-    return isinstance(value, list) and all(
-        isinstance(seg, dict) and "text" in seg and ("start" in seg or "duration" in seg)
-        for seg in value
-    )
+#: Share of a caption list's entries that may be damaged (left out, with a warning); above it
+#: the list fails: too much of the speech would be missing.
+MAX_BAD_SEGMENTS = 0.05
+
+
+def _is_segment(seg: object) -> bool:
+    return (isinstance(seg, dict) and "text" in seg and seg["text"] is not None
+            and ("start" in seg or "duration" in seg))  # fmt: skip
 
 
 # -- SRT / WebVTT subtitles ------------------------------------------------------------------
