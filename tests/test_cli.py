@@ -385,3 +385,23 @@ def test_export_coding_writes_years_as_whole_numbers_even_beside_an_undated_stat
     years = {r["source"]: r["year"] for r in rows}
     assert years[text.name].isdigit() and len(years[text.name]) == 4, years
     assert years[caption.name] == "" and "." not in "".join(years.values())
+
+
+def test_a_gold_file_name_two_statements_share_is_refused(corpus, tmp_path):
+    """Albania's speech at a/x.txt and Kenya's at b/x.txt: a gold row for x.txt was scored
+    against both speeches' themes together by `validate` (false positives from the other one)
+    and attached to the first only by `gold import`, so the two gave different figures."""
+    for folder, code in (("a", "al"), ("b", "ke")):
+        (tmp_path / "same" / folder).mkdir(parents=True)
+        shutil.copy(corpus / "unga79" / "text" / f"{code}_en.txt", tmp_path / "same" / folder / "x.txt")
+    db = tmp_path / "t.db"
+    run("ingest", tmp_path / "same", "--db", db, "--quiet")
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("file\ttheme\tpresent\tevidence\nx.txt\tun_main_channel\t0\t\n",
+                    encoding="utf-8")  # fmt: skip
+    for args in (("validate", "--gold", gold), ("gold", "import", gold)):
+        result = run(*args, "--db", db, ok=False)
+        assert result.exit_code == 1, result.output
+        assert "name more than one" in result.output and "x.txt" in result.output
+        assert "rename the files" in result.output
+    assert run("sample", "list", "--db", db).output.count("imported") == 0

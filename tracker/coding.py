@@ -10,6 +10,7 @@ read, read-only).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
@@ -109,6 +110,7 @@ def validate_coding(db: Database, gold_path: str | Path, *, n_boot: int = 1000):
     if active is None:
         raise GoldError(f"{path} has no coding yet: run `tracker ingest` first")
     themes = [t.id for t in codebook_from_text(active.text, path=active.path).themes]
+    _refuse_shared_names(path, labels)
     coded = coded_by_file(path, themes=themes)
     missing = sorted(set(labels) - set(coded))
     if missing:
@@ -119,6 +121,32 @@ def validate_coding(db: Database, gold_path: str | Path, *, n_boot: int = 1000):
     gold_themes = sorted({t for per in labels.values() for t in per})
     return evaluate({f: coded[f] for f in labels}, labels, themes=gold_themes,
                     gold_evidence=load_gold_evidence(gold_path), n_boot=n_boot)  # fmt: skip
+
+
+def shared_names(db: Database, names: Iterable[str]) -> dict[str, list[str]]:
+    """Of these file names (as gold TSVs name statements), those that more than one stored
+    statement has (``a/x.txt`` and ``b/x.txt``), with the sources holding each."""
+    wanted = set(names)
+    sources = query.coding_statements(database_path(db), include_duplicates=True)["source"]
+    by_name: dict[str, list[str]] = {}
+    for source in sources:
+        name = file_name(source)
+        if name in wanted:
+            by_name.setdefault(name, []).append(source)
+    return {n: s for n, s in sorted(by_name.items()) if len(s) > 1}
+
+
+def _refuse_shared_names(db: Database, labels: Mapping[str, object]) -> None:
+    from tracker.errors import GoldError
+
+    shared = shared_names(db, labels)
+    if shared:
+        listed = "; ".join(f"{n}: {', '.join(s)}" for n, s in list(shared.items())[:5])
+        raise GoldError(
+            f"{len(shared)} gold file name(s) name more than one stored statement ({listed}"
+            f"{' ...' if len(shared) > 5 else ''}); gold labels find statements by file name, "
+            "so these cannot be told apart: rename the files so that each name is unique"
+        )
 
 
 def themes_not_in_codebook(db: Database, gold_path: str | Path) -> list[str]:

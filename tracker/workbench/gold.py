@@ -107,6 +107,15 @@ def import_gold(db: str | Path, path: str | Path, *, name: str = "") -> int:
     evidence = load_gold_evidence(path)
     with wb.open_store(db) as store:
         by_name = wb.statement_ids_by_name(store)
+        shared = {n: ids for n, ids in by_name.items() if n in labels and len(ids) > 1}
+        if shared:  # attached to the first one only, the figures would differ from validate's
+            listed = "; ".join(f"{n} (statements {', '.join(map(str, ids))})"
+                               for n, ids in sorted(shared.items())[:5])  # fmt: skip
+            raise GoldError(
+                f"{path}: {len(shared)} file name(s) name more than one statement of "
+                f"{store.path}: {listed}; gold labels find statements by file name, so these "
+                "cannot be told apart: rename the files so that each name is unique"
+            )
         missing = sorted(n for n in labels if n not in by_name)
         if missing:
             raise GoldError(
