@@ -6,6 +6,7 @@ import csv
 import io
 import shutil
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -405,3 +406,20 @@ def test_a_gold_file_name_two_statements_share_is_refused(corpus, tmp_path):
         assert "name more than one" in result.output and "x.txt" in result.output
         assert "rename the files" in result.output
     assert run("sample", "list", "--db", db).output.count("imported") == 0
+
+
+def test_a_language_no_codebook_covers_is_said_at_ingest_and_in_the_export(corpus, tmp_path):
+    """`--language xx` (a slip for en) stored Japan's speech uncoded with nothing said, and
+    `export coding --all` wrote its zeros like real ones (the dashboard leaves such statements
+    out of every share): warned, flagged after the ingest, and marked in the export."""
+    db = tmp_path / "t.db"
+    out = run("ingest", corpus / "unga79" / "text" / "jp_en.txt", "--language", "xx", "--db", db,
+              "--quiet").output  # fmt: skip
+    assert "warning: --language 'xx' is no language code" in out
+    assert "flagged: jp_en.txt:" in out and "language_not_covered" in out
+    run("ingest", corpus / "unga79" / "text" / "ke_en.txt", "--db", db, "--quiet")
+    run("export", "coding", "--all", "--db", db, "-o", tmp_path / "coding.csv")
+    table = pd.read_csv(tmp_path / "coding.csv")
+    covered = table.groupby("source")["language_covered"].agg(set).to_dict()
+    assert covered == {"jp_en.txt": {0}, "ke_en.txt": {1}}
+    assert table.loc[table["source"] == "jp_en.txt", "matches"].eq(0).all()

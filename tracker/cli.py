@@ -178,7 +178,7 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
     from tracker.ingest import Budgets, ingest_paths
     from tracker.sources import ReaderOptions, count_candidate_files
 
-    _check_overrides(country, date)
+    _check_overrides(country, date, language)
     if not any(os.path.lexists(p) for p in paths):  # nothing to read: no database is made
         raise click.ClickException("no such file or folder: "
                                    + ", ".join(shown(p) for p in paths))  # fmt: skip
@@ -258,14 +258,21 @@ def _manifest_rows(manifest: Path | None):
 
 
 #: Flags worth a line after an ingest: metadata missing, or given but not understood.
-SHOWN_FLAGS = ("no_country", "no_date", "unparsed_date", "unresolved_country")
+SHOWN_FLAGS = ("no_country", "no_date", "unparsed_date", "unresolved_country",
+               "language_not_covered")  # fmt: skip
 
 
-def _check_overrides(country: str | None, date: str | None) -> None:
+def _check_overrides(country: str | None, date: str | None, language: str | None = None) -> None:
     """A ``--date`` that is no date is refused (it would be dropped without a word); a
-    ``--country`` the tool does not know is kept as written, with a warning."""
+    ``--country`` or ``--language`` the tool does not know is kept as written, with a warning
+    (a statement in a language the codebook lacks is stored but not coded)."""
     from tracker.countries import lookup_country
-    from tracker.metadata import normalize_date
+    from tracker.metadata import language_code, normalize_date
+
+    if language and not language_code(language):
+        click.echo(f"warning: --language {shown(language)!r} is no language code or name the "
+                   "tool knows: stored as written, and no codebook has phrases in it, so the "
+                   "statements are not coded (flagged language_not_covered)", err=True)  # fmt: skip
 
     if date and not normalize_date(date):
         raise click.BadParameter(f"{shown(date)!r} is not a date: give YYYY-MM-DD, YYYY-MM or "

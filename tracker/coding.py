@@ -32,6 +32,7 @@ CODING_COLUMNS = [
 EXTRA_COLUMNS = [
     "statement_id", "country_name", "year", "meeting", "speaker", "language", "words",
     "exact", "fuzzy", "proximity", "first_evidence", "source_path", "semantic", "not_counted",
+    "language_covered",
 ]  # fmt: skip
 
 STATEMENT_COLUMNS = query.STORED_STATEMENT_COLUMNS
@@ -66,8 +67,19 @@ def coding_table(
     table["rate_per_1000_words"] = (table["matches"] * 1000 / words).fillna(0).round(4)
     active = query.codebook_info(path)
     table["codebook_version"] = active.version if active else ""
+    # 0: the codebook has no phrases in the statement's language, so its zeros mean "not read"
+    # (the dashboard leaves such statements out of every share)
+    table["language_covered"] = table["language"].isin(_codebook_languages(active)).astype(int)
     table = table.sort_values(["statement_id", "theme"], kind="stable")
     return table[CODING_COLUMNS + EXTRA_COLUMNS].reset_index(drop=True)
+
+
+def _codebook_languages(active) -> set[str]:
+    from tracker.codebook import codebook_from_text
+
+    if active is None:
+        return set()
+    return set(codebook_from_text(active.text, path=active.path).languages)
 
 
 def statements_table(db: Database, *, include_duplicates: bool = True) -> pd.DataFrame:
