@@ -100,7 +100,14 @@ def _matches(store: Store, items: list[wb.Item], keys: Mapping[int, str]) -> dic
 
 def _theme_rows(matches, gold, evidence, scores: ValidationReport, n_boot: int) -> pd.DataFrame:
     rows = []
+    nan = float("nan")
     for s in scores.per_theme:
+        if not s.support:  # no gold positive: recall, and an interval, are undefined; with no
+            # finding either, precision and F1 are too (the scores' vacuous 1.0 read as perfect)
+            found = s.tp + s.fp
+            rows.append([s.theme, s.support, s.tp, s.fp, s.fn, s.precision if found else nan,
+                         nan, s.f1 if found else nan, nan, nan])  # fmt: skip
+            continue
         only = {f: {s.theme: per[s.theme]} for f, per in gold.items() if s.theme in per}
         ci = score(matches, only, n_boot=n_boot).micro_f1_ci
         rows.append([s.theme, s.support, s.tp, s.fp, s.fn, s.precision, s.recall, s.f1, *ci])
