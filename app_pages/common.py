@@ -8,14 +8,15 @@ import html  # noqa: F401  (pages escape with common.html)
 
 from app_pages.ui.data import (
     active_codebook_text, caption_for, codebook, codebook_info, compare, country_theme_matrix,
-    current_filters, db_path, describe, evidence, evidence_count, fingerprint, ingest_history, kept,
+    current_filters, db_path, describe, evidence, evidence_count, evidence_not_counted,
+    fingerprint, ingest_history, kept,
     kind_counts, left_out, marker, options, or_warn, ranking, require_db, search_passages,
     shipped_codebook_version, statement_detail, statements_list, suggestions, trends,
     unseen_accuracy, validation_report, workbench_gold,
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,
-    counted, selected_points, shown_note,
+    counted, pooled_years, selected_points, shown_note,
 )  # fmt: skip
 from app_pages.ui.exports import (
     XLSX_MAX_ROWS, all_evidence, citation, evidence_downloads, evidence_stem, export_buttons,
@@ -34,11 +35,12 @@ __all__ = [
     "FILTER_KEYS", "Filters", "KIND_LABELS", "MAX_EVIDENCE", "PARAM_KEYS", "XLSX_MAX_ROWS",
     "active_codebook_text", "all_evidence", "caption_for", "citation", "codebook", "codebook_info",
     "compare", "country_theme_matrix", "current_filters", "date_error_note", "db_path", "describe",
-    "display_text", "evidence", "evidence_count", "evidence_downloads", "evidence_panel",
+    "display_text", "evidence", "evidence_count", "evidence_not_counted", "evidence_downloads",
+    "evidence_panel",
     "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "left_out",
     "left_out_note", "marker", "md", "min_statements", "no_data", "open_statement", "options",
-    "or_warn", "page_param", "query", "ranking", "require_db", "search_passages",
+    "or_warn", "page_param", "pooled_years", "query", "ranking", "require_db", "search_passages",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
     "smoothing",
     "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",

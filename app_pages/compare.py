@@ -135,10 +135,11 @@ if points:
     p = points[0]
     side = Side.parse(a if p["country"] == sides[0] else b)
     f = replace(filters, countries=side.countries, groups=side.groups)
-    common.evidence_panel(f, theme=p["theme"], year=p["year"], key="cmp_ev",
+    f, year, span = common.pooled_years(f, p["year"], window)  # a smoothed point pools years
+    common.evidence_panel(f, theme=p["theme"], year=year, key="cmp_ev",
                           title=common.md(f"Evidence: {side.label} · "
                                           f"{opts.theme_labels.get(p['theme'], p['theme'])}"
-                                          + (f" · {p['year']}" if p["year"] else "")))  # fmt: skip
+                                          + (f" · {span}" if span else "")))  # fmt: skip
 else:
     st.caption("Click a bar or point to read the passages behind it.")
 

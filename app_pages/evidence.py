@@ -98,7 +98,8 @@ rows = common.or_warn(common.evidence, filters, theme=chosen, search=search, sor
                       limit=common.MAX_EVIDENCE)  # fmt: skip
 if rows is None:
     st.stop()
-st.caption(common.shown_note(total, len(rows)))
+aside = common.or_warn(common.evidence_not_counted, filters, theme=chosen, search=search) or 0
+st.caption(common.shown_note(total, len(rows), not_counted=aside))
 common.evidence_table(rows, key="evidence")
 common.evidence_downloads(
     filters, total, key="ev", sort=sort or "date", theme=chosen, search=search

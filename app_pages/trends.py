@@ -114,8 +114,11 @@ if points:
     p = points[0]
     if len(points) > 1:
         st.caption(f"{len(points)} points selected; the evidence of the first is shown.")
-    common.evidence_panel(filters, theme=p["theme"], year=p["year"], country=p["country"],
-                          key="trend_ev")  # fmt: skip
+    f, year, span = common.pooled_years(filters, p["year"], window)
+    what = [opts.theme_labels.get(p["theme"], p["theme"]) if p["theme"] else "", span,
+            p["country"] or ""]  # fmt: skip
+    common.evidence_panel(f, theme=p["theme"], year=year, country=p["country"], key="trend_ev",
+                          title=common.md("Evidence: " + " · ".join(x for x in what if x)))  # fmt: skip
 else:
     st.caption("Click a point (or drag a box) to read the passages behind it.")
 

@@ -110,6 +110,37 @@ def test_open_statement_after_clicking_a_point_on_trends(app, db):
     assert at.sidebar.slider(key="f_years").value == (2018, 2022)
 
 
+def test_a_smoothed_point_opens_the_evidence_of_every_year_it_pools(app, db):
+    """With a 3-year window a point counts its neighbours' statements too: clicking 2022 showed
+    2022's passages alone (25 rows under a tooltip of 2021-2023's 65 matches). The panel now
+    holds the pooled years' counted matches, as many as the point says."""
+    at = app(themes="unilateral_sanctions", smooth="3").run()
+    no_trouble(at)
+    chart = at.get("plotly_chart")[0]
+    lines = [t for t in json.loads(chart.proto.spec)["data"] if t.get("mode") == "lines+markers"]
+    custom = lines[0]["customdata"]
+    i = len(custom) // 2  # a year inside the series, with neighbours on both sides
+    year = int(custom[i][1])
+    point = {"curve_number": 0, "point_number": i, "point_index": i, "x": year, "y": 0.5,
+             "customdata": custom[i]}  # fmt: skip
+    sel = {"selection": {"points": [point], "point_indices": [i], "box": [], "lasso": []}}
+    rerun_with(at, {chart.proto.id: json.dumps(sel)})
+    no_trouble(at)
+    assert any(f"{year - 1}–{year + 1}" in h.value for h in at.subheader)
+    rows = table(at, "trend_ev_table").value
+    numbers = next(d.value for d in at.dataframe if "span" in d.value.columns)
+    behind = numbers[(numbers["year"] == year) & (numbers["theme"] == "unilateral_sanctions")]
+    pooled = int(behind["matches"].iloc[0])  # what the clicked point counts
+    counted = rows[rows["direction"] == "supports"]
+    assert len(counted) == pooled
+    # the panel's count reads as the point's: counted ones first, the others named apart
+    aside = len(rows) - len(counted)
+    assert aside and any(c.value.startswith(f"{pooled} matches counted + {aside} not counted")
+                         for c in at.caption)  # fmt: skip
+    assert {int(d[:4]) for d in counted["date"]} == set(range(year - 1, year + 2)) & {
+        int(y) for y in numbers["year"]}  # fmt: skip
+
+
 def test_compare_with_one_side_empty_draws_the_other_and_says_so(app, db):
     n_usa = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'USA' AND year = 2024")[0][0]
     n_chn = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'CHN' AND year = 2024")[0][0]

@@ -4,11 +4,12 @@ the words after), a selected row's passage highlighted, and the switch to its st
 from __future__ import annotations
 
 import html
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui.data import evidence, evidence_count, options, or_warn
+from app_pages.ui.data import evidence, evidence_count, evidence_not_counted, options, or_warn
 from app_pages.ui.exports import evidence_downloads
 from app_pages.ui.text import display_text, md
 from tracker import charts, query
@@ -36,6 +37,19 @@ def selected_points(event) -> list[dict]:
     return out
 
 
+def pooled_years(filters: Filters, year: int | None, window: int) -> tuple[Filters, int | None, str]:
+    """The evidence behind a point of a chart smoothed over ``window`` years: its number pools
+    the years ``year - window // 2 .. year + window // 2`` (within the filters' years), so its
+    passages are those years' (the year's alone would show part of what the point counts).
+    Returns the filters, the year to pass to :func:`evidence_panel`, and the span's label."""
+    if window <= 1 or year is None:
+        return filters, year, str(year) if year else ""
+    half = window // 2
+    low = max(year - half, filters.year_from or year - half)
+    high = min(year + half, filters.year_to or year + half)
+    return replace(filters, year_from=low, year_to=high), None, f"{low}–{high}"
+
+
 def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, title: str = "",
                    key: str = "ev", search: str = "") -> None:  # fmt: skip
     """The passages behind one number, as keyword-in-context rows; a row opens its statement."""
@@ -61,7 +75,9 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
                    limit=MAX_EVIDENCE)  # fmt: skip
     if rows is None:
         return
-    st.caption(shown_note(total, len(rows)))
+    aside = or_warn(evidence_not_counted, filters, theme=theme, year=year, country=country,
+                    search=search) or 0  # fmt: skip
+    st.caption(shown_note(total, len(rows), not_counted=aside))
     evidence_table(rows, key=key)
     evidence_downloads(filters, total, key=key, theme=theme, year=year, country=country,
                        search=search)  # fmt: skip
@@ -72,12 +88,17 @@ def counted(n: int, noun: str, nouns: str = "") -> str:
     return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
 
 
-def shown_note(total: int, shown: int, noun: str = "match", nouns: str = "matches") -> str:
-    """How many matches there are and how many the table shows (the downloads hold all)."""
+def shown_note(total: int, shown: int, noun: str = "match", nouns: str = "matches", *,
+               not_counted: int = 0) -> str:  # fmt: skip
+    """How many matches there are and how many the table shows (the downloads hold all); with
+    ``not_counted``, how many of them a chart's number leaves out (reported or opposing)."""
+    what = counted(total, noun, nouns)
+    if not_counted:
+        what = (f"{counted(total - not_counted, noun, nouns)} counted + {not_counted:,} not "
+                "counted (reported or opposing: kept as evidence, left out of the charts)")
     if total <= shown:
-        return counted(total, noun, nouns) + "."
-    return (f"{counted(total, noun, nouns)}; the first {shown:,} shown here, all {total:,} in "
-            "the downloads.")
+        return what + "."
+    return f"{what}; the first {shown:,} shown here, all {total:,} in the downloads."
 
 
 def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:

@@ -189,6 +189,25 @@ def evidence_count(
         ).fetchone()[0]
 
 
+def evidence_not_counted(
+    db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
+) -> int:
+    """Of the evidence rows :func:`evidence_count` counts, those kept without counting
+    (reported or opposing matches): a chart's number counts the others only."""
+    if not has_stance(db):
+        return 0
+    found = _evidence_where(db, filters, theme, year, country, search)
+    if found is None:
+        return 0
+    conds, params = found
+    with connect(db) as conn, _time_limit(conn, bool(search)):
+        return conn.execute(
+            "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
+            f"WHERE {' AND '.join(conds)} AND m.counted = 0",
+            params,
+        ).fetchone()[0]
+
+
 #: Above this many passages holding the words, search results are not ranked by relevance.
 RANK_LIMIT = 5000
 
