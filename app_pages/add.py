@@ -41,8 +41,18 @@ with st.form("upload", clear_on_submit=False):
 
 if submitted:
     problems = []
-    if date and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date.strip()):
-        problems.append(f"Date {date!r} is not YYYY-MM-DD, YYYY-MM or YYYY.")
+    from tracker.metadata import language_code, normalize_date
+
+    # checked as `tracker ingest` checks them: metadata stored with a statement stays with it
+    # (adding the file again finds it already stored), so a slip must be caught here; a country
+    # the tool does not know is kept as written and flagged (a group or body it lacks)
+    if date and (not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date.strip())
+                 or not normalize_date(date.strip())):  # fmt: skip
+        problems.append(f"Date {common.md(date)!r} is not a date: give YYYY-MM-DD, YYYY-MM or "
+                        "YYYY.")  # fmt: skip
+    if language and language.strip() and not language_code(language.strip()):
+        problems.append(f"Language {common.md(language)!r} is no language code or name the tool "
+                        "knows (en, fr, es, ...).")  # fmt: skip
     if not files:
         problems.append("Choose at least one file.")
     for p in problems:
@@ -95,8 +105,9 @@ if shown is not None:
         st.warning(f"{common.md(source)}: {common.md(warning)}")
     for source, flags in getattr(shown, "flagged", []) or []:
         st.warning(
-            f"{common.md(source)}: {flags} — set them in the form above, or in a manifest, and "
-            "add again."
+            f"{common.md(source)}: {flags}. A stored statement keeps the metadata it was stored "
+            "with (adding the file again finds it already stored): to change it, add the file to "
+            "a fresh database with the metadata set in the form above or in a manifest."
         )
 
 if query.database_ready(db):

@@ -78,6 +78,30 @@ def test_an_upload_with_a_repaired_encoding_says_so(corpus, tmp_path, monkeypatc
     assert any("not valid UTF-8 replaced" in w.replace("\\", "") for w in summary(at)["warning"])
 
 
+@pytest.mark.parametrize(("field", "value", "said"), [("up_date", "2024-13-45", "is not a date"),
+                                                    ("up_language", "Englsh", "no language code")])
+def test_an_impossible_date_or_unknown_language_on_the_add_page_stores_nothing(
+    corpus, tmp_path, monkeypatch, field, value, said
+):
+    """Date 2024-13-45 passed the form's pattern and the statement was stored undated, and
+    adding it again with the date mended found it "already stored": a slip is refused first."""
+    (text,) = speeches(corpus, "at")
+    db = tmp_path / "t.db"
+    at = open_page(db, "app_pages/add.py", monkeypatch)
+    at.text_input(key=field).input(value)
+    at = upload(at, [("at_en.txt", text)])
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(said in e.replace("\\", "") for e in summary(at)["error"]), summary(at)
+    assert not db.exists() or query.database_ready(db) is False or not rows_in(db)
+
+
+def rows_in(db: Path) -> int:
+    import sqlite3
+
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+
+
 def test_uploads_in_the_same_second_get_their_own_folders(corpus, tmp_path):
     first, second = speeches(corpus, "at", "kr")
     a = save_uploads([("speech.txt", first)], tmp_path)
