@@ -89,7 +89,10 @@ for side_value, count in ((a, "n_a"), (b, "n_b")):
         st.warning(f"{common.md(label(side_value))} has no statements under these filters: only "
                    "the other side is drawn.")  # fmt: skip
 
-cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}")
+# the sides replace the sidebar's countries and groups: captions and exports name the sides, not
+# a country filter the charts did not apply
+applied = replace(filters, countries=(), groups=())
+cap = common.caption_for(applied, f"A = {label(a)}, B = {label(b)}")
 # the over-time tabs: one panel per theme, optionally pooled over a rolling window of years
 window = common.smoothing(st.columns(3)[0], key="cmp_smooth") if tr is not None and len(tr) else 1
 TABS = {"Per theme": None, "Over time": "time", "Difference over time": "difference"}
@@ -102,13 +105,13 @@ with tab1:
     fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure, caption=cap,
                                     min_n=min_n)  # fmt: skip
     ev1 = common.show_chart(fig, themes, name=f"compare_{sides[0]}_{sides[1]}_themes",
-                            filters=filters, key="cmp_bars")  # fmt: skip
+                            filters=applied, key="cmp_bars")  # fmt: skip
     if filters.measure == "share":
         st.caption("Error bars are 95% intervals: Wilson for each side's share, Newcombe's for "
                    "the difference. Where the difference's interval crosses zero, the two sides "
                    "may not differ.")  # fmt: skip
 tr_drawn = query.smooth_years(tr, window=window, measure=filters.measure, by=("side", "theme"))
-time_cap = common.caption_for(filters, f"A = {label(a)}, B = {label(b)}"
+time_cap = common.caption_for(applied, f"A = {label(a)}, B = {label(b)}"
                               + (f" · {window}-year rolling window, counts pooled"
                                  if window > 1 else ""))  # fmt: skip
 with tab2:
@@ -116,7 +119,7 @@ with tab2:
                                        caption=time_cap, labels=opts.theme_labels,
                                        min_n=min_n)  # fmt: skip
     ev2 = common.show_chart(fig2, tr_drawn, name=f"compare_{sides[0]}_{sides[1]}_years",
-                            filters=filters, key="cmp_lines")  # fmt: skip
+                            filters=applied, key="cmp_lines")  # fmt: skip
 
 with tab3:
     yd = query.yearly_difference(tr_drawn, sides[0], sides[1], measure=filters.measure)
@@ -128,7 +131,7 @@ with tab3:
     fig3 = charts.diff_trend_figure(yd, sides=sides, measure=filters.measure, caption=time_cap,
                                     labels=opts.theme_labels, min_n=min_n)  # fmt: skip
     common.show_chart(fig3, yd, name=f"compare_{sides[0]}_{sides[1]}_difference",
-                      filters=filters, key="cmp_diff", selectable=False)  # fmt: skip
+                      filters=applied, key="cmp_diff", selectable=False)  # fmt: skip
 
 points = common.selected_points(ev1) or common.selected_points(ev2)
 if points:

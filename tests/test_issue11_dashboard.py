@@ -141,6 +141,17 @@ def test_a_smoothed_point_opens_the_evidence_of_every_year_it_pools(app, db):
         int(y) for y in numbers["year"]}  # fmt: skip
 
 
+def test_compare_captions_name_the_sides_not_the_sidebar_countries_they_replace(app, db):
+    """The sides replace the sidebar's countries: the captions (and so the exports) said
+    "Filters: countries: FRA, GBR" under a chart of China against the United States."""
+    at = app(countries="FRA,GBR", a="CHN", b="USA").run()
+    at.switch_page("app_pages/compare.py").run()
+    no_trouble(at)
+    specs = [json.dumps(f) for f in figures(at)]
+    assert specs and all("A = " in spec for spec in specs)
+    assert not [spec for spec in specs if "FRA" in spec or "GBR" in spec]
+
+
 def test_compare_with_one_side_empty_draws_the_other_and_says_so(app, db):
     n_usa = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'USA' AND year = 2024")[0][0]
     n_chn = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'CHN' AND year = 2024")[0][0]
