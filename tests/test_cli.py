@@ -423,3 +423,20 @@ def test_a_language_no_codebook_covers_is_said_at_ingest_and_in_the_export(corpu
     covered = table.groupby("source")["language_covered"].agg(set).to_dict()
     assert covered == {"jp_en.txt": {0}, "ke_en.txt": {1}}
     assert table.loc[table["source"] == "jp_en.txt", "matches"].eq(0).all()
+
+
+@pytest.mark.parametrize("args", [
+    ("sample", "draw", "--size", "2", "--seed", "-1"),  # was numpy's traceback
+    ("suggest", "--theme", "militarization", "--sample", "-5"),  # was random.sample's traceback
+    ("suggest", "--theme", "militarization", "--sample", "0"),  # listed nothing
+    ("validate", "--gold", "GOLD", "--bootstrap", "0"),  # printed "95% CI nan-nan"
+    ("ingest", "SPEECH", "--max-bytes", "-1"),  # "over the -1 bytes limit"
+])  # fmt: skip
+def test_out_of_range_numbers_are_usage_errors_not_tracebacks(corpus, tmp_path, args):
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")
+    gold = tmp_path / "gold.tsv"
+    gold.write_text("file\ttheme\tpresent\nat_en.txt\tmilitarization\t0\n", encoding="utf-8")
+    swap = {"GOLD": str(gold), "SPEECH": str(corpus / "unga79" / "text" / "ke_en.txt")}
+    result = run(*[swap.get(a, a) for a in args], "--db", db, ok=False)
+    assert result.exit_code == 2 and "is not in the range" in result.output, result.output

@@ -23,6 +23,9 @@ from tracker.models import METADATA_FIELDS, Problem
 from tracker.connect import default_db_path
 from tracker.store import STATEMENTS_PER_TRANSACTION, Store
 
+#: A random seed: numpy's generators take 0 .. 2**32 - 1 (a negative one was a traceback)
+SEED = click.IntRange(0, 2**32 - 1)
+
 db_option = click.option(
     "--db",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -149,7 +152,7 @@ def cli() -> None:
 @click.option("--text-column", help="CSV/JSONL: the column holding the text.")
 @click.option("--column", "columns", multiple=True, metavar="FIELD=COLUMN",
               help="CSV/JSONL: metadata column names, e.g. --column country=iso3.")
-@click.option("--max-bytes", type=int, default=50_000_000, show_default=True,
+@click.option("--max-bytes", type=click.IntRange(min=1), default=50_000_000, show_default=True,
               help="Files larger than this fail.")
 @click.option("--no-ocr", is_flag=True, help="Do not OCR PDF pages without a text layer.")
 @click.option("--codebook", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -434,7 +437,7 @@ def export_coding(db, output, all_pairs, include_duplicates):
 @db_option
 @click.option("--second-coder", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A second coder's labels: report agreement with --gold instead.")
-@click.option("--bootstrap", type=int, default=1000, show_default=True,
+@click.option("--bootstrap", type=click.IntRange(min=1), default=1000, show_default=True,
               help="Bootstrap resamples for the 95% intervals.")
 def validate(golds, db, second_coder, bootstrap):
     """Precision, recall and F1 of the stored coding against hand-coded labels."""

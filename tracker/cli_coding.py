@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import OutputFile, _db, _open, cli, db_option, shown, writing
+from tracker.cli import SEED, OutputFile, _db, _open, cli, db_option, shown, writing
 from tracker.errors import TrackerError
 from tracker.wordvectors import DIMS, VOCABULARY, WINDOW
 
@@ -35,7 +35,7 @@ def semantic():
               help="Model file to write (name it in the codebook's `semantic:`).")
 @click.option("--vectors", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Word vectors (`tracker semantic vectors`); copied beside the model.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 def semantic_train(golds, gold_db, weak_db, codebook, output, vectors, seed):
     """Train a semantic model; thresholds are calibrated on held-out folds of the gold."""
     from tracker.codebook import load_codebook
@@ -73,7 +73,7 @@ def semantic_train(golds, gold_db, weak_db, codebook, output, vectors, seed):
               help="Words kept (the most frequent).")
 @click.option("--window", type=click.IntRange(1, 50), default=WINDOW, show_default=True,
               help="Words either side that count as context.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 def semantic_vectors(db, output, dims, vocabulary, window, seed):
     """Learn word vectors from the database's English statements (PPMI + SVD), for `train`."""
     from tracker.wordvectors import vectors_from_database
@@ -96,9 +96,9 @@ def semantic_vectors(db, output, dims, vocabulary, window, seed):
 @click.option("--theme", required=True, help="Theme id.")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True,
               help="Passages to list.")
-@click.option("--sample", type=int, default=3000, show_default=True,
+@click.option("--sample", type=click.IntRange(min=1), default=3000, show_default=True,
               help="Statements read (drawn at random with --seed).")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=SEED, default=0, show_default=True)
 def suggest(db, theme, limit, sample, seed):
     """Passages likely to express a theme that no rule matches, and candidate phrases."""
     from tracker.codebook import codebook_from_text
