@@ -140,6 +140,17 @@ def test_flags_beat_hints_and_hints_beat_inference(seed_text: str) -> None:
     assert "unknown_field" not in resolved.fields
 
 
+@pytest.mark.parametrize(("date", "flagged"), [("2099", True), ("1850-06-01", True),
+                                              ("1946-01-10", False), ("2024-09", False)])
+def test_a_date_before_the_un_or_after_next_year_is_kept_and_flagged(seed_text: str, date: str,
+                                                                     flagged: bool) -> None:
+    """A typed 2099 (or a year misread as 1850) was stored unflagged and charted."""
+    doc = _doc(SEED.split("/")[1], seed_text)
+    resolved = resolve_metadata(doc, seed_text, overrides={"date": date})
+    assert resolved.fields["date"].value == date and resolved.year == int(date[:4])
+    assert ("implausible_date" in resolved.flags) == flagged
+
+
 def test_values_are_normalised_whatever_their_source() -> None:
     doc = _doc("notes.txt", hints={"country_name": Sourced("Ivory Coast", "dataset")})
     resolved = resolve_metadata(

@@ -262,7 +262,7 @@ def _manifest_rows(manifest: Path | None):
 
 #: Flags worth a line after an ingest: metadata missing, or given but not understood.
 SHOWN_FLAGS = ("no_country", "no_date", "unparsed_date", "unresolved_country",
-               "language_not_covered")  # fmt: skip
+               "language_not_covered", "implausible_date")  # fmt: skip
 
 
 def _check_overrides(country: str | None, date: str | None, language: str | None = None) -> None:

@@ -95,12 +95,19 @@ def resolve_metadata(
     if "date" not in fields:
         flags.append("no_date")
     year = int(fields["date"].value[:4]) if "date" in fields else None
+    if year is not None and not FIRST_YEAR <= year <= dt.date.today().year + 1:
+        flags.append("implausible_date")  # kept, but listed: a typed 2099, or a year misread
     return ResolvedMetadata(
         {k: fields[k] for k in METADATA_FIELDS if k in fields}, precision, year, flags
     )
 
 
 # ---------------------------------------------------------------- merging and normalising
+
+
+#: The first year of a UN statement (the San Francisco Conference): an earlier date, or one
+#: after next year, is flagged ``implausible_date``.
+FIRST_YEAR = 1945
 
 
 def _merge(fields: dict[str, Sourced], layer: Mapping[str, Sourced], flags: list[str]) -> None:
