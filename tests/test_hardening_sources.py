@@ -242,3 +242,20 @@ def test_a_file_in_windows_1252_is_still_read_as_such(corpus, tmp_path):
     assert not isinstance(doc, Problem)
     assert doc.raw_text[:2000] == clean.encode("cp1252", errors="replace").decode("cp1252")[:2000]
     assert doc.warnings == ["decoded as Windows-1252 (not valid UTF-8)"]
+
+
+def test_files_saved_under_the_wrong_name_or_encoding_are_read_or_named(corpus, tmp_path):
+    """Kenya's speech in UTF-16 without a BOM failed as "binary content (NUL bytes)"; a Council
+    record saved as .txt failed as binary; a text file saved as .pdf was a "corrupt PDF". The
+    first two are read (the same statements as the right files), the third says what it is."""
+    text = (corpus / "unga79" / "text" / "ke_en.txt").read_text(encoding="utf-8")
+    record = corpus / "unsc-records" / "S_PV.8700_E.pdf"
+    for codec in ("utf-16-le", "utf-16-be"):
+        [doc] = list(read_bytes("ke_en.txt", text.encode(codec)))
+        assert not isinstance(doc, Problem) and doc.raw_text == text
+        assert doc.warnings == ["UTF-16 without a BOM"]
+    renamed = list(read_bytes("S_PV.8700_E.txt", record.read_bytes()))
+    assert [d.raw_text for d in renamed] == [d.raw_text for d in read_bytes(record.name,
+                                                                           record.read_bytes())]
+    [fake] = list(read_bytes("ke_en.pdf", text.encode("utf-8")))
+    assert isinstance(fake, Problem) and fake.reason.startswith("not a PDF (it has no %PDF header)")

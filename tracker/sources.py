@@ -147,7 +147,10 @@ def _extension(name: str) -> str:
 
 
 def _format_of(name: str, data: bytes) -> str:
-    return FORMATS.get(_extension(name)) or _sniff_format(data)
+    named = FORMATS.get(_extension(name))
+    if named in ("text", "markdown") and _sniff_format(data) == "pdf":
+        return "pdf"  # a PDF saved under .txt (it failed as "binary content")
+    return named or _sniff_format(data)
 
 
 def _size(n: float) -> str:
@@ -495,6 +498,9 @@ def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _decode_utf16(data, source), []
     if b"\x00" in data:
+        codec = _bomless_utf16(data)
+        if codec:
+            return _decode_utf16(data, source, codec=codec), ["UTF-16 without a BOM"]
         raise SourceError(source, "binary content, not text (it holds NUL bytes)")
     try:
         text = data.decode("utf-8-sig")
@@ -507,11 +513,24 @@ def decode_text(data: bytes, source: str = "") -> tuple[str, list[str]]:
     return text, warnings
 
 
-def _decode_utf16(data: bytes, source: str, *, strict: bool = True) -> str:
-    """UTF-16 with a BOM, held to the same checks as UTF-8: no NUL, and (``strict``) few
-    control characters."""
+def _bomless_utf16(data: bytes) -> str:
+    """"utf-16-le" or "utf-16-be" for text saved as UTF-16 without a BOM (mostly Latin text:
+    every other byte NUL), else "" (binary)."""
+    if len(data) < 4 or len(data) % 2:
+        return ""
+    half = len(data) // 2
+    if data[1::2].count(0) > 0.9 * half and data[0::2].count(0) < 0.01 * half:
+        return "utf-16-le"
+    if data[0::2].count(0) > 0.9 * half and data[1::2].count(0) < 0.01 * half:
+        return "utf-16-be"
+    return ""
+
+
+def _decode_utf16(data: bytes, source: str, *, strict: bool = True, codec: str = "utf-16") -> str:
+    """UTF-16 (with a BOM, or ``codec`` naming its byte order), held to the same checks as
+    UTF-8: no NUL, and (``strict``) few control characters."""
     try:
-        text = data.decode("utf-16")
+        text = data.decode(codec)
     except UnicodeDecodeError:
         raise SourceError(source, "not valid UTF-16 text (it starts with a UTF-16 BOM)") from None
     if "\x00" in text:
@@ -848,6 +867,9 @@ def _open_pdf(data: bytes, source: str):  # -> pymupdf.Document
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
     except _pdf_errors() as exc:
+        if b"%PDF" not in data[:1024]:  # no PDF at all: say what it may be instead
+            raise SourceError(source, "not a PDF (it has no %PDF header): a text or HTML file "
+                                      "saved under .pdf? Rename it to what it is") from None  # fmt: skip
         raise SourceError(source, f"corrupt PDF: it cannot be opened ({exc})") from None
     try:
         if doc.needs_pass:
