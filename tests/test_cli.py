@@ -93,7 +93,7 @@ def test_ingest_statements_export_and_match(corpus, tmp_path):
         "--db", db, "--quiet")  # fmt: skip
     result = run("statements", "--db", db)
     table = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert "3 statements; 0 without country, 0 without date" in result.stderr
+    assert "3 statements; 0 without a known country, 0 without a date" in result.stderr
     assert {"source", "country", "date", "forum", "meeting", "speaker", "language", "words",
             "duplicate_of", "similarity"} <= set(table[0])  # fmt: skip
     assert {r["source"]: r["country"] for r in table} == {
@@ -440,3 +440,13 @@ def test_out_of_range_numbers_are_usage_errors_not_tracebacks(corpus, tmp_path, 
     swap = {"GOLD": str(gold), "SPEECH": str(corpus / "unga79" / "text" / "ke_en.txt")}
     result = run(*[swap.get(a, a) for a in args], "--db", db, ok=False)
     assert result.exit_code == 2 and "is not in the range" in result.output, result.output
+
+
+def test_the_statements_summary_counts_unresolved_countries_and_dates_as_unknown(corpus, tmp_path):
+    """A country given as "Narnia" (kept, flagged unresolved_country) was summed as "0 without
+    country"."""
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--country", "Narnia", "--db", db,
+        "--quiet")  # fmt: skip
+    result = run("statements", "--db", db)
+    assert "1 statement; 1 without a known country" in result.stderr

@@ -251,6 +251,8 @@ def test_an_interrupted_ingest_run_records_its_end_counts_and_outcome(tmp_path):
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=HANG_GUARD)
     assert proc.returncode == 1 and "Aborted!" in err, err[-500:]
+    assert "interrupted: the statements written before it are stored whole" in err
+    assert "run the same command again" in err
     stored = rows(db, "SELECT count(*) FROM statements")[0][0]
     assert 0 < stored < 600
     [(outcome, finished, counted)] = rows(db, "SELECT outcome, finished_at, stored FROM ingest_runs")

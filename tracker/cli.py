@@ -213,6 +213,12 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         )  # fmt: skip
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc
+    except KeyboardInterrupt:  # Ctrl-C or kill: say what is kept before Click's "Aborted!"
+        bar.close()
+        click.echo(f"interrupted: the statements written before it are stored whole in "
+                   f"{_db(db)}; run the same command again to complete the ingest (what is "
+                   "stored is read again as 'already stored')", err=True)  # fmt: skip
+        raise
     finally:
         bar.close()
     for source, warning in report.warned:
@@ -317,10 +323,11 @@ def statements(db, output):
     with _open(db, readonly=True) as store:
         table = statements_table(store)
     _write_or_print(table, output)
-    no_country = table["flags"].str.contains("no_country").sum()
-    no_date = table["flags"].str.contains("no_date").sum()
+    # a country or date given but not understood is as unknown as a missing one
+    no_country = table["flags"].str.contains("no_country|unresolved_country").sum()
+    no_date = table["flags"].str.contains("no_date|unparsed_date").sum()
     click.echo(f"{len(table)} statement{'' if len(table) == 1 else 's'}; {no_country} without "
-               f"country, {no_date} without date",
+               f"a known country, {no_date} without a date",
                err=True)  # fmt: skip
 
 
