@@ -450,3 +450,26 @@ def test_the_statements_summary_counts_unresolved_countries_and_dates_as_unknown
         "--quiet")  # fmt: skip
     result = run("statements", "--db", db)
     assert "1 statement; 1 without a known country" in result.stderr
+
+
+def test_export_coding_carries_the_tool_version_and_marks_copies(corpus, tmp_path):
+    """The export named its codebook but not the tool that coded it, and with
+    --include-duplicates nothing told a copy from its original."""
+    import zipfile
+
+    import tracker
+
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as zf:
+        member = next(n for n in zf.namelist() if n.endswith("AND_79_2024.txt"))
+        (tmp_path / "AND_79_2024.txt").write_bytes(zf.read(member))
+    db = tmp_path / "t.db"
+    run("ingest", tmp_path / "AND_79_2024.txt", corpus / "unga79" / "text" / "ad_fr.txt",
+        "--manifest", corpus / "manifest.csv", "--db", db, "--quiet")  # fmt: skip
+    out = tmp_path / "all.csv"
+    run("export", "coding", "--all", "--include-duplicates", "--db", db, "-o", out)
+    table = pd.read_csv(out)
+    assert set(table["tool_version"]) == {tracker.__version__}
+    per = table.groupby("source")["duplicate_of"].first()
+    [copy] = [s for s, d in per.items() if pd.notna(d)]
+    original = table.loc[table["source"] != copy, "statement_id"].iloc[0]
+    assert int(per[copy]) == original and len(per) == 2

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Union
 
 import pandas as pd
 
+import tracker
 from tracker import query
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ CODING_COLUMNS = [
 EXTRA_COLUMNS = [
     "statement_id", "country_name", "year", "meeting", "speaker", "language", "words",
     "exact", "fuzzy", "proximity", "first_evidence", "source_path", "semantic", "not_counted",
-    "language_covered",
+    "language_covered", "duplicate_of", "tool_version",
 ]  # fmt: skip
 
 STATEMENT_COLUMNS = query.STORED_STATEMENT_COLUMNS
@@ -70,6 +71,7 @@ def coding_table(
     # 0: the codebook has no phrases in the statement's language, so its zeros mean "not read"
     # (the dashboard leaves such statements out of every share)
     table["language_covered"] = table["language"].isin(_codebook_languages(active)).astype(int)
+    table["tool_version"] = tracker.__version__  # with codebook_version: what made the coding
     table = table.sort_values(["statement_id", "theme"], kind="stable")
     return table[CODING_COLUMNS + EXTRA_COLUMNS].reset_index(drop=True)
 

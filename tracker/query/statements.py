@@ -160,10 +160,12 @@ def coding_statements(db: str | Path, *, include_duplicates: bool = False) -> pd
         table = frame(
             conn,
             "SELECT id AS statement_id, source, country, country_name, date, year, forum, "
-            f"meeting, speaker, language, words, source_path FROM statements {where} ORDER BY id",
+            "meeting, speaker, language, words, source_path, duplicate_of "
+            f"FROM statements {where} ORDER BY id",
         )
     # whole years, empty where unknown (an undated statement made the column float: "2024.0")
     table["year"] = table["year"].astype("Int64")
+    table["duplicate_of"] = table["duplicate_of"].astype("Int64")  # the original's id; empty
     return table
 
 
