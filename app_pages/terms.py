@@ -102,11 +102,24 @@ def trend_chart(result: terms.TermScan, filters: Filters, caption: str, name: st
     data = data.assign(theme=terms.TERM_THEME, theme_label=result.term.pattern,
                        value=data["share"])  # fmt: skip
     title = f"“{result.term.pattern}” over time (share of statements)"
-    fig = charts.trend_figure(data, measure="share", caption=caption, ci=True, title=title,
-                              min_n=min_n)  # fmt: skip
+    fig = term_axes(charts.trend_figure(data, measure="share", caption=caption, ci=True,
+                                        title=title, min_n=min_n))  # fmt: skip
     event = common.show_chart(fig, data, name=f"{name}_by-year", filters=filters,
                               key="term_trend")  # fmt: skip
     return common.selected_points(event)
+
+
+def term_axes(fig):
+    """The theme charts' axis titles said "mentioning the theme" over a typed term."""
+
+    def say_term(axis) -> None:
+        text = axis.title.text if axis.title else None
+        if text:
+            axis.update(title_text=text.replace("the theme", "the term"))
+
+    fig.for_each_xaxis(say_term)
+    fig.for_each_yaxis(say_term)
+    return fig
 
 
 def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: str,
@@ -116,8 +129,9 @@ def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: 
     if data.empty:
         return []
     top = st.slider("Countries shown", 5, 100, 25, key="term_top")
-    fig = charts.ranking_figure(data, theme=terms.TERM_THEME, theme_label=result.term.pattern,
-                                caption=caption, top=top, order="lower", min_n=min_n)  # fmt: skip
+    fig = term_axes(charts.ranking_figure(data, theme=terms.TERM_THEME,
+                                          theme_label=result.term.pattern, caption=caption,
+                                          top=top, order="lower", min_n=min_n))  # fmt: skip
     event = common.show_chart(fig, data, name=f"{name}_by-country", filters=filters,
                               key="term_rank")  # fmt: skip
     return common.selected_points(event)

@@ -292,6 +292,12 @@ def test_page_charts_the_term_and_shows_its_rows(app, sample_db, cyber):
     )
     assert any(t.get("fill") == "toself" for t in figs[0]["data"])  # the 95% band
     assert figs[1]["data"][0]["orientation"] == "h"  # countries ranked, with error bars
+    # the axes say what is counted: statements mentioning the term (they said "the theme")
+    assert figs[0]["layout"]["yaxis"]["title"]["text"] == "Share of statements mentioning the term"
+    assert figs[1]["layout"]["xaxis"]["title"]["text"].startswith(
+        "Share of statements mentioning the term")  # fmt: skip
+    assert "theme" not in json.dumps([f["layout"].get(a, {}).get("title") for f in figs
+                                      for a in ("xaxis", "yaxis")])  # fmt: skip
     table = at.dataframe[0].value
     assert len(table) == len(cyber.kwic)
     assert {"cyber-attack", "cyberattacks"} <= {t.lower() for t in table["term"]}
