@@ -112,8 +112,16 @@ if meta.get("duplicate_of"):
         else:
             st.cache_data.clear()
             st.rerun()
-if detail.duplicates:
-    st.caption("Copies of this statement: " + ", ".join(str(d) for d in detail.duplicates))
+if detail.duplicates:  # ids, each opening its copy ("Copies: 15" read as fifteen copies)
+    copies = [int(d) for d in detail.duplicates]
+    st.caption(f"{common.counted(len(copies), 'copy', 'copies')} of this speech stored "
+               "(charts count this statement only):")  # fmt: skip
+    shown_copies = copies[:12]
+    for column, copy_id in zip(st.columns(len(shown_copies)), shown_copies):
+        if column.button(f"Open statement {copy_id}", key=f"open_copy_{copy_id}"):
+            common.open_statement(copy_id)
+    if len(copies) > len(shown_copies):
+        st.caption("Also: " + ", ".join(f"statement {d}" for d in copies[len(shown_copies):]))
 
 bounds = page_bounds(len(detail.text), [int(e) for e in detail.passages.get("end", [])])
 page = 1

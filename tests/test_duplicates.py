@@ -174,3 +174,15 @@ def test_the_statement_page_says_why_a_translation_is_a_copy(corpus, ungdc, tmp_
     assert not at.exception
     [note] = [i.value for i in at.info if "is a copy of statement" in i.value]
     assert "General Debate speech of the same session" in note and "translation" in note
+    # the original's page lists its copy by id, as a button that opens it ("Copies: 2" had read
+    # as two copies, and led nowhere)
+    with sqlite3.connect(db) as conn:
+        [(original,)] = conn.execute("SELECT duplicate_of FROM statements WHERE id = ?",
+                                     (copy_id,)).fetchall()  # fmt: skip
+    at.query_params["id"] = str(original)
+    at.switch_page("app_pages/statement.py").run()
+    assert not at.exception
+    assert any(c.value.startswith("1 copy of this speech stored") for c in at.caption)
+    at.button(key=f"open_copy_{copy_id}").click().run()
+    assert not at.exception
+    assert any("is a copy of statement" in i.value for i in at.info)
