@@ -65,6 +65,14 @@ else:
         common.set_page_param("min", None if int(least) == min_n else str(int(least)))
         common.set_page_param("top", None if int(top) == 25 else str(int(top)))
         data = common.ranking(filters, theme=theme, min_statements=int(least), order=rank_order)
+        if (data is None or data.empty) and int(least) > 1:
+            # the statements may be there, under the minimum: say so, not "no statements"
+            fewer = common.ranking(filters, theme=theme, min_statements=1, order=rank_order)
+            if fewer is not None and not fewer.empty:
+                st.info(f"No country has {int(least)} statements or more under these filters "
+                        f"({len(fewer)} with fewer). Lower \"Only countries with at least this "
+                        "many statements\" to rank them.")  # fmt: skip
+                st.stop()
         if common.no_data(data):
             st.stop()
         fig = charts.ranking_figure(data, theme=theme, theme_label=label, measure=filters.measure,

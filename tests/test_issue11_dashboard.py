@@ -152,6 +152,19 @@ def test_compare_captions_name_the_sides_not_the_sidebar_countries_they_replace(
     assert not [spec for spec in specs if "FRA" in spec or "GBR" in spec]
 
 
+def test_a_ranking_emptied_by_its_minimum_says_so_not_no_statements(app, db):
+    """Tuvalu has one statement: its ranking, under the default minimum of five, said "No
+    statements match these filters", which sent the researcher to the wrong control."""
+    few = sql(db, "SELECT country FROM statements WHERE duplicate_of IS NULL AND language = 'en' "
+                  "AND country != '' GROUP BY country HAVING COUNT(*) BETWEEN 1 AND 4 LIMIT 1")
+    assert few, "the test database has a country with one to four statements"
+    at = app(countries=few[0][0], view="ranking").run()
+    at.switch_page("app_pages/countries.py").run()
+    assert not at.exception
+    said = " ".join(i.value for i in at.info)
+    assert "No country has 5 statements or more" in said and "No statements match" not in said
+
+
 def test_compare_with_one_side_empty_draws_the_other_and_says_so(app, db):
     n_usa = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'USA' AND year = 2024")[0][0]
     n_chn = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'CHN' AND year = 2024")[0][0]
