@@ -165,6 +165,19 @@ def test_a_ranking_emptied_by_its_minimum_says_so_not_no_statements(app, db):
     assert "No country has 5 statements or more" in said and "No statements match" not in said
 
 
+def test_years_in_a_link_outside_the_database_are_said_not_silently_moved(app, db):
+    """`years=1946-1960` on a database starting later silently showed its first year instead."""
+    [(first, last)] = sql(db, "SELECT MIN(year), MAX(year) FROM statements")
+    at = app(years=f"{first - 30}-{first - 20}").run()
+    assert not at.exception
+    assert at.sidebar.slider(key="f_years").value == (first, first)
+    said = " ".join(w.value for w in at.warning)
+    assert f"asked for the years {first - 30}–{first - 20}" in said
+    assert f"from {first} to {last}" in said
+    quiet = app(years=f"{first}-{last}").run()  # a range inside the database: nothing to say
+    assert not [w for w in quiet.warning if "asked for the years" in w.value]
+
+
 def test_compare_with_one_side_empty_draws_the_other_and_says_so(app, db):
     n_usa = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'USA' AND year = 2024")[0][0]
     n_chn = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'CHN' AND year = 2024")[0][0]

@@ -71,6 +71,9 @@ def sidebar_filters(opts: query.Options) -> Filters:
     years: Any = None
     if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
         years = sb.slider("Years", opts.year_min, opts.year_max, key="f_years")
+        note = st.session_state.pop("_years_note", None)
+        if note:
+            st.warning(note)
     elif opts.year_min is not None:
         sb.caption(f"All dated statements are from {opts.year_min}.")
     with sb.expander(

@@ -42,8 +42,15 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
             a, b = (int(years[0]), int(years[1])) if len(years) == 2 else (lo, hi)
         except ValueError:
             a, b = lo, hi
+        wanted = (min(a, b), max(a, b))
         a, b = max(lo, min(a, hi)), max(lo, min(b, hi))
         st.session_state["f_years"] = (min(a, b), max(a, b))
+        if years and wanted != st.session_state["f_years"]:  # said, not silently moved
+            st.session_state["_years_note"] = (
+                f"The link asked for the years {wanted[0]}–{wanted[1]}; this database holds "
+                f"statements from {lo} to {hi}, so the years shown are "
+                f"{st.session_state['f_years'][0]}–{st.session_state['f_years'][1]}."
+            )
     for key, name in (("f_from", "from"), ("f_to", "to")):
         value = qp.get(name)
         try:
