@@ -87,9 +87,11 @@ else:
                      expanded=len(errors) <= 20):  # fmt: skip
         for n, row in enumerate(errors.head(MAX_ERRORS).to_dict("records")):
             with st.container(key=f"wb_error_{n}", border=True):
-                quote = " ".join(str(row["passage"] or row["tool_evidence"]).split())
+                quote = " ".join(str(row["passage"] or row["tool_evidence"] or "").split())
+                said = (f": “{common.md(quote)}”" if quote else
+                        " (the coders quoted no evidence)")  # fmt: skip
                 st.markdown(f"**{row['error']}** · {common.md(row['theme'])} · "
-                            f"{common.md(row['file'])}: “{common.md(quote)}”")  # fmt: skip
+                            f"{common.md(row['file'])}{said}")  # fmt: skip
                 st.page_link(st.session_state["_pages"]["statement"],
                              label=f"Open statement {int(row['statement_id'])}",
                              query_params={"id": str(int(row["statement_id"]))},

@@ -231,3 +231,12 @@ def test_n_labels_at_one_point_neither_pile_up_nor_repeat():
     shown = [(t.text[i], t.textposition[i]) for t in labels for i in range(len(t.x)) if t.text[i]]
     assert sorted(text for text, _ in shown) == ["n=2", "n=3"]
     assert len({where for _, where in shown}) == 2
+
+
+def test_counts_of_one_are_singular_in_hover_and_labels():
+    """ "0 of 1 statements" and "1 matches" (QA): a count of one takes the singular."""
+    from tracker.charts import _of, _plural
+
+    assert _of(0, 1) == "0 of 1 statement" and _of(3, 12) == "3 of 12 statements"
+    assert _of(None, 2) == "0 of 2 statements"  # a side with no statements
+    assert _plural(1, "match", "matches") == "1 match" and _plural(1200, "word", "words") == "1,200 words"

@@ -196,6 +196,16 @@ def test_one_coder_leaves_agreement_empty_cells_not_none(db):
     assert (table["items"] == 0).all() and (table["coders"] == 1).all()
 
 
+def test_a_kappa_at_chance_is_zero_not_minus_zero():
+    """One coder says absent everywhere, the other present on four of six: chance agreement,
+    computed as -8e-17, which the page showed as "-0.000"."""
+    rows = [{"item_id": i, "theme": "x", "coder": c, "present": v}
+            for c, values in (("a", [0] * 6), ("b", [1, 1, 0, 0, 1, 1]))
+            for i, v in enumerate(values)]  # fmt: skip
+    table = agree.agreement_table(pd.DataFrame(rows), ["x"])
+    assert f"{table['kappa'][0]:.3f}" == "0.000"
+
+
 def test_three_coders_with_a_missing_label_use_the_package_and_pairwise_kappa(db):
     sid, drawn, themes = two_coders(db)
     carol = [1, 1, 1, 0, 1, 0, 0, 0, 0, 1]

@@ -77,6 +77,16 @@ def _tmpl(text) -> str:
     return esc(text).replace("%", "&#37;")
 
 
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n:,} {one if n == 1 else many}"
+
+
+def _of(k, n) -> str:
+    """``3 of 12 statements``; ``0 of 1 statement`` (not "0 of 1 statements")."""
+    k, n = _count(k), _count(n)
+    return f"{k:,} of {_plural(n, 'statement', 'statements')}"
+
+
 def _count(value) -> int:
     """A count that may be missing (a side with no statements): 0 then."""
     try:
@@ -277,7 +287,7 @@ def low_map_traces(matrix: pd.DataFrame, *, theme: str, min_n: int = MIN_N) -> l
     if rows.empty:
         return []
     names = rows["country_name"] if "country_name" in rows else rows["country"]
-    text = [f"{esc(nm or c)} ({esc(c)})<br>{_count(k):,} of {_count(n):,} statements<br>"
+    text = [f"{esc(nm or c)} ({esc(c)})<br>{_of(k, n)}<br>"
             f"<b>below the minimum of {min_n} statements</b>"
             for c, nm, k, n in zip(rows["country"], names, rows["k"], rows["n"])]  # fmt: skip
     custom = [[theme, None, c] for c in rows["country"]]
@@ -313,10 +323,10 @@ def _value_text(value, measure: str) -> str:
 def _point_text(k, n, lo, hi, m, w, measure: str, min_n: int, span: str = "") -> str:
     """Hover text of one point: the statements behind it, its interval, its matches."""
     k, n = _count(k), _count(n)
-    text = f"{k:,} of {n:,} statements" + (f" ({span})" if span else "")
+    text = _of(k, n) + (f" ({span})" if span else "")
     if measure == "share" and n and lo is not None and not pd.isna(lo):
         text += f" · 95% CI {lo:.0%}–{hi:.0%}"
-    text += f"<br>{_count(m):,} matches in {_count(w):,} words"
+    text += f"<br>{_plural(_count(m), 'match', 'matches')} in {_plural(_count(w), 'word', 'words')}"
     if n < min_n:
         plural = "s" if n != 1 else ""
         text += f"<br><b>only {n} statement{plural}: below the minimum of {min_n}</b>"
@@ -535,7 +545,7 @@ def heatmap_figure(
             r = cell.loc[(c, t)]
             zr.append(None if pd.isna(r["value"]) else float(r["value"]))
             tr.append(
-                f"{int(r['k']):,} of {int(r['n']):,} statements; {int(r['matches']):,} matches"
+                f"{_of(r['k'], r['n'])}; {_plural(int(r['matches']), 'match', 'matches')}"
                 + (f"<br><b>below the minimum of {min_n} statements</b>"
                    if is_low(r["n"], min_n) else "")
             )  # fmt: skip
@@ -662,7 +672,7 @@ def ranking_figure(
             marker=_bar_marker(color, low),
             error_x=err,
             customdata=[[theme, None, c] for c in r["country"]],
-            text=[f"{k:,} of {n:,} statements"
+            text=[_of(k, n)
                   + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" else "")
                   + (" · tied" if t else "")
                   + (f"<br><b>below the minimum of {min_n} statements</b>" if lw else "")
@@ -798,7 +808,7 @@ def compare_bar_figure(
                     for th, k, n, lw in zip(t["theme"], k_col, n_col, low)
                 ],  # fmt: skip
                 text=[
-                    (f"{_count(k):,} of {_count(n):,} statements"
+                    (_of(k, n)
                      + (f" · 95% CI {lo:.1%}–{hi:.1%}" if share and f"ci_low_{suffix}" in t
                         and not pd.isna(lo) else "")
                      + (f"<br><b>below the minimum of {min_n} statements</b>" if lw else ""))
@@ -964,7 +974,7 @@ def diff_trend_figure(
         for idx, row in enumerate(g.itertuples(index=False)):
             parts = []
             if has_n:
-                parts.append(f"{sides[0]}: {_count(row.k_a):,} of {_count(row.n_a):,} statements; "
+                parts.append(f"{sides[0]}: {_of(row.k_a, row.n_a)}; "
                              f"{sides[1]}: {_count(row.k_b):,} of {_count(row.n_b):,}")  # fmt: skip
             if "diff_low" in g and not pd.isna(getattr(row, "diff_low", float("nan"))):
                 parts.append(f"95% CI {row.diff_low:+.1%} to {row.diff_high:+.1%}")

@@ -55,6 +55,12 @@ def _alpha(matrix: pd.DataFrame) -> float | None:
         return None
 
 
+def _tidy(value: float | None) -> float | None:
+    """A chance-level coefficient computed as -1e-17 showed as "-0.000": rounded off float
+    noise, and no negative zero."""
+    return None if value is None else round(value, 12) + 0.0
+
+
 def _row(theme: str, matrix: pd.DataFrame) -> dict:
     """Agreement over the units at least two coders labelled."""
     paired = matrix.loc[:, matrix.notna().sum(axis=0) >= 2]
@@ -66,8 +72,8 @@ def _row(theme: str, matrix: pd.DataFrame) -> dict:
     row["observed"] = float(unanimous.mean())
     row["disagreements"] = int((~unanimous).sum())
     if len(np.unique(paired.to_numpy()[~np.isnan(paired.to_numpy())])) > 1:
-        row["kappa"] = _kappa(paired)
-        row["alpha"] = _alpha(paired)
+        row["kappa"] = _tidy(_kappa(paired))
+        row["alpha"] = _tidy(_alpha(paired))
     return row
 
 
