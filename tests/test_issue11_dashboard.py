@@ -178,6 +178,15 @@ def test_years_in_a_link_outside_the_database_are_said_not_silently_moved(app, d
     assert not [w for w in quiet.warning if "asked for the years" in w.value]
 
 
+def test_charts_offer_no_camera_button_whose_png_lacks_the_citation(app, db):
+    """Plotly's own "download as PNG" saved the figure without the citation and with a bare
+    file name; the export buttons under each chart are the way to save it."""
+    at = app(themes="un_main_channel").run()
+    no_trouble(at)
+    configs = [json.loads(el.proto.config) for el in at.get("plotly_chart")]
+    assert configs and all("toImage" in c.get("modeBarButtonsToRemove", []) for c in configs)
+
+
 def test_compare_with_one_side_empty_draws_the_other_and_says_so(app, db):
     n_usa = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'USA' AND year = 2024")[0][0]
     n_chn = sql(db, "SELECT COUNT(*) FROM statements WHERE country = 'CHN' AND year = 2024")[0][0]

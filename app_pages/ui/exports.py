@@ -32,7 +32,9 @@ def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str
                selectable: bool = True, config: dict | None = None):  # fmt: skip
     """Draw a figure (with selection events when ``selectable``) and its export buttons; returns
     the selection event (or None)."""
-    cfg = {"displaylogo": False}
+    # no camera button: its PNG lacks the citation and the file names the exports give; the
+    # export buttons under the chart write PNG, SVG and PDF with both
+    cfg = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
     cfg.update(config or {})
     if selectable:
         event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
