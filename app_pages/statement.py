@@ -10,7 +10,8 @@ import streamlit as st
 
 from app_pages import common
 from tracker import charts
-from tracker.duplicates import SIMILARITY_THRESHOLD
+from tracker.duplicates import GENERAL_DEBATE, SIMILARITY_THRESHOLD
+from tracker.vocabulary import forum_name
 
 #: Characters of text per page: the longest real speeches (about 130,000 characters) take two
 #: pages, while a page never asks the browser to lay out more than this much marked-up text.
@@ -90,7 +91,8 @@ if meta.get("duplicate_of"):
     sim = float(meta.get("similarity") or 0)
     # a General Debate speech is one per country and session whatever its words: a low word
     # similarity there is a translation or another transcript, not a doubtful link
-    why = (f"similarity {sim:.2f}" if sim >= SIMILARITY_THRESHOLD else
+    general_debate = forum_name(str(meta.get("forum") or "")) == GENERAL_DEBATE
+    why = (f"similarity {sim:.2f}" if sim >= SIMILARITY_THRESHOLD or not general_debate else
            "the same country's General Debate speech of the same session, in other words: a "
            f"translation or another transcript; word similarity {sim:.2f}")  # fmt: skip
     st.info(f"This statement is a copy of statement {meta['duplicate_of']} ({why}); charts "

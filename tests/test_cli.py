@@ -473,3 +473,11 @@ def test_export_coding_carries_the_tool_version_and_marks_copies(corpus, tmp_pat
     [copy] = [s for s, d in per.items() if pd.notna(d)]
     original = table.loc[table["source"] != copy, "statement_id"].iloc[0]
     assert int(per[copy]) == original and len(per) == 2
+
+
+def test_a_seed_beyond_32_bits_still_draws_a_sample(corpus, tmp_path):
+    """The range check on --seed must not refuse what worked: numpy draws with any seed >= 0."""
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")
+    out = run("sample", "draw", "--size", "1", "--seed", str(2**32), "--db", db).output
+    assert f"seed {2**32}" in out

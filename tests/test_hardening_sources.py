@@ -259,3 +259,22 @@ def test_files_saved_under_the_wrong_name_or_encoding_are_read_or_named(corpus, 
                                                                            record.read_bytes())]
     [fake] = list(read_bytes("ke_en.pdf", text.encode("utf-8")))
     assert isinstance(fake, Problem) and fake.reason.startswith("not a PDF (it has no %PDF header)")
+
+
+def test_a_repaired_encoding_is_said_for_csv_rows_html_pages_and_names_with_hash(tmp_path):
+    """The CSV and HTML readers dropped the decoding's warnings, so a replaced byte went
+    unsaid; and a file name holding '#' ("Remarks #1.txt") was cut at it in the warning."""
+    text = "Une phrase avec un octet mal placé pour la Charte des Nations Unies. " * 5
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "d.csv").write_bytes(f"text,country\n{text},FRA\n".encode() + b"caf\xe9 " * 3
+                                   + f"{text},BEL\n".encode())  # fmt: skip
+    (folder / "page.html").write_bytes(f"<html><body><p>{text}</p><p>".encode() + b"caf\xe9"
+                                       + b"</p></body></html>")  # fmt: skip
+    for n in (1, 2):
+        (folder / f"Remarks #{n}.txt").write_bytes(text.encode() + f" {n}\n".encode() + b"\xe9")
+    result = run_cli(folder, "--db", tmp_path / "t.db")
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+    names = sorted(line.split(": ")[1] for line in warned)
+    assert names == ["Remarks #1.txt", "Remarks #2.txt", "d.csv", "page.html"], warned
+    assert all("not valid UTF-8 replaced" in line for line in warned)

@@ -95,6 +95,12 @@ def test_a_sample_is_stored_with_its_seed_and_the_same_seed_draws_it_again(db):
     assert migrations.count(wb.MIGRATION) == 1
 
 
+def test_a_negative_seed_is_a_sample_error_and_a_large_one_draws():
+    with pytest.raises(SampleError, match="seed=-1"):
+        Design(size=3, seed=-1)
+    assert Design(size=3, seed=2**40).seed == 2**40  # numpy's generators take any size
+
+
 def test_a_stratified_sample_takes_its_quota_from_each_stratum(db):
     with wb.open_store(db, readonly=True) as store:
         found = {r[0] for r in store.conn.execute(

@@ -23,7 +23,8 @@ from tracker.models import METADATA_FIELDS, Problem
 from tracker.connect import default_db_path
 from tracker.store import STATEMENTS_PER_TRANSACTION, Store
 
-#: A random seed: numpy's generators take 0 .. 2**32 - 1 (a negative one was a traceback)
+#: The semantic model's seed: scikit-learn's random_state takes 0 .. 2**32 - 1 (a negative one
+#: was a traceback); other seeds take any integer from 0
 SEED = click.IntRange(0, 2**32 - 1)
 
 db_option = click.option(

@@ -98,7 +98,7 @@ def semantic_vectors(db, output, dims, vocabulary, window, seed):
               help="Passages to list.")
 @click.option("--sample", type=click.IntRange(min=1), default=3000, show_default=True,
               help="Statements read (drawn at random with --seed).")
-@click.option("--seed", type=SEED, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 def suggest(db, theme, limit, sample, seed):
     """Passages likely to express a theme that no rule matches, and candidate phrases."""
     from tracker.codebook import codebook_from_text

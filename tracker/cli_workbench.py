@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from tracker.cli import SEED, OutputFile, _db, cli, db_option, shown, writing
+from tracker.cli import OutputFile, _db, cli, db_option, shown, writing
 from tracker.errors import TrackerError
 
 
@@ -30,7 +30,7 @@ def sample():
 @sample.command("draw")
 @db_option
 @click.option("--size", type=click.IntRange(min=1), required=True, help="Items to draw.")
-@click.option("--seed", type=SEED, default=0, show_default=True, help="Recorded with the sample.")
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Recorded with the sample.")
 @click.option("--unit", type=click.Choice(["statement", "passage"]), default="statement",
               show_default=True)  # fmt: skip
 @click.option("--stratify", "strata", multiple=True, type=click.Choice(["match", "year", "country"]),

@@ -670,6 +670,10 @@ def _close_run(store: Store, report: IngestReport, outcome: str) -> None:
             raise
 
 
+#: ``file#3``: a turn of a record (or a row of a dataset), named after its file
+_RECORD_TURN = re.compile(r"#\d+$")
+
+
 def _same_file(a: Path, b: Path) -> bool:
     try:
         return a.resolve() == b.resolve()
@@ -788,7 +792,7 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
                 report.files_stored.add(files[st.raw_hash])
             if st.flags:
                 report.flagged.append((st.source, ",".join(st.flags)))
-            file = st.source.split("#", 1)[0]  # a record's turns share their file's warnings
+            file = _RECORD_TURN.sub("", st.source)  # a record's turns share their file's warnings
             for warning in st.warnings:
                 if (file, warning) not in report.warned:
                     report.warned.append((file, warning))

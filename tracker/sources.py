@@ -18,7 +18,7 @@ import re
 import stat
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -750,21 +750,22 @@ _H1 = re.compile(r"<h1[^>]*>(.*?)</h1>", re.I | re.S)
 _TAG = re.compile(r"<[^>]+>")
 
 
-def _decode_html(data: bytes, source: str) -> str:
+def _decode_html(data: bytes, source: str) -> tuple[str, list[str]]:
+    """The page's text and the decoding's warnings (bad UTF-8 bytes replaced, say)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # as a UTF-8 page below: NUL fails, stray control characters are tolerated
-        return _decode_utf16(data, source, strict=False)
+        return _decode_utf16(data, source, strict=False), []
     if b"\x00" in data:
         raise SourceError(source, "binary content, not HTML (it holds NUL bytes)")
     try:
-        return decode_text(data, source)[0]
+        return decode_text(data, source)
     except SourceError:
         match = _CHARSET.search(data[:4096])
         encoding = match.group(1).decode("ascii") if match else "cp1252"
         try:
-            return data.decode(encoding, errors="replace")
+            return data.decode(encoding, errors="replace"), []
         except LookupError:
-            return data.decode("cp1252", errors="replace")
+            return data.decode("cp1252", errors="replace"), []
 
 
 def _html_title(html: str) -> str:
@@ -830,14 +831,14 @@ def _fallback_html_text(html: str) -> str:
 
 
 def _read_html(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
-    html = _decode_html(data, origin.source)
+    html, warnings = _decode_html(data, origin.source)
     text = html_to_text(html)
     _require_text(text, origin.source, "page (no main text found)")
     hints = {}
     title = _html_title(html)
     if title:
         hints["title"] = Sourced(title, "document")
-    return _document(origin, text, "html", hints)
+    return _document(origin, text, "html", hints, warnings=warnings)
 
 
 # -- PDF -------------------------------------------------------------------------------------
@@ -1210,7 +1211,7 @@ def _read_subtitles(data: bytes, origin: _Origin, options: ReaderOptions) -> Raw
 
 # -- CSV / JSONL datasets --------------------------------------------------------------------
 def _read_dataset(fmt: str, data: bytes, origin: _Origin, options: ReaderOptions) -> Iterator[Item]:
-    text, _ = decode_text(data, origin.source)
+    text, warnings = decode_text(data, origin.source)
     if not text.strip():
         raise SourceError(origin.source, "empty file")
     columns: list[str] | None = None
@@ -1232,13 +1233,14 @@ def _read_dataset(fmt: str, data: bytes, origin: _Origin, options: ReaderOptions
             columns = list(row)
             text_column, mapping = _dataset_columns(columns, origin.source, options)
         row_origin = _Origin(source, origin.path, origin.manifest_key)
-        yield from _guard(source, _dataset_row(row, text_column, mapping, row_origin, fmt))
+        yield from _guard(source, _dataset_row(row, text_column, mapping, row_origin, fmt,
+                                               warnings))  # fmt: skip
     if not any_row:
         raise SourceError(origin.source, "dataset with a header but no rows")
 
 
 def _dataset_row(row: dict[str, object], text_column: str, mapping: dict[str, str],
-                 origin: _Origin, fmt: str) -> Iterator[RawDocument]:  # fmt: skip
+                 origin: _Origin, fmt: str, warnings: list[str]) -> Iterator[RawDocument]:  # fmt: skip
     value = row.get(text_column)
     text = "" if value is None else str(value)
     _require_text(text, origin.source, f"text in column {text_column!r}")
@@ -1247,7 +1249,7 @@ def _dataset_row(row: dict[str, object], text_column: str, mapping: dict[str, st
         cell = row.get(column)
         if cell is not None and not isinstance(cell, (dict, list)) and str(cell).strip():
             hints[name] = Sourced(str(cell).strip(), "dataset")
-    yield _document(origin, text, fmt, hints)
+    yield _document(origin, text, fmt, hints, warnings=list(warnings))
 
 
 def _dataset_columns(columns: list[str], source: str, options: ReaderOptions
@@ -1292,11 +1294,13 @@ def _dataset_columns(columns: list[str], source: str, options: ReaderOptions
 def _csv_table(
     text: str, source: str
 ) -> tuple[list[str], Iterator[tuple[int, dict[str, object] | Problem]]]:
-    """A CSV's header, and its rows (a Problem for a row that does not fit the header)."""
+    """A CSV's header, and its rows (a Problem for a row that does not fit the header, or that
+    a quote left open to the end of the file has swallowed the rest of the file into)."""
     csv.field_size_limit(2**31 - 1)
-    # strict: a quote left open to the end of the file is an error, not one last row holding
-    # every row after it
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
+    delimiter = _delimiter(text)
+    # lenient, as spreadsheets write: `"a speech" ,FRA` (a space after the closing quote) is a
+    # row; the one fault leniency hides, a quote never closed, is looked for apart
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = next(reader, None)
     except csv.Error as exc:
@@ -1304,29 +1308,60 @@ def _csv_table(
     if not header or not any(h.strip() for h in header):
         raise SourceError(source, "empty CSV (no header row)")
     header = [h.strip() for h in header]
-    return header, _csv_rows(reader, header, source)
+    return header, _csv_rows(reader, header, source, lambda: _open_at_end(text, delimiter))
+
+
+def _open_at_end(text: str, delimiter: str) -> bool:
+    """Whether a quoted cell of the CSV is still open at the end of the file (read strictly:
+    "unexpected end of data"; other strict complaints, such as a space after a closing quote,
+    are passed over as the lenient reading passes over them)."""
+    strict = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    while True:
+        try:
+            next(strict)
+        except StopIteration:
+            return False
+        except csv.Error as exc:
+            if "unexpected end of data" in str(exc):
+                return True
 
 
 def _csv_rows(
-    reader: Any, header: list[str], source: str
+    reader: Any, header: list[str], source: str, open_at_end: Callable[[], bool]
 ) -> Iterator[tuple[int, dict[str, object] | Problem]]:
     starts = reader.line_num + 1  # the line the next row starts on
+    last: tuple[int, int, list[str]] | None = None  # held back: it may be the swallowing row
     try:
         for number, record in enumerate(reader, start=1):
             starts, row_starts = reader.line_num + 1, starts
             if not any(cell.strip() for cell in record):
                 continue
-            extra = [cell for cell in record[len(header):] if cell.strip()]
-            if extra:  # its cells no longer line up with the header: no metadata can be trusted
-                yield number, Problem(source, (
-                    f"row {number} (lines {row_starts}-{reader.line_num}) has {len(record)} fields "
-                    f"but the header has {len(header)}: an unquoted delimiter in a cell, or a "
-                    "quote left open (which swallows the rows after it)"))  # fmt: skip
-                continue
-            yield number, dict(zip(header, record, strict=False))  # short rows are fine
+            if last is not None:
+                yield _csv_row(last, header, source)
+            last = (number, row_starts, record)
     except csv.Error as exc:
-        raise SourceError(source, f"malformed CSV: the row starting at line {starts} ({exc}; a "
-                                  "quote left open?); the rows before it were read") from None
+        raise SourceError(source, f"malformed CSV: the row starting at line {starts} ({exc}); "
+                                  "the rows before it were read") from None
+    if last is None:
+        return
+    if any("\n" in cell for cell in last[2]) and open_at_end():
+        yield last[0], Problem(source, (
+            f"row {last[0]} opens a quote on line {last[1]} that is never closed: it would hold "
+            "every line after it (the rows before it were read)"))  # fmt: skip
+        return
+    yield _csv_row(last, header, source)
+
+
+def _csv_row(row: tuple[int, int, list[str]], header: list[str],
+             source: str) -> tuple[int, dict[str, object] | Problem]:  # fmt: skip
+    number, starts, record = row
+    if any(cell.strip() for cell in record[len(header):]):
+        # its cells no longer line up with the header: no metadata can be trusted
+        return number, Problem(source, (
+            f"row {number} (from line {starts}) has {len(record)} fields but the header has "
+            f"{len(header)}: an unquoted delimiter in a cell, or a quote left open (which "
+            "swallows the rows after it)"))  # fmt: skip
+    return number, dict(zip(header, record, strict=False))  # short rows are fine
 
 
 def _delimiter(text: str) -> str:

@@ -59,6 +59,8 @@ class Design:
             )
         if self.size < 1:
             raise SampleError(f"size={self.size}: a sample needs at least one item")
+        if self.seed < 0:  # numpy's generator refuses it with a bare ValueError
+            raise SampleError(f"seed={self.seed}: a seed is a whole number from 0")
 
     @property
     def design(self) -> str:
