@@ -182,15 +182,15 @@ def evidence_downloads(filters: Filters, total: int, *, key: str, sort: str = "d
     stem = evidence_stem(filters, **where)
     c1, c2 = st.columns(2)
     c1.download_button(
-        f"CSV of all {total:,} rows" if total != 1 else "CSV of the 1 row",
+        f"CSV of all {total:,} row{'' if total == 1 else 's'}",
         lambda: export.table_csv(export.stamped(all_evidence(filters, sort=sort, **where),
                                                 codebook_version=version, view=url)),
         file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_csv", on_click="ignore",
     )  # fmt: skip
     xlsx_rows = min(total, XLSX_MAX_ROWS)
     c2.download_button(
-        f"XLSX of {'all ' if total == xlsx_rows else 'the first '}{xlsx_rows:,} rows"
-        if total != 1 else "XLSX of the 1 row",
+        f"XLSX of {'all ' if total == xlsx_rows else 'the first '}{xlsx_rows:,} "
+        f"row{'' if xlsx_rows == 1 else 's'}",
         lambda: export.table_xlsx(all_evidence(filters, sort=sort, **where).head(XLSX_MAX_ROWS),
                                   sheet="evidence", about=about),
         file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key=f"{key}_xlsx",
