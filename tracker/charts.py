@@ -886,7 +886,9 @@ def compare_bar_figure(
     fig = _layout(fig, title=title, caption=caption, x_title="", y_title=MEASURE_AXIS[measure],
                   height=720, bottom=250)  # fmt: skip
     fig.update_xaxes(title_text="Theme", row=2, col=1)
-    fig.update_yaxes(title_text=esc(MEASURE_AXIS[measure]), row=1, col=1)
+    # on two lines: the top panel is short, and one line ran up into the chart's title
+    fig.update_yaxes(title_text=esc(MEASURE_AXIS[measure]).replace(" mentioning", "<br>mentioning")
+                     .replace(" per 1,000", "<br>per 1,000"), row=1, col=1)  # fmt: skip
     fig.update_yaxes(title_text=esc(f"{sides[0]} − {sides[1]}"), row=2, col=1)
     return fig
 
