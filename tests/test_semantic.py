@@ -349,3 +349,62 @@ def test_vectors_and_models_are_written_whole_or_not_at_all(gold_db, tmp_path):
     # without the limit both are written, whole
     assert subprocess.run(args, capture_output=True, timeout=300).returncode == 0
     assert len(load_vectors(out).words) == 500 and out.stat().st_size > 48 * 1024
+
+
+def _book_with_model(folder: Path, *, drop: str = "", on: str = "un_main_channel") -> Path:
+    """A copy of the default codebook in ``folder``, naming a model beside it with ``on``
+    switched on (and the theme ``drop`` removed from the codebook)."""
+    import yaml
+
+    folder.mkdir(parents=True, exist_ok=True)
+    model = load_model()
+    model.themes[on].threshold = 0.3
+    model.save(folder / "model.json")
+    data = yaml.safe_load(DEFAULT_CODEBOOK.read_text("utf-8"))
+    data["semantic"] = "model.json"
+    data["themes"] = [t for t in data["themes"] if t["id"] != drop]
+    (folder / "book.yaml").write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False),
+                                      encoding="utf-8")  # fmt: skip
+    return folder / "book.yaml"
+
+
+def test_a_model_adds_no_theme_the_codebook_lacks(gold_db, tmp_path):
+    """A model trained with un_main_channel on, under a codebook without that theme, stored
+    `un_main_channel` semantic matches, statement themes and export rows the codebook lacked."""
+    db, gold = gold_db
+    docs, _, _ = _docs(db, gold)
+    kept = Matcher(load_codebook(_book_with_model(tmp_path / "kept")))
+    dropped = Matcher(load_codebook(_book_with_model(tmp_path / "dropped", drop="un_main_channel")))
+    with_theme = [m for d in docs.values() for m in kept.match(d.text, d.passages)
+                  if m.kind == "semantic" and m.theme == "un_main_channel"]  # fmt: skip
+    assert with_theme  # the model does find the theme where the codebook has it
+    assert not [m for d in docs.values() for m in dropped.match(d.text, d.passages)
+                if m.theme == "un_main_channel"]  # fmt: skip
+
+
+def test_a_codebook_given_by_a_relative_path_is_found_from_anywhere(corpus, tmp_path, monkeypatch):
+    """`--codebook sem/book.yaml` stored the path as typed: run from another folder, a later
+    ingest looked for the model there (an error), or took the shipped model of that name and
+    stamped statements with a version the database did not record. The path is stored whole,
+    and a model changed since is an error, not a silent other coding."""
+    book = _book_with_model(tmp_path / "work" / "sem")
+    monkeypatch.chdir(tmp_path / "work")
+    db = tmp_path / "work" / "t.db"
+    speeches = corpus / "unga79" / "text"
+    result = CliRunner().invoke(cli, ["ingest", str(speeches / "kz_en.txt"), "--db", str(db),
+                                      "--codebook", "sem/book.yaml", "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["ingest", str(speeches / "uz_en.txt"), "--db", str(db),
+                                      "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Store(db, readonly=True) as store:
+        active = store.active_codebook()
+        stamped = {r[0] for r in store.conn.execute("SELECT codebook_version FROM statements")}
+    assert active.path == str(book.resolve()) and stamped == {active.version}
+    model = load_model(book.parent / "model.json")
+    model.themes["un_main_channel"].threshold = 0.5  # the model beside it replaced
+    model.save(book.parent / "model.json")
+    result = CliRunner().invoke(cli, ["ingest", str(speeches / "ke_en.txt"), "--db", str(db),
+                                      "--quiet"])  # fmt: skip
+    assert result.exit_code == 1 and "no longer reads the same" in result.output

@@ -101,7 +101,7 @@ def semantic_vectors(db, output, dims, vocabulary, window, seed):
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 def suggest(db, theme, limit, sample, seed):
     """Passages likely to express a theme that no rule matches, and candidate phrases."""
-    from tracker.codebook import codebook_from_text
+    from tracker.codebook import stored_codebook
     from tracker.suggest import suggest as run
 
     try:
@@ -109,7 +109,7 @@ def suggest(db, theme, limit, sample, seed):
             active = store.active_codebook()
             if active is None:
                 raise click.ClickException(f"{_db(db)} has no coding yet: run `tracker ingest`")
-            book = codebook_from_text(active.text, path=active.path)
+            book = stored_codebook(active.text, active.path, active.version)
             passages, phrases = run(store, book, theme, limit=limit, sample=sample, seed=seed)
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc

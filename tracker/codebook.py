@@ -189,15 +189,33 @@ class Codebook:
 
 
 def load_codebook(path: str | Path | None = None) -> Codebook:
-    """Read and validate a codebook file (the default codebook when ``path`` is None)."""
-    file = Path(path) if path is not None else DEFAULT_CODEBOOK
+    """Read and validate a codebook file (the default codebook when ``path`` is None). Its
+    ``path`` is absolute: a database records it, and a relative one (and so the semantic model
+    beside it) would be looked for from wherever a later command runs."""
+    file = Path(path).expanduser() if path is not None else DEFAULT_CODEBOOK
     try:
         text = file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise CodebookError(f"{file}: no such codebook file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise CodebookError(f"{file}: cannot read the codebook ({exc})") from None
-    return codebook_from_text(text, path=str(file))
+    return codebook_from_text(text, path=str(file.resolve()))
+
+
+def stored_codebook(text: str, path: str, version: str) -> Codebook:
+    """A database's active codebook read again from its stored text, which must give the
+    stored version: its semantic model (a file beside it) may since have changed, moved or been
+    replaced, and statements coded by it would then carry a version the database does not
+    record. CodebookError says how to re-code."""
+    book = codebook_from_text(text, path=path)
+    if book.version != version:
+        model = book.semantic_model or "(none)"
+        raise CodebookError(
+            f"the database's codebook {version} no longer reads the same: its semantic model "
+            f"({model}) has changed, moved or is another file now (it reads as {book.version}); "
+            f"re-code with `tracker match --codebook {path}` (or the codebook you mean)"
+        )
+    return book
 
 
 class CodebookLineError(CodebookError):

@@ -551,9 +551,9 @@ def resolve_codebook(store: Store, codebook: str | Path | None) -> Codebook:
     """
     active = store.active_codebook()
     if codebook is None and active is not None:
-        from tracker.codebook import codebook_from_text
+        from tracker.codebook import stored_codebook
 
-        return codebook_from_text(active.text, path=active.path)
+        return stored_codebook(active.text, active.path, active.version)
     chosen = load_codebook(codebook)
     if active is not None and active.version != chosen.version and store.count_statements():
         raise TrackerError(

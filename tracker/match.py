@@ -214,6 +214,7 @@ class Matcher:
         self.semantic = semantic and bool(codebook.semantic_model)
         self._lexicons: dict[str, _Lexicon] = {}
         self._semantic_model = None
+        self._theme_ids = frozenset(t.id for t in codebook.themes)
 
     def __getstate__(self) -> dict:
         return {"codebook": self.codebook, "semantic": self.semantic}
@@ -238,7 +239,10 @@ class Matcher:
         found = self.match_rules(text, passages, language=language)
         if self.semantic and language == "en":
             whole = list(passages) or [Passage(0, 0, len(text), 0)]
-            found += self.semantic_model().matches(_Text(text, whole, language), found)
+            # a model trained for other themes (a theme since removed from the codebook) adds
+            # nothing outside the codebook: such matches became themes the codebook lacks
+            found += [m for m in self.semantic_model().matches(_Text(text, whole, language), found)
+                      if m.theme in self._theme_ids]  # fmt: skip
         return sorted(found, key=lambda m: (m.start, m.theme, m.end))
 
     def match_rules(
