@@ -144,7 +144,8 @@ def _gold(db: Path, gold_bytes: bytes | None) -> tuple[dict, str]:
             loaded = {}  # the Validation section above shows the file's error
         finally:
             Path(fh.name).unlink(missing_ok=True)
-    parts = [f"{len(stored)} statements adjudicated in the workbench"] if stored else []
+    parts = [f"{len(stored)} statements with gold in the validation workbench (adjudicated, "
+             "agreed or imported)"] if stored else []  # fmt: skip
     parts += [f"{len(loaded)} in the gold TSV above"] if loaded else []
     if not parts:
         return {}, ("No gold: the preview lists changes without P/R/F1 (adjudicate a sample in "

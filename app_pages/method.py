@@ -174,6 +174,7 @@ gold_bytes = uploaded.getvalue() if uploaded is not None else None
 gold_name = uploaded.name if uploaded is not None else gold_path
 if gold_bytes is None and gold_path and Path(gold_path).is_file():
     gold_bytes = Path(gold_path).read_bytes()
+given_gold = gold_bytes  # the editor reads the workbench's gold itself: only a file is passed
 if gold_bytes is None:  # no file given: the gold adjudicated in this database's workbench
     stored, still_open = common.workbench_gold()
     if stored:
@@ -245,7 +246,7 @@ else:
             st.markdown("**Candidate phrases**")
             st.dataframe(candidates, hide_index=True, width="stretch")
 
-codebook_editor.show(book, gold_bytes)
+codebook_editor.show(book, given_gold)
 
 with st.expander("The codebook file"):
     st.code(book.text, language="yaml")

@@ -194,8 +194,10 @@ def test_the_preview_scores_on_the_gold_adjudicated_in_the_workbench(corpus, db,
     at.number_input(key="ed_sample").set_value(0)
     at.button(key="ed_preview").click().run()
     assert not at.exception and not at.error
-    assert any(f"{len(labels)} statements adjudicated in the workbench" in c.value
-               for c in at.caption)  # fmt: skip
+    said = [c.value for c in at.caption if c.value.startswith("Gold: ")]
+    assert said and f"{len(labels)} statements with gold in the validation workbench" in said[0]
+    # the Validation section measures the same workbench gold: not counted twice as a "TSV"
+    assert "in the gold TSV above" not in said[0]
     counts = next(d for d in at.dataframe if "read" in d.value.columns).value
     assert list(counts["statements"]) == ["gold"] and list(counts["read"]) == [len(labels)]
     scores = next(d for d in at.dataframe if "measure" in d.value.columns).value
