@@ -136,6 +136,18 @@ def test_themes_without_gold_labels_are_not_scored() -> None:
     assert [s.theme for s in report.per_theme] == ["x"]
 
 
+def test_macro_recall_leaves_out_themes_without_a_gold_positive() -> None:
+    """Every positive found, one false positive on a theme with no positive: macro recall is
+    1.0 (that theme has no recall), not 0.5 as when its vacuous 0 was averaged in."""
+    gold = {"a.txt": {"x": True, "y": False}, "b.txt": {"x": False, "y": False}}
+    coded = {"a.txt": {"x": "found", "y": "wrongly"}, "b.txt": {}}
+    report = evaluate(coded, gold, themes=["x", "y"], n_boot=0)
+    assert report.macro_r == 1.0
+    assert report.macro_p == pytest.approx(0.5) and report.macro_f1 == pytest.approx(0.5)
+    nothing = evaluate({"a.txt": {}, "b.txt": {}}, gold, themes=["x", "y"], n_boot=0)
+    assert (nothing.macro_p, nothing.macro_r) == (0.0, 0.0)  # a positive missed, nothing found
+
+
 def test_agreement_perfect_and_known_example() -> None:
     assert agreement(GOLD, GOLD)["kappa"] == 1.0 and agreement(GOLD, GOLD)["alpha"] == 1.0
     a = {f"f{i}": {"t": v} for i, v in enumerate([1, 1, 1, 1, 0, 0, 0, 0, 0, 0])}

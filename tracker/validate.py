@@ -235,14 +235,22 @@ def evaluate(
 
 
 def _macro(theme_counts: np.ndarray) -> tuple[float, float, float]:
-    """The mean over the themes with something to score (a gold positive or a finding): a theme
-    absent from both gold and coding has no F1, and counted as 1.0 it lifted the mean (a sample
-    with no gold positive at all read micro-F1 0.000 and macro-F1 0.500)."""
-    scored = [row for row in theme_counts if row.sum() > 0]
-    if not scored:
-        return 1.0, 1.0, 1.0
-    scores = np.array([_prf(*row) for row in scored])
-    return tuple(float(x) for x in scores.mean(axis=0))  # type: ignore[return-value]
+    """Means over the themes where each is defined: precision over the themes with a finding,
+    recall over those with a gold positive, F1 over those with either. A theme absent from both
+    gold and coding has no F1 (counted as 1.0 it lifted the mean: a sample with no gold
+    positive at all read micro-F1 0.000 and macro-F1 0.500), and a theme with no gold positive
+    has no recall (counted as 0.0 it pulled macro recall down where every theme with a
+    positive was found). With no theme to average, the micro figure's convention holds."""
+    rows = [tuple(int(x) for x in row) for row in theme_counts]
+    tp, fp, fn = (sum(r[i] for r in rows) for i in range(3))
+    empty_p, empty_r, _ = _prf(0, fp, fn) if not tp else (1.0, 1.0, 1.0)
+
+    def mean(values: list[float], empty: float) -> float:
+        return float(np.mean(values)) if values else empty
+
+    return (mean([_prf(*r)[0] for r in rows if r[0] + r[1]], empty_p),
+            mean([_prf(*r)[1] for r in rows if r[0] + r[2]], empty_r),
+            mean([_prf(*r)[2] for r in rows if sum(r)], 1.0))  # fmt: skip
 
 
 def _bootstrap(counts: np.ndarray, n_boot: int, seed: int) -> tuple[tuple[float, float], ...]:
