@@ -133,6 +133,10 @@ RULE = "  - id: t\n    label: L\n    definition: D\n    rules:\n"
         ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['(a|b']}}", "phrase 1 '(a|b' has a '(' without its ')'"),
         ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['{ict} use']}}", "uses unknown alias '{ict}'"),
         ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['* war']}}", "cannot begin or end with *"),
+        # a star glued to a word was dropped by the matcher: '*compact' matched any 'compact'
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['digital *compact']}}",
+         "'*compact' is not a word and a star"),
+        ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['compact*']}}", "there is no prefix or suffix wildcard"),
         ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: ['a ~9 b']}}", "gaps go from ~1 to ~6 words"),
         ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}, cutoff: high}", "theme 't', rule 1: 'cutoff' must be a number"),
         ("name: x\nthemes:\n" + RULE + "      - {phrases: {en: [a]}, exclude: [{within: 2}]}",

@@ -715,6 +715,11 @@ class _Parser:
                 if words[0] == "*" or words[-1] == "*":
                     raise self.fail(place, f"phrase {number} '{phrase}' cannot begin or end with *",
                                     at, item)  # fmt: skip
+                glued = next((w for w in words if "*" in w and w != "*"), None)
+                if glued:  # the matcher dropped the star: '*compact' matched any 'compact'
+                    raise self.fail(place, f"phrase {number} '{phrase}': * stands for one whole "
+                                    f"word and is written apart ('{glued}' is not a word and a "
+                                    "star; there is no prefix or suffix wildcard)", at, item)  # fmt: skip
             out.extend(wordings)
         return tuple(dict.fromkeys(out))
 
