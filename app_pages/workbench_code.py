@@ -22,9 +22,10 @@ THEME_KEYS = list("1234567890") + list("QWETYUIOPASDFGHJKLZXVBNM")
 common.require_db()
 st.title("Validation workbench: code")
 sample = wbc.pick_sample(key="wb_code_sample")
-coder = st.text_input("Your name (coder)", key="wb_coder",
-                      help="Labels are saved under this name. Each coder sees only their own "
-                           "labels until adjudication.").strip()  # fmt: skip
+# spaces collapsed as the store collapses them: "Carol  Smith" and "Carol Smith" are one coder
+coder = " ".join(st.text_input("Your name (coder)", key="wb_coder",
+                               help="Labels are saved under this name. Each coder sees only their "
+                                    "own labels until adjudication.").split())  # fmt: skip
 if not coder:
     st.info("Type your name to start coding (or to resume where you stopped).")
     st.stop()
@@ -36,7 +37,7 @@ if not items:
     st.warning("This sample has no items.")
     st.stop()
 others = [c for c in wbc.coders(sample.id) if c != coder]
-alike = [c for c in others if c.casefold() == coder.casefold()]
+alike = [c for c in others if " ".join(c.split()).casefold() == coder.casefold()]
 if alike:
     st.warning(f"“{common.md(alike[0])}” has labels in this sample already: if that is you, type "
                "the name exactly so, or your labels count as another coder's in the agreement.")

@@ -228,6 +228,20 @@ def test_three_coders_with_a_missing_label_use_the_package_and_pairwise_kappa(db
     assert row["coders"] == 3
 
 
+def test_a_coder_name_typed_with_extra_spaces_is_the_same_coder(db):
+    """" Carol  Smith " (a double space inside) was stored apart from "Carol Smith": typing the
+    name again started a new coder at 0 items, with no warning."""
+    sid, drawn, themes = two_coders(db)
+    with wb.open_store(db) as store:
+        wb.save_labels(store, drawn[0].id, " Carol  Smith ", {t: (False, "", None, None)
+                                                              for t in themes})  # fmt: skip
+        wb.save_labels(store, drawn[1].id, "Carol Smith", {t: (False, "", None, None)
+                                                           for t in themes})  # fmt: skip
+        assert wb.coders(store, sid) == ["Carol Smith", "alice", "bob"]
+        assert set(wb.labels(store, sid, coder="Carol  Smith")["item_id"]) == {drawn[0].id,
+                                                                             drawn[1].id}  # fmt: skip
+
+
 def test_a_stray_coder_on_one_item_barely_moves_the_pooled_kappa(db):
     """A third 'coder' who labelled one item (a mistyped name) shares one unit per theme with
     each real coder: weighted by shared units, and left out where the pair's labels are all
@@ -235,7 +249,7 @@ def test_a_stray_coder_on_one_item_barely_moves_the_pooled_kappa(db):
     sid, drawn, themes = two_coders(db)
     with wb.open_store(db) as store:
         two = agree.agreement_table(wb.labels(store, sid), themes).set_index("theme")
-        wb.save_labels(store, drawn[0].id, "alice ", {t: (t == "digital_divide", "", None, None)
+        wb.save_labels(store, drawn[0].id, "alicee", {t: (t == "digital_divide", "", None, None)
                                                     for t in themes})  # fmt: skip
         three = agree.agreement_table(wb.labels(store, sid), themes).set_index("theme")
     assert two.loc["digital_divide", "kappa"] == pytest.approx(1.0)

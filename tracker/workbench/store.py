@@ -298,7 +298,11 @@ def items(store: Store, sample_id: int) -> list[Item]:
 
 
 def coder_id(store: Store, name: str) -> int:
-    """The coder's id, adding the coder on first use."""
+    """The coder's id, adding the coder on first use. Runs of spaces in the name count as one
+    (and none at its ends): a name typed with a double space was another coder, unseen."""
+    name = " ".join(name.split())
+    if not name:
+        raise StoreError("a coder needs a name")
     with transaction(store) as conn:
         conn.execute(
             "INSERT OR IGNORE INTO wb_coders (name, created_at) VALUES (?, ?)", (name, now_iso())
@@ -392,7 +396,7 @@ def labels(store: Store, sample_id: int, *, coder: str | None = None) -> pd.Data
     params: list[object] = [int(sample_id)]
     if coder is not None:
         where += " AND c.name = ?"
-        params.append(coder)
+        params.append(" ".join(coder.split()))  # as coder_id stores names
     return pd.read_sql_query(
         "SELECT l.item_id, i.position, i.statement_id, i.passage_seq, s.source, c.name AS coder, "
         "l.theme, l.present, l.evidence, l.evidence_start, l.evidence_end, l.labelled_at, "
