@@ -482,14 +482,14 @@ def _validate_one(gold, db, second_coder, bootstrap):
 
 def _validate_by_kind(db, gold, bootstrap: int) -> None:
     """Micro figures per match kind, and with and without the semantic matcher."""
-    from tracker.accuracy import by_kind, stored_matches
+    from tracker.accuracy import BY_KIND_BOOT, by_kind, stored_matches
     from tracker.validate import load_gold
 
     labels = load_gold(gold)
     with _open(db, readonly=True) as store:
         matches = stored_matches(store, labels)
     click.echo("\nby match kind (a theme counts when a counted match of these kinds is present)")
-    click.echo(by_kind(matches, labels, n_boot=min(bootstrap, 200)))
+    click.echo(by_kind(matches, labels, n_boot=min(bootstrap, BY_KIND_BOOT)))
 
 
 from tracker import cli_coding  # noqa: E402,F401  (registers semantic, suggest)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 import tracker
-from tracker.accuracy import KIND_VIEWS, score, stored_matches
+from tracker.accuracy import BY_KIND_BOOT, KIND_VIEWS, score, stored_matches
 from tracker.coding import file_name
 from tracker.errors import GoldError
 from tracker.models import Match
@@ -176,7 +176,7 @@ def build_report(db: str | Path, sample_id: int, *, n_boot: int = N_BOOT) -> Wor
     return WorkbenchReport(
         sample=sample, scores=scores,
         per_theme=_theme_rows(matches, gold, evidence, scores, n_boot),
-        by_kind=_kind_rows(matches, gold, evidence, n_boot), errors=errors,
+        by_kind=_kind_rows(matches, gold, evidence, min(n_boot, BY_KIND_BOOT)), errors=errors,
         agreement=agree.agreement_table(labels, list(sample.themes)),
         coders=sorted(labels["coder"].unique().tolist()), gold_sources=sources,
         adjudicators=adjudicators, codebook_name=active.name if active else "",
