@@ -310,6 +310,14 @@ def test_a_revised_label_withdraws_the_agreed_gold_it_contradicts(db):
     assert row[["present", "gold_source", "evidence"]].values.tolist() == [
         [1, "agreement", "space"]]  # the first coder by name with a quote (alice), as agreed() picks
     assert len(again) == len(before)
+    # alice revises her quote only, still agreeing: the agreed gold takes the revised quote
+    # (it kept the old one, so the gold TSV quoted words she had withdrawn)
+    with wb.open_store(db) as store:
+        both["militarization"] = (True, "an arms race in outer space", None, None)
+        wb.save_labels(store, drawn[4].id, "alice", both)
+        revised = wb.gold(store, sample_id=sid)
+    row = revised[(revised["item_id"] == drawn[4].id) & (revised["theme"] == "militarization")]
+    assert row["evidence"].tolist() == ["an arms race in outer space"]
 
 
 # -- gold: stored, exported, imported, and through `tracker validate` -------------------------------

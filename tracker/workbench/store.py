@@ -359,18 +359,22 @@ def _follow_agreement(conn, item_id: int, stamp: str) -> None:
     ).fetchall()  # fmt: skip
     for theme, present, n, low, high in rows:
         if n >= 2 and low == high:
-            if low != present or (low and not conn.execute(
-                    "SELECT evidence FROM wb_adjudications WHERE item_id = ? AND theme = ? AND "
-                    "source = 'agreement'", (item_id, theme)).fetchone()[0]):  # fmt: skip
-                quote = conn.execute(
-                    "SELECT l.evidence FROM wb_labels l JOIN wb_coders c ON c.id = l.coder_id "
-                    "WHERE l.item_id = ? AND l.theme = ? AND l.evidence != '' ORDER BY c.name "
-                    "LIMIT 1", (item_id, theme),
-                ).fetchone()  # fmt: skip
+            # the agreed decision carries the first coder's current quote (a revised quote
+            # reaches the gold, as agreed() would take it)
+            quote = conn.execute(
+                "SELECT l.evidence FROM wb_labels l JOIN wb_coders c ON c.id = l.coder_id "
+                "WHERE l.item_id = ? AND l.theme = ? AND l.evidence != '' ORDER BY c.name "
+                "LIMIT 1", (item_id, theme),
+            ).fetchone()  # fmt: skip
+            evidence = quote[0] if quote and low else ""
+            stored = conn.execute(
+                "SELECT evidence FROM wb_adjudications WHERE item_id = ? AND theme = ? AND "
+                "source = 'agreement'", (item_id, theme)).fetchone()[0]  # fmt: skip
+            if low != present or evidence != stored:
                 conn.execute(
                     "UPDATE wb_adjudications SET present = ?, evidence = ?, decided_at = ? "
                     "WHERE item_id = ? AND theme = ? AND source = 'agreement'",
-                    (low, (quote[0] if quote and low else ""), stamp, item_id, theme),
+                    (low, evidence, stamp, item_id, theme),
                 )  # fmt: skip
         else:
             conn.execute("DELETE FROM wb_adjudications WHERE item_id = ? AND theme = ? AND "
