@@ -37,6 +37,10 @@ except TrackerError as exc:
     st.stop()
 
 r = rep.scores
+if rep.missing_themes:
+    st.warning("The gold names theme(s) the database's codebook does not have, each positive of "
+               f"them counted as a miss: {common.md(', '.join(rep.missing_themes))}. Re-match "
+               "with a codebook that has them, or read these figures without them.")  # fmt: skip
 if rep.open_disagreements:
     st.warning(
         f"{rep.open_disagreements} disagreement{'s' if rep.open_disagreements > 1 else ''} "

@@ -366,6 +366,11 @@ def test_a_theme_the_codebook_does_not_have_is_named(db, tmp_path):
     assert result.exit_code == 0, result.output
     assert ("warning: the gold names theme(s) the codebook does not have, each positive of them "
             "counted as a miss: ai_goverance") in result.output
+    # imported, the same gold's report says so too (it scored the miss without a word)
+    sid = wb_gold.import_gold(db, gold)
+    rep = wb_report.build_report(db, sid, n_boot=20)
+    assert rep.missing_themes == ("ai_goverance",)
+    assert "ai_goverance are not in the codebook measured" in wb_report.method_paragraph(rep)
 
 
 def test_a_passage_sample_has_no_statement_gold_tsv(db):

@@ -58,6 +58,8 @@ class WorkbenchReport:
     #: (item, coder) codings made with the tool's matches on screen, and all codings
     seen_tool_codings: int = 0
     codings: int = 0
+    #: themes the gold has that the database's codebook lacks: every positive of them a miss
+    missing_themes: tuple[str, ...] = ()
 
 
 def item_key(item: wb.Item) -> str:
@@ -182,7 +184,19 @@ def build_report(db: str | Path, sample_id: int, *, n_boot: int = N_BOOT) -> Wor
         adjudicators=adjudicators, codebook_name=active.name if active else "",
         codebook_version=active.version if active else "", n_boot=n_boot,
         open_disagreements=still_open, **_codings(labels),
+        missing_themes=_missing_themes(active, gold),
     )  # fmt: skip
+
+
+def _missing_themes(active, gold: Mapping[str, Mapping[str, bool]]) -> tuple[str, ...]:
+    """The gold's themes the active codebook lacks (a theme since removed, a codebook of a
+    few themes): scored, each of their positives counts as a miss of the tool."""
+    from tracker.codebook import codebook_from_text
+
+    if active is None:
+        return ()
+    known = {t.id for t in codebook_from_text(active.text, path=active.path).themes}
+    return tuple(sorted({t for per in gold.values() for t in per} - known))
 
 
 def _codings(labels: pd.DataFrame) -> dict[str, int]:
@@ -264,6 +278,9 @@ def method_paragraph(report: WorkbenchReport) -> str:
             f"{report.gold_sources.get('agreement', 0)} where the coders agreed, {adjudicated} "
             f"adjudicated{by}" + (f", {report.gold_sources['imported']} imported"
                                   if report.gold_sources.get("imported") else "") + ".")  # fmt: skip
+    if report.missing_themes:
+        gold += (" The gold's theme(s) " + ", ".join(report.missing_themes) + " are not in the "
+                 "codebook measured: each of their positives counts as a miss.")
     if report.open_disagreements:
         gold += (f" {report.open_disagreements} disagreement"
                  f"{'s' if report.open_disagreements > 1 else ''} between the coders "
