@@ -276,9 +276,13 @@ def _job_status(db: Path, active_version: str) -> None:
     when = datetime.fromtimestamp(job.finished or job.started).strftime("%H:%M:%S")
     version = job.codebook.version
     if job.state == rematch_job.DONE:
+        # the job is kept per process: a re-match run since from the command line may have
+        # made another codebook the active one
+        now = ("it is the active codebook" if version == active_version else
+               f"the database has since been re-matched with codebook {active_version}, which is "
+               "the active one now")  # fmt: skip
         st.success(f"Re-matched {job.total:,} statements with codebook {version} at {when} "
-                   f"({job.written:,} matches); it is the active codebook. File: "
-                   f"`{job.codebook.path}`")  # fmt: skip
+                   f"({job.written:,} matches); {now}. File: `{job.codebook.path}`")  # fmt: skip
     elif job.state == rematch_job.CANCELLED:
         st.warning(f"The re-match with codebook {version} was cancelled at {when}; the database "
                    f"keeps codebook {active_version}. The saved file stays: "

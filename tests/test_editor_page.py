@@ -109,6 +109,20 @@ def test_a_phrase_added_on_the_page_is_previewed_saved_and_rematched(corpus, db,
     assert codebook_from_text(saved.read_text(), path=str(saved)).version == book.version
     # the editor now shows the saved version's theme, the phrase in it
     assert "        - broadband" in editor_text(at).value.split("\n")
+    # re-matched since from the command line with another codebook: the banner of the editor's
+    # job no longer calls its codebook the active one
+    from click.testing import CliRunner
+
+    from tracker.cli import cli
+
+    other = db.parent / "other.yaml"
+    other.write_text(saved.read_text().replace("name: editor-test", "name: other-book", 1))
+    result = CliRunner().invoke(cli, ["match", "--codebook", str(other), "--db", str(db),
+                                      "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    at.run()
+    banner = next(s.value for s in at.success if book.version in s.value)
+    assert "it is the active codebook" not in banner and active_version(db) in banner
 
 
 def test_a_wrong_rule_is_shown_on_its_line_and_nothing_is_saved(corpus, db, monkeypatch):
