@@ -101,6 +101,8 @@ if design is not None:
             new_id = sampling.draw_sample(common.db_path(), filters, design)
         except TrackerError as exc:
             st.error(common.md(exc))
+            # the last draw's "stored" note beside this error read as this draw's outcome
+            st.session_state.pop("wb_last_drawn", None)
         else:
             st.cache_data.clear()
             st.session_state["wb_sample_id"] = new_id

@@ -80,6 +80,16 @@ def draw_on_page(app, *, size: int, seed: int) -> AppTest:
     return at
 
 
+def test_a_failed_draw_shows_no_stored_note_of_the_draw_before(app, db):
+    """A second draw, too large for the selection, showed its error beside the first draw's
+    "Sample #1 is stored", as if it too had been stored."""
+    at = draw_on_page(app, size=2, seed=3)
+    at.number_input(key="wb_size").set_value(100_000).run()
+    at.button(key="wb_draw").click().run()
+    assert not at.exception and at.error
+    assert not [s for s in at.success if "is stored" in s.value]
+
+
 def test_two_coders_agreement_adjudication_and_report_through_the_pages(app, db):
     draw_on_page(app, size=4, seed=11)
     sample, items = stored_sample(db)
