@@ -50,8 +50,15 @@ if len(progress) < 2:
     st.caption("Agreement needs two coders or more on the same items.")
 
 st.subheader("Adjudication")
-st.caption(f"Gold decisions stored for this sample: {len(gold)} "
-           f"(of {len(items) * len(sample.themes)} item-theme pairs).")  # fmt: skip
+stored_note = st.empty()  # filled once the buttons below have written what they write
+
+
+def say_stored(decisions: int) -> None:
+    stored_note.caption(f"Gold decisions stored for this sample: {decisions} "
+                        f"(of {len(items) * len(sample.themes)} item-theme pairs).")  # fmt: skip
+
+
+say_stored(len(gold))
 if not st.toggle("Open adjudication (shows every coder's labels)", key="wb_adj_open"):
     st.caption("Coders never see each other's labels; open this once coding is finished.")
     st.stop()
@@ -65,6 +72,7 @@ if st.button(f"Save the {len(agreed)} agreed labels as gold", key="wb_accept_agr
     written = wbc.write(wb.save_gold, agreed, source="agreement", adjudicator="", replace=False)
     st.success(f"{written} agreed labels saved as gold.")
     gold = wbc.gold(sample.id)
+    say_stored(len(gold))  # the count above was drawn before the save
 
 differing = agree.disagreements(all_labels)
 if differing.empty:

@@ -146,6 +146,10 @@ def test_two_coders_agreement_adjudication_and_report_through_the_pages(app, db)
     at.text_input(key="wb_adjudicator").input("carol").run()
     at.button(key="wb_accept_agreed").click().run()
     no_trouble(at)
+    # the count of stored decisions is the one after the save (it showed 0 beside the success)
+    agreed_now = 4 * len(sample.themes) - 2
+    assert any(c.value.startswith(f"Gold decisions stored for this sample: {agreed_now} ")
+               for c in at.caption)  # fmt: skip
     radios = [r for r in at.radio if (r.key or "").startswith("wb_adj_")]
     assert len(radios) == 2  # cyber_threats on item 1, digital_divide on item 4
     for r in radios:
