@@ -134,7 +134,8 @@ def gold_import(db, path, name):
     except TrackerError:  # an unreadable gold file or codebook: the import says so below
         unknown = []
     sample_id = _call(import_gold, _db(db), path, name=name)
-    click.echo(f"sample {sample_id}: gold of {shown(path)}", err=True)
+    named = f" ({shown(name)!r})" if name else ""  # the name given is the sample's
+    click.echo(f"sample {sample_id}{named}: gold of {shown(path)}", err=True)
     if unknown:
         click.echo("warning: the gold names theme(s) the codebook does not have, each positive "
                    f"of them counted as a miss: {', '.join(unknown)}", err=True)  # fmt: skip
