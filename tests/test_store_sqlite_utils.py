@@ -19,6 +19,8 @@ import pytest
 import sqlite_utils
 
 from tracker import query
+from tracker.codebook import load_codebook
+from tracker.errors import CodebookError
 from tracker.ingest import ingest_paths
 from tracker.query import Filters
 from tracker.rematch import rematch
@@ -110,6 +112,12 @@ def test_statements_added_after_the_migration_are_searchable(tmp_path):
     speech.parent.mkdir()
     with zipfile.ZipFile(SAMPLE / "ungdc" / "UNGDC_sample.zip") as z:
         speech.write_bytes(z.read("UNGDC_sample/Session 79 - 2024/BRA_79_2024.txt"))
+    # its codebook's shipped semantic model has changed since that version: ingesting into it
+    # is refused until it is re-coded (one database never mixes codebook versions)
+    with pytest.raises(CodebookError, match="no longer reads the same"):
+        ingest_paths([speech], db=path, workers=1)
+    with Store(path) as store:
+        rematch(store, load_codebook(), workers=1)
     report = ingest_paths([speech], db=path, workers=1)
     assert report.stored == ["BRA_79_2024.txt"]
     with sqlite3.connect(path) as conn:
