@@ -408,3 +408,21 @@ def test_a_codebook_given_by_a_relative_path_is_found_from_anywhere(corpus, tmp_
     result = CliRunner().invoke(cli, ["ingest", str(speeches / "ke_en.txt"), "--db", str(db),
                                       "--quiet"])  # fmt: skip
     assert result.exit_code == 1 and "no longer reads the same" in result.output
+
+
+def test_candidate_phrases_are_only_those_over_represented(corpus):
+    """Phrases rarer in the suggested passages than in all passages read were listed as
+    candidates (x0.6-x0.8) under "most over-represented"."""
+    from tracker.suggest import candidate_phrases
+
+    texts = [(corpus / "unga79" / "text" / f"{c}_en.txt").read_text(encoding="utf-8")
+             for c in ("at", "au", "ke", "jp", "fj", "tv")]  # fmt: skip
+    sentences = [s for t in texts for s in re.split(r"(?<=[.!?])\s+", t) if len(s.split()) > 6]
+    top = [s for s in sentences if "united nations" in s.lower()][:40]
+    listed = candidate_phrases(top, sentences, limit=500)
+    assert listed and all(c.lift > 1 for c in listed)
+    # passages where "climate change" is no more frequent than in all passages read (here the
+    # same passages: a share of 1.0 against 5/4 smoothed): not a candidate
+    climate = [s for s in sentences if "climate change" in s.lower()][:4]
+    assert len(climate) == 4
+    assert "climate change" not in {c.phrase for c in candidate_phrases(climate, climate)}

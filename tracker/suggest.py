@@ -100,6 +100,8 @@ def candidate_phrases(top: list[str], background: list[str], *, limit: int = 25)
         if count < 3:
             continue
         lift = (count / n_top) / ((back_counts.get(gram, 0) + 1) / n_back)
+        if lift <= 1.0:  # as common (or more) in all passages read: not a candidate of the theme
+            continue
         rows.append(CandidatePhrase(gram, count, round(lift, 1)))
     rows.sort(key=lambda r: (-r.passages * math.log(max(r.lift, 1.0001)), r.phrase))
     return rows[:limit]
