@@ -426,3 +426,16 @@ def test_candidate_phrases_are_only_those_over_represented(corpus):
     climate = [s for s in sentences if "climate change" in s.lower()][:4]
     assert len(climate) == 4
     assert "climate change" not in {c.phrase for c in candidate_phrases(climate, climate)}
+
+
+def test_no_two_suggestions_are_neighbouring_passages_of_a_statement(gold_db):
+    """Each suggestion shows its passage with the sentence before it: two neighbours showed the
+    same sentence twice, one list place wasted on each repeat."""
+    from tracker.suggest import suggest
+
+    db, _ = gold_db
+    with Store(db, readonly=True) as store:
+        found, _ = suggest(store, load_codebook(), "un_main_channel", limit=60, sample=400)
+    places = {(s.statement_id, s.passage_seq) for s in found}
+    assert len(found) == 60
+    assert not [p for p in places if (p[0], p[1] + 1) in places]

@@ -81,13 +81,30 @@ def suggest(
                 continue
             scored.append((float(probs[i, j]), sid, p.seq, text[p.start : p.end], wins[i]))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
-    meta = _metadata(store, {s[1] for s in scored[:limit]})
+    chosen = _apart(scored, limit)
+    meta = _metadata(store, {s[1] for s in chosen})
     out = [
         Suggestion(prob, sid, *meta[sid], seq, window, model.explain(theme, window))
-        for prob, sid, seq, passage, window in scored[:limit]
+        for prob, sid, seq, passage, window in chosen
     ]
     phrases = candidate_phrases([s[3] for s in scored[:TOP_FOR_PHRASES]], all_texts)
     return out, phrases
+
+
+def _apart(scored: list[tuple[float, int, int, str, str]], limit: int) -> list:
+    """The best ``limit`` passages, none next to one already chosen in its statement: a window
+    holds the sentence before its passage, so two neighbours showed the same sentence twice."""
+    chosen: list = []
+    taken: set[tuple[int, int]] = set()
+    for row in scored:
+        sid, seq = row[1], row[2]
+        if (sid, seq - 1) in taken or (sid, seq + 1) in taken:
+            continue
+        chosen.append(row)
+        taken.add((sid, seq))
+        if len(chosen) == limit:
+            break
+    return chosen
 
 
 def candidate_phrases(top: list[str], background: list[str], *, limit: int = 25) -> list[CandidatePhrase]:
