@@ -8,7 +8,7 @@ import html  # noqa: F401  (pages escape with common.html)
 
 from app_pages.ui.data import (
     active_codebook_text, caption_for, codebook, codebook_info, compare, country_theme_matrix,
-    current_filters, db_path, describe, evidence, evidence_count, evidence_not_counted,
+    current_filters, db_path, describe, evidence, evidence_count, evidence_counts,
     fingerprint, ingest_history, kept,
     kind_counts, left_out, marker, options, or_warn, ranking, require_db, search_passages,
     shipped_codebook_version, statement_detail, statements_list, suggestions, trends,
@@ -35,7 +35,7 @@ __all__ = [
     "FILTER_KEYS", "Filters", "KIND_LABELS", "MAX_EVIDENCE", "PARAM_KEYS", "XLSX_MAX_ROWS",
     "active_codebook_text", "all_evidence", "caption_for", "citation", "codebook", "codebook_info",
     "compare", "country_theme_matrix", "current_filters", "date_error_note", "db_path", "describe",
-    "display_text", "evidence", "evidence_count", "evidence_not_counted", "evidence_downloads",
+    "display_text", "evidence", "evidence_count", "evidence_counts", "evidence_downloads",
     "evidence_panel",
     "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "left_out",

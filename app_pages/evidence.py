@@ -88,9 +88,10 @@ if scope.startswith("all"):
             common.open_statement(int(row["statement_id"]))
     st.stop()
 
-total = common.or_warn(common.evidence_count, filters, theme=chosen, search=search)
-if total is None:
+counts = common.or_warn(common.evidence_counts, filters, theme=chosen, search=search)
+if counts is None:
     st.stop()
+total, aside = counts
 if total == 0:
     st.info("No matches under these filters" + (" containing these words" if search else "") + ".")
     st.stop()
@@ -98,7 +99,6 @@ rows = common.or_warn(common.evidence, filters, theme=chosen, search=search, sor
                       limit=common.MAX_EVIDENCE)  # fmt: skip
 if rows is None:
     st.stop()
-aside = common.or_warn(common.evidence_not_counted, filters, theme=chosen, search=search) or 0
 st.caption(common.shown_note(total, len(rows), not_counted=aside))
 common.evidence_table(rows, key="evidence")
 common.evidence_downloads(

@@ -25,18 +25,28 @@ def gold_db(corpus, tmp_path_factory) -> Path:
     return db
 
 
+def method_page(db: Path, monkeypatch) -> AppTest:
+    """The Codebook and method page on ``db``, as a researcher opens it."""
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
+    return at.switch_page("app_pages/method.py").run()
+
+
+def assert_figures(at: AppTest, expected, *, statements: int) -> None:
+    """The page's headline figures are `tracker validate`'s."""
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Micro F1"] == f"{expected.micro_f1:.3f}"
+    assert metrics["Gold statements"] == str(statements)
+
+
 def test_validation_figures_on_the_method_page(corpus, gold_db, monkeypatch):
     gold = corpus / "gold" / "dev.tsv"
     with Store(gold_db, readonly=True) as store:
         expected = validate_coding(store, gold, n_boot=50)
-    monkeypatch.setenv("TRACKER_DB", str(gold_db))
     monkeypatch.setenv("TRACKER_GOLD", str(gold))
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
-    at.switch_page("app_pages/method.py").run()
-    assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Micro F1"] == f"{expected.micro_f1:.3f}"
-    assert metrics["Gold statements"] == "41"
+    at = method_page(gold_db, monkeypatch)
+    assert_figures(at, expected, statements=41)
     table = next(d.value for d in at.dataframe if "tp" in d.value.columns)
     assert list(table["theme"]) == [t.theme for t in expected.per_theme]
     assert list(table["tp"]) == [t.tp for t in expected.per_theme]
@@ -53,21 +63,15 @@ def test_the_workbench_gold_is_measured_when_no_file_is_given(corpus, gold_db, t
     db = tmp_path / "with-gold.db"
     shutil.copy(gold_db, db)
     gold = corpus / "gold" / "dev.tsv"
-    monkeypatch.setenv("TRACKER_DB", str(db))
     monkeypatch.delenv("TRACKER_GOLD", raising=False)
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
-    at.switch_page("app_pages/method.py").run()
+    at = method_page(db, monkeypatch)
     assert "Micro F1" not in {m.label for m in at.metric}
     assert any("No gold labels loaded" in i.value for i in at.info)
     wb_gold.import_gold(db, gold)
     with Store(db, readonly=True) as store:
         expected = validate_coding(store, gold, n_boot=50)
-    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120).run()
-    at.switch_page("app_pages/method.py").run()
-    assert not at.exception
-    metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Micro F1"] == f"{expected.micro_f1:.3f}"
-    assert metrics["Gold statements"] == "41"
+    at = method_page(db, monkeypatch)
+    assert_figures(at, expected, statements=41)
     assert any("gold adjudicated in the validation workbench" in c.value for c in at.caption)
 
 

@@ -212,6 +212,16 @@ def test_wilson_interval_known_values():
 # -- evidence, search, statements --------------------------------------------------------------
 
 
+def test_evidence_counts_split_the_rows_as_the_rows_show_them(db):
+    """The count above an evidence table gives the rows and, of them, those not counted
+    (reported or opposing): both as the rows themselves say."""
+    for theme in ("unilateral_sanctions", "bloc_confrontation"):
+        rows = query.evidence(db, Filters(), theme=theme, limit=100_000)
+        total, aside = query.evidence_counts(db, Filters(), theme=theme)
+        assert (total, aside) == (len(rows), int((rows["counted"] == 0).sum()))
+    assert sum(query.evidence_counts(db, Filters(), theme="unilateral_sanctions")[1:]) > 0
+
+
 def test_evidence_rows_point_at_the_matched_words(db):
     rows = query.evidence(db, Filters(), limit=2000)
     assert len(rows) == query.evidence_count(db, Filters())

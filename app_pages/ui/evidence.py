@@ -9,7 +9,7 @@ from dataclasses import replace
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui.data import evidence, evidence_count, evidence_not_counted, options, or_warn
+from app_pages.ui.data import evidence, evidence_counts, options, or_warn
 from app_pages.ui.exports import evidence_downloads
 from app_pages.ui.text import display_text, md
 from tracker import charts, query
@@ -64,10 +64,11 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
         if x
     )
     st.subheader(title or f"Evidence: {what or 'all selected'}")
-    total = or_warn(evidence_count, filters, theme=theme, year=year, country=country,
-                    search=search)  # fmt: skip
-    if total is None:
+    counts = or_warn(evidence_counts, filters, theme=theme, year=year, country=country,
+                     search=search)  # fmt: skip
+    if counts is None:
         return
+    total, aside = counts
     if total == 0:
         st.info("No passages match here. Widen the filters, or pick another point.")
         return
@@ -75,8 +76,6 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
                    limit=MAX_EVIDENCE)  # fmt: skip
     if rows is None:
         return
-    aside = or_warn(evidence_not_counted, filters, theme=theme, year=year, country=country,
-                    search=search) or 0  # fmt: skip
     st.caption(shown_note(total, len(rows), not_counted=aside))
     evidence_table(rows, key=key)
     evidence_downloads(filters, total, key=key, theme=theme, year=year, country=country,

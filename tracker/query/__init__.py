@@ -50,7 +50,7 @@ from tracker.query.filters import (
 from tracker.query.overview import Options, country_names, ingest_history, left_out, options
 from tracker.query.search import (
     EVIDENCE_COLUMNS, RANK_LIMIT, SEARCH_COLUMNS, SEARCH_TIME_LIMIT, QueryTimeout, evidence,
-    evidence_count, evidence_not_counted, fts_query, search_passages,
+    evidence_count, evidence_counts, fts_query, search_passages,
 )  # fmt: skip
 from tracker.query.stats import Z95, newcombe, wilson
 from tracker.query.statements import (
@@ -69,7 +69,8 @@ __all__ = [
     "StatementDetail", "TREND_COLUMNS", "ThemeInfo", "Z95", "all_groups", "change_marker",
     "chart_queries", "clauses", "codebook_info", "coding_statements", "compare", "connect",
     "canonical_ids_in", "content_digest", "counted_rule_passages", "statements_with_passages", "country_names", "country_theme_matrix",
-    "database_ready", "duplicate_groups", "english_originals", "evidence", "evidence_count", "evidence_not_counted",
+    "database_ready", "duplicate_groups", "english_originals", "evidence", "evidence_count",
+    "evidence_counts",
     "fts_query", "group_members", "highlight_spans", "ingest_history", "kind_counts",
     "last_passage", "left_out", "newcombe", "options", "passage_texts", "passages_of", "ranking",
     "resolve_languages", "search_passages", "selection", "smooth_years", "statement_detail",

@@ -177,35 +177,28 @@ def evidence_count(
     db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
 ) -> int:
     """How many evidence rows :func:`evidence` would return without a limit."""
+    return evidence_counts(db, filters, theme=theme, year=year, country=country,
+                           search=search)[0]  # fmt: skip
+
+
+def evidence_counts(
+    db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
+) -> tuple[int, int]:
+    """The evidence rows :func:`evidence` would return without a limit, and how many of them
+    are kept without counting (reported or opposing matches: a chart's number counts the
+    others only), in one read."""
     found = _evidence_where(db, filters, theme, year, country, search)
     if found is None:
-        return 0
+        return 0, 0
     conds, params = found
+    aside = "COALESCE(SUM(m.counted = 0), 0)" if has_stance(db) else "0"
     with connect(db) as conn, _time_limit(conn, bool(search)):
-        return conn.execute(
-            "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
+        total, not_counted = conn.execute(
+            f"SELECT COUNT(*), {aside} FROM matches m JOIN statements s ON s.id = m.statement_id "
             f"WHERE {' AND '.join(conds)}",
             params,
-        ).fetchone()[0]
-
-
-def evidence_not_counted(
-    db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
-) -> int:
-    """Of the evidence rows :func:`evidence_count` counts, those kept without counting
-    (reported or opposing matches): a chart's number counts the others only."""
-    if not has_stance(db):
-        return 0
-    found = _evidence_where(db, filters, theme, year, country, search)
-    if found is None:
-        return 0
-    conds, params = found
-    with connect(db) as conn, _time_limit(conn, bool(search)):
-        return conn.execute(
-            "SELECT COUNT(*) FROM matches m JOIN statements s ON s.id = m.statement_id "
-            f"WHERE {' AND '.join(conds)} AND m.counted = 0",
-            params,
-        ).fetchone()[0]
+        ).fetchone()
+    return int(total), int(not_counted)
 
 
 #: Above this many passages holding the words, search results are not ranked by relevance.
