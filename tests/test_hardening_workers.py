@@ -262,3 +262,30 @@ def test_an_interrupted_ingest_run_records_its_end_counts_and_outcome(tmp_path):
     assert rows(db, "SELECT outcome, stored, already_stored FROM ingest_runs ORDER BY id") == [
         ("interrupted", stored, 0), ("finished", 600 - stored, stored)
     ]
+
+
+def test_a_run_interrupted_just_after_a_batch_commits_counts_that_batch(tmp_path, monkeypatch):
+    """The interruption (Ctrl-C, SIGTERM) can land between a batch's commit and the report's
+    tally of it. The run's row must still count every statement stored: the count is written
+    in the batch's own transaction (before, the row said 20 while 40 were stored)."""
+    from tracker.store import Store
+
+    folder = tmp_path / "in"
+    sample_speeches(folder, 60)
+    db = tmp_path / "t.db"
+    real_add = Store.add_statements
+    calls = []
+
+    def add_then_interrupt(self, statements, **kwargs):
+        ids = real_add(self, statements, **kwargs)
+        calls.append(len(ids))
+        if len(calls) == 2:  # the signal arrives as the second batch's commit returns
+            raise KeyboardInterrupt
+        return ids
+
+    monkeypatch.setattr(Store, "add_statements", add_then_interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        ingest_paths([folder], db=db, workers=1, batch_size=20)
+    stored = rows(db, "SELECT count(*) FROM statements")[0][0]
+    assert stored == sum(calls) == 40
+    assert rows(db, "SELECT outcome, stored FROM ingest_runs") == [("interrupted", stored)]

@@ -661,8 +661,8 @@ def _close_run(store: Store, report: IngestReport, outcome: str) -> None:
         store.record_problems(
             run_id, [(p.source, p.kind, p.reason) for p in report.skipped + report.failed]
         )
-        store.finish_run(
-            run_id, stored=len(report.stored), already=len(report.already_stored),
+        store.finish_run(  # its stored count grew with each batch's commit (add_statements)
+            run_id, already=len(report.already_stored),
             skipped=len(report.skipped), failed=len(report.failed), outcome=outcome,
         )  # fmt: skip
     except (sqlite3.Error, OSError, StoreError):
@@ -778,7 +778,7 @@ def _flush(batch: list[Statement], store: Store, report: IngestReport,
             report.already_stored.append((st.source, unique[st.content_hash].source))
         else:
             unique[st.content_hash] = st
-    new = store.add_statements(list(unique.values()), dedupe=policy)
+    new = store.add_statements(list(unique.values()), dedupe=policy, run_id=report.run_id)
     # popped: a document's statements are all in one batch, and the map stays small
     files: dict[str, str] = {}
     for st in batch:

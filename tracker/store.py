@@ -377,12 +377,15 @@ class Store:
         return row[0] if row else None
 
     def add_statements(
-        self, statements: Sequence[Statement], *, dedupe: DedupPolicy | None = None
-    ) -> dict[str, int]:
+        self, statements: Sequence[Statement], *, dedupe: DedupPolicy | None = None,
+        run_id: int | None = None,
+    ) -> dict[str, int]:  # fmt: skip
         """Store whole statements (text, passages, matches, theme counts) in one transaction.
 
         Statements whose content hash is already stored are left out. With ``dedupe``, each new
         statement is linked to the stored copies of the same speech in the same transaction.
+        With ``run_id``, that ingest run's ``stored`` count grows in the same transaction, so an
+        interruption just after the commit cannot leave the run undercounted.
         Returns the new statements' content hashes with their ids.
         """
         ids: dict[str, int] = {}
@@ -403,6 +406,10 @@ class Store:
                 self._index_passages(rows.passages[0][0], rows.passages[-1][0])
             self._insert_rows("matches", MATCH_COLUMNS, rows.matches)
             self._insert_rows("statement_themes", THEME_COLUMNS, rows.themes)
+            if run_id is not None and ids:
+                self.db.execute(  # through sqlite-utils, as every write (its tracer sees it)
+                    "UPDATE ingest_runs SET stored = stored + ? WHERE id = ?", (len(ids), run_id)
+                )
         return ids
 
     def _hashes_among(self, hashes: list[str]) -> set[str]:
@@ -585,15 +592,17 @@ class Store:
             self._insert_rows("ingest_problems", ("run_id", "source", "kind", "reason"),
                               [(run_id, *p) for p in problems])  # fmt: skip
 
-    def finish_run(self, run_id: int, *, stored: int, already: int, skipped: int, failed: int,
-                   outcome: str = "finished"):  # fmt: skip
+    def finish_run(self, run_id: int, *, already: int, skipped: int, failed: int,
+                   outcome: str = "finished", stored: int | None = None):  # fmt: skip
         """The run's end: its counts and how it ended (``finished``, ``interrupted``, or
-        ``failed: <error>``)."""
+        ``failed: <error>``). ``stored`` is left as :meth:`add_statements` counted it, batch by
+        batch, unless given."""
+        end = {"finished_at": now_iso(), "already_stored": already, "skipped": skipped,
+               "failed": failed, "outcome": outcome}  # fmt: skip
+        if stored is not None:
+            end["stored"] = stored
         with self._write():
-            self.db.table("ingest_runs").update(run_id, {
-                "finished_at": now_iso(), "stored": stored, "already_stored": already,
-                "skipped": skipped, "failed": failed, "outcome": outcome,
-            })  # fmt: skip
+            self.db.table("ingest_runs").update(run_id, end)
 
     def integrity_check(self) -> str:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0]
