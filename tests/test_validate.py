@@ -167,3 +167,17 @@ def test_agreement_counts_pairs_only_one_coder_has() -> None:
     assert result["pairs"] == 1 and result["only_a"] == 1 and result["only_b"] == 1
     with pytest.raises(GoldError, match="share no"):
         agreement({"x": {"t": True}}, {"y": {"t": True}})
+
+
+def test_printed_table_leaves_undefined_scores_as_a_dash() -> None:
+    """A theme with no gold positive has no recall; with no finding either it has no precision
+    or F1. The table printed a vacuous 1.000 for them (read as perfect), while the workbench's
+    report left them empty; it now prints '-' there, and real zeros stay zeros."""
+    gold = {"a.txt": {"x": True, "y": False, "z": False}, "b.txt": {"x": False, "y": False, "z": False}}
+    coded = {"a.txt": {"x": "found", "z": "wrongly"}, "b.txt": {}}
+    table = {line.split()[0]: line.split()[1:] for line in
+             evaluate(coded, gold, themes=["x", "y", "z"], n_boot=0).format().splitlines()
+             if line.split() and line.split()[0] in ("x", "y", "z")}  # fmt: skip
+    assert table["x"] == ["1", "1", "0", "0", "1.000", "1.000", "1.000"]
+    assert table["y"] == ["0", "0", "0", "0", "-", "-", "-"]
+    assert table["z"] == ["0", "0", "1", "0", "0.000", "-", "0.000"]

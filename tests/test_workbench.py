@@ -413,7 +413,8 @@ def cli_figures(output: str) -> dict[str, tuple[str, ...]]:
     """`tracker validate`'s figures as printed: theme rows (gold tp fp fn P R F1) and micro."""
     rows = {}
     for line in output.splitlines():
-        m = re.match(r"^(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$", line)
+        m = re.match(r"^(\w+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+([\d.]+|-)\s+([\d.]+|-)\s+([\d.]+|-)$",
+                     line)  # fmt: skip
         if m:
             rows[m.group(1)] = m.groups()[1:]
         m = re.match(r"^micro\s+P ([\d.]+)\s+R ([\d.]+)\s+F1 ([\d.]+)\s+\(95% CI ([\d.]+)-([\d.]+)\)",
@@ -441,14 +442,14 @@ def test_the_report_and_the_exported_gold_give_tracker_validate_s_figures(db, co
             continue
         counts = (str(row.gold_positives), str(row.tp), str(row.fp), str(row.fn))
         if not row.gold_positives and not row.tp + row.fp:
-            # nothing to score: validate prints its vacuous 1.000, the report leaves it empty
-            assert printed[row.theme] == (*counts, "1.000", "1.000", "1.000")
+            # nothing to score: both leave it undefined (validate printed a vacuous 1.000)
+            assert printed[row.theme] == (*counts, "-", "-", "-")
             assert pd.isna([row.precision, row.recall, row.f1, row.f1_low, row.f1_high]).all()
             empty += 1
             continue
-        assert printed[row.theme] == (
-            *counts, f"{row.precision:.3f}", f"{row.recall:.3f}", f"{row.f1:.3f}",
-        )  # fmt: skip
+        assert printed[row.theme] == tuple(
+            [*counts] + ["-" if pd.isna(x) else f"{x:.3f}" for x in (row.precision, row.recall, row.f1)]
+        )
     assert empty  # the ten speeches leave some theme with neither a positive nor a finding
     assert r.statements == 10 and sum(s.fn for s in r.per_theme) > 0
     paragraph = wb_report.method_paragraph(rep)

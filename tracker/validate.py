@@ -75,9 +75,11 @@ class ValidationReport:
             f"{'theme':<26}{'gold':>5}{'tp':>5}{'fp':>5}{'fn':>5}{'P':>7}{'R':>7}{'F1':>7}"
         )
         for s in self.per_theme:
+            found = s.tp + s.fp
             lines.append(
                 f"{s.theme:<26}{s.support:>5}{s.tp:>5}{s.fp:>5}{s.fn:>5}"
-                f"{s.precision:>7.3f}{s.recall:>7.3f}{s.f1:>7.3f}"
+                f"{_score(s.precision, found)}{_score(s.recall, s.support)}"
+                f"{_score(s.f1, s.support or found)}"
             )
         lines += [
             "",
@@ -96,6 +98,12 @@ class ValidationReport:
         lines += ["", f"false negatives ({len(self.false_negatives)}): in gold, not found"]
         lines += [_error_line(f, t, e, width) for f, t, e in self.false_negatives]
         return "\n".join(lines)
+
+
+def _score(value: float, defined: int) -> str:
+    """A table cell: '-' where the score is undefined (nothing to divide by), not a vacuous 1.0
+    that reads as perfect; as the workbench's report leaves it empty."""
+    return f"{value:>7.3f}" if defined else f"{'-':>7}"
 
 
 def _pooled(name: str, p: float, r: float, f1: float, ci: tuple[float, float]) -> str:
