@@ -65,26 +65,28 @@ if page.url_path in CHART_PAGES and not st.session_state.get("_plotly_warm"):
         st.plotly_chart({"data": [{"type": "scatter", "x": [], "y": []}]}, key="plotly_warm_chart")
 
 from app_pages import common  # noqa: E402  (after the warm-up: pandas and the codebook load)
+from app_pages.ui import url  # noqa: E402
 from tracker import query  # noqa: E402
 
-opts = None
-if query.database_ready(common.db_path()):
-    try:
-        opts = common.options()
-    except query.QueryError as exc:
-        st.sidebar.error(f"The database cannot be read: {common.md(exc)}")
-if opts is not None and opts.statements:
-    st.session_state["filters"] = common.sidebar_filters(opts)
-else:
-    st.session_state["filters"] = query.Filters()
-    st.sidebar.info("No statements yet: add some on the **Add statements** page.")
+with url.batched():  # the run's URL writes reach the browser as one change: one history entry
+    opts = None
+    if query.database_ready(common.db_path()):
+        try:
+            opts = common.options()
+        except query.QueryError as exc:
+            st.sidebar.error(f"The database cannot be read: {common.md(exc)}")
+    if opts is not None and opts.statements:
+        st.session_state["filters"] = common.sidebar_filters(opts)
+    else:
+        st.session_state["filters"] = query.Filters()
+        st.sidebar.info("No statements yet: add some on the **Add statements** page.")
 
-common.date_error_note()
-# The statement id belongs to the Statement page: after Open statement and the browser's Back,
-# Streamlit gave the previous page the session's current parameters, `id` included, so its URL
-# (and every export citing it) named a statement it does not show.
-if page.url_path != PAGES["statement"].url_path:
-    common.set_page_param("id", None)
-if warm is not None:
-    warm.empty()
-page.run()
+    common.date_error_note()
+    # The statement id belongs to the Statement page: after Open statement and the browser's Back,
+    # Streamlit gave the previous page the session's current parameters, `id` included, so its URL
+    # (and every export citing it) named a statement it does not show.
+    if page.url_path != PAGES["statement"].url_path:
+        common.set_page_param("id", None)
+    if warm is not None:
+        warm.empty()
+    page.run()

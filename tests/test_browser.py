@@ -214,3 +214,25 @@ def test_back_from_a_statement_leaves_no_statement_id_in_the_evidence_url(page, 
     params = dict(p.split("=", 1) for p in page.url.split("?", 1)[1].split("&"))
     assert params.get("theme") == "digital_divide" and params.get("countries") == "CHN"
     assert "id" not in params
+
+
+def test_opening_compare_adds_one_history_entry_for_its_sides(page, dashboard):
+    """Each URL write of a run reached the browser on its own, each a history entry: opening
+    Compare added three (the page, then side a, then side b), so Back seemed to do nothing
+    twice. The run's writes now go out together: the page's entry and one for its sides, and
+    two Backs lead out of Compare."""
+    _, url = dashboard
+    page.goto(f"{url}/countries")
+    browser_support.wait_idle(page, dashboard)
+    page.wait_for_timeout(1000)
+    before = page.evaluate("history.length")
+    page.get_by_role("link", name="Compare").first.click()
+    page.wait_for_url("**/compare?*a=*b=*", timeout=90000)
+    browser_support.wait_idle(page, dashboard)
+    page.wait_for_timeout(1500)
+    assert page.evaluate("history.length") - before == 2
+    for _ in range(2):
+        page.go_back()
+        browser_support.wait_idle(page, dashboard)
+        page.wait_for_timeout(1000)
+    assert page.url.split("?")[0].endswith("/countries") and browser_support.title(page) == "Countries"

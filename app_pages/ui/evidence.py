@@ -12,6 +12,7 @@ import streamlit as st
 from app_pages.ui.data import evidence, evidence_counts, options, or_warn
 from app_pages.ui.exports import evidence_downloads
 from app_pages.ui.text import display_text, md
+from app_pages.ui.url import current_params
 from tracker import charts, query
 from tracker.query import Filters
 
@@ -199,7 +200,7 @@ def open_statement(statement_id: int) -> None:
     """Switch to the Statement page; the URL keeps the filters and this page's own parameters,
     so Back returns to the same view."""
     st.session_state["statement_id"] = int(statement_id)
-    here = {k: st.query_params[k] for k in st.query_params}
+    here = current_params()
     st.switch_page(st.session_state["_pages"]["statement"],
                    query_params={**here, "id": str(statement_id)})  # fmt: skip
 

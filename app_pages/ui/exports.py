@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui.data import codebook, db_path, fingerprint
-from app_pages.ui.url import PARAM_KEYS, view_url
+from app_pages.ui.url import PARAM_KEYS, current_params, view_url
 from tracker import export, query
 from tracker.query import Filters
 
@@ -118,8 +118,7 @@ def export_stem(name: str, filters: Filters, data: pd.DataFrame | None) -> str:
     places = list(filters.countries) + list(filters.groups) or _few(data, "country", 6)
     extra = [filters.measure if filters.measure != "share" else ""]
     more: dict[str, Any] = {}
-    for k in st.query_params:
-        value = st.query_params[k]
+    for k, value in current_params().items():
         if k in _NAMED_PARAMS and value in _NAMED_PARAMS[k]:
             extra.append(_NAMED_PARAMS[k][value])
         elif k not in PARAM_KEYS and k not in ("theme", "minn", "id"):

@@ -1,9 +1,16 @@
 """The view in the URL: the sidebar's filters as query parameters (read on a session's first
 run, written on every run), each page's own parameters, and the view's full URL (which exports
-cite)."""
+cite).
+
+Writes are gathered during a run and sent to the browser once, at its end (:func:`batched`):
+each write sent on its own became a browser history entry, so opening Compare added three
+(the page, then ``a``, then ``b``) and Back seemed to do nothing twice.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from urllib.parse import urlencode
 
@@ -11,6 +18,9 @@ import streamlit as st
 
 from tracker import query
 from tracker.query import Filters
+
+#: This run's parameter writes not yet sent: name -> value, None to remove it.
+_PENDING = "_url_pending"
 
 #: The query parameters the sidebar's filters own.
 PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
@@ -103,32 +113,64 @@ def write_url(filters: Filters, opts: query.Options, lang_default, present) -> N
         want["gstmt"] = filters.group_statements
     if filters.count_for_members:
         want["formembers"] = "1"
-    qp = st.query_params
+    pending = _pending()
     for key in PARAM_KEYS:
-        if key in want:
-            if qp.get(key) != want[key]:
-                qp[key] = want[key]
-        elif key in qp:
-            del qp[key]
+        pending[key] = want.get(key)
+
+
+def _pending() -> dict[str, str | None]:
+    return st.session_state.setdefault(_PENDING, {})
+
+
+def current_params() -> dict[str, str]:
+    """The URL's query parameters as this run has set them so far (sent or not), in the
+    URL's order with new ones after."""
+    params = {k: st.query_params[k] for k in st.query_params}
+    for name, value in _pending().items():
+        if value is None:
+            params.pop(name, None)
+        else:
+            params[name] = value
+    return params
 
 
 def page_param(name: str, default: str = "") -> str:
     """A page's own URL parameter (theme picked, compared sides, statement id...)."""
-    return st.query_params.get(name, default)
+    return current_params().get(name, default)
 
 
 def set_page_param(name: str, value: str | None) -> None:
-    if value in (None, ""):
-        if name in st.query_params:
-            del st.query_params[name]
-    elif st.query_params.get(name) != value:
-        st.query_params[name] = value
+    _pending()[name] = None if value in (None, "") else value
+
+
+def flush_url() -> None:
+    """Send this run's parameter writes to the browser, as one change of its URL (one history
+    entry), and only if the URL changes."""
+    want = current_params()
+    st.session_state[_PENDING] = {}
+    if want != st.query_params.to_dict():
+        st.query_params.from_dict(want)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Around a whole run: the URL's writes wait for its end, or for an ``st.stop()``, which
+    ends the run too. A rerun or a page switch drops them: the next run writes its own."""
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    st.session_state[_PENDING] = {}
+    try:
+        yield
+    except StopException:
+        flush_url()
+        raise
+    flush_url()
 
 
 def view_url() -> str:
     """The dashboard's current URL with its query parameters (the view an export cites)."""
     base = st.context.url or _local_url()
-    params = {k: st.query_params[k] for k in st.query_params}
+    params = current_params()
     return f"{base}?{urlencode(params, safe=',-')}" if params else base
 
 
