@@ -82,6 +82,11 @@ with url.batched():  # the run's URL writes reach the browser as one change: one
         st.sidebar.info("No statements yet: add some on the **Add statements** page.")
 
     common.date_error_note()
+    # a `tracker match` stopped midway leaves statements coded by two codebooks: say so on
+    # every page, since every count (and every export's stated version) would be wrong
+    mixed = query.unfinished_recoding(common.db_path()) if opts is not None else None
+    if mixed:
+        st.error(f"**These figures mix two codebooks.** {common.md(mixed)}", icon="⚠️")
     # The statement id belongs to the Statement page: after Open statement and the browser's Back,
     # Streamlit gave the previous page the session's current parameters, `id` included, so its URL
     # (and every export citing it) named a statement it does not show.

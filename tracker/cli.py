@@ -407,6 +407,15 @@ def match(db, codebook, workers, quiet):
                f"({book.version})", err=True)  # fmt: skip
 
 
+def _refuse_mixed_coding(db: Path | None) -> None:
+    """No coding figures from a database whose statements two codebooks coded."""
+    from tracker.query import unfinished_recoding
+
+    problem = unfinished_recoding(_db(db)) if _db(db).exists() else None
+    if problem:
+        raise click.ClickException(f"{shown(_db(db))}: {problem}")
+
+
 # -- export ----------------------------------------------------------------------------------
 @cli.group()
 def export():
@@ -425,6 +434,7 @@ def export_coding(db, output, all_pairs, include_duplicates):
     from tracker.codebook import codebook_from_text
     from tracker.coding import coding_table
 
+    _refuse_mixed_coding(db)
     with _open(db, readonly=True) as store:
         active = store.active_codebook()
         if active is None:
@@ -465,6 +475,7 @@ def _validate_one(gold, db, second_coder, bootstrap):
             for key, value in result.items():
                 click.echo(f"{key}: {value:.3f}" if isinstance(value, float) else f"{key}: {value}")
             return
+        _refuse_mixed_coding(db)
         with _open(db, readonly=True) as store:
             active = store.active_codebook()
             report = validate_coding(store, gold, n_boot=bootstrap)

@@ -35,6 +35,7 @@ from tracker.query.aggregates import (
 )  # fmt: skip
 from tracker.query.codebooks import (
     DEFAULT_THEME_LABELS, CodebookInfo, ThemeInfo, codebook_info, theme_labels,
+    unfinished_recoding,
 )  # fmt: skip
 from tracker.query.connection import QueryError, change_marker, connect, database_ready
 from tracker.query.corpus import (
@@ -78,5 +79,5 @@ __all__ = [
     "statement_text",
     "statement_theme_counts", "statement_where", "statements_list", "stored_matches",
     "stored_statements", "texts_and_passages", "theme_labels", "theme_spans", "theme_totals",
-    "themes_present", "timings", "trends", "wilson", "yearly_difference",
+    "themes_present", "unfinished_recoding", "timings", "trends", "wilson", "yearly_difference",
 ]  # fmt: skip

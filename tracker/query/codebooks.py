@@ -103,6 +103,31 @@ def codebook_info(db: str | Path) -> CodebookInfo | None:
     return CodebookInfo(*row) if row else None
 
 
+def unfinished_recoding(db: str | Path) -> str | None:
+    """What is wrong when the stored statements are not all coded with the active codebook
+    (a `tracker match` interrupted before its end, which switches the active codebook), or
+    None. Counts from such a database mix two codebooks, so no figure should be read from it."""
+    with connect(db) as conn:
+        try:
+            active = conn.execute(
+                "SELECT value FROM settings WHERE key = 'active_codebook'"
+            ).fetchone()
+            counts = conn.execute(
+                "SELECT codebook_version, COUNT(*) FROM statements GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+        except sqlite3.OperationalError:
+            return None
+    if active is None or all(version == active[0] for version, _ in counts):
+        return None
+    total = sum(n for _, n in counts)
+    other = [f"{n:,} with {version[:12] or 'none'}" for version, n in counts if version != active[0]]
+    return (f"{total - sum(n for v, n in counts if v != active[0]):,} of {total:,} statements "
+            f"are coded with the active codebook {active[0][:12]}, {'; '.join(other)}: a "
+            "re-match (`tracker match`) was interrupted before its end, and counts would mix "
+            "codebooks. Run the same `tracker match --codebook ...` again to complete it, or "
+            "`tracker match` to re-code all with the active one.")  # fmt: skip
+
+
 def theme_labels(db: str | Path) -> dict[str, str]:
     """Theme id -> label of the active codebook (the default themes' without one)."""
     info = codebook_info(db)
