@@ -181,3 +181,23 @@ def test_printed_table_leaves_undefined_scores_as_a_dash() -> None:
     assert table["x"] == ["1", "1", "0", "0", "1.000", "1.000", "1.000"]
     assert table["y"] == ["0", "0", "0", "0", "-", "-", "-"]
     assert table["z"] == ["0", "0", "1", "0", "0.000", "-", "0.000"]
+
+
+def test_a_label_left_empty_is_an_error_not_a_negative(tmp_path: Path) -> None:
+    """A row whose 'present' was left blank was read as 0 and scored as a false positive."""
+    path = write(tmp_path, "a.txt\tx\t1\t\nb.txt\tx\t\t\n")
+    with pytest.raises(GoldError, match=r"gold.tsv:3: 'present' must be 1 or 0.*got ''"):
+        load_gold(path)
+
+
+def test_an_unclosed_quote_in_a_cell_is_an_error_naming_its_line(tmp_path: Path) -> None:
+    """A quote opening an evidence cell and never closed read every later row into that cell:
+    the labels of 11 rows vanished and validate reported all targets met. A quote that is
+    closed (or doubled inside a quoted cell) still reads as before."""
+    rows = "".join(f"a.txt\tt{i}\t0\t\n" for i in range(5))
+    path = write(tmp_path, 'a.txt\tx\t1\t"We reject it\n' + rows)
+    with pytest.raises(GoldError, match=r"gold.tsv:2: .*double quote.*lines 3-7"):
+        load_gold(path)
+    fine = write(tmp_path, 'a.txt\tx\t1\t"We said ""no"" to it"\n' + rows, name="fine.tsv")
+    assert len(load_gold(fine)["a.txt"]) == 6
+    assert load_gold_evidence(fine)[("a.txt", "x")] == 'We said "no" to it'

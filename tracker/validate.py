@@ -22,7 +22,7 @@ THEME_F1_TARGET = 0.75
 THEME_MIN_SUPPORT = 5  # themes with fewer gold positives have no per-theme target
 
 _TRUE = {"1", "true", "yes", "y", "t"}
-_FALSE = {"0", "false", "no", "n", "f", ""}
+_FALSE = {"0", "false", "no", "n", "f"}
 _REQUIRED = ("file", "theme", "present")
 
 Labels = Mapping[str, Mapping[str, bool]]
@@ -139,7 +139,17 @@ def _rows(path: str | Path):
             f"missing: {', '.join(missing)}"
         )
     reader.fieldnames = header
-    for number, row in enumerate(reader, 2):
+    end = 1  # the line the previous row ended on
+    for row in reader:
+        number, end = end + 1, reader.line_num
+        if any("\t" in v for v in row.values() if isinstance(v, str)):
+            # a tab inside a cell: a double quote opened the cell and the rows after it were
+            # read into it (they vanished from the labels without a word)
+            raise GoldError(
+                f"{file}:{number}: a cell starts with a double quote that is not closed on its "
+                f"line, so lines {number + 1}-{end} were read into it; close the quote, double "
+                "it (\"\"), or remove it"
+            )
         if not any((v or "").strip() for v in row.values() if isinstance(v, str)):
             continue
         yield number, {k: (v or "").strip() for k, v in row.items() if isinstance(k, str)}
