@@ -73,6 +73,7 @@ common.set_page_param("ci", None if bands == ci_default else ("1" if bands else 
 common.set_page_param("lines", "country" if mode == "per country" else None)
 window = common.smoothing(c3, key="trend_smooth")
 
+shown = filters  # the filters the chart's data was computed with, which its exports record
 if mode == "per theme":
     data = common.trends(filters)
     if common.no_data(data):
@@ -88,6 +89,7 @@ else:
         top = sorted(opts.countries, key=lambda c: -c[2])[:6]
         f = replace(f, countries=tuple(c for c, _, _ in top))
         st.caption("No countries picked in the sidebar: showing the six with the most statements.")
+    shown = f
     data = common.trends(f, by_country=True)
     if common.no_data(data):
         st.stop()
@@ -108,7 +110,7 @@ if thin > 0.5:
 period_note = recall_by_period_note(data, filters, opts)
 if period_note:
     st.caption(f":material/info: {period_note}")
-event = common.show_chart(fig, data, name="trends", filters=filters, key="trend_chart")
+event = common.show_chart(fig, data, name="trends", filters=shown, key="trend_chart")
 points = common.selected_points(event)
 if points:
     p = points[0]

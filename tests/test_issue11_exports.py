@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import io
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -306,3 +307,15 @@ def test_dashboard_bundle_keeps_names_and_cites_view_database_and_packages(downl
     assert f"plotly {importlib.metadata.version('plotly')}" in software
     _, lines = _pdf_lines(z.read(f"{stem}.pdf"))
     assert "years=2018-2024" in max(lines, key=lambda item: item[0].y1)[1]
+
+
+def test_per_country_trends_export_records_the_countries_and_theme_it_shows(downloads):
+    """Trends "per country" with no countries picked shows the six with the most statements;
+    the bundle's filters.json (and the XLSX about sheet) recorded the sidebar's empty filters
+    instead, so the countries shown were written nowhere but the caption."""
+    files = downloads(lines="country", theme="militarization", years="2018-2024")
+    bundle = next(v for k, v in files.items() if k and k.endswith(".zip"))
+    z = zipfile.ZipFile(io.BytesIO(bundle()))
+    recorded = json.loads(z.read("filters.json"))
+    assert recorded["themes"] == ["militarization"]
+    assert len(recorded["countries"]) == 6
