@@ -314,3 +314,21 @@ def test_empty_selection_gives_empty_frames(db):
         query.compare(db, f, Side.parse("XXX"), Side.parse("YYY"))["themes"], pd.DataFrame
     )
     assert replace(f, countries=()).countries == ()
+
+
+def test_evidence_years_stay_whole_numbers_beside_undated_statements(corpus, tmp_path):
+    """An undated statement among the rows made the year column float (2024.0 in every CSV);
+    years are whole numbers, undated ones empty, as `tracker export coding` writes them."""
+    from tracker.ingest import ingest_paths
+    from tracker.query import Filters, evidence
+
+    db = tmp_path / "t.db"
+    undated = tmp_path / "remarks.txt"  # the speech without its dated heading
+    text = (corpus / "unga79" / "text" / "ae_en.txt").read_text(encoding="utf-8")
+    undated.write_text(text[text.index("Mr. President"):], encoding="utf-8")
+    ingest_paths([undated], db=db, workers=1, overrides={"country": "ARE"})
+    ingest_paths([corpus / "unga79" / "text" / "cu_es.txt"], db=db, workers=1)
+    rows = evidence(db, Filters(), limit=10**6)
+    assert rows["year"].isna().any() and rows["year"].notna().any()
+    assert str(rows["year"].dtype) == "Int64"
+    assert set(rows["year"].dropna().tolist()) == {2024}

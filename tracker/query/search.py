@@ -124,6 +124,7 @@ def evidence(
         return pd.DataFrame(columns=EVIDENCE_COLUMNS)
     labels = theme_labels(db)
     df["theme_label"] = df["theme"].map(lambda t: labels.get(t, t))
+    df["year"] = df["year"].astype("Int64")  # an undated row made it float: 2024.0 in every CSV
     df["passage"] = df["passage"].fillna(df["matched_text"])
     length = df["passage"].str.len()
     df["hl_start"] = df["hl_start"].fillna(0).clip(lower=0).astype(int)
