@@ -236,3 +236,27 @@ def test_opening_compare_adds_one_history_entry_for_its_sides(page, dashboard):
         browser_support.wait_idle(page, dashboard)
         page.wait_for_timeout(1000)
     assert page.url.split("?")[0].endswith("/countries") and browser_support.title(page) == "Countries"
+
+
+def test_back_undoes_a_filter_change(page, dashboard):
+    """A filter change pushes a URL; Back brought the old URL but the widgets kept the new value
+    and wrote it back, so Back seemed to do nothing. Back now shows the view the URL names."""
+    _, url = dashboard
+    page.goto(f"{url}/?themes=militarization")
+    browser_support.wait_idle(page, dashboard)
+    wait_for_plot(page)
+    themes = page.locator('[data-testid="stSidebar"] [data-testid="stMultiSelect"]').first
+    themes.locator("input").click()
+    themes.locator("input").fill("Digital divide")
+    page.get_by_role("option", name="Digital divide").first.click()
+    page.keyboard.press("Escape")
+    page.wait_for_function("decodeURIComponent(location.search)"
+                           " == '?themes=militarization,digital_divide'", timeout=90000)  # fmt: skip
+    browser_support.wait_idle(page, dashboard)
+    page.go_back()
+    page.wait_for_timeout(1500)
+    browser_support.wait_idle(page, dashboard)
+    page.wait_for_timeout(1500)
+    assert page.url.endswith("/?themes=militarization"), page.url
+    chosen = themes.inner_text()
+    assert "Militarization" in chosen and "Digital divide" not in chosen, chosen

@@ -21,6 +21,8 @@ from tracker.query import Filters
 
 #: This run's parameter writes not yet sent: name -> value, None to remove it.
 _PENDING = "_url_pending"
+#: The filters' parameters as last sent to the browser, and the page they were sent from.
+_SENT, _SENT_PAGE = "_url_sent", "_url_sent_page"
 
 #: The query parameters the sidebar's filters own.
 PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
@@ -31,11 +33,36 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+def _filter_params() -> dict[str, str]:
+    return {k: st.query_params[k] for k in PARAM_KEYS if k in st.query_params}
+
+
+def _page() -> str:
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.pages_manager.current_page_script_hash if ctx else ""
+
+
+def browser_moved() -> bool:
+    """Whether the URL's filters are no longer the ones this session last sent: the browser's
+    Back or Forward (or an edited URL) brought other ones. A page switch from the menu, which
+    comes with no parameters, is not such a move; the filters carry over to the new page."""
+    sent = st.session_state.get(_SENT)
+    now = _filter_params()
+    if sent is None or now == sent:
+        return False
+    return bool(now) or st.session_state.get(_SENT_PAGE) == _page()
+
+
 def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
-    """On a session's first run, seed the filter widgets from the URL's query parameters."""
-    if st.session_state.get("_filters_seeded"):
+    """Seed the filter widgets from the URL's query parameters: on a session's first run, and
+    when the browser moved to a URL with other filters (Back undoes a filter change; before,
+    the widgets kept their values and wrote them back, and Back seemed to do nothing)."""
+    if st.session_state.get("_filters_seeded") and not browser_moved():
         return
     st.session_state["_filters_seeded"] = True
+    st.session_state.pop("_f_saved", None)  # the URL's filters, not the last run's
     qp = st.query_params
     themes = set(opts.themes)
     st.session_state["f_themes"] = [t for t in _split(qp.get("themes")) if t in themes]
@@ -150,6 +177,8 @@ def flush_url() -> None:
     st.session_state[_PENDING] = {}
     if want != st.query_params.to_dict():
         st.query_params.from_dict(want)
+    st.session_state[_SENT] = {k: want[k] for k in PARAM_KEYS if k in want}
+    st.session_state[_SENT_PAGE] = _page()
 
 
 @contextmanager
