@@ -53,6 +53,9 @@ def sidebar_filters(opts: query.Options) -> Filters:
     _restore_filter_widgets()
     sb = st.sidebar
     sb.header("Filters")
+    link_note = st.session_state.pop("_link_note", None)
+    if link_note:
+        st.warning(md(link_note))
     labels = opts.theme_labels
     sb.multiselect("Themes", opts.themes, key="f_themes", format_func=lambda t: labels.get(t, t),
                    placeholder="All themes")  # fmt: skip

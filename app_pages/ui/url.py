@@ -33,6 +33,26 @@ def _split(value: str | None) -> list[str]:
     return [v for v in (value or "").split(",") if v]
 
 
+def split_known(value: str | None, known: set[str]) -> tuple[list[str], list[str]]:
+    """A comma-joined parameter as (known values, unknown pieces). Values are joined by commas
+    unescaped, and some hold commas themselves (a forum "OEWG on ICTs, 2021-2025", a country
+    name stored as written): at each place the longest run of pieces that is a known value
+    is taken."""
+    pieces = (value or "").split(",")
+    found, unknown, i = [], [], 0
+    while i < len(pieces):
+        for j in range(len(pieces), i, -1):
+            if ",".join(pieces[i:j]) in known:
+                found.append(",".join(pieces[i:j]))
+                i = j
+                break
+        else:
+            if pieces[i].strip():
+                unknown.append(pieces[i])
+            i += 1
+    return found, unknown
+
+
 def _filter_params() -> dict[str, str]:
     return {k: st.query_params[k] for k in PARAM_KEYS if k in st.query_params}
 
@@ -64,14 +84,18 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
     st.session_state["_filters_seeded"] = True
     st.session_state.pop("_f_saved", None)  # the URL's filters, not the last run's
     qp = st.query_params
-    themes = set(opts.themes)
-    st.session_state["f_themes"] = [t for t in _split(qp.get("themes")) if t in themes]
-    codes = {c for c, _, _ in opts.countries}
-    st.session_state["f_countries"] = [c for c in _split(qp.get("countries")) if c in codes]
-    groups = set(opts.groups)
-    st.session_state["f_groups"] = [g for g in _split(qp.get("groups")) if g in groups]
-    forums = {f for f, _ in opts.forums}
-    st.session_state["f_forums"] = [f for f in _split(qp.get("forums")) if f in forums]
+    unknown: list[str] = []
+    for key, name, known in (("f_themes", "themes", set(opts.themes)),
+                             ("f_countries", "countries", {c for c, _, _ in opts.countries}),
+                             ("f_groups", "groups", set(opts.groups)),
+                             ("f_forums", "forums", {f for f, _ in opts.forums})):  # fmt: skip
+        found, missing = split_known(qp.get(name), known)
+        st.session_state[key] = found
+        unknown += [f"{name} “{m}”" for m in missing]
+    if unknown:  # said, not dropped in silence
+        st.session_state["_link_note"] = (
+            "The link names what this database does not hold, left out: " + ", ".join(unknown)
+        )
     if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
         lo, hi = opts.year_min, opts.year_max
         years = _split((qp.get("years") or "").replace("-", ","))
