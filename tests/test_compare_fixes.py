@@ -1,0 +1,89 @@
+"""Compare page faults from a QA pass, through the real dashboard in Streamlit's AppTest on the
+shared test database: the evidence panel follows the chart clicked last (a bar of "Per theme",
+then a point of "Over time"), and a link naming a side this database does not have says so.
+
+AppTest cannot click a chart point, so :func:`rerun_with` sends the selection message the
+browser's frontend sends for a point (as tests/test_issue11_dashboard.py does).
+"""
+
+from __future__ import annotations
+
+import json
+
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.testing.v1 import AppTest
+
+THEMES = "militarization,digital_divide,un_main_channel"
+
+
+def no_trouble(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def rerun_with(at: AppTest, states: dict[str, str]) -> AppTest:
+    """Run with the widgets' values plus ``states`` (element id -> the selection JSON)."""
+    ws = at._tree.get_widget_states()
+    for element_id, value in states.items():
+        ws.widgets.append(WidgetState(id=element_id, string_value=value))
+    return at._run(ws)
+
+
+def chart(at: AppTest, key: str):
+    """The plotly chart element whose id carries the widget ``key``."""
+    return next(c for c in at.get("plotly_chart") if key in c.proto.id)
+
+
+def click(at: AppTest, key: str, pick) -> tuple[str, str, list]:
+    """(element id, selection JSON, customdata) of the first point of the chart ``key`` whose
+    trace and customdata ``pick(trace, customdata)`` accepts."""
+    el = chart(at, key)
+    for t in json.loads(el.proto.spec)["data"]:
+        for i, cd in enumerate(t.get("customdata") or []):
+            if pick(t, cd):
+                point = {"curve_number": 0, "point_number": i, "point_index": i,
+                         "x": cd[1], "y": 0.5, "customdata": cd}  # fmt: skip
+                sel = {"selection": {"points": [point], "point_indices": [i], "box": [],
+                                     "lasso": []}}  # fmt: skip
+                return el.proto.id, json.dumps(sel), cd
+    raise AssertionError(f"no such point on {key}")
+
+
+def evidence_heading(at: AppTest) -> str:
+    """The evidence panel's heading, its Markdown escapes dropped."""
+    return next(h.value for h in at.subheader if h.value.startswith("Evidence")).replace("\\", "")
+
+
+def test_a_point_clicked_over_time_after_a_bar_shows_the_points_evidence(app):
+    """QA: a bar clicked on "Per theme" (P5 · Digital divide), then a point on "Over time"
+    (P5 · The UN as the main channel, 2020): the panel still showed the bar's evidence."""
+    at = app(a="CHN", b="USA", themes=THEMES, years="2016-2024").run()
+    at.switch_page("app_pages/compare.py").run()
+    no_trouble(at)
+    bar_id, bar_sel, bar = click(at, "cmp_bars",
+                                 lambda t, cd: t.get("type") == "bar" and cd[0] == "digital_divide"
+                                 and cd[2] == "CHN")  # fmt: skip
+    states = {bar_id: bar_sel}
+    rerun_with(at, states)
+    no_trouble(at)
+    assert "CHN · Digital divide" in evidence_heading(at)
+    line_id, line_sel, _ = click(at, "cmp_lines",
+                                     lambda t, cd: t.get("mode") == "lines+markers"
+                                     and cd[0] == "un_main_channel" and cd[2] == "USA"
+                                     and cd[1] == 2020)  # fmt: skip
+    states[line_id] = line_sel  # the bar stays selected on its tab
+    rerun_with(at, states)
+    no_trouble(at)
+    heading = evidence_heading(at)
+    assert heading.startswith("Evidence: USA · ") and heading.endswith(" · 2020"), heading
+    assert "Digital divide" not in heading and "UN" in heading, heading
+    # and a bar clicked after that point shows the bar's evidence again
+    _, bar2_sel, _ = click(at, "cmp_bars",
+                           lambda t, cd: t.get("type") == "bar" and cd[0] == "militarization"
+                           and cd[2] == "USA")  # fmt: skip
+    states[bar_id] = bar2_sel
+    rerun_with(at, states)
+    no_trouble(at)
+    heading = evidence_heading(at)
+    assert heading.startswith("Evidence: USA · ") and "Militar" in heading, heading
+    assert "2020" not in heading, heading
