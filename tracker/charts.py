@@ -700,6 +700,26 @@ def ranking_figure(
                    legend=False)  # fmt: skip
 
 
+class _PanelTraces:
+    """Traces gathered for the panels of a figure and added in one call: plotly checks the
+    figure's whole trace list on each ``add_trace``, so adding a dozen panels' traces one by one
+    cost as much as building them."""
+
+    def __init__(self) -> None:
+        self.traces: list = []
+        self.rows: list[int] = []
+        self.cols: list[int] = []
+
+    def add(self, trace, *, row: int, col: int) -> None:
+        self.traces.append(trace)
+        self.rows.append(row)
+        self.cols.append(col)
+
+    def into(self, fig: go.Figure) -> None:
+        if self.traces:
+            fig.add_traces(self.traces, rows=self.rows, cols=self.cols)
+
+
 def _theme_panels(themes: Sequence[str], labels: Mapping[str, str]) -> tuple[go.Figure, int, int]:
     rows, cols = _panel_grid(len(themes))
     fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True,
@@ -731,11 +751,13 @@ def compare_trend_figure(
     themes = sorted(df["theme"].unique(), key=lambda t: str(names.get(t, t)))
     fig, rows, cols = _theme_panels(themes, names)
     any_low = False
+    groups = {key: g.sort_values("year") for key, g in df.groupby(["theme", "side"], sort=False)}
+    panel = _PanelTraces()
     for i, theme in enumerate(themes):
         for j, (side, color, dash) in enumerate(((sides[0], SIDE_COLORS[0], "solid"),
                                                  (sides[1], SIDE_COLORS[1], "dash"))):  # fmt: skip
-            g = df[(df["theme"] == theme) & (df["side"] == side)].sort_values("year")
-            if g.empty:
+            g = groups.get((theme, side))
+            if g is None or g.empty:
                 continue
             label = names.get(theme, theme)
             custom = [[theme, y, side] for y in g["year"]]
@@ -743,8 +765,9 @@ def compare_trend_figure(
                                       ci=ci, min_n=min_n, custom=custom, dash=dash,
                                       legend=False, group=str(side),
                                       hover_name=f"{side} · {label}"):  # fmt: skip
-                fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
+                panel.add(trace, row=i // cols + 1, col=i % cols + 1)
             any_low = any_low or any(is_low(n, min_n) for n in g["n"])
+    panel.into(fig)
     for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"),
                               (sides[1], SIDE_COLORS[1], "dash")):  # fmt: skip
         # one legend entry per side (the panels' own lines stay out of the legend)
@@ -953,17 +976,19 @@ def diff_trend_figure(
     names.update(labels or {})
     themes = sorted(yearly["theme"].unique(), key=lambda t: str(names.get(t, t)))
     fig, rows, cols = _theme_panels(themes, names)
+    panel = _PanelTraces()
+    groups = {theme: g.sort_values("year") for theme, g in yearly.groupby("theme", sort=False)}
     fmt = _fmt(measure)
     has_n = "n_a" in yearly and "n_b" in yearly
     any_low = False
     for i, theme in enumerate(themes):
-        g = yearly[yearly["theme"] == theme].sort_values("year")
+        g = groups[theme]
         label = names.get(theme, theme)
         color = theme_color(theme)
         pos = {"row": i // cols + 1, "col": i % cols + 1}
         if (ci and measure == "share" and "diff_low" in g and g["diff_low"].notna().all()
                 and len(g) > 1):  # fmt: skip
-            fig.add_trace(go.Scatter(
+            panel.add(go.Scatter(
                 x=list(g["year"]) + list(g["year"][::-1]),
                 y=list(g["diff_high"]) + list(g["diff_low"][::-1]),
                 mode="lines", fill="toself", fillcolor=_rgba(color, 0.14), line={"width": 0},
@@ -987,12 +1012,12 @@ def diff_trend_figure(
             text.append("<br>".join(parts))
         custom = [[theme, y, ""] for y in g["year"]]
         if any(low):  # colour only between years both sides have enough statements for
-            fig.add_trace(go.Scatter(
+            panel.add(go.Scatter(
                 x=g["year"], y=[None if lw else v for v, lw in zip(g["diff"], low)], mode="lines",
                 line={"color": color, "width": 2}, connectgaps=False, hoverinfo="skip",
                 showlegend=False, name=esc(label),
             ), **pos)  # fmt: skip
-        fig.add_trace(go.Scatter(
+        panel.add(go.Scatter(
             x=g["year"], y=g["diff"], mode="lines+markers", name=esc(label), showlegend=False,
             line={"color": _rgba(color, 0.55), "width": 1.2, "dash": "dot"} if any(low)
             else {"color": color, "width": 2},
@@ -1008,12 +1033,13 @@ def diff_trend_figure(
             ns = [(_count(x), _count(y)) for x, y in zip(g["n_a"], g["n_b"])]
             pick = [j for j, lw in enumerate(low)
                     if lw and (j == 0 or not low[j - 1] or ns[j] != ns[j - 1])]  # fmt: skip
-            fig.add_trace(go.Scatter(
+            panel.add(go.Scatter(
                 x=[g["year"].iloc[j] for j in pick], y=[g["diff"].iloc[j] for j in pick],
                 mode="text", textposition="top center", textfont={"size": 9, "color": "#666666"},
                 text=[f"n={_count(g['n_a'].iloc[j])}/{_count(g['n_b'].iloc[j])}" for j in pick],
                 hoverinfo="skip", showlegend=False, name=esc(f"{label}: too few statements"),
             ), **pos)  # fmt: skip
+    panel.into(fig)
     fig.add_hline(y=0, line_color="#999999", line_width=1, row="all", col="all")
     if measure == "share":
         fig.update_yaxes(tickformat="+" + share_tickformat(_plotted(fig, "y")))
