@@ -49,6 +49,16 @@ def click(at: AppTest, key: str, pick) -> tuple[str, str, list]:
     raise AssertionError(f"no such point on {key}")
 
 
+def open_tab(at: AppTest, states: dict[str, str], name: str) -> AppTest:
+    """The researcher opens the tab ``name`` (the tabs' own state message, as the browser's)."""
+    tabs = next(b for b in at._tree if getattr(b, "type", "") == "tab_container")
+    return rerun_with(at, {**states, tabs.proto.id: name})
+
+
+def titles(at: AppTest) -> list[str]:
+    return [json.loads(c.proto.spec)["layout"]["title"]["text"] for c in at.get("plotly_chart")]
+
+
 def evidence_heading(at: AppTest) -> str:
     """The evidence panel's heading, its Markdown escapes dropped."""
     return next(h.value for h in at.subheader if h.value.startswith("Evidence")).replace("\\", "")
@@ -67,6 +77,8 @@ def test_a_point_clicked_over_time_after_a_bar_shows_the_points_evidence(app):
     rerun_with(at, states)
     no_trouble(at)
     assert "CHN · Digital divide" in evidence_heading(at)
+    open_tab(at, states, "Over time")
+    no_trouble(at)
     line_id, line_sel, _ = click(at, "cmp_lines",
                                      lambda t, cd: t.get("mode") == "lines+markers"
                                      and cd[0] == "un_main_channel" and cd[2] == "USA"
@@ -78,12 +90,33 @@ def test_a_point_clicked_over_time_after_a_bar_shows_the_points_evidence(app):
     assert heading.startswith("Evidence: USA · ") and heading.endswith(" · 2020"), heading
     assert "Digital divide" not in heading and "UN" in heading, heading
     # and a bar clicked after that point shows the bar's evidence again
+    open_tab(at, states, "Per theme")
+    no_trouble(at)
     _, bar2_sel, _ = click(at, "cmp_bars",
                            lambda t, cd: t.get("type") == "bar" and cd[0] == "militarization"
                            and cd[2] == "USA")  # fmt: skip
-    states[bar_id] = bar2_sel
+    states = {chart(at, "cmp_bars").proto.id: bar2_sel}
     rerun_with(at, states)
     no_trouble(at)
     heading = evidence_heading(at)
     assert heading.startswith("Evidence: USA · ") and "Militar" in heading, heading
     assert "2020" not in heading, heading
+
+
+def test_only_the_open_tab_is_drawn(app):
+    """QA: with every theme each change took 2.6-5 s, most of it building and drawing the two
+    over-time figures (a dozen panels each) on tabs nobody had open. Only the open tab's figure
+    is built and sent; switching tabs draws the other."""
+    at = app(a="CHN", b="USA", years="2016-2024").run()  # every theme
+    at.switch_page("app_pages/compare.py").run()
+    no_trouble(at)
+    assert [t.split(" (")[0] for t in titles(at)] == ["CHN vs USA per theme"]
+    open_tab(at, {}, "Over time")
+    no_trouble(at)
+    assert [t.split(" (")[0] for t in titles(at)] == ["CHN vs USA over time"]
+    assert at.query_params["tab"] == "time"
+    open_tab(at, {}, "Difference over time")
+    no_trouble(at)
+    assert [t.split(" (")[0] for t in titles(at)] == ["Difference CHN − USA over time"]
+    # no bar or point to click on this tab: no "click a bar" hint
+    assert not [c for c in at.caption if "Click a bar or point" in c.value]
