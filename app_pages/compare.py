@@ -41,9 +41,16 @@ def label(value: str) -> str:
     )
 
 
+unknown: dict[str, str] = {}  # side -> what a link asked for that this database does not have
+
+
 def default(param: str, fallback: str) -> str:
     wanted = common.page_param(param)
-    return wanted if wanted in choices else fallback
+    if wanted in choices:
+        return wanted
+    if wanted and f"cmp_{param}" not in st.session_state:  # read from the link: said, not
+        unknown[param] = wanted  # silently replaced
+    return fallback
 
 
 def latest_points(events: dict) -> list[dict]:
@@ -74,6 +81,12 @@ b = c2.selectbox("Side B", choices, index=choices.index(default("b", second)), k
                  format_func=label)  # fmt: skip
 common.set_page_param("a", a)
 common.set_page_param("b", b)
+for param, wanted in unknown.items():
+    shown = a if param == "a" else b
+    st.warning(f"The link asked for side {param.upper()} “{common.md(wanted)}”, which this "
+               "database does not have (no country, group or set of countries of that name): "
+               f"side {param.upper()} shows {common.md(label(shown))} instead. Pick the side "
+               "above.")  # fmt: skip
 if a == b:
     st.warning("Pick two different sides.")
     st.stop()

@@ -120,3 +120,29 @@ def test_only_the_open_tab_is_drawn(app):
     assert [t.split(" (")[0] for t in titles(at)] == ["Difference CHN − USA over time"]
     # no bar or point to click on this tab: no "click a bar" hint
     assert not [c for c in at.caption if "Click a bar or point" in c.value]
+
+
+def test_a_link_naming_a_side_the_database_lacks_says_so(app):
+    """QA: /compare?a=XXX&b=YYY silently showed China vs the United States, and
+    a=group:P5&b=group:Nope silently became P5 vs USA, then warned of a shared USA nobody asked
+    for. The page says which side of the link it could not find and what it shows instead."""
+    at = app(a="XXX", b="YYY").run()
+    at.switch_page("app_pages/compare.py").run()
+    no_trouble(at)
+    said = [w.value.replace("\\", "") for w in at.warning if "The link asked for" in w.value]
+    assert len(said) == 2, said
+    assert "side A “XXX”" in said[0] and "does not have" in said[0] and "CHN" in said[0]
+    assert "side B “YYY”" in said[1] and "USA" in said[1]
+    one = app(a="group:P5", b="group:Nope").run()
+    one.switch_page("app_pages/compare.py").run()
+    no_trouble(one)
+    said = [w.value.replace("\\", "") for w in one.warning if "The link asked for" in w.value]
+    assert len(said) == 1 and "side B “group:Nope”" in said[0], said
+    # a side picked afterwards is no link's: the note goes
+    one.selectbox(key="cmp_b").set_value("RUS").run()
+    no_trouble(one)
+    assert not [w for w in one.warning if "The link asked for" in w.value]
+    # a link whose sides the database has: nothing to say
+    fine = app(a="CHN", b="group:P5").run()
+    fine.switch_page("app_pages/compare.py").run()
+    assert not [w for w in fine.warning if "The link asked for" in w.value]
