@@ -782,9 +782,22 @@ def compare_trend_figure(
     fig = _layout(fig, title=title, caption=caption, x_title="Year",
                   y_title=MEASURE_AXIS[measure], height=max(460, 240 * rows + 230))  # fmt: skip
     _panel_layout(fig, rows=rows, cols=cols, x_title="Year", y_title=MEASURE_AXIS[measure])
-    fig.update_layout(legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 1,
-                              "xanchor": "right"})  # fmt: skip
+    # the legend in a band of its own between the title and the top panels' titles: above the
+    # panels (paper y 1.02) it lay over the right-hand panel's title, with few rows most of all
+    height = fig.layout.height
+    top = LEGEND_BAND_TOP + LEGEND_BAND + PANEL_TITLE
+    fig.update_layout(
+        margin={"t": top},
+        title={"y": 1 - 12 / height, "yref": "container", "yanchor": "top"},
+        legend={"orientation": "h", "yref": "container", "y": 1 - LEGEND_BAND_TOP / height,
+                "yanchor": "top", "x": 1, "xanchor": "right"},
+    )  # fmt: skip
     return fig
+
+
+#: The over-time comparison's top margin, in pixels from the figure's top: the title above
+#: LEGEND_BAND_TOP, the legend's band of LEGEND_BAND, then room for the top panels' titles.
+LEGEND_BAND_TOP, LEGEND_BAND, PANEL_TITLE = 44, 30, 24
 
 
 def compare_bar_figure(
