@@ -212,7 +212,7 @@ def test_languages_default_to_the_codebook_and_all_is_a_link(app, db):
 
 
 def test_compare_a_picked_set_and_the_difference_over_time(app):
-    at = app(countries="CHN,RUS", a="CHN,RUS", b="USA").run()
+    at = app(countries="CHN,RUS", a="CHN,RUS", b="USA", tab="difference").run()
     at.switch_page("app_pages/compare.py").run()
     no_trouble(at)
     assert at.selectbox(key="cmp_a").value == "CHN,RUS"

@@ -324,6 +324,12 @@ def test_compare_over_time_is_one_panel_per_theme_with_smoothing(app, db):
     for year, text in zip(years, rus["text"]):
         pooled = sum(per_year.get(y, 0) for y in (year - 1, year, year + 1) if y in years)
         assert f"of {pooled} statements" in text
+    # the Difference tab, drawn when open (only the open tab's figure is built)
+    at = app(a="CHN", b="RUS", themes="un_main_channel,non_interference,militarization",
+             smooth="3", tab="difference").run()  # fmt: skip
+    at.switch_page("app_pages/compare.py").run()
+    no_trouble(at)
+    figs = {f["layout"]["title"]["text"].split(" (")[0]: f for f in figures(at)}
     diff = figs["Difference CHN − RUS over time"]
     assert len(x_axes(diff)) == 3
     bands = [t for t in diff["data"] if t.get("fill") == "toself"]
