@@ -16,7 +16,7 @@ from app_pages.ui.data import (
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,
-    counted, pooled_years, selected_points, shown_note,
+    counted, latest_points, pooled_years, selected_points, shown_note,
 )  # fmt: skip
 from app_pages.ui.exports import (
     XLSX_MAX_ROWS, all_evidence, citation, evidence_downloads, evidence_stem, export_buttons,
@@ -38,7 +38,8 @@ __all__ = [
     "display_text", "evidence", "evidence_count", "evidence_counts", "evidence_downloads",
     "evidence_panel",
     "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
-    "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "left_out",
+    "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "latest_points",
+    "left_out",
     "left_out_note", "marker", "md", "min_statements", "no_data", "open_statement", "options",
     "or_warn", "page_param", "pooled_years", "query", "ranking", "require_db", "search_passages",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",

@@ -53,22 +53,6 @@ def default(param: str, fallback: str) -> str:
     return fallback
 
 
-def latest_points(events: dict) -> list[dict]:
-    """The points selected on the chart clicked last. Each tab's chart keeps its selection while
-    the other tab is shown, so "the first chart with a selection" showed a bar clicked earlier
-    under a point clicked since; a chart whose selection changed in this run is the newest
-    (a selection cleared there falls back to the other chart's, if it still has one)."""
-    seen = st.session_state.setdefault("_cmp_clicks", {})  # key -> (points, when)
-    clock = max((when for _, when in seen.values()), default=0)
-    for key, event in events.items():
-        points = common.selected_points(event)
-        if key not in seen or seen[key][0] != points:
-            clock += 1
-            seen[key] = (points, clock)
-    live = [(when, points) for points, when in seen.values() if points]
-    return max(live, key=lambda x: x[0])[1] if live else []
-
-
 if len(choices) < 2:
     st.info("Comparing needs statements from at least two countries.")
     st.stop()
@@ -172,7 +156,7 @@ if tab3.open is not False:
         common.show_chart(fig3, yd, name=f"compare_{sides[0]}_{sides[1]}_difference",
                           filters=applied, key="cmp_diff", selectable=False)  # fmt: skip
 
-points = latest_points({"cmp_bars": ev1, "cmp_lines": ev2})
+points = common.latest_points({"cmp_bars": ev1, "cmp_lines": ev2}, state="_cmp_clicks")
 if points:
     p = points[0]
     side = Side.parse(a if p["country"] == sides[0] else b)

@@ -93,8 +93,8 @@ def summary(result: terms.TermScan) -> None:
 
 
 def trend_chart(result: terms.TermScan, filters: Filters, caption: str, name: str,
-                min_n: int) -> list[dict]:  # fmt: skip
-    """The share over time; returns the points clicked."""
+                min_n: int):  # fmt: skip
+    """The share over time; returns its selection event."""
     data = terms.counts(result, ["year"])
     if data.empty:
         st.info("None of these statements has a year: no time chart.")
@@ -106,7 +106,7 @@ def trend_chart(result: terms.TermScan, filters: Filters, caption: str, name: st
                                         title=title, min_n=min_n))  # fmt: skip
     event = common.show_chart(fig, data, name=f"{name}_by-year", filters=filters,
                               key="term_trend")  # fmt: skip
-    return common.selected_points(event)
+    return event
 
 
 def term_axes(fig):
@@ -123,8 +123,8 @@ def term_axes(fig):
 
 
 def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: str,
-                  min_n: int) -> list[dict]:  # fmt: skip
-    """Countries ranked by the lower end of the interval; returns the bars clicked."""
+                  min_n: int):  # fmt: skip
+    """Countries ranked by the lower end of the interval; returns its selection event."""
     data = terms.country_ranking(result)
     if data.empty:
         return []
@@ -134,7 +134,7 @@ def country_chart(result: terms.TermScan, filters: Filters, caption: str, name: 
                                           top=top, order="lower", min_n=min_n))  # fmt: skip
     event = common.show_chart(fig, data, name=f"{name}_by-country", filters=filters,
                               key="term_rank")  # fmt: skip
-    return common.selected_points(event)
+    return event
 
 
 def cached_kwic(result: terms.TermScan, year: int | None, country: str | None,
@@ -294,8 +294,12 @@ caption = common.caption_for(filters, f"term: {term.pattern} ({term.language})")
 min_n = common.min_statements()
 tab_time, tab_country = st.tabs(["Over time", "By country"])
 with tab_time:
-    clicked = trend_chart(result, filters, caption, name, min_n)
+    time_event = trend_chart(result, filters, caption, name, min_n)
 with tab_country:
-    clicked += country_chart(result, filters, caption, name, min_n)
+    country_event = country_chart(result, filters, caption, name, min_n)
+# the chart clicked last: each tab's chart keeps its selection while hidden, and the first
+# with one showed a point on "Over time" under a bar clicked since on "By country"
+clicked = common.latest_points({"term_trend": time_event, "term_rank": country_event},
+                               state="_term_clicks")  # fmt: skip
 kwic_rows(result, filters, name, clicked, book[0])
 save_form(term, book)

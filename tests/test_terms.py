@@ -405,3 +405,25 @@ def test_counts_in_words_take_the_singular_for_one():
     assert shown_note(1, 200) == "1 match." and shown_note(3, 200) == "3 matches."
     assert shown_note(1, 200, "occurrence", "occurrences") == "1 occurrence."
     assert shown_note(500, 200).startswith("500 matches; the first 200 shown here")
+
+
+def test_page_lists_the_rows_of_the_chart_clicked_last(app, sample_db):
+    """Both tabs' charts keep their selections; the rows listed were those of the first chart
+    with one, so a bar clicked on "By country" after a point on "Over time" listed the point's
+    rows under a heading naming the point."""
+    from test_compare_fixes import click, rerun_with
+
+    at = app(q="cyber attack").run()
+    no_trouble(at)
+    point_id, point_sel, point = click(at, "term_trend", lambda t, cd: t.get("mode") == "lines+markers")
+    states = {point_id: point_sel}
+    rerun_with(at, states)
+    no_trouble(at)
+    assert at.subheader[0].value.replace("\\", "") == f"Keyword in context: {point[1]}"
+    bar_id, bar_sel, bar = click(at, "term_rank", lambda t, cd: t.get("type") == "bar" and cd[2]
+                                 and not str(cd[3]).startswith("0/"))  # fmt: skip
+    states[bar_id] = bar_sel  # the point stays selected on its tab
+    rerun_with(at, states)
+    no_trouble(at)
+    assert at.subheader[0].value.replace("\\", "") == f"Keyword in context: {bar[2]}"
+    assert set(at.dataframe[0].value["country"]) == {bar[2]}

@@ -38,6 +38,24 @@ def selected_points(event) -> list[dict]:
     return out
 
 
+def latest_points(events: dict, *, state: str) -> list[dict]:
+    """The points selected on the chart clicked last, of charts on tabs (``events``: chart key
+    -> its selection event; ``state``: the session key remembering them). Each tab's chart
+    keeps its selection while the other tab is shown, so "the first chart with a selection"
+    showed a bar clicked earlier under a point clicked since; a chart whose selection changed
+    in this run is the newest (a selection cleared there falls back to the other chart's, if
+    it still has one)."""
+    seen = st.session_state.setdefault(state, {})  # key -> (points, when)
+    clock = max((when for _, when in seen.values()), default=0)
+    for key, event in events.items():
+        points = selected_points(event)
+        if key not in seen or seen[key][0] != points:
+            clock += 1
+            seen[key] = (points, clock)
+    live = [(when, points) for points, when in seen.values() if points]
+    return max(live, key=lambda x: x[0])[1] if live else []
+
+
 def pooled_years(filters: Filters, year: int | None, window: int) -> tuple[Filters, int | None, str]:
     """The evidence behind a point of a chart smoothed over ``window`` years: its number pools
     the years ``year - window // 2 .. year + window // 2`` (within the filters' years), so its
