@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages import common
 from tracker import query
 from tracker.errors import TrackerError
+from tracker.sources import ReaderOptions
 
 st.title("Add statements")
 db = common.db_path()
@@ -20,9 +21,15 @@ st.caption(f"Database: `{db}`" + ("" if db.exists() else " (it will be created)"
 
 # every extension offered here is read by tracker.sources (srt and vtt as captions)
 TYPES = ["txt", "md", "html", "htm", "pdf", "json", "srt", "vtt", "csv", "jsonl", "zip"]
+#: What a file may weigh, as `tracker ingest --max-bytes` has it by default; the uploader's own
+#: limit (server.maxUploadSize, 200 MB) is for zip archives, whose files each get this one.
+MAX_FILE_BYTES = ReaderOptions().max_bytes
 with st.form("upload", clear_on_submit=False):
     files = st.file_uploader("Statement files (text, HTML, PDF, captions, CSV/JSONL, zip)",
-                             type=TYPES, accept_multiple_files=True, key="up_files")  # fmt: skip
+                             type=TYPES, accept_multiple_files=True, key="up_files",
+                             help=f"Up to {MAX_FILE_BYTES / 1e6:.0f} MB per file; a zip "
+                             f"archive up to 200 MB, each file in it up to "
+                             f"{MAX_FILE_BYTES / 1e6:.0f} MB.")  # fmt: skip
     st.markdown("**Metadata for every file** (leave empty to let the tool find it in the file "
                 "name and text)")  # fmt: skip
     c1, c2, c3 = st.columns(3)
@@ -48,13 +55,18 @@ if submitted:
     # the tool does not know is kept as written and flagged (a group or body it lacks)
     if date and (not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date.strip())
                  or not normalize_date(date.strip())):  # fmt: skip
-        problems.append(f"Date {common.md(date)!r} is not a date: give YYYY-MM-DD, YYYY-MM or "
+        # quoted, not !r: the repr of the escaped text showed its backslashes ('2024\-02\-30')
+        problems.append(f"Date “{common.md(date)}” is not a date: give YYYY-MM-DD, YYYY-MM or "
                         "YYYY.")  # fmt: skip
     if language and language.strip() and not language_code(language.strip()):
-        problems.append(f"Language {common.md(language)!r} is no language code or name the tool "
+        problems.append(f"Language “{common.md(language)}” is no language code or name the tool "
                         "knows (en, fr, es, ...).")  # fmt: skip
     if not files:
         problems.append("Choose at least one file.")
+    for f in files or []:  # refused here, not stored and then failed with a command-line option
+        if not f.name.lower().endswith(".zip") and f.size > MAX_FILE_BYTES:
+            problems.append(f"{common.md(f.name)} is {f.size:,} bytes, over the "
+                            f"{MAX_FILE_BYTES / 1e6:.0f} MB a statement file may have.")  # fmt: skip
     for p in problems:
         st.error(p)
     if not problems:

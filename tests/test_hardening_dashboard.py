@@ -92,7 +92,25 @@ def test_an_impossible_date_or_unknown_language_on_the_add_page_stores_nothing(
     at = upload(at, [("at_en.txt", text)])
     assert not at.exception, [e.value for e in at.exception]
     assert any(said in e.replace("\\", "") for e in summary(at)["error"]), summary(at)
+    # the value as typed, its Markdown escapes not doubled (they showed as '2024\\-13\\-45')
+    typed = "“" + value.replace("-", "\\-") + "”"
+    assert any(typed in e for e in summary(at)["error"]), summary(at)
     assert not db.exists() or query.database_ready(db) is False or not rows_in(db)
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_stored(corpus, tmp_path, monkeypatch):
+    """The uploader took a 60 MB file (its own limit is 200 MB, for zip archives), stored it,
+    then failed it as over "the 50 MB limit (--max-bytes)", an option the page does not have."""
+    (text,) = speeches(corpus, "at")
+    big = text * (50_000_000 // len(text) + 1)
+    db = tmp_path / "t.db"
+    at = open_page(db, "app_pages/add.py", monkeypatch)
+    at = upload(at, [("at_en.txt", text), ("huge.txt", big)])
+    assert not at.exception, [e.value for e in at.exception]
+    errors = summary(at)["error"]
+    assert any(f"huge\\.txt is {len(big):,} bytes, over the 50 MB" in e for e in errors), errors
+    assert not any("--max-bytes" in e for e in errors)
+    assert not (tmp_path / "uploads").exists() and (not db.exists() or not rows_in(db))
 
 
 def rows_in(db: Path) -> int:
