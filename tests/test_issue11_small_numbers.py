@@ -381,3 +381,18 @@ def test_trends_suggest_pooling_years_when_most_points_are_thin(app):
     pooled = app(countries="CHN,RUS,USA,GBR,FRA", smooth="5", minn="2").run()
     no_trouble(pooled)
     assert not any("pools neighbouring years" in c.value for c in pooled.caption)
+
+
+def test_heatmap_colours_and_ranks_by_the_cells_drawn_in_colour():
+    """One speech's rate (55.6 per 1,000 words, covered grey as n=1) set the top of the colour
+    scale, so every cell drawn in colour (about 1.5) was near white; "highest mean first" put
+    the countries of one statement at the top."""
+    rows = []
+    for c, n, value in (("AAA", 1, 55.6), ("BBB", 40, 1.5), ("CCC", 30, 0.5)):
+        for theme in ("ai_governance", "militarization"):
+            rows.append({"country": c, "country_name": c, "theme": theme, "theme_label": theme,
+                         "n": n, "k": 1, "share": 0.1, "ci_low": 0.0, "ci_high": 1.0,
+                         "matches": 1, "words": 100, "rate": value, "value": value})  # fmt: skip
+    fig = charts.heatmap_figure(pd.DataFrame(rows), measure="rate", min_n=5, sort="value")
+    assert fig.data[0].zmax == 1.5
+    assert list(fig.data[0].y) == ["AAA", "CCC", "BBB"]  # bottom-up: the grey row last

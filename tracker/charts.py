@@ -518,9 +518,13 @@ def heatmap_figure(
     title = title or f"Themes by country ({MEASURE_SHORT[measure]})"
     if matrix is None or matrix.empty:
         return empty_figure("No statements match these filters.", title=title, caption=caption)
+    # values on too few statements are covered grey: they neither rank a row nor set the top
+    # of the colour scale (one speech's 55.6 per 1,000 words left every drawn cell near white)
+    matrix = matrix.assign(_solid=matrix["value"].where(
+        [not is_low(n, min_n) for n in matrix["n"]]))  # fmt: skip
     # the rows drawn are the countries the order puts first: the most statements, or the
     # highest mean value over the whole selection (not only among those with most statements)
-    key = (matrix.groupby("country")["value"].mean() if sort == "value"
+    key = (matrix.groupby("country")["_solid"].mean() if sort == "value"
            else matrix.groupby("country")["n"].max())  # fmt: skip
     keep = key.sort_values(ascending=False, kind="stable").head(max_countries).index
     total = matrix["country"].nunique()
@@ -529,8 +533,10 @@ def heatmap_figure(
                              + ("highest mean" if sort == "value" else "most statements")
                              + "; the data download holds all")  # fmt: skip
     m = matrix[matrix["country"].isin(keep)]
-    if sort == "value":  # highest mean value at the top (plotly draws rows bottom-up)
-        order = m.groupby("country")["value"].mean().sort_values().index.tolist()
+    if sort == "value":  # highest mean value at the top (plotly draws rows bottom-up), rows
+        # with every cell grey at the bottom
+        means = m.groupby("country")["_solid"].mean()
+        order = means.sort_values(na_position="first", kind="stable").index.tolist()
     else:  # most statements at the top, then by name
         per = m.groupby("country").agg(n=("n", "max"), name=("country_name", "first"))
         order = per.sort_values(["n", "name"], ascending=[True, False]).index.tolist()
@@ -565,6 +571,7 @@ def heatmap_figure(
             customdata=custom,
             colorscale="Blues",
             zmin=0,
+            zmax=top if pd.notna(top := m["_solid"].max()) and top > 0 else None,
             colorbar={
                 "title": {"text": MEASURE_SHORT[measure]},
                 "tickformat": share_tickformat([v for row in z for v in row]) if measure == "share" else None,
