@@ -8,7 +8,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages import workbench_common as wbc
-from tracker import export
+from tracker import charts, export
 from tracker.errors import TrackerError
 from tracker.workbench import gold as wb_gold
 from tracker.workbench import report as wb_report
@@ -71,8 +71,9 @@ st.caption("Micro figures when a theme counts as found only through matches of t
 st.dataframe(rep.by_kind, hide_index=True, key="wb_kind_scores", width="stretch",
              column_config=ratio)  # fmt: skip
 
-st.subheader(f"Errors: {int((rep.errors['error'] == 'false positive').sum())} false positives, "
-             f"{int((rep.errors['error'] == 'false negative').sum())} false negatives")  # fmt: skip
+fps, fns = ((rep.errors["error"] == kind).sum() for kind in ("false positive", "false negative"))
+st.subheader(f"Errors: {charts.plural(int(fps), 'false positive', 'false positives')}, "
+             f"{charts.plural(int(fns), 'false negative', 'false negatives')}")  # fmt: skip
 if rep.errors.empty:
     st.caption("None: the tool agrees with the gold on every decision.")
 else:

@@ -218,3 +218,15 @@ def test_compare_a_picked_set_and_the_difference_over_time(app):
     assert at.selectbox(key="cmp_a").value == "CHN,RUS"
     diff = [f for f in figures(at) if f["layout"]["title"]["text"].startswith("Difference")]
     assert diff and diff[0]["data"]
+
+
+def test_the_left_out_caption_counts_one_duplicate_in_the_singular(app, db):
+    """"Left out: 1 duplicates" (QA)."""
+    from tracker.query import Filters, left_out
+
+    one = next(c for c in ("CHN", "USA", "RUS", "FRA", "GBR", "BRA", "IND", "ZAF", "JPN", "DEU")
+               if left_out(db, Filters(countries=(c,))).get("duplicates") == 1)  # fmt: skip
+    at = app(countries=one).run()
+    no_trouble(at)
+    said = " ".join(c.value for c in at.caption if "Left out" in c.value)
+    assert "1 duplicate" in said and "1 duplicates" not in said, said

@@ -77,8 +77,12 @@ def _tmpl(text) -> str:
     return esc(text).replace("%", "&#37;")
 
 
-def _plural(n: int, one: str, many: str) -> str:
+def plural(n: int, one: str, many: str) -> str:
+    """``1 match``, ``2 matches``, ``1,200 matches``."""
     return f"{n:,} {one if n == 1 else many}"
+
+
+_plural = plural
 
 
 def _of(k, n) -> str:

@@ -233,9 +233,9 @@ def left_out_note(filters: Filters) -> None:
         parts.append(f"{out['deselected']:,} in languages left out of the Language filter "
                      f"({by_language(out.get('deselected_languages', {}))})")  # fmt: skip
     if out.get("duplicates"):
-        parts.append(f"{out['duplicates']:,} duplicates")
+        parts.append(charts.plural(out["duplicates"], "duplicate", "duplicates"))
     if out.get("non_state"):
-        parts.append(f"{out['non_state']:,} non-state speakers")
+        parts.append(charts.plural(out["non_state"], "non-state speaker", "non-state speakers"))
     if out.get("no_year"):
         parts.append(f"{out['no_year']:,} without a date (not on time charts)")
     selected = out.get("selected", 0)
