@@ -73,6 +73,29 @@ def test_direction_of_real_sentences(file, theme, sentence, direction):
         assert all(m.reason.startswith(direction) for m in found)
 
 
+# Constructions the UNGDC has no sentence of, written by the QA pass of the direction cues (not
+# quotes, so kept out of SENTENCES and its check against the zip): (sentence, theme, direction)
+CONSTRUCTED = [
+    # an opposing cue that a negator denies is the speaker's own position: before and in its gap
+    ("No country has the right to develop offensive cyber military capabilities.", "militarization", "supports"),
+    ("We have never supported and will never support the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("It is not too early to regulate artificial intelligence.", "ai_governance", "supports"),
+    ("We do not oppose the reform of the Security Council.", "security_council_reform", "supports"),
+    # ... and the cues' own negations still oppose; "not only" denies nothing
+    ("There is no need to expand the Security Council.", "security_council_reform", "opposes"),
+    ("It is premature to regulate artificial intelligence.", "ai_governance", "opposes"),
+    ("We not only support the sanctions against the illegal regime but will enforce them.", "unilateral_sanctions", "opposes"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("sentence", "theme", "direction"), CONSTRUCTED)
+def test_direction_of_constructed_sentences(sentence, theme, direction):
+    found = _matches(sentence, theme)
+    assert found, f"no {theme} match in the sentence"
+    assert {m.direction for m in found} == {direction}, [(m.matched_text, m.reason) for m in found]
+    assert all(m.counted == (direction == "supports") for m in found)
+
+
 def test_every_directional_theme_is_tested():
     book = load_codebook()
     directional = {t.id for t in book.themes if t.stance.directional}

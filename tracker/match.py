@@ -170,6 +170,7 @@ class _Hit(NamedTuple):
     start: int
     end: int
     score: float
+    gaps: tuple[int, ...] = ()  # the stream positions a ``*`` (or ``~N``) of the pattern took
 
 
 @dataclass
@@ -693,9 +694,9 @@ def _find(trie: dict, stream: list[int], score) -> list[_Hit]:
     n = len(stream)
     hits: list[_Hit] = []
     for i in [i for i, x in enumerate(stream) if x in trie]:
-        states = [(trie[stream[i]], i + 1)]
+        states: list[tuple[dict, int, tuple[int, ...]]] = [(trie[stream[i]], i + 1, ())]
         while states:
-            node, j = states.pop()
+            node, j, gaps = states.pop()
             ends = node.get(_END)
             if ends:
                 for owner, before in ends:
@@ -704,14 +705,15 @@ def _find(trie: dict, stream: list[int], score) -> list[_Hit]:
                         continue
                     value = 100.0 if score is None else score(start, j)
                     if value is not None:
-                        hits.append(_Hit(owner, start, j, value))
+                        lead = tuple(start + k for k, w in enumerate(before) if w == WILD)
+                        hits.append(_Hit(owner, start, j, value, (*lead, *gaps) if lead else gaps))
             if j < n:
                 nxt = node.get(stream[j])
                 if nxt is not None:
-                    states.append((nxt, j + 1))
+                    states.append((nxt, j + 1, gaps))
                 wild = node.get(WILD)
                 if wild is not None:
-                    states.append((wild, j + 1))
+                    states.append((wild, j + 1, (*gaps, j)))
     return hits
 
 
@@ -917,19 +919,61 @@ def _opens_with_speaker(words: list[str]) -> bool:
     return False
 
 
+_NEGATORS = frozenset((
+    "no", "not", "never", "cannot", "nobody", "none", "neither", "nor", "nothing", "nowhere",
+))  # fmt: skip  # and every "...n't"
+_NOT_DENIAL = frozenset(("only", "just", "merely", "simply", "doubt", "less"))  # "not only", "no doubt"
+_CLAUSE = frozenset(("that", "which", "who", "whom", "but", "whether", "if", "because", "while"))
+_NEGATION_REACH = 4  # words before a cue that a negator may stand in ("No country has the right to")
+
+
+def _is_negator(tokens: list[str], k: int) -> bool:
+    w = tokens[k].lower()
+    if not (w in _NEGATORS or w.endswith(("n't", "n’t"))):
+        return False
+    return k + 1 >= len(tokens) or tokens[k + 1].lower() not in _NOT_DENIAL
+
+
+def _negator(doc: _Document, hit: _Hit, lo: int) -> str:
+    """The word that denies a cue, or "": a negator among the words a gap of the cue took ("we do
+    not oppose the reform", "we have never supported and will never support the embargo"), or
+    among the few words before it in its clause ("No country has the right to develop", "It is
+    not too early to regulate"; not across a comma or "that": "there is no doubt that")."""
+    tokens = doc.tokens
+    for pos in hit.gaps:
+        if _is_negator(tokens, doc.token(pos)):
+            return tokens[doc.token(pos)]
+    first = doc.token(hit.start)
+    for k in range(first - 1, max(lo, first - _NEGATION_REACH) - 1, -1):
+        between = doc.text[doc._span(k)[1] : doc._span(k + 1)[0]]
+        if any(c in between for c in ",;:()[]—–") or tokens[k].lower() in _CLAUSE:
+            break
+        if _is_negator(tokens, k):
+            return tokens[k]
+    return ""
+
+
 def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
     """The direction of a match at stream positions [start, end), and the cue that decided it.
 
     Cues are read in the sentences the match spans: the theme's ``reports`` cues (the speaker
     as the actor: "we imposed sanctions") first, then its ``opposes`` cues, then reported
-    speech before the match ("some claim that ..."). No cue: ``supports``.
+    speech before the match ("some claim that ..."). An opposing cue or a reported-speech cue
+    that a negator denies ("we do not oppose", "No one can claim that") does not count: the
+    speaker's own position. No cue: ``supports``.
     """
     first, last = doc.sentence_of(start, end)
+    denied: list[tuple[_Hit, str]] = []
 
     def cue(owner: _Owner, before_only: bool = False) -> _Hit | None:
         for hit in doc.by_owner.get(owner, ()):
             if first <= doc.passage(hit.start) <= last and (not before_only or hit.end <= start):
-                return hit
+                if owner.kind != "opposes":
+                    return hit
+                negator = _negator(doc, hit, doc.first[first])
+                if not negator:
+                    return hit
+                denied.append((hit, negator))
         return None
 
     actor = _speaker_as_actor(doc, t, first, last)
@@ -944,4 +988,8 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
         if hit is not None:
             a, b = doc.char_span(hit.start, hit.end)
             return kind, f"{kind} cue: {doc.text[a:b]}"
+    if denied:  # "we do not oppose the reform": a denied opposition (or claim) is the speaker's own
+        hit, negator = denied[0]
+        a, b = doc.char_span(hit.start, hit.end)
+        return "supports", f"supports: cue denied by '{negator}': {doc.text[a:b]}"
     return "supports", ""
