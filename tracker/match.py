@@ -953,6 +953,38 @@ def _negator(doc: _Document, hit: _Hit, lo: int) -> str:
     return ""
 
 
+_ENDORSING = frozenset((
+    "legitimate", "just", "rightful", "justified", "valid", "well-founded", "righteous", "our", "my",
+))  # fmt: skip  # "its legitimate claim that": a claim the speaker makes or backs
+_NAMING = frozenset(("called", "termed", "as", "to", "dubbed", "named"))  # "what is called X"
+_NAMED_REACH = 4  # words after a naming cue that the name it gives may take
+
+
+def _reported_scope(doc: _Document, hit: _Hit, start: int, end: int) -> bool:
+    """Whether a reported-speech cue at ``hit`` covers the match at [start, end): not a claim the
+    speaker backs ("supports Cuba in its legitimate claim that"); a naming cue ("what is called")
+    covers only the few words it names; a participle set off by commas (", claiming that ...,")
+    ends at its closing comma; and the speaker's own clause after it ("... but", "and we trust")
+    ends it."""
+    tokens, text = doc.tokens, doc.text
+    first, last = doc.token(hit.start), doc.token(hit.end - 1)
+    if any(tokens[k].lower() in _ENDORSING for k in range(max(0, first - 2), first)):
+        return False
+    m_first, m_last = doc.token(start), doc.token(end - 1)
+    if tokens[last].lower() in _NAMING and m_first - last > _NAMED_REACH:
+        return False
+    if tokens[first].lower().endswith("ing") and first:
+        before = text[doc._span(first - 1)[1] : doc._span(first)[0]]
+        after = text[doc._span(last)[1] : doc._span(m_first)[0]]
+        if "," in before and "," in after:
+            return False
+    for k in range(last + 1, m_last + 1):  # "It is said that X has ended but, increasingly, Y"
+        w = tokens[k].lower()
+        if w == "but" or w in _SELF and tokens[k - 1].lower() in ("and", "but", "yet", "so"):
+            return False
+    return True
+
+
 def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
     """The direction of a match at stream positions [start, end), and the cue that decided it.
 
@@ -968,8 +1000,10 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
     def cue(owner: _Owner, before_only: bool = False) -> _Hit | None:
         for hit in doc.by_owner.get(owner, ()):
             if first <= doc.passage(hit.start) <= last and (not before_only or hit.end <= start):
-                if owner.kind != "opposes":
+                if owner.kind == "reports":
                     return hit
+                if owner.kind == "reported" and not _reported_scope(doc, hit, start, end):
+                    continue
                 negator = _negator(doc, hit, doc.first[first])
                 if not negator:
                     return hit
