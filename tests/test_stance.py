@@ -31,6 +31,11 @@ SENTENCES = [
     ("USA_74_2019.txt", "unilateral_sanctions", "As long as Iran’s menacing behaviour continues, sanctions will not be lifted; they will be tightened.", "reports"),
     ("USA_75_2020.txt", "unilateral_sanctions", "We withdrew from the terrible Iran Nuclear Deal and imposed crippling sanctions on the world’s leading state sponsor of terror.", "reports"),
     ("GRC_77_2022.txt", "unilateral_sanctions", "We have imposed punitive sanctions that are beginning to take a toll on the Russian economy.", "reports"),
+    # ... and lifting its own sanctions, by "my Government" or by the State's name (1993, South Africa)
+    ("PNG_48_1993.txt", "unilateral_sanctions", "Mandela, the Organization of African Unity and the Commonwealth Secretariat, as well as the resolution adopted by consensus in the General Assembly on Friday 8 October, my Government will now take steps to remove legally enforced sanctions.", "reports"),
+    ("IND_48_1993.txt", "unilateral_sanctions", "In response to his suggestion, India, which had imposed trade sanctions against South Africa as early as 1946, has initiated action to lift those sanctions and to normalize relations with South Africa.", "reports"),
+    # ... but a passive names no act of the speaker
+    ("NAM_65_2010.txt", "unilateral_sanctions", "We believe that the economic blockade is unjustifiable and unfair and should therefore be lifted.", "supports"),
     # ... and the Council's sanctions on Southern Rhodesia's regime kept (codebook 0d2f3f6f8e03: 13
     # such statements of the UNGDC had counted as condemning sanctions)
     ("NLD_34_1979.txt", "unilateral_sanctions", "So long as majority rule does not exist, the sanctions against the illegal regime must be strictly applied.", "opposes"),
@@ -94,6 +99,8 @@ CONSTRUCTED = [
     ("We have never supported and will never support the embargo against Cuba.", "unilateral_sanctions", "supports"),
     ("It is not too early to regulate artificial intelligence.", "ai_governance", "supports"),
     ("We do not oppose the reform of the Security Council.", "security_council_reform", "supports"),
+    # a call on others to take the steps that would be a report in a finite verb
+    ("We urge the United States to take steps to lift the embargo against Cuba.", "unilateral_sanctions", "supports"),
     # ... and the cues' own negations still oppose; "not only" denies nothing
     ("There is no need to expand the Security Council.", "security_council_reform", "opposes"),
     ("It is premature to regulate artificial intelligence.", "ai_governance", "opposes"),

@@ -876,7 +876,9 @@ _AUX = frozenset((
     "already", "began", "begun", "begin", "continue", "continued", "to", "are", "now", "again",
     "just", "jointly", "together", "further", "not", "never", "today", "therefore", "since",
     "ve", "ll", "did", "do", "must", "can", "could", "may", "decided", "be",
-))  # fmt: skip  # words that may stand between a subject and its verb
+    "take", "taking", "took", "taken", "the", "necessary", "appropriate", "steps", "action",
+    "measures", "initiated",
+))  # fmt: skip  # words that may stand between a subject and its verb ("we will take steps to lift")
 
 
 def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
@@ -899,6 +901,8 @@ def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
             j = k - 1
             while j >= 0 and words[j] in _AUX:
                 j -= 1
+            if any(w in ("be", "been", "being") for w in words[j + 1 : k]):
+                continue  # "should therefore be lifted": a passive names no act of the speaker
             if j >= 0 and (words[j] in _SELF or words[j] in _SELF_NOUNS and j and words[j - 1] in ("my", "our")):
                 return " ".join(tokens[lo + j : lo + k + 1])
             # "We withdrew from X and imposed": the verb shares the sentence's subject, unless an
@@ -1001,7 +1005,10 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
         for hit in doc.by_owner.get(owner, ()):
             if first <= doc.passage(hit.start) <= last and (not before_only or hit.end <= start):
                 if owner.kind == "reports":
-                    return hit
+                    k = doc.token(hit.start)  # "urge them to take steps to lift": a call, no act
+                    if k == 0 or doc.tokens[k - 1].lower() != "to":
+                        return hit
+                    continue
                 if owner.kind == "reported" and not _reported_scope(doc, hit, start, end):
                     continue
                 negator = _negator(doc, hit, doc.first[first])
