@@ -881,9 +881,30 @@ _AUX = frozenset((
 ))  # fmt: skip  # words that may stand between a subject and its verb ("we will take steps to lift")
 
 
-def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
+_ACTOR_REACH = 6  # words from the speaker's verb to the match it acts on ("we imposed crippling sanctions")
+
+
+def _governs(doc: _Document, g: int, m_first: int, m_last: int) -> bool:
+    """Whether a verb at token ``g`` can act on the match at tokens [m_first, m_last]: inside it,
+    just after it ("sanctions we imposed"), or a few words before it in the same clause (not "we
+    had to tighten our belts because of the blockade")."""
+    if m_first <= g <= m_last + 3:
+        return True
+    if not m_first - _ACTOR_REACH <= g < m_first:
+        return False
+    tokens = doc.tokens
+    for k in range(g + 1, m_first):
+        between = doc.text[doc._span(k - 1)[1] : doc._span(k)[0]]
+        if any(c in between for c in ",;:()—–") or tokens[k].lower() in _CLAUSE:
+            return False
+    return True
+
+
+def _speaker_as_actor(doc: _Document, t: int, first: int, last: int, m_first: int = -1,
+                      m_last: int = -1) -> str:
     """The words that make the speaker the actor of one of the theme's ``actor_verbs`` in the
-    sentences [first, last] ("we will not lift", "We withdrew from X and imposed"), or ""."""
+    sentences [first, last] ("we will not lift", "We withdrew from X and imposed"), or "". With
+    the match's tokens [m_first, m_last], only a verb that can act on the match counts."""
     verbs = doc.actor_verbs.get(t)
     if not verbs:
         return ""
@@ -896,7 +917,7 @@ def _speaker_as_actor(doc: _Document, t: int, first: int, last: int) -> str:
             continue  # a question ("why do we not impose ...?") states no act of the speaker
         subject_is_speaker = _opens_with_speaker(words)
         for k, w in enumerate(words):
-            if key(w) not in verbs:
+            if key(w) not in verbs or m_first >= 0 and not _governs(doc, lo + k, m_first, m_last):
                 continue
             j = k - 1
             while j >= 0 and words[j] in _AUX:
@@ -1017,7 +1038,7 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
                 denied.append((hit, negator))
         return None
 
-    actor = _speaker_as_actor(doc, t, first, last)
+    actor = _speaker_as_actor(doc, t, first, last, doc.token(start), doc.token(end - 1))
     if actor:
         return "reports", f"reports cue: the speaker as the actor ({actor})"
     for kind, owner, before in (
