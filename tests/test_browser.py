@@ -79,7 +79,8 @@ def test_dashboard_filters_evidence_downloads_and_url(page, dashboard, browser_d
     )
     after = [t for t in plot_data(page) if t["mode"] == "lines+markers"]
     assert [t["y"] for t in after] != [t["y"] for t in lines]
-    assert "measure=rate" in page.url
+    # the URL follows at the end of the run (its writes go out together: one history entry)
+    page.wait_for_url("**measure=rate**", timeout=60000)
 
     # a selected point opens its evidence
     points = page.locator(".js-plotly-plot .scatterlayer .trace .points path")
@@ -209,7 +210,9 @@ def test_back_from_a_statement_leaves_no_statement_id_in_the_evidence_url(page, 
     page.go_back()
     page.wait_for_url("**/evidence?**", timeout=90000)
     browser_support.wait_idle(page, dashboard)
-    page.wait_for_timeout(1000)
+    # the page's run follows the URL's change; on a loaded machine it starts after a second
+    page.wait_for_function("document.querySelector('h1')?.innerText == 'Evidence'", timeout=60000)
+    browser_support.wait_idle(page, dashboard)
     assert browser_support.title(page) == "Evidence"
     params = dict(p.split("=", 1) for p in page.url.split("?", 1)[1].split("&"))
     assert params.get("theme") == "digital_divide" and params.get("countries") == "CHN"
