@@ -44,11 +44,39 @@ def cite_for(db: Path, url: str) -> str:
 
 
 def test_fingerprint_is_the_statement_count_and_a_hash_of_their_content(db):
-    hashes = sorted(h for (h,) in sql(db, "SELECT content_hash FROM statements"))
+    rows = sorted(sql(db, "SELECT s.content_hash, s.country, s.date, s.year, s.forum, "
+                          "s.language, s.role, s.on_behalf_of, s.codebook_version, "
+                          "COALESCE(d.content_hash, '') FROM statements s "
+                          "LEFT JOIN statements d ON d.id = s.duplicate_of"))  # fmt: skip
     fp = export.database_fingerprint(db)
-    assert fp.statements == len(hashes) > 10
-    assert fp.digest == hashlib.sha256("".join(f"{h}\n" for h in hashes).encode()).hexdigest()[:12]
-    assert str(fp) == f"{len(hashes):,} statements, sha256:{fp.digest}"
+    assert fp.statements == len(rows) > 10
+    text = "".join("\t".join("" if v is None else str(v) for v in r) + "\n" for r in rows)
+    assert fp.digest == hashlib.sha256(text.encode()).hexdigest()[:12]
+    assert str(fp) == f"{len(rows):,} statements, sha256:{fp.digest}"
+
+
+def test_fingerprint_changes_with_what_changes_the_figures(db, tmp_path):
+    """The fingerprint hashed the texts only: a pair marked as different speeches (one more
+    statement counted) or the same texts stored with other dates (other years on every chart)
+    kept it, so a citation could not tell apart two databases giving different figures (QA)."""
+    import shutil
+    import sqlite3
+
+    from tracker.store import Store
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(db, copy)
+    before = export.database_fingerprint(copy)
+    with Store(copy) as store:
+        canonical, [(member, _), *_] = store.duplicate_groups()[0]
+        store.mark_not_duplicate(canonical, member)
+    marked = export.database_fingerprint(copy)
+    assert marked.statements == before.statements and marked.digest != before.digest
+    with sqlite3.connect(copy) as conn:  # the same texts, another date for one of them
+        conn.execute("UPDATE statements SET date = '1999-01-01', year = 1999 WHERE id = "
+                     "(SELECT MIN(id) FROM statements)")  # fmt: skip
+    redated = export.database_fingerprint(copy)
+    assert redated.digest not in (before.digest, marked.digest)
 
 
 def test_citation_names_tool_codebook_database_and_view(db):

@@ -1,3 +1,3 @@
 """position-tracker: find recurring position themes in UN statements."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -124,14 +124,27 @@ def stored_matches(conn: sqlite3.Connection, ids: Collection[int]) -> dict[int, 
     return out
 
 
+#: What, beside its text, decides where a statement is counted: its metadata, the codebook
+#: that coded it and the copy it is a duplicate of (by that copy's content, not its row id).
+_COUNTED_AS = ("s.country", "s.date", "s.year", "s.forum", "s.language", "s.role",
+               "s.on_behalf_of", "s.codebook_version", "COALESCE(d.content_hash, '')")  # fmt: skip
+
+
 def content_digest(db: str | Path) -> tuple[int, str]:
-    """``(statements, sha256 hex digest)`` over the statements' content hashes in sorted order:
-    the same statements give the same digest, whatever the file or the order of ingest."""
+    """``(statements, sha256 hex digest)`` over each statement's content hash and what decides
+    where it is counted (:data:`_COUNTED_AS`), in the order of the content hashes: the same
+    statements stored alike give the same digest, whatever the file or the order of ingest,
+    and two databases that give different figures from the same texts (other dates, a pair
+    marked as different speeches) give different ones."""
     digest = hashlib.sha256()
     count = 0
     with connect(db) as conn:
-        for (value,) in conn.execute("SELECT content_hash FROM statements ORDER BY content_hash"):
-            digest.update(f"{value}\n".encode())
+        rows = conn.execute(
+            f"SELECT s.content_hash, {', '.join(_COUNTED_AS)} FROM statements s "
+            "LEFT JOIN statements d ON d.id = s.duplicate_of ORDER BY s.content_hash"
+        )  # fmt: skip
+        for row in rows:
+            digest.update(("\t".join("" if v is None else str(v) for v in row) + "\n").encode())
             count += 1
     return count, digest.hexdigest()
 
