@@ -44,6 +44,12 @@ SENTENCES = [
     # bloc_confrontation: rejecting bloc politics, describing the end of the Cold War
     ("CHN_70_2015.txt", "bloc_confrontation", "We should abandon the Cold War mentality in all its manifestations and foster a new vision of common, comprehensive, cooperative and sustainable security.", "supports"),
     ("SGP_46_1991.txt", "bloc_confrontation", "With the end of the cold war and the end of the confrontation between competing ideological blocs, it would be timely for the international community to strengthen its system for peace and security.", "reports"),
+    # ... and the division into blocs described as over, not rejected (QA: they were counted)
+    ("POL_49_1994.txt", "bloc_confrontation", "As expected, the end of the East-West confrontation and the disappearance of competing blocs has proved beneficial to international relations.", "reports"),
+    ("PAK_50_1995.txt", "bloc_confrontation", "The end of the bipolar world based on hostile camps has removed the impediments to pursuing the goal of nuclear disarmament.", "reports"),
+    ("SYC_47_1992.txt", "bloc_confrontation", "Then, bloc confrontation being over, it was time for dialogue, since ideological antagonism had been overcome.", "reports"),
+    ("PHL_50_1995.txt", "bloc_confrontation", "No longer do nuclear-armed ideological camps face each other in deadly confrontation,", "reports"),
+    ("IND_52_1997.txt", "bloc_confrontation", "This remains true, and the Non-Aligned Movement retains its validity and relevance, even after the disappearance of bloc rivalries.", "reports"),
     # militarization: rejecting it, reporting what others call it
     ("SYR_39_1984.txt", "militarization", "We stand against the militarization of outer space.", "supports"),
     ("USA_39_1984.txt", "militarization", "We have been prepared to discuss a wide range of issues of concern to both sides, such as the relationship between defensive and offensive forces and what has been called the militarization of space.", "reports"),
@@ -94,6 +100,10 @@ def test_direction_of_real_sentences(file, theme, sentence, direction):
 # Constructions the UNGDC has no sentence of, written by the QA pass of the direction cues (not
 # quotes, so kept out of SENTENCES and its check against the zip): (sentence, theme, direction)
 CONSTRUCTED = [
+    # guards written with the blocs cues: a call to end the division into blocs still rejects it
+    # ("an end to", not "the end of")
+    ("We call for an end to bloc confrontation and the division of the world into hostile camps.", "bloc_confrontation", "supports"),
+    ("The world must no longer be divided into hostile camps.", "bloc_confrontation", "supports"),
     # an opposing cue that a negator denies is the speaker's own position: before and in its gap
     ("No country has the right to develop offensive cyber military capabilities.", "militarization", "supports"),
     ("We have never supported and will never support the embargo against Cuba.", "unilateral_sanctions", "supports"),
