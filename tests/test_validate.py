@@ -201,3 +201,13 @@ def test_an_unclosed_quote_in_a_cell_is_an_error_naming_its_line(tmp_path: Path)
     fine = write(tmp_path, 'a.txt\tx\t1\t"We said ""no"" to it"\n' + rows, name="fine.tsv")
     assert len(load_gold(fine)["a.txt"]) == 6
     assert load_gold_evidence(fine)[("a.txt", "x")] == 'We said "no" to it'
+
+
+def test_error_lines_count_blank_lines(tmp_path: Path) -> None:
+    """csv skips blank lines, and counting rows named the line before the one at fault."""
+    path = write(tmp_path, 'a.txt\tx\t1\t\n\na.txt\ty\t1\t"We reject it\na.txt\tz\t0\t\nb.txt\tz\t0\t\n')
+    with pytest.raises(GoldError, match=r"gold.tsv:4: .*lines 5-6"):
+        load_gold(path)
+    blank = write(tmp_path, "a.txt\tx\t1\t\n\n\nb.txt\tx\t\t\n", name="blank.tsv")
+    with pytest.raises(GoldError, match=r"blank.tsv:5: 'present'"):
+        load_gold(blank)

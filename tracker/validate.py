@@ -130,7 +130,7 @@ def _rows(path: str | Path):
     except UnicodeDecodeError:
         raise GoldError(f"{file}: not UTF-8 text: gold labels are a tab-separated text file "
                         "(save it as UTF-8)") from None  # fmt: skip
-    reader = csv.DictReader(text.splitlines(), delimiter="\t")
+    reader = csv.DictReader(text.splitlines(keepends=True), delimiter="\t")
     header = [h.strip().lower() for h in reader.fieldnames or []]
     missing = [c for c in _REQUIRED if c not in header]
     if missing:
@@ -139,9 +139,12 @@ def _rows(path: str | Path):
             f"missing: {', '.join(missing)}"
         )
     reader.fieldnames = header
-    end = 1  # the line the previous row ended on
     for row in reader:
-        number, end = end + 1, reader.line_num
+        # the row's first line: where it ended, less the line breaks read into its cells
+        # (DictReader skips blank lines, so counting rows gave the wrong line after one)
+        end = reader.line_num
+        number = end - sum(v.removesuffix("\n").count("\n")  # a cell open at the end of the
+                           for v in row.values() if isinstance(v, str))  # file holds its last break
         if any("\t" in v for v in row.values() if isinstance(v, str)):
             # a tab inside a cell: a double quote opened the cell and the rows after it were
             # read into it (they vanished from the labels without a word)
