@@ -84,3 +84,13 @@ def test_the_dashboard_says_on_every_page_that_its_figures_mix_two_codebooks(hal
         assert not at.exception
         assert any("mix two codebooks" in e.value and "tracker match" in e.value
                    for e in at.error), [e.value for e in at.error]  # fmt: skip
+
+
+def test_export_coding_of_a_file_that_is_no_database_is_a_message(tmp_path):
+    """The check for a half re-coded database raised a traceback on a file that is no SQLite
+    database; opening it says what is wrong, as before."""
+    junk = tmp_path / "junk.db"
+    junk.write_text("not a database\n")
+    result = run("export", "coding", "--db", junk, "-o", tmp_path / "out.csv", ok=False)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "junk.db" in result.output, result.output

@@ -409,9 +409,12 @@ def match(db, codebook, workers, quiet):
 
 def _refuse_mixed_coding(db: Path | None) -> None:
     """No coding figures from a database whose statements two codebooks coded."""
-    from tracker.query import unfinished_recoding
+    from tracker.query import QueryError, unfinished_recoding
 
-    problem = unfinished_recoding(_db(db)) if _db(db).exists() else None
+    try:
+        problem = unfinished_recoding(_db(db)) if _db(db).exists() else None
+    except QueryError:
+        return  # not a readable database: opening it says so, as before
     if problem:
         raise click.ClickException(f"{shown(_db(db))}: {problem}")
 
