@@ -84,7 +84,10 @@ with url.batched():  # the run's URL writes reach the browser as one change: one
     common.date_error_note()
     # a `tracker match` stopped midway leaves statements coded by two codebooks: say so on
     # every page, since every count (and every export's stated version) would be wrong
-    mixed = query.unfinished_recoding(common.db_path()) if opts is not None else None
+    try:
+        mixed = query.unfinished_recoding(common.db_path()) if opts is not None else None
+    except query.QueryError:  # the file went bad since its options were cached: pages say so
+        mixed = None
     if mixed:
         st.error(f"**These figures mix two codebooks.** {common.md(mixed)}", icon="⚠️")
     # The statement id belongs to the Statement page: after Open statement and the browser's Back,

@@ -27,7 +27,7 @@ from app_pages.ui.sidebar import (
     sidebar_filters, smoothing, theme_picker,
 )  # fmt: skip
 from app_pages.ui.text import display_text, md
-from app_pages.ui.url import PARAM_KEYS, page_param, set_page_param, view_url
+from app_pages.ui.url import PARAM_KEYS, page_param, set_page_param, stop, view_url
 from tracker import query  # noqa: F401  (pages reach query's types as common.query)
 from tracker.query import Filters  # noqa: F401
 
@@ -43,7 +43,7 @@ __all__ = [
     "left_out_note", "marker", "md", "min_statements", "no_data", "open_statement", "options",
     "or_warn", "page_param", "pooled_years", "query", "ranking", "require_db", "search_passages",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
-    "smoothing",
+    "smoothing", "stop",
     "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",
     "validation_report", "view_url", "workbench_gold",
 ]  # fmt: skip

@@ -55,7 +55,7 @@ def default(param: str, fallback: str) -> str:
 
 if len(choices) < 2:
     st.info("Comparing needs statements from at least two countries.")
-    st.stop()
+    common.stop()
 first = "CHN" if "CHN" in choices else choices[0]
 second = "USA" if "USA" in choices else next(c for c in choices if c != first)
 c1, c2 = st.columns(2)
@@ -73,7 +73,7 @@ for param, wanted in unknown.items():
                "above.")  # fmt: skip
 if a == b:
     st.warning("Pick two different sides.")
-    st.stop()
+    common.stop()
 st.caption(
     "The sides replace the countries and groups picked in the sidebar; the other filters apply."
 )
@@ -95,7 +95,7 @@ sides = [Side.parse(a).label, Side.parse(b).label]
 tr, themes = result["trends"], result["themes"]
 if (tr is None or tr.empty) and (themes is None or themes.empty):
     st.info("Neither side has statements under these filters.")
-    st.stop()
+    common.stop()
 
 for side_value, count in ((a, "n_a"), (b, "n_b")):
     if themes is None or themes.empty or not themes[count].fillna(0).any():

@@ -31,7 +31,7 @@ common.set_page_param("view", {"Heatmap": None, "Ranking": "ranking", "World map
 if view == "Heatmap":
     data = common.country_theme_matrix(filters)
     if common.no_data(data):
-        st.stop()
+        common.stop()
     ROWS = ["most statements first", "highest mean first"]
     order = st.radio("Rows", ROWS, horizontal=True, key="heat_sort",
                      index=1 if common.page_param("rows") == "value" else 0)  # fmt: skip
@@ -72,9 +72,9 @@ else:
                 st.info(f"No country has {int(least)} statements or more under these filters "
                         f"({len(fewer)} with fewer). Lower \"Only countries with at least this "
                         "many statements\" to rank them.")  # fmt: skip
-                st.stop()
+                common.stop()
         if common.no_data(data):
-            st.stop()
+            common.stop()
         fig = charts.ranking_figure(data, theme=theme, theme_label=label, measure=filters.measure,
                                     caption=common.caption_for(f), top=int(top), min_n=min_n,
                                     order=rank_order)  # fmt: skip
@@ -86,7 +86,7 @@ else:
     else:
         data = common.country_theme_matrix(f)
         if common.no_data(data):
-            st.stop()
+            common.stop()
         low = charts.low_map_traces(data, theme=theme, min_n=min_n)
         cap = common.caption_for(f, charts.low_note(min_n) if low else "")
         fig = countrymap.map_figure(data, theme=theme, theme_label=label, measure=filters.measure,

@@ -62,13 +62,13 @@ chosen = None if theme == ALL else theme
 if scope.startswith("all"):
     if not search.strip():
         st.info("Type words to search all passages, matched or not.")
-        st.stop()
+        common.stop()
     hits = common.or_warn(common.search_passages, filters, text=search, limit=common.MAX_EVIDENCE)
     if hits is None:
-        st.stop()
+        common.stop()
     if hits.empty:
         st.info("No passage contains all of these words under the current filters.")
-        st.stop()
+        common.stop()
     order = (
         "best first"
         if hits.attrs.get("ranked", True)
@@ -86,19 +86,19 @@ if scope.startswith("all"):
         row = hits.iloc[event.selection.rows[0]]
         if st.button(f"Open statement {int(row['statement_id'])}", key="search_open"):
             common.open_statement(int(row["statement_id"]))
-    st.stop()
+    common.stop()
 
 counts = common.or_warn(common.evidence_counts, filters, theme=chosen, search=search)
 if counts is None:
-    st.stop()
+    common.stop()
 total, aside = counts
 if total == 0:
     st.info("No matches under these filters" + (" containing these words" if search else "") + ".")
-    st.stop()
+    common.stop()
 rows = common.or_warn(common.evidence, filters, theme=chosen, search=search, sort=sort,
                       limit=common.MAX_EVIDENCE)  # fmt: skip
 if rows is None:
-    st.stop()
+    common.stop()
 st.caption(common.shown_note(total, len(rows), not_counted=aside))
 common.evidence_table(rows, key="evidence")
 common.evidence_downloads(

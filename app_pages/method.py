@@ -106,7 +106,7 @@ book = common.codebook()
 if book is None:
     st.warning("The database records no active codebook. Ingest statements (which records the "
                "codebook used) or run `tracker match --codebook FILE`.")  # fmt: skip
-    st.stop()
+    common.stop()
 
 c1, c2, c3 = st.columns(3)
 c1.metric("Codebook", book.name or "(unnamed)")

@@ -74,14 +74,14 @@ with st.expander("Find a statement", expanded=sid is None):
 
 if sid is None:
     st.info("Pick a statement above, or open one from the evidence.")
-    st.stop()
+    common.stop()
 common.set_page_param("id", str(sid))
 st.session_state["statement_id"] = sid
 
 detail = common.statement_detail(sid)
 if detail is None:
     st.warning(f"There is no statement {sid} in this database.")
-    st.stop()
+    common.stop()
 
 meta = detail.metadata
 head = " · ".join(common.md(x) for x in (meta.get("country_name") or meta.get("country"),

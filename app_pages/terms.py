@@ -67,7 +67,7 @@ def term_inputs(opts) -> terms.Term | None:
         return terms.Term.parse(text, near=near, within=int(within), language=language)
     except ValueError as exc:
         st.warning(common.md(exc))
-        st.stop()
+        common.stop()
 
 
 def _int(value: str, default: int, low: int, high: int) -> int:
@@ -276,18 +276,18 @@ st.caption(
 term = term_inputs(opts)
 if term is None:
     st.info("Type a word or phrase above, e.g. *cyber attack* or *digital divide*.")
-    st.stop()
+    common.stop()
 book = common.active_codebook_text() or (DEFAULT_CODEBOOK.read_text("utf-8"), str(DEFAULT_CODEBOOK))
 try:
     terms.term_codebook(term, codebook_text=book[0])
 except TrackerError as exc:
     st.error(f"The term cannot be read: {common.md(exc)}")
-    st.stop()
+    common.stop()
 result = cached_scan(term, filters, book[0])
 if not result.scanned:
     st.info(f"No statements in language “{term.language}” match these filters. Widen the "
             "filters in the sidebar or pick another language.")  # fmt: skip
-    st.stop()
+    common.stop()
 summary(result)
 name = f"term_{terms.slug(term)}"
 caption = common.caption_for(filters, f"term: {term.pattern} ({term.language})")

@@ -77,7 +77,7 @@ shown = filters  # the filters the chart's data was computed with, which its exp
 if mode == "per theme":
     data = common.trends(filters)
     if common.no_data(data):
-        st.stop()
+        common.stop()
     data = query.smooth_years(data, window=window, measure=filters.measure)
     fig = charts.trend_figure(data, measure=filters.measure, ci=bands, labels=opts.theme_labels,
                               caption=common.caption_for(filters, smooth_note(window)),
@@ -92,7 +92,7 @@ else:
     shown = f
     data = common.trends(f, by_country=True)
     if common.no_data(data):
-        st.stop()
+        common.stop()
     data = query.smooth_years(data, window=window, measure=f.measure, by=("country", "theme"))
     names = {c: n for c, n, _ in opts.countries}
     data = data.assign(country_name=data["country"].map(lambda c: names.get(c) or c))

@@ -22,7 +22,7 @@ gold = wbc.gold(sample.id)
 
 if all_labels.empty:
     st.info("Nobody has coded this sample yet: coders start on the **Code** page.")
-    st.stop()
+    common.stop()
 progress = all_labels.groupby("coder")["item_id"].nunique()
 st.markdown("**Coders:** " + ", ".join(f"{common.md(c)} ({n} of {len(items)} items)"
                                        for c, n in progress.items()))  # fmt: skip
@@ -61,7 +61,7 @@ def say_stored(decisions: int) -> None:
 say_stored(len(gold))
 if not st.toggle("Open adjudication (shows every coder's labels)", key="wb_adj_open"):
     st.caption("Coders never see each other's labels; open this once coding is finished.")
-    st.stop()
+    common.stop()
 adjudicator = st.text_input("Adjudicator", key="wb_adjudicator").strip()
 
 agreed = agree.agreed(all_labels)

@@ -28,14 +28,14 @@ coder = " ".join(st.text_input("Your name (coder)", key="wb_coder",
                                     "own labels until adjudication.").split())  # fmt: skip
 if not coder:
     st.info("Type your name to start coding (or to resume where you stopped).")
-    st.stop()
+    common.stop()
 
 labels = wbc.theme_labels()
 themes = list(sample.themes)
 items = wbc.items(sample.id)
 if not items:
     st.warning("This sample has no items.")
-    st.stop()
+    common.stop()
 others = [c for c in wbc.coders(sample.id) if c != coder]
 alike = [c for c in others if " ".join(c.split()).casefold() == coder.casefold()]
 if alike:
@@ -152,7 +152,7 @@ if st.session_state.pop("wb_saved", None) is not None:
 detail = common.statement_detail(item.statement_id)
 if detail is None:
     st.error(f"Statement {item.statement_id} is no longer in the database.")
-    st.stop()
+    common.stop()
 meta = detail.metadata
 offset, text = 0, detail.text
 if item.passage_seq is not None:

@@ -92,7 +92,7 @@ def pick_sample(*, key: str) -> wb.Sample:
         st.info("No sample yet: draw one on the **Sample** page of the validation workbench.")
         st.page_link(st.session_state["_pages"]["wb_sample"], label="Draw a sample",
                      icon=":material/casino:")  # fmt: skip
-        st.stop()
+        common.stop()
     by_id = {s.id: s for s in stored}
     wanted = common.page_param("sample") or str(st.session_state.get("wb_sample_id") or "")
     if key not in st.session_state or st.session_state[key] not in by_id:

@@ -34,7 +34,7 @@ except TrackerError as exc:
     st.info(f"{common.md(exc)}.")
     st.page_link(st.session_state["_pages"]["wb_agree"], label="Agreement and adjudication",
                  icon=":material/balance:")  # fmt: skip
-    st.stop()
+    common.stop()
 
 r = rep.scores
 if rep.missing_themes:

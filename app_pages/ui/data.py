@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui.text import display_text, md
+from app_pages.ui.url import stop as url_stop
 from tracker import charts, export, query
 from tracker.connect import default_db_path
 from tracker.query import Filters, Side
@@ -175,18 +176,18 @@ def require_db() -> query.Options:
             "`tracker ingest tracker/data/sample --manifest tracker/data/sample/manifest.csv`), "
             "or set `TRACKER_DB` to an existing database."
         )
-        st.stop()
+        url_stop()
     try:
         opts = options()
     except query.QueryError as exc:
         st.error(f"The database cannot be read: {md(exc)}")
-        st.stop()
+        url_stop()
     if opts.statements == 0:
         st.info(
             f"The database at `{path}` holds no statements yet. Add some on the **Add statements** "
             "page or with `tracker ingest PATH`."
         )
-        st.stop()
+        url_stop()
     return opts
 
 

@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages.ui.data import left_out
 from app_pages.ui.text import md
 from app_pages.ui.url import init_from_url, page_param, set_page_param, write_url
+from app_pages.ui.url import stop as url_stop
 from tracker import charts, query
 from tracker.query import Filters
 
@@ -250,7 +251,7 @@ def theme_picker(opts: query.Options, filters: Filters, *, key: str, label: str 
     choices = list(filters.themes) or list(opts.themes)
     if not choices:
         st.info("The database has no themes: ingest statements with a codebook first.")
-        st.stop()
+        url_stop()
     wanted = page_param("theme")
     if key not in st.session_state:
         st.session_state[key] = wanted if wanted in choices else choices[0]

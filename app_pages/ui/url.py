@@ -10,6 +10,7 @@ each write sent on its own became a browser history entry, so opening Compare ad
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import NoReturn
 from contextlib import contextmanager
 from datetime import date
 from urllib.parse import urlencode
@@ -21,8 +22,8 @@ from tracker.query import Filters
 
 #: This run's parameter writes not yet sent: name -> value, None to remove it.
 _PENDING = "_url_pending"
-#: The filters' parameters as last sent to the browser, and the page they were sent from.
-_SENT, _SENT_PAGE = "_url_sent", "_url_sent_page"
+#: The filters' parameters as last sent to the browser.
+_SENT = "_url_sent"
 
 #: The query parameters the sidebar's filters own.
 PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
@@ -39,9 +40,10 @@ def split_known(value: str | None, known: set[str]) -> tuple[list[str], list[str
     name stored as written): at each place the longest run of pieces that is a known value
     is taken."""
     pieces = (value or "").split(",")
+    longest = max((v.count(",") for v in known), default=0) + 1  # pieces in one known value
     found, unknown, i = [], [], 0
     while i < len(pieces):
-        for j in range(len(pieces), i, -1):
+        for j in range(min(len(pieces), i + longest), i, -1):
             if ",".join(pieces[i:j]) in known:
                 found.append(",".join(pieces[i:j]))
                 i = j
@@ -57,22 +59,14 @@ def _filter_params() -> dict[str, str]:
     return {k: st.query_params[k] for k in PARAM_KEYS if k in st.query_params}
 
 
-def _page() -> str:
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    ctx = get_script_run_ctx()
-    return ctx.pages_manager.current_page_script_hash if ctx else ""
-
-
 def browser_moved() -> bool:
     """Whether the URL's filters are no longer the ones this session last sent: the browser's
-    Back or Forward (or an edited URL) brought other ones. A page switch from the menu, which
-    comes with no parameters, is not such a move; the filters carry over to the new page."""
+    Back or Forward (or an edited URL) brought other ones."""
     sent = st.session_state.get(_SENT)
     now = _filter_params()
-    if sent is None or now == sent:
-        return False
-    return bool(now) or st.session_state.get(_SENT_PAGE) == _page()
+    # a URL without filters says nothing of them: a menu switch comes without parameters, and
+    # Back reaches the entry that switch left (reseeding from it wiped the filters)
+    return sent is not None and bool(now) and now != sent
 
 
 def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
@@ -202,22 +196,22 @@ def flush_url() -> None:
     if want != st.query_params.to_dict():
         st.query_params.from_dict(want)
     st.session_state[_SENT] = {k: want[k] for k in PARAM_KEYS if k in want}
-    st.session_state[_SENT_PAGE] = _page()
 
 
 @contextmanager
 def batched() -> Iterator[None]:
-    """Around a whole run: the URL's writes wait for its end, or for an ``st.stop()``, which
-    ends the run too. A rerun or a page switch drops them: the next run writes its own."""
-    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
-
+    """Around a whole run: the URL's writes wait for its end. A run ended early must end with
+    :func:`stop`, which sends them first (after ``st.stop()`` no message reaches the browser).
+    A rerun or a page switch drops them: the next run writes its own."""
     st.session_state[_PENDING] = {}
-    try:
-        yield
-    except StopException:
-        flush_url()
-        raise
+    yield
     flush_url()
+
+
+def stop() -> NoReturn:
+    """``st.stop()`` for the pages: the run's URL writes are sent first."""
+    flush_url()
+    st.stop()
 
 
 def view_url() -> str:
