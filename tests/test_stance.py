@@ -100,6 +100,10 @@ def test_direction_of_real_sentences(file, theme, sentence, direction):
 # Constructions the UNGDC has no sentence of, written by the QA pass of the direction cues (not
 # quotes, so kept out of SENTENCES and its check against the zip): (sentence, theme, direction)
 CONSTRUCTED = [
+    # (a review's) the speaker's own sanctions after "to" still report: "to" before a cue is a call
+    # only before an act ("urge them to take steps to lift")
+    ("Thanks to our sanctions, which are unilateral sanctions, the regime fell.", "unilateral_sanctions", "reports"),
+    ("We remain committed to our sanctions, unilateral sanctions that work.", "unilateral_sanctions", "reports"),
     # guards written with the blocs cues: a call to end the division into blocs still rejects it
     # ("an end to", not "the end of")
     ("We call for an end to bloc confrontation and the division of the world into hostile camps.", "bloc_confrontation", "supports"),

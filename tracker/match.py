@@ -1010,6 +1010,11 @@ def _reported_scope(doc: _Document, hit: _Hit, start: int, end: int) -> bool:
     return True
 
 
+#: Words that open a ``reports`` cue naming the speaker's own measures ("our sanctions"), not
+#: an act: after "to" ("thanks to our sanctions") such a cue still reports.
+_OWN_MARKERS = frozenset(("our", "my", "we", "us", "own"))
+
+
 def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
     """The direction of a match at stream positions [start, end), and the cue that decided it.
 
@@ -1026,8 +1031,10 @@ def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
         for hit in doc.by_owner.get(owner, ()):
             if first <= doc.passage(hit.start) <= last and (not before_only or hit.end <= start):
                 if owner.kind == "reports":
-                    k = doc.token(hit.start)  # "urge them to take steps to lift": a call, no act
-                    if k == 0 or doc.tokens[k - 1].lower() != "to":
+                    k = doc.token(hit.start)  # "urge them to take steps to lift": a call, no act;
+                    # but "thanks to our sanctions" names the speaker's own: not a verb after "to"
+                    if (k == 0 or doc.tokens[k - 1].lower() != "to"
+                            or doc.tokens[k].lower() in _OWN_MARKERS):  # fmt: skip
                         return hit
                     continue
                 if owner.kind == "reported" and not _reported_scope(doc, hit, start, end):
