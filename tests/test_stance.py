@@ -100,6 +100,8 @@ def test_direction_of_real_sentences(file, theme, sentence, direction):
 # Constructions the UNGDC has no sentence of, written by the QA pass of the direction cues (not
 # quotes, so kept out of SENTENCES and its check against the zip): (sentence, theme, direction)
 CONSTRUCTED = [
+    # (a review's) a progressive is the speaker's act, unlike a passive ("should be lifted")
+    ("We will be imposing unilateral coercive measures on them.", "unilateral_sanctions", "reports"),
     # (a review's) the speaker's own sanctions after "to" still report: "to" before a cue is a call
     # only before an act ("urge them to take steps to lift")
     ("Thanks to our sanctions, which are unilateral sanctions, the regime fell.", "unilateral_sanctions", "reports"),

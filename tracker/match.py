@@ -922,8 +922,9 @@ def _speaker_as_actor(doc: _Document, t: int, first: int, last: int, m_first: in
             j = k - 1
             while j >= 0 and words[j] in _AUX:
                 j -= 1
-            if any(w in ("be", "been", "being") for w in words[j + 1 : k]):
+            if not w.endswith("ing") and any(x in ("be", "been", "being") for x in words[j + 1 : k]):
                 continue  # "should therefore be lifted": a passive names no act of the speaker
+                # ("we will be imposing" is a progressive: the speaker's act)
             if j >= 0 and (words[j] in _SELF or words[j] in _SELF_NOUNS and j and words[j - 1] in ("my", "our")):
                 return " ".join(tokens[lo + j : lo + k + 1])
             # "We withdrew from X and imposed": the verb shares the sentence's subject, unless an
