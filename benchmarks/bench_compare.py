@@ -18,7 +18,6 @@ Without --db (or when it does not exist) the bundled sample is ingested into a t
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import sys
 import tempfile
@@ -29,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_first_chart import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
-    REPO,
+    bench_args,
     sample_db,
     start_server,
     stop_server,
@@ -108,18 +107,9 @@ def one_round(browser, url: str, timeout: float) -> dict[str, float]:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--db", help="the dashboard's database (default or missing: the bundled "
-                    "sample, ingested into a temp dir)")  # fmt: skip
-    ap.add_argument("--app-dir", default=str(REPO),
-                    help="the folder holding dashboard.py (default: this repository)")
-    ap.add_argument("--rounds", type=int, default=3, help="cold starts of each app (default 3)")
-    ap.add_argument("--timeout", type=float, default=120.0, help="seconds per step (default 120)")
-    ap.add_argument("--also", action="append", default=[], metavar="DIR",
-                    help="another checkout's dashboard, timed in the same rounds (repeatable)")
-    args = ap.parse_args(argv)
-    if not Path(CHROMIUM).exists():
-        print(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)", file=sys.stderr)
+    args = bench_args(__doc__.splitlines()[0], argv, rounds=3, timeout=120.0,
+                      timeout_help="step")  # fmt: skip
+    if args is None:
         return 2
     from playwright.sync_api import sync_playwright
 

@@ -163,19 +163,32 @@ def sample_db(folder: Path) -> Path:
     return db
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def bench_args(description: str, argv, *, rounds: int, timeout: float,
+               timeout_help: str) -> argparse.Namespace | None:
+    """The dashboard benchmarks' options (database, app folder, rounds, timeout, other
+    checkouts); None, said, when there is no Chromium to drive."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("--db", help="the dashboard's database (default or missing: the bundled "
                     "sample, ingested into a temp dir)")  # fmt: skip
     ap.add_argument("--app-dir", default=str(REPO),
                     help="the folder holding dashboard.py (default: this repository)")
-    ap.add_argument("--rounds", type=int, default=4, help="cold starts of each app (default 4)")
-    ap.add_argument("--timeout", type=float, default=180.0, help="seconds per page (default 180)")
+    ap.add_argument("--rounds", type=int, default=rounds,
+                    help=f"cold starts of each app (default {rounds})")
+    ap.add_argument("--timeout", type=float, default=timeout,
+                    help=f"seconds per {timeout_help} (default {timeout:g})")
     ap.add_argument("--also", action="append", default=[], metavar="DIR",
                     help="another checkout's dashboard, timed in the same rounds (repeatable)")
     args = ap.parse_args(argv)
     if not Path(CHROMIUM).exists():
         print(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)", file=sys.stderr)
+        return None
+    return args
+
+
+def main(argv=None) -> int:
+    args = bench_args(__doc__.splitlines()[0], argv, rounds=4, timeout=180.0,
+                      timeout_help="page")  # fmt: skip
+    if args is None:
         return 2
     from playwright.sync_api import sync_playwright
 
