@@ -41,6 +41,19 @@ SENTENCES = [
     ("NLD_34_1979.txt", "unilateral_sanctions", "So long as majority rule does not exist, the sanctions against the illegal regime must be strictly applied.", "opposes"),
     ("USA_25_1970.txt", "unilateral_sanctions", "My Government continues strictly to observe resolutions in regard to sanctions against the illegal regime in Rhodesia and in regard to the sale of arms to South Africa.", "opposes"),
     ("VEN_32_1977.txt", "unilateral_sanctions", "In the Security Council we have supported and will always resolutely support the sanctions upon the illegal Rhodesian regime that are necessary to clear the way for majority rule, and we shall contribute as necessary to ensure that Namibia obtains its independence, in accordance with United Nations decisions.", "opposes"),
+    # ... and sanctions on apartheid South Africa or on Rhodesia's regime: called for, kept, lifted
+    # once they had done their work, or others' opposition to them named (themes.md: "calling for
+    # sanctions against a regime (apartheid South Africa) does not" count; 88 UNGDC matches had)
+    ("BRB_33_1978.txt", "unilateral_sanctions", "As part of our programme we must be prepared to impose full economic and military sanctions against South Africa and the illegal regime in Rhodesia.", "opposes"),
+    ("SLE_26_1971.txt", "unilateral_sanctions", "There should be no excuse whatever, in our opinion, for the lifting of sanctions against Rhodesia until self-government by majority rule has been established in that territory.", "opposes"),
+    ("CMR_48_1993.txt", "unilateral_sanctions", "Cameroon supported the appeal made from this rostrum by President Nelson Mandela for the lifting of the economic sanctions against South Africa.", "opposes"),
+    ("BWA_48_1993.txt", "unilateral_sanctions", "In its statement of 29 September 1993 the Ad Hoc Committee of the Organization of African Unity on Southern Africa concurred that enough progress had been made in the peace process in South Africa to warrant the lifting of economic sanctions.", "opposes"),
+    ("NOR_41_1986.txt", "unilateral_sanctions", "I take this opportunity to urge those countries that still oppose sanctions to reassess their attitude.", "reports"),
+    ("ZWE_43_1988.txt", "unilateral_sanctions", "The arguments of those who oppose sanctions sound increasingly hollow and self-serving.", "reports"),
+    # ... while South Africa as the speaker still condemns the embargo on Cuba, and a regime's
+    # economic blackmail of its neighbours is still economic coercion condemned
+    ("ZAF_76_2021.txt", "unilateral_sanctions", "South Africa further affirms its solidarity with the Cuban people and calls for the lifting of the economic embargo that has caused untold damage to the country’s economy and people.", "supports"),
+    ("BTN_41_1986.txt", "unilateral_sanctions", "We deplore the economic blackmail practiced by South Africa against the front-line States, and call for financial assistance to these States which are now courageously attempting to free themselves from economic dependence on South Africa.", "supports"),
     # bloc_confrontation: rejecting bloc politics, describing the end of the Cold War
     ("CHN_70_2015.txt", "bloc_confrontation", "We should abandon the Cold War mentality in all its manifestations and foster a new vision of common, comprehensive, cooperative and sustainable security.", "supports"),
     ("SGP_46_1991.txt", "bloc_confrontation", "With the end of the cold war and the end of the confrontation between competing ideological blocs, it would be timely for the international community to strengthen its system for peace and security.", "reports"),
@@ -59,7 +72,8 @@ SENTENCES = [
     # "Some argue that while the United Nations has a vital role ..." matches nothing now)
     ("PAK_13_1958.txt", "un_main_channel", "It would certainly be a gross exaggeration to claim that in this respect our Organization has been a centre for harmonizing the actions of nations\".", "reports"),
     # reported speech in words beyond "some claim": the speaker told what others hold, others' grounds
-    ("SLE_41_1986.txt", "unilateral_sanctions", "We have been told, for example, that the imposition of comprehensive sanctions against South Africa is immoral assuch sanctions impose hardships on the lives of ordinary people, in particular black people, and that in any case sanctions could not bring about the desired political changes in southern Africa as they have historically been proven to be ineffective in these circumstances.", "reports"),
+    # (sanctions against South Africa: the cue naming the regime as their target decides first, see above)
+    ("SLE_41_1986.txt", "unilateral_sanctions", "We have been told, for example, that the imposition of comprehensive sanctions against South Africa is immoral assuch sanctions impose hardships on the lives of ordinary people, in particular black people, and that in any case sanctions could not bring about the desired political changes in southern Africa as they have historically been proven to be ineffective in these circumstances.", "opposes"),
     ("CUB_05_1950.txt", "security_council_reform", "We were told that the veto was essential in order to maintain unity among the great Powers since, by using the veto, each of these Powers could prevent action from being taken against its will, thereby eliminating any cause of friction or discord.", "reports"),
     ("LBR_19_1964.txt", "unilateral_sanctions", "Opposition to its implementation developed in some Member countries on the grounds that sanctions would be illegal, that they would be impracticable or that they would hurt those whom they were intended to benefit.", "reports"),
     # ... and where a reported-speech cue does not reach the match: a claim the speaker backs, a
