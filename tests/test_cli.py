@@ -204,6 +204,22 @@ def test_batch_size_refuses_zero_and_stores_every_statement_over_several_batches
     assert stored == {t.name for t in texts}
 
 
+def test_statement_and_duplicate_lists_say_which_tool_version_made_them(corpus, tmp_path):
+    """Every export carries the tool version (reproducibility): `statements -o` and
+    `duplicates -o` had none, though their flags and duplicate groups depend on the tool."""
+    import tracker
+
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "au_en.txt", corpus / "unga79" / "pdf" / "au_en.pdf",
+        "--manifest", corpus / "manifest.csv", "--db", db, "--quiet")  # fmt: skip
+    for command in ("statements", "duplicates"):
+        out = tmp_path / f"{command}.csv"
+        run(command, "--db", db, "-o", out)
+        rows = list(csv.DictReader(out.open(encoding="utf-8-sig")))
+        assert rows, command
+        assert {r["tool_version"] for r in rows} == {tracker.__version__}, command
+
+
 def test_an_output_that_cannot_be_written_is_refused_before_any_work(corpus, tmp_path):
     """-o in a folder that does not exist: a usage error naming it, for every command that
     writes a file, before the work (training a model used to end in a traceback)."""

@@ -85,13 +85,16 @@ def _codebook_languages(active) -> set[str]:
 
 
 def statements_table(db: Database, *, include_duplicates: bool = True) -> pd.DataFrame:
-    """One row per stored statement, the columns of `tracker statements`."""
-    return query.stored_statements(database_path(db), include_duplicates=include_duplicates)
+    """One row per stored statement, the columns of `tracker statements` and the tool version
+    (its flags and duplicate links are the tool's reading)."""
+    table = query.stored_statements(database_path(db), include_duplicates=include_duplicates)
+    return table.assign(tool_version=tracker.__version__)
 
 
 def duplicates_table(db: Database) -> pd.DataFrame:
-    """Every statement that belongs to a group of copies, canonical first within its group."""
-    return query.duplicate_groups(database_path(db))
+    """Every statement that belongs to a group of copies, canonical first within its group, and
+    the tool version (the groups are the tool's reading)."""
+    return query.duplicate_groups(database_path(db)).assign(tool_version=tracker.__version__)
 
 
 def coded_by_file(db: Database, *, themes: list[str]) -> dict[str, dict[str, str]]:
