@@ -13,7 +13,7 @@ import pandas as pd
 
 from tracker.query.codebooks import theme_labels
 from tracker.query.connection import connect, frame, has_stance
-from tracker.query.filters import KINDS, Filters, group_members, selection
+from tracker.query.filters import KINDS, Filters, credited_countries, group_members, selection
 from tracker.query.overview import country_names
 from tracker.query.stats import newcombe, wilson
 
@@ -52,14 +52,20 @@ def _finish(df: pd.DataFrame, filters: Filters, labels: dict[str, str]) -> pd.Da
 def _counts(db, filters: Filters, dims: Sequence[str]) -> pd.DataFrame:
     """Counted rows per ``dims`` (a subset of year, country) x theme: n, words, k, matches."""
     where, params = selection(db, filters)
-    dim_sql = ", ".join(f"s.{d}" for d in dims)
+    # per country, a group statement counted for members counts for each selected member
+    credit = credited_countries(filters) if "country" in dims else None
+    source = "statements s"
+    if credit:
+        source = f"statements s JOIN ({credit[0]}) p ON p.statement_id = s.id"
+        params = [*credit[1], *params]
+    dim_sql = ", ".join("p.country" if credit and d == "country" else f"s.{d}" for d in dims)
     group = f"GROUP BY {dim_sql}" if dims else ""
     with connect(db) as conn:
         themes = _theme_list(conn, filters)
         base = frame(
             conn,
             f"SELECT {dim_sql + ', ' if dims else ''}COUNT(*) AS n, SUM(s.words) AS words "
-            f"FROM statements s WHERE {where} {group}",
+            f"FROM {source} WHERE {where} {group}",
             params,
         )
         if not themes:
@@ -70,7 +76,7 @@ def _counts(db, filters: Filters, dims: Sequence[str]) -> pd.DataFrame:
             counted = frame(
                 conn,
                 f"SELECT {dim_sql + ', ' if dims else ''}t.theme AS theme, COUNT(*) AS k, "
-                f"SUM({kexpr}) AS matches FROM statements s "
+                f"SUM({kexpr}) AS matches FROM {source} "
                 f"JOIN statement_themes t ON t.statement_id = s.id "
                 f"WHERE {where} AND t.theme IN ({tmarks}) AND {kexpr} > 0 "
                 f"GROUP BY {dim_sql + ', ' if dims else ''}t.theme",

@@ -143,17 +143,45 @@ def _group_statement_keys() -> dict[str, str]:
         return {row["name"]: row["group_key"] for row in csv.DictReader(fh) if row["group_key"]}
 
 
-def _groups_with_members(countries: set[str]) -> list[str]:
-    """Names of the groups (as in ``on_behalf_of``) with at least one of ``countries`` as member."""
-    names = []
+def _members_credited(countries: set[str]) -> list[tuple[str, str]]:
+    """``(group as in on_behalf_of, member)`` for each of ``countries`` that is a member of a
+    group statements are delivered for, sorted."""
+    pairs = []
     for name, key in _group_statement_keys().items():
         try:
-            members = set(group_members(key))
+            members = group_members(key)
         except ValueError:
             continue
-        if members & countries:
-            names.append(name)
-    return sorted(names)
+        pairs += [(name, c) for c in members if c in countries]
+    return sorted(pairs)
+
+
+def _groups_with_members(countries: set[str]) -> list[str]:
+    """Names of the groups (as in ``on_behalf_of``) with at least one of ``countries`` as member."""
+    return sorted({name for name, _ in _members_credited(countries)})
+
+
+def credited_countries(filters: Filters) -> tuple[str, list] | None:
+    """Who a statement counts for in a per-country view, when group statements are counted for
+    members: SQL for a table ``(statement_id, country)`` and its parameters. A statement counts
+    for its speaking delegation when the filter selects it, and a group statement also for each
+    selected country that belongs to the group it was delivered for (once per country: a
+    selected speaker that belongs to its group is not counted twice); a speaking delegation
+    the filter did not select gets nothing. ``None`` when every statement counts for its
+    speaker only (the option off, no country or group filter, or no group statement with a
+    selected member)."""
+    chosen = _countries(filters)
+    if not filters.count_for_members or chosen is None:
+        return None
+    pairs = _members_credited(chosen)
+    if not pairs:
+        return None
+    speakers = sorted(chosen)
+    values = ",".join("(?,?)" for _ in pairs)
+    sql = (f"SELECT id AS statement_id, country FROM statements WHERE {_in('country', speakers)} "
+           f"UNION SELECT g.id, v.column2 FROM statements g "
+           f"JOIN (VALUES {values}) v ON v.column1 = g.on_behalf_of")  # fmt: skip
+    return sql, [*speakers, *(x for pair in pairs for x in pair)]
 
 
 # -- each filter's SQL and words, from one place ---------------------------------------------

@@ -1,0 +1,119 @@
+"""Group statements counted for members ("Count group statements for members"): in every
+per-country view a group statement is credited to each selected country that belongs to the
+group it was delivered for, never to a speaking delegation the filter did not select, and
+totals that are not per country still count it once.
+
+The database is a real Security Council record, S/PV.8706 (Resumption 1) of 2020, ingested by
+the real pipeline. Its three group statements: Azerbaijan for the Non-Aligned Movement
+(unilateral_sanctions, 1 match), Bangladesh for the OIC (no theme; the OIC has no membership
+list, so it is never credited to members) and Sudan for the Arab Group (un_main_channel,
+unilateral_sanctions). Saudi Arabia (non_interference) and Egypt (non_interference) speak for
+themselves; both belong to the NAM and the Arab Group. Jordan, an Arab Group and NAM member,
+does not speak.
+"""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from tracker import charts, export, query
+from tracker.ingest import ingest_paths
+from tracker.query import Filters
+
+RECORD = "unsc-records/S_PV.8706(Resumption1)_E.pdf"
+THEMES = ("disinformation", "non_interference", "un_main_channel", "unilateral_sanctions")
+
+
+@pytest.fixture(scope="module")
+def db(corpus, tmp_path_factory) -> Path:
+    db = tmp_path_factory.mktemp("members") / "members.db"
+    report = ingest_paths([corpus / RECORD], db=db, manifest=corpus / "manifest.csv")
+    assert report.failed == []
+    with sqlite3.connect(db) as conn:
+        spoken = dict(conn.execute(
+            "SELECT on_behalf_of, country FROM statements WHERE on_behalf_of != ''"))  # fmt: skip
+    assert spoken == {"Non-Aligned Movement": "AZE", "Organization of Islamic Cooperation": "BGD",
+                      "Arab Group": "SDN"}  # fmt: skip
+    return db
+
+
+def cells(df: pd.DataFrame, *keys: str) -> dict:
+    """``{(key values..., theme): (n, k)}`` of counted rows."""
+    return {(*(r[k] for k in keys), r["theme"]): (int(r["n"]), int(r["k"]))
+            for _, r in df.iterrows()}  # fmt: skip
+
+
+def per_country(counts: dict[str, tuple[int, dict[str, int]]]) -> dict:
+    """``{country: (n, {theme: k})}`` spelt out as :func:`cells` gives it (k 0 where absent)."""
+    return {(c, t): (n, ks.get(t, 0)) for c, (n, ks) in counts.items() for t in THEMES}
+
+
+SAU_CREDITED = (3, {"non_interference": 1, "unilateral_sanctions": 2, "un_main_channel": 1})
+EGY_CREDITED = (3, {"non_interference": 1, "unilateral_sanctions": 2, "un_main_channel": 1})
+
+
+def test_the_matrix_credits_group_statements_to_the_selected_members_not_the_speaker(db):
+    f = Filters(countries=("SAU", "EGY"), count_for_members=True)
+    matrix = query.country_theme_matrix(db, f)
+    # SAU: its own statement, the NAM's (AZE) and the Arab Group's (SDN); AZE and SDN,
+    # which the filter did not select, get no row
+    assert cells(matrix, "country") == per_country({"SAU": SAU_CREDITED, "EGY": EGY_CREDITED})
+    # without the option: the two delegations' own statements only
+    own = query.country_theme_matrix(db, Filters(countries=("SAU", "EGY")))
+    assert cells(own, "country") == per_country(
+        {"SAU": (1, {"non_interference": 1}), "EGY": (1, {"non_interference": 1})})
+
+
+def test_a_selected_speaker_keeps_its_statement_once(db):
+    # SDN spoke for the Arab Group, to which it belongs: its statement counts once for SDN,
+    # and SDN is also credited with the NAM's statement (AZE, not selected)
+    f = Filters(countries=("SDN",), count_for_members=True)
+    assert cells(query.country_theme_matrix(db, f), "country") == per_country(
+        {"SDN": (2, {"unilateral_sanctions": 2, "un_main_channel": 1})})
+
+
+def test_a_group_filter_credits_every_member_once(db):
+    f = Filters(groups=("Arab Group",), count_for_members=True)
+    matrix = cells(query.country_theme_matrix(db, f), "country")
+    members = set(query.group_members("Arab Group"))
+    assert {c for c, _ in matrix} == members  # all 22 members, speakers or not; no AZE
+    # Jordan did not speak: the NAM's and the Arab Group's statements
+    assert {t: v for (c, t), v in matrix.items() if c == "JOR"} == {
+        "disinformation": (2, 0), "non_interference": (2, 0), "un_main_channel": (2, 1),
+        "unilateral_sanctions": (2, 2)}  # fmt: skip
+
+
+def test_per_year_and_per_theme_totals_count_each_statement_once(db):
+    f = Filters(countries=("SAU", "EGY"), count_for_members=True)
+    # SAU, EGY, the NAM's and the Arab Group's statements: four, not six
+    totals = cells(query.theme_totals(db, f))
+    assert totals == {("disinformation",): (4, 0), ("non_interference",): (4, 2),
+                      ("un_main_channel",): (4, 1), ("unilateral_sanctions",): (4, 2)}  # fmt: skip
+    assert cells(query.trends(db, f), "year") == {(2020, *k): v for k, v in totals.items()}
+    by_country = cells(query.trends(db, f, by_country=True), "country", "year")
+    assert by_country == {(c, 2020, t): v for (c, t), v in
+                          per_country({"SAU": SAU_CREDITED, "EGY": EGY_CREDITED}).items()}
+
+
+def test_ranking_and_the_exported_numbers_follow_the_members(db):
+    f = Filters(countries=("SAU", "EGY"), count_for_members=True)
+    ranked = query.ranking(db, f, "unilateral_sanctions")
+    assert {r.country: (r.n, r.k) for r in ranked.itertuples()} == {"SAU": (3, 2), "EGY": (3, 2)}
+    matrix = query.country_theme_matrix(db, f)
+    # the heatmap's caption names the option; its CSV and XLSX hold the credited numbers
+    fig = charts.heatmap_figure(matrix, caption=charts.caption_text(f.describe()))
+    assert "group statements counted for members" in export.standalone_text(fig)
+    for table in (
+        pd.read_csv(io.BytesIO(export.table_csv(export.stamped(matrix, codebook_version="v",
+                                                               view="u")))),
+        pd.read_excel(io.BytesIO(export.table_xlsx(matrix, about={"filters": f.to_dict()}))),
+    ):  # fmt: skip
+        sanctions = table[table["theme"] == "unilateral_sanctions"]
+        assert dict(zip(sanctions["country"], zip(sanctions["n"], sanctions["k"]))) == {
+            "SAU": (3, 2), "EGY": (3, 2)}  # fmt: skip
+
