@@ -117,3 +117,17 @@ def test_ranking_and_the_exported_numbers_follow_the_members(db):
         assert dict(zip(sanctions["country"], zip(sanctions["n"], sanctions["k"]))) == {
             "SAU": (3, 2), "EGY": (3, 2)}  # fmt: skip
 
+
+def test_the_evidence_behind_a_country_is_what_it_was_credited_with(db):
+    f = Filters(countries=("SAU", "EGY"), count_for_members=True)
+    rows = query.evidence(db, f, theme="unilateral_sanctions", country="SAU")
+    # the NAM's (AZE) and the Arab Group's (SDN) matches, shown with their speakers
+    assert sorted(set(rows["country"])) == ["AZE", "SDN"]
+    assert rows["statement_id"].nunique() == 2
+    assert query.evidence_count(db, f, theme="unilateral_sanctions", country="SAU") == len(rows)
+    # a speaker the filter did not select has nothing credited to it
+    assert query.evidence(db, f, country="SDN").empty
+    assert query.evidence_count(db, f, country="SDN") == 0
+    # without the option: a country's own evidence, as before
+    own = query.evidence(db, Filters(countries=("SAU", "EGY")), country="SAU")
+    assert set(own["country"]) == {"SAU"}

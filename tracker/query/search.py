@@ -16,7 +16,7 @@ import pandas as pd
 
 from tracker.query.codebooks import theme_labels
 from tracker.query.connection import QueryError, connect, frame, has_stance, stance_columns
-from tracker.query.filters import Filters, match_where, selection
+from tracker.query.filters import Filters, credited_countries, match_where, selection
 
 def printable(text: str) -> str:
     """Control characters (NUL ends a string inside SQLite) as spaces."""
@@ -166,8 +166,13 @@ def _evidence_where(db, filters: Filters, theme, year, country, search):
         conds.append("s.year = ?")
         params.append(int(year))
     if country:
-        conds.append("s.country = ?")
-        params.append(country)
+        credit = credited_countries(filters)
+        if credit:  # the statements the country's cell counts (group statements for members)
+            conds.append(f"s.id IN (SELECT statement_id FROM ({credit[0]}) WHERE country = ?)")
+            params += [*credit[1], country]
+        else:
+            conds.append("s.country = ?")
+            params.append(country)
     if q:
         conds.append("m.passage_id IN (SELECT rowid FROM passages_fts WHERE passages_fts MATCH ?)")
         params.append(q)
