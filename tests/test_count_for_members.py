@@ -15,6 +15,7 @@ does not speak.
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 from pathlib import Path
 
@@ -131,3 +132,18 @@ def test_the_evidence_behind_a_country_is_what_it_was_credited_with(db):
     # without the option: a country's own evidence, as before
     own = query.evidence(db, Filters(countries=("SAU", "EGY")), country="SAU")
     assert set(own["country"]) == {"SAU"}
+
+
+def test_the_countries_page_shows_the_members_numbers(app):
+    """The dashboard only draws what the query layer counted: the heatmap's cells and its
+    "numbers behind the chart" are SAU's and EGY's, n 3 each, and the caption names the option."""
+    at = app(countries="SAU,EGY", formembers="1").run()
+    at.switch_page("app_pages/countries.py").run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    heat = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert {cell[2] for row in heat["data"][0]["customdata"] for cell in row} == {"SAU", "EGY"}
+    assert "group statements counted for members" in json.dumps(heat["layout"])
+    behind = at.dataframe[-1].value
+    sanctions = behind[behind["theme"] == "unilateral_sanctions"]
+    assert dict(zip(sanctions["country"], zip(sanctions["n"], sanctions["k"]))) == {
+        "SAU": (3, 2), "EGY": (3, 2)}  # fmt: skip
