@@ -129,6 +129,8 @@ CONSTRUCTED = [
     ("We have never supported and will never support the embargo against Cuba.", "unilateral_sanctions", "supports"),
     ("It is not too early to regulate artificial intelligence.", "ai_governance", "supports"),
     ("We do not oppose the reform of the Security Council.", "security_council_reform", "supports"),
+    # ... but a negator in another clause inside the cue's gap denies nothing (a review's)
+    ("We, who have never wavered, support the sanctions, unilateral sanctions included.", "unilateral_sanctions", "opposes"),
     # the speaker's verb acts on the words it governs, not on a blockade later in the sentence
     ("We have had to tighten our belts because of the economic blockade imposed on our people.", "unilateral_sanctions", "supports"),
     # a call on others to take the steps that would be a report in a finite verb

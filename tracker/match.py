@@ -960,15 +960,30 @@ def _is_negator(tokens: list[str], k: int) -> bool:
     return k + 1 >= len(tokens) or tokens[k + 1].lower() not in _NOT_DENIAL
 
 
+def _clause_break(doc: _Document, k: int, gap: set[int]) -> bool:
+    """Whether the negator at token ``k`` of a cue's gap stands in another clause than the word
+    after the gap: a comma, bracket or dash, or a clause word, between them ("We, who have never
+    wavered, support the sanctions": the "never" denies the wavering, not the support)."""
+    end = k
+    while end + 1 in gap:
+        end += 1
+    for j in range(k, end + 1):
+        between = doc.text[doc._span(j)[1] : doc._span(j + 1)[0]]
+        if any(c in between for c in ",;:()[]—–") or (j > k and doc.tokens[j].lower() in _CLAUSE):
+            return True
+    return False
+
+
 def _negator(doc: _Document, hit: _Hit, lo: int) -> str:
     """The word that denies a cue, or "": a negator among the words a gap of the cue took ("we do
     not oppose the reform", "we have never supported and will never support the embargo"), or
     among the few words before it in its clause ("No country has the right to develop", "It is
     not too early to regulate"; not across a comma or "that": "there is no doubt that")."""
     tokens = doc.tokens
-    for pos in hit.gaps:
-        if _is_negator(tokens, doc.token(pos)):
-            return tokens[doc.token(pos)]
+    gap = {doc.token(pos) for pos in hit.gaps}
+    for k in sorted(gap):
+        if _is_negator(tokens, k) and not _clause_break(doc, k, gap):
+            return tokens[k]
     first = doc.token(hit.start)
     for k in range(first - 1, max(lo, first - _NEGATION_REACH) - 1, -1):
         between = doc.text[doc._span(k)[1] : doc._span(k + 1)[0]]
