@@ -116,7 +116,7 @@ if points:
     p = points[0]
     if len(points) > 1:
         st.caption(f"{len(points)} points selected; the evidence of the first is shown.")
-    f, year, span = common.pooled_years(filters, p["year"], window)
+    f, year, span = common.pooled_years(shown, p["year"], window)  # per country: the six drawn
     what = [opts.theme_labels.get(p["theme"], p["theme"]) if p["theme"] else "", span,
             p["country"] or ""]  # fmt: skip
     common.evidence_panel(f, theme=p["theme"], year=year, country=p["country"], key="trend_ev",

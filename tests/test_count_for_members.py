@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 
 from tracker import charts, export, query
 from tracker.ingest import ingest_paths
@@ -147,3 +148,32 @@ def test_the_countries_page_shows_the_members_numbers(app):
     sanctions = behind[behind["theme"] == "unilateral_sanctions"]
     assert dict(zip(sanctions["country"], zip(sanctions["n"], sanctions["k"]))) == {
         "SAU": (3, 2), "EGY": (3, 2)}  # fmt: skip
+
+
+def test_a_per_country_trend_point_opens_what_it_counts_with_no_country_picked(app):
+    """Trends per country with no country picked draws the six busiest countries, counting
+    group statements for them; clicking a point gave the evidence the sidebar's filters (no
+    country) select, so a member's point (k 2) opened its own passages only (none)."""
+    at = app(themes="unilateral_sanctions", lines="country", formembers="1").run()
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    chart = at.get("plotly_chart")[0]
+    spec = json.loads(chart.proto.spec)
+    behind = next(t.value for t in at.dataframe if "k" in t.value.columns)
+    credited = behind[(behind["theme"] == "unilateral_sanctions") & (behind["k"] > 0)]
+    # a drawn country credited with a group statement it did not deliver
+    country = next(c for c in credited["country"] if c not in ("AZE", "SDN"))
+    k = int(credited.loc[credited["country"] == country, "k"].iloc[0])
+    curve, i = next((n, j) for n, t in enumerate(spec["data"]) if t.get("mode") == "lines+markers"
+                    for j, d in enumerate(t["customdata"]) if country in d)  # fmt: skip
+    custom = spec["data"][curve]["customdata"][i]
+    point = {"curve_number": curve, "point_number": i, "point_index": i,
+             "x": custom[1], "y": 0.5, "customdata": custom}  # fmt: skip
+    sel = {"selection": {"points": [point], "point_indices": [i], "box": [], "lasso": []}}
+    ws = at._tree.get_widget_states()  # the frontend's selection of that point, as it sends it
+    ws.widgets.append(WidgetState(id=chart.proto.id, string_value=json.dumps(sel)))
+    at._run(ws)
+    assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    rows = next(t.value for t in at.dataframe if "direction" in t.value.columns)
+    counted = rows[rows["direction"] == "supports"]
+    assert counted["statement"].nunique() == k
+    assert set(counted["country"]) & {"AZE", "SDN"}  # the group statements it was credited
