@@ -638,6 +638,12 @@ OLDER_WORDINGS = [
      "The relief was financed mainly by the United Nations, as we can report."),
     ("We oppose any division of the world into spheres of interest.", "bloc_confrontation",
      "Multinational corporations divide the world into spheres of interest."),
+    # 2026-12-06: sanctions "criminal" are penalties in law, a blockade called criminal is
+    # condemned; enlarging a force's mandate is not enlarging the Council (both from the UNGDC)
+    ("Oppressive sanctions are strangling the economy of our people.", "unilateral_sanctions",
+     "The new law provides criminal sanctions for those who traffic in children."),
+    ("The Security Council must be enlarged to reflect the world of today.", "security_council_reform",
+     "We welcome the decision of the Security Council to enlarge the mandate of the peacekeeping force."),
     ("The United Nations is seventy. It remains the only appropriate forum for world problems.",
      "un_main_channel", "The United Nations recognized SWAPO. It is the only true organization "
      "of the Namibian people."),
