@@ -24,7 +24,7 @@ from app_pages.ui.exports import (
 )  # fmt: skip
 from app_pages.ui.sidebar import (
     FILTER_KEYS, KIND_LABELS, date_error_note, left_out_note, min_statements, no_data,
-    sidebar_filters, smoothing, theme_picker,
+    sidebar_filters, smoothing, theme_note, theme_picker,
 )  # fmt: skip
 from app_pages.ui.text import display_text, md
 from app_pages.ui.url import PARAM_KEYS, page_param, set_page_param, stop, view_url
@@ -44,6 +44,6 @@ __all__ = [
     "or_warn", "page_param", "pooled_years", "query", "ranking", "require_db", "search_passages",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
     "smoothing", "stop",
-    "statement_detail", "statements_list", "suggestions", "theme_picker", "trends",
+    "statement_detail", "statements_list", "suggestions", "theme_note", "theme_picker", "trends",
     "validation_report", "view_url", "workbench_gold",
 ]  # fmt: skip

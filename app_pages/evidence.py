@@ -16,6 +16,8 @@ st.title("Evidence")
 ALL = "(all themes)"
 theme_choices = [ALL] + (list(filters.themes) or list(opts.themes))
 wanted = common.page_param("theme")
+if wanted and wanted not in theme_choices:
+    common.theme_note(wanted, opts, "all themes are shown")
 c1, c2, c3 = st.columns([2, 3, 1])
 theme = c1.selectbox("Theme", theme_choices, key="ev_theme",
                      index=theme_choices.index(wanted) if wanted in theme_choices else 0,

@@ -4,7 +4,6 @@ what the filters leave out, an empty selection)."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -12,7 +11,8 @@ import streamlit as st
 
 from app_pages.ui.data import left_out
 from app_pages.ui.text import md
-from app_pages.ui.url import init_from_url, page_param, set_page_param, write_url
+from app_pages.ui.url import date_limits, init_from_url, link_note, page_param, set_page_param
+from app_pages.ui.url import write_url
 from app_pages.ui.url import stop as url_stop
 from tracker import charts, query
 from tracker.query import Filters
@@ -83,8 +83,9 @@ def sidebar_filters(opts: query.Options) -> Filters:
     with sb.expander(
         "Exact dates", expanded=bool(st.session_state.get("f_from") or st.session_state.get("f_to"))
     ):
-        st.date_input("From", key="f_from", value=None, min_value=date(1945, 1, 1))
-        st.date_input("To", key="f_to", value=None, min_value=date(1945, 1, 1))
+        first, last = date_limits()
+        st.date_input("From", key="f_from", value=None, min_value=first, max_value=last)
+        st.date_input("To", key="f_to", value=None, min_value=first, max_value=last)
         st.caption("A statement dated only by month or year (a General Debate speech stored "
                    "with its year, say) is selected only when the dates cover that whole month "
                    "or year.")  # fmt: skip
@@ -184,7 +185,15 @@ def min_statements() -> int:
     ss = st.session_state
     if "_min_n" not in ss:  # kept apart from the widget: a page switch resets the widget
         wanted = page_param("minn")
-        ss["_min_n"] = max(1, min(1000, int(wanted))) if wanted.isdigit() else charts.MIN_N
+        ss["_min_n"] = charts.MIN_N
+        if wanted:
+            try:
+                ss["_min_n"] = max(1, min(1000, int(wanted)))
+            except ValueError:  # "abc", or "²", which isdigit() took and int() refused
+                link_note("minn", wanted, f"is not a whole number: {charts.MIN_N} is used")
+            else:
+                if ss["_min_n"] != int(wanted):
+                    link_note("minn", wanted, f"is outside 1 to 1000: {ss['_min_n']} is used")
     ss["min_n"] = ss["_min_n"]
     value = st.sidebar.number_input(
         "Fewest statements behind a value", 1, 1000, key="min_n", on_change=_keep_min_n,
@@ -205,6 +214,8 @@ def smoothing(container, *, key: str) -> int:
     choices = [1, 3, 5]
     wanted = page_param("smooth")
     if key not in st.session_state:
+        if wanted not in ("", "1", "3", "5"):
+            link_note("smooth", wanted, "is not a window of 3 or 5 years: no smoothing is used")
         st.session_state[key] = int(wanted) if wanted in ("3", "5") else 1
     value = container.selectbox(
         "Smoothing", choices, key=key,
@@ -255,11 +266,21 @@ def theme_picker(opts: query.Options, filters: Filters, *, key: str, label: str 
     wanted = page_param("theme")
     if key not in st.session_state:
         st.session_state[key] = wanted if wanted in choices else choices[0]
+        if wanted and wanted not in choices:
+            shown = opts.theme_labels.get(choices[0], choices[0])
+            theme_note(wanted, opts, f"“{shown}” is shown")
     elif st.session_state[key] not in choices:
         st.session_state[key] = choices[0]
     theme = st.selectbox(label, choices, key=key, format_func=lambda t: opts.theme_labels.get(t, t))
     set_page_param("theme", theme)
     return theme
+
+
+def theme_note(wanted: str, opts: query.Options, shown: str) -> None:
+    """A linked ``theme`` the view cannot show: said, with what is shown instead."""
+    why = ("is not among the themes picked in the sidebar" if wanted in opts.themes
+           else "is not a theme of this database")  # fmt: skip
+    link_note("theme", wanted, f"{why}: {shown}")
 
 
 def no_data(df: pd.DataFrame | None, what: str = "statements") -> bool:

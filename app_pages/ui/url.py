@@ -17,7 +17,9 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from app_pages.ui.text import md
 from tracker import query
+from tracker.metadata import FIRST_YEAR
 from tracker.query import Filters
 
 #: This run's parameter writes not yet sent: name -> value, None to remove it.
@@ -28,6 +30,18 @@ _SENT = "_url_sent"
 #: The query parameters the sidebar's filters own.
 PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
               "kinds", "langs", "dups", "nonstate", "gstmt", "formembers")  # fmt: skip
+
+
+def date_limits() -> tuple[date, date]:
+    """The dates the sidebar's exact-date boxes take: from the first year of a UN statement to
+    the end of next year (a date outside them was dropped by the box without a word)."""
+    return date(FIRST_YEAR, 1, 1), date(date.today().year + 1, 12, 31)
+
+
+def link_note(name: str, value: str, what: str) -> None:
+    """A page's URL parameter whose value is not valid or not held here: a short warning naming
+    the parameter, the value and what is shown instead, not dropped in silence."""
+    st.warning(md(f"The link's {name} “{value}” {what}."))
 
 
 def _split(value: str | None) -> list[str]:
@@ -86,10 +100,15 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
         found, missing = split_known(qp.get(name), known)
         st.session_state[key] = found
         unknown += [f"{name} “{m}”" for m in missing]
+    langs_present = {lang for lang, _ in opts.languages}
+    langs: list[str] = []
+    if qp.get("langs") and qp.get("langs") != "all":
+        langs, missing = split_known(qp.get("langs"), langs_present)
+        unknown += [f"langs “{m}”" for m in missing]
+    notes = []
     if unknown:  # said, not dropped in silence
-        st.session_state["_link_note"] = (
-            "The link names what this database does not hold, left out: " + ", ".join(unknown)
-        )
+        notes.append("The link names what this database does not hold, left out: "
+                     + ", ".join(unknown) + ".")  # fmt: skip
     if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
         lo, hi = opts.year_min, opts.year_max
         years = _split((qp.get("years") or "").replace("-", ","))
@@ -106,22 +125,32 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
                 f"statements from {lo} to {hi}, so the years shown are "
                 f"{st.session_state['f_years'][0]}–{st.session_state['f_years'][1]}."
             )
+    first, last = date_limits()
     for key, name in (("f_from", "from"), ("f_to", "to")):
         value = qp.get(name)
+        st.session_state[key] = None
+        if not value:
+            continue
         try:
-            st.session_state[key] = date.fromisoformat(value) if value else None
+            day = date.fromisoformat(value)
         except ValueError:
-            st.session_state[key] = None
+            notes.append(f"The link's {name} “{value}” is not a date (YYYY-MM-DD): ignored.")
+            continue
+        if not first <= day <= last:
+            notes.append(f"The link's {name} “{value}” is outside {first.isoformat()} to "
+                         f"{last.isoformat()}: ignored.")  # fmt: skip
+            continue
+        st.session_state[key] = day
+    if notes:
+        st.session_state["_link_note"] = " ".join(notes)
     st.session_state["f_measure"] = (
         qp.get("measure") if qp.get("measure") in query.MEASURES else "share"
     )
     kinds = [k for k in _split(qp.get("kinds")) if k in query.KINDS]
     st.session_state["f_kinds"] = kinds or list(query.KINDS)
-    langs_present = {lang for lang, _ in opts.languages}
     if qp.get("langs") == "all":
         st.session_state["f_langs"] = sorted(langs_present)
     elif qp.get("langs"):
-        langs = [x for x in _split(qp.get("langs")) if x in langs_present]
         st.session_state["f_langs"] = langs or lang_default
     else:
         st.session_state["f_langs"] = lang_default

@@ -1,0 +1,122 @@
+"""A link's page settings and filters whose value is not valid, or not held by this database,
+are said, not dropped in silence: `langs`, `from`/`to`, `smooth`, `minn` and `theme` (the
+Evidence page's, and the theme picked on Trends per country) were ignored without a word, while
+the sidebar's themes, countries, groups and forums already named what they left out. A valid
+value of each still applies. The real dashboard under AppTest, on the query tests' database of
+real statements."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+
+def warnings(at) -> list[str]:
+    """The page's warnings as read (Markdown escapes removed)."""
+    return [w.value.replace("\\", "") for w in at.warning]
+
+
+def said(at, text: str) -> bool:
+    return any(text in w for w in warnings(at))
+
+
+def test_an_unknown_language_in_a_link_is_said_and_the_known_ones_apply(app):
+    at = app(langs="fr,xx").run()
+    assert not at.exception
+    assert said(at, "langs “xx”"), warnings(at)
+    assert at.sidebar.multiselect(key="f_langs").value == ["fr"]
+    assert at.query_params["langs"] == "fr"
+
+
+def test_known_languages_in_a_link_apply_without_a_warning(app):
+    at = app(langs="fr,pt").run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.sidebar.multiselect(key="f_langs").value == ["fr", "pt"]
+
+
+@pytest.mark.parametrize(("name", "value", "why"), [
+    ("from", "2024-13-01", "is not a date"),
+    ("from", "soon", "is not a date"),
+    ("to", "2024-02-30", "is not a date"),
+    # a real date the date box refuses: it was dropped by the widget itself, silently
+    ("from", "1900-01-01", "is outside 1945-01-01"),
+])  # fmt: skip
+def test_a_date_in_a_link_that_is_not_a_date_or_out_of_range_is_said(app, name, value, why):
+    at = app(**{name: value}).run()
+    assert not at.exception
+    assert said(at, f"{name} “{value}” {why}"), warnings(at)
+    assert at.session_state[f"f_{name}"] is None
+    assert name not in at.query_params
+
+
+def test_valid_dates_in_a_link_apply_without_a_warning(app):
+    at = app(**{"from": "2020-01-01", "to": "2023-12-31"}).run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.session_state["f_from"] == date(2020, 1, 1)
+    assert at.session_state["f_to"] == date(2023, 12, 31)
+    assert (at.query_params["from"], at.query_params["to"]) == ("2020-01-01", "2023-12-31")
+
+
+@pytest.mark.parametrize("value", ["4", "abc"])
+def test_a_smoothing_window_in_a_link_that_is_not_3_or_5_is_said(app, value):
+    at = app(themes="unilateral_sanctions", smooth=value).run()
+    assert not at.exception
+    assert said(at, f"smooth “{value}” is not a window of 3 or 5 years"), warnings(at)
+    assert at.selectbox(key="trend_smooth").value == 1
+
+
+def test_a_valid_smoothing_window_in_a_link_applies_without_a_warning(app):
+    at = app(themes="unilateral_sanctions", smooth="5").run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.selectbox(key="trend_smooth").value == 5
+    assert at.query_params["smooth"] == "5"
+
+
+@pytest.mark.parametrize(("value", "used", "why"), [
+    ("abc", 5, "is not a whole number: 5 is used"),
+    ("²", 5, "is not a whole number: 5 is used"),  # isdigit() took it and int() raised
+    ("0", 1, "is outside 1 to 1000: 1 is used"),
+    ("5000", 1000, "is outside 1 to 1000: 1000 is used"),
+])  # fmt: skip
+def test_a_minimum_n_in_a_link_that_is_not_valid_is_said(app, value, used, why):
+    at = app(minn=value).run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert said(at, f"minn “{value}” {why}"), warnings(at)
+    assert at.sidebar.number_input(key="min_n").value == used
+
+
+def test_a_valid_minimum_n_in_a_link_applies_without_a_warning(app):
+    at = app(minn="3").run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.sidebar.number_input(key="min_n").value == 3
+    assert at.query_params["minn"] == "3"
+
+
+@pytest.mark.parametrize(("params", "why"), [
+    ({"theme": "nonsense"}, "is not a theme of this database: all themes are shown"),
+    ({"themes": "militarization", "theme": "digital_divide"},
+     "is not among the themes picked in the sidebar: all themes are shown"),
+])  # fmt: skip
+def test_an_evidence_theme_in_a_link_the_page_cannot_show_is_said(app, params, why):
+    at = app(**params).run()
+    at.switch_page("app_pages/evidence.py").run()
+    assert not at.exception
+    assert said(at, f"theme “{params['theme']}” {why}"), warnings(at)
+    assert at.selectbox(key="ev_theme").value == "(all themes)"
+
+
+def test_a_valid_evidence_theme_in_a_link_applies_without_a_warning(app):
+    at = app(theme="militarization").run()
+    at.switch_page("app_pages/evidence.py").run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.selectbox(key="ev_theme").value == "militarization"
+
+
+def test_a_per_country_trend_theme_in_a_link_that_is_unknown_is_said(app):
+    at = app(lines="country", theme="nonsense").run()
+    assert not at.exception
+    assert said(at, "theme “nonsense” is not a theme of this database"), warnings(at)
+    valid = app(lines="country", theme="digital_divide").run()
+    assert not valid.exception and not valid.warning, warnings(valid)
+    assert valid.selectbox(key="trend_theme").value == "digital_divide"
