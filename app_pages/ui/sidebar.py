@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui.data import left_out
+from app_pages.ui.data import current_filters, left_out
 from app_pages.ui.text import md
 from app_pages.ui.url import date_limits, init_from_url, link_note, page_param, set_page_param
 from app_pages.ui.url import write_url
@@ -285,7 +285,25 @@ def theme_note(wanted: str, opts: query.Options, shown: str) -> None:
 
 def no_data(df: pd.DataFrame | None, what: str = "statements") -> bool:
     if df is None or df.empty:
+        if current_filters().group_statements == "only":
+            st.info(_no_group_statement())
+            return True
         st.info(f"No {what} match these filters. Widen the years, countries or languages in the "
                 "sidebar.")  # fmt: skip
         return True
     return False
+
+
+def _no_group_statement() -> str:
+    """Why nothing is drawn under "Group statements: only", and what to change: widening the
+    years or countries cannot help a database that holds no group statement at all."""
+    text = "No statement delivered on behalf of a group (EU, G77, NAM, ...) matches these filters."
+    change = "set “Group statements” in the sidebar to “include” to see every statement"
+    try:
+        held = left_out(Filters(group_statements="only", include_duplicates=True,
+                                include_non_state=True, languages=()))["selected"]  # fmt: skip
+    except query.QueryError:
+        held = None
+    if held == 0:
+        return f"{text} This database holds none: {change}."
+    return f"{text} Widen the years, countries or languages, or {change}."
