@@ -13,6 +13,7 @@ import streamlit as st
 from app_pages import common
 from tracker import query
 from tracker.errors import TrackerError
+from tracker.metadata import describe_flags
 from tracker.sources import ReaderOptions
 
 st.title("Add statements")
@@ -117,9 +118,10 @@ if shown is not None:
         st.warning(f"{common.md(source)}: {common.md(warning)}")
     for source, flags in getattr(shown, "flagged", []) or []:
         st.warning(
-            f"{common.md(source)}: {flags}. A stored statement keeps the metadata it was stored "
-            "with (adding the file again finds it already stored): to change it, add the file to "
-            "a fresh database with the metadata set in the form above or in a manifest."
+            f"{common.md(source)}: {common.md(describe_flags(flags))}. A stored statement keeps "
+            "the metadata it was stored with (adding the file again finds it already stored): to "
+            "change it, add the file to a fresh database with the metadata set in the form above "
+            "or in a manifest."
         )
 
 if query.database_ready(db):

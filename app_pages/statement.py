@@ -11,6 +11,7 @@ import streamlit as st
 from app_pages import common
 from tracker import charts
 from tracker.duplicates import GENERAL_DEBATE, SIMILARITY_THRESHOLD
+from tracker.metadata import describe_flags
 from tracker.vocabulary import forum_name
 
 #: Characters of text per page: the longest real speeches (about 130,000 characters) take two
@@ -160,7 +161,7 @@ with right:
     elif url:
         st.code(url, language=None, wrap_lines=True)
     if detail.flags:
-        st.warning("Flags: " + ", ".join(common.md(f) for f in detail.flags))
+        st.warning("Flags: " + common.md(describe_flags(detail.flags)))
     for w in detail.warnings:
         st.caption(f"⚠ {common.md(w)}")
     if len(m):

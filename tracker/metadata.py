@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -30,8 +30,8 @@ from tracker.vocabulary import (
 )
 
 __all__ = [
-    "ResolvedMetadata", "detect_language", "find_country_in_text", "find_date", "find_forum",
-    "find_meeting", "find_speaker_title", "infer_from_name", "infer_from_text", "normalize_date",
+    "FLAG_WORDS", "ResolvedMetadata", "describe_flags", "detect_language", "find_country_in_text",
+    "find_date", "find_forum", "find_meeting", "find_speaker_title", "infer_from_name", "infer_from_text", "normalize_date",
     "normalize_language", "ordinal", "resolve_metadata", "split_source",
 ]  # fmt: skip
 
@@ -108,6 +108,22 @@ def resolve_metadata(
 #: The first year of a UN statement (the San Francisco Conference): an earlier date, or one
 #: after next year, is flagged ``implausible_date``.
 FIRST_YEAR = 1945
+#: Each flag a statement may carry (stored comma-joined in ``flags``), in words for people.
+FLAG_WORDS = {
+    "no_country": "no country found",
+    "unresolved_country": "a country the tool does not know (kept as written)",
+    "no_date": "no date found",
+    "unparsed_date": "a date given that could not be read (ignored)",
+    "implausible_date": f"a date before {FIRST_YEAR} or after next year (kept)",
+    "language_not_covered": "a language the codebook has no phrases for (not coded)",
+}
+
+
+def describe_flags(flags: str | Iterable[str]) -> str:
+    """Flags (a list, or comma-joined as stored) in words, in their order: "no country found;
+    a date given that could not be read (ignored)". A flag without words is shown as stored."""
+    items = flags.split(",") if isinstance(flags, str) else list(flags)
+    return "; ".join(FLAG_WORDS.get(f.strip(), f.strip()) for f in items if f.strip())
 
 
 def _merge(fields: dict[str, Sourced], layer: Mapping[str, Sourced], flags: list[str]) -> None:

@@ -1,0 +1,68 @@
+"""Metadata flags are shown in words: after an upload the Add page said "narnia.csv#1:
+unresolved_country,unparsed_date. A stored statement keeps ...", and the Statement page
+"Flags: unresolved_country, unparsed_date", codes a researcher has to guess at. The words live
+in one place, ``tracker.metadata.FLAG_WORDS``. A real upload of a real speech through the Add
+page under AppTest, into a fresh SQLite file, then its Statement page."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from tracker.cli import SHOWN_FLAGS
+from tracker.metadata import FLAG_WORDS, describe_flags
+
+REPO = Path(__file__).resolve().parents[1]
+CODES = ("unresolved_country", "unparsed_date")
+WORDS = ("a country the tool does not know (kept as written); a date given that could not be "
+         "read (ignored)")  # fmt: skip
+
+
+def open_page(db: Path, page: str, monkeypatch, **params) -> AppTest:
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    return at.switch_page(page).run()
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value.replace("\\", "") for w in at.warning]
+
+
+def test_flags_are_described_in_words_in_their_order():
+    assert describe_flags("no_country,no_date") == "no country found; no date found"
+    assert describe_flags(["unparsed_date", "unresolved_country"]) == (
+        "a date given that could not be read (ignored); a country the tool does not know (kept "
+        "as written)"
+    )
+    assert describe_flags("") == "" and describe_flags("new_flag") == "new_flag"
+    # every flag the command line reports after an ingest has its words
+    assert set(SHOWN_FLAGS) <= set(FLAG_WORDS)
+
+
+def test_upload_and_statement_pages_name_flags_in_words(corpus, tmp_path, monkeypatch):
+    """A dataset row giving the country "Narnia" and the date "sometime" (the text is Austria's
+    2024 General Debate speech) is stored with both values flagged."""
+    text = (corpus / "unga79" / "text" / "at_en.txt").read_text(encoding="utf-8")
+    table = io.StringIO()
+    csv.writer(table).writerows([["text", "country", "date"], [text, "Narnia", "sometime"]])
+    db = tmp_path / "t.db"
+    at = open_page(db, "app_pages/add.py", monkeypatch)
+    upload = [("narnia.csv", table.getvalue().encode(), "text/csv")]
+    at.file_uploader(key="up_files").set_value(upload)
+    (submit,) = [b for b in at.button if b.label == "Add to the database"]
+    at = submit.click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["1 stored, 0 already stored, 0 skipped, 0 failed"]
+    flagged = [w for w in warnings(at) if w.startswith("narnia.csv#1: ")]
+    assert flagged and flagged[0].startswith(f"narnia.csv#1: {WORDS}. A stored statement"), flagged
+    assert not any(code in w for w in warnings(at) for code in CODES), warnings(at)
+
+    page = open_page(db, "app_pages/statement.py", monkeypatch, id="1")
+    assert not page.exception
+    assert f"Flags: {WORDS}" in warnings(page), warnings(page)
+    assert not any(code in w for w in warnings(page) for code in CODES), warnings(page)
