@@ -33,6 +33,10 @@ THEME_COLORS: dict[str, str] = {
     "global_digital_compact": "#637939",
 }
 _EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363"]
+#: One colour per match kind (Okabe-Ito, colour-blind-safe; none is a theme's), the same in
+#: the bars and the legend.
+KIND_COLORS: dict[str, str] = {"exact": "#0072b2", "fuzzy": "#e69f00", "proximity": "#009e73",
+                               "semantic": "#cc79a7"}  # fmt: skip
 #: Colours of the two sides of a comparison and of their difference.
 SIDE_COLORS = ("#1b6ca8", "#c0392b")
 DIFF_COLOR = "#555555"
@@ -1080,7 +1084,9 @@ def diff_trend_figure(
 
 
 def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:
-    """Matches per theme by kind (exact, fuzzy, proximity): how the codebook found them."""
+    """Matches per theme by kind (exact, fuzzy, proximity): how the codebook found them. The
+    themes are on the axis; each kind has its colour (:data:`KIND_COLORS`) and pattern: bars in
+    the themes' colours left every kind's legend entry in the first theme's colour."""
     title = "Matches per theme by match kind"
     if df is None or df.empty:
         return empty_figure("No matches for these filters.", title=title, caption=caption)
@@ -1088,7 +1094,7 @@ def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:
     for kind, pattern in (("exact", ""), ("fuzzy", "/"), ("proximity", ".")):
         if kind in df:
             fig.add_trace(go.Bar(x=[esc(x) for x in df["theme_label"]], y=df[kind], name=kind,
-                                 marker_color=[theme_color(t) for t in df["theme"]],
+                                 marker_color=KIND_COLORS[kind],
                                  marker_pattern_shape=pattern))  # fmt: skip
     fig.update_layout(barmode="stack")
     fig.update_xaxes(tickangle=-30)
