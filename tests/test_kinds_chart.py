@@ -45,3 +45,30 @@ def test_the_method_page_draws_the_kinds_in_their_colours(app):
     specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
     (spec,) = [s for s in specs if TITLE in json.dumps(s["layout"].get("title", ""))]
     assert_one_distinct_colour_per_kind(bar_colors(spec["data"]))
+
+
+def test_semantic_matches_are_drawn_as_their_own_kind(corpus, tmp_path):
+    """The query counts `semantic` matches but the figure drew exact, fuzzy and proximity only,
+    so with the semantic matcher on the bars fell short of the matches counted. A real database
+    coded with the default codebook and its model with one theme switched on (threshold 0.3)."""
+    from tracker.codebook import DEFAULT_CODEBOOK
+    from tracker.ingest import ingest_paths
+    from tracker.semantic import load_model
+
+    book = tmp_path / "default.yaml"
+    book.write_text(DEFAULT_CODEBOOK.read_text(encoding="utf-8"), encoding="utf-8")
+    model = load_model()
+    model.themes["un_main_channel"].threshold = 0.3
+    model.__post_init__()
+    model.save(tmp_path / "default.semantic.json")
+    db = tmp_path / "semantic.db"
+    speeches = sorted((corpus / "unga79" / "text").glob("*_en.txt"))[:12]
+    ingest_paths(speeches, db=db, codebook=book, workers=1)
+    df = query.kind_counts(db, query.Filters())
+    assert df["semantic"].sum() > 0
+    traces = {t.name: t for t in charts.kinds_figure(df).data}
+    assert set(traces) == {*KINDS, "semantic"}
+    assert traces["semantic"].marker.color == charts.KIND_COLORS["semantic"]
+    drawn = sum(sum(t.y) for t in traces.values())
+    assert drawn == df[[*KINDS, "semantic"]].to_numpy().sum()
+    assert len({t.marker.pattern.shape or "" for t in traces.values()}) == 4  # apart in greyscale

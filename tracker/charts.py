@@ -1084,15 +1084,16 @@ def diff_trend_figure(
 
 
 def kinds_figure(df: pd.DataFrame, *, caption: str = "") -> go.Figure:
-    """Matches per theme by kind (exact, fuzzy, proximity): how the codebook found them. The
-    themes are on the axis; each kind has its colour (:data:`KIND_COLORS`) and pattern: bars in
-    the themes' colours left every kind's legend entry in the first theme's colour."""
+    """Matches per theme by kind (exact, fuzzy, proximity, and semantic where the semantic
+    matcher found any): how the codebook found them. The themes are on the axis; each kind has
+    its colour (:data:`KIND_COLORS`) and pattern: bars in the themes' colours left every kind's
+    legend entry in the first theme's colour."""
     title = "Matches per theme by match kind"
     if df is None or df.empty:
         return empty_figure("No matches for these filters.", title=title, caption=caption)
     fig = go.Figure()
-    for kind, pattern in (("exact", ""), ("fuzzy", "/"), ("proximity", ".")):
-        if kind in df:
+    for kind, pattern in (("exact", ""), ("fuzzy", "/"), ("proximity", "."), ("semantic", "x")):
+        if kind in df and (kind != "semantic" or df[kind].sum() > 0):  # the matcher is often off
             fig.add_trace(go.Bar(x=[esc(x) for x in df["theme_label"]], y=df[kind], name=kind,
                                  marker_color=KIND_COLORS[kind],
                                  marker_pattern_shape=pattern))  # fmt: skip

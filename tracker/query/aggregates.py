@@ -285,7 +285,7 @@ def yearly_difference(tr: pd.DataFrame, a: str, b: str, *, measure: str = "share
     return m[cols].sort_values(["year", "theme"]).reset_index(drop=True)
 
 def kind_counts(db: str | Path, filters: Filters) -> pd.DataFrame:
-    """Matches per theme by kind (exact, fuzzy, proximity) in the selected statements."""
+    """Matches per theme by kind (exact, fuzzy, proximity, semantic) in the selected statements."""
     where, params = selection(db, filters)
     with connect(db) as conn:
         themes = _theme_list(conn, filters)
