@@ -105,3 +105,31 @@ def test_a_record_with_no_recognisable_turn_is_stored_whole_with_a_warning(corpu
     with sqlite3.connect(db) as conn:
         warnings = conn.execute("SELECT warnings FROM statements").fetchone()[0]
     assert "no speaker turns were recognised" in warnings
+
+
+# General Debate speeches that cite a record ("(see A/62/PV.6)") or carry a record's page
+# furniture mid-text ("01/10/2015 A/70/PV.23"): 282 of the UNGDC's speeches were stored with
+# the warning "looks like a meeting record but no speaker turns were recognised"
+CITING = {
+    "HTI_63_2008.txt": "Session 63 - 2008",  # "year ago (see A/62/PV.6)", on its first line
+    "EST_70_2015.txt": "Session 70 - 2015",  # "(see A/69/PV.8)" in its first sentence
+    "NIC_70_2015.txt": "Session 70 - 2015",  # page furniture "01/10/2015 A/70/PV.23"
+}
+
+
+def test_a_speech_that_cites_a_record_is_not_warned_as_one(corpus, tmp_path):
+    import zipfile
+
+    paths = []
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as archive:
+        for name, session in CITING.items():
+            path = tmp_path / name
+            path.write_bytes(archive.read(f"UNGDC_1946-2024/{session}/{name}"))
+            paths.append(path)
+    db = tmp_path / "gd.db"
+    report = ingest_paths(paths, db=db)
+    assert sorted(report.stored) == sorted(CITING)
+    with sqlite3.connect(db) as conn:
+        warned = [s for s, w in conn.execute("SELECT source, warnings FROM statements")
+                  if "meeting record" in (w or "")]  # fmt: skip
+    assert warned == []

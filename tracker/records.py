@@ -105,10 +105,23 @@ def detect_record(text: str) -> str | None:
 
 
 def looks_like_record(text: str) -> bool:
-    """Whether a text carries a meeting record's marks (a symbol such as S/PV.8698 at its top, or
-    "The meeting was called to order"), turns or not: such a text with no recognisable turn is
-    stored whole, with a warning."""
-    return bool(find_symbol(text[:2000]) or _MEETING_OPENED.search(text[:DETECT_CHARS]))
+    """Whether a text carries a meeting record's marks (a symbol such as S/PV.8698 on its first
+    line, or "The meeting was called to order"), turns or not: such a text with no recognisable
+    turn is stored whole, with a warning."""
+    return _symbol_on_top(text) or bool(_MEETING_OPENED.search(text[:DETECT_CHARS]))
+
+
+def _symbol_on_top(text: str) -> bool:
+    """A record's symbol heads its first line ("United Nations S/PV.8698"); a speech cites one
+    ("(see A/62/PV.6)") or, cut from a record's pages, carries it in the page furniture further
+    down: 282 General Debate speeches of the UNGDC were warned as records for that."""
+    head = text.lstrip()[:2000]
+    first = head.split("\n", 1)[0]
+    symbol = find_symbol(first)
+    if symbol is None:
+        return False
+    before = first[: symbol.start].rstrip().lower()
+    return not before.endswith(("(", "see", "(see"))
 
 
 def split_record(text: str) -> MeetingRecord | None:
