@@ -123,8 +123,11 @@ def test_ranking_and_the_exported_numbers_follow_the_members(db):
 def test_the_evidence_behind_a_country_is_what_it_was_credited_with(db):
     f = Filters(countries=("SAU", "EGY"), count_for_members=True)
     rows = query.evidence(db, f, theme="unilateral_sanctions", country="SAU")
-    # the NAM's (AZE) and the Arab Group's (SDN) matches, shown with their speakers
+    # the NAM's (AZE) and the Arab Group's (SDN) matches, shown with their speakers and the
+    # group each spoke for (why a passage of Sudan's stands behind Saudi Arabia's number)
     assert sorted(set(rows["country"])) == ["AZE", "SDN"]
+    assert dict(zip(rows["country"], rows["on_behalf_of"])) == {
+        "AZE": "Non-Aligned Movement", "SDN": "Arab Group"}  # fmt: skip
     assert rows["statement_id"].nunique() == 2
     assert query.evidence_count(db, f, theme="unilateral_sanctions", country="SAU") == len(rows)
     # a speaker the filter did not select has nothing credited to it
@@ -177,3 +180,26 @@ def test_a_per_country_trend_point_opens_what_it_counts_with_no_country_picked(a
     counted = rows[rows["direction"] == "supports"]
     assert counted["statement"].nunique() == k
     assert set(counted["country"]) & {"AZE", "SDN"}  # the group statements it was credited
+    # ... each named with the group it was delivered for, the member's own without one
+    spoke_for = dict(zip(counted["country"], counted["on behalf of"]))
+    assert {spoke_for.get("AZE"), spoke_for.get("SDN")} - {None} <= {"Non-Aligned Movement", "Arab Group"}
+    assert spoke_for[country] == ""
+
+
+def test_evidence_context_is_cut_at_whole_words(db):
+    """The words around a match were cut at 70 characters, mid-word ("…rnational")."""
+    from app_pages.ui.evidence import kwic
+
+    rows = query.evidence(db, Filters(), limit=500)
+    table = kwic(rows)
+    cut = [(p, b) for p, b in zip(rows["passage"], table["before"]) if b.startswith("…")]
+    assert cut
+    for passage, before in cut:
+        start = " ".join(passage.split()).find(before[1:])
+        assert start > 0 and " ".join(passage.split())[start - 1] == " ", before
+    after = [(p, a) for p, a in zip(rows["passage"], table["after"]) if a.endswith("…")]
+    assert after
+    for passage, text in after:
+        flat = " ".join(passage.split())
+        end = flat.find(text[:-1]) + len(text) - 1
+        assert end < len(flat) and flat[end] == " ", text

@@ -126,16 +126,30 @@ def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
         text = text or ""
         left = display_text(text[:s])
         right = display_text(text[e:])
-        pre.append(("…" + left[-width:]) if len(left) > width else left)
+        pre.append(("…" + _whole_words(left[-width:], left_cut=True)) if len(left) > width else left)
         kw.append(display_text(text[s:e]))
-        post.append((right[:width] + "…") if len(right) > width else right)
+        post.append((_whole_words(right[:width]) + "…") if len(right) > width else right)
     out = pd.DataFrame({
         "country": rows["country"], "date": rows["date"], "before": pre, "match": kw,
         "after": post, "theme": rows["theme_label"], "direction": _direction_labels(rows),
         "score": rows["score"], "rule": rows["rule"], "kind": rows["kind"],
         "statement": rows["statement_id"],
     })  # fmt: skip
+    if "on_behalf_of" in rows and rows["on_behalf_of"].fillna("").ne("").any():
+        # a group statement counted for a member stands under the member's number, spoken by
+        # another delegation: the group it spoke for says why
+        out.insert(1, "on behalf of", rows["on_behalf_of"].fillna("").to_numpy())
     return out
+
+
+def _whole_words(piece: str, *, left_cut: bool = False) -> str:
+    """``piece`` of a longer text without the word its cut split (the first word when cut on
+    the left, the last when cut on the right), unless it has no other word."""
+    if left_cut:
+        head, sep, rest = piece.partition(" ")
+        return rest if sep and rest.strip() else piece
+    rest, sep, tail = piece.rpartition(" ")
+    return rest if sep and rest.strip() else piece
 
 
 def _direction_labels(rows: pd.DataFrame) -> list[str]:
@@ -181,6 +195,10 @@ def evidence_table(rows: pd.DataFrame, *, key: str) -> None:
         selection_mode="single-row", width="stretch", row_height=row_height,
         column_config={
             "country": st.column_config.TextColumn("country", width=70),
+            "on behalf of": st.column_config.TextColumn(
+                "on behalf of", width=_fit(table.get("on behalf of", []), 100, 260),
+                help="The group a statement was delivered for: with group statements counted "
+                "for members, it stands under each selected member's number"),
             "date": st.column_config.TextColumn("date", width=95),
             "theme": st.column_config.TextColumn("theme", width=_fit(table["theme"], 170, 520)),
             "before": st.column_config.TextColumn("before", width=context, alignment="right"),

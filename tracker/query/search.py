@@ -79,7 +79,7 @@ def _time_limit(conn: sqlite3.Connection, active: bool = True) -> Iterator[None]
 EVIDENCE_COLUMNS = [
     "country", "country_name", "date", "year", "theme", "theme_label", "passage", "hl_start",
     "hl_end", "matched_text", "score", "rule", "kind", "statement_id", "passage_id", "match_id",
-    "forum", "speaker", "source", "direction", "counted", "reason",
+    "forum", "speaker", "source", "direction", "counted", "reason", "on_behalf_of",
 ]  # fmt: skip
 
 
@@ -112,7 +112,7 @@ def evidence(
         "SELECT s.country, s.country_name, s.date, s.year, m.theme, p.text AS passage, "
         'm.start - p.start AS hl_start, m."end" - p.start AS hl_end, m.matched_text, m.score, '
         "m.rule, m.kind, s.id AS statement_id, m.passage_id, m.id AS match_id, s.forum, "
-        f"s.speaker, s.source, {stance_columns(db)} FROM matches m "
+        f"s.speaker, s.source, {stance_columns(db)}, s.on_behalf_of FROM matches m "
         "JOIN statements s ON s.id = m.statement_id "
         "LEFT JOIN passages p ON p.id = m.passage_id "
         f"WHERE {' AND '.join(conds)} ORDER BY {order} LIMIT ? OFFSET ?"
