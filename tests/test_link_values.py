@@ -1,12 +1,15 @@
 """A link's page settings and filters whose value is not valid, or not held by this database,
 are said, not dropped in silence: `langs`, `from`/`to`, `smooth`, `minn` and `theme` (the
 Evidence page's, and the theme picked on Trends per country) were ignored without a word, while
-the sidebar's themes, countries, groups and forums already named what they left out. A valid
-value of each still applies. The real dashboard under AppTest, on the query tests' database of
+the sidebar's themes, countries, groups and forums already named what they left out; so were
+`years` that are no range (or run backwards), a `measure`, `kinds` or `gstmt` none of the
+sidebar's choices, and `dups`/`nonstate`/`formembers` other than 1 or 0. A valid value of each
+still applies. The real dashboard under AppTest, on the query tests' database of
 real statements."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 
 import pytest
@@ -120,3 +123,76 @@ def test_a_per_country_trend_theme_in_a_link_that_is_unknown_is_said(app):
     valid = app(lines="country", theme="digital_divide").run()
     assert not valid.exception and not valid.warning, warnings(valid)
     assert valid.selectbox(key="trend_theme").value == "digital_divide"
+
+
+# -- the sidebar's filters: years, measure, kinds, gstmt and the switches -------------------------
+
+
+def years_held(db) -> tuple[int, int]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT MIN(year), MAX(year) FROM statements").fetchone()
+
+
+@pytest.mark.parametrize("value", ["abc", "2020", "1990-2000-2010", "2018.5-2020"])
+def test_years_in_a_link_that_are_not_a_range_are_said(app, db, value):
+    lo, hi = years_held(db)
+    at = app(years=value).run()
+    assert not at.exception
+    assert said(at, f"years “{value}” is not a range of years (YYYY-YYYY): every year, "
+                    f"{lo}–{hi}, is shown"), warnings(at)  # fmt: skip
+    assert at.sidebar.slider(key="f_years").value == (lo, hi)
+    assert "years" not in at.query_params
+
+
+def test_years_in_a_link_from_the_later_year_are_said_and_read_in_order(app, db):
+    lo, hi = years_held(db)
+    at = app(years=f"{hi - 1}-{lo + 1}").run()
+    assert not at.exception
+    assert said(at, f"years “{hi - 1}-{lo + 1}” runs from the later year: read as "
+                    f"{lo + 1}–{hi - 1}"), warnings(at)  # fmt: skip
+    assert at.sidebar.slider(key="f_years").value == (lo + 1, hi - 1)
+    # reversed and wider than the database: both said
+    wide = app(years=f"{hi + 6}-{lo - 26}").run()
+    assert said(wide, f"read as {lo - 26}–{hi + 6}"), warnings(wide)
+    assert said(wide, f"the years shown are {lo}–{hi}"), warnings(wide)
+
+
+@pytest.mark.parametrize(("params", "why", "key", "used"), [
+    ({"measure": "ratio"}, "measure “ratio” is not “share” or “rate”: the share of statements "
+     "is used", "f_measure", "share"),
+    ({"kinds": "exact,bogus"}, "kinds “bogus” is not a match kind (“exact”, “fuzzy”, "
+     "“proximity” or “semantic”): left out", "f_kinds", ["exact"]),
+    ({"kinds": "bogus,Fuzzy"}, "kinds “bogus,Fuzzy” are not match kinds (“exact”, “fuzzy”, "
+     "“proximity” or “semantic”): every kind is used", "f_kinds",
+     ["exact", "fuzzy", "proximity", "semantic"]),
+    ({"gstmt": "maybe"}, "gstmt “maybe” is not “include”, “only” or “exclude”: every statement "
+     "is shown (“include”)", "f_gstmt", "include"),
+    ({"dups": "yes"}, "dups “yes” is not “1” (on) or “0” (off): copies of a speech count once",
+     "f_dups", False),
+    ({"nonstate": "true"}, "nonstate “true” is not “1” (on) or “0” (off): non-state speakers "
+     "are left out", "f_nonstate", False),
+    ({"formembers": "2"}, "formembers “2” is not “1” (on) or “0” (off): group statements count "
+     "for their speaker only", "f_formembers", False),
+])  # fmt: skip
+def test_a_filter_in_a_link_that_is_not_valid_is_said(app, params, why, key, used):
+    at = app(**params).run()
+    assert not at.exception
+    assert said(at, why), warnings(at)
+    assert at.session_state[key] == used
+
+
+def test_valid_filters_in_a_link_apply_without_a_warning(app, db):
+    lo, hi = years_held(db)
+    params = {"years": f"{lo + 1}-{hi - 1}", "measure": "rate", "kinds": "fuzzy,exact",
+              "gstmt": "exclude", "dups": "1", "nonstate": "1", "formembers": "0"}
+    at = app(**params).run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.sidebar.slider(key="f_years").value == (lo + 1, hi - 1)
+    assert at.session_state["f_measure"] == "rate"
+    assert at.session_state["f_kinds"] == ["fuzzy", "exact"]
+    assert at.session_state["f_gstmt"] == "exclude"
+    assert (at.session_state["f_dups"], at.session_state["f_nonstate"]) == (True, True)
+    assert at.session_state["f_formembers"] is False
+    assert {k: at.query_params[k] for k in ("years", "measure", "kinds", "gstmt", "dups")} == {
+        "years": f"{lo + 1}-{hi - 1}", "measure": "rate", "kinds": "fuzzy,exact",
+        "gstmt": "exclude", "dups": "1"}  # fmt: skip

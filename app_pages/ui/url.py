@@ -9,6 +9,7 @@ each write sent on its own became a browser history entry, so opening Compare ad
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import NoReturn
 from contextlib import contextmanager
@@ -41,7 +42,18 @@ def date_limits() -> tuple[date, date]:
 def link_note(name: str, value: str, what: str) -> None:
     """A page's URL parameter whose value is not valid or not held here: a short warning naming
     the parameter, the value and what is shown instead, not dropped in silence."""
-    st.warning(md(f"The link's {name} “{value}” {what}."))
+    st.warning(md(link_text(name, value, what)))
+
+
+def link_text(name: str, value: str, what: str) -> str:
+    """The words of :func:`link_note`, for notes gathered before the page draws."""
+    return f"The link's {name} “{value}” {what}."
+
+
+def one_of(choices) -> str:
+    """Valid values as a message lists them: “a”, “b” or “c”."""
+    quoted = [f"“{c}”" for c in choices]
+    return " or ".join([", ".join(quoted[:-1]), quoted[-1]] if len(quoted) > 1 else quoted)
 
 
 def _split(value: str | None) -> list[str]:
@@ -111,11 +123,14 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
                      + ", ".join(unknown) + ".")  # fmt: skip
     if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
         lo, hi = opts.year_min, opts.year_max
-        years = _split((qp.get("years") or "").replace("-", ","))
-        try:
-            a, b = (int(years[0]), int(years[1])) if len(years) == 2 else (lo, hi)
-        except ValueError:
-            a, b = lo, hi
+        linked = qp.get("years") or ""
+        years = re.fullmatch(r"\s*([0-9]+)\s*[-,]\s*([0-9]+)\s*", linked)
+        a, b = (int(years[1]), int(years[2])) if years else (lo, hi)
+        if linked and not years:
+            notes.append(link_text("years", linked, f"is not a range of years (YYYY-YYYY): "
+                                   f"every year, {lo}–{hi}, is shown"))  # fmt: skip
+        elif a > b:
+            notes.append(link_text("years", linked, f"runs from the later year: read as {b}–{a}"))
         wanted = (min(a, b), max(a, b))
         a, b = max(lo, min(a, hi)), max(lo, min(b, hi))
         st.session_state["f_years"] = (min(a, b), max(a, b))
@@ -141,24 +156,39 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
                          f"{last.isoformat()}: ignored.")  # fmt: skip
             continue
         st.session_state[key] = day
-    if notes:
-        st.session_state["_link_note"] = " ".join(notes)
-    st.session_state["f_measure"] = (
-        qp.get("measure") if qp.get("measure") in query.MEASURES else "share"
-    )
+    measure = qp.get("measure")
+    st.session_state["f_measure"] = measure if measure in query.MEASURES else "share"
+    if measure and measure not in query.MEASURES:
+        notes.append(link_text("measure", measure, f"is not {one_of(query.MEASURES)}: the share "
+                               "of statements is used"))  # fmt: skip
     kinds = [k for k in _split(qp.get("kinds")) if k in query.KINDS]
     st.session_state["f_kinds"] = kinds or list(query.KINDS)
+    wrong = [k for k in _split(qp.get("kinds")) if k not in query.KINDS]
+    if wrong:
+        notes.append(link_text("kinds", ",".join(wrong),
+                               ("is not a match kind" if len(wrong) == 1 else "are not match kinds")
+                               + f" ({one_of(query.KINDS)}): "
+                               + ("left out" if kinds else "every kind is used")))  # fmt: skip
     if qp.get("langs") == "all":
         st.session_state["f_langs"] = sorted(langs_present)
     elif qp.get("langs"):
         st.session_state["f_langs"] = langs or lang_default
     else:
         st.session_state["f_langs"] = lang_default
-    st.session_state["f_dups"] = qp.get("dups") == "1"
-    st.session_state["f_nonstate"] = qp.get("nonstate") == "1"
+    for key, name, off in (("f_dups", "dups", "copies of a speech count once"),
+                           ("f_nonstate", "nonstate", "non-state speakers are left out"),
+                           ("f_formembers", "formembers",
+                            "group statements count for their speaker only")):  # fmt: skip
+        st.session_state[key] = qp.get(name) == "1"
+        if qp.get(name) not in (None, "", "0", "1"):
+            notes.append(link_text(name, qp.get(name), f"is not “1” (on) or “0” (off): {off}"))
     gstmt = qp.get("gstmt")
     st.session_state["f_gstmt"] = gstmt if gstmt in query.GROUP_STATEMENT_MODES else "include"
-    st.session_state["f_formembers"] = qp.get("formembers") == "1"
+    if gstmt and gstmt not in query.GROUP_STATEMENT_MODES:
+        notes.append(link_text("gstmt", gstmt, f"is not {one_of(query.GROUP_STATEMENT_MODES)}: "
+                               "every statement is shown (“include”)"))  # fmt: skip
+    if notes:
+        st.session_state["_link_note"] = " ".join(notes)
 
 
 def write_url(filters: Filters, opts: query.Options, lang_default, present) -> None:
