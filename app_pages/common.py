@@ -27,7 +27,10 @@ from app_pages.ui.sidebar import (
     sidebar_filters, smoothing, theme_note, theme_picker,
 )  # fmt: skip
 from app_pages.ui.text import display_text, md
-from app_pages.ui.url import PARAM_KEYS, page_param, set_page_param, stop, view_url
+from app_pages.ui.url import (
+    PARAM_KEYS, link_note, one_of, page_choice, page_int, page_param, set_page_param, stop,
+    view_url,
+)  # fmt: skip
 from tracker import query  # noqa: F401  (pages reach query's types as common.query)
 from tracker.query import Filters  # noqa: F401
 
@@ -40,8 +43,9 @@ __all__ = [
     "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "latest_points",
     "left_out",
-    "left_out_note", "marker", "md", "min_statements", "no_data", "open_statement", "options",
-    "or_warn", "page_param", "pooled_years", "query", "ranking", "require_db", "search_passages",
+    "left_out_note", "link_note", "marker", "md", "min_statements", "no_data", "one_of",
+    "open_statement", "options", "or_warn", "page_choice", "page_int", "page_param",
+    "pooled_years", "query", "ranking", "require_db", "search_passages",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
     "smoothing", "stop",
     "statement_detail", "statements_list", "suggestions", "theme_note", "theme_picker", "trends",

@@ -109,7 +109,9 @@ cap = common.caption_for(applied, f"A = {label(a)}, B = {label(b)}")
 # the over-time tabs: one panel per theme, optionally pooled over a rolling window of years
 window = common.smoothing(st.columns(3)[0], key="cmp_smooth") if tr is not None and len(tr) else 1
 TABS = {"Per theme": None, "Over time": "time", "Difference over time": "difference"}
-wanted_tab = {v: k for k, v in TABS.items() if v}.get(common.page_param("tab"), "Per theme")
+wanted_tab = {v: k for k, v in TABS.items() if v}.get(
+    common.page_choice("tab", ("time", "difference"), "the Per theme tab is shown"), "Per theme"
+)
 if "cmp_tab" not in st.session_state:
     st.session_state["cmp_tab"] = wanted_tab
 tab1, tab2, tab3 = st.tabs(list(TABS), key="cmp_tab", on_change="rerun")

@@ -15,15 +15,13 @@ st.title("Countries")
 common.left_out_note(filters)
 
 
-def url_int(name: str, default: int, least: int, most: int) -> int:
-    """A whole number from the URL, kept within ``least``..``most``."""
-    value = common.page_param(name)
-    return max(least, min(most, int(value))) if value.isdigit() else default
-
-
 min_n = common.min_statements()
 VIEWS = ["Heatmap", "Ranking", "World map"]
-wanted = common.page_param("view").capitalize().replace("Map", "World map")
+linked = common.page_param("view")
+wanted = linked.capitalize().replace("Map", "World map")
+if linked and wanted not in VIEWS:
+    common.link_note("view", linked, f"is not {common.one_of(('ranking', 'map'))}: the heatmap "
+                     "is shown")  # fmt: skip
 view = st.radio("View", VIEWS, horizontal=True, key="country_view",
                 index=VIEWS.index(wanted) if wanted in VIEWS else 0)  # fmt: skip
 common.set_page_param("view", {"Heatmap": None, "Ranking": "ranking", "World map": "map"}[view])
@@ -33,8 +31,9 @@ if view == "Heatmap":
     if common.no_data(data):
         common.stop()
     ROWS = ["most statements first", "highest mean first"]
+    rows = common.page_choice("rows", ("statements", "value"), f"{ROWS[0]} is used")
     order = st.radio("Rows", ROWS, horizontal=True, key="heat_sort",
-                     index=1 if common.page_param("rows") == "value" else 0)  # fmt: skip
+                     index=1 if rows == "value" else 0)  # fmt: skip
     common.set_page_param("rows", "value" if order == ROWS[1] else None)
     fig = charts.heatmap_figure(
         data, measure=filters.measure, caption=common.caption_for(filters),
@@ -50,14 +49,17 @@ else:
         # by default as many as the sidebar's "fewest statements behind a value": a ranking
         # topped by countries that spoke once (1 of 1, share 100%) says little
         least = c1.number_input("Only countries with at least this many statements", 1, 1000,
-                                value=url_int("min", min_n, 1, 1000), key="rank_min")  # fmt: skip
-        top = c2.slider("Countries shown", 5, 100, url_int("top", 25, 5, 100), key="rank_top")
+                                value=common.page_int("min", min_n, 1, 1000),
+                                key="rank_min")  # fmt: skip
+        top = c2.slider("Countries shown", 5, 100, common.page_int("top", 25, 5, 100),
+                        key="rank_top")  # fmt: skip
         ORDERS = {"lower": "lower end of the 95% interval", "value": "the value itself"}
         rank_order = "value"
         if filters.measure == "share":
             rank_order = c3.radio(
                 "Order by", list(ORDERS), format_func=ORDERS.get, key="rank_order",
-                index=1 if common.page_param("order") == "value" else 0,
+                index=1 if common.page_choice("order", list(ORDERS), f"the {ORDERS['lower']} is "
+                                              "used") == "value" else 0,  # fmt: skip
                 help="The lower end of the Wilson interval ranks a share resting on few "
                 "statements below the same share resting on many.",
             )  # fmt: skip

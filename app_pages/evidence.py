@@ -30,7 +30,7 @@ search = c2.text_input("Search the passages", value=common.page_param("q"), key=
                        "operators are taken as plain text. The Any term page matches as the "
                        "codebook does, inflections and spelling variants included.")  # fmt: skip
 SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
-wanted_sort = common.page_param("sort")
+wanted_sort = common.page_choice("sort", list(SORTS), f"{SORTS['date']} is used")
 sort_index = list(SORTS).index(wanted_sort) if wanted_sort in SORTS else 0
 sort = c3.selectbox(
     "Sort", list(SORTS), format_func=lambda s: SORTS[s], key="ev_sort", index=sort_index
@@ -40,7 +40,14 @@ DIRECTION_LABELS = {
     "opposes": "opposes it",
     "reports": "reports it (others' words, own acts)",
 }
-wanted_dirs = [d for d in common.page_param("dir").split(",") if d in DIRECTION_LABELS]
+linked_dirs = [d for d in common.page_param("dir").split(",") if d]
+wanted_dirs = [d for d in linked_dirs if d in DIRECTION_LABELS]
+wrong_dirs = [d for d in linked_dirs if d not in DIRECTION_LABELS]
+if wrong_dirs:
+    common.link_note("dir", ",".join(wrong_dirs),
+                     ("is not a direction" if len(wrong_dirs) == 1 else "are not directions")
+                     + f" ({common.one_of(DIRECTION_LABELS)}): "
+                     + ("left out" if wanted_dirs else "every direction is shown"))  # fmt: skip
 directions = st.multiselect(
     "Direction", list(DIRECTION_LABELS), default=wanted_dirs or list(DIRECTION_LABELS),
     format_func=lambda d: DIRECTION_LABELS[d], key="ev_dir",
@@ -54,7 +61,8 @@ if directions and set(directions) != set(DIRECTION_LABELS):
     filters = dataclasses.replace(filters, directions=tuple(directions))
 SCOPES = ["with a theme match", "all passages (search only)"]
 scope = st.radio("Passages", SCOPES, horizontal=True, key="ev_scope",
-                 index=1 if common.page_param("scope") == "all" else 0)  # fmt: skip
+                 index=1 if common.page_choice("scope", ("all",), "passages with a theme match "
+                                               "are shown") == "all" else 0)  # fmt: skip
 common.set_page_param("theme", None if theme == ALL else theme)
 common.set_page_param("q", search.strip() or None)
 common.set_page_param("sort", None if sort == "date" else sort)

@@ -52,9 +52,11 @@ def term_inputs(opts) -> terms.Term | None:
     near = c2.text_input("…within N words of (optional)", key="term_near",
                          value=common.page_param("near"), placeholder="state",
                          help="Both in one sentence, at most N words apart.")  # fmt: skip
-    start = _int(common.page_param("within"), 10, 1, terms.MAX_WITHIN)
+    start = common.page_int("within", 10, 1, terms.MAX_WITHIN)
     within = c3.number_input("N words", 1, terms.MAX_WITHIN, value=start, key="term_within")
     wanted = common.page_param("lang", "en")
+    if wanted not in langs:
+        common.link_note("lang", wanted, "is not a language of these statements: “en” is used")
     at = langs.index(wanted) if wanted in langs else langs.index("en")
     language = c4.selectbox("Language", langs, index=at, key="term_lang")
     common.set_page_param("q", text.strip() or None)
@@ -68,13 +70,6 @@ def term_inputs(opts) -> terms.Term | None:
     except ValueError as exc:
         st.warning(common.md(exc))
         common.stop()
-
-
-def _int(value: str, default: int, low: int, high: int) -> int:
-    try:
-        return max(low, min(high, int(value)))
-    except (TypeError, ValueError):
-        return default
 
 
 def summary(result: terms.TermScan) -> None:
@@ -186,8 +181,8 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
         st.info("The term is in none of these statements.")
         return
     window = st.slider("Words of context", 0, terms.MAX_WINDOW, key="term_window",
-                       value=_int(common.page_param("window"), terms.DEFAULT_WINDOW, 0,
-                                  terms.MAX_WINDOW))  # fmt: skip
+                       value=common.page_int("window", terms.DEFAULT_WINDOW, 0,
+                                             terms.MAX_WINDOW))  # fmt: skip
     common.set_page_param("window", str(window) if window != terms.DEFAULT_WINDOW else None)
     kwic = kwic.with_window(window)
     shown = kwic.rows.head(common.MAX_EVIDENCE)

@@ -3,8 +3,10 @@ are said, not dropped in silence: `langs`, `from`/`to`, `smooth`, `minn` and `th
 Evidence page's, and the theme picked on Trends per country) were ignored without a word, while
 the sidebar's themes, countries, groups and forums already named what they left out; so were
 `years` that are no range (or run backwards), a `measure`, `kinds` or `gstmt` none of the
-sidebar's choices, and `dups`/`nonstate`/`formembers` other than 1 or 0. A valid value of each
-still applies. The real dashboard under AppTest, on the query tests' database of
+sidebar's choices, `dups`/`nonstate`/`formembers` other than 1 or 0, and every page's own
+settings (Trends' `lines`, `ci`, `panels`; Countries' `view`, `rows`, `order`, `min`, `top`;
+Compare's `tab`; Evidence's `sort`, `dir`, `scope`; Any term's `within`, `window`, `lang`).
+A valid value of each still applies. The real dashboard under AppTest, on the query tests' database of
 real statements."""
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import sqlite3
 from datetime import date
 
 import pytest
+
+SCOPE_ALL = "all passages (search only)"
 
 
 def warnings(at) -> list[str]:
@@ -196,3 +200,87 @@ def test_valid_filters_in_a_link_apply_without_a_warning(app, db):
     assert {k: at.query_params[k] for k in ("years", "measure", "kinds", "gstmt", "dups")} == {
         "years": f"{lo + 1}-{hi - 1}", "measure": "rate", "kinds": "fuzzy,exact",
         "gstmt": "exclude", "dups": "1"}  # fmt: skip
+
+
+# -- the pages' own settings ----------------------------------------------------------------------
+
+
+def on_page(app, page: str, **params):
+    at = app(**params).run()
+    if page != "trends":
+        at.switch_page(f"app_pages/{page}.py").run()
+    return at
+
+
+@pytest.mark.parametrize(("page", "params", "why", "key", "used"), [
+    ("trends", {"lines": "countries"}, "lines “countries” is not “theme” or “country”: one line "
+     "per theme is drawn", "trend_mode", "per theme"),
+    ("trends", {"ci": "yes"}, "ci “yes” is not “0” or “1”: the 95% intervals are not shown",
+     "trend_ci", False),
+    ("trends", {"panels": "2"}, "panels “2” is not “0” or “1”: one chart for every theme is drawn",
+     "trend_panels", False),
+    ("countries", {"view": "bars"}, "view “bars” is not “ranking” or “map”: the heatmap is shown",
+     "country_view", "Heatmap"),
+    ("countries", {"rows": "alpha"}, "rows “alpha” is not “statements” or “value”: most "
+     "statements first is used", "heat_sort", "most statements first"),
+    ("countries", {"view": "ranking", "order": "upper"}, "order “upper” is not “lower” or "
+     "“value”: the lower end of the 95% interval is used", "rank_order", "lower"),
+    ("countries", {"view": "ranking", "min": "abc"}, "min “abc” is not a whole number: 5 is used",
+     "rank_min", 5),
+    ("countries", {"view": "ranking", "min": "0"}, "min “0” is outside 1 to 1000: 1 is used",
+     "rank_min", 1),
+    ("countries", {"view": "ranking", "top": "500"}, "top “500” is outside 5 to 100: 100 is used",
+     "rank_top", 100),
+    ("countries", {"view": "ranking", "top": "x"}, "top “x” is not a whole number: 25 is used",
+     "rank_top", 25),
+    # isdigit() took it and int() raised: the page showed Streamlit's error
+    ("countries", {"view": "ranking", "top": "²"}, "top “²” is not a whole number: 25 is used",
+     "rank_top", 25),
+    ("compare", {"tab": "map"}, "tab “map” is not “time” or “difference”: the Per theme tab is "
+     "shown", "cmp_tab", "Per theme"),
+    ("evidence", {"sort": "length"}, "sort “length” is not “date”, “score” or “country”: newest "
+     "first is used", "ev_sort", "date"),
+    ("evidence", {"dir": "supports,bogus"}, "dir “bogus” is not a direction (“supports”, "
+     "“opposes” or “reports”): left out", "ev_dir", ["supports"]),
+    ("evidence", {"dir": "against"}, "dir “against” is not a direction (“supports”, “opposes” or "
+     "“reports”): every direction is shown", "ev_dir", ["supports", "opposes", "reports"]),
+    ("evidence", {"scope": "every"}, "scope “every” is not “all”: passages with a theme match are "
+     "shown", "ev_scope", "with a theme match"),
+    ("terms", {"q": "sanctions", "near": "state", "within": "abc"}, "within “abc” is not a whole "
+     "number: 10 is used", "term_within", 10),
+    ("terms", {"q": "sanctions", "near": "state", "within": "0"}, "within “0” is outside 1 to 50: "
+     "1 is used", "term_within", 1),
+    ("terms", {"q": "sanctions", "window": "999"}, "window “999” is outside 0 to 50: 50 is used",
+     "term_window", 50),
+    ("terms", {"q": "sanctions", "lang": "xx"}, "lang “xx” is not a language of these statements: "
+     "“en” is used", "term_lang", "en"),
+])  # fmt: skip
+def test_a_page_setting_in_a_link_that_is_not_valid_is_said(app, page, params, why, key, used):
+    at = on_page(app, page, **params)
+    assert not at.exception, [e.value for e in at.exception]
+    assert said(at, why), warnings(at)
+    assert at.session_state[key] == used
+    name = why.split(" ")[0]
+    assert at.query_params.get(name) != params[name]  # the link now holds what is shown
+    at.run()  # said once: the next run reads the corrected link
+    assert not at.exception and not said(at, why), warnings(at)
+
+
+@pytest.mark.parametrize(("page", "params", "values"), [
+    ("trends", {"lines": "country", "ci": "0"}, {"trend_mode": "per country", "trend_ci": False}),
+    ("trends", {"panels": "1", "ci": "1"}, {"trend_panels": True, "trend_ci": True}),
+    ("countries", {"view": "map"}, {"country_view": "World map"}),
+    ("countries", {"rows": "value"}, {"heat_sort": "highest mean first"}),
+    ("countries", {"view": "ranking", "order": "value", "min": "3", "top": "10"},
+     {"rank_order": "value", "rank_min": 3, "rank_top": 10}),
+    ("compare", {"tab": "difference"}, {"cmp_tab": "Difference over time"}),
+    ("evidence", {"sort": "score", "dir": "supports,reports", "scope": "all", "q": "sanctions"},
+     {"ev_sort": "score", "ev_dir": ["supports", "reports"], "ev_scope": SCOPE_ALL}),
+    ("terms", {"q": "sanctions", "near": "state", "within": "5"}, {"term_within": 5}),
+    ("terms", {"q": "paix", "window": "3", "lang": "fr"},
+     {"term_window": 3, "term_lang": "fr"}),
+])  # fmt: skip
+def test_valid_page_settings_in_a_link_apply_without_a_warning(app, page, params, values):
+    at = on_page(app, page, **params)
+    assert not at.exception and not at.warning, warnings(at)
+    assert {k: at.session_state[k] for k in values} == values

@@ -11,8 +11,8 @@ import streamlit as st
 
 from app_pages.ui.data import current_filters, left_out
 from app_pages.ui.text import md
-from app_pages.ui.url import date_limits, init_from_url, link_note, page_param, set_page_param
-from app_pages.ui.url import write_url
+from app_pages.ui.url import date_limits, init_from_url, link_note, page_int, page_param
+from app_pages.ui.url import set_page_param, write_url
 from app_pages.ui.url import stop as url_stop
 from tracker import charts, query
 from tracker.query import Filters
@@ -184,16 +184,7 @@ def min_statements() -> int:
     ``charts.MIN_N``): a point, bar or cell below it is greyed and labelled with its n."""
     ss = st.session_state
     if "_min_n" not in ss:  # kept apart from the widget: a page switch resets the widget
-        wanted = page_param("minn")
-        ss["_min_n"] = charts.MIN_N
-        if wanted:
-            try:
-                ss["_min_n"] = max(1, min(1000, int(wanted)))
-            except ValueError:  # "abc", or "²", which isdigit() took and int() refused
-                link_note("minn", wanted, f"is not a whole number: {charts.MIN_N} is used")
-            else:
-                if ss["_min_n"] != int(wanted):
-                    link_note("minn", wanted, f"is outside 1 to 1000: {ss['_min_n']} is used")
+        ss["_min_n"] = page_int("minn", charts.MIN_N, 1, 1000)
     ss["min_n"] = ss["_min_n"]
     value = st.sidebar.number_input(
         "Fewest statements behind a value", 1, 1000, key="min_n", on_change=_keep_min_n,

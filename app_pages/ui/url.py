@@ -181,7 +181,8 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
                             "group statements count for their speaker only")):  # fmt: skip
         st.session_state[key] = qp.get(name) == "1"
         if qp.get(name) not in (None, "", "0", "1"):
-            notes.append(link_text(name, qp.get(name), f"is not “1” (on) or “0” (off): {off}"))
+            notes.append(link_text(name, qp.get(name), f"is not “1” (on) or “0” (off): "
+                                   f"{off}"))  # fmt: skip
     gstmt = qp.get("gstmt")
     st.session_state["f_gstmt"] = gstmt if gstmt in query.GROUP_STATEMENT_MODES else "include"
     if gstmt and gstmt not in query.GROUP_STATEMENT_MODES:
@@ -241,6 +242,33 @@ def current_params() -> dict[str, str]:
 def page_param(name: str, default: str = "") -> str:
     """A page's own URL parameter (theme picked, compared sides, statement id...)."""
     return current_params().get(name, default)
+
+
+def page_choice(name: str, choices, used: str) -> str:
+    """A page's URL parameter that takes one of ``choices``: its value, or "" (the page's
+    default) with a warning naming the value and ``used``, what the page shows instead."""
+    value = page_param(name)
+    if value and value not in choices:
+        link_note(name, value, f"is not {one_of(choices)}: {used}")
+        return ""
+    return value
+
+
+def page_int(name: str, default: int, least: int, most: int) -> int:
+    """A page's whole-number URL parameter kept within ``least``..``most``; one that is no whole
+    number (``default`` is used) or outside them (the nearest limit is) is said."""
+    value = page_param(name)
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:  # "abc", or "²", which isdigit() took and int() refused
+        link_note(name, value, f"is not a whole number: {default} is used")
+        return default
+    kept = max(least, min(most, number))
+    if kept != number:
+        link_note(name, value, f"is outside {least} to {most}: {kept} is used")
+    return kept
 
 
 def set_page_param(name: str, value: str | None) -> None:
