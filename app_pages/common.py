@@ -23,8 +23,8 @@ from app_pages.ui.exports import (
     export_stem, show_chart,
 )  # fmt: skip
 from app_pages.ui.sidebar import (
-    FILTER_KEYS, KIND_LABELS, date_error_note, left_out_note, min_statements, no_data,
-    sidebar_filters, smoothing, theme_note, theme_picker,
+    FILTER_KEYS, GROUP_STATEMENT, KIND_LABELS, date_error_note, left_out_note, min_statements,
+    no_data, no_group_statement, sidebar_filters, smoothing, theme_note, theme_picker,
 )  # fmt: skip
 from app_pages.ui.text import display_text, md
 from app_pages.ui.url import (
@@ -35,7 +35,8 @@ from tracker import query  # noqa: F401  (pages reach query's types as common.qu
 from tracker.query import Filters  # noqa: F401
 
 __all__ = [
-    "FILTER_KEYS", "Filters", "KIND_LABELS", "MAX_EVIDENCE", "PARAM_KEYS", "XLSX_MAX_ROWS",
+    "FILTER_KEYS", "Filters", "GROUP_STATEMENT", "KIND_LABELS", "MAX_EVIDENCE", "PARAM_KEYS",
+    "XLSX_MAX_ROWS",
     "active_codebook_text", "all_evidence", "caption_for", "citation", "codebook", "codebook_info",
     "compare", "country_theme_matrix", "current_filters", "date_error_note", "db_path", "describe",
     "display_text", "evidence", "evidence_count", "evidence_counts", "evidence_downloads",
@@ -43,8 +44,9 @@ __all__ = [
     "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "latest_points",
     "left_out",
-    "left_out_note", "link_note", "marker", "md", "min_statements", "no_data", "one_of",
-    "open_statement", "options", "or_warn", "page_choice", "page_int", "page_param",
+    "left_out_note", "link_note", "marker", "md", "min_statements", "no_data",
+    "no_group_statement", "one_of", "open_statement", "options", "or_warn", "page_choice",
+    "page_int", "page_param",
     "pooled_years", "query", "ranking", "require_db", "search_passages",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
     "smoothing", "stop",

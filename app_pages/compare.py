@@ -94,7 +94,12 @@ result = common.compare(filters, a, b)
 sides = [Side.parse(a).label, Side.parse(b).label]
 tr, themes = result["trends"], result["themes"]
 if (tr is None or tr.empty) and (themes is None or themes.empty):
-    st.info("Neither side has statements under these filters.")
+    if filters.group_statements == "only":  # widening cannot help where there is none
+        st.info(common.no_group_statement(
+            f"Neither side has a {common.GROUP_STATEMENT} under these filters.",
+            "Widen the years or languages, pick other sides"))  # fmt: skip
+    else:
+        st.info("Neither side has statements under these filters.")
     common.stop()
 
 for side_value, count in ((a, "n_a"), (b, "n_b")):

@@ -77,7 +77,12 @@ if scope.startswith("all"):
     if hits is None:
         common.stop()
     if hits.empty:
-        st.info("No passage contains all of these words under the current filters.")
+        if filters.group_statements == "only":
+            st.info(common.no_group_statement(
+                f"No passage of a {common.GROUP_STATEMENT} contains all of these words under "
+                "the current filters."))  # fmt: skip
+        else:
+            st.info("No passage contains all of these words under the current filters.")
         common.stop()
     order = (
         "best first"
@@ -103,7 +108,12 @@ if counts is None:
     common.stop()
 total, aside = counts
 if total == 0:
-    st.info("No matches under these filters" + (" containing these words" if search else "") + ".")
+    words = " containing these words" if search else ""
+    if filters.group_statements == "only":
+        st.info(common.no_group_statement(
+            f"No matches in a {common.GROUP_STATEMENT} under these filters{words}."))  # fmt: skip
+    else:
+        st.info(f"No matches under these filters{words}.")
     common.stop()
 rows = common.or_warn(common.evidence, filters, theme=chosen, search=search, sort=sort,
                       limit=common.MAX_EVIDENCE)  # fmt: skip

@@ -277,7 +277,7 @@ def theme_note(wanted: str, opts: query.Options, shown: str) -> None:
 def no_data(df: pd.DataFrame | None, what: str = "statements") -> bool:
     if df is None or df.empty:
         if current_filters().group_statements == "only":
-            st.info(_no_group_statement())
+            st.info(no_group_statement())
             return True
         st.info(f"No {what} match these filters. Widen the years, countries or languages in the "
                 "sidebar.")  # fmt: skip
@@ -285,10 +285,15 @@ def no_data(df: pd.DataFrame | None, what: str = "statements") -> bool:
     return False
 
 
-def _no_group_statement() -> str:
-    """Why nothing is drawn under "Group statements: only", and what to change: widening the
-    years or countries cannot help a database that holds no group statement at all."""
-    text = "No statement delivered on behalf of a group (EU, G77, NAM, ...) matches these filters."
+#: What "Group statements: only" keeps, as the messages under it name it.
+GROUP_STATEMENT = "statement delivered on behalf of a group (EU, G77, NAM, ...)"
+
+
+def no_group_statement(text: str = f"No {GROUP_STATEMENT} matches these filters.",
+                       widen: str = "Widen the years, countries or languages") -> str:
+    """Why nothing is shown under "Group statements: only" (``text``), and what to change:
+    widening the years or countries cannot help a database that holds no group statement at
+    all."""
     change = "set “Group statements” in the sidebar to “include” to see every statement"
     try:
         held = left_out(Filters(group_statements="only", include_duplicates=True,
@@ -297,4 +302,4 @@ def _no_group_statement() -> str:
         held = None
     if held == 0:
         return f"{text} This database holds none: {change}."
-    return f"{text} Widen the years, countries or languages, or {change}."
+    return f"{text} {widen}, or {change}."
