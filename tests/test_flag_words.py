@@ -1,7 +1,9 @@
 """Metadata flags are shown in words: after an upload the Add page said "narnia.csv#1:
 unresolved_country,unparsed_date. A stored statement keeps ...", and the Statement page
 "Flags: unresolved_country, unparsed_date", codes a researcher has to guess at. The words live
-in one place, ``tracker.metadata.FLAG_WORDS``. A real upload of a real speech through the Add
+in one place, ``tracker.metadata.FLAG_WORDS``; the command line's ingest printed the codes
+alone ("flagged: narnia.csv#1: unresolved_country,unparsed_date") and now adds the words after
+them (the codes stay: scripts grep them). A real upload of a real speech through the Add
 page under AppTest, into a fresh SQLite file, then its Statement page."""
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ import csv
 import io
 from pathlib import Path
 
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
-from tracker.cli import SHOWN_FLAGS
+from tracker.cli import SHOWN_FLAGS, cli
 from tracker.metadata import FLAG_WORDS, describe_flags
 
 REPO = Path(__file__).resolve().parents[1]
@@ -66,3 +69,23 @@ def test_upload_and_statement_pages_name_flags_in_words(corpus, tmp_path, monkey
     assert not page.exception
     assert f"Flags: {WORDS}" in warnings(page), warnings(page)
     assert not any(code in w for w in warnings(page) for code in CODES), warnings(page)
+
+
+def test_the_command_line_ingest_names_flags_in_words_after_their_codes(corpus, tmp_path):
+    """The same dataset row through `tracker ingest`, and Austria's speech with `--country
+    Narnia` (one flag)."""
+    text = (corpus / "unga79" / "text" / "at_en.txt").read_text(encoding="utf-8")
+    with open(tmp_path / "narnia.csv", "w", newline="", encoding="utf-8") as f:
+        csv.writer(f).writerows([["text", "country", "date"], [text, "Narnia", "sometime"]])
+    db = tmp_path / "t.db"
+    result = CliRunner().invoke(cli, ["ingest", str(tmp_path / "narnia.csv"), "--db", str(db),
+                                      "--quiet"], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [x for x in result.output.splitlines() if x.startswith("flagged: ")]
+    assert lines == [f"flagged: narnia.csv#1: {','.join(CODES)} ({WORDS})"], result.output
+    result = CliRunner().invoke(cli, ["ingest", str(corpus / "unga79" / "text" / "at_en.txt"),
+                                      "--country", "Narnia", "--db", str(tmp_path / "u.db"),
+                                      "--quiet"], catch_exceptions=False)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert ("flagged: at_en.txt: unresolved_country (a country the tool does not know (kept as "
+            "written))") in result.output.splitlines(), result.output  # fmt: skip

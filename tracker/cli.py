@@ -224,9 +224,11 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         bar.close()
     for source, warning in report.warned:
         click.echo(f"warning: {shown(source)}: {shown(warning)}", err=True)
-    for source, flags in report.flagged:
+    from tracker.metadata import describe_flags
+
+    for source, flags in report.flagged:  # the codes (scripts grep them), then their words
         if any(f in flags for f in SHOWN_FLAGS):
-            click.echo(f"flagged: {shown(source)}: {flags}", err=True)
+            click.echo(f"flagged: {shown(source)}: {flags} ({describe_flags(flags)})", err=True)
     if manifest and report.manifest_lookups and not report.manifest_found:
         click.echo(f"warning: {shown(manifest)}: none of its rows names a file of this ingest "
                    "(its `file` paths are relative to the manifest's folder), so no metadata "
