@@ -82,10 +82,10 @@ def test_the_command_line_ingest_names_flags_in_words_after_their_codes(corpus, 
                                       "--quiet"], catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 0, result.output
     lines = [x for x in result.output.splitlines() if x.startswith("flagged: ")]
-    assert lines == [f"flagged: narnia.csv#1: {','.join(CODES)} ({WORDS})"], result.output
+    assert lines == [f"flagged: narnia.csv#1: {','.join(CODES)} — {WORDS}"], result.output
     result = CliRunner().invoke(cli, ["ingest", str(corpus / "unga79" / "text" / "at_en.txt"),
                                       "--country", "Narnia", "--db", str(tmp_path / "u.db"),
                                       "--quiet"], catch_exceptions=False)  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert ("flagged: at_en.txt: unresolved_country (a country the tool does not know (kept as "
-            "written))") in result.output.splitlines(), result.output  # fmt: skip
+    assert ("flagged: at_en.txt: unresolved_country — a country the tool does not know (kept as "
+            "written)") in result.output.splitlines(), result.output  # fmt: skip

@@ -228,7 +228,7 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
 
     for source, flags in report.flagged:  # the codes (scripts grep them), then their words
         if any(f in flags for f in SHOWN_FLAGS):
-            click.echo(f"flagged: {shown(source)}: {flags} ({describe_flags(flags)})", err=True)
+            click.echo(f"flagged: {shown(source)}: {flags} — {describe_flags(flags)}", err=True)
     if manifest and report.manifest_lookups and not report.manifest_found:
         click.echo(f"warning: {shown(manifest)}: none of its rows names a file of this ingest "
                    "(its `file` paths are relative to the manifest's folder), so no metadata "
