@@ -179,10 +179,10 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
                            ("f_nonstate", "nonstate", "non-state speakers are left out"),
                            ("f_formembers", "formembers",
                             "group statements count for their speaker only")):  # fmt: skip
-        st.session_state[key] = qp.get(name) == "1"
-        if qp.get(name) not in (None, "", "0", "1"):
-            notes.append(link_text(name, qp.get(name), f"is not “1” (on) or “0” (off): "
-                                   f"{off}"))  # fmt: skip
+        flag = qp.get(name)
+        st.session_state[key] = flag == "1"
+        if flag not in (None, "", "0", "1"):
+            notes.append(link_text(name, str(flag), f"is not “1” (on) or “0” (off): {off}"))
     gstmt = qp.get("gstmt")
     st.session_state["f_gstmt"] = gstmt if gstmt in query.GROUP_STATEMENT_MODES else "include"
     if gstmt and gstmt not in query.GROUP_STATEMENT_MODES:
