@@ -133,3 +133,21 @@ def test_a_speech_that_cites_a_record_is_not_warned_as_one(corpus, tmp_path):
         warned = [s for s, w in conn.execute("SELECT source, warnings FROM statements")
                   if "meeting record" in (w or "")]  # fmt: skip
     assert warned == []
+
+
+def test_a_symbol_broken_onto_the_second_line_marks_a_record_and_cf_cites_one(corpus):
+    """A review's edge cases of the first-line rule: an extraction that breaks "United Nations
+    S/PV.8698" over two lines is still a record; "(cf. A/62/PV.6)" cites one, as "(see" does."""
+    import zipfile
+
+    from tracker.records import looks_like_record
+    from tracker.sources import read_file
+
+    doc = next(read_file(corpus / "unsc-records" / "S_PV.8698_E.pdf"))
+    flattened = doc.raw_text.replace(":", " -")  # no turn recognisable, as above
+    assert looks_like_record(flattened.replace("United Nations S/PV", "United Nations\nS/PV", 1))
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as archive:
+        speech = archive.read("UNGDC_1946-2024/Session 63 - 2008/HTI_63_2008.txt").decode("utf-8")
+    assert "(see A/62/PV.6)" in speech
+    assert not looks_like_record(speech.replace("(see A/62/PV.6)", "(cf. A/62/PV.6)"))
+    assert not looks_like_record(speech.replace("(see A/62/PV.6)", "cf. A/62/PV.6"))

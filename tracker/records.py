@@ -112,16 +112,16 @@ def looks_like_record(text: str) -> bool:
 
 
 def _symbol_on_top(text: str) -> bool:
-    """A record's symbol heads its first line ("United Nations S/PV.8698"); a speech cites one
+    """A record's symbol heads its first line or two ("United Nations S/PV.8698"); a speech cites one
     ("(see A/62/PV.6)") or, cut from a record's pages, carries it in the page furniture further
     down: 282 General Debate speeches of the UNGDC were warned as records for that."""
-    head = text.lstrip()[:2000]
-    first = head.split("\n", 1)[0]
-    symbol = find_symbol(first)
+    lines = [line for line in text.lstrip()[:2000].splitlines() if line.strip()][:2]
+    top = "\n".join(lines)  # "United Nations\nS/PV.8698" when an extraction breaks the line
+    symbol = find_symbol(top)
     if symbol is None:
         return False
-    before = first[: symbol.start].rstrip().lower()
-    return not before.endswith(("(", "see", "(see"))
+    before = top[: symbol.start].rstrip().lower()
+    return not before.endswith(("(", "see", "cf.", "cf"))
 
 
 def split_record(text: str) -> MeetingRecord | None:
