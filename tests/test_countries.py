@@ -199,6 +199,23 @@ def test_eu_membership_by_date() -> None:
     assert group_members("EU", on="1957-12-31") == []
 
 
+def test_group_memberships_give_the_periods_group_members_reads() -> None:
+    from tracker.countries import group_memberships  # new: imported here, the rest runs without
+
+    eu = group_memberships("European Union")
+    assert ("GBR", "1973-01-01", "2020-01-31") in eu
+    assert ("HRV", "2013-07-01", None) in eu
+    assert ("BEL", "1958-01-01", None) in eu
+    assert ("CYP", None, "2004-04-30") in group_memberships("NAM")
+    assert group_memberships("EU") == group_memberships("eu") == eu
+    for day in ("1957-12-31", "1973-01-01", "2013-06-30", "2013-07-01", "2020-01-31", "2020-02-01"):
+        held = sorted({c for c, since, until in eu
+                       if (since or "") <= day and (until is None or day <= until)})
+        assert held == group_members("EU", on=day), day
+    with pytest.raises(ValueError, match="known groups"):
+        group_memberships("G8")
+
+
 def test_p5_before_and_after_1991() -> None:
     assert group_members("P5", on="1980-01-01") == ["CHN", "FRA", "GBR", "SUN", "USA"]
     assert group_members("P5", on="2024") == ["CHN", "FRA", "GBR", "RUS", "USA"]

@@ -334,6 +334,18 @@ def group_members(group: str, on: str | None = None) -> list[str]:
     return sorted({m.iso3 for m in members if m.holds_on(day)})
 
 
+def group_memberships(group: str) -> list[tuple[str, str | None, str | None]]:
+    """Every membership period of ``group`` (a key, name or alias, as for :func:`group_members`):
+    ``(iso3, since, until)`` with ``since`` and ``until`` ISO dates, both days included, or None
+    when open (a member from the start, or still a member), sorted. A state that left and joined
+    again has one period each time. The same data :func:`group_members` reads."""
+    periods = [
+        (m.iso3, m.since.isoformat() if m.since else None, m.until.isoformat() if m.until else None)
+        for m in _memberships()[_group_key(group)]
+    ]
+    return sorted(periods, key=lambda p: (p[0], p[1] or "", p[2] or "9999-12-31"))
+
+
 def groups_of(iso3: str, on: str | None = None) -> list[str]:
     """The groups ``iso3`` belonged to on ``on`` (today when None), including those of a state whose
     seat it continues (RUS in 1980 -> P5 through SUN). Accepts any name lookup_country knows."""
