@@ -186,6 +186,119 @@ def test_a_per_country_trend_point_opens_what_it_counts_with_no_country_picked(a
     assert spoke_for[country] == ""
 
 
+def _with_an_eu_statement(db: Path, folder: Path, date: str) -> Path:
+    """A copy of ``db`` (in ``folder``) in which Ireland's statement (unilateral_sanctions, one
+    match) was delivered on behalf of the European Union on ``date``. The corpus holds no dated
+    EU statement from before Croatia joined (2013-07-01) or after the United Kingdom left
+    (2020-01-31), so the record's own statement is rewritten by SQL; only the copy changes."""
+    copy = folder / f"eu-{date or 'undated'}.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+        year = int(date[:4]) if date else None
+        changed = target.execute(
+            "UPDATE statements SET on_behalf_of = 'European Union', date = ?, year = ? "
+            "WHERE country = 'IRL'", (date, year)).rowcount  # fmt: skip
+    assert changed == 1
+    return copy
+
+
+#: Selected: the United Kingdom (EU member 1973-01-01 to 2020-01-31), Croatia (since
+#: 2013-07-01) and Portugal (since 1986-01-01, a speaker of its own, no theme).
+EU_SELECTED = Filters(countries=("GBR", "HRV", "PRT"), count_for_members=True)
+
+
+def _credited(db: Path, f: Filters = EU_SELECTED) -> dict:
+    """``{country: (n, k of unilateral_sanctions)}`` of the matrix."""
+    matrix = query.country_theme_matrix(db, f)
+    rows = matrix[matrix["theme"] == "unilateral_sanctions"]
+    return {r.country: (int(r.n), int(r.k)) for r in rows.itertuples()}
+
+
+def test_a_group_statement_counts_for_the_states_that_were_members_on_its_date(db, tmp_path):
+    """A 2010 EU statement was credited to Croatia (a member only since 2013) and not to the
+    United Kingdom (a member then): membership was taken as of today."""
+    dated = _with_an_eu_statement(db, tmp_path, "2010-05-01")
+    # GBR: the EU's statement; PRT: its own and the EU's; HRV, not yet a member: nothing
+    assert _credited(dated) == {"GBR": (1, 1), "PRT": (2, 1)}
+    by_year = cells(query.trends(dated, EU_SELECTED, by_country=True), "country", "year")
+    assert {(c, y) for c, y, _ in by_year} == {("GBR", 2010), ("PRT", 2010), ("PRT", 2020)}
+    # the evidence behind a country is what its number counts
+    gbr = query.evidence(dated, EU_SELECTED, theme="unilateral_sanctions", country="GBR")
+    assert set(gbr["country"]) == {"IRL"} and set(gbr["on_behalf_of"]) == {"European Union"}
+    assert query.evidence_count(dated, EU_SELECTED, country="GBR") == len(gbr) > 0
+    assert query.evidence(dated, EU_SELECTED, country="HRV").empty
+    assert query.evidence_count(dated, EU_SELECTED, country="HRV") == 0
+
+
+def test_totals_count_a_group_statement_only_when_a_selected_state_was_a_member(db, tmp_path):
+    """Per-year and per-theme totals select the statements the per-country rows count: with
+    Croatia alone, a 2010 EU statement is not counted (it was, by today's membership)."""
+    dated = _with_an_eu_statement(db, tmp_path, "2010-05-01")
+    croatia = Filters(countries=("HRV",), count_for_members=True)
+    assert query.trends(dated, croatia).empty
+    assert query.theme_totals(dated, croatia).empty
+    assert query.country_theme_matrix(dated, croatia).empty
+    uk = Filters(countries=("GBR",), count_for_members=True)
+    assert {(y, t): v for (y, t), v in cells(query.trends(dated, uk), "year").items()
+            if t == "unilateral_sanctions"} == {(2010, "unilateral_sanctions"): (1, 1)}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("date", "credited"),
+    [
+        ("2015-05-01", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),  # both members
+        ("2013-06-30", {"GBR": (1, 1), "PRT": (2, 1)}),  # the day before Croatia joined
+        ("2013-07-01", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),  # the day it joined
+        ("2020-01-31", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),  # the UK's last day
+        ("2020-02-01", {"HRV": (1, 1), "PRT": (2, 1)}),  # the day after
+        # a partial date counts for a membership that overlaps its period
+        ("2013", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),
+        ("2013-06", {"GBR": (1, 1), "PRT": (2, 1)}),
+        ("2013-07", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),
+        ("2020-01", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),
+        ("2020-02", {"HRV": (1, 1), "PRT": (2, 1)}),
+        ("2021", {"HRV": (1, 1), "PRT": (2, 1)}),
+        ("1980", {"GBR": (1, 1), "PRT": (1, 0)}),  # before Portugal joined (1986)
+        # an undated statement counts for any membership
+        ("", {"GBR": (1, 1), "HRV": (1, 1), "PRT": (2, 1)}),
+    ],
+)
+def test_membership_on_full_partial_and_missing_dates(db, tmp_path, date, credited):
+    dated = _with_an_eu_statement(db, tmp_path, date)
+    assert _credited(dated) == credited
+    for country, (n, k) in credited.items():
+        rows = query.evidence(dated, EU_SELECTED, theme="unilateral_sanctions", country=country)
+        assert rows["statement_id"].nunique() == k
+    assert query.evidence(dated, EU_SELECTED, country="HRV").empty == ("HRV" not in credited)
+
+
+def test_a_state_that_left_and_joined_again_counts_once(db, tmp_path, monkeypatch):
+    """Two membership periods that a partial date both overlaps credit the statement once.
+    No state in tracker/data has left a group it speaks for and joined again, so the periods
+    are given here: the United Kingdom in the EU until 2013-03-31 and again from 2013-10-01."""
+    from tracker import countries
+
+    real = countries.group_memberships
+
+    def rejoined(group):
+        periods = [p for p in real(group) if p[0] != "GBR"]
+        if group == "EU":
+            periods += [("GBR", "1973-01-01", "2013-03-31"), ("GBR", "2013-10-01", None)]
+        return sorted(periods, key=lambda p: (p[0], p[1] or ""))
+
+    monkeypatch.setattr(countries, "group_memberships", rejoined)
+    uk = Filters(countries=("GBR",), count_for_members=True)
+    for date, credited in [("2013", {"GBR": (1, 1)}), ("2013-06", {}),
+                           ("2013-02-01", {"GBR": (1, 1)}), ("2013-10", {"GBR": (1, 1)})]:
+        dated = _with_an_eu_statement(db, tmp_path, date)
+        assert _credited(dated, uk) == credited, date
+        assert len(query.theme_totals(dated, uk)) == (4 if credited else 0), date
+        rows = query.evidence(dated, uk, theme="unilateral_sanctions", country="GBR")
+        assert rows["statement_id"].nunique() == sum(k for _, k in credited.values()), date
+        assert query.evidence_count(dated, uk, theme="unilateral_sanctions",
+                                    country="GBR") == len(rows)  # fmt: skip
+
+
 def test_evidence_context_is_cut_at_whole_words(db):
     """The words around a match were cut at 70 characters, mid-word ("…rnational")."""
     from app_pages.ui.evidence import kwic

@@ -117,7 +117,8 @@ def sidebar_filters(opts: query.Options) -> Filters:
                  help="Statements delivered on behalf of a group (EU, G77, NAM, ...).")  # fmt: skip
     sb.checkbox("Count group statements for members", key="f_formembers",
                 help="With a country or group filter, a statement delivered on behalf of a "
-                     "group also counts for the selected countries that belong to it.")  # fmt: skip
+                     "group also counts for the selected countries that were members of it on "
+                     "the statement's date.")  # fmt: skip
     ss = st.session_state
     kinds = tuple(ss.get("f_kinds") or query.KINDS)
     langs = tuple(ss.get("f_langs") or ())

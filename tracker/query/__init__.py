@@ -10,9 +10,9 @@ Counting rules (the same in every chart):
 - a statement is counted once, in the year of its date; duplicates (``duplicate_of`` set) are left
   out unless ``include_duplicates``;
 - with ``count_for_members``, a group statement counts in a per-country row once for each
-  selected country that belongs to its group, and for its speaker only when the speaker is
-  selected (:func:`~tracker.query.filters.credited_countries`); totals per year or theme count
-  it once;
+  selected country that was a member of its group on the statement's date, and for its speaker
+  only when the speaker is selected (:func:`~tracker.query.filters.credited_countries`); totals
+  per year or theme count it once (when a selected country was a member on its date);
 - *share* is the share of the selected statements with at least one match of the theme (of the
   selected match kinds), with a Wilson 95% interval; *rate* is matches per 1,000 words;
 - statements in languages the codebook does not cover are left out by default (the codebook would

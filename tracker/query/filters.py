@@ -143,49 +143,69 @@ def _group_statement_keys() -> dict[str, str]:
         return {row["name"]: row["group_key"] for row in csv.DictReader(fh) if row["group_key"]}
 
 
-def _members_credited(countries: set[str]) -> list[tuple[str, str]]:
-    """``(group as in on_behalf_of, member)`` for each of ``countries`` that is a member of a
-    group statements are delivered for, sorted."""
-    pairs = []
+#: A membership open at either end, as the bounds :func:`_on_its_date` compares with: every
+#: stored date (and every prefix of one) is >= '' and <= '9999-12-31'.
+_OPEN_SINCE, _OPEN_UNTIL = "", "9999-12-31"
+
+
+def _members_credited(countries: set[str]) -> list[tuple[str, str, str, str]]:
+    """``(group as in on_behalf_of, member, since, until)`` for each membership period that one
+    of ``countries`` had in a group statements are delivered for, sorted; ``since`` and
+    ``until`` are ISO days, both included (:data:`_OPEN_SINCE`, :data:`_OPEN_UNTIL` when open)."""
+    from tracker.countries import group_memberships
+
+    rows = []
     for name, key in _group_statement_keys().items():
         try:
-            members = group_members(key)
+            periods = group_memberships(key)
         except ValueError:
             continue
-        pairs += [(name, c) for c in members if c in countries]
-    return sorted(pairs)
+        rows += [(name, c, since or _OPEN_SINCE, until or _OPEN_UNTIL)
+                 for c, since, until in periods if c in countries]  # fmt: skip
+    return sorted(rows)
 
 
-def _groups_with_members(countries: set[str]) -> list[str]:
-    """Names of the groups (as in ``on_behalf_of``) with at least one of ``countries`` as member."""
-    return sorted({name for name, _ in _members_credited(countries)})
+def _on_its_date(date: str, since: str, until: str) -> str:
+    """SQL: a statement's ``date`` falls within a membership from ``since`` to ``until``.
+
+    A stored date may be partial ('2015', '2015-09'): it counts when its period overlaps the
+    membership, which comparing it with as many characters of ``since`` gives ('2013' >= '2013'
+    of 2013-07-01) and with ``until`` as is ('2020' <= '2020-01-31'; '2020-02' > it). An
+    undated statement ('') is credited by any membership: '' >= substr(since, 1, 0) = '' and
+    '' <= every until."""
+    return f"{date} >= substr({since}, 1, length({date})) AND {date} <= {until}"
 
 
 def credited_countries(filters: Filters) -> tuple[str, list] | None:
     """Who a statement counts for in a per-country view, when group statements are counted for
     members: SQL for a table ``(statement_id, country)`` and its parameters. A statement counts
     for its speaking delegation when the filter selects it, and a group statement also for each
-    selected country that belongs to the group it was delivered for (once per country: a
-    selected speaker that belongs to its group is not counted twice); a speaking delegation
-    the filter did not select gets nothing. ``None`` when every statement counts for its
-    speaker only (the option off, no country or group filter, or no group statement with a
-    selected member)."""
+    selected country that was a member of the group it was delivered for on the statement's
+    date (:func:`_on_its_date`; once per country: a selected speaker that belongs to its group
+    is not counted twice); a speaking delegation the filter did not select gets nothing.
+    ``None`` when every statement counts for its speaker only (the option off, no country or
+    group filter, or no group statement with a selected member)."""
     chosen = _countries(filters)
     if not filters.count_for_members or chosen is None:
         return None
-    pairs = _members_credited(chosen)
-    if not pairs:
+    rows = _members_credited(chosen)
+    if not rows:
         return None
     speakers = sorted(chosen)
-    groups = sorted({name for name, _ in pairs})
-    values = ",".join("(?,?)" for _ in pairs)
+    groups = sorted({name for name, *_ in rows})
+    values = ",".join("(?,?,?,?)" for _ in rows)
+    # a state that left a group and joined again has two periods, both of which a partial date
+    # may overlap: DISTINCT then keeps one row per statement and member
+    several = len({(name, c) for name, c, *_ in rows}) < len(rows)
     # UNION ALL: a member that is the speaker is left to the first part (no temporary b-tree);
     # the IN list before the join scans the statements once (no index on on_behalf_of)
     sql = (f"SELECT id AS statement_id, country FROM statements WHERE {_in('country', speakers)} "
-           f"UNION ALL SELECT g.id, v.column2 FROM statements g CROSS JOIN (VALUES {values}) v "
+           f"UNION ALL SELECT {'DISTINCT ' if several else ''}g.id, v.column2 "
+           f"FROM statements g CROSS JOIN (VALUES {values}) v "
            f"ON v.column1 = g.on_behalf_of AND v.column2 != g.country "
+           f"AND {_on_its_date('g.date', 'v.column3', 'v.column4')} "
            f"WHERE {_in('g.on_behalf_of', groups)}")  # fmt: skip
-    return sql, [*speakers, *(x for pair in pairs for x in pair), *groups]
+    return sql, [*speakers, *(x for row in rows for x in row), *groups]
 
 
 # -- each filter's SQL and words, from one place ---------------------------------------------
@@ -238,10 +258,17 @@ def _place_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
     sql = _in(f"{a}country", params)
     if f.count_for_members:
         words.append("group statements counted for members")
-        spoken_for = _groups_with_members(chosen)
-        if spoken_for:
-            sql = f"({sql} OR {_in(a + 'on_behalf_of', spoken_for)})"
-            params += spoken_for
+        # a group statement is selected when a chosen country was a member on its date, as
+        # credited_countries credits it (so totals per year agree with the per-country rows)
+        periods = sorted({(name, since, until) for name, _, since, until in
+                          _members_credited(chosen)})  # fmt: skip
+        if periods:
+            spoken_for = sorted({name for name, *_ in periods})
+            values = ",".join("(?,?,?)" for _ in periods)
+            sql = (f"({sql} OR ({_in(a + 'on_behalf_of', spoken_for)} AND EXISTS (SELECT 1 "
+                   f"FROM (VALUES {values}) v WHERE v.column1 = {a}on_behalf_of "
+                   f"AND {_on_its_date(a + 'date', 'v.column2', 'v.column3')})))")  # fmt: skip
+            params += [*spoken_for, *(x for p in periods for x in p)]
     yield Clause(sql, tuple(params), "; ".join(w for w in words if w))
 
 
