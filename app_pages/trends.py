@@ -91,7 +91,10 @@ else:
     if not (f.countries or f.groups):
         top = sorted(opts.countries, key=lambda c: -c[2])[:6]
         f = replace(f, countries=tuple(c for c, _, _ in top))
-        st.caption("No countries picked in the sidebar: showing the six with the most statements.")
+        st.caption("No countries picked in the sidebar: showing the six with the most statements"
+                   + (", with the group statements of groups they belonged to counted for them "
+                      "(the Countries page, with no country picked, counts none)"
+                      if f.count_for_members else "") + ".")  # fmt: skip
     shown = f
     data = common.trends(f, by_country=True)
     if common.no_data(data):

@@ -159,6 +159,9 @@ def test_a_per_country_trend_point_opens_what_it_counts_with_no_country_picked(a
     country) select, so a member's point (k 2) opened its own passages only (none)."""
     at = app(themes="unilateral_sanctions", lines="country", formembers="1").run()
     assert not at.exception and not at.error, [e.value for e in [*at.exception, *at.error]]
+    # (a review's) the page says so: the Countries page credits nothing without a country picked
+    assert any("group statements of groups they belonged to counted for them" in c.value
+               for c in at.caption)  # fmt: skip
     chart = at.get("plotly_chart")[0]
     spec = json.loads(chart.proto.spec)
     behind = next(t.value for t in at.dataframe if "k" in t.value.columns)
@@ -316,3 +319,18 @@ def test_evidence_context_is_cut_at_whole_words(db):
         flat = " ".join(passage.split())
         end = flat.find(text[:-1]) + len(text) - 1
         assert end < len(flat) and flat[end] == " ", text
+
+
+def test_a_cut_on_a_word_boundary_keeps_the_word(db):
+    """(a review's) the whole-word cut dropped a word even when the 70 characters ended on a
+    space: the context then lost a word it could show."""
+    from app_pages.ui.evidence import _whole_words
+
+    passage = next(p for p in query.evidence(db, Filters(), limit=50)["passage"] if len(p) > 120)
+    words = passage.split(" ")
+    head = " ".join(words[:5])  # a cut right after the fifth word, before the space
+    assert _whole_words(passage, len(head)) == head
+    tail = " ".join(words[-5:])
+    assert _whole_words(passage, -len(tail)) == tail
+    # a cut inside a word still drops it
+    assert _whole_words(passage, len(head) + 2) == head

@@ -126,9 +126,9 @@ def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
         text = text or ""
         left = display_text(text[:s])
         right = display_text(text[e:])
-        pre.append(("…" + _whole_words(left[-width:], left_cut=True)) if len(left) > width else left)
+        pre.append(("…" + _whole_words(left, -width)) if len(left) > width else left)
         kw.append(display_text(text[s:e]))
-        post.append((_whole_words(right[:width]) + "…") if len(right) > width else right)
+        post.append((_whole_words(right, width) + "…") if len(right) > width else right)
     out = pd.DataFrame({
         "country": rows["country"], "date": rows["date"], "before": pre, "match": kw,
         "after": post, "theme": rows["theme_label"], "direction": _direction_labels(rows),
@@ -142,13 +142,19 @@ def kwic(rows: pd.DataFrame, width: int = 70) -> pd.DataFrame:
     return out
 
 
-def _whole_words(piece: str, *, left_cut: bool = False) -> str:
-    """``piece`` of a longer text without the word its cut split (the first word when cut on
-    the left, the last when cut on the right), unless it has no other word."""
-    if left_cut:
-        head, sep, rest = piece.partition(" ")
+def _whole_words(text: str, cut: int) -> str:
+    """The last ``-cut`` (cut < 0) or first ``cut`` characters of ``text`` without the word the
+    cut splits, unless the piece has no other word."""
+    if cut < 0:
+        piece = text[cut:]
+        if text[cut - 1].isspace() or piece[0].isspace():
+            return piece.lstrip()
+        _, sep, rest = piece.partition(" ")
         return rest if sep and rest.strip() else piece
-    rest, sep, tail = piece.rpartition(" ")
+    piece = text[:cut]
+    if text[cut].isspace() or piece[-1].isspace():
+        return piece.rstrip()
+    rest, sep, _ = piece.rpartition(" ")
     return rest if sep and rest.strip() else piece
 
 
