@@ -131,6 +131,23 @@ CONSTRUCTED = [
     ("We do not oppose the reform of the Security Council.", "security_council_reform", "supports"),
     # ... but a negator in another clause inside the cue's gap denies nothing (a review's)
     ("We, who have never wavered, support the sanctions, unilateral sanctions included.", "unilateral_sanctions", "opposes"),
+    # ... while a parenthesis opened after the negator leaves the denial standing (a review of
+    # the first version of that rule, which read all of these as support for the embargo)
+    ("We do not, and never will, support the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("We have never, under any circumstances, supported the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("We do not — and cannot — support the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("I cannot, in all conscience, support the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("We did not (and do not) support the sanctions, which are illegal.", "unilateral_sanctions", "supports"),
+    # a review's: South Africa as a speaker, a venue or a voice is no target of sanctions, nor is
+    # a third country the speaker's own "we oppose" names, nor a regime imposing them
+    ("The South African Government calls for an end to the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("At the recent BRICS summit in South Africa, we called for the removal of unilateral sanctions.", "unilateral_sanctions", "supports"),
+    ("As President Mandela said, the world must end the embargo against Cuba.", "unilateral_sanctions", "supports"),
+    ("The Pretoria summit of SADC called for the lifting of the illegal sanctions imposed on Zimbabwe.", "unilateral_sanctions", "supports"),
+    ("We condemn the economic embargo imposed on Lesotho by Pretoria.", "unilateral_sanctions", "supports"),
+    ("Like other developing countries, we oppose unilateral sanctions.", "unilateral_sanctions", "supports"),
+    ("All countries must oppose unilateral sanctions.", "unilateral_sanctions", "supports"),
+    ("We join the countries that oppose the unjust embargo against Cuba.", "unilateral_sanctions", "supports"),
     # the speaker's verb acts on the words it governs, not on a blockade later in the sentence
     ("We have had to tighten our belts because of the economic blockade imposed on our people.", "unilateral_sanctions", "supports"),
     # a call on others to take the steps that would be a report in a finite verb

@@ -961,17 +961,28 @@ def _is_negator(tokens: list[str], k: int) -> bool:
 
 
 def _clause_break(doc: _Document, k: int, gap: set[int]) -> bool:
-    """Whether the negator at token ``k`` of a cue's gap stands in another clause than the word
-    after the gap: a comma, bracket or dash, or a clause word, between them ("We, who have never
-    wavered, support the sanctions": the "never" denies the wavering, not the support)."""
-    end = k
-    while end + 1 in gap:
-        end += 1
-    for j in range(k, end + 1):
-        between = doc.text[doc._span(j)[1] : doc._span(j + 1)[0]]
-        if any(c in between for c in ",;:()[]—–") or (j > k and doc.tokens[j].lower() in _CLAUSE):
-            return True
-    return False
+    """Whether the negator at token ``k`` of a cue's gap stands in a clause of its own, opened
+    after the cue's word before the gap and closed before the word after it ("We, who have never
+    wavered, support the sanctions": the "never" denies the wavering, not the support). A
+    parenthesis opened after the negator leaves it governing ("I cannot, in all conscience,
+    support", "We do not, and never will, support")."""
+    first = last = k
+    while first - 1 in gap:
+        first -= 1
+    while last + 1 in gap:
+        last += 1
+
+    def breaks(lo: int, hi: int, words: bool) -> bool:
+        """A comma, bracket or dash after token lo..hi-1, or a clause word among lo+1..hi."""
+        for j in range(lo, hi):
+            between = doc.text[doc._span(j)[1] : doc._span(j + 1)[0]]
+            if any(c in between for c in ",;:()[]—–"):
+                return True
+            if words and doc.tokens[j + 1].lower() in _CLAUSE:
+                return True
+        return False
+
+    return breaks(first - 1, k, True) and breaks(k, last + 1, False)
 
 
 def _negator(doc: _Document, hit: _Hit, lo: int) -> str:
