@@ -85,7 +85,7 @@ with url.batched():  # the run's URL writes reach the browser as one change: one
     # a `tracker match` stopped midway leaves statements coded by two codebooks: say so on
     # every page, since every count (and every export's stated version) would be wrong
     try:
-        mixed = query.unfinished_recoding(common.db_path()) if opts is not None else None
+        mixed = common.unfinished_recoding() if opts is not None else None
     except query.QueryError:  # the file went bad since its options were cached: pages say so
         mixed = None
     if mixed:

@@ -96,7 +96,7 @@ def pick_sample(*, key: str) -> wb.Sample:
     by_id = {s.id: s for s in stored}
     wanted = common.page_param("sample") or str(st.session_state.get("wb_sample_id") or "")
     if key not in st.session_state or st.session_state[key] not in by_id:
-        known = wanted.isdigit() and int(wanted) in by_id
+        known = wanted.isascii() and wanted.isdigit() and int(wanted) in by_id  # not "²"
         st.session_state[key] = int(wanted) if known else stored[0].id
     chosen = st.selectbox("Sample", list(by_id), key=key,
                           format_func=lambda i: sample_label(by_id[i]))  # fmt: skip

@@ -20,8 +20,7 @@ from tracker.metadata import FLAG_WORDS, describe_flags
 
 REPO = Path(__file__).resolve().parents[1]
 CODES = ("unresolved_country", "unparsed_date")
-WORDS = ("a country the tool does not know (kept as written); a date given that could not be "
-         "read (ignored)")  # fmt: skip
+WORDS = "; ".join(FLAG_WORDS[c] for c in CODES)  # the words the one mapping gives
 
 
 def open_page(db: Path, page: str, monkeypatch, **params) -> AppTest:

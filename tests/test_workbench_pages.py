@@ -255,3 +255,12 @@ def test_a_second_coder_in_the_same_browser_sees_none_of_the_first_ones_evidence
     assert [t.value for t in at.text_input if t.key != "wb_coder"] == [""]  # ben's own, empty
     at.text_input(key="wb_coder").input("Ben").run()
     assert any("“ben” has labels in this sample" in w.value for w in at.warning)
+
+
+def test_a_sample_link_that_is_no_id_opens_the_first_sample(app, db):
+    """`?sample=²`: "²".isdigit() is True but int("²") raises, so the workbench pages crashed
+    (the fault page_int mended on the other pages)."""
+    draw_on_page(app, size=10, seed=3)
+    sample, _ = stored_sample(db)
+    at = page(app, "workbench_code", sample="²")
+    assert at.selectbox(key="wb_code_sample").value == sample.id

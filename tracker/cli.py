@@ -21,6 +21,7 @@ from tracker import __version__
 from tracker.errors import TrackerError
 from tracker.models import METADATA_FIELDS, Problem
 from tracker.connect import default_db_path
+from tracker.metadata import FLAG_WORDS, describe_flags
 from tracker.store import STATEMENTS_PER_TRANSACTION, Store
 
 #: The semantic model's seed: scikit-learn's random_state takes 0 .. 2**32 - 1 (a negative one
@@ -224,8 +225,6 @@ def ingest(paths, db, manifest, country, date, forum, meeting, speaker, title, l
         bar.close()
     for source, warning in report.warned:
         click.echo(f"warning: {shown(source)}: {shown(warning)}", err=True)
-    from tracker.metadata import describe_flags
-
     for source, flags in report.flagged:  # the codes (scripts grep them), then their words
         if any(f in flags for f in SHOWN_FLAGS):
             click.echo(f"flagged: {shown(source)}: {flags} — {describe_flags(flags)}", err=True)
@@ -270,8 +269,7 @@ def _manifest_rows(manifest: Path | None):
 
 
 #: Flags worth a line after an ingest: metadata missing, or given but not understood.
-SHOWN_FLAGS = ("no_country", "no_date", "unparsed_date", "unresolved_country",
-               "language_not_covered", "implausible_date")  # fmt: skip
+SHOWN_FLAGS = tuple(FLAG_WORDS)  # every flag the tool sets, each with its words
 
 
 def _check_overrides(country: str | None, date: str | None, language: str | None = None) -> None:

@@ -73,6 +73,8 @@ kind_counts = cached(query.kind_counts, max_entries=32)
 left_out = cached(query.left_out)
 ingest_history = cached(query.ingest_history, max_entries=8)
 _compare = cached(query.compare)
+# every page's run checks for a half-finished re-coding: once per change of the database
+unfinished_recoding = cached(query.unfinished_recoding, max_entries=8)
 _fingerprint = cached(export.database_fingerprint, max_entries=8)
 
 

@@ -151,7 +151,13 @@ _OPEN_SINCE, _OPEN_UNTIL = "", "9999-12-31"
 def _members_credited(countries: set[str]) -> list[tuple[str, str, str, str]]:
     """``(group as in on_behalf_of, member, since, until)`` for each membership period that one
     of ``countries`` had in a group statements are delivered for, sorted; ``since`` and
-    ``until`` are ISO days, both included (:data:`_OPEN_SINCE`, :data:`_OPEN_UNTIL` when open)."""
+    ``until`` are ISO days, both included (:data:`_OPEN_SINCE`, :data:`_OPEN_UNTIL` when open).
+    Kept per selection: every per-country query asks twice (the selection, the crediting)."""
+    return list(_members_credited_of(frozenset(countries)))
+
+
+@lru_cache(maxsize=64)
+def _members_credited_of(countries: frozenset[str]) -> tuple[tuple[str, str, str, str], ...]:
     from tracker.countries import group_memberships
 
     rows = []
@@ -162,7 +168,7 @@ def _members_credited(countries: set[str]) -> list[tuple[str, str, str, str]]:
             continue
         rows += [(name, c, since or _OPEN_SINCE, until or _OPEN_UNTIL)
                  for c, since, until in periods if c in countries]  # fmt: skip
-    return sorted(rows)
+    return tuple(sorted(rows))
 
 
 def _on_its_date(date: str, since: str, until: str) -> str:
