@@ -334,14 +334,22 @@ def group_members(group: str, on: str | None = None) -> list[str]:
     return sorted({m.iso3 for m in members if m.holds_on(day)})
 
 
-def group_memberships(group: str) -> list[tuple[str, str | None, str | None]]:
+def group_memberships(
+    group: str, *, seats: bool = False
+) -> list[tuple[str, str | None, str | None]]:
     """Every membership period of ``group`` (a key, name or alias, as for :func:`group_members`):
     ``(iso3, since, until)`` with ``since`` and ``until`` ISO dates, both days included, or None
     when open (a member from the start, or still a member), sorted. A state that left and joined
-    again has one period each time. The same data :func:`group_members` reads."""
+    again has one period each time. The same data :func:`group_members` reads.
+
+    With ``seats``, a period of a state whose seat another continues is also given under the
+    continuing state's code (the USSR's P5 seat as RUS's until 1991-12-24): statements of the
+    USSR are stored as the Russian Federation's."""
+    successors = _table().successors if seats else {}
     periods = [
-        (m.iso3, m.since.isoformat() if m.since else None, m.until.isoformat() if m.until else None)
+        (code, m.since.isoformat() if m.since else None, m.until.isoformat() if m.until else None)
         for m in _memberships()[_group_key(group)]
+        for code in dict.fromkeys((m.iso3, successors.get(m.iso3, m.iso3)))
     ]
     return sorted(periods, key=lambda p: (p[0], p[1] or "", p[2] or "9999-12-31"))
 

@@ -67,7 +67,9 @@ def sidebar_filters(opts: query.Options) -> Filters:
         placeholder="All countries", help="Pick any set of countries; combined with the groups.",
     )  # fmt: skip
     sb.multiselect("Groups of countries", list(opts.groups), key="f_groups",
-                   placeholder="No group", help="UN regional groups, P5, EU, G77...")  # fmt: skip
+                   placeholder="No group",
+                   help="UN regional groups, P5, EU, G77... Each member counts for the dates it was "
+                        "a member (the United Kingdom for the EU until January 2020).")  # fmt: skip
     if len(opts.forums) > 1:
         sb.multiselect(
             "Forum", [f for f, _ in opts.forums], key="f_forums", placeholder="All forums"

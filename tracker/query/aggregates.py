@@ -13,7 +13,7 @@ import pandas as pd
 
 from tracker.query.codebooks import theme_labels
 from tracker.query.connection import connect, frame, has_stance
-from tracker.query.filters import KINDS, Filters, credited_countries, group_members, selection
+from tracker.query.filters import KINDS, Filters, credited_countries, selectable_countries, selection
 from tracker.query.overview import country_names
 from tracker.query.stats import newcombe, wilson
 
@@ -182,16 +182,10 @@ class Side:
 
 def shared_countries(a: Side, b: Side) -> list[str]:
     """The countries on both sides (a country and a group holding it; two overlapping groups),
-    by today's group membership. Their statements count on both sides, so the two shares are
-    not independent, which Newcombe's interval of the difference assumes."""
-
-    def members(side: Side) -> set[str]:
-        found = set(side.countries)
-        for group in side.groups:
-            found |= set(group_members(group))
-        return found
-
-    return sorted(members(a) & members(b))
+    members at any date. Their statements can count on both sides, so the two shares are not
+    independent, which Newcombe's interval of the difference assumes."""
+    both = selectable_countries(a.countries, a.groups) & selectable_countries(b.countries, b.groups)
+    return sorted(both)
 
 
 def compare(db: str | Path, filters: Filters, a: Side, b: Side) -> dict[str, pd.DataFrame]:

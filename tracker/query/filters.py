@@ -126,13 +126,60 @@ def selection(db: str | Path, filters: Filters) -> tuple[str, list]:
     return statement_where(filters, resolve_languages(db, filters))
 
 
-def _countries(filters: Filters) -> set[str] | None:
+#: A membership open at either end, as the bounds :func:`_on_its_date` compares with: every
+#: stored date (and every prefix of one) is >= '' and <= '9999-12-31'.
+_OPEN_SINCE, _OPEN_UNTIL = "", "9999-12-31"
+_ALWAYS = (_OPEN_SINCE, _OPEN_UNTIL)
+
+#: ``(country, since, until)``: a country selected by the filter for the statements dated within
+#: the period (ISO days, both included; :data:`_ALWAYS` when named itself or a member throughout)
+ChosenPeriod = tuple[str, str, str]
+
+
+def _chosen(filters: Filters) -> tuple[ChosenPeriod, ...] | None:
+    """Who the country and group filters select, and when: a named country always, a group's
+    member on the dates it was a member (``tracker/data/groups.csv``; the USSR's membership as
+    the Russian Federation's, whose statements they are). ``None`` without either filter."""
     if not filters.countries and not filters.groups:
         return None
-    chosen = set(filters.countries)
-    for g in filters.groups:
-        chosen.update(group_members(g))
-    return chosen
+    return _chosen_of(filters.countries, filters.groups)
+
+
+@lru_cache(maxsize=64)
+def _chosen_of(countries: tuple[str, ...], groups: tuple[str, ...]) -> tuple[ChosenPeriod, ...]:
+    from tracker.countries import group_memberships
+
+    periods = {(c, *_ALWAYS) for c in countries}
+    for group in groups:
+        group_members(group)  # an unknown group raises ValueError naming the known ones
+        periods |= {(c, since or _OPEN_SINCE, until or _OPEN_UNTIL)
+                    for c, since, until in group_memberships(group, seats=True)}  # fmt: skip
+    always = {c for c, since, until in periods if (since, until) == _ALWAYS}
+    return tuple(sorted(p for p in periods if p[0] not in always or (p[1], p[2]) == _ALWAYS))
+
+
+def selectable_countries(countries: Sequence[str], groups: Sequence[str]) -> set[str]:
+    """Every country these country and group filters can select, on some date."""
+    return {c for c, *_ in _chosen_of(tuple(countries), tuple(groups))}
+
+
+def _chosen_sql(chosen: Sequence[ChosenPeriod], country: str, date: str) -> tuple[str, list]:
+    """SQL: the statement of ``country`` on ``date`` is one the filters select (a country
+    selected throughout by an IN list, one selected for a while also by its periods)."""
+    always = sorted(c for c, since, until in chosen if (since, until) == _ALWAYS)
+    dated = [p for p in chosen if (p[1], p[2]) != _ALWAYS]
+    parts, params = [], []
+    if always:
+        parts.append(_in(country, always))
+        params += always
+    if dated:
+        names = sorted({c for c, *_ in dated})
+        values = ",".join("(?,?,?)" for _ in dated)
+        parts.append(f"({_in(country, names)} AND EXISTS (SELECT 1 FROM (VALUES {values}) w "
+                     f"WHERE w.column1 = {country} AND "
+                     f"{_on_its_date(date, 'w.column2', 'w.column3')}))")  # fmt: skip
+        params += [*names, *(x for p in dated for x in p)]
+    return "(" + " OR ".join(parts) + ")", params
 
 
 @lru_cache(maxsize=1)
@@ -143,31 +190,34 @@ def _group_statement_keys() -> dict[str, str]:
         return {row["name"]: row["group_key"] for row in csv.DictReader(fh) if row["group_key"]}
 
 
-#: A membership open at either end, as the bounds :func:`_on_its_date` compares with: every
-#: stored date (and every prefix of one) is >= '' and <= '9999-12-31'.
-_OPEN_SINCE, _OPEN_UNTIL = "", "9999-12-31"
-
-
-def _members_credited(countries: set[str]) -> list[tuple[str, str, str, str]]:
-    """``(group as in on_behalf_of, member, since, until)`` for each membership period that one
-    of ``countries`` had in a group statements are delivered for, sorted; ``since`` and
-    ``until`` are ISO days, both included (:data:`_OPEN_SINCE`, :data:`_OPEN_UNTIL` when open).
-    Kept per selection: every per-country query asks twice (the selection, the crediting)."""
-    return list(_members_credited_of(frozenset(countries)))
+def _members_credited(chosen: tuple[ChosenPeriod, ...]) -> list[tuple[str, str, str, str]]:
+    """``(group as in on_behalf_of, member, since, until)`` for each membership period that a
+    chosen country had in a group statements are delivered for, within the periods it is chosen
+    (:func:`_chosen`), sorted; ``since`` and ``until`` are ISO days, both included
+    (:data:`_OPEN_SINCE`, :data:`_OPEN_UNTIL` when open). Kept per selection: every
+    per-country query asks twice (the selection, the crediting)."""
+    return list(_members_credited_of(chosen))
 
 
 @lru_cache(maxsize=64)
-def _members_credited_of(countries: frozenset[str]) -> tuple[tuple[str, str, str, str], ...]:
+def _members_credited_of(chosen: tuple[ChosenPeriod, ...]) -> tuple[tuple[str, str, str, str], ...]:
     from tracker.countries import group_memberships
 
-    rows = []
+    when: dict[str, list[tuple[str, str]]] = {}
+    for c, since, until in chosen:
+        when.setdefault(c, []).append((since, until))
+    rows: set[tuple[str, str, str, str]] = set()
     for name, key in _group_statement_keys().items():
         try:
-            periods = group_memberships(key)
+            periods = group_memberships(key, seats=True)
         except ValueError:
             continue
-        rows += [(name, c, since or _OPEN_SINCE, until or _OPEN_UNTIL)
-                 for c, since, until in periods if c in countries]  # fmt: skip
+        for c, joined, left in periods:
+            for a, b in when.get(c, ()):
+                # ISO days (or the open bounds) compare as strings: the overlap of two periods
+                start, end = max(joined or _OPEN_SINCE, a), min(left or _OPEN_UNTIL, b)
+                if start <= end:
+                    rows.add((name, c, start, end))
     return tuple(sorted(rows))
 
 
@@ -191,13 +241,13 @@ def credited_countries(filters: Filters) -> tuple[str, list] | None:
     is not counted twice); a speaking delegation the filter did not select gets nothing.
     ``None`` when every statement counts for its speaker only (the option off, no country or
     group filter, or no group statement with a selected member)."""
-    chosen = _countries(filters)
+    chosen = _chosen(filters)
     if not filters.count_for_members or chosen is None:
         return None
     rows = _members_credited(chosen)
     if not rows:
         return None
-    speakers = sorted(chosen)
+    speakers, speaker_params = _chosen_sql(chosen, "country", "date")
     groups = sorted({name for name, *_ in rows})
     values = ",".join("(?,?,?,?)" for _ in rows)
     # a state that left a group and joined again has two periods, both of which a partial date
@@ -205,13 +255,13 @@ def credited_countries(filters: Filters) -> tuple[str, list] | None:
     several = len({(name, c) for name, c, *_ in rows}) < len(rows)
     # UNION ALL: a member that is the speaker is left to the first part (no temporary b-tree);
     # the IN list before the join scans the statements once (no index on on_behalf_of)
-    sql = (f"SELECT id AS statement_id, country FROM statements WHERE {_in('country', speakers)} "
+    sql = (f"SELECT id AS statement_id, country FROM statements WHERE {speakers} "
            f"UNION ALL SELECT {'DISTINCT ' if several else ''}g.id, v.column2 "
            f"FROM statements g CROSS JOIN (VALUES {values}) v "
            f"ON v.column1 = g.on_behalf_of AND v.column2 != g.country "
            f"AND {_on_its_date('g.date', 'v.column3', 'v.column4')} "
            f"WHERE {_in('g.on_behalf_of', groups)}")  # fmt: skip
-    return sql, [*speakers, *(x for row in rows for x in row), *groups]
+    return sql, [*speaker_params, *(x for row in rows for x in row), *groups]
 
 
 # -- each filter's SQL and words, from one place ---------------------------------------------
@@ -253,15 +303,16 @@ def _themes_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
 
 
 def _place_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
-    """Countries and groups (their members), and group statements counted for those members."""
-    chosen = _countries(f)
+    """Countries and groups (each member on the dates it was one), and group statements counted
+    for those members."""
+    chosen = _chosen(f)
     if chosen is None:
         return
     a = scope.statements + "."
     words = [("countries: " + ", ".join(f.countries)) if f.countries else "",
-             ("groups: " + ", ".join(f.groups)) if f.groups else ""]  # fmt: skip
-    params = sorted(chosen)
-    sql = _in(f"{a}country", params)
+             ("groups: " + ", ".join(f.groups) + " (members on each statement's date)")
+             if f.groups else ""]  # fmt: skip
+    sql, params = _chosen_sql(chosen, a + "country", a + "date")
     if f.count_for_members:
         words.append("group statements counted for members")
         # a group statement is selected when a chosen country was a member on its date, as
