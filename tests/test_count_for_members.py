@@ -340,3 +340,24 @@ def test_a_cut_on_a_word_boundary_keeps_the_word(db):
     assert _whole_words(passage, -len(tail)) == tail
     # a cut inside a word still drops it
     assert _whole_words(passage, len(head) + 2) == head
+
+
+def test_the_ranking_says_how_many_statements_a_member_delivered_itself(db):
+    """A member that never spoke could top the ranking on credited group statements alone,
+    with nothing to tell it from one that spoke: each bar now says its own statements."""
+    f = Filters(groups=("Arab Group",), count_for_members=True)
+    ranked = query.ranking(db, f, "unilateral_sanctions")
+    own = {r.country: (r.n, r.n_own) for r in ranked.itertuples()}
+    # Jordan did not speak: the NAM's and the Arab Group's statements only; Saudi Arabia spoke
+    # for itself, Sudan for the Arab Group (its own) and is credited with the NAM's
+    assert own["JOR"] == (2, 0) and own["SAU"] == (3, 1) and own["SDN"] == (2, 1)
+    fig = charts.ranking_figure(ranked, theme="unilateral_sanctions", min_n=1)
+    labels = dict(zip([c for _, _, c, _ in fig.data[0].customdata],
+                      [t for *_, t in fig.data[0].customdata]))  # fmt: skip
+    assert labels["JOR"] == "2/2 (0 own)" and labels["SDN"] == "2/2 (1 own)"
+    hover = dict(zip([c for _, _, c, _ in fig.data[0].customdata], fig.data[0].text))
+    assert "0 delivered by the country itself, 2 credited as a group's member" in hover["JOR"]
+    # without the option every statement is the country's own
+    plain = query.ranking(db, Filters(groups=("Arab Group",)), "unilateral_sanctions")
+    assert (plain["n_own"] == plain["n"]).all() and "own" not in str(
+        charts.ranking_figure(plain, theme="unilateral_sanctions", min_n=1).data[0].customdata)

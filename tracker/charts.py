@@ -673,6 +673,9 @@ def ranking_figure(
         for c, n, p, t in zip(r["country"], r["country_name"], places, tied)
     ]
     low = [is_low(n, min_n) for n in r["n"]]
+    # with group statements counted for members, say how many a country delivered itself
+    own = r["n_own"].tolist() if "n_own" in r else r["n"].tolist()
+    mine = [f" ({o} own)" if o != n else "" for o, n in zip(own, r["n"])]
     err = None
     if measure == "share":
         err = {"type": "data", "symmetric": False, "array": (r["ci_high"] - r["value"]).tolist(),
@@ -690,9 +693,11 @@ def ranking_figure(
             text=[_of(k, n)
                   + (f" · 95% CI {lo:.0%}–{hi:.0%}" if measure == "share" else "")
                   + (" · tied" if t else "")
+                  + (f"<br>{o} delivered by the country itself, {n - o} credited as a group's "
+                     "member" if o != n else "")
                   + (f"<br><b>below the minimum of {min_n} statements</b>" if lw else "")
-                  for k, n, lo, hi, t, lw in zip(r["k"], r["n"], r["ci_low"], r["ci_high"], tied,
-                                                 low)],  # fmt: skip
+                  for k, n, lo, hi, t, lw, o in zip(r["k"], r["n"], r["ci_low"], r["ci_high"],
+                                                    tied, low, own)],  # fmt: skip
             texttemplate="%{customdata[3]}",
             hovertemplate="%{y}: %{x:" + _fmt(measure) + "}<br>%{text}<extra></extra>",
             textposition="outside",
@@ -702,8 +707,8 @@ def ranking_figure(
         )
     )
     fig.data[0].customdata = [
-        [theme, None, c, f"{k}/{n}" + (f" · n<{min_n}" if lw else "")]
-        for c, k, n, lw in zip(r["country"], r["k"], r["n"], low)
+        [theme, None, c, f"{k}/{n}{m}" + (f" · n<{min_n}" if lw else "")]
+        for c, k, n, lw, m in zip(r["country"], r["k"], r["n"], low, mine)
     ]
     _value_axis(fig, measure, "x")
     if any(low):

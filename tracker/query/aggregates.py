@@ -60,12 +60,14 @@ def _counts(db, filters: Filters, dims: Sequence[str]) -> pd.DataFrame:
         params = [*credit[1], *params]
     dim_sql = ", ".join("p.country" if credit and d == "country" else f"s.{d}" for d in dims)
     group = f"GROUP BY {dim_sql}" if dims else ""
+    # n_own: the statements a country delivered itself, beside those credited to it as a member
+    own = ", SUM(p.country = s.country) AS n_own" if credit else ", COUNT(*) AS n_own"
     with connect(db) as conn:
         themes = _theme_list(conn, filters)
         base = frame(
             conn,
-            f"SELECT {dim_sql + ', ' if dims else ''}COUNT(*) AS n, SUM(s.words) AS words "
-            f"FROM {source} WHERE {where} {group}",
+            f"SELECT {dim_sql + ', ' if dims else ''}COUNT(*) AS n, SUM(s.words) AS words"
+            f"{own if 'country' in dims else ''} FROM {source} WHERE {where} {group}",
             params,
         )
         if not themes:
@@ -115,12 +117,14 @@ def trends(db: str | Path, filters: Filters, *, by_country: bool = False) -> pd.
 
 def country_theme_matrix(db: str | Path, filters: Filters) -> pd.DataFrame:
     """Per country x theme over the whole selected period: n, k, share (+ interval), matches,
-    words, rate, value; with ``country_name``."""
+    words, rate, value; with ``country_name``, and ``n_own``, the statements the country
+    delivered itself (fewer than ``n`` when group statements are counted for members)."""
     df = _counts(db, filters, ["country"])
-    cols = ["country", "country_name", *TREND_COLUMNS[1:]]
+    cols = ["country", "country_name", *TREND_COLUMNS[1:], "n_own"]
     if df.empty:
         return pd.DataFrame(columns=cols)
     df = _finish(df, filters, theme_labels(db))
+    df["n_own"] = df["n_own"].fillna(0).astype(int)
     names = country_names(db)
     df["country_name"] = df["country"].map(lambda c: names.get(c) or c)
     return df[cols].sort_values(["country", "theme"]).reset_index(drop=True)
