@@ -11,10 +11,12 @@ real statements."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import date
 
 import pytest
+from test_dashboard import decode
 
 SCOPE_ALL = "all passages (search only)"
 
@@ -137,7 +139,7 @@ def years_held(db) -> tuple[int, int]:
         return conn.execute("SELECT MIN(year), MAX(year) FROM statements").fetchone()
 
 
-@pytest.mark.parametrize("value", ["abc", "2020", "1990-2000-2010", "2018.5-2020"])
+@pytest.mark.parametrize("value", ["abc", "2020-", "1990-2000-2010", "2018.5-2020"])
 def test_years_in_a_link_that_are_not_a_range_are_said(app, db, value):
     lo, hi = years_held(db)
     at = app(years=value).run()
@@ -146,6 +148,22 @@ def test_years_in_a_link_that_are_not_a_range_are_said(app, db, value):
                     f"{lo}–{hi}, is shown"), warnings(at)  # fmt: skip
     assert at.sidebar.slider(key="f_years").value == (lo, hi)
     assert "years" not in at.query_params
+
+
+def test_a_single_year_in_a_link_is_read_as_that_year(app, db):
+    """`years=2020` was said to be no range of years and every year was shown: one year is the
+    range from it to itself, in the sidebar, the URL and the chart's caption."""
+    lo, hi = years_held(db)
+    with sqlite3.connect(db) as conn:  # inside the database's years, with most statements
+        (year,) = conn.execute("SELECT year FROM statements WHERE year > ? AND year < ? GROUP BY "
+                               "year ORDER BY COUNT(*) DESC, year LIMIT 1", (lo, hi)).fetchone()  # fmt: skip
+    at = app(years=str(year)).run()
+    assert not at.exception and not at.warning, warnings(at)
+    assert at.sidebar.slider(key="f_years").value == (year, year)
+    assert at.query_params["years"] == f"{year}-{year}"
+    (fig,) = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert f"years {year}–{year}" in json.dumps(fig, ensure_ascii=False)
+    assert {x for tr in fig["data"] for x in decode(tr.get("x") or [])} <= {year}
 
 
 def test_years_in_a_link_from_the_later_year_are_said_and_read_in_order(app, db):

@@ -28,6 +28,10 @@ _PENDING = "_url_pending"
 #: The filters' parameters as last sent to the browser.
 _SENT = "_url_sent"
 
+#: A link's ``years``: a range ``YYYY-YYYY`` (or ``YYYY,YYYY``), or one year, read as the range
+#: from it to itself.
+YEARS = re.compile(r"\s*([0-9]+)\s*(?:[-,]\s*([0-9]+)\s*)?")
+
 #: The query parameters the sidebar's filters own.
 PARAM_KEYS = ("themes", "countries", "groups", "forums", "years", "from", "to", "measure",
               "kinds", "langs", "dups", "nonstate", "gstmt", "formembers")  # fmt: skip
@@ -124,8 +128,8 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
     if opts.year_min is not None and opts.year_max is not None and opts.year_min < opts.year_max:
         lo, hi = opts.year_min, opts.year_max
         linked = qp.get("years") or ""
-        years = re.fullmatch(r"\s*([0-9]+)\s*[-,]\s*([0-9]+)\s*", linked)
-        a, b = (int(years[1]), int(years[2])) if years else (lo, hi)
+        years = YEARS.fullmatch(linked)
+        a, b = (int(years[1]), int(years[2] or years[1])) if years else (lo, hi)
         if linked and not years:
             notes.append(link_text("years", linked, f"is not a range of years (YYYY-YYYY): "
                                    f"every year, {lo}–{hi}, is shown"))  # fmt: skip
