@@ -86,7 +86,8 @@ def sample_label(s: wb.Sample) -> str:
 
 def pick_sample(*, key: str) -> wb.Sample:
     """The sample the researcher works on: chosen here, remembered across the workbench's pages
-    and in the URL's ``sample``; a message and a stop when there is none."""
+    and in the URL's ``sample``; a message and a stop when there is none. A link's ``sample``
+    that names no stored sample is said, and the newest sample is shown."""
     stored = samples()
     if not stored:
         st.info("No sample yet: draw one on the **Sample** page of the validation workbench.")
@@ -94,10 +95,14 @@ def pick_sample(*, key: str) -> wb.Sample:
                      icon=":material/casino:")  # fmt: skip
         common.stop()
     by_id = {s.id: s for s in stored}
-    wanted = common.page_param("sample") or str(st.session_state.get("wb_sample_id") or "")
+    linked = common.page_param("sample")
+    wanted = linked or str(st.session_state.get("wb_sample_id") or "")
     if key not in st.session_state or st.session_state[key] not in by_id:
         known = wanted.isascii() and wanted.isdigit() and int(wanted) in by_id  # not "²"
         st.session_state[key] = int(wanted) if known else stored[0].id
+        if linked and not known:  # said, not replaced in silence
+            common.link_note("sample", linked, "is not a sample of this database: "
+                             f"“{sample_label(stored[0])}” is shown")  # fmt: skip
     chosen = st.selectbox("Sample", list(by_id), key=key,
                           format_func=lambda i: sample_label(by_id[i]))  # fmt: skip
     st.session_state["wb_sample_id"] = chosen

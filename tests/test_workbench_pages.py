@@ -264,3 +264,27 @@ def test_a_sample_link_that_is_no_id_opens_the_first_sample(app, db):
     sample, _ = stored_sample(db)
     at = page(app, "workbench_code", sample="²")
     assert at.selectbox(key="wb_code_sample").value == sample.id
+
+
+def test_a_sample_link_that_names_no_sample_is_said(app, db):
+    """`?sample=7` (no such sample), `abc` or `²` opened the newest sample without a word, while
+    every other link value that is not valid is named with what is shown instead."""
+    draw_on_page(app, size=3, seed=3)
+    draw_on_page(app, size=3, seed=5)
+    with wb.open_store(db, readonly=True) as store:
+        newest, older = wb.samples(store)  # newest first: the pages' default
+    for name, value in (("workbench_code", "7"), ("workbench_agree", "abc"),
+                        ("workbench_report", "²")):  # fmt: skip
+        at = page(app, name, sample=value)
+        said = [w.value.replace("\\", "") for w in at.warning]
+        assert [w for w in said if f"The link's sample “{value}” is not a sample of this "
+                f"database: “#{newest.id} · {newest.name}” is shown" in w], said  # fmt: skip
+        key = {"workbench_code": "wb_code_sample", "workbench_agree": "wb_agree_sample",
+               "workbench_report": "wb_report_sample"}[name]  # fmt: skip
+        assert at.selectbox(key=key).value == newest.id
+        assert at.query_params["sample"] == str(newest.id)
+        at.run()  # said once: the link now names the sample shown
+        assert not [w for w in at.warning if "The link's sample" in w.value]
+    valid = page(app, "workbench_code", sample=str(older.id))
+    assert not [w for w in valid.warning if "The link's sample" in w.value]
+    assert valid.selectbox(key="wb_code_sample").value == older.id
