@@ -162,7 +162,8 @@ def test_a_single_year_in_a_link_is_read_as_that_year(app, db):
     assert at.sidebar.slider(key="f_years").value == (year, year)
     assert at.query_params["years"] == f"{year}-{year}"
     (fig,) = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-    assert f"years {year}–{year}" in json.dumps(fig, ensure_ascii=False)
+    assert f"year {year}" in json.dumps(fig, ensure_ascii=False)  # not "years 2020–2020"
+    assert f"years {year}–{year}" not in json.dumps(fig, ensure_ascii=False)
     assert {x for tr in fig["data"] for x in decode(tr.get("x") or [])} <= {year}
 
 

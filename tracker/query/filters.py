@@ -346,7 +346,9 @@ def _years_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
     if f.year_to is not None:
         conds.append(f"{a}year <= ?")
         params.append(int(f.year_to))
-    yield Clause(" AND ".join(conds), tuple(params), f"years {f.year_from or '…'}–{f.year_to or '…'}")
+    words = (f"year {f.year_from}" if f.year_from is not None and f.year_from == f.year_to
+             else f"years {f.year_from or '…'}–{f.year_to or '…'}")  # fmt: skip
+    yield Clause(" AND ".join(conds), tuple(params), words)
 
 
 def _dates_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
