@@ -276,7 +276,7 @@ def test_a_saved_version_is_a_new_file_and_the_default_is_never_written(tmp_path
         editor.add_phrase(block.text, rule, "en", "connect the unconnected"), folder=tmp_path,
     )  # fmt: skip
     saved = editor.save_codebook(tmp_path, result.text)
-    assert saved.path == tmp_path / f"default-{saved.codebook.version}.yaml"
+    assert saved.path == tmp_path / f"default-edited-{saved.codebook.version}.yaml"
     assert saved.codebook.version != load_codebook().version
     again = load_codebook(saved.path)  # the model it names is still found from its folder
     assert again.version == saved.codebook.version
@@ -304,3 +304,33 @@ def test_without_gold_the_preview_lists_the_sample_changes_without_scores(editor
     assert preview.decisions_frame(found).empty
     assert list(found.counts["statements"]) == ["sample"]
     assert found.changed("disappears") and {c.sets for c in found.changes} == {"sample"}
+
+
+def test_a_changed_default_is_saved_as_default_edited_and_other_names_stay(tmp_path):
+    """An edited copy of the shipped codebook kept the name "default", so captions and exports
+    of the copy read "codebook default" (only the version told them apart)."""
+    text = DEFAULT_CODEBOOK.read_text(encoding="utf-8")
+    block = editor.theme_block(text, "digital_divide")
+    rule = editor.phrase_rules(block.text)[0]
+    changed = editor.add_phrase(block.text, rule, "en", "connect the unconnected")
+    first = editor.edit_theme(text, str(DEFAULT_CODEBOOK), "digital_divide", changed,
+                              folder=tmp_path)  # fmt: skip
+    assert first.codebook.name == "default-edited"
+    # edited again: still "default-edited", not "default-edited-edited"
+    block2 = editor.theme_block(first.text, "ai_governance")
+    rule2 = editor.phrase_rules(block2.text)[0]
+    second = editor.edit_theme(
+        first.text, str(tmp_path / "x.yaml"), "ai_governance",
+        editor.add_phrase(block2.text, rule2, "en", "algorithmic accountability"), folder=tmp_path,
+    )  # fmt: skip
+    assert second.codebook.name == "default-edited"
+    assert second.codebook.version != first.codebook.version
+    # an edit that changes nothing is the shipped codebook, name and version
+    same = editor.edit_theme(text, str(DEFAULT_CODEBOOK), "digital_divide", block.text,
+                             folder=tmp_path)  # fmt: skip
+    assert (same.codebook.name, same.codebook.version) == ("default", load_codebook().version)
+    # a researcher's own name is theirs
+    mine = text.replace("name: default", "name: mine", 1)
+    own = editor.edit_theme(mine, str(DEFAULT_CODEBOOK), "digital_divide", changed,
+                            folder=tmp_path)  # fmt: skip
+    assert own.codebook.name == "mine"

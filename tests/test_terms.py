@@ -227,7 +227,9 @@ def test_save_as_a_theme_writes_a_new_codebook_version(sample_db, tmp_path):
                              codebook_path=info.path, theme_id="cyber_attack_term",
                              label="Cyber attack (term)")  # fmt: skip
     assert saved.path.parent == tmp_path / "codebooks"
-    assert saved.path.name == f"{info.name}-{saved.codebook.version}.yaml"
+    assert info.name == "default"  # the shipped codebook: its changed copy is named apart
+    assert saved.path.name == f"default-edited-{saved.codebook.version}.yaml"
+    assert saved.codebook.name == "default-edited"
     assert [p.name for p in saved.path.parent.iterdir()] == [saved.path.name]  # no temp file
     book = load_codebook(saved.path)
     assert book.version == saved.codebook.version != info.version

@@ -25,6 +25,18 @@ class SavedCodebook:
         return f"tracker match --codebook {self.path}"
 
 
+#: The shipped codebook's name, and the name a changed copy of it is saved under
+SHIPPED_NAME, EDITED_NAME = "default", "default-edited"
+_SHIPPED_NAME_LINE = re.compile(r"(?m)^name:[ \t]*(['\"]?)default\1[ \t]*(#.*)?$")
+
+
+def renamed_if_default(text: str) -> str:
+    """``text`` with the name ``default`` changed to ``default-edited``: a caption, an export
+    or a saved file that says "default" must be the shipped codebook, not a changed copy of it
+    (the version tells the copies apart). Any other name is the researcher's and stays."""
+    return _SHIPPED_NAME_LINE.sub(f"name: {EDITED_NAME}", text, count=1)
+
+
 def file_word(name: str) -> str:
     """A codebook's name as a file name part (``"codebook"`` when nothing usable is left)."""
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.") or "codebook"

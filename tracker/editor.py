@@ -22,7 +22,7 @@ import yaml
 from tracker.codebook import (
     DEFAULT_CODEBOOK, Codebook, CodebookLineError, codebook_from_text, read_yaml,
 )
-from tracker.codebook_files import SavedCodebook, write_codebook
+from tracker.codebook_files import SavedCodebook, renamed_if_default, write_codebook
 from tracker.errors import CodebookError
 
 #: The folder, beside the database, where the dashboard saves codebook versions.
@@ -169,7 +169,10 @@ def edit_theme(
             _key_line(edited, "id"),
         )
     block = theme_block(codebook_text, theme_id)
-    text = _model_from(replace_theme(block, edited), codebook_path, Path(folder))
+    text = replace_theme(block, edited)
+    if text != codebook_text:  # an edit that changes nothing stays the version it is
+        text = renamed_if_default(text)
+    text = _model_from(text, codebook_path, Path(folder))
     try:
         book = codebook_from_text(text, path=str(Path(folder) / "edited.yaml"))
     except CodebookLineError as exc:

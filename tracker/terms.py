@@ -23,7 +23,7 @@ import yaml
 
 from tracker import query
 from tracker.codebook import DEFAULT_CODEBOOK, Codebook, codebook_from_text
-from tracker.codebook_files import SavedCodebook, write_codebook
+from tracker.codebook_files import SavedCodebook, renamed_if_default, write_codebook
 from tracker.errors import CodebookError
 from tracker.match import TOKEN, Matcher
 from tracker.models import Passage
@@ -532,5 +532,5 @@ def save_theme(
     out = Path(folder)
     entry = theme_entry(term, theme_id=theme_id, label=label, definition=definition)
     out.mkdir(parents=True, exist_ok=True)  # a relative model path is checked through it
-    text = with_theme(codebook_text, codebook_path, entry, folder=out)
+    text = renamed_if_default(with_theme(codebook_text, codebook_path, entry, folder=out))
     return write_codebook(out, text, draft="new.yaml")
