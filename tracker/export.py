@@ -3,6 +3,9 @@
 Images are drawn by kaleido in the system's Chromium. One kaleido server (one browser) is started
 per process on first use and reused for every image; where no Chromium is installed,
 :class:`ChromiumMissing` says how to install it, while HTML and data exports still work.
+
+The same export made twice on one day is the same bytes: every time inside it is the day its
+citation names (:func:`export_time`), and an SVG's random ids are renamed (:func:`svg_fixed_ids`).
 """
 
 from __future__ import annotations
@@ -18,11 +21,10 @@ import re
 import shutil
 import stat
 import threading
-import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -194,9 +196,11 @@ def _is_geo(fig: go.Figure) -> bool:
 
 def figure_image(
     fig: go.Figure, fmt: str = "png", *, width: int = 1100, height: int | None = None,
-    scale: float = 2.0,
+    scale: float = 2.0, on: date | None = None,
 ) -> bytes:  # fmt: skip
-    """The figure as PNG, SVG or PDF bytes, drawn by the process's one kaleido server."""
+    """The figure as PNG, SVG or PDF bytes, drawn by the process's one kaleido server; the same
+    figure gives the same bytes (:func:`reproducible_image`; a PDF is dated ``on``, today when
+    not given, at 00:00)."""
     fmt = fmt.lower()
     if fmt not in IMAGE_FORMATS:
         raise ExportError(f"format={fmt!r}: images are one of {', '.join(IMAGE_FORMATS)}")
@@ -209,9 +213,12 @@ def figure_image(
         topojson = topojson_url()
     opts = {"format": fmt, "width": width, "height": height, "scale": scale if fmt == "png" else 1}
     spec = fig.to_dict()
+    for i, trace in enumerate(spec.get("data", [])):
+        # plotly.js names a trace without a uid at random, and the SVG carries the name
+        trace.setdefault("uid", f"t{i}")
     for attempt in (1, 2):
         try:
-            return renderer.render(spec, opts, topojson)
+            return reproducible_image(renderer.render(spec, opts, topojson), fmt, on=on)
         except ExportError:
             raise
         except Exception as exc:
@@ -220,6 +227,72 @@ def figure_image(
             if attempt == 2 or "is not defined" not in str(exc):
                 raise ExportError(f"could not draw the chart as {fmt.upper()}: {exc}") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# -- the same export twice, the same bytes -------------------------------------------------------
+
+
+def export_time(on: date | None = None) -> datetime:
+    """The one time an export records: the day its citation names (``on``, today when not
+    given) at 00:00. Zip members, the XLSX's document properties and the PDF's creation date all
+    say this, so an export made twice on one day is the same bytes twice."""
+    day = on or date.today()
+    return datetime(day.year, day.month, day.day)
+
+
+def reproducible_image(data: bytes, fmt: str, *, on: date | None = None) -> bytes:
+    """Kaleido's image with what changes from run to run made fixed: an SVG's ids
+    (:func:`svg_fixed_ids`), a PDF's creation and modification dates (:func:`export_time`)."""
+    if fmt == "svg":
+        return svg_fixed_ids(data)
+    if fmt == "pdf":
+        stamp = export_time(on).strftime("%Y%m%d%H%M%S").encode()
+        # the same number of bytes: the PDF's cross-reference offsets still hold
+        return re.sub(rb"(/(?:CreationDate|ModDate) ?\(D:)\d{14}", lambda m: m.group(1) + stamp,
+                      data)  # fmt: skip
+    return data
+
+
+#: A tag (attribute values may hold ``>``), an attribute in it, a ``url(#id)`` in a value.
+_TAG = re.compile(r"""<(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_ATTR = re.compile(r"""(\s)([\w:.-]+)(\s*=\s*)("[^"]*"|'[^']*')""")
+_URL_REF = re.compile(r"""(url\(\s*(?:'|"|&quot;)?#)([^'")&\s]+)""")
+
+
+def svg_fixed_ids(svg: bytes) -> bytes:
+    """The SVG with every ``id`` renamed, in order of first appearance, and every reference to
+    it (``url(#..)``, ``href="#.."``, ``xlink:href="#.."``) renamed alike. Plotly names its clip
+    paths, gradients and patterns at random on every draw; the new names are ``i<hash>-<n>``,
+    the hash taken over the renumbered SVG, so the same chart gets the same names and two
+    charts put in one web page do not share any."""
+    text = svg.decode("utf-8")
+    order: dict[str, int] = {}
+    for tag in _TAG.finditer(text):
+        for attr in _ATTR.finditer(tag.group()):
+            if attr.group(2) == "id":
+                order.setdefault(attr.group(4)[1:-1], len(order))
+    if not order:
+        return svg
+
+    def renamed(prefix: str) -> str:
+        def name(old: str) -> str:
+            return f"{prefix}{order[old]}" if old in order else old
+
+        def attribute(m: re.Match) -> str:
+            key, value = m.group(2), m.group(4)
+            quote, inner = value[0], value[1:-1]
+            if key == "id":
+                inner = name(inner)
+            elif key.endswith("href") and inner.startswith("#"):
+                inner = "#" + name(inner[1:])
+            else:
+                inner = _URL_REF.sub(lambda u: u.group(1) + name(u.group(2)), inner)
+            return f"{m.group(1)}{key}{m.group(3)}{quote}{inner}{quote}"
+
+        return _TAG.sub(lambda t: _ATTR.sub(attribute, t.group()), text)
+
+    digest = hashlib.sha256(renamed("i").encode("utf-8")).hexdigest()[:8]
+    return renamed(f"i{digest}-").encode("utf-8")
 
 
 def figure_html(fig: go.Figure, *, title: str = "", footer: str = "") -> str:
@@ -273,9 +346,11 @@ def table_csv(df: pd.DataFrame) -> bytes:
     return formula_safe(df).to_csv(index=False).encode("utf-8-sig")
 
 
-def table_xlsx(df: pd.DataFrame, *, sheet: str = "data", about: dict | None = None) -> bytes:
+def table_xlsx(df: pd.DataFrame, *, sheet: str = "data", about: dict | None = None,
+               on: date | None = None) -> bytes:  # fmt: skip
     """An Excel workbook: the data, and an ``about`` sheet (filters, codebook, citation); text
-    cells are formula-safe, so no stored text becomes a live formula."""
+    cells are formula-safe, so no stored text becomes a live formula. Dated ``on`` (today when
+    not given) at 00:00 (:func:`export_time`): the same table gives the same bytes."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         formula_safe(_plain(df), xlsx=True).to_excel(
@@ -287,7 +362,25 @@ def table_xlsx(df: pd.DataFrame, *, sheet: str = "data", about: dict | None = No
                  for k, v in about.items()],
                 columns=["field", "value"],
             ), xlsx=True).to_excel(writer, sheet_name="about", index=False)  # fmt: skip
-    return buf.getvalue()
+    return _dated_workbook(buf.getvalue(), export_time(on))
+
+
+def _dated_workbook(xlsx: bytes, when: datetime) -> bytes:
+    """The workbook with its creation and modification times (openpyxl writes the clock's) and
+    the times of the files in it set to ``when``."""
+    stamp = when.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(xlsx)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)\b[^>]*>)[^<]*",
+                              lambda m: m.group(1) + stamp.encode(), data)  # fmt: skip
+            dated = zipfile.ZipInfo(info.filename, date_time=when.timetuple()[:6])
+            dated.compress_type = info.compress_type
+            dated.external_attr = info.external_attr
+            dst.writestr(dated, data)
+    return out.getvalue()
 
 
 def _sheet_name(name: str) -> str:
@@ -489,10 +582,11 @@ def standalone_text(fig: go.Figure, citation_line: str = "") -> str:
     return "\n".join(_html.unescape(line) for line in lines)
 
 
-def export_image(fig: go.Figure, fmt: str, *, citation_line: str = "", title: str = "") -> bytes:
-    """The figure as a standalone PNG/SVG/PDF (:func:`standalone`)."""
+def export_image(fig: go.Figure, fmt: str, *, citation_line: str = "", title: str = "",
+                 on: date | None = None) -> bytes:  # fmt: skip
+    """The figure as a standalone PNG/SVG/PDF (:func:`standalone`); a PDF is dated ``on``."""
     out = standalone(fig, citation_line=citation_line, title=title)
-    return figure_image(out, fmt, width=EXPORT_WIDTH)
+    return figure_image(out, fmt, width=EXPORT_WIDTH, on=on)
 
 
 def export_html(fig: go.Figure, *, citation_line: str = "", title: str = "") -> str:
@@ -539,10 +633,11 @@ def file_stem(kind: str, *, themes=(), places=(), years: tuple | None = None,
     return f"{stem}_{distinct}" if distinct else stem
 
 
-def _member(archive: zipfile.ZipFile, name: str, data: str | bytes) -> None:
-    """A file of the bundle, readable by all once unzipped (``writestr`` with a bare name gives
+def _member(archive: zipfile.ZipFile, name: str, data: str | bytes, when: datetime) -> None:
+    """A file of the bundle, dated ``when`` (:func:`export_time`, not the clock: the same export
+    twice is the same zip), readable by all once unzipped (``writestr`` with a bare name gives
     0600: colleagues on a shared drive could not open what one of them unzipped)."""
-    info = zipfile.ZipInfo(name, date_time=time.localtime()[:6])
+    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
     info.compress_type = zipfile.ZIP_DEFLATED
     info.external_attr = (stat.S_IFREG | 0o644) << 16
     archive.writestr(info, data)
@@ -566,7 +661,10 @@ def bundle(
     """A zip with the chart (HTML, and PNG/SVG/PDF when Chromium is there, each standing alone
     with its caption and citation), its data (CSV, XLSX), the codebook file, the filters as
     JSON, and ``CITATION.txt`` (the citation, then the versions of Python and the main
-    packages)."""
+    packages). Every time in it is the citation's day at 00:00 (:func:`export_time`), so the
+    same export made twice on one day is the same bytes."""
+    on = on or date.today()  # one day for the citation and every file's time
+    when = export_time(on)
     cite = citation(codebook_version, on=on, codebook_name=codebook_name, database=database,
                     url=url)  # fmt: skip
     packages = packages_line()
@@ -576,21 +674,25 @@ def bundle(
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         if fig is not None:
-            _member(z, f"{name}.html", export_html(fig, citation_line=cite, title=name))
+            _member(z, f"{name}.html", export_html(fig, citation_line=cite, title=name), when)
             notes = []
             for fmt in images:
                 try:
-                    _member(z, f"{name}.{fmt}", export_image(fig, fmt, citation_line=cite))
+                    _member(z, f"{name}.{fmt}", export_image(fig, fmt, citation_line=cite, on=on),
+                            when)  # fmt: skip
                 except ExportError as exc:
                     notes.append(str(exc))
                     if isinstance(exc, ChromiumMissing):
                         break
             if notes:
-                _member(z, "IMAGES-NOT-INCLUDED.txt", "\n".join(dict.fromkeys(notes)) + "\n")
-        _member(z, f"{name}.csv", table_csv(data))
-        _member(z, f"{name}.xlsx", table_xlsx(data, about=about))
+                _member(z, "IMAGES-NOT-INCLUDED.txt", "\n".join(dict.fromkeys(notes)) + "\n",
+                        when)  # fmt: skip
+        _member(z, f"{name}.csv", table_csv(data), when)
+        _member(z, f"{name}.xlsx", table_xlsx(data, about=about, on=on), when)
         suffix = Path(codebook_path).suffix if codebook_path else ".yaml"
-        _member(z, f"codebook{suffix or '.yaml'}", codebook_text or "# no codebook recorded\n")
-        _member(z, "filters.json", json.dumps(filters or {}, indent=2, ensure_ascii=False) + "\n")
-        _member(z, "CITATION.txt", f"{cite}\nSoftware: {packages}\n")
+        _member(z, f"codebook{suffix or '.yaml'}", codebook_text or "# no codebook recorded\n",
+                when)  # fmt: skip
+        _member(z, "filters.json", json.dumps(filters or {}, indent=2, ensure_ascii=False) + "\n",
+                when)  # fmt: skip
+        _member(z, "CITATION.txt", f"{cite}\nSoftware: {packages}\n", when)
     return buf.getvalue()
