@@ -89,12 +89,9 @@ else:
         data = common.country_theme_matrix(f)
         if common.no_data(data):
             common.stop()
-        low = charts.low_map_traces(data, theme=theme, min_n=min_n)
-        cap = common.caption_for(f, charts.low_note(min_n) if low else "")
+        # countries on too few statements are grey, labelled with their n where it fits
         fig = countrymap.map_figure(data, theme=theme, theme_label=label, measure=filters.measure,
-                                    caption=cap)  # fmt: skip
-        for trace in low:  # grey and labelled: countries on too few statements
-            fig.add_trace(trace)
+                                    caption=common.caption_for(f), min_n=min_n)  # fmt: skip
         event = common.show_chart(fig, data, name=f"map_{theme}", filters=f, key="worldmap",
                                   config={"topojsonURL": countrymap.STATIC_URL})  # fmt: skip
 

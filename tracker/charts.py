@@ -285,35 +285,6 @@ def low_note(min_n: int) -> str:
             "statements, labelled with their n")  # fmt: skip
 
 
-def low_map_traces(matrix: pd.DataFrame, *, theme: str, min_n: int = MIN_N) -> list:
-    """For the world map (:func:`tracker.countrymap.map_figure`): the countries whose value for
-    ``theme`` rests on fewer than ``min_n`` statements, covered in grey and labelled ``n=..`` at
-    their centre (add them after the map's own trace). Empty when there are none."""
-    if matrix is None or matrix.empty:
-        return []
-    rows = matrix[(matrix["theme"] == theme) & matrix["n"].map(lambda n: is_low(n, min_n))]
-    if rows.empty:
-        return []
-    names = rows["country_name"] if "country_name" in rows else rows["country"]
-    text = [f"{esc(nm or c)} ({esc(c)})<br>{_of(k, n)}<br>"
-            f"<b>below the minimum of {min_n} statements</b>"
-            for c, nm, k, n in zip(rows["country"], names, rows["k"], rows["n"])]  # fmt: skip
-    custom = [[theme, None, c] for c in rows["country"]]
-    return [
-        go.Choropleth(
-            locations=rows["country"], z=[1] * len(rows), locationmode="ISO-3",
-            colorscale=[[0, LOW_COLOR], [1, LOW_COLOR]], showscale=False,
-            marker_line_color="#888888", marker_line_width=0.4, customdata=custom, text=text,
-            hovertemplate="%{text}<extra></extra>", name=f"fewer than {min_n} statements",
-        ),
-        go.Scattergeo(
-            locations=rows["country"], locationmode="ISO-3", mode="text",
-            text=[f"n={_count(n)}" for n in rows["n"]], textfont={"size": 8, "color": "#333333"},
-            hoverinfo="skip", showlegend=False, name="n of grey countries",
-        ),
-    ]  # fmt: skip
-
-
 def _with_note(caption: str, note: str) -> str:
     return f"{caption} · {note}" if caption else note
 
