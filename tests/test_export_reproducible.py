@@ -67,7 +67,7 @@ def test_every_time_inside_an_export_is_the_day_its_citation_names(db, opts):
     assert re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core) == [
         "2026-12-02T00:00:00Z", "2026-12-02T00:00:00Z"]  # fmt: skip
     pdf = z.read("trends.pdf")
-    assert re.findall(rb"/(?:CreationDate|ModDate) \(D:(\d{14})", pdf) == [b"20261202000000"] * 2
+    assert re.findall(rb"/(?:CreationDate|ModDate) ?\(D:(\d{14})", pdf) == [b"20261202000000"] * 2
 
 
 @needs_chromium
@@ -111,3 +111,20 @@ def test_svg_ids_are_the_same_on_every_run_unique_and_every_reference_resolves(d
         assert refs and refs <= set(ids), (name, refs - set(ids))
         for i in ids:  # two charts' SVGs put in one web page do not take each other's defs
             assert seen.setdefault(i, name) == name, (i, name, seen[i])
+
+
+@needs_chromium
+def test_a_pdf_is_titled_by_its_chart_not_by_kaleido(db, opts):
+    """Kaleido titled every PDF "Kaleido-fier", which viewers show and reference managers file
+    the chart under; the title is now the chart's, as plain text, and the dates stay the day's."""
+    import pymupdf
+
+    _, _, fig = _trends(db, opts)
+    pdf = export.export_image(fig, "pdf", citation_line="cite", on=DAY)
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        meta = doc.metadata
+        assert doc.page_count == 1 and "cite" in doc[0].get_text()
+    title = re.sub(r"<[^>]+>", "", fig.layout.title.text)
+    assert meta["title"] == title and "Kaleido" not in pdf.decode("latin-1")
+    assert meta["creator"] == "position-tracker"
+    assert meta["creationDate"].startswith("D:20261202000000")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import hashlib
+import html
 import importlib.metadata
 import io
 import json
@@ -218,7 +219,8 @@ def figure_image(
         trace.setdefault("uid", f"t{i}")
     for attempt in (1, 2):
         try:
-            return reproducible_image(renderer.render(spec, opts, topojson), fmt, on=on)
+            return reproducible_image(renderer.render(spec, opts, topojson), fmt, on=on,
+                                      title=_plain_title(fig))  # fmt: skip
         except ExportError:
             raise
         except Exception as exc:
@@ -240,17 +242,37 @@ def export_time(on: date | None = None) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def reproducible_image(data: bytes, fmt: str, *, on: date | None = None) -> bytes:
+def reproducible_image(data: bytes, fmt: str, *, on: date | None = None, title: str = "") -> bytes:
     """Kaleido's image with what changes from run to run made fixed: an SVG's ids
-    (:func:`svg_fixed_ids`), a PDF's creation and modification dates (:func:`export_time`)."""
+    (:func:`svg_fixed_ids`), a PDF's creation and modification dates (:func:`export_time`).
+    A PDF's document title is the chart's ``title`` (kaleido's own is "Kaleido-fier", which
+    a PDF viewer shows in its title bar and a reference manager files the chart under)."""
     if fmt == "svg":
         return svg_fixed_ids(data)
     if fmt == "pdf":
         stamp = export_time(on).strftime("%Y%m%d%H%M%S").encode()
         # the same number of bytes: the PDF's cross-reference offsets still hold
-        return re.sub(rb"(/(?:CreationDate|ModDate) ?\(D:)\d{14}", lambda m: m.group(1) + stamp,
-                      data)  # fmt: skip
+        dated = re.sub(rb"(/(?:CreationDate|ModDate) ?\(D:)\d{14}", lambda m: m.group(1) + stamp,
+                       data)  # fmt: skip
+        return _pdf_titled(dated, title) if title else dated
     return data
+
+
+def _pdf_titled(pdf: bytes, title: str) -> bytes:
+    """The PDF with its document title and creator set, written again by MuPDF without a new
+    file id (so the same input gives the same bytes); its dates are kept as they are."""
+    import pymupdf
+
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        doc.set_metadata({**doc.metadata, "title": title, "creator": "position-tracker"})
+        return doc.tobytes(garbage=1, deflate=True, no_new_id=True)
+
+
+def _plain_title(fig: go.Figure) -> str:
+    """The figure's title as plain text: tags dropped, line breaks as spaces, entities read."""
+    text = fig.layout.title.text or ""
+    text = re.sub(r"<br\s*/?>", " ", text, flags=re.I)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
 
 
 #: A tag (attribute values may hold ``>``), an attribute in it, a ``url(#id)`` in a value.
