@@ -32,3 +32,8 @@ class StoreError(TrackerError):
 
 class GoldError(TrackerError):
     """Gold labels are malformed or name statements that are not in the database."""
+
+
+class NotStored(StoreError):
+    """What was asked for (a sample, a coder of a sample) is not in the database; the message
+    names what was asked and what the database holds instead."""

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from tracker.errors import StoreError
+from tracker.errors import NotStored, StoreError
 from tracker.store import Store, now_iso
 
 MIGRATION = "workbench_0001_tables"
@@ -277,9 +277,13 @@ def samples(store: Store) -> list[Sample]:
 
 
 def sample(store: Store, sample_id: int) -> Sample:
-    found = [s for s in samples(store) if s.id == int(sample_id)]
+    """The stored sample; :class:`NotStored` naming the samples there are when it is not one."""
+    stored = samples(store)
+    found = [s for s in stored if s.id == int(sample_id)]
     if not found:
-        raise StoreError(f"there is no sample {sample_id} in {store.path}")
+        there = (f"its samples are {', '.join(str(s.id) for s in reversed(stored))}" if stored
+                 else "it has no samples yet")  # fmt: skip
+        raise NotStored(f"there is no sample {sample_id} in {store.path}: {there}")
     return found[0]
 
 
@@ -421,6 +425,123 @@ def coders(store: Store, sample_id: int) -> list[str]:
         (int(sample_id),),
     )]  # fmt: skip
 
+
+LABEL_COUNT_COLUMNS = ["sample_id", "coder", "items", "labels", "seen_tool"]
+
+
+def label_counts(
+    store: Store, *, sample_id: int | None = None, coder: str | None = None
+) -> pd.DataFrame:
+    """Each coder's labels per sample (of one sample, of one coder, when given), by sample then
+    name: :data:`LABEL_COUNT_COLUMNS` (``items`` coded, ``labels`` stored, ``seen_tool`` items
+    coded with the tool's matches on screen). :class:`NotStored` names the samples there are
+    when ``sample_id`` is none of them, and the sample's coders when ``coder`` has no label in
+    it."""
+    conds: list[str] = []
+    params: list[object] = []
+    if sample_id is not None:
+        sample(store, sample_id)
+        conds.append("i.sample_id = ?")
+        params.append(int(sample_id))
+    if coder is not None:
+        conds.append("c.name = ?")
+        params.append(" ".join(coder.split()))  # as coder_id stores names
+    if not has_tables(store):
+        return pd.DataFrame(columns=LABEL_COUNT_COLUMNS)
+    counts = pd.read_sql_query(
+        "SELECT i.sample_id, c.name AS coder, COUNT(DISTINCT l.item_id) AS items, "
+        f"COUNT(*) AS labels, COUNT(DISTINCT CASE WHEN {_seen_tool_column(store)} = 1 "
+        "THEN l.item_id END) AS seen_tool FROM wb_labels l JOIN wb_items i ON i.id = l.item_id "
+        f"JOIN wb_coders c ON c.id = l.coder_id WHERE {' AND '.join(conds) or '1'} "
+        "GROUP BY i.sample_id, c.name ORDER BY i.sample_id, c.name",
+        store.conn, params=params,
+    )  # fmt: skip
+    if coder is not None and sample_id is not None and counts.empty:
+        raise _no_labels_of(store, sample_id, coder)
+    return counts
+
+
+def _no_labels_of(store: Store, sample_id: int, coder: str) -> NotStored:
+    there = coders(store, sample_id)
+    listed = (f"its coders are {', '.join(repr(c) for c in there)}" if there
+              else "nobody has coded it yet")  # fmt: skip
+    name = " ".join(coder.split())
+    return NotStored(f"sample {sample_id} of {store.path} has no labels of coder {name!r}: "
+                     f"{listed}")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LabelsRemoved:
+    """What :func:`remove_labels` did."""
+
+    sample_id: int
+    coder: str
+    #: the coder's labels removed, and the items they were on
+    labels: int
+    items: int
+    #: gold decisions taken from agreement that the remaining labels no longer bear out
+    withdrawn: int
+    #: agreed decisions written: pairs the remaining coders now all label alike, on items whose
+    #: agreed labels had been saved (as after a revision)
+    agreed: int
+    #: the coder has no label left in any sample: the name is gone from ``wb_coders`` too
+    coder_removed: bool
+
+    def summary(self) -> str:
+        """What was removed and what the gold did, in one sentence (the CLI and the page)."""
+        said = (f"Removed {self.labels} labels of {self.coder!r} ({self.items} items) from "
+                f"sample {self.sample_id}; {self.withdrawn} gold decision(s) taken from the "
+                "coders' agreement withdrawn")  # fmt: skip
+        if self.withdrawn:
+            said += " (those pairs are open to adjudicate again)"
+        if self.agreed:
+            said += f", {self.agreed} written (the remaining coders now agree on them)"
+        if self.coder_removed:
+            said += f"; {self.coder!r} has no label left in any sample and is no longer a coder"
+        return said + "."
+
+
+def remove_labels(store: Store, sample_id: int, coder: str) -> LabelsRemoved:
+    """Remove one coder's labels of one sample, in one transaction (a mistyped name, a coder who
+    saw the tool's output, a trial coder). The gold taken from the coders' agreement follows the
+    labels that remain, item by item, as after a revision (:func:`save_labels`): a decision they
+    no longer bear out is withdrawn (the pair is open to adjudicate again). Adjudicated and
+    imported decisions stay. A coder left with no label in any sample is removed too: the row is
+    only a name, and a mistyped one would linger. :class:`NotStored` names the samples there are
+    for an unknown sample, and the sample's coders for a coder with no label in it."""
+    name = " ".join(coder.split())  # as coder_id stores names
+    with transaction(store) as conn:
+        sample(store, sample_id)
+        row = conn.execute("SELECT id FROM wb_coders WHERE name = ?", (name,)).fetchone()
+        item_ids = [] if row is None else [r[0] for r in conn.execute(
+            "SELECT DISTINCT l.item_id FROM wb_labels l JOIN wb_items i ON i.id = l.item_id "
+            "WHERE i.sample_id = ? AND l.coder_id = ? ORDER BY l.item_id",
+            (int(sample_id), row[0]))]  # fmt: skip
+        if not item_ids:
+            raise _no_labels_of(store, sample_id, name)
+        cid = int(row[0])
+
+        def agreed_gold() -> set[tuple[int, str]]:
+            return set(conn.execute(
+                "SELECT a.item_id, a.theme FROM wb_adjudications a JOIN wb_items i ON "
+                "i.id = a.item_id WHERE i.sample_id = ? AND a.source = 'agreement'",
+                (int(sample_id),)).fetchall())  # fmt: skip
+
+        before = agreed_gold()
+        removed = conn.execute(
+            "DELETE FROM wb_labels WHERE coder_id = ? AND item_id IN (SELECT id FROM wb_items "
+            "WHERE sample_id = ?)", (cid, int(sample_id))).rowcount  # fmt: skip
+        stamp = now_iso()
+        for item_id in item_ids:  # each item's agreed gold follows its remaining labels
+            _follow_agreement(conn, item_id, stamp)
+        after = agreed_gold()
+        gone = not conn.execute("SELECT 1 FROM wb_labels WHERE coder_id = ? LIMIT 1",
+                                (cid,)).fetchone()  # fmt: skip
+        if gone:
+            conn.execute("DELETE FROM wb_coders WHERE id = ?", (cid,))
+    return LabelsRemoved(sample_id=int(sample_id), coder=name, labels=removed,
+                         items=len(item_ids), withdrawn=len(before - after),
+                         agreed=len(after - before), coder_removed=gone)  # fmt: skip
 
 # -- gold ---------------------------------------------------------------------------------------
 
