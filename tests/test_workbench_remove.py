@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 from test_workbench import base_db, db, run, two_coders  # noqa: F401  (fixtures: the ten speeches)
 
+from tracker.cli import cli
 from tracker.errors import NotStored, StoreError
 from tracker.query import Filters
 from tracker.workbench import agreement as agree
@@ -176,3 +178,69 @@ def test_a_removal_that_fails_half_way_removes_nothing(db, monkeypatch):
         with pytest.raises(StoreError, match="disk I/O error"):
             wb.remove_labels(store, sid, "bob")
     assert len(calls) == 5 and snapshot(db) == before
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def test_labels_list_gives_each_coders_counts_per_sample(db):
+    sid, drawn, themes = three_coders_with_gold(db)
+    out = run("labels", "list", "--db", db).output
+    assert out.splitlines() == [f"{sid}\talice\t10\t{10 * len(themes)}\t0",
+                                f"{sid}\tbob\t10\t{10 * len(themes)}\t0",
+                                f"{sid}\tcarol\t3\t{3 * len(themes)}\t0"]  # fmt: skip
+    missing = run("labels", "list", "--db", db, "--sample", 99, ok=False)
+    assert missing.exit_code == 1 and f"there is no sample 99 in {db}: its samples are {sid}" in (
+        missing.output)  # fmt: skip
+
+
+def test_labels_remove_asks_first_and_a_refusal_changes_nothing(db):
+    sid, drawn, themes = three_coders_with_gold(db)
+    before = snapshot(db)
+    refused = CliRunner().invoke(cli, ["labels", "remove", "--db", str(db), "--sample", str(sid),
+                                       "--coder", "carol"], input="n\n")  # fmt: skip
+    assert refused.exit_code == 1 and "Aborted!" in refused.output
+    assert f"Remove the {3 * len(themes)} labels of 'carol' (3 items) from sample {sid}?" in (
+        refused.output)  # fmt: skip
+    assert snapshot(db) == before
+    no_answer = CliRunner().invoke(cli, ["labels", "remove", "--db", str(db), "--sample",
+                                         str(sid), "--coder", "carol"], input="")  # fmt: skip
+    assert no_answer.exit_code == 1 and snapshot(db) == before  # a script without --yes
+    agreed = CliRunner().invoke(cli, ["labels", "remove", "--db", str(db), "--sample", str(sid),
+                                      "--coder", "carol"], input="y\n")  # fmt: skip
+    assert agreed.exit_code == 0, agreed.output
+    assert (f"Removed {3 * len(themes)} labels of 'carol' (3 items) from sample {sid}; 0 gold "
+            "decision(s) taken from the coders' agreement withdrawn, 1 written") in agreed.output
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.coders(store, sid) == ["alice", "bob"]
+
+
+def test_labels_remove_with_yes_removes_and_says_what_the_gold_lost(db):
+    sid, drawn, themes = three_coders_with_gold(db)
+    done = run("labels", "remove", "--db", db, "--sample", sid, "--coder", "bob", "--yes")
+    assert "Remove the" not in done.output  # not asked
+    withdrawn = (10 * len(themes) - 3) - (3 * len(themes) - 1)  # as the library test counts
+    assert (f"Removed {10 * len(themes)} labels of 'bob' (10 items) from sample {sid}; "
+            f"{withdrawn} gold decision(s) taken from the coders' agreement withdrawn (those "
+            "pairs are open to adjudicate again); 'bob' has no label left in any sample and is "
+            "no longer a coder.") in done.output
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.coders(store, sid) == ["alice", "carol"]
+        assert sources(wb.gold(store, sample_id=sid)) == {
+            "agreement": 3 * len(themes) - 1, "adjudicated": 1, "imported": 1}
+
+
+def test_labels_remove_of_an_unknown_coder_or_sample_names_it_and_changes_nothing(db):
+    sid, drawn, themes = three_coders_with_gold(db)
+    before = snapshot(db)
+    for args, said in (
+        (("--sample", sid, "--coder", "Ana M."),
+         f"sample {sid} of {db} has no labels of coder 'Ana M.': its coders are 'alice', 'bob', "
+         "'carol'"),
+        (("--sample", 7, "--coder", "alice"), f"there is no sample 7 in {db}: its samples are {sid}"),
+    ):  # fmt: skip
+        for confirm in ((), ("--yes",)):
+            failed = run("labels", "remove", "--db", db, *args, *confirm, ok=False)
+            assert failed.exit_code == 1 and f"Error: {said}" in failed.output
+            assert "Remove the" not in failed.output  # said before anything is asked
+    assert snapshot(db) == before

@@ -507,7 +507,7 @@ def _validate_by_kind(db, gold, bootstrap: int) -> None:
 
 
 from tracker import cli_coding  # noqa: E402,F401  (registers semantic, suggest)
-from tracker import cli_workbench  # noqa: E402,F401  (registers sample, gold)
+from tracker import cli_workbench  # noqa: E402,F401  (registers sample, labels, gold)
 
 
 def _interrupt(signum: int, frame: object) -> None:

@@ -1,5 +1,6 @@
-"""CLI commands of the validation workbench: `tracker sample draw|list` and
-`tracker gold export|import`, for scripting what the dashboard's workbench pages do.
+"""CLI commands of the validation workbench: `tracker sample draw|list`,
+`tracker labels list|remove` and `tracker gold export|import`, for scripting what the
+dashboard's workbench pages do.
 
 Registered on the `tracker` group by tracker/cli.py; library exceptions become one-line messages.
 """
@@ -93,6 +94,61 @@ def sample_list(db):
     for s in found:
         click.echo(f"{s.id}\t{s.unit}\t{s.design}\t{s.size}\t{s.seed}\t{shown(s.name)}")
 
+
+@cli.group()
+def labels():
+    """Coders' labels of the workbench's samples: list them, remove one coder's."""
+
+
+@labels.command("list")
+@db_option
+@click.option("--sample", "sample_id", type=int, help="One sample's coders (default: all).")
+def labels_list(db, sample_id):
+    """Each coder's labels per sample: sample, coder, items coded, labels, items coded with the
+    tool's matches shown."""
+    from tracker.workbench import store as wb
+
+    def counts():
+        with wb.open_store(_db(db), readonly=True) as store:
+            return wb.label_counts(store, sample_id=sample_id)
+
+    found = _call(counts)
+    if found.empty:
+        where = f"sample {sample_id}" if sample_id is not None else "any sample"
+        click.echo(f"no labels in {where} yet: coders label on the dashboard's Code page",
+                   err=True)  # fmt: skip
+    for row in found.itertuples():
+        click.echo(f"{row.sample_id}\t{shown(row.coder)}\t{row.items}\t{row.labels}\t"
+                   f"{row.seen_tool}")  # fmt: skip
+
+
+@labels.command("remove")
+@db_option
+@click.option("--sample", "sample_id", type=int, required=True, help="The sample's id.")
+@click.option("--coder", required=True, help="The coder's name, as `tracker labels list` shows it.")
+@click.option("--yes", is_flag=True, help="Remove without asking.")
+def labels_remove(db, sample_id, coder, yes):
+    """Remove one coder's labels of one sample (a mistyped name, a coder who saw the tool's
+    output, a trial coder). Gold taken from the coders' agreement that the remaining labels no
+    longer bear out is withdrawn; adjudicated and imported gold stays."""
+    from tracker.workbench import store as wb
+
+    def counts():
+        with wb.open_store(_db(db), readonly=True) as store:
+            return wb.label_counts(store, sample_id=sample_id, coder=coder)
+
+    def remove():
+        with wb.open_store(_db(db)) as store:
+            return wb.remove_labels(store, sample_id, coder)
+
+    found = _call(counts)  # an unknown sample or coder is said before anything is asked
+    if not yes:
+        row = found.iloc[0]
+        click.confirm(f"Remove the {row['labels']} labels of {shown(row['coder'])!r} "
+                      f"({row['items']} items) from sample {sample_id}?", abort=True,
+                      err=True)  # fmt: skip
+    done = _call(remove)
+    click.echo(shown(done.summary()), err=True)
 
 @cli.group()
 def gold():
