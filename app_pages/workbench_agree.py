@@ -1,6 +1,8 @@
 """Validation workbench, step 3: agreement between coders per theme (Cohen's kappa,
 Krippendorff's alpha), then adjudication: the agreed labels and the adjudicated disagreements
-become the sample's gold. The coders' labels are shown only once adjudication is opened."""
+become the sample's gold. The coders' labels are shown only once adjudication is opened. One
+coder's labels of the sample can be removed (a mistyped name, a coder who saw the tool's
+output, a trial coder), after an explicit confirmation."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages import workbench_common as wbc
+from tracker.errors import TrackerError
 from tracker.workbench import agreement as agree
 from tracker.workbench import store as wb
 
@@ -19,6 +22,27 @@ labels = wbc.theme_labels()
 items = wbc.items(sample.id)
 all_labels = wbc.labels(sample.id)
 gold = wbc.gold(sample.id)
+pick_key, sure_key = f"wb_rm_coder_{sample.id}", f"wb_rm_sure_{sample.id}"
+
+
+def remove_coder(coder: str) -> None:
+    """The removal button's callback: it runs before the page is drawn again, so the page shows
+    the labels and gold that remain, and the outcome above them."""
+    if not st.session_state.get(sure_key):  # the button is disabled until then; never without
+        return
+    try:
+        done = wbc.write(wb.remove_labels, sample.id, coder)
+    except TrackerError as exc:
+        st.session_state["wb_removed"] = ("error", str(exc))
+    else:
+        st.session_state["wb_removed"] = ("success", done.summary())
+    for key in (pick_key, sure_key):  # the next removal is chosen and confirmed anew
+        st.session_state.pop(key, None)
+
+
+outcome = st.session_state.pop("wb_removed", None)
+if outcome:
+    (st.success if outcome[0] == "success" else st.error)(common.md(outcome[1]))
 
 if all_labels.empty:
     st.info("Nobody has coded this sample yet: coders start on the **Code** page.")
@@ -26,6 +50,21 @@ if all_labels.empty:
 progress = all_labels.groupby("coder")["item_id"].nunique()
 st.markdown("**Coders:** " + ", ".join(f"{common.md(c)} ({n} of {len(items)} items)"
                                        for c, n in progress.items()))  # fmt: skip
+with st.expander("Remove a coder's labels"):
+    st.caption("For a mistyped name (labels under “Ana” and “Ana M.”), a coder who saw the "
+               "tool's output, or a trial coder whose labels must not count. Gold taken from "
+               "the coders' agreement that the remaining labels no longer bear out is withdrawn "
+               "(the pair is open to adjudicate again); adjudicated gold stays.")  # fmt: skip
+    who = st.selectbox("Coder whose labels to remove", list(progress.index), index=None,
+                       key=pick_key, placeholder="Pick a coder",
+                       on_change=lambda: st.session_state.pop(sure_key, None))  # fmt: skip
+    if who is not None:
+        count = int((all_labels["coder"] == who).sum())
+        sure = st.checkbox(f"I understand that the {count} labels of {common.md(who)} in this "
+                           f"sample ({int(progress[who])} items) are deleted for good",
+                           key=sure_key)  # fmt: skip
+        st.button(f"Remove the labels of {common.md(who)}", key="wb_rm_labels", type="primary",
+                  disabled=not sure, on_click=remove_coder, args=(who,))  # fmt: skip
 
 st.subheader("Agreement per theme")
 table = agree.agreement_table(all_labels, list(sample.themes))

@@ -11,8 +11,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from streamlit.testing.v1 import AppTest
+from streamlit.proto.WidgetStates_pb2 import WidgetState
 from test_workbench import base_db, db, run, two_coders  # noqa: F401  (fixtures: the ten speeches)
+from test_workbench_pages import no_trouble, page
 
 from tracker.cli import cli
 from tracker.errors import NotStored, StoreError
@@ -233,14 +234,77 @@ def test_labels_remove_with_yes_removes_and_says_what_the_gold_lost(db):
 def test_labels_remove_of_an_unknown_coder_or_sample_names_it_and_changes_nothing(db):
     sid, drawn, themes = three_coders_with_gold(db)
     before = snapshot(db)
-    for args, said in (
+    for args, message in (
         (("--sample", sid, "--coder", "Ana M."),
          f"sample {sid} of {db} has no labels of coder 'Ana M.': its coders are 'alice', 'bob', "
          "'carol'"),
-        (("--sample", 7, "--coder", "alice"), f"there is no sample 7 in {db}: its samples are {sid}"),
+        (("--sample", 7, "--coder", "alice"),
+         f"there is no sample 7 in {db}: its samples are {sid}"),
     ):  # fmt: skip
         for confirm in ((), ("--yes",)):
             failed = run("labels", "remove", "--db", db, *args, *confirm, ok=False)
-            assert failed.exit_code == 1 and f"Error: {said}" in failed.output
+            assert failed.exit_code == 1 and f"Error: {message}" in failed.output
             assert "Remove the" not in failed.output  # said before anything is asked
     assert snapshot(db) == before
+
+
+# -- the Agreement page ---------------------------------------------------------------------------
+
+
+def removal_widgets(at) -> list:
+    """The confirmation and the button: drawn once a coder is picked."""
+    return [w for w in [*at.checkbox, *at.button] if (w.key or "").startswith(("wb_rm_sure",
+                                                                             "wb_rm_labels"))]
+
+
+def said(elements) -> list[str]:
+    return [e.value.replace("\\", "") for e in elements]  # Markdown escapes off
+
+
+def test_the_agreement_page_removes_a_coders_labels_only_once_confirmed(app, db):
+    sid, drawn, themes = three_coders_with_gold(db)
+    at = page(app, "workbench_agree", sample=str(sid))
+    assert not removal_widgets(at)
+    at.selectbox(key=f"wb_rm_coder_{sid}").set_value("carol").run()
+    no_trouble(at)
+    sure = at.checkbox(key=f"wb_rm_sure_{sid}")
+    assert sure.label == (f"I understand that the {3 * len(themes)} labels of carol in this "
+                          "sample (3 items) are deleted for good") and not sure.value  # fmt: skip
+    assert at.button(key="wb_rm_labels").disabled  # a browser cannot click it
+    before = snapshot(db)
+    at.checkbox(key=f"wb_rm_sure_{sid}").check().run()
+    assert not at.button(key="wb_rm_labels").disabled
+    # the box unticked and the button clicked in one request (a quick hand, before the page
+    # has disabled the button again): the page removes nothing without the confirmation
+    states = at._tree.get_widget_states()
+    sure_id = at.checkbox(key=f"wb_rm_sure_{sid}").proto.id
+    button_id = at.button(key="wb_rm_labels").proto.id
+    kept = [w for w in states.widgets if w.id not in (sure_id, button_id)]
+    del states.widgets[:]
+    states.widgets.extend([*kept, WidgetState(id=sure_id, bool_value=False),
+                           WidgetState(id=button_id, trigger_value=True)])  # fmt: skip
+    at = at._run(states)
+    no_trouble(at)
+    assert snapshot(db) == before and not at.success
+    assert not at.checkbox(key=f"wb_rm_sure_{sid}").value
+    at.checkbox(key=f"wb_rm_sure_{sid}").check().run()
+    at.button(key="wb_rm_labels").click().run()
+    no_trouble(at)
+    assert [s for s in said(at.success) if s.startswith(
+        f"Removed {3 * len(themes)} labels of 'carol' (3 items) from sample {sid}; 0 gold "
+        "decision(s) taken from the coders' agreement withdrawn, 1 written")]
+    with wb.open_store(db, readonly=True) as store:
+        assert wb.coders(store, sid) == ["alice", "bob"]
+        assert sources(wb.gold(store, sample_id=sid)) == {
+            "agreement": 10 * len(themes) - 2, "adjudicated": 1, "imported": 1}
+    # the page shows what remains, and the next removal starts unchosen and unconfirmed
+    assert any(m.startswith("**Coders:** alice (10 of 10 items), bob (10 of 10 items)")
+               for m in said(at.markdown))  # fmt: skip
+    assert at.selectbox(key=f"wb_rm_coder_{sid}").value is None
+    assert not removal_widgets(at)
+    # a confirmation given for one coder does not carry over to another
+    at.selectbox(key=f"wb_rm_coder_{sid}").set_value("bob").run()
+    at.checkbox(key=f"wb_rm_sure_{sid}").check().run()
+    at.selectbox(key=f"wb_rm_coder_{sid}").set_value("alice").run()
+    assert not at.checkbox(key=f"wb_rm_sure_{sid}").value
+    assert at.button(key="wb_rm_labels").disabled
