@@ -873,6 +873,14 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 41 - 1986/MYS_41_1986.txt", "is almost unthinkable", "un_main_channel"),
     ("Session 20 - 1965/MMR_20_1965.txt", "we should be trying very hard to set one up",
      "un_main_channel"),
+    # codebook 4338fdb71a16: the UN itself, as the subject, called indispensable or
+    # irreplaceable (46 UNGDC additions, read: about 44 right)
+    ("Session 40 - 1985/KHM_40_1985.txt", "for it is the conscience of the civilized world",
+     "un_main_channel"),
+    ("Session 51 - 1996/BGD_51_1996.txt", "linchpin of any international order", "un_main_channel"),
+    ("Session 50 - 1995/FIN_50_1995.txt", "indispensable now as it was then",
+     "un_main_channel"),
+    ("Session 61 - 2006/LKA_61_2006.txt", "indispensable in creating a just", "un_main_channel"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -1024,6 +1032,12 @@ def test_representatives_named_beside_the_council_are_no_call_for_reform(corpus:
     # codebook 3cfdc0c8821f was written, neither a claim of the UN's centrality
     ("Session 28 - 1973/SYR_28_1973.txt", "shifting the centre of gravity"),
     ("Session 78 - 2023/BHS_78_2023.txt", "proud to be back to this most important forum"),
+    # codebook 4338fdb71a16: something of the UN called indispensable, not the UN; the word
+    # indispensable near the UN, of something else (read in its first, wider version)
+    ("Session 52 - 1997/HUN_52_1997.txt", "The financial reform of our Organization is"),
+    ("Session 13 - 1958/AUT_13_1958.txt", "indispensable that the United Nations should"),
+    ("Session 58 - 2003/UKR_58_2003.txt", "suffered irreplaceable losses"),
+    ("Session 63 - 2008/DZA_63_2008.txt", "It is indispensable to continue the work of"),
 ])  # fmt: skip
 def test_real_sentences_near_the_uns_centrality_that_do_not_claim_it(corpus: Path, member: str,
                                                                      words: str) -> None:
