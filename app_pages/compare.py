@@ -84,10 +84,11 @@ if not shared and filters.count_for_members and filters.group_statements != "exc
                "which assume independent samples, are then too narrow.")  # fmt: skip
 if shared:
     st.warning(
-        f"The two sides share {', '.join(shared)}: their statements count on both sides, so the "
-        "sides are not independent samples, and the intervals of the difference (Newcombe's, "
-        "which assume they are) do not hold. To compare a country with its group, compare it "
-        "with the group's other members (a set: pick them in the sidebar)."
+        f"The two sides share {', '.join(shared)} (members of both at some date): their "
+        "statements of the dates they belong to both count on both sides, so the sides are not "
+        "independent samples, and the intervals of the difference (Newcombe's, which assume "
+        "they are) do not hold. To compare a country with its group, compare it with the "
+        "group's other members (a set: pick them in the sidebar)."
     )
 
 result = common.compare(filters, a, b)

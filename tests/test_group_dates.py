@@ -4,8 +4,10 @@ speeches while it was in the EU count for the EU and the later ones do not; the 
 stored as the Russian Federation's, count for the P5.
 
 The database holds real UNGDC speeches ingested by the real pipeline: the United Kingdom before
-and after its years in the EU (1972, 1973, 2019, 2021), the USSR (1985) and the Russian Federation
-(2000), and Cyprus before and after it joined the EU (2003, 2005).
+and after its years in the EU (1972, 1973, 2019, 2020, 2021), the USSR (1985) and the Russian
+Federation (2000), and Cyprus before and after it joined the EU (2003, 2004, 2005). A General
+Debate speech dated only by its year is read as of September: the United Kingdom's of 2020 came
+after it left the EU (January), Cyprus's of 2004 after it left the G77 and joined the EU (May).
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from tracker.ingest import ingest_paths
 from tracker.query import Filters, Side
 from tracker.query.filters import _chosen_of, _members_credited_of
 
-SPEECHES = {("GBR", 1972), ("GBR", 1973), ("GBR", 2019), ("GBR", 2021), ("RUS", 1985),
-            ("RUS", 2000), ("CYP", 2003), ("CYP", 2005)}  # fmt: skip
+SPEECHES = {("GBR", 1972), ("GBR", 1973), ("GBR", 2019), ("GBR", 2020), ("GBR", 2021),
+            ("RUS", 1985), ("RUS", 2000), ("CYP", 2003), ("CYP", 2004), ("CYP", 2005)}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -50,23 +52,27 @@ def selected(db: Path, filters: Filters) -> set[tuple[str, int]]:
 
 
 def test_a_group_selects_its_members_on_the_statements_dates(db):
-    assert selected(db, Filters(groups=("EU",))) == {("GBR", 1973), ("GBR", 2019), ("CYP", 2005)}
+    assert selected(db, Filters(groups=("EU",))) == {("GBR", 1973), ("GBR", 2019), ("CYP", 2004),
+                                                     ("CYP", 2005)}  # fmt: skip
     # the USSR's P5 seat is the Russian Federation's, whose code its speeches are stored under
     assert selected(db, Filters(groups=("P5",))) == {s for s in SPEECHES if s[0] in ("GBR", "RUS")}
     assert selected(db, Filters(groups=("G77",))) == {("CYP", 2003)}
+    # the year of leaving or joining: September decides (GBR 2020 not in the EU, CYP 2004 in it)
+    assert ("GBR", 2020) not in selected(db, Filters(groups=("EU",)))
 
 
 def test_a_country_named_itself_is_selected_on_every_date(db):
     both = Filters(countries=("GBR",), groups=("EU",))
-    assert selected(db, both) == {s for s in SPEECHES if s[0] == "GBR"} | {("CYP", 2005)}
+    assert selected(db, both) == {s for s in SPEECHES if s[0] == "GBR"} | {("CYP", 2004),
+                                                                            ("CYP", 2005)}  # fmt: skip
 
 
 def test_the_counts_and_the_caption_follow_the_dates(db):
     f = Filters(groups=("EU",))
     matrix = query.country_theme_matrix(db, f)
-    assert dict(matrix.drop_duplicates("country")[["country", "n"]].values) == {"GBR": 2, "CYP": 1}
+    assert dict(matrix.drop_duplicates("country")[["country", "n"]].values) == {"GBR": 2, "CYP": 2}
     years = set(query.trends(db, f)["year"])
-    assert years == {1973, 2005, 2019}
+    assert years == {1973, 2004, 2005, 2019}
     assert "groups: EU (members on each statement's date)" in f.describe()
 
 

@@ -12,6 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from tracker.query.codebooks import codebook_info
+from tracker.vocabulary import GENERAL_DEBATE
 
 KINDS = ("exact", "fuzzy", "proximity", "semantic")
 RULE_KINDS = ("exact", "fuzzy", "proximity")  # the codebook's rules; "semantic" is the model's
@@ -221,6 +222,16 @@ def _members_credited_of(chosen: tuple[ChosenPeriod, ...]) -> tuple[tuple[str, s
     return tuple(sorted(rows))
 
 
+def _membership_date(alias: str) -> str:
+    """SQL: the date a statement's membership is read on. A General Debate speech dated only by
+    its year (the UNGDC's) is read as of September, the debate's month: the United Kingdom's
+    speech of 2020 came after it left the EU in January, Cyprus's of 2004 after it joined in May.
+    Any other date is read as stored (:func:`_on_its_date`)."""
+    date, forum = f"{alias}date", f"{alias}forum"
+    return (f"(CASE WHEN length({date}) = 4 AND {forum} = '{GENERAL_DEBATE}' "
+            f"THEN {date} || '-09' ELSE {date} END)")  # fmt: skip
+
+
 def _on_its_date(date: str, since: str, until: str) -> str:
     """SQL: a statement's ``date`` falls within a membership from ``since`` to ``until``.
 
@@ -247,7 +258,7 @@ def credited_countries(filters: Filters) -> tuple[str, list] | None:
     rows = _members_credited(chosen)
     if not rows:
         return None
-    speakers, speaker_params = _chosen_sql(chosen, "country", "date")
+    speakers, speaker_params = _chosen_sql(chosen, "country", _membership_date(""))
     groups = sorted({name for name, *_ in rows})
     values = ",".join("(?,?,?,?)" for _ in rows)
     # a state that left a group and joined again has two periods, both of which a partial date
@@ -259,7 +270,7 @@ def credited_countries(filters: Filters) -> tuple[str, list] | None:
            f"UNION ALL SELECT {'DISTINCT ' if several else ''}g.id, v.column2 "
            f"FROM statements g CROSS JOIN (VALUES {values}) v "
            f"ON v.column1 = g.on_behalf_of AND v.column2 != g.country "
-           f"AND {_on_its_date('g.date', 'v.column3', 'v.column4')} "
+           f"AND {_on_its_date(_membership_date('g.'), 'v.column3', 'v.column4')} "
            f"WHERE {_in('g.on_behalf_of', groups)}")  # fmt: skip
     return sql, [*speaker_params, *(x for row in rows for x in row), *groups]
 
@@ -312,7 +323,7 @@ def _place_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
     words = [("countries: " + ", ".join(f.countries)) if f.countries else "",
              ("groups: " + ", ".join(f.groups) + " (members on each statement's date)")
              if f.groups else ""]  # fmt: skip
-    sql, params = _chosen_sql(chosen, a + "country", a + "date")
+    sql, params = _chosen_sql(chosen, a + "country", _membership_date(a))
     if f.count_for_members:
         words.append("group statements counted for members")
         # a group statement is selected when a chosen country was a member on its date, as
@@ -324,7 +335,7 @@ def _place_clause(f: Filters, scope: Scope) -> Iterator[Clause]:
             values = ",".join("(?,?,?)" for _ in periods)
             sql = (f"({sql} OR ({_in(a + 'on_behalf_of', spoken_for)} AND EXISTS (SELECT 1 "
                    f"FROM (VALUES {values}) v WHERE v.column1 = {a}on_behalf_of "
-                   f"AND {_on_its_date(a + 'date', 'v.column2', 'v.column3')})))")  # fmt: skip
+                   f"AND {_on_its_date(_membership_date(a), 'v.column2', 'v.column3')})))")  # fmt: skip
             params += [*spoken_for, *(x for p in periods for x in p)]
     yield Clause(sql, tuple(params), "; ".join(w for w in words if w))
 
