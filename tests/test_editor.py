@@ -329,6 +329,13 @@ def test_a_changed_default_is_saved_as_default_edited_and_other_names_stay(tmp_p
     same = editor.edit_theme(text, str(DEFAULT_CODEBOOK), "digital_divide", block.text,
                              folder=tmp_path)  # fmt: skip
     assert (same.codebook.name, same.codebook.version) == ("default", load_codebook().version)
+    # nor does a comment, quotes or spacing: the codebook reads the same theme (review)
+    for same_text in (block.text.rstrip("\n") + "\n# a note\n",
+                      block.text.replace("id: digital_divide", "id: 'digital_divide'", 1)):
+        assert same_text != block.text
+        same = editor.edit_theme(text, str(DEFAULT_CODEBOOK), "digital_divide", same_text,
+                                 folder=tmp_path)  # fmt: skip
+        assert (same.codebook.name, same.codebook.version) == ("default", load_codebook().version)
     # a researcher's own name is theirs
     mine = text.replace("name: default", "name: mine", 1)
     own = editor.edit_theme(mine, str(DEFAULT_CODEBOOK), "digital_divide", changed,

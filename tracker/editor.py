@@ -170,7 +170,9 @@ def edit_theme(
         )
     block = theme_block(codebook_text, theme_id)
     text = replace_theme(block, edited)
-    if text != codebook_text:  # an edit that changes nothing stays the version it is
+    # an edit that changes nothing the codebook reads (a comment, quotes, spacing) stays the
+    # version it is, name included: only a changed theme makes a changed copy
+    if snippet != read_yaml(block.text, where=where)[0]:
         text = renamed_if_default(text)
     text = _model_from(text, codebook_path, Path(folder))
     try:
