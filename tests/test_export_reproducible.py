@@ -128,3 +128,19 @@ def test_a_pdf_is_titled_by_its_chart_not_by_kaleido(db, opts):
     assert meta["title"] == title and "Kaleido" not in pdf.decode("latin-1")
     assert meta["creator"] == "position-tracker"
     assert meta["creationDate"].startswith("D:20261202000000")
+
+
+@needs_chromium
+def test_the_dashboards_image_button_dates_its_file_by_the_citations_day(db, opts):
+    """The page draws the citation when it runs and makes the image when the button is clicked:
+    across midnight the file was dated a day after the citation drawn into it. The button's
+    maker now takes the citation's day."""
+    import pymupdf
+
+    from app_pages.ui.exports import _image_maker
+
+    _, _, fig = _trends(db, opts)
+    pdf = _image_maker(fig, "pdf", "cite, exported 2026-01-02.", date(2026, 1, 2))()
+    with pymupdf.open(stream=pdf, filetype="pdf") as doc:
+        assert doc.metadata["creationDate"].startswith("D:20260102000000")
+        assert "exported 2026-01-02" in doc[0].get_text()

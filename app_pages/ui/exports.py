@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -20,12 +21,15 @@ from tracker.query import Filters
 XLSX_MAX_ROWS = 1_048_575
 
 
-def citation(book: query.CodebookInfo | None = None, url: str | None = None) -> str:
-    """The line an export is cited by: tool, codebook, the database's fingerprint and the view's
-    URL (the active codebook and the current URL unless given)."""
+def citation(book: query.CodebookInfo | None = None, url: str | None = None, *,
+             on: date | None = None) -> str:  # fmt: skip
+    """The line an export is cited by: tool, codebook, the database's fingerprint, the day
+    (``on``, today unless given) and the view's URL (the active codebook and the current URL
+    unless given)."""
     book = book if book is not None else codebook()
     return export.citation(book.version if book else "", codebook_name=book.name if book else "",
-                           database=fingerprint(), url=view_url() if url is None else url)  # fmt: skip
+                           database=fingerprint(), url=view_url() if url is None else url,
+                           on=on)  # fmt: skip
 
 
 def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str,
@@ -52,7 +56,10 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
     book = codebook()
     version = book.version if book else ""
     url = view_url()
-    cite = citation(book, url)
+    # one day for the citation and the files: a button clicked after midnight would otherwise
+    # date its file a day later than the citation drawn into it
+    day = date.today()
+    cite = citation(book, url, on=day)
     stem = export_stem(name, filters, data)
     about = {"filters": filters.to_dict(), "codebook": version, "view": url, "citation": cite}
     cols = st.columns(8)
@@ -60,7 +67,7 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
     for i, fmt in enumerate(export.IMAGE_FORMATS):
         if images:
             cols[i].download_button(
-                fmt.upper(), data=_image_maker(fig, fmt, cite), file_name=f"{stem}.{fmt}",
+                fmt.upper(), data=_image_maker(fig, fmt, cite, day), file_name=f"{stem}.{fmt}",
                 mime=export.MIME[fmt], key=f"{key}_dl_{fmt}", on_click="ignore",
             )  # fmt: skip
         else:
@@ -74,7 +81,7 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
                                                                          view=url)),
                             file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_dl_csv",
                             on_click="ignore")  # fmt: skip
-    cols[5].download_button("XLSX", data=lambda: export.table_xlsx(data, about=about),
+    cols[5].download_button("XLSX", data=lambda: export.table_xlsx(data, about=about, on=day),
                             file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"],
                             key=f"{key}_dl_xlsx", on_click="ignore")  # fmt: skip
     cols[6].download_button(
@@ -83,7 +90,7 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
             fig, data, name=stem, filters=filters.to_dict(),
             codebook_text=book.text if book else "", codebook_name=book.name if book else "",
             codebook_version=version, codebook_path=book.path if book else "",
-            database=fingerprint(), url=url,
+            database=fingerprint(), url=url, on=day,
         ),
         file_name=f"{stem}.zip", mime="application/zip", key=f"{key}_dl_zip", on_click="ignore",
     )  # fmt: skip
@@ -91,10 +98,10 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
         st.caption(str(export.ChromiumMissing()))
 
 
-def _image_maker(fig, fmt: str, cite: str):
+def _image_maker(fig, fmt: str, cite: str, day: date):
     def make() -> bytes:
         try:
-            return export.export_image(fig, fmt, citation_line=cite)
+            return export.export_image(fig, fmt, citation_line=cite, on=day)
         except export.ExportError as exc:  # the download then holds the reason
             return f"Image export failed: {exc}\n".encode()
 
