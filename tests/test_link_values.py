@@ -16,6 +16,7 @@ import sqlite3
 from datetime import date
 
 import pytest
+from db_support import REPO
 from test_dashboard import decode
 
 SCOPE_ALL = "all passages (search only)"
@@ -303,3 +304,39 @@ def test_valid_page_settings_in_a_link_apply_without_a_warning(app, page, params
     at = on_page(app, page, **params)
     assert not at.exception and not at.warning, warnings(at)
     assert {k: at.session_state[k] for k in values} == values
+
+
+@pytest.fixture(scope="module")
+def one_year_db(corpus, tmp_path_factory):
+    """Three 2024 General Debate statements: a database holding one year."""
+    from tracker.ingest import ingest_paths
+
+    db = tmp_path_factory.mktemp("one-year") / "tracker.db"
+    texts = [corpus / "unga79" / "text" / f for f in ("ae_en.txt", "ag_en.txt", "ad_fr.txt")]
+    report = ingest_paths(texts, db=db, manifest=corpus / "manifest.csv")
+    assert report.failed == []
+    with sqlite3.connect(db) as conn:
+        assert [r[0] for r in conn.execute("SELECT DISTINCT year FROM statements")] == [2024]
+    return db
+
+
+def test_years_in_a_link_to_a_database_of_one_year_are_said(one_year_db, monkeypatch):
+    """With one year held there is no year slider, and a link's other years did nothing,
+    without a word; the year held itself, or a range holding it, applies quietly."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("TRACKER_DB", str(one_year_db))
+
+    def run(years: str):
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
+        at.query_params["years"] = years
+        return at.run()
+
+    for linked in ("2019-2020", "abc"):
+        at = run(linked)
+        assert not at.exception
+        assert said(at, f"years “{linked}” does not apply: this database holds statements of "
+                        "2024 only"), warnings(at)  # fmt: skip
+    for linked in ("2024", "2020-2025"):
+        at = run(linked)
+        assert not at.exception and not at.warning, warnings(at)

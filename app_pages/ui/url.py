@@ -144,6 +144,14 @@ def init_from_url(opts: query.Options, lang_default: list[str]) -> None:
                 f"statements from {lo} to {hi}, so the years shown are "
                 f"{st.session_state['f_years'][0]}–{st.session_state['f_years'][1]}."
             )
+    elif qp.get("years") and opts.year_min is not None and opts.year_min == opts.year_max:
+        # one year held: there is no slider to set, so the link's years do nothing; said
+        linked = qp.get("years") or ""
+        years = YEARS.fullmatch(linked)
+        if not years or not (min(int(years[1]), int(years[2] or years[1])) <= opts.year_min
+                             <= max(int(years[1]), int(years[2] or years[1]))):  # fmt: skip
+            notes.append(link_text("years", linked, f"does not apply: this database holds "
+                                   f"statements of {opts.year_min} only, all shown"))  # fmt: skip
     first, last = date_limits()
     for key, name in (("f_from", "from"), ("f_to", "to")):
         value = qp.get(name)
