@@ -320,7 +320,9 @@ def report_figures(page, dashboard, sample_id: int, folder: Path, db: Path, vers
     exports: the gold TSV through `tracker validate` and the method paragraph."""
     open_page(page, dashboard, f"/workbench_report?sample={sample_id}",
               "[data-testid=stMetric]")  # fmt: skip
-    caption = rf"Codebook default \({version[:12]}\) · {SIZE} statements with gold"
+    # the active codebook's own name: "default", or "default-edited" once the editor saved
+    name = query.codebook_info(db).name
+    caption = rf"Codebook {re.escape(name)} \({version[:12]}\) · {SIZE} statements with gold"
     page.get_by_text(re.compile(caption)).first.wait_for(timeout=TIMEOUT)
     shown = shown_micro(page)
     folder.mkdir(parents=True, exist_ok=True)
@@ -498,6 +500,8 @@ def test_two_coders_agreement_report_and_a_codebook_edit_without_a_restart(
         assert new_version != default_version
         assert f"with codebook {new_version}" in done.inner_text()
         assert metric(editor_page, "Version") == new_version[:12]
+        # a changed copy of the shipped codebook is named apart from it
+        assert query.codebook_info(db).name == "default-edited"
         # any progress text seen names the new version in one of the job's phases; the 24
         # statements may be matched and written before the page's first look (CI saw no
         # progress at all once): test_editor_page holds a job in each phase to see them all
