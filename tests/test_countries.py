@@ -206,7 +206,14 @@ def test_group_memberships_give_the_periods_group_members_reads() -> None:
     assert ("GBR", "1973-01-01", "2020-01-31") in eu
     assert ("HRV", "2013-07-01", None) in eu
     assert ("BEL", "1958-01-01", None) in eu
-    assert ("CYP", None, "2004-04-30") in group_memberships("NAM")
+    # no start date in groups.csv: the group's founding (the NAM's Belgrade conference)
+    assert ("CYP", "1961-09-01", "2004-04-30") in group_memberships("NAM")
+    assert group_members("NAM", on="1960-12-31") == [] and "IND" in group_members("NAM",
+                                                                                  on="1961-09-01")
+    assert "IND" not in group_members("G77", on="1964-06-14")
+    assert "IND" in group_members("G77", on="1964-06-15")
+    # a group with no founding date given keeps open starts
+    assert ("AND", None, None) in group_memberships("WEOG")
     assert group_memberships("EU") == group_memberships("eu") == eu
     for day in ("1957-12-31", "1973-01-01", "2013-06-30", "2013-07-01", "2020-01-31", "2020-02-01"):
         held = sorted({c for c, since, until in eu

@@ -8,6 +8,8 @@ and after its years in the EU (1972, 1973, 2019, 2020, 2021), the USSR (1985) an
 Federation (2000), and Cyprus before and after it joined the EU (2003, 2004, 2005). A General
 Debate speech dated only by its year is read as of September: the United Kingdom's of 2020 came
 after it left the EU (January), Cyprus's of 2004 after it left the G77 and joined the EU (May).
+A membership without a start date starts when the group was founded: India's speech of 1960
+counts for neither the NAM (1961) nor the G77 (1964), that of 1963 for the NAM only.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ from tracker.query import Filters, Side
 from tracker.query.filters import _chosen_of, _members_credited_of
 
 SPEECHES = {("GBR", 1972), ("GBR", 1973), ("GBR", 2019), ("GBR", 2020), ("GBR", 2021),
-            ("RUS", 1985), ("RUS", 2000), ("CYP", 2003), ("CYP", 2004), ("CYP", 2005)}  # fmt: skip
+            ("RUS", 1985), ("RUS", 2000), ("CYP", 2003), ("CYP", 2004), ("CYP", 2005),
+            ("IND", 1960), ("IND", 1963), ("IND", 1965)}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +59,8 @@ def test_a_group_selects_its_members_on_the_statements_dates(db):
                                                      ("CYP", 2005)}  # fmt: skip
     # the USSR's P5 seat is the Russian Federation's, whose code its speeches are stored under
     assert selected(db, Filters(groups=("P5",))) == {s for s in SPEECHES if s[0] in ("GBR", "RUS")}
-    assert selected(db, Filters(groups=("G77",))) == {("CYP", 2003)}
+    assert selected(db, Filters(groups=("G77",))) == {("CYP", 2003), ("IND", 1965)}
+    assert selected(db, Filters(groups=("NAM",))) == {("CYP", 2003), ("IND", 1963), ("IND", 1965)}
     # the year of leaving or joining: September decides (GBR 2020 not in the EU, CYP 2004 in it)
     assert ("GBR", 2020) not in selected(db, Filters(groups=("EU",)))
 
@@ -91,7 +95,8 @@ def test_a_group_statement_is_credited_only_while_the_member_is_selected():
     # the United Kingdom is credited with EU statements of 1973-01-01 to 2020-01-31 only
     assert [(s, u) for name, c, s, u in credited if (name, c) == ("European Union", "GBR")] == [
         ("1973-01-01", "2020-01-31")]  # fmt: skip
-    # named itself, Cyprus is credited with the G77's statements up to its leaving
+    # named itself, Cyprus is credited with the G77's statements from the group's founding
+    # (its membership has no start date) up to its leaving
     named = _members_credited_of(_chosen_of(("CYP",), ()))
     assert [(s, u) for name, c, s, u in named if name == "Group of 77 and China"] == [
-        ("", "2004-04-30")]  # fmt: skip
+        ("1964-06-15", "2004-04-30")]  # fmt: skip

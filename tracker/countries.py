@@ -292,11 +292,16 @@ def _parse_day(value: str | dt.date | None, *, argument: str = "on") -> dt.date 
 
 @lru_cache(maxsize=1)
 def _memberships() -> dict[str, list[_Membership]]:
-    groups: dict[str, list[_Membership]] = {
-        row["group"]: [] for row in _read_csv("group_names.csv")
-    }
+    """Each group's membership periods. A membership with no start date starts when the group
+    was founded (``founded`` in group_names.csv: the G77 in 1964, the NAM in 1961), so no
+    statement from before a group existed counts for it; groups with no founding date given
+    (the UN regional groups, the Arab Group) have open starts."""
+    names = _read_csv("group_names.csv")
+    groups: dict[str, list[_Membership]] = {row["group"]: [] for row in names}
+    founded = {row["group"]: _parse_day(row.get("founded") or None, argument="founded")
+               for row in names}  # fmt: skip
     for row in _read_csv("groups.csv"):
-        since = _parse_day(row["since"], argument="since")
+        since = _parse_day(row["since"], argument="since") or founded.get(row["group"])
         until = _parse_day(row["until"], argument="until")
         groups.setdefault(row["group"], []).append(_Membership(row["iso3"], since, until))
     return groups
