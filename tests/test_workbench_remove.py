@@ -151,7 +151,7 @@ def test_an_unknown_sample_or_coder_is_named_with_what_there_is_and_nothing_chan
                                             rf"{sid}, {empty}"):  # fmt: skip
             wb.remove_labels(store, 99, "alice")
         with pytest.raises(NotStored, match=rf"sample {empty} of .* has no labels of coder "
-                                            r"'alice': nobody has coded it yet"):  # fmt: skip
+                                            r"'alice': no coder has labelled it yet"):  # fmt: skip
             wb.remove_labels(store, empty, "alice")
         with pytest.raises(NotStored, match="'Ana'"):
             wb.label_counts(store, sample_id=sid, coder="Ana")
@@ -187,7 +187,8 @@ def test_a_removal_that_fails_half_way_removes_nothing(db, monkeypatch):
 def test_labels_list_gives_each_coders_counts_per_sample(db):
     sid, drawn, themes = three_coders_with_gold(db)
     out = run("labels", "list", "--db", db).output
-    assert out.splitlines() == [f"{sid}\talice\t10\t{10 * len(themes)}\t0",
+    assert out.splitlines() == ["sample\tcoder\titems\tlabels\titems_tool_seen",
+                                f"{sid}\talice\t10\t{10 * len(themes)}\t0",
                                 f"{sid}\tbob\t10\t{10 * len(themes)}\t0",
                                 f"{sid}\tcarol\t3\t{3 * len(themes)}\t0"]  # fmt: skip
     missing = run("labels", "list", "--db", db, "--sample", 99, ok=False)

@@ -117,6 +117,8 @@ def labels_list(db, sample_id):
         where = f"sample {sample_id}" if sample_id is not None else "any sample"
         click.echo(f"no labels in {where} yet: coders label on the dashboard's Code page",
                    err=True)  # fmt: skip
+    else:  # a header, so the columns read without --help (tab-separated, as the rows)
+        click.echo("sample\tcoder\titems\tlabels\titems_tool_seen")
     for row in found.itertuples():
         click.echo(f"{row.sample_id}\t{shown(row.coder)}\t{row.items}\t{row.labels}\t"
                    f"{row.seen_tool}")  # fmt: skip

@@ -464,7 +464,7 @@ def label_counts(
 def _no_labels_of(store: Store, sample_id: int, coder: str) -> NotStored:
     there = coders(store, sample_id)
     listed = (f"its coders are {', '.join(repr(c) for c in there)}" if there
-              else "nobody has coded it yet")  # fmt: skip
+              else "no coder has labelled it yet")  # fmt: skip
     name = " ".join(coder.split())
     return NotStored(f"sample {sample_id} of {store.path} has no labels of coder {name!r}: "
                      f"{listed}")  # fmt: skip
