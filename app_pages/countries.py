@@ -17,14 +17,12 @@ common.left_out_note(filters)
 
 min_n = common.min_statements()
 VIEWS = ["Heatmap", "Ranking", "World map"]
-linked = common.page_param("view")
-wanted = linked.capitalize().replace("Map", "World map")
-if linked and wanted not in VIEWS:
-    common.link_note("view", linked, f"is not {common.one_of(('ranking', 'map'))}: the heatmap "
-                     "is shown")  # fmt: skip
-view = st.radio("View", VIEWS, horizontal=True, key="country_view",
-                index=VIEWS.index(wanted) if wanted in VIEWS else 0)  # fmt: skip
-common.set_page_param("view", {"Heatmap": None, "Ranking": "ranking", "World map": "map"}[view])
+# the link's value of each view but the heatmap (the default, with none), read as written like
+# every other link value: `view=Map` or `view=heatmap` is said, not guessed at
+LINKED = {"ranking": "Ranking", "map": "World map"}
+wanted = LINKED.get(common.page_choice("view", tuple(LINKED), "the heatmap is shown"), "Heatmap")
+view = st.radio("View", VIEWS, horizontal=True, key="country_view", index=VIEWS.index(wanted))
+common.set_page_param("view", {v: k for k, v in LINKED.items()}.get(view))
 
 if view == "Heatmap":
     data = common.country_theme_matrix(filters)

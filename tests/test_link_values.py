@@ -286,6 +286,22 @@ def test_a_page_setting_in_a_link_that_is_not_valid_is_said(app, page, params, w
     assert not at.exception and not said(at, why), warnings(at)
 
 
+@pytest.mark.parametrize("value", ["heatmap", "Heatmap", "Ranking", "MAP", "Map", "World map"])
+def test_a_countries_view_in_a_link_that_is_not_ranking_or_map_as_written_is_said(app, value):
+    """`view` was read through capitalize(): `heatmap`, `Ranking`, `MAP`, `World map` were taken
+    without a word, though the link's values are `ranking` and `map`. Every other setting reads
+    its value as written (`measure=Rate`, `kinds=Fuzzy`, `rows=Value` are said); so does `view`
+    now: the heatmap is shown, with the note."""
+    at = on_page(app, "countries", view=value)
+    assert not at.exception, [e.value for e in at.exception]
+    why = f"view “{value}” is not “ranking” or “map”: the heatmap is shown"
+    assert said(at, why), warnings(at)
+    assert at.session_state["country_view"] == "Heatmap"
+    assert "view" not in at.query_params  # the link now holds what is shown
+    at.run()  # said once
+    assert not at.exception and not said(at, why), warnings(at)
+
+
 @pytest.mark.parametrize(("page", "params", "values"), [
     ("trends", {"lines": "country", "ci": "0"}, {"trend_mode": "per country", "trend_ci": False}),
     ("trends", {"panels": "1", "ci": "1"}, {"trend_panels": True, "trend_ci": True}),
