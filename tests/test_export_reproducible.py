@@ -10,7 +10,7 @@ import io
 import re
 import xml.etree.ElementTree as ET
 import zipfile
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -70,15 +70,32 @@ def test_every_time_inside_an_export_is_the_day_its_citation_names(db, opts):
     assert re.findall(rb"/(?:CreationDate|ModDate) ?\(D:(\d{14})", pdf) == [b"20261202000000"] * 2
 
 
+class _Midnight(date):
+    """A clock that passes midnight at every look: today() is a day later each time."""
+
+    calls = 0
+
+    @classmethod
+    def today(cls):
+        cls.calls += 1
+        return cls(2026, 12, 31) + timedelta(days=cls.calls)
+
+
 @needs_chromium
-def test_a_single_download_twice_is_the_same_bytes(db, opts):
-    """The dashboard's own buttons (one image, one workbook): no day given, so today's."""
+def test_a_single_download_twice_is_the_same_bytes(db, opts, monkeypatch):
+    """The dashboard's own buttons (one image, one workbook) are given the day of the page's
+    citation, as export_buttons gives it. This test gave none, so each export read today's date
+    and the pair differed when run across midnight; it now passes DAY, under a clock that moves
+    on between the two exports (which it cannot reach)."""
+    monkeypatch.setattr(export, "date", _Midnight)
     _, data, fig = _trends(db, opts)
     for fmt in export.IMAGE_FORMATS:
-        once = export.export_image(fig, fmt, citation_line="cite")
-        assert export.export_image(fig, fmt, citation_line="cite") == once, fmt
+        once = export.export_image(fig, fmt, citation_line="cite", on=DAY)
+        assert export.export_image(fig, fmt, citation_line="cite", on=DAY) == once, fmt
     about = {"citation": "cite"}
-    assert export.table_xlsx(data, about=about) == export.table_xlsx(data, about=about)
+    assert export.table_xlsx(data, about=about, on=DAY) == export.table_xlsx(data, about=about,
+                                                                             on=DAY)  # fmt: skip
+    assert _Midnight.calls == 0  # no export looked at the clock
 
 
 def _svg_figures(db, opts) -> dict:
