@@ -20,7 +20,7 @@ from app_pages.ui.evidence import (
 )  # fmt: skip
 from app_pages.ui.exports import (
     XLSX_MAX_ROWS, all_evidence, citation, evidence_downloads, evidence_stem, export_buttons,
-    export_stem, show_chart,
+    export_day, export_stem, show_chart,
 )  # fmt: skip
 from app_pages.ui.sidebar import (
     FILTER_KEYS, GROUP_STATEMENT, KIND_LABELS, date_error_note, left_out_note, min_statements,
@@ -41,7 +41,7 @@ __all__ = [
     "compare", "country_theme_matrix", "current_filters", "date_error_note", "db_path", "describe",
     "display_text", "evidence", "evidence_count", "evidence_counts", "evidence_downloads",
     "evidence_panel",
-    "evidence_stem", "evidence_table", "export_buttons", "export_stem", "fingerprint",
+    "evidence_stem", "evidence_table", "export_buttons", "export_day", "export_stem", "fingerprint",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "latest_points",
     "left_out",
     "left_out_note", "link_note", "marker", "md", "min_statements", "no_data",

@@ -216,9 +216,10 @@ def downloads(kwic: terms.Kwic, filters: Filters, name: str, total: int | None =
     exports do."""
     frame = kwic.to_frame()
     url = common.view_url()
+    day = common.export_day()
     about = {"term": kwic.pattern, "window": kwic.window, "filters": filters.to_dict(),
              "rows": len(frame), "occurrences": len(frame) if total is None else total,
-             "view": url, "citation": common.citation(url=url)}  # fmt: skip
+             "view": url, "citation": common.citation(url=url, on=day)}  # fmt: skip
     rows = min(len(frame), common.XLSX_MAX_ROWS)
     c1, c2 = st.columns(2)
     book = common.codebook()
@@ -230,7 +231,7 @@ def downloads(kwic: terms.Kwic, filters: Filters, name: str, total: int | None =
                        on_click="ignore")  # fmt: skip
     c2.download_button(
         f"XLSX of {'all ' if whole and rows == len(frame) else 'the first '}{rows:,} rows",
-        lambda: export.table_xlsx(frame.head(rows), sheet="kwic", about=about),
+        lambda: export.table_xlsx(frame.head(rows), sheet="kwic", about=about, on=day),
         file_name=f"{name}_kwic.xlsx", mime=export.MIME["xlsx"], key="term_xlsx",
         on_click="ignore",
     )  # fmt: skip

@@ -11,6 +11,7 @@ import io
 import json
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pymupdf as fitz  # text and its position on the exported PDF page
@@ -318,6 +319,45 @@ def test_evidence_download_names_say_what_they_hold(downloads):
                       forums="General Assembly general debate")
     names = {n for n in other if n and n.startswith("evidence_digital_divide_")}
     assert names and not names & set(one)
+
+
+class _Clock(date):
+    """The day as the dashboard's code reads it, moved on by the test."""
+
+    day = date(2026, 1, 1)
+
+    @classmethod
+    def today(cls):
+        return cls.day
+
+
+@pytest.mark.parametrize(("page", "params", "made"), [
+    ("app_pages/evidence.py", {"themes": "militarization"}, "evidence_militarization"),
+    ("app_pages/terms.py", {"q": "sanctions"}, "term_sanctions_kwic"),
+])  # fmt: skip
+def test_a_table_download_clicked_after_midnight_keeps_its_citations_day(downloads, monkeypatch,
+                                                                         page, params, made):
+    """The Evidence and Any term pages drew the XLSX's citation when the page ran and made the
+    workbook when its button was clicked, each reading today's date: clicked after midnight,
+    the file's dates said the next day and its citation the day before (the charts' buttons
+    were given one day in bb890bc; these two were not). They now take one day per download."""
+    import openpyxl
+
+    from app_pages.ui import exports as ui_exports
+
+    monkeypatch.setattr(_Clock, "day", date(2026, 1, 1))
+    monkeypatch.setattr(export, "date", _Clock)
+    monkeypatch.setattr(ui_exports, "date", _Clock)
+    files = downloads(page, **params)
+    name = next(n for n in files if n and n.startswith(made) and n.endswith(".xlsx"))
+    monkeypatch.setattr(_Clock, "day", date(2026, 1, 2))  # the button is clicked after midnight
+    xlsx = files[name]()
+    about = openpyxl.load_workbook(io.BytesIO(xlsx))["about"]
+    cite = {row[0]: row[1] for row in about.iter_rows(min_row=2, values_only=True)}["citation"]
+    assert "exported 2026-01-01." in cite
+    core = zipfile.ZipFile(io.BytesIO(xlsx)).read("docProps/core.xml").decode()
+    assert re.findall(r"<dcterms:(?:created|modified)[^>]*>([^<]*)<", core) == [
+        "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z"]  # fmt: skip
 
 
 @pytest.mark.slow

@@ -32,6 +32,13 @@ def citation(book: query.CodebookInfo | None = None, url: str | None = None, *,
                            on=on)  # fmt: skip
 
 
+def export_day() -> date:
+    """The day a set of downloads is cited and dated by, read once when the page draws them:
+    each file is made when its button is clicked, and a click after midnight read the next day
+    for the file's dates while its citation, drawn before, named the day before."""
+    return date.today()
+
+
 def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str,
                selectable: bool = True, config: dict | None = None):  # fmt: skip
     """Draw a figure (with selection events when ``selectable``) and its export buttons; returns
@@ -58,7 +65,7 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
     url = view_url()
     # one day for the citation and the files: a button clicked after midnight would otherwise
     # date its file a day later than the citation drawn into it
-    day = date.today()
+    day = export_day()
     cite = citation(book, url, on=day)
     stem = export_stem(name, filters, data)
     about = {"filters": filters.to_dict(), "codebook": version, "view": url, "citation": cite}
@@ -183,8 +190,9 @@ def evidence_downloads(filters: Filters, total: int, *, key: str, sort: str = "d
     version = book.version if book else ""
     url = view_url()
     selection = {k: v for k, v in where.items() if v not in (None, "")}
+    day = export_day()
     about = {"filters": filters.to_dict(), "selection": selection, "rows": total,
-             "codebook": version, "view": url, "citation": citation(book, url)}  # fmt: skip
+             "codebook": version, "view": url, "citation": citation(book, url, on=day)}  # fmt: skip
     stem = evidence_stem(filters, **where)
     c1, c2 = st.columns(2)
     c1.download_button(
@@ -198,7 +206,7 @@ def evidence_downloads(filters: Filters, total: int, *, key: str, sort: str = "d
         f"XLSX of {'all ' if total == xlsx_rows else 'the first '}{xlsx_rows:,} "
         f"row{'' if xlsx_rows == 1 else 's'}",
         lambda: export.table_xlsx(all_evidence(filters, sort=sort, **where).head(XLSX_MAX_ROWS),
-                                  sheet="evidence", about=about),
+                                  sheet="evidence", about=about, on=day),
         file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key=f"{key}_xlsx",
         on_click="ignore", help="A spreadsheet holds at most 1,048,575 rows: the CSV holds all.",
     )  # fmt: skip
