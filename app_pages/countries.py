@@ -17,12 +17,13 @@ common.left_out_note(filters)
 
 min_n = common.min_statements()
 VIEWS = ["Heatmap", "Ranking", "World map"]
-# the link's value of each view but the heatmap (the default, with none), read as written like
-# every other link value: `view=Map` or `view=heatmap` is said, not guessed at
-LINKED = {"ranking": "Ranking", "map": "World map"}
+# the link's value of each view, read as written like every other link value (`view=Map` is
+# said, not guessed at); the heatmap is the default, so the page writes no value for it but
+# takes `view=heatmap` as written
+LINKED = {"heatmap": "Heatmap", "ranking": "Ranking", "map": "World map"}
 wanted = LINKED.get(common.page_choice("view", tuple(LINKED), "the heatmap is shown"), "Heatmap")
 view = st.radio("View", VIEWS, horizontal=True, key="country_view", index=VIEWS.index(wanted))
-common.set_page_param("view", {v: k for k, v in LINKED.items()}.get(view))
+common.set_page_param("view", {"Ranking": "ranking", "World map": "map"}.get(view))
 
 if view == "Heatmap":
     data = common.country_theme_matrix(filters)

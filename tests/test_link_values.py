@@ -239,7 +239,7 @@ def on_page(app, page: str, **params):
      "trend_ci", False),
     ("trends", {"panels": "2"}, "panels “2” is not “0” or “1”: one chart for every theme is drawn",
      "trend_panels", False),
-    ("countries", {"view": "bars"}, "view “bars” is not “ranking” or “map”: the heatmap is shown",
+    ("countries", {"view": "bars"}, "view “bars” is not “heatmap”, “ranking” or “map”: the heatmap is shown",
      "country_view", "Heatmap"),
     ("countries", {"rows": "alpha"}, "rows “alpha” is not “statements” or “value”: most "
      "statements first is used", "heat_sort", "most statements first"),
@@ -286,20 +286,32 @@ def test_a_page_setting_in_a_link_that_is_not_valid_is_said(app, page, params, w
     assert not at.exception and not said(at, why), warnings(at)
 
 
-@pytest.mark.parametrize("value", ["heatmap", "Heatmap", "Ranking", "MAP", "Map", "World map"])
+@pytest.mark.parametrize("value", ["Heatmap", "Ranking", "MAP", "Map", "World map"])
 def test_a_countries_view_in_a_link_that_is_not_ranking_or_map_as_written_is_said(app, value):
-    """`view` was read through capitalize(): `heatmap`, `Ranking`, `MAP`, `World map` were taken
-    without a word, though the link's values are `ranking` and `map`. Every other setting reads
-    its value as written (`measure=Rate`, `kinds=Fuzzy`, `rows=Value` are said); so does `view`
-    now: the heatmap is shown, with the note."""
+    """`view` was read through capitalize(): `Heatmap`, `Ranking`, `MAP`, `World map` were taken
+    without a word, though the link's values are `heatmap`, `ranking` and `map`. Every other
+    setting reads its value as written (`measure=Rate`, `kinds=Fuzzy`, `rows=Value` are said); so
+    does `view` now: the heatmap is shown, with the note."""
     at = on_page(app, "countries", view=value)
     assert not at.exception, [e.value for e in at.exception]
-    why = f"view “{value}” is not “ranking” or “map”: the heatmap is shown"
+    why = f"view “{value}” is not “heatmap”, “ranking” or “map”: the heatmap is shown"
     assert said(at, why), warnings(at)
     assert at.session_state["country_view"] == "Heatmap"
     assert "view" not in at.query_params  # the link now holds what is shown
     at.run()  # said once
     assert not at.exception and not said(at, why), warnings(at)
+
+
+def test_a_countries_link_may_name_the_heatmap_the_page_shows_without_a_value(app):
+    """`view=heatmap` names the default view as written: the heatmap, with no note, and the
+    link keeps no value for it (as the page writes none)."""
+    at = on_page(app, "countries", view="ranking")
+    assert at.session_state["country_view"] == "Ranking"
+    at = on_page(app, "countries", view="heatmap")
+    assert not at.exception, [e.value for e in at.exception]
+    assert not warnings(at), warnings(at)
+    assert at.session_state["country_view"] == "Heatmap"
+    assert "view" not in at.query_params
 
 
 @pytest.mark.parametrize(("page", "params", "values"), [
