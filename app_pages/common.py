@@ -48,8 +48,9 @@ __all__ = [
     "no_group_statement", "one_of", "open_statement", "options", "or_warn", "page_choice",
     "page_int", "page_param",
     "pooled_years", "query", "ranking", "require_db", "search_passages",
+    "shipped_codebook_version",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
-    "smoothing", "stop", "unfinished_recoding",
+    "smoothing", "stop", "unfinished_recoding", "unseen_accuracy",
     "statement_detail", "statements_list", "suggestions", "theme_note", "theme_picker", "trends",
     "validation_report", "view_url", "workbench_gold",
 ]  # fmt: skip

@@ -218,7 +218,7 @@ def main(argv=None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             try:
                 # warm the OS file cache and Chromium once, untimed, so round 1 is not the outlier
-                for name, (script, cwd, env) in apps.items():
+                for script, cwd, env in apps.values():
                     proc, url = start_server(script, cwd, env)
                     try:
                         first_chart_seconds(browser, url, args.timeout)

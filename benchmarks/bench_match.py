@@ -27,15 +27,15 @@ import zipfile
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import ahocorasick
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-import ahocorasick
-
-from tracker.clean import clean_text
-from tracker.codebook import Codebook, codebook_from_text, load_codebook
-from tracker.match import Matcher
-from tracker.segment import segment
+from tracker.clean import clean_text  # noqa: E402
+from tracker.codebook import Codebook, codebook_from_text, load_codebook  # noqa: E402
+from tracker.match import Matcher  # noqa: E402
+from tracker.segment import segment  # noqa: E402
 
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", REPO.parent / "shared" / "corpus"))
 ZIP = CORPUS / "ungdc" / "UNGDC_1946-2024.zip"

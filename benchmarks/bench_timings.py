@@ -35,13 +35,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracker.clean import clean_text
-from tracker.countries import lookup_country
-from tracker.manifest import Manifest
-from tracker.metadata import resolve_metadata
-from tracker.models import RawDocument
-from tracker.segment import segment
-from tracker.sources import iter_documents
+from tracker.clean import clean_text  # noqa: E402
+from tracker.countries import lookup_country  # noqa: E402
+from tracker.manifest import Manifest  # noqa: E402
+from tracker.metadata import resolve_metadata  # noqa: E402
+from tracker.models import RawDocument  # noqa: E402
+from tracker.segment import segment  # noqa: E402
+from tracker.sources import iter_documents  # noqa: E402
 
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", REPO.parent / "shared" / "corpus"))
 UNGDC = Path("ungdc") / "UNGDC_1946-2024.zip"

@@ -18,11 +18,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tracker.clean import clean_text
-from tracker.codebook import load_codebook
-from tracker.match import Matcher
-from tracker.models import Passage
-from tracker.validate import evaluate, load_gold, load_gold_evidence
+from tracker.clean import clean_text  # noqa: E402
+from tracker.codebook import load_codebook  # noqa: E402
+from tracker.match import Matcher  # noqa: E402
+from tracker.models import Passage  # noqa: E402
+from tracker.validate import evaluate, load_gold, load_gold_evidence  # noqa: E402
 
 try:
     from tracker.segment import segment

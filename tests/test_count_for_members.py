@@ -269,7 +269,7 @@ def test_totals_count_a_group_statement_only_when_a_selected_state_was_a_member(
 def test_membership_on_full_partial_and_missing_dates(db, tmp_path, date, credited):
     dated = _with_an_eu_statement(db, tmp_path, date)
     assert _credited(dated) == credited
-    for country, (n, k) in credited.items():
+    for country, (_, k) in credited.items():
         rows = query.evidence(dated, EU_SELECTED, theme="unilateral_sanctions", country=country)
         assert rows["statement_id"].nunique() == k
     assert query.evidence(dated, EU_SELECTED, country="HRV").empty == ("HRV" not in credited)

@@ -745,8 +745,8 @@ def compare_trend_figure(
     groups = {key: g.sort_values("year") for key, g in df.groupby(["theme", "side"], sort=False)}
     panel = _PanelTraces()
     for i, theme in enumerate(themes):
-        for j, (side, color, dash) in enumerate(((sides[0], SIDE_COLORS[0], "solid"),
-                                                 (sides[1], SIDE_COLORS[1], "dash"))):  # fmt: skip
+        for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"),
+                                  (sides[1], SIDE_COLORS[1], "dash")):  # fmt: skip
             g = groups.get((theme, side))
             if g is None or g.empty:
                 continue

@@ -1023,8 +1023,6 @@ def render_page(page, *, dpi: int = OCR_DPI):  # -> PIL.Image.Image
 
 def ocr_page(page, *, language: str = "eng", dpi: int = OCR_DPI) -> str:
     """OCR one PDF page (rendered by :func:`render_page`) with tesseract."""
-    import pytesseract
-
     return _tesseract(render_page(page, dpi=dpi), language)
 
 

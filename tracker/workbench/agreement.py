@@ -101,7 +101,7 @@ def disagreements(labels: pd.DataFrame) -> pd.DataFrame:
     keys = ["item_id", "position", "statement_id", "passage_seq", "source", "theme"]
     coders = sorted(labels["coder"].unique())
     rows = []
-    for (_, theme), group in labels.groupby(["item_id", "theme"], sort=False):
+    for _, group in labels.groupby(["item_id", "theme"], sort=False):
         if len(group) < 2 or group["present"].nunique() < 2:
             continue
         first = group.iloc[0]
