@@ -1,8 +1,9 @@
 # Two commands do everything on a fresh machine with Python 3.11+ and make:
 #   make run    build db/tracker.db from the bundled sample on first run, start the dashboard
-#   make test   run the whole test suite (the type check, then both tiers; what CI runs)
+#   make test   run the whole test suite (ruff and mypy, then both tiers; what CI runs)
 # and for development:
-#   make test-fast   the type check and the fast tier only (pytest -m "not slow")
+#   make test-fast   ruff, mypy and the fast tier only (pytest -m "not slow")
+#   make lint        ruff alone
 #   make typecheck   mypy alone
 # The recipes need a POSIX shell (sh): on Windows run make from Git Bash, MSYS2 or WSL.
 PYTHON ?= python3
@@ -19,7 +20,7 @@ STAMP   = $(VENV)/.installed
 DEV_STAMP = $(VENV)/.installed-test
 LOCK    = requirements
 
-.PHONY: run test test-fast typecheck venv sample bench bench-timings bench-scale bench-memory \
+.PHONY: run test test-fast lint typecheck venv sample bench bench-timings bench-scale bench-memory \
 	clean-db screenshots lock
 
 # runtime packages at the versions (and hashes) of the lock; `make test` adds the test tools
@@ -68,15 +69,19 @@ PYTEST_PARALLEL ?= -n 2 --dist loadfile --no-loadscope-reorder
 # more pytest options, e.g. make test PYTEST_ARGS="--durations=40"
 PYTEST_ARGS ?=
 
+# ruff with the rules in pyproject.toml ([tool.ruff]): the whole checkout, tests and benchmarks too
+lint: $(DEV_STAMP)
+	$(BIN)/python -m ruff check .
+
 typecheck: $(DEV_STAMP)
 	$(BIN)/python -m mypy
 
 # the whole suite: both tiers (docs/testing.md says what is slow and how long each takes)
-test: typecheck
+test: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -q $(PYTEST_ARGS)
 
 # the development loop: the fast tier only
-test-fast: typecheck
+test-fast: lint typecheck
 	$(BIN)/python -m pytest $(PYTEST_PARALLEL) -q -m "not slow" $(PYTEST_ARGS)
 
 CORPUS ?= ../shared/corpus
