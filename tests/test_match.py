@@ -916,6 +916,14 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 33 - 1978/DEU_33_1978.txt", "transfer of the East-West confrontation",
      "bloc_confrontation"),
     ("Session 12 - 1957/MMR_12_1957.txt", "split sharply into two", "bloc_confrontation"),
+    # the session's third codebook: a question to be settled or discussed in the UN, the most
+    # important forum in the world
+    ("Session 11 - 1956/LBY_11_1956.txt", "should be settled by the United Nations in accordance",
+     "un_main_channel"),
+    ("Session 22 - 1967/PAK_22_1967.txt", "but should be discussed in the United Nations",
+     "un_main_channel"),
+    ("Session 39 - 1984/ISL_39_1984.txt", "could be the most important forum in the world",
+     "un_main_channel"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -1051,6 +1059,12 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
      "bloc_confrontation"),
     ("Session 26 - 1971/MMR_26_1971.txt", "mutual troop reductions between the contending blocs",
      "bloc_confrontation"),
+    # the third codebook's first draft: the UN's size described, and the International Court
+    # as the highest body of justice
+    ("Session 77 - 2022/POL_77_2022.txt", "gathered in the largest organization in the world",
+     "un_main_channel"),
+    ("Session 69 - 2014/HND_69_2014.txt", "largest forum in the world", "un_main_channel"),
+    ("Session 68 - 2013/MKD_68_2013.txt", "highest body of justice in the world", "un_main_channel"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
