@@ -924,6 +924,9 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
      "un_main_channel"),
     ("Session 39 - 1984/ISL_39_1984.txt", "could be the most important forum in the world",
      "un_main_channel"),
+    # the fourth: propaganda called devious, blatant, deceitful or mendacious
+    ("Session 24 - 1969/THA_24_1969.txt", "as well as by devious propaganda", "disinformation"),
+    ("Session 32 - 1977/KHM_32_1977.txt", "campaigns of mendacious propaganda", "disinformation"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -1065,6 +1068,9 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
      "un_main_channel"),
     ("Session 69 - 2014/HND_69_2014.txt", "largest forum in the world", "un_main_channel"),
     ("Session 68 - 2013/MKD_68_2013.txt", "highest body of justice in the world", "un_main_channel"),
+    # the fourth codebook's first draft took "war propaganda" and "misleading propaganda": in
+    # the dev gold they were mostly no position (a truce talk's "misleading propaganda" avoided)
+    ("Session 07 - 1952/PER_07_1952.txt", "any attempt at misleading propaganda", "disinformation"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
