@@ -281,6 +281,16 @@ def test_speech_recognition_captions(corpus: Path) -> None:
         assert m.theme == "spelling" and m.kind == "fuzzy" and 80 <= m.score < 100, name
 
 
+def test_a_real_word_listed_as_no_typo_is_never_read_as_a_codebook_word(corpus: Path) -> None:
+    """The default codebook's not_typos: "transformed" in an automatic caption ("has literally
+    been transformed technology has completely revolutionized") was read as "transferred", so
+    technology transfer (capacity_building) was counted on a speech about reform."""
+    (doc,) = list(read_file(corpus / "unga78-captions" / "Gabon.json"))
+    text = clean_text(doc.raw_text, reader=doc.reader)
+    sentence = re.search(r"(\S+ ){8}transformed technology( \S+){8}", text).group()
+    assert "capacity_building" not in themes(sentence, default()), sentence
+
+
 def test_typos_in_long_words_but_not_other_real_words() -> None:
     (m,) = found("A cyber attak hit us.")  # a typo, supported by the exact word "cyber"
     assert m.theme == "cyber" and m.kind == "fuzzy"
@@ -656,6 +666,18 @@ OLDER_WORDINGS = [
     ("We owe much to the United Nations. It has proved to be an irreplaceable tool for peace.",
      "un_main_channel", "We thank the United Nations for its help. Our port is an indispensable "
      "tool of our economy."),
+    # codebook 4019ed1ecc74's phrases, narrowed after a review ran these near misses through it:
+    # the UN the object of "no other organization can replace", the most important forum (not any
+    # institution), aid channelled through the UN called for (not recorded or refused)
+    ("No other organization in the world can take the place of the United Nations.",
+     "un_main_channel", "No organization can replace the family, as the United Nations itself "
+     "has recognized."),
+    ("This Assembly remains the most important forum in the world.", "un_main_channel",
+     "The family is the most important institution in the world."),
+    ("Development assistance should be channelled through the United Nations.", "un_main_channel",
+     "Development assistance should not be channelled through the United Nations."),
+    ("All aid to the new States must be channelled through the United Nations.", "un_main_channel",
+     "In those years our aid was channelled through the United Nations."),
 ]  # fmt: skip
 
 
@@ -923,6 +945,8 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 22 - 1967/PAK_22_1967.txt", "but should be discussed in the United Nations",
      "un_main_channel"),
     ("Session 39 - 1984/ISL_39_1984.txt", "could be the most important forum in the world",
+     "un_main_channel"),
+    ("Session 57 - 2002/BGD_57_2002.txt", "crafted by humankind",
      "un_main_channel"),
     # the fourth: propaganda called devious, blatant, deceitful or mendacious
     ("Session 24 - 1969/THA_24_1969.txt", "as well as by devious propaganda", "disinformation"),
