@@ -117,7 +117,10 @@ def test_semantic_matches_carry_kind_score_and_reason(gold_db):
     for m in found:
         assert m.kind == "semantic" and m.rule == "semantic" and m.counted
         assert 30 <= m.score <= 100
-        assert "words:" in m.reason and "nearest exemplar" in m.reason
+        assert "words:" in m.reason
+        # an exemplar is named only when it shares weighted words with the passage
+        assert all(float(s) > 0 for s in re.findall(r"nearest exemplar \(([-0-9.]+)\)", m.reason))
+    assert any("nearest exemplar (" in m.reason for m in found)
 
 
 def test_codebook_switches_the_semantic_matcher(tmp_path):
@@ -162,6 +165,19 @@ def test_suggest_lists_unmatched_passages_and_phrases(gold_db):
     assert "candidate phrases" in result.output
     bad = CliRunner().invoke(cli, ["suggest", "--db", str(db), "--theme", "nope"])
     assert bad.exit_code != 0 and "un_main_channel" in bad.output
+
+
+def test_suggest_names_no_exemplar_that_shares_nothing_with_the_passage(gold_db):
+    """Without word vectors the nearest exemplar is the one sharing most weighted words; a
+    passage sharing none was shown "nearest exemplar (0.00): ..." beside an exemplar it has
+    nothing in common with. An exemplar is named only with a similarity above 0."""
+    db, _ = gold_db
+    result = CliRunner().invoke(
+        cli, ["suggest", "--db", str(db), "--theme", "un_main_channel", "--limit", "20"]
+    )
+    assert result.exit_code == 0, result.output
+    shown = re.findall(r"nearest exemplar \(([-0-9.]+)\)", result.output)
+    assert shown and all(float(s) > 0 for s in shown), shown
 
 
 def test_validate_reports_every_match_kind(gold_db):

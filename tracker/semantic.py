@@ -14,9 +14,10 @@ evidence). Measured by cross-validation they did not improve the coding (docs/se
 the default model reads words only.
 
 A passage whose probability reaches the theme's threshold, and that no rule of the theme
-matched, becomes a ``semantic`` match. Its ``reason`` names the nearest exemplar and the words
-that weighed most. Thresholds are calibrated on statements the model was not trained on
-(:func:`train_model` holds out folds of its own training set), never on the statements scored.
+matched, becomes a ``semantic`` match. Its ``reason`` names the words that weighed most and
+the nearest exemplar, when one shares any of them. Thresholds are calibrated on statements the
+model was not trained on (:func:`train_model` holds out folds of its own training set), never on
+the statements scored.
 
 The default model (``codebooks/default.semantic.json``) is trained on all development gold by
 ``tracker semantic train``; a researcher can retrain it from their own gold.
@@ -289,7 +290,7 @@ class SemanticModel:
             if s > sim:
                 near, sim = text, s
         parts = [f"words: {', '.join(top_words)}"] if top_words else []
-        if near:
+        if near and sim >= 0.005:  # one sharing nothing (shown as 0.00) is no reason to name
             parts.append(f"nearest exemplar ({sim:.2f}): {near[:160]}")
         return "; ".join(parts)
 
