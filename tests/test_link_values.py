@@ -287,7 +287,7 @@ def test_a_page_setting_in_a_link_that_is_not_valid_is_said(app, page, params, w
 
 
 @pytest.mark.parametrize("value", ["Heatmap", "Ranking", "MAP", "Map", "World map"])
-def test_a_countries_view_in_a_link_that_is_not_ranking_or_map_as_written_is_said(app, value):
+def test_a_countries_view_in_a_link_not_written_heatmap_ranking_or_map_is_said(app, value):
     """`view` was read through capitalize(): `Heatmap`, `Ranking`, `MAP`, `World map` were taken
     without a word, though the link's values are `heatmap`, `ranking` and `map`. Every other
     setting reads its value as written (`measure=Rate`, `kinds=Fuzzy`, `rows=Value` are said); so
