@@ -5,6 +5,7 @@ UI only: the scan and the counts are ``tracker.terms``."""
 from __future__ import annotations
 
 import json
+import sqlite3
 
 import pandas as pd
 import streamlit as st
@@ -36,6 +37,36 @@ def cached_scan(term: terms.Term, filters: Filters, book_text: str | None) -> te
         return result
 
     return common.kept("term scans", key, read, most=SCANS_KEPT)
+
+
+def index_words() -> None:
+    """Add to the term index the statements it lacks (a database made before it, statements
+    added by another tool), once, with a progress bar. Where the database cannot be written,
+    say that those statements are read whole (the same result, slower)."""
+    db = common.db_path()
+    key = (str(db), common.marker())
+    missing = common.kept("term index gaps", key, lambda: terms.unindexed(db), most=4)
+    if not missing:
+        return
+    failed = st.session_state.get("_term_index_failed")
+    if failed and failed[0] == key:  # tried on this state of the database already
+        st.info(failed[1])
+        return
+    bar = st.progress(0.0, text=f"Indexing the words of {missing:,} statements for this page "
+                                f"(once, about {max(1, round(missing / 300))} s)…")  # fmt: skip
+
+    def progress(done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"Indexed the words of {done:,} of {total:,} "
+                                                "statements…")  # fmt: skip
+
+    try:
+        terms.build_index(db, progress=progress)
+    except (TrackerError, OSError, sqlite3.Error) as exc:
+        note = (f"The words of {missing:,} statements could not be indexed ({common.md(exc)}): "
+                "they are read whole, which gives the same result more slowly.")  # fmt: skip
+        st.session_state["_term_index_failed"] = (key, note)
+        st.info(note)
+    bar.empty()
 
 
 def term_inputs(opts) -> terms.Term | None:
@@ -279,6 +310,7 @@ try:
 except TrackerError as exc:
     st.error(f"The term cannot be read: {common.md(exc)}")
     common.stop()
+index_words()
 result = cached_scan(term, filters, book[0])
 if not result.scanned:
     st.info(f"No statements in language “{term.language}” match these filters. Widen the "

@@ -162,3 +162,24 @@ CREATE INDEX "statements_country_year"
 CREATE INDEX "statements_role"
     ON "statements" ("role");
 
+CREATE VIRTUAL TABLE term_index USING fts5(tokens, content='', detail=none, tokenize='ascii');
+
+CREATE VIRTUAL TABLE term_words USING fts5vocab(term_index, 'row');
+
+CREATE TABLE "term_indexed" (
+   "statement_id" INTEGER PRIMARY KEY,
+   "passages" BLOB NOT NULL
+);
+
+CREATE TRIGGER term_indexed_forget_statement_deleted AFTER DELETE ON statements BEGIN DELETE FROM term_indexed WHERE statement_id IN (OLD.id); END;
+
+CREATE TRIGGER term_indexed_forget_text_deleted AFTER DELETE ON statement_texts BEGIN DELETE FROM term_indexed WHERE statement_id IN (OLD.statement_id); END;
+
+CREATE TRIGGER term_indexed_forget_text_changed AFTER UPDATE ON statement_texts BEGIN DELETE FROM term_indexed WHERE statement_id IN (OLD.statement_id, NEW.statement_id); END;
+
+CREATE TRIGGER term_indexed_forget_passage_added AFTER INSERT ON passages BEGIN DELETE FROM term_indexed WHERE statement_id IN (NEW.statement_id); END;
+
+CREATE TRIGGER term_indexed_forget_passage_deleted AFTER DELETE ON passages BEGIN DELETE FROM term_indexed WHERE statement_id IN (OLD.statement_id); END;
+
+CREATE TRIGGER term_indexed_forget_passage_changed AFTER UPDATE ON passages BEGIN DELETE FROM term_indexed WHERE statement_id IN (OLD.statement_id, NEW.statement_id); END;
+

@@ -35,8 +35,7 @@ from rapidfuzz.distance import OSA
 from tracker.codebook import Codebook, Exclusion, Rule, Theme
 from tracker.models import Match, Passage
 from tracker.segment import sentence_ranges
-
-TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+from tracker.tokens import TOKEN
 
 OOV = -1  # a token outside the codebook's vocabulary
 WILD = -2  # the ``*`` of a phrase
@@ -481,7 +480,8 @@ def _learn(lexicon: _Lexicon, tokens: set[str]) -> None:
 
     What is learnt joins the lexicon at the end, compounds and scores before the tokens, so a
     thread matching with the same lexicon (it is shared: see :func:`_shared_lexicon`) never
-    reads a token half-learnt.
+    reads a token half-learnt. :func:`tracker.prefilter._may_map` follows these ways to tell
+    which tokens of an index may map to a word: a new way must be added there too.
     """
     vocab = lexicon.vocab
     cache: dict[str, int] = {}

@@ -165,6 +165,15 @@ def _closes_sentence(text: str, end: int, start: int) -> bool:
     return i >= start and text[i] in _FINAL
 
 
+def ends_sentence(text: str, passages: Sequence[Passage], i: int) -> bool:
+    """Whether passage ``i`` ends its sentence: it is the last, or final punctuation or a line
+    break follows it (else the next passage is the next piece of the same sentence)."""
+    if i == len(passages) - 1:
+        return True
+    p = passages[i]
+    return "\n" in text[p.end : passages[i + 1].start] or _closes_sentence(text, p.end, p.start)
+
+
 def sentence_ranges(text: str, passages: Sequence[Passage]) -> list[tuple[int, int]]:
     """For each passage (by index), the indices of the first and last passage of its sentence.
 
@@ -174,10 +183,8 @@ def sentence_ranges(text: str, passages: Sequence[Passage]) -> list[tuple[int, i
     """
     ranges: list[tuple[int, int]] = []
     first = 0
-    last_index = len(passages) - 1
-    for i, p in enumerate(passages):
-        if (i < last_index and "\n" not in text[p.end : passages[i + 1].start]
-                and not _closes_sentence(text, p.end, p.start)):
+    for i in range(len(passages)):
+        if not ends_sentence(text, passages, i):
             continue  # the sentence goes on in the next passage
         if i - first < MAX_PIECES:
             ranges.extend([(first, i)] * (i + 1 - first))

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import secrets
 import sqlite3
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -23,6 +24,7 @@ from pathlib import Path
 import sqlite_utils
 from sqlite_utils.db import SQLITE_MAX_VARS
 
+from tracker import tokens
 from tracker.connect import default_db_path, read_only
 from tracker.duplicates import Candidate, DedupPolicy, link
 from tracker.errors import StoreError
@@ -33,6 +35,10 @@ from tracker.models import Match, Statement
 #: transaction; after editing passages with another tool, run
 #: ``sqlite-utils rebuild-fts db/tracker.db passages``.
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+#: The ``settings`` key whose value every write to ``term_index`` draws anew: a reader's cache of
+#: the index's words is valid while it is the same.
+TERM_INDEX_VERSION = "term_index_version"
 
 #: Rows per INSERT: as many as SQLite's 999 bound values allow (sqlite-utils caps each table's
 #: batch at 999 // its columns), so a batch of statements is a few multi-row INSERTs per table.
@@ -181,6 +187,36 @@ def _run_outcome(db: sqlite_utils.Database) -> None:
     db.table("ingest_runs").add_column("outcome", str, not_null_default="")
 
 
+def _term_index(db: sqlite_utils.Database) -> None:
+    # The words of each passage as the matcher splits them (tracker/tokens.py), so that the Any
+    # term page reads only the passages that may hold a term: a contentless FTS5 table of the
+    # tokens hex-encoded, rowid = statement id << 24 | the passage's place (its rank by seq),
+    # with its row sizes (so it can be scanned: `sqlite-utils tables --counts` counts it); its
+    # words with the passages holding each (an fts5vocab table, no storage); and the statements
+    # indexed, with their passages' (seq, start, end). Filled by Store.index_terms when the page
+    # first needs it (not at ingest, which it would slow by about a sixth). Anything that
+    # deletes or changes a text or its passages (another tool included) takes the statement out
+    # of term_indexed: it is read whole until indexed again, never judged by words it no longer
+    # holds. An index entry is never taken back; one left by a changed passage only makes a
+    # scan read a passage more.
+    db.execute("CREATE VIRTUAL TABLE term_index USING fts5(tokens, content='', detail=none, "
+               "tokenize='ascii')")  # fmt: skip
+    db.execute("CREATE VIRTUAL TABLE term_words USING fts5vocab(term_index, 'row')")
+    _create(db, "term_indexed", [("statement_id", int, NULLABLE), ("passages", bytes, REQUIRED)],
+            pk="statement_id")  # fmt: skip
+    forget = "DELETE FROM term_indexed WHERE statement_id IN ({})"
+    for name, event, ids in [
+        ("statement_deleted", "DELETE ON statements", "OLD.id"),
+        ("text_deleted", "DELETE ON statement_texts", "OLD.statement_id"),
+        ("text_changed", "UPDATE ON statement_texts", "OLD.statement_id, NEW.statement_id"),
+        ("passage_added", "INSERT ON passages", "NEW.statement_id"),
+        ("passage_deleted", "DELETE ON passages", "OLD.statement_id"),
+        ("passage_changed", "UPDATE ON passages", "OLD.statement_id, NEW.statement_id"),
+    ]:
+        db.execute(f"CREATE TRIGGER term_indexed_forget_{name} AFTER {event} BEGIN "
+                   f"{forget.format(ids)}; END")  # fmt: skip
+
+
 #: Named migrations, applied in order, each in its own transaction, and recorded in the
 #: ``migrations`` table. A new one is a function of the sqlite-utils database appended here:
 #: ``add_column`` to add a column, ``Table.transform`` to change one (type, constraint, order).
@@ -191,6 +227,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0004_stance_semantic", _stance_semantic),
     ("0005_fts_sqlite_utils", _fts_sqlite_utils),
     ("0006_run_outcome", _run_outcome),
+    ("0007_term_index", _term_index),
 ]
 
 _KIND_COLUMN = {"exact": 1, "fuzzy": 2, "proximity": 3, "semantic": 4}
@@ -351,6 +388,61 @@ class Store:
             'INSERT INTO "passages_fts" (rowid, "text") '
             'SELECT rowid, "text" FROM "passages" WHERE rowid BETWEEN ? AND ?', [first, last]
         )
+
+    def _index_terms(self, items: Iterable[tuple[int, str, Sequence[tuple[int, int, int]]]]) -> int:
+        """Add statements to ``term_index`` (the distinct tokens of each passage) and to
+        ``term_indexed``, within a write. ``items``: (statement id, clean text, its passages as
+        ``(seq, start, end)`` in order of seq; none: the whole text is one, as the matcher reads
+        it). Returns the statements indexed."""
+        docs: list[tuple[int, str]] = []
+        done: list[tuple[int, bytes]] = []
+        encoded: dict[str, str] = {}
+        for sid, text, spans in items:
+            spans = sorted(spans) or [(0, 0, len(text))]
+            found = tokens.passage_tokens(text, [(a, b) for _, a, b in spans])
+            docs += [(tokens.rowid(sid, place), tokens.index_text(words, encoded))
+                     for place, words in enumerate(found) if words]  # fmt: skip
+            done.append((sid, tokens.pack_spans(spans)))
+        if not done:
+            return 0
+        self._insert_rows("term_index", ("rowid", "tokens"), docs)
+        self.db.table("term_indexed").insert_all(
+            itertools.chain([["statement_id", "passages"]], done), batch_size=INSERT_BATCH,
+            replace=True,
+        )  # fmt: skip
+        self.db.table("settings").upsert({"key": TERM_INDEX_VERSION,
+                                          "value": secrets.token_hex(8)}, pk="key")  # fmt: skip
+        return len(done)
+
+    def index_terms(self, *, progress: Callable[[int, int], None] | None = None,
+                    batch: int = STATEMENTS_PER_TRANSACTION) -> int:  # fmt: skip
+        """Add the statements ``term_index`` lacks (a database made before it, statements added
+        or changed by another tool), ``batch`` statements per transaction; ``progress(done,
+        total)`` after each. Returns the statements indexed (the whole UNGDC: about 40 s)."""
+        missing = [r[0] for r in self.conn.execute(
+            "SELECT t.statement_id FROM statement_texts t WHERE NOT EXISTS (SELECT 1 FROM "
+            "term_indexed i WHERE i.statement_id = t.statement_id) ORDER BY t.statement_id"
+        )]  # fmt: skip
+        indexed = 0
+        for n, chunk in enumerate(_chunks(missing, batch)):
+            marks = ",".join("?" * len(chunk))
+            with self._write():  # read again inside it: another writer may have indexed some
+                texts = self.conn.execute(
+                    f"SELECT statement_id, clean_text FROM statement_texts WHERE statement_id "
+                    f"IN ({marks}) AND NOT EXISTS (SELECT 1 FROM term_indexed i "
+                    f"WHERE i.statement_id = statement_texts.statement_id)", chunk,
+                ).fetchall()  # fmt: skip
+                spans: dict[int, list[tuple[int, int, int]]] = {sid: [] for sid, _ in texts}
+                for sid, *span in self.conn.execute(
+                    f'SELECT statement_id, seq, start, "end" FROM passages '
+                    f"WHERE statement_id IN ({marks}) ORDER BY statement_id, seq", chunk,
+                ):  # fmt: skip
+                    if sid in spans:
+                        spans[sid].append((span[0], span[1], span[2]))
+                indexed += self._index_terms((sid, text, spans[sid]) for sid, text in texts)
+            if progress:
+                progress(min((n + 1) * batch, len(missing)), len(missing))
+        return indexed
 
     # -- statements -------------------------------------------------------------------------
     def known_hashes(self) -> set[str]:

@@ -6,27 +6,37 @@ The term becomes a one-theme codebook in memory (:func:`term_codebook`) matched 
 :class:`tracker.match.Matcher`, so "cyber attack" finds "cyber-attacks" and "cyberattack" as the
 codebook's themes do. :func:`scan` reads the database read-only; nothing here writes to it.
 :func:`save_theme` writes a new codebook file, never the database.
+
+The term index (``term_index``, built by the store) tells which passages hold each word: a scan
+looks there for the words the term's wordings need (:mod:`tracker.prefilter`) and matches only
+the sentences around the passages holding them, and reads whole the statements the index lacks.
+``scan(..., use_index=False)`` reads every statement whole; both find the same.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import os
 import re
+import threading
 from bisect import bisect_left, bisect_right
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 import yaml
 
 from tracker import query
-from tracker.codebook import DEFAULT_CODEBOOK, Codebook, codebook_from_text
+from tracker.codebook import DEFAULT_CODEBOOK, Codebook, codebook_from_text, read_yaml
 from tracker.codebook_files import SavedCodebook, renamed_if_default, write_codebook
 from tracker.errors import CodebookError
 from tracker.match import TOKEN, Matcher
 from tracker.models import Passage
+from tracker.prefilter import Vocabulary, match_around, prefilter
 from tracker.query import Filters
 
 TERM_THEME = "term"
@@ -42,6 +52,10 @@ _BATCH = 200
 #: clicked point or bar reads its own statements again (:func:`kwic_of`).
 MAX_KWIC_ROWS = 50_000
 _CHARS_PER_WORD = 40  # generous bound for slicing the text around a hit
+_AROUND_A_HIT = 1_000  # characters _Words usually reads around a hit for its context
+#: A word held by more passages than this is not looked up in the index unless a wording has no
+#: rarer one (a statement is then taken to hold it): "the" is in almost every passage.
+_COMMON_WORD = 50_000
 _BASE_KEYS = ("cutoff", "min_fuzzy_length", "aliases", "not_typos")
 _ID = re.compile(r"[a-z][a-z0-9_]*\Z")
 
@@ -113,7 +127,14 @@ def base_settings(codebook_text: str | None) -> dict[str, Any]:
     """The fuzzy tolerance of a codebook (cutoff, min_fuzzy_length, aliases, not_typos): the
     default codebook's when ``codebook_text`` is None."""
     text = codebook_text if codebook_text is not None else DEFAULT_CODEBOOK.read_text("utf-8")
-    data = yaml.safe_load(text)
+    return copy.deepcopy(_settings_of(text))
+
+
+@functools.lru_cache(maxsize=4)
+def _settings_of(text: str) -> dict[str, Any]:
+    """:func:`base_settings` of one codebook text, parsed once (the whole codebook takes about
+    half a second to parse, and every scan and every run of the page asks)."""
+    data, _ = read_yaml(text, where="the base codebook")
     if not isinstance(data, dict):
         raise CodebookError("the base codebook is not a mapping: cannot take its settings")
     return {k: data[k] for k in _BASE_KEYS if k in data}
@@ -211,34 +232,108 @@ def _context(text: str, start: int, end: int, window: int) -> tuple[str, str, st
     return _Words(text).context(start, end, window)
 
 
-class _Words:
-    """The word offsets of one text, found once for all its hits: a common word has hundreds
-    of hits per statement, and tokenizing the text around each one was most of a scan's time."""
+#: Text up to its last character that no token holds (tracker.tokens.TOKEN: letters, digits
+#: and inner apostrophes): a text cut after it cuts no token.
+_UP_TO_A_CUT = re.compile(r"(?s:.*)(?:[^\w'’]|_)")
 
-    def __init__(self, text: str) -> None:
+
+class _Words:
+    """The words around the hits of one text. With ``whole`` the word offsets of the whole text
+    are found once for all its hits (a statement with hundreds of them); else each hit reads the
+    words near it only (a long statement with a few). Both give the same context."""
+
+    def __init__(self, text: str, *, whole: bool = True) -> None:
         self.text = text
-        spans = [m.span() for m in TOKEN.finditer(text)]
-        self.starts = [a for a, _ in spans]
-        self.ends = [b for _, b in spans]
+        self.starts: list[int] = []
+        self.ends: list[int] = []
+        self.whole = whole
+        if whole:
+            spans = [m.span() for m in TOKEN.finditer(text)]
+            self.starts = [a for a, _ in spans]
+            self.ends = [b for _, b in spans]
 
     def context(self, start: int, end: int, window: int) -> tuple[str, str, str]:
         """As :func:`last_words`/:func:`first_words` on the text within ``window`` words'
         generous reach of the span (the same result, without tokenizing the reach again)."""
         text, reach = self.text, window * _CHARS_PER_WORD
+        if window <= 0:
+            pre_from, post_to = start, end
+        elif self.whole:
+            pre_from, post_to = self._whole_reach(start, end, window, reach)
+        else:
+            pre_from = self._pre_from(start, window, reach)
+            post_to = self._post_to(end, window, reach)
+        pre, post = text[pre_from:start], text[end:post_to]
+        return " ".join(pre.split()), " ".join(text[start:end].split()), " ".join(post.split())
+
+    def _whole_reach(self, start: int, end: int, window: int, reach: int) -> tuple[int, int]:
+        text = self.text
         before = bisect_left(self.starts, start)  # words starting before the span
         pre_from = max(0, start - reach)
-        if window <= 0:
-            pre_from = start
-        elif before > window:
+        if before > window:
             pre_from = max(pre_from, self.starts[before - window])
         after = bisect_right(self.ends, end)  # the first word ending after the span
         post_to = min(len(text), end + reach)
-        if window <= 0:
-            post_to = end
-        elif after + window < len(self.starts) and self.starts[after + window] < end + reach:
+        if after + window < len(self.starts) and self.starts[after + window] < end + reach:
             post_to = self.ends[after + window - 1]
-        pre, post = text[pre_from:start], text[end:post_to]
-        return " ".join(pre.split()), " ".join(text[start:end].split()), " ".join(post.split())
+        return pre_from, post_to
+
+    def _cut_before(self, pos: int) -> int:
+        """The last place at or before ``pos`` where no token runs across (0 at the start)."""
+        lo = pos
+        while lo > 0:
+            lo = max(0, lo - 64)
+            last = _UP_TO_A_CUT.match(self.text, lo, pos)
+            if last:
+                return last.end()
+        return 0
+
+    def _pre_from(self, start: int, window: int, reach: int) -> int:
+        """:meth:`_whole_reach`'s start, from the words just before ``start``: the ``window``-th
+        last word's start when more words come before it and it is within ``reach``, else
+        ``start - reach`` (0 at most). The words are counted backwards in the reversed text."""
+        span = 8 * window
+        while True:
+            lo = self._cut_before(max(0, start - span))
+            back = self.text[lo:start][::-1]
+            skipped = _words_back(window).match(back)
+            if skipped:
+                more = _TOKEN_BACK.search(back, skipped.end()) or (
+                    lo > 0 and TOKEN.search(self.text, 0, lo))  # fmt: skip
+                return max(0, start - reach, start - skipped.end() if more else 0)
+            if lo == 0 or lo <= start - reach:  # fewer words than window, or the window-th
+                return max(0, start - reach)  # last starts before start - reach
+            span *= 4
+
+    def _post_to(self, end: int, window: int, reach: int) -> int:
+        """:meth:`_whole_reach`'s end, from the words just after ``end``: the ``window``-th
+        next word's end when a word follows it within ``reach``, else ``end + reach``."""
+        text, far = self.text, min(len(self.text), end + reach)
+        first = next((m for m in TOKEN.finditer(text, self._cut_before(end)) if m.end() > end),
+                     None)  # fmt: skip
+        if first is None:
+            return far
+        skipped = _words_ahead(window).match(text, first.start())
+        if skipped is None:  # fewer than window words after the span
+            return far
+        following = TOKEN.search(text, skipped.end())
+        return skipped.end() if following and following.start() < end + reach else far
+
+
+#: A word read backwards (in reversed text): TOKEN's words, reversed.
+_TOKEN_BACK = re.compile(r"(?:[^\W_]+['’])*[^\W_]+")
+
+
+@functools.lru_cache(maxsize=8)
+def _words_ahead(n: int) -> re.Pattern[str]:
+    """``n`` words as TOKEN finds them, with what lies between (matched from a word's start)."""
+    return re.compile(rf"(?:[\W_]*+(?>{TOKEN.pattern})){{{n}}}")
+
+
+@functools.lru_cache(maxsize=8)
+def _words_back(n: int) -> re.Pattern[str]:
+    """``n`` words of reversed text, from its start."""
+    return re.compile(rf"(?:[\W_]*+(?>{_TOKEN_BACK.pattern})){{{n}}}")
 
 
 # -- scanning the statements -----------------------------------------------------------------
@@ -297,11 +392,15 @@ def scan(
     codebook_text: str | None = None,
     cap: int = DEFAULT_CAP,
     progress: Progress | None = None,
+    use_index: bool = True,
 ) -> TermScan:
     """Find ``term`` in the statements ``filters`` select (in the term's language), read-only.
 
     Above ``cap`` statements a deterministic sample spread over the selection is read, and
-    ``scanned`` says how many. ``progress(done, total)`` is called after each batch.
+    ``scanned`` says how many. ``progress(done, total)`` is called after each batch of the
+    statements read. With the term index (``use_index``), only the statements that may hold the
+    term are read, and of those only the sentences around the words it needs; the statements the
+    index lacks are read whole. Without it, every statement is read whole: the same result.
     """
     matcher = Matcher(term_codebook(term, codebook_text=codebook_text), semantic=False)
     chosen = selection_filters(filters, term)
@@ -312,13 +411,15 @@ def scan(
         with query.connect(db) as conn:  # one snapshot: the count, the sample and its texts
             selected, meta = query.statement_sample(conn, chosen, cap=cap)
             meta = _display_order(meta)  # so capped rows are the first ones the list shows
-            _read(conn, meta, matcher, term.language, hits, progress)
+            plan = _plan(conn, db, meta, matcher, term.language) if use_index else None
+            _read(conn, meta, matcher, term.language, hits, progress, plan)
     return TermScan(term, _statement_frame(meta, hits.per), _kwic(term, hits.rows), selected,
                     len(meta), tuple(meta))  # fmt: skip
 
 
 def kwic_of(db: str | Path, result: TermScan, *, year: int | None = None,
-            country: str | None = None, codebook_text: str | None = None) -> Kwic:
+            country: str | None = None, codebook_text: str | None = None,
+            use_index: bool = True) -> Kwic:  # fmt: skip
     """The keyword-in-context rows of one year and/or country of ``result``: its own rows when
     it kept them all, else read again from those statements alone (a clicked point or bar)."""
     if result.kwic_complete:
@@ -328,8 +429,104 @@ def kwic_of(db: str | Path, result: TermScan, *, year: int | None = None,
     matcher = Matcher(term_codebook(result.term, codebook_text=codebook_text), semantic=False)
     hits = _Hits()
     with query.connect(db) as conn:
-        _read(conn, _display_order(meta), matcher, result.term.language, hits, None)
+        meta = _display_order(meta)
+        plan = _plan(conn, db, meta, matcher, result.term.language) if use_index else None
+        _read(conn, meta, matcher, result.term.language, hits, None, plan)
     return _kwic(result.term, hits.rows)
+
+
+# -- reading through the term index ----------------------------------------------------------
+
+
+def unindexed(db: str | Path) -> int:
+    """Statements the term index lacks (all of them in a database made before it): every scan
+    reads them whole until :func:`build_index` adds them."""
+    with query.connect(db) as conn:
+        return query.unindexed_count(conn)
+
+
+def build_index(db: str | Path, *, progress: Progress | None = None) -> int:
+    """Add the statements the term index lacks, through the store (which first brings a
+    database made by an older version up to date); ``progress(done, total)`` after each batch.
+    Returns how many were added. :class:`~tracker.errors.StoreError` when the database cannot
+    be written (a read-only file or folder)."""
+    from tracker.store import Store  # the store is imported by the pages that write only
+
+    with Store(db, existing=True) as store:
+        return store.index_terms(progress=progress)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What to read of the selected statements: for each one the index holds that may hold the
+    term, the places of its passages holding an anchor word (``places``); and the statements the
+    index lacks, read whole (``whole``). The others hold no match."""
+
+    places: dict[int, list[int]]
+    whole: frozenset[int]
+
+    def wants(self, statement_id: int) -> bool:
+        return statement_id in self.places or statement_id in self.whole
+
+
+#: The index's words of the databases read last: (version, their forms, passages per token).
+_WORDS: OrderedDict[str, tuple[str, Vocabulary, dict[str, int]]] = OrderedDict()
+_WORDS_KEPT = 4
+_WORDS_LOCK = threading.Lock()
+
+
+def _index_words(conn: Any, db: str | Path, version: str) -> tuple[Vocabulary, dict[str, int]]:
+    """The words of the index, kept per database while its version stays the same (the forms of a
+    word are computed once in a process, the first time it is seen)."""
+    name = str(Path(db).resolve())
+    with _WORDS_LOCK:
+        kept = _WORDS.get(name)
+        if kept is not None:
+            _WORDS.move_to_end(name)
+            if kept[0] == version:
+                return kept[1], kept[2]
+    counts = query.index_words(conn)
+    vocabulary = Vocabulary(counts)
+    with _WORDS_LOCK:
+        _WORDS[name] = (version, vocabulary, counts)
+        while len(_WORDS) > _WORDS_KEPT:
+            _WORDS.popitem(last=False)
+    return vocabulary, counts
+
+
+def _plan(conn: Any, db: str | Path, meta: Sequence[tuple], matcher: Matcher,
+          language: str) -> _Plan | None:  # fmt: skip
+    """Which of the statements of ``meta`` to read and where, from the term index; None to
+    read them all whole (no index, or a wording that needs no word)."""
+    version = query.term_index_version(conn)
+    if version is None or not meta:
+        return None
+    ids = [row[0] for row in meta]
+    indexed = query.indexed_among(conn, ids)
+    whole = frozenset(ids).difference(indexed)
+    if not indexed:
+        return None
+    vocabulary, counts = _index_words(conn, db, version)
+    needs = prefilter(matcher, vocabulary, language)
+    if not needs.bounded:
+        return None
+    passages = {i: sum(counts.get(t, 0) for t in needs.tokens[i]) for i in needs.words}
+    anchors = needs.anchors(passages.__getitem__)
+    asked = anchors | {i for i, n in passages.items() if n <= _COMMON_WORD}
+    where = {i: query.passages_with(conn, sorted(needs.tokens[i])) for i in asked}
+    present: dict[int, set[int]] = {}
+    for i, found in where.items():
+        for sid, _ in found:
+            if sid in indexed:
+                present.setdefault(sid, set()).add(i)
+    unknown = needs.words - asked  # common words: taken to be there
+    maybe = {sid for sid, words in present.items() if needs.possible(words | unknown)}
+    places: dict[int, set[int]] = {}
+    for i in anchors:
+        for sid, place in where[i]:
+            if sid in maybe:
+                places.setdefault(sid, set()).add(place)
+    return _Plan({sid: sorted(p) for sid, p in places.items()}, whole)
 
 
 def _display_order(meta: Sequence[tuple]) -> list[tuple]:
@@ -357,29 +554,49 @@ class _Hits:
 
 
 def _read(conn: Any, meta: Sequence[tuple], matcher: Matcher, language: str, hits: _Hits,
-          progress: Progress | None) -> None:  # fmt: skip
-    """Scan the statements of ``meta`` a batch at a time into ``hits``."""
+          progress: Progress | None, plan: _Plan | None = None) -> None:  # fmt: skip
+    """Scan the statements of ``meta`` a batch at a time into ``hits``, in their order: those
+    ``plan`` wants (all without one); the others hold no match."""
     for done in range(0, len(meta), _BATCH):
         batch = meta[done : done + _BATCH]
-        texts = query.texts_and_passages(conn, [row[0] for row in batch])
-        _scan_batch(texts, matcher, batch, language, hits)
+        if plan is not None:
+            batch = [row for row in batch if plan.wants(row[0])]
+        ids = [row[0] for row in batch]
+        if not ids:
+            texts = {}
+        elif plan is None:
+            texts = query.texts_and_passages(conn, ids)
+        else:
+            texts = query.indexed_texts(conn, [i for i in ids if i in plan.places])
+            rest = [i for i in ids if i not in texts]
+            if rest:
+                texts.update(query.texts_and_passages(conn, rest))
+        _scan_batch(texts, matcher, batch, language, hits, plan.places if plan else None)
         if progress:
             progress(min(done + _BATCH, len(meta)), len(meta))
 
 
 def _scan_batch(texts: dict[int, tuple[str, list[tuple[int, int, int]]]], matcher: Matcher,
-                batch: Sequence[tuple], language: str, hits: _Hits) -> None:  # fmt: skip
-    """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``)."""
+                batch: Sequence[tuple], language: str, hits: _Hits,
+                places: dict[int, list[int]] | None = None) -> None:  # fmt: skip
+    """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``); a statement with
+    ``places`` is read around those passages only (:func:`tracker.prefilter.match_around`)."""
     for row in batch:
         text, spans = texts[row[0]]
-        passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
-        found = matcher.match(text, passages, language=language)
+        at = places.get(row[0]) if places is not None else None
+        if at is None:
+            passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
+            found = matcher.match(text, passages, language=language)
+        else:  # an index entry of a passage since removed points past the end: none there
+            found = match_around(matcher, text, _Spans(spans), [p for p in at if p < len(spans)],
+                                 language=language)  # fmt: skip
         if not found:
             continue
         hits.per[row[0]] = len(found)
         if not hits.room_for(len(found)):
             continue
-        words = _Words(text)
+        # a few hits in a long text: read the words around each; many: the whole text once
+        words = _Words(text, whole=len(found) * _AROUND_A_HIT > len(text))
         for m in found[:MAX_KWIC_ROWS]:
             pre, keyword, post = words.context(m.start, m.end, MAX_WINDOW)
             hits.rows.append({
@@ -388,6 +605,29 @@ def _scan_batch(texts: dict[int, tuple[str, list[tuple[int, int, int]]]], matche
                 "source": row[7], "start": m.start, "end": m.end, "pre": pre,
                 "keyword": keyword, "post": post, "kind": m.kind, "score": m.score,
             })  # fmt: skip
+
+
+class _Spans(Sequence[Passage]):
+    """A statement's passages ``(seq, start, end)``, each made a :class:`Passage` when asked:
+    a long statement has hundreds, of which a term's sentences are a few."""
+
+    def __init__(self, spans: list[tuple[int, int, int]]) -> None:
+        self.spans = spans
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    @overload
+    def __getitem__(self, i: int) -> Passage: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[Passage]: ...
+
+    def __getitem__(self, i: int | slice) -> Passage | list[Passage]:
+        if isinstance(i, slice):
+            return [Passage(seq, start, end, 0) for seq, start, end in self.spans[i]]
+        seq, start, end = self.spans[i]
+        return Passage(seq, start, end, 0)
 
 
 def _statement_frame(meta: list[tuple], per: dict[int, int]) -> pd.DataFrame:

@@ -26,7 +26,8 @@ The modules, by concern: :mod:`~tracker.query.connection` (opening, snapshots, t
 CLI's tables), :mod:`~tracker.query.overview` (filter options, what is left out),
 :mod:`~tracker.query.timing` (every chart's query, for the benchmarks),
 :mod:`~tracker.query.corpus` (texts, passages and matches of given statements, for accuracy,
-training and suggestions; the content fingerprint).
+training and suggestions; the content fingerprint), :mod:`~tracker.query.termindex` (the words of
+each passage, for the Any term page).
 """
 
 from __future__ import annotations
@@ -63,6 +64,9 @@ from tracker.query.statements import (
     coding_statements, duplicate_groups, highlight_spans, statement_detail, statement_sample,
     statement_theme_counts, statements_list, stored_statements, texts_and_passages,
 )  # fmt: skip
+from tracker.query.termindex import (
+    index_words, indexed_among, indexed_texts, passages_with, term_index_version, unindexed_count,
+)  # fmt: skip
 from tracker.query.timing import chart_queries, timings
 
 __all__ = [
@@ -84,4 +88,6 @@ __all__ = [
     "statement_theme_counts", "statement_where", "statements_list", "stored_matches",
     "stored_statements", "texts_and_passages", "theme_labels", "theme_spans", "theme_totals",
     "themes_present", "unfinished_recoding", "timings", "trends", "wilson", "yearly_difference",
+    "index_words", "indexed_among", "indexed_texts", "passages_with", "term_index_version",
+    "unindexed_count",
 ]  # fmt: skip
