@@ -17,14 +17,17 @@ from tracker.errors import TrackerError
 from tracker.query import Filters
 
 SCANS_KEPT = 8
+MEMOS_KEPT = 4  # terms whose statements read are kept (each up to terms.MEMO_ROWS rows)
 
 
 def cached_scan(term: terms.Term, filters: Filters, book_text: str | None) -> terms.TermScan:
     """:func:`tracker.terms.scan`, kept for every session per (database and its state, term,
-    filters, codebook); a progress bar while it reads."""
+    filters, codebook); a progress bar while it reads. What the scans of a term read is kept
+    too (per database state, term and codebook), so other filters read only what they add."""
     db = str(common.db_path())
-    key = (db, common.marker(), json.dumps(term.to_dict(), sort_keys=True),
-           json.dumps(filters.to_dict(), sort_keys=True), book_text or "")  # fmt: skip
+    of_term = (db, common.marker(), json.dumps(term.to_dict(), sort_keys=True), book_text or "")
+    key = (*of_term, json.dumps(filters.to_dict(), sort_keys=True))
+    memo = common.kept("term memos", of_term, terms.TermMemo, most=MEMOS_KEPT)
 
     def read() -> terms.TermScan:
         bar = st.progress(0.0, text="Reading the statements…")
@@ -32,7 +35,8 @@ def cached_scan(term: terms.Term, filters: Filters, book_text: str | None) -> te
         def progress(done: int, total: int) -> None:
             bar.progress(done / max(total, 1), text=f"Read {done:,} of {total:,} statements…")
 
-        result = terms.scan(db, term, filters, codebook_text=book_text, progress=progress)
+        result = terms.scan(db, term, filters, codebook_text=book_text, progress=progress,
+                            memo=memo)  # fmt: skip
         bar.empty()
         return result
 

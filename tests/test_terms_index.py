@@ -144,6 +144,44 @@ def test_a_capped_scan_and_a_clicked_point_are_the_same(idb, monkeypatch):
     assert len(fast) and fast.rows.equals(whole.rows)
 
 
+@pytest.mark.parametrize("use_index", [True, False], ids=["index", "whole"])
+def test_a_filter_change_reads_only_what_no_scan_of_the_term_read(idb, monkeypatch, use_index):
+    read: list[int] = []
+    for name in ("indexed_texts", "texts_and_passages"):
+        real = getattr(query, name)
+        monkeypatch.setattr(query, name, lambda conn, ids, real=real: (
+            read.extend(ids) or real(conn, ids)))  # fmt: skip
+    term, memo = terms.Term.parse("sovereignty, terrorism"), terms.TermMemo()
+    narrow = Filters(countries=("CHN", "USA"), year_from=2019)
+
+    def scan(filters: Filters) -> tuple[terms.TermScan, set[int]]:
+        read.clear()
+        got = terms.scan(idb, term, filters, memo=memo, use_index=use_index)
+        return got, set(read)
+
+    first, read_first = scan(narrow)
+    wide, read_wide = scan(Filters())
+    assert read_first and read_wide and not read_first & read_wide
+    again, read_again = scan(narrow)
+    assert read_again == set()
+    monkeypatch.undo()
+    same_scan(first, again)
+    for filters, got in ((narrow, first), (Filters(), wide)):
+        same_scan(got, terms.scan(idb, term, filters, use_index=False))
+
+
+def test_a_memo_that_keeps_fewer_rows_reads_the_others_again(idb, monkeypatch):
+    monkeypatch.setattr(terms, "MAX_KWIC_ROWS", 60)
+    monkeypatch.setattr(terms, "MEMO_ROWS", 25)
+    term, memo = terms.Term.parse("sovereignty"), terms.TermMemo()
+    complete = []
+    for filters in (Filters(countries=("CHN", "RUS")), Filters(), Filters(year_to=2020), Filters()):
+        got = terms.scan(idb, term, filters, memo=memo)
+        same_scan(got, terms.scan(idb, term, filters, use_index=False))
+        complete.append(got.kwic_complete)
+    assert False in complete and 0 < memo.kept <= 25
+
+
 def test_each_word_maps_to_the_tokens_the_matcher_reads_as_it(idb):
     """The prefilter's look-ups give, for each word of a term, exactly the tokens of the corpus
     the matcher maps to it, as mapping every token of the corpus one by one does."""

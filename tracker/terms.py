@@ -393,6 +393,7 @@ def scan(
     cap: int = DEFAULT_CAP,
     progress: Progress | None = None,
     use_index: bool = True,
+    memo: TermMemo | None = None,
 ) -> TermScan:
     """Find ``term`` in the statements ``filters`` select (in the term's language), read-only.
 
@@ -401,6 +402,8 @@ def scan(
     statements read. With the term index (``use_index``), only the statements that may hold the
     term are read, and of those only the sentences around the words it needs; the statements the
     index lacks are read whole. Without it, every statement is read whole: the same result.
+    With a ``memo`` of earlier scans of the term (:class:`TermMemo`), only the statements they
+    did not read are read.
     """
     matcher = Matcher(term_codebook(term, codebook_text=codebook_text), semantic=False)
     chosen = selection_filters(filters, term)
@@ -411,8 +414,8 @@ def scan(
         with query.connect(db) as conn:  # one snapshot: the count, the sample and its texts
             selected, meta = query.statement_sample(conn, chosen, cap=cap)
             meta = _display_order(meta)  # so capped rows are the first ones the list shows
-            plan = _plan(conn, db, meta, matcher, term.language) if use_index else None
-            _read(conn, meta, matcher, term.language, hits, progress, plan)
+            plan = _plan(conn, db, meta, matcher, term.language, memo) if use_index else None
+            _read(conn, meta, matcher, term.language, hits, progress, plan, memo)
     return TermScan(term, _statement_frame(meta, hits.per), _kwic(term, hits.rows), selected,
                     len(meta), tuple(meta))  # fmt: skip
 
@@ -456,6 +459,36 @@ def build_index(db: str | Path, *, progress: Progress | None = None) -> int:
         return store.index_terms(progress=progress)
 
 
+#: Context rows a :class:`TermMemo` keeps, over all its statements.
+MEMO_ROWS = MAX_KWIC_ROWS
+
+
+@dataclass
+class TermMemo:
+    """What the scans of one term have read on one state of a database, for the next scan of it
+    under other filters, which then reads only the statements none of them read: the index's
+    answer for the term (the words it needs, the passages holding them), and each statement's
+    number of hits with their context rows (up to :data:`MEMO_ROWS` in all; a statement whose
+    rows were not kept is read again). Valid for that state of the database and that codebook
+    only: the caller keys it on them (the page: the change marker, the term, the codebook)."""
+
+    lookup: tuple | None = None
+    counts: dict[int, int] = field(default_factory=dict)
+    rows: dict[int, list[tuple]] = field(default_factory=dict)
+    kept: int = 0
+
+    def knows(self, statement_id: int) -> bool:
+        """Whether a statement's hits and their rows are here."""
+        n = self.counts.get(statement_id)
+        return n is not None and (n == 0 or statement_id in self.rows)
+
+    def keep(self, statement_id: int, count: int, rows: list[tuple] | None) -> None:
+        self.counts[statement_id] = count
+        if rows is not None and self.kept + len(rows) <= MEMO_ROWS:
+            self.rows[statement_id] = rows
+            self.kept += len(rows)
+
+
 @dataclass(frozen=True)
 class _Plan:
     """What to read of the selected statements: for each one the index holds that may hold the
@@ -494,8 +527,8 @@ def _index_words(conn: Any, db: str | Path, version: str) -> tuple[Vocabulary, d
     return vocabulary, counts
 
 
-def _plan(conn: Any, db: str | Path, meta: Sequence[tuple], matcher: Matcher,
-          language: str) -> _Plan | None:  # fmt: skip
+def _plan(conn: Any, db: str | Path, meta: Sequence[tuple], matcher: Matcher, language: str,
+          memo: TermMemo | None = None) -> _Plan | None:  # fmt: skip
     """Which of the statements of ``meta`` to read and where, from the term index; None to
     read them all whole (no index, or a wording that needs no word)."""
     version = query.term_index_version(conn)
@@ -506,20 +539,20 @@ def _plan(conn: Any, db: str | Path, meta: Sequence[tuple], matcher: Matcher,
     whole = frozenset(ids).difference(indexed)
     if not indexed:
         return None
-    vocabulary, counts = _index_words(conn, db, version)
-    needs = prefilter(matcher, vocabulary, language)
-    if not needs.bounded:
+    lookup = memo.lookup if memo is not None else None
+    if lookup is None:
+        lookup = _look_up(conn, db, version, matcher, language)
+        if memo is not None:
+            memo.lookup = lookup
+    needs, anchors, where = lookup
+    if needs is None:
         return None
-    passages = {i: sum(counts.get(t, 0) for t in needs.tokens[i]) for i in needs.words}
-    anchors = needs.anchors(passages.__getitem__)
-    asked = anchors | {i for i, n in passages.items() if n <= _COMMON_WORD}
-    where = {i: query.passages_with(conn, sorted(needs.tokens[i])) for i in asked}
     present: dict[int, set[int]] = {}
     for i, found in where.items():
         for sid, _ in found:
             if sid in indexed:
                 present.setdefault(sid, set()).add(i)
-    unknown = needs.words - asked  # common words: taken to be there
+    unknown = needs.words - where.keys()  # common words: taken to be there
     maybe = {sid for sid, words in present.items() if needs.possible(words | unknown)}
     places: dict[int, set[int]] = {}
     for i in anchors:
@@ -527,6 +560,20 @@ def _plan(conn: Any, db: str | Path, meta: Sequence[tuple], matcher: Matcher,
             if sid in maybe:
                 places.setdefault(sid, set()).add(place)
     return _Plan({sid: sorted(p) for sid, p in places.items()}, whole)
+
+
+def _look_up(conn: Any, db: str | Path, version: str, matcher: Matcher, language: str) -> tuple:
+    """The index's answer for the codebook of ``matcher``, whatever the filters: what it needs
+    (None when a wording needs no word), the anchor words, and the passages ``(statement id,
+    place)`` holding each word looked up (all but the common ones)."""
+    vocabulary, counts = _index_words(conn, db, version)
+    needs = prefilter(matcher, vocabulary, language)
+    if not needs.bounded:
+        return None, frozenset(), {}
+    passages = {i: sum(counts.get(t, 0) for t in needs.tokens[i]) for i in needs.words}
+    anchors = needs.anchors(passages.__getitem__)
+    asked = anchors | {i for i, n in passages.items() if n <= _COMMON_WORD}
+    return needs, anchors, {i: query.passages_with(conn, sorted(needs.tokens[i])) for i in asked}
 
 
 def _display_order(meta: Sequence[tuple]) -> list[tuple]:
@@ -548,20 +595,26 @@ class _Hits:
     full: bool = False
 
     def room_for(self, n: int) -> bool:
-        if not self.full and self.rows and len(self.rows) + n > MAX_KWIC_ROWS:
+        if not self.would_fit(n):
             self.full = True
         return not self.full
 
+    def would_fit(self, n: int) -> bool:
+        """Whether a statement's ``n`` rows would be kept (:meth:`room_for` without the note)."""
+        return not self.full and not (self.rows and len(self.rows) + n > MAX_KWIC_ROWS)
+
 
 def _read(conn: Any, meta: Sequence[tuple], matcher: Matcher, language: str, hits: _Hits,
-          progress: Progress | None, plan: _Plan | None = None) -> None:  # fmt: skip
+          progress: Progress | None, plan: _Plan | None = None,
+          memo: TermMemo | None = None) -> None:  # fmt: skip
     """Scan the statements of ``meta`` a batch at a time into ``hits``, in their order: those
-    ``plan`` wants (all without one); the others hold no match."""
+    ``plan`` wants (all without one; the others hold no match), reading only those ``memo``
+    does not know (and keeping in it what was read)."""
     for done in range(0, len(meta), _BATCH):
         batch = meta[done : done + _BATCH]
         if plan is not None:
             batch = [row for row in batch if plan.wants(row[0])]
-        ids = [row[0] for row in batch]
+        ids = [row[0] for row in batch if memo is None or not memo.knows(row[0])]
         if not ids:
             texts = {}
         elif plan is None:
@@ -571,40 +624,58 @@ def _read(conn: Any, meta: Sequence[tuple], matcher: Matcher, language: str, hit
             rest = [i for i in ids if i not in texts]
             if rest:
                 texts.update(query.texts_and_passages(conn, rest))
-        _scan_batch(texts, matcher, batch, language, hits, plan.places if plan else None)
+        _scan_batch(texts, matcher, batch, language, hits, plan.places if plan else None, memo)
         if progress:
             progress(min(done + _BATCH, len(meta)), len(meta))
 
 
 def _scan_batch(texts: dict[int, tuple[str, list[tuple[int, int, int]]]], matcher: Matcher,
                 batch: Sequence[tuple], language: str, hits: _Hits,
-                places: dict[int, list[int]] | None = None) -> None:  # fmt: skip
-    """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``); a statement with
-    ``places`` is read around those passages only (:func:`tracker.prefilter.match_around`)."""
+                places: dict[int, list[int]] | None = None,
+                memo: TermMemo | None = None) -> None:  # fmt: skip
+    """The hits in one batch of statements (rows of ``query.SAMPLE_COLUMNS``): ``memo``'s for
+    those it knows, else read from ``texts``; a statement with ``places`` is read around those
+    passages only (:func:`tracker.prefilter.match_around`)."""
     for row in batch:
-        text, spans = texts[row[0]]
-        at = places.get(row[0]) if places is not None else None
-        if at is None:
-            passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
-            found = matcher.match(text, passages, language=language)
-        else:  # an index entry of a passage since removed points past the end: none there
-            found = match_around(matcher, text, _Spans(spans), [p for p in at if p < len(spans)],
-                                 language=language)  # fmt: skip
-        if not found:
+        if memo is not None and memo.knows(row[0]):
+            count, rows = memo.counts[row[0]], memo.rows.get(row[0])
+        else:
+            count, rows = _statement_hits(texts[row[0]], matcher, language, hits,
+                                          places.get(row[0]) if places is not None else None)
+            if memo is not None:
+                memo.keep(row[0], count, rows)
+        if not count:
             continue
-        hits.per[row[0]] = len(found)
-        if not hits.room_for(len(found)):
+        hits.per[row[0]] = count
+        if not hits.room_for(count) or rows is None:
             continue
-        # a few hits in a long text: read the words around each; many: the whole text once
-        words = _Words(text, whole=len(found) * _AROUND_A_HIT > len(text))
-        for m in found[:MAX_KWIC_ROWS]:
-            pre, keyword, post = words.context(m.start, m.end, MAX_WINDOW)
+        for start, end, pre, keyword, post, kind, score in rows:
             hits.rows.append({
                 "statement_id": row[0], "country": row[1], "country_name": row[2],
                 "date": row[3], "year": row[4], "forum": row[5], "speaker": row[6],
-                "source": row[7], "start": m.start, "end": m.end, "pre": pre,
-                "keyword": keyword, "post": post, "kind": m.kind, "score": m.score,
+                "source": row[7], "start": start, "end": end, "pre": pre,
+                "keyword": keyword, "post": post, "kind": kind, "score": score,
             })  # fmt: skip
+
+
+def _statement_hits(read: tuple[str, list[tuple[int, int, int]]], matcher: Matcher,
+                    language: str, hits: _Hits,
+                    at: list[int] | None) -> tuple[int, list[tuple] | None]:  # fmt: skip
+    """One statement's number of hits, and their context rows ``(start, end, pre, keyword,
+    post, kind, score)`` when ``hits`` has room for them (else None)."""
+    text, spans = read
+    if at is None:
+        passages = [Passage(seq, start, end, 0) for seq, start, end in spans]
+        found = matcher.match(text, passages, language=language)
+    else:  # an index entry of a passage since removed points past the end: none there
+        found = match_around(matcher, text, _Spans(spans), [p for p in at if p < len(spans)],
+                             language=language)  # fmt: skip
+    if not found or not hits.would_fit(len(found)):
+        return len(found), None
+    # a few hits in a long text: read the words around each; many: the whole text once
+    words = _Words(text, whole=len(found) * _AROUND_A_HIT > len(text))
+    return len(found), [(m.start, m.end, *words.context(m.start, m.end, MAX_WINDOW), m.kind,
+                         m.score) for m in found[:MAX_KWIC_ROWS]]  # fmt: skip
 
 
 class _Spans(Sequence[Passage]):
