@@ -87,14 +87,16 @@ test-fast: lint typecheck
 CORPUS ?= ../shared/corpus
 BENCH_DB ?= $(or $(TMPDIR),$(TEMP),/tmp)/position-tracker-bench.db
 
-# matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries;
-# last, the speed checks that used to be test assertions (bench-timings)
+# matcher against exact baselines, then the whole UNGDC: ingest, re-match, dashboard queries,
+# Any term through its index beside reading every statement; last, the speed checks that used to
+# be test assertions (bench-timings)
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/bench_match.py --zip $(CORPUS)/ungdc/UNGDC_1946-2024.zip
 	$(BIN)/python benchmarks/bench_ingest.py $(CORPUS)/ungdc/UNGDC_1946-2024.zip --keep $(BENCH_DB)
 	$(BIN)/python benchmarks/accuracy.py --corpus $(CORPUS) --weak-db $(BENCH_DB)
 	$(BIN)/python benchmarks/unseen.py --corpus $(CORPUS)
 	$(BIN)/python benchmarks/coder_vs_gold.py --corpus $(CORPUS)
+	$(BIN)/python benchmarks/bench_terms.py --db $(BENCH_DB)
 	$(BIN)/python benchmarks/bench_first_chart.py --db $(DB)
 	$(BIN)/python benchmarks/bench_timings.py --corpus $(CORPUS)
 
