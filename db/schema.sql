@@ -183,3 +183,5 @@ CREATE TRIGGER term_indexed_forget_passage_deleted AFTER DELETE ON passages BEGI
 
 CREATE TRIGGER term_indexed_forget_passage_changed AFTER UPDATE ON passages BEGIN DELETE FROM term_indexed WHERE statement_id IN (OLD.statement_id, NEW.statement_id); END;
 
+CREATE TRIGGER term_indexed_forget_text_added AFTER INSERT ON statement_texts BEGIN DELETE FROM term_indexed WHERE statement_id IN (NEW.statement_id); END;
+

@@ -377,6 +377,27 @@ def test_a_text_changed_by_another_tool_is_read_whole_until_indexed_again(idb, t
     both_ways(path, term)
 
 
+def test_a_text_replaced_by_another_tool_is_read_whole_until_indexed_again(idb, tmp_path):
+    """INSERT OR REPLACE (sqlite-utils' insert --replace, Datasette) deletes the old row without
+    firing DELETE triggers: the new text's insert must take the statement out of the index."""
+    path = copy_of(idb, tmp_path)
+    term = terms.Term.parse("cyberspace")
+    (sid, raw, text), *_ = sql(path, "SELECT statement_id, raw_text, clean_text FROM "
+                                     "statement_texts WHERE clean_text LIKE '%sovereignty%' "
+                                     "AND clean_text NOT LIKE '%cyberspace%' ORDER BY statement_id")
+    # a hit where the index saw none: the word moves into a sentence it never held
+    changed = text.replace("sovereignty", "cyberspaces")  # same length: the passages still fit
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT OR REPLACE INTO statement_texts (statement_id, raw_text, clean_text) "
+                     "VALUES (?, ?, ?)", (sid, raw, changed))  # fmt: skip
+    assert sid not in indexed(path) and terms.unindexed(path) == 1
+    whole = terms.scan(path, term, Filters(), use_index=False)
+    assert sid in set(whole.statements.query("matches > 0")["statement_id"])
+    same_scan(terms.scan(path, term, Filters()), whole)
+    assert terms.build_index(path) == 1 and sid in indexed(path)
+    same_scan(terms.scan(path, term, Filters()), whole)
+
+
 def test_a_database_made_before_the_index_answers_and_gets_it_on_first_use(tmp_path):
     path = old_database(tmp_path)  # made by the store before issue 12: no term index
     with sqlite3.connect(path) as conn:

@@ -217,6 +217,15 @@ def _term_index(db: sqlite_utils.Database) -> None:
                    f"{forget.format(ids)}; END")  # fmt: skip
 
 
+def _term_index_replace(db: sqlite_utils.Database) -> None:
+    # A text swapped in with INSERT OR REPLACE (sqlite-utils `insert --replace`, Datasette): SQLite
+    # deletes the old row without firing DELETE triggers (unless recursive_triggers is on), so
+    # 0007's triggers missed it and the index kept the old text's words. Its insert takes the
+    # statement out of term_indexed (a new statement's text is not there: nothing to delete).
+    db.execute("CREATE TRIGGER term_indexed_forget_text_added AFTER INSERT ON statement_texts "
+               "BEGIN DELETE FROM term_indexed WHERE statement_id IN (NEW.statement_id); END")
+
+
 #: Named migrations, applied in order, each in its own transaction, and recorded in the
 #: ``migrations`` table. A new one is a function of the sqlite-utils database appended here:
 #: ``add_column`` to add a column, ``Table.transform`` to change one (type, constraint, order).
@@ -228,6 +237,7 @@ MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0005_fts_sqlite_utils", _fts_sqlite_utils),
     ("0006_run_outcome", _run_outcome),
     ("0007_term_index", _term_index),
+    ("0008_term_index_replace", _term_index_replace),
 ]
 
 _KIND_COLUMN = {"exact": 1, "fuzzy": 2, "proximity": 3, "semantic": 4}
