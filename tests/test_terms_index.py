@@ -28,7 +28,7 @@ from tracker.query import Filters
 from tracker.rematch import rematch
 from tracker.segment import segment
 from tracker.store import Store
-from tracker.tokens import passage_tokens
+from tracker.tokens import encode, passage_tokens, rowid
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -396,6 +396,28 @@ def test_a_text_replaced_by_another_tool_is_read_whole_until_indexed_again(idb, 
     same_scan(terms.scan(path, term, Filters()), whole)
     assert terms.build_index(path) == 1 and sid in indexed(path)
     same_scan(terms.scan(path, term, Filters()), whole)
+
+
+def test_a_token_longer_than_fts5_keeps_is_left_out_of_the_index(idb, tmp_path):
+    """FTS5 cuts a token at 32,768 characters: a hex-encoded word cut mid-character could not be
+    read back (every scan failed). Such a token can never be a term's: it is not indexed."""
+    path = copy_of(idb, tmp_path)
+    (sid, text), *_ = sql(path, "SELECT statement_id, clean_text FROM statement_texts "
+                                "WHERE clean_text LIKE '%sovereignty%' ORDER BY statement_id")
+    long = "中" * 6000  # 18,000 bytes, 36,000 hex digits: cut inside a character
+    with sqlite3.connect(path) as conn:  # no passages: the whole text is one, as the matcher reads
+        conn.execute("DELETE FROM passages WHERE statement_id = ?", (sid,))
+        conn.execute("UPDATE statement_texts SET clean_text = ? WHERE statement_id = ?",
+                     (f"{text} {long}", sid))  # fmt: skip
+    assert terms.build_index(path) == 1 and sid in indexed(path)
+    with sqlite3.connect(path) as conn:  # as an index made before left it: cut, and read past
+        conn.execute("INSERT INTO term_index (rowid, tokens) VALUES (?, ?)",
+                     (rowid(sid, 0), encode(long)))  # fmt: skip
+    with query.connect(path) as conn:
+        words = query.index_words(conn)
+    assert "sovereignty" in words and not any(w.startswith("中") for w in words)
+    found = both_ways(path, terms.Term.parse("sovereignty"))
+    assert sid in set(found.statements.query("matches > 0")["statement_id"])
 
 
 def test_a_database_made_before_the_index_answers_and_gets_it_on_first_use(tmp_path):

@@ -26,6 +26,11 @@ TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 PLACE_BITS = 24
 PLACE_MASK = (1 << PLACE_BITS) - 1
 
+#: The longest word FTS5 keeps whole (it cuts a longer one at this many characters): 16,384 bytes
+#: of UTF-8, hex-encoded. A token longer than that is not indexed: cut, it could be cut inside a
+#: character and not be read back, and no term's word is ever that long.
+MAX_WORD = 32_768
+
 
 def passage_tokens(text: str, spans: Iterable[tuple[int, int]]) -> list[set[str]]:
     """The distinct tokens of each passage ``(start, end)`` of ``text``, as the matcher reads
@@ -38,22 +43,27 @@ def encode(token: str) -> str:
     return token.encode("utf-8").hex()
 
 
-def decode(word: str) -> str:
-    """A word of the index as the token it stands for."""
-    return bytes.fromhex(word).decode("utf-8")
+def decode(word: str) -> str | None:
+    """A word of the index as the token it stands for; None for one that is no token's (cut by
+    FTS5 in an index made before :data:`MAX_WORD` was kept out of it)."""
+    try:
+        return bytes.fromhex(word).decode("utf-8")
+    except ValueError:  # odd length or not hex digits, or a UnicodeDecodeError
+        return None
 
 
 def index_text(tokens: Iterable[str], cache: dict[str, str] | None = None) -> str:
-    """The text the index is given for one passage: its tokens encoded, space-separated
-    (``cache`` keeps the encodings across passages)."""
+    """The text the index is given for one passage: its tokens encoded, space-separated, but for
+    those longer than :data:`MAX_WORD` encoded (``cache`` keeps the encodings across passages)."""
     if cache is None:
-        return " ".join(map(encode, tokens))
+        cache = {}
     out = []
     for token in tokens:
         word = cache.get(token)
         if word is None:
             word = cache[token] = encode(token)
-        out.append(word)
+        if len(word) <= MAX_WORD:
+            out.append(word)
     return " ".join(out)
 
 

@@ -55,8 +55,15 @@ def unindexed_count(conn: sqlite3.Connection) -> int:
 
 def index_words(conn: sqlite3.Connection) -> dict[str, int]:
     """Every token of the index with the number of passages holding it (a token of a passage
-    since deleted may remain: an index entry is never taken back, only its statement's mark)."""
-    return {tokens.decode(word): n for word, n in conn.execute("SELECT term, doc FROM term_words")}
+    since deleted may remain: an index entry is never taken back, only its statement's mark). A
+    word that is no token's (cut by FTS5, in an index made before such tokens were left out) is
+    left out: it can match no term."""
+    out: dict[str, int] = {}
+    for word, n in conn.execute("SELECT term, doc FROM term_words"):
+        token = tokens.decode(word)
+        if token is not None:
+            out[token] = n
+    return out
 
 
 def passages_with(conn: sqlite3.Connection, words: Sequence[str]) -> list[tuple[int, int]]:
