@@ -182,6 +182,22 @@ def test_a_memo_that_keeps_fewer_rows_reads_the_others_again(idb, monkeypatch):
     assert False in complete and 0 < memo.kept <= 25
 
 
+def test_a_memo_s_index_answer_is_not_used_once_the_index_has_changed(idb, cuba, tmp_path):
+    """The page keys a memo on the database's change marker, read before the scan's snapshot:
+    another session may index in between. A memo's answer from the index is for the index's
+    version it was read at only."""
+    path = copy_of(idb, tmp_path)
+    ingest_paths([cuba], db=path, workers=1)
+    (sid,) = stored(path) - stored(idb)
+    blockade, memo = terms.Term.parse("blockade"), terms.TermMemo()
+    whole = terms.scan(path, blockade, Filters(), use_index=False)
+    assert sid in set(whole.statements.query("matches > 0")["statement_id"])
+    usa = Filters(countries=("USA",))
+    terms.scan(path, blockade, usa, memo=memo)  # Cuba's speech not indexed yet, nor selected
+    assert terms.build_index(path) == 1 and sid in indexed(path)
+    same_scan(terms.scan(path, blockade, Filters(), memo=memo), whole)
+
+
 def test_each_word_maps_to_the_tokens_the_matcher_reads_as_it(idb):
     """The prefilter's look-ups give, for each word of a term, exactly the tokens of the corpus
     the matcher maps to it, as mapping every token of the corpus one by one does."""

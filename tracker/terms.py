@@ -470,9 +470,13 @@ class TermMemo:
     answer for the term (the words it needs, the passages holding them), and each statement's
     number of hits with their context rows (up to :data:`MEMO_ROWS` in all; a statement whose
     rows were not kept is read again). Valid for that state of the database and that codebook
-    only: the caller keys it on them (the page: the change marker, the term, the codebook)."""
+    only: the caller keys it on them (the page: the change marker, the term, the codebook). The
+    index's answer is kept with the index's version it was read at (``lookup_version``): the
+    caller's key is read before the scan's snapshot, and the index may be written in between
+    (another session indexing); a scan at another version looks it up again."""
 
     lookup: tuple | None = None
+    lookup_version: str | None = None
     counts: dict[int, int] = field(default_factory=dict)
     rows: dict[int, list[tuple]] = field(default_factory=dict)
     kept: int = 0
@@ -539,11 +543,11 @@ def _plan(conn: Any, db: str | Path, meta: Sequence[tuple], matcher: Matcher, la
     whole = frozenset(ids).difference(indexed)
     if not indexed:
         return None
-    lookup = memo.lookup if memo is not None else None
+    lookup = memo.lookup if memo is not None and memo.lookup_version == version else None
     if lookup is None:
         lookup = _look_up(conn, db, version, matcher, language)
         if memo is not None:
-            memo.lookup = lookup
+            memo.lookup, memo.lookup_version = lookup, version
     needs, anchors, where = lookup
     if needs is None:
         return None
