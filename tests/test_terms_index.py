@@ -17,7 +17,8 @@ from db_support import sql
 from streamlit.testing.v1 import AppTest
 from test_store_sqlite_utils import old_database
 
-from tracker import query, terms
+import tracker.prefilter as prefilter_module
+from tracker import match, query, terms
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.errors import StoreError
 from tracker.ingest import ingest_paths
@@ -61,10 +62,26 @@ def same_scan(a: terms.TermScan, b: terms.TermScan) -> None:
     assert a.kwic.rows.equals(b.kwic.rows)
 
 
+def fresh_lexicons() -> None:
+    """Forget the lexicons Matchers of the same codebook share, with the words they learnt: the
+    next scan reads as the first of a process, owing nothing to the scans before it."""
+    with match._COMPILE_LOCK:
+        match._COMPILED.clear()
+
+
+def whole_scan(db: Path, term: terms.Term, filters: Filters = Filters(),
+               **kwargs) -> terms.TermScan:  # fmt: skip
+    """Reading every statement whole, with lexicons no scan through the index has touched."""
+    fresh_lexicons()
+    return terms.scan(db, term, filters, use_index=False, **kwargs)
+
+
 def both_ways(db: Path, term: terms.Term, filters: Filters = Filters(), **kwargs) -> terms.TermScan:
-    """The scan through the index, checked against reading every statement whole."""
+    """The scan through the index, checked against reading every statement whole (each with
+    fresh lexicons, so that one cannot set the other's words wrong)."""
+    fresh_lexicons()
     fast = terms.scan(db, term, filters, **kwargs)
-    same_scan(fast, terms.scan(db, term, filters, use_index=False, **kwargs))
+    same_scan(fast, whole_scan(db, term, filters, **kwargs))
     return fast
 
 
@@ -140,6 +157,7 @@ def test_a_capped_scan_and_a_clicked_point_are_the_same(idb, monkeypatch):
     assert not capped.kwic_complete
     year = int(capped.statements.query("matches > 0")["year"].iloc[0])
     fast = terms.kwic_of(idb, capped, year=year)
+    fresh_lexicons()
     whole = terms.kwic_of(idb, capped, year=year, use_index=False)
     assert len(fast) and fast.rows.equals(whole.rows)
 
@@ -167,7 +185,7 @@ def test_a_filter_change_reads_only_what_no_scan_of_the_term_read(idb, monkeypat
     monkeypatch.undo()
     same_scan(first, again)
     for filters, got in ((narrow, first), (Filters(), wide)):
-        same_scan(got, terms.scan(idb, term, filters, use_index=False))
+        same_scan(got, whole_scan(idb, term, filters))
 
 
 def test_a_memo_that_keeps_fewer_rows_reads_the_others_again(idb, monkeypatch):
@@ -177,7 +195,7 @@ def test_a_memo_that_keeps_fewer_rows_reads_the_others_again(idb, monkeypatch):
     complete = []
     for filters in (Filters(countries=("CHN", "RUS")), Filters(), Filters(year_to=2020), Filters()):
         got = terms.scan(idb, term, filters, memo=memo)
-        same_scan(got, terms.scan(idb, term, filters, use_index=False))
+        same_scan(got, whole_scan(idb, term, filters))
         complete.append(got.kwic_complete)
     assert False in complete and 0 < memo.kept <= 25
 
@@ -190,12 +208,26 @@ def test_a_memo_s_index_answer_is_not_used_once_the_index_has_changed(idb, cuba,
     ingest_paths([cuba], db=path, workers=1)
     (sid,) = stored(path) - stored(idb)
     blockade, memo = terms.Term.parse("blockade"), terms.TermMemo()
-    whole = terms.scan(path, blockade, Filters(), use_index=False)
+    whole = whole_scan(path, blockade)
     assert sid in set(whole.statements.query("matches > 0")["statement_id"])
     usa = Filters(countries=("USA",))
     terms.scan(path, blockade, usa, memo=memo)  # Cuba's speech not indexed yet, nor selected
     assert terms.build_index(path) == 1 and sid in indexed(path)
     same_scan(terms.scan(path, blockade, Filters(), memo=memo), whole)
+
+
+def test_the_prefilter_s_no_word_marks_stay_out_of_the_lexicon_matchers_share(idb, monkeypatch):
+    """The prefilter marks the index's tokens it takes to map to no word so the scan need not
+    look them up; the mark must not reach the lexicon other Matchers of the codebook share, or
+    a mistake of the prefilter would make reading whole wrong too (and the two agree)."""
+    term = terms.Term.parse("sovereignty")
+    whole = whole_scan(idb, term)
+    assert whole.found
+    fresh_lexicons()
+    monkeypatch.setattr(prefilter_module, "_may_map", lambda lexicon, vocabulary: set())  # all wrong
+    assert not terms.scan(idb, term, Filters()).found
+    monkeypatch.undo()
+    same_scan(terms.scan(idb, term, Filters(), use_index=False), whole)
 
 
 def test_each_word_maps_to_the_tokens_the_matcher_reads_as_it(idb):
@@ -407,7 +439,7 @@ def test_a_text_replaced_by_another_tool_is_read_whole_until_indexed_again(idb, 
         conn.execute("INSERT OR REPLACE INTO statement_texts (statement_id, raw_text, clean_text) "
                      "VALUES (?, ?, ?)", (sid, raw, changed))  # fmt: skip
     assert sid not in indexed(path) and terms.unindexed(path) == 1
-    whole = terms.scan(path, term, Filters(), use_index=False)
+    whole = whole_scan(path, term)
     assert sid in set(whole.statements.query("matches > 0")["statement_id"])
     same_scan(terms.scan(path, term, Filters()), whole)
     assert terms.build_index(path) == 1 and sid in indexed(path)
@@ -478,7 +510,7 @@ def test_the_page_indexes_what_the_index_lacks_then_answers(page):
     at = make(q="sovereignty").run()
     assert not at.exception and not at.error
     assert terms.unindexed(path) == 0
-    expected = terms.scan(path, terms.Term.parse("sovereignty"), Filters(), use_index=False)
+    expected = whole_scan(path, terms.Term.parse("sovereignty"))
     assert f"in **{expected.found:,}** of" in at.markdown[0].value
 
 
@@ -493,6 +525,6 @@ def test_the_page_says_so_when_the_index_cannot_be_written_and_still_answers(pag
     assert not at.exception and not at.error
     note = next(i.value for i in at.info if "could not be indexed" in i.value)
     assert "20 statements" in note and "read whole" in note
-    expected = terms.scan(path, terms.Term.parse("sovereignty"), Filters(), use_index=False)
+    expected = whole_scan(path, terms.Term.parse("sovereignty"))
     assert f"in **{expected.found:,}** of" in at.markdown[0].value
     assert terms.unindexed(path) == 20

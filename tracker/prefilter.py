@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from rapidfuzz import process
@@ -204,8 +204,12 @@ def prefilter(matcher: Matcher, vocabulary: Vocabulary, language: str = "en") ->
     if new:
         _learn(lexicon, new)
     # every other token of the vocabulary maps to no word: said once here, so that matching the
-    # texts it came from does not look each one up again
-    lexicon.cache.update(dict.fromkeys(vocabulary.tokens.difference(lexicon.cache), OOV))
+    # texts it came from does not look each one up again. Said to this matcher's own copy of the
+    # lexicon only: the lexicon other Matchers of the codebook share (reading whole among them)
+    # learns a token's word only as tracker.match._learn finds it, never from _may_map's reading
+    # (what _learn finds here goes to it).
+    marks = dict.fromkeys(vocabulary.tokens.difference(lexicon.cache), OOV)
+    lexicon = matcher._lexicons[language] = replace(lexicon, cache={**lexicon.cache, **marks})
     wanted = shape.words
     tokens: dict[int, set[str]] = {i: set() for i in wanted}
     for token in may:
