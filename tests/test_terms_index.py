@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_store_sqlite_utils import old_database
 
 import tracker.prefilter as prefilter_module
+import tracker.store as store_module
 from tracker import match, query, terms
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.errors import StoreError
@@ -466,6 +467,22 @@ def test_a_token_longer_than_fts5_keeps_is_left_out_of_the_index(idb, tmp_path):
     assert "sovereignty" in words and not any(w.startswith("中") for w in words)
     found = both_ways(path, terms.Term.parse("sovereignty"))
     assert sid in set(found.statements.query("matches > 0")["statement_id"])
+
+
+def test_the_index_s_triggers_outlive_a_migration_that_transforms_a_table(tmp_path, monkeypatch):
+    """sqlite-utils' Table.transform makes a table anew without its triggers: the store makes
+    the term index's again after any migration."""
+    path = tmp_path / "tracker.db"
+    Store(path).close()
+    triggers = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name"
+    before = sql(path, triggers)
+    assert len(before) == 7
+    transform = ("9999_transform", lambda db: db.table("statement_texts").transform(
+        types={"raw_text": str}))  # fmt: skip
+    monkeypatch.setattr(store_module, "MIGRATIONS", [*store_module.MIGRATIONS, transform])
+    with Store(path) as store:
+        assert store.applied_migrations()[-1] == "9999_transform"
+    assert sql(path, triggers) == before
 
 
 def test_a_database_made_before_the_index_answers_and_gets_it_on_first_use(tmp_path):

@@ -204,17 +204,8 @@ def _term_index(db: sqlite_utils.Database) -> None:
     db.execute("CREATE VIRTUAL TABLE term_words USING fts5vocab(term_index, 'row')")
     _create(db, "term_indexed", [("statement_id", int, NULLABLE), ("passages", bytes, REQUIRED)],
             pk="statement_id")  # fmt: skip
-    forget = "DELETE FROM term_indexed WHERE statement_id IN ({})"
-    for name, event, ids in [
-        ("statement_deleted", "DELETE ON statements", "OLD.id"),
-        ("text_deleted", "DELETE ON statement_texts", "OLD.statement_id"),
-        ("text_changed", "UPDATE ON statement_texts", "OLD.statement_id, NEW.statement_id"),
-        ("passage_added", "INSERT ON passages", "NEW.statement_id"),
-        ("passage_deleted", "DELETE ON passages", "OLD.statement_id"),
-        ("passage_changed", "UPDATE ON passages", "OLD.statement_id, NEW.statement_id"),
-    ]:
-        db.execute(f"CREATE TRIGGER term_indexed_forget_{name} AFTER {event} BEGIN "
-                   f"{forget.format(ids)}; END")  # fmt: skip
+    for trigger in _TERM_INDEX_TRIGGERS[:6]:
+        db.execute(_forget_trigger(*trigger))
 
 
 def _term_index_replace(db: sqlite_utils.Database) -> None:
@@ -222,13 +213,44 @@ def _term_index_replace(db: sqlite_utils.Database) -> None:
     # deletes the old row without firing DELETE triggers (unless recursive_triggers is on), so
     # 0007's triggers missed it and the index kept the old text's words. Its insert takes the
     # statement out of term_indexed (a new statement's text is not there: nothing to delete).
-    db.execute("CREATE TRIGGER term_indexed_forget_text_added AFTER INSERT ON statement_texts "
-               "BEGIN DELETE FROM term_indexed WHERE statement_id IN (NEW.statement_id); END")
+    db.execute(_forget_trigger(*_TERM_INDEX_TRIGGERS[6]))
+
+
+#: The triggers that take a statement out of ``term_indexed`` (migrations 0007 and 0008):
+#: (name, event, the statement ids to forget).
+_TERM_INDEX_TRIGGERS = [
+    ("statement_deleted", "DELETE ON statements", "OLD.id"),
+    ("text_deleted", "DELETE ON statement_texts", "OLD.statement_id"),
+    ("text_changed", "UPDATE ON statement_texts", "OLD.statement_id, NEW.statement_id"),
+    ("passage_added", "INSERT ON passages", "NEW.statement_id"),
+    ("passage_deleted", "DELETE ON passages", "OLD.statement_id"),
+    ("passage_changed", "UPDATE ON passages", "OLD.statement_id, NEW.statement_id"),
+    ("text_added", "INSERT ON statement_texts", "NEW.statement_id"),
+]
+
+
+def _forget_trigger(name: str, event: str, ids: str, *, if_missing: bool = False) -> str:
+    """The SQL creating one of :data:`_TERM_INDEX_TRIGGERS` (SQLite keeps it without ``IF NOT
+    EXISTS``, so the schema is the same either way)."""
+    create = "CREATE TRIGGER IF NOT EXISTS" if if_missing else "CREATE TRIGGER"
+    return (f"{create} term_indexed_forget_{name} AFTER {event} BEGIN "
+            f"DELETE FROM term_indexed WHERE statement_id IN ({ids}); END")  # fmt: skip
+
+
+def _term_index_triggers(db: sqlite_utils.Database) -> None:
+    """Make again the term index's triggers a migration dropped (sqlite-utils' Table.transform
+    makes a table anew without its triggers); nothing before migration 0007."""
+    if db.table("term_indexed").exists():
+        for trigger in _TERM_INDEX_TRIGGERS:
+            db.execute(_forget_trigger(*trigger, if_missing=True))
 
 
 #: Named migrations, applied in order, each in its own transaction, and recorded in the
 #: ``migrations`` table. A new one is a function of the sqlite-utils database appended here:
 #: ``add_column`` to add a column, ``Table.transform`` to change one (type, constraint, order).
+#: ``Table.transform`` makes the table anew and drops its triggers: the store makes the term
+#: index's again after the migrations (:func:`_term_index_triggers`); a migration transforming
+#: a table with other triggers must make those again itself.
 MIGRATIONS: list[tuple[str, Callable[[sqlite_utils.Database], None]]] = [
     ("0001_initial", _initial),
     ("0002_not_duplicates", _not_duplicates),
@@ -360,6 +382,9 @@ class Store:
                 step(self.db)
                 migrations.insert({"name": name, "applied_at": now_iso()})
             applied.append(name)
+        if applied:
+            with self._write():
+                _term_index_triggers(self.db)
         return applied
 
     def schema(self) -> str:
