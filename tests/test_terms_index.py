@@ -70,14 +70,17 @@ def fresh_lexicons() -> None:
         match._COMPILED.clear()
 
 
-def whole_scan(db: Path, term: terms.Term, filters: Filters = Filters(),
+ALL = Filters()  # no filter
+
+
+def whole_scan(db: Path, term: terms.Term, filters: Filters = ALL,
                **kwargs) -> terms.TermScan:  # fmt: skip
     """Reading every statement whole, with lexicons no scan through the index has touched."""
     fresh_lexicons()
     return terms.scan(db, term, filters, use_index=False, **kwargs)
 
 
-def both_ways(db: Path, term: terms.Term, filters: Filters = Filters(), **kwargs) -> terms.TermScan:
+def both_ways(db: Path, term: terms.Term, filters: Filters = ALL, **kwargs) -> terms.TermScan:
     """The scan through the index, checked against reading every statement whole (each with
     fresh lexicons, so that one cannot set the other's words wrong)."""
     fresh_lexicons()
