@@ -678,6 +678,18 @@ OLDER_WORDINGS = [
      "Development assistance should not be channelled through the United Nations."),
     ("All aid to the new States must be channelled through the United Nations.", "un_main_channel",
      "In those years our aid was channelled through the United Nations."),
+    # codebook after held-out 52: the UN irreplaceable by any other organization (the UN in the
+    # sentence), pacts and alliances not believed in, others not to interfere with a people's
+    # systems, a people left without interference
+    ("The role of the United Nations is irreplaceable by any other international organization.",
+     "un_main_channel", "In every society the family is irreplaceable by any other institution."),
+    ("We do not believe in military alliances, even as a remedy against war.",
+     "bloc_confrontation", "We believe in military alliances as a remedy against war."),
+    ("Other countries should not interfere with the social and economic systems that peoples "
+     "choose.", "non_interference", "The State should not interfere with the economic system of "
+     "free markets."),
+    ("All we want is to be left without interference to build our country.", "non_interference",
+     "The courts must be left without interference to judge."),
 ]  # fmt: skip
 
 
@@ -951,12 +963,28 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     # the fourth: propaganda called devious, blatant, deceitful or mendacious
     ("Session 24 - 1969/THA_24_1969.txt", "as well as by devious propaganda", "disinformation"),
     ("Session 32 - 1977/KHM_32_1977.txt", "campaigns of mendacious propaganda", "disinformation"),
+    # after held-out 52: a world free of spheres of influence, non-alignment with either camp
+    ("Session 64 - 2009/GEO_64_2009.txt", "free from spheres of influence", "bloc_confrontation"),
+    ("Session 40 - 1985/LBY_40_1985.txt", "free of spheres of influence", "bloc_confrontation"),
+    ("Session 12 - 1957/SYR_12_1957.txt", "non-alignment with either of the two camps",
+     "bloc_confrontation"),
+    # and held-out 52's misses, read after it was measured
+    ("Session 50 - 1995/CHN_50_1995.txt", "is irreplaceable by any other international",
+     "un_main_channel"),
+    ("Session 11 - 1956/NPL_11_1956.txt", "We do not believe in armed pacts", "bloc_confrontation"),
+    ("Session 33 - 1978/BGD_33_1978.txt", "free from interference and spheres of influence",
+     "bloc_confrontation"),
+    ("Session 03 - 1948/CHN_03_1948.txt", "should not interfere with the social and economic",
+     "non_interference"),
+    ("Session 21 - 1966/SGP_21_1966.txt", "to be left without interference", "non_interference"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
     """Real sentences the rules missed before codebooks 6740faaedf8f and efed057393fa: gold
     misses, and UNGDC sentences read and judged right when the phrases were added."""
-    sentence = clean_text(sentence_with(ungdc(corpus, member), words))
+    # cleaned whole, as the pipeline does: a sentence cut from the raw text keeps its line and
+    # paragraph breaks ("the United\n\nNations" in CHN_50_1995)
+    sentence = sentence_with(clean_text(ungdc(corpus, member)), words)
     assert theme in {m.theme for m in found(sentence, default()) if m.counted}, sentence
 
 
