@@ -681,10 +681,25 @@ OLDER_WORDINGS = [
     # codebook after held-out 52: the UN irreplaceable by any other organization (the UN in the
     # sentence), pacts and alliances not believed in, others not to interfere with a people's
     # systems, a people left without interference
-    ("The role of the United Nations is irreplaceable by any other international organization.",
-     "un_main_channel", "In every society the family is irreplaceable by any other institution."),
+    # the UN must be in the sentence, and not another body the subject (a review's near misses)
+    ("The United Nations, the most universal organization of sovereign States, is irreplaceable "
+     "by any other organization.", "un_main_channel", "The Organization of African Unity is "
+     "irreplaceable by any other organization, and the United Nations must work with it."),
+    ("The United Nations, with its Charter, is the greatest institution crafted by humankind.",
+     "un_main_channel", "The family is the most important institution created by humanity."),
     ("We do not believe in military alliances, even as a remedy against war.",
-     "bloc_confrontation", "We believe in military alliances as a remedy against war."),
+     "bloc_confrontation", "Those who do not believe in military alliances are naive."),
+    ("We seek a world free from spheres of influence.", "bloc_confrontation",
+     "The major Powers cannot live without their spheres of influence."),
+    ("Our policy requires non-alignment with either of the two camps.", "bloc_confrontation",
+     "We are not aligned with any of the blocs on this resolution."),
+    ("Other States must not interfere in their political system.", "non_interference",
+     "Other States must not intervene in the international economic system."),
+    ("All we want is to be left without interference to develop ourselves.", "non_interference",
+     "We want aid workers to be left without interference."),
+    # a State's role in the UN is not the UN's role (RUS_03_1948, AUS_67_2012)
+    ("The United Nations must keep its central role in global affairs.", "un_main_channel",
+     "We look at the policies of the States which play a leading role in the United Nations."),
     ("Other countries should not interfere with the social and economic systems that peoples "
      "choose.", "non_interference", "The State should not interfere with the economic system of "
      "free markets."),
