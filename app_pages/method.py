@@ -149,7 +149,7 @@ st.markdown(
 - **Match kinds**: *exact* (a codebook phrase as written), *fuzzy* (a near-spelling, e.g. OCR
   errors), *proximity* (the rule's terms near each other), *semantic* (a passage the codebook's
   semantic model scores above its calibrated threshold, with no rule match; its reason names the
-  words behind it and the nearest exemplar, when one shares them). Deselect *semantic* under *Match kind* to count the
+  words behind it and the nearest exemplar, when one is at all similar). Deselect *semantic* under *Match kind* to count the
   rules alone.
 - **Direction**: every match *supports* its theme's position, *opposes* it ("sanctions must be
   maintained"), or *reports* it (others' words, the speaker's own sanctions, the end of the Cold

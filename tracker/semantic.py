@@ -15,7 +15,7 @@ the default model reads words only.
 
 A passage whose probability reaches the theme's threshold, and that no rule of the theme
 matched, becomes a ``semantic`` match. Its ``reason`` names the words that weighed most and
-the nearest exemplar, when one shares any of them. Thresholds are calibrated on statements the
+the nearest exemplar, when its similarity shows as more than 0.00 (0.005 or more). Thresholds are calibrated on statements the
 model was not trained on (:func:`train_model` holds out folds of its own training set), never on
 the statements scored.
 
