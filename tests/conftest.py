@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from browser_support import browser, dashboard, page, viewport  # noqa: F401 (fixtures)
-from db_support import shared_db
+from db_support import dashboard_maker, shared_db
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = Path(os.environ.get("TRACKER_CORPUS", REPO.parent / "shared" / "corpus"))
@@ -59,17 +59,8 @@ def db(corpus, tmp_path_factory) -> Path:
 def app(db, monkeypatch):
     """A maker of the real dashboard under AppTest, reading the module's ``db`` fixture;
     keyword arguments become the URL's query parameters."""
-    from streamlit.testing.v1 import AppTest
-
     monkeypatch.setenv("TRACKER_DB", str(db))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90)
-        for k, v in params.items():
-            at.query_params[k] = v
-        return at
-
-    return make
+    return dashboard_maker()
 
 
 @pytest.fixture()

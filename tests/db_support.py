@@ -140,3 +140,19 @@ def subset_zip(dest: Path, members: list[str]) -> Path:
         for name in members:
             z.writestr(name, src.read(name))
     return dest
+
+
+def dashboard_maker(page: str | None = None, timeout: float = 90):
+    """A maker of the real dashboard under AppTest (``TRACKER_DB`` set by the caller): keyword
+    arguments become the URL's query parameters; ``page`` (``app_pages/terms.py``) is opened."""
+    from streamlit.testing.v1 import AppTest
+
+    def make(**params) -> AppTest:
+        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=timeout)
+        for k, v in params.items():
+            at.query_params[k] = v
+        if page:
+            at.switch_page(page)
+        return at
+
+    return make

@@ -11,7 +11,7 @@ from pathlib import Path
 import browser_support
 import openpyxl
 import pytest
-from db_support import sql
+from db_support import dashboard_maker, sql
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode
@@ -266,15 +266,7 @@ def test_a_near_theme_is_saved_as_a_near_rule(tmp_path):
 @pytest.fixture()
 def app(sample_db, monkeypatch):
     monkeypatch.setenv("TRACKER_DB", str(sample_db))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.switch_page("app_pages/terms.py")
-        return at
-
-    return make
+    return dashboard_maker("app_pages/terms.py", timeout=120)
 
 
 def no_trouble(at: AppTest) -> None:

@@ -13,8 +13,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from db_support import sql
-from streamlit.testing.v1 import AppTest
+from db_support import dashboard_maker, sql
 from test_store_sqlite_utils import old_database
 
 import tracker.prefilter as prefilter_module
@@ -32,7 +31,6 @@ from tracker.segment import segment
 from tracker.store import Store
 from tracker.tokens import encode, passage_tokens, rowid
 
-REPO = Path(__file__).resolve().parents[1]
 
 #: Terms of every kind the matcher reads: one word, hyphens and compounds, alternatives, near
 #: rules, a wildcard, aliases, a misspelt term (every hit fuzzy), an OCR fold, a word in almost
@@ -513,15 +511,7 @@ def page(idb, tmp_path, monkeypatch):
         conn.execute("DELETE FROM term_indexed WHERE statement_id IN "
                      "(SELECT statement_id FROM term_indexed ORDER BY statement_id LIMIT 20)")
     monkeypatch.setenv("TRACKER_DB", str(path))
-
-    def make(**params) -> AppTest:
-        at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=120)
-        for k, v in params.items():
-            at.query_params[k] = v
-        at.switch_page("app_pages/terms.py")
-        return at
-
-    return path, make
+    return path, dashboard_maker("app_pages/terms.py", timeout=120)
 
 
 def test_the_page_indexes_what_the_index_lacks_then_answers(page):
