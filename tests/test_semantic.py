@@ -6,12 +6,14 @@ from __future__ import annotations
 import csv
 import math
 import re
+import zipfile
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from tracker.accuracy import cross_validate, load_docs, merge_gold, stored_matches
+from tracker.clean import clean_text
 from tracker.cli import cli
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.ingest import ingest_paths
@@ -25,6 +27,7 @@ from tracker.semantic import (
     thresholds,
     train_model,
 )
+from tracker.segment import segment
 from tracker.store import Store
 from tracker.wordvectors import load_vectors, vectors_from_database
 
@@ -207,6 +210,65 @@ def test_matcher_adds_semantic_matches_when_the_model_is_on(gold_db, tmp_path):
         kinds_on |= {m.kind for m in on.match(doc.text, doc.passages)}
         kinds_off |= {m.kind for m in off.match(doc.text, doc.passages)}
     assert "semantic" in kinds_on and "semantic" not in kinds_off
+
+
+def _sanctions_matcher(tmp_path: Path) -> Matcher:
+    """The default codebook with a model whose `unilateral_sanctions` threshold is lowered to
+    0.6 (the shipped model leaves every theme off), as a researcher's retrained model might."""
+    model = load_model()
+    model.themes["unilateral_sanctions"].threshold = 0.6
+    model.save(tmp_path / "model.json")
+    text = re.sub(r"(?m)^semantic: .*$", "semantic: model.json", DEFAULT_CODEBOOK.read_text("utf-8"))
+    (tmp_path / "book.yaml").write_text(text, encoding="utf-8")
+    return Matcher(load_codebook(tmp_path / "book.yaml"))
+
+
+def _speech(corpus: Path, name: str) -> tuple[str, list]:
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
+        raw = z.read(f"UNGDC_1946-2024/Session {name[4:6]} - {name[7:]}/{name}.txt")
+    text = clean_text(raw.decode("utf-8-sig"))
+    return text, segment(text)
+
+
+def test_semantic_matches_take_the_direction_of_what_the_model_read(corpus, tmp_path):
+    """A semantic match is read for its direction as a rule's is: the United States imposing
+    its own sanctions (2017, 2019) is `reports` and not counted, in the passage itself or in
+    the sentence before it that the model read with it; the cue is in the reason. (Every
+    semantic match was `supports` and counted: three US speeches of 2017-2019 turned present.)"""
+    matcher = _sanctions_matcher(tmp_path)
+    for name, sentence in (
+        ("USA_72_2017", "We have also imposed tough, calibrated sanctions on the socialist Maduro regime"),
+        ("USA_74_2019", "we just imposed the highest level of sanctions on Iran"),
+    ):
+        text, passages = _speech(corpus, name)
+        at = text.index(sentence)
+        j = max(k for k, p in enumerate(passages) if p.start <= at)
+        found = [m for m in matcher.match(text, passages) if m.theme == "unilateral_sanctions"]
+        # the semantic match on the sentence, or on the one after it (read with it)
+        near = [m for m in found if m.kind == "semantic"
+                and m.start in (passages[j].start, passages[j + 1].start)]  # fmt: skip
+        assert near, name
+        for m in near:
+            assert m.direction == "reports" and not m.counted, (name, m.matched_text)
+            assert "reports cue: the speaker as the actor" in m.reason
+
+
+def test_semantic_matcher_leaves_a_rule_s_sentence_and_the_next_to_the_rule(corpus, tmp_path):
+    """What the model reads (a passage and the sentence before it) holding a rule's match of the
+    theme, counted or not, is left to the rule: the sentence after "we will not lift sanctions"
+    (2017, a rule's `reports` match) is no semantic match."""
+    matcher = _sanctions_matcher(tmp_path)
+    text, passages = _speech(corpus, "USA_72_2017")
+    found = [m for m in matcher.match(text, passages) if m.theme == "unilateral_sanctions"]
+    rules = [m for m in found if m.kind != "semantic"]
+    assert rules and any(m.direction == "reports" for m in rules)
+    starts = [p.start for p in passages]
+    for m in found:
+        if m.kind != "semantic":
+            continue
+        i = starts.index(m.start) if m.start in starts else max(k for k, s in enumerate(starts) if s <= m.start)
+        begin = passages[i - 1].start if i else passages[i].start
+        assert not any(r.start < m.end and begin < r.end for r in rules), m.matched_text
 
 
 def test_vectors_command_and_a_model_with_vectors_stores_semantic_matches(gold_db, corpus, tmp_path):

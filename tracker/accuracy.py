@@ -181,7 +181,8 @@ def cross_validate(
     ``matches(doc, rule_matches) -> list[Match]``; it sees only the other folds' statements.
     Returns the pooled report and every statement's matches.
     """
-    rules = code(docs, Matcher(codebook, semantic=False))
+    rules_only = Matcher(codebook, semantic=False)
+    rules = code(docs, rules_only)
     coded: dict[str, list[Match]] = {}
     for held in folds(list(gold), k, seed=seed):
         held_set = set(held)
@@ -194,7 +195,12 @@ def cross_validate(
             rule_matches={n: rules[n] for n in rest},
         )
         for name in held:
-            coded[name] = rules[name] + model.matches(docs[name], rules[name])  # type: ignore[attr-defined]
+            doc = docs[name]
+            semantic = model.matches(doc, rules[name])  # type: ignore[attr-defined]
+            coded[name] = rules[name] + rules_only.directed(
+                doc.text, doc.passages or [Passage(0, 0, len(doc.text), 0)], semantic,
+                language=doc.language,
+            )  # as Matcher.match reads them: in the direction of their sentence
     return score(coded, gold, evidence=evidence, n_boot=n_boot), coded
 
 

@@ -22,9 +22,10 @@ import re
 import threading
 import unicodedata
 import bisect
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import OrderedDict
 from collections.abc import Container, Sequence
+import dataclasses
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import NamedTuple
@@ -241,9 +242,39 @@ class Matcher:
             whole = list(passages) or [Passage(0, 0, len(text), 0)]
             # a model trained for other themes (a theme since removed from the codebook) adds
             # nothing outside the codebook: such matches became themes the codebook lacks
-            found += [m for m in self.semantic_model().matches(_Text(text, whole, language), found)
-                      if m.theme in self._theme_ids]  # fmt: skip
+            semantic = [m for m in self.semantic_model().matches(_Text(text, whole, language), found)
+                        if m.theme in self._theme_ids]  # fmt: skip
+            found += self.directed(text, whole, semantic, language=language)
         return sorted(found, key=lambda m: (m.start, m.theme, m.end))
+
+    def directed(
+        self, text: str, passages: Sequence[Passage], found: Sequence[Match], *, language: str = "en"
+    ) -> list[Match]:
+        """``found`` (the semantic matcher's matches) with the direction the theme's stance cues
+        give what the model read (the passage and the sentence before it), as a rule's match is
+        read: ``counted`` only where the direction fits the theme, the deciding cue added to the
+        reason. (The semantic matcher marked every passage ``supports``: a State announcing its
+        own sanctions counted as condemning them.)"""
+        if not found:
+            return []
+        doc = _Document(text, passages, self._lexicon(language))
+        index = {theme.id: t for t, theme in enumerate(self.codebook.themes)}
+        starts = [p.start for p in doc.passages]
+        out = []
+        for m in found:
+            i = bisect_right(starts, m.start) - 1
+            begin = doc.passages[i - 1].start if i > 0 else m.start
+            span = doc.stream_span(begin, m.end)
+            t = index.get(m.theme)
+            if span is None or t is None:
+                out.append(m)
+                continue
+            direction, cue = _direction(doc, t, *span)
+            out.append(dataclasses.replace(
+                m, direction=direction, counted=self.codebook.themes[t].counts(direction),
+                reason="; ".join(part for part in (m.reason, cue) if part),
+            ))  # fmt: skip
+        return out
 
     def match_rules(
         self, text: str, passages: Sequence[Passage], *, language: str = "en"
@@ -656,6 +687,22 @@ class _Document:
     def passage(self, pos: int) -> int:
         """Index (into passages) of the passage holding a stream position."""
         return bisect_right(self.first, self.token(pos)) - 1
+
+    def stream_span(self, start: int, end: int) -> tuple[int, int] | None:
+        """Stream positions [first, last) of the tokens inside character offsets [start, end);
+        None when none lies inside."""
+        inside = [
+            k
+            for j, p in enumerate(self.passages)
+            if p.start < end and start < p.end
+            for k in range(self.first[j], self.first[j + 1] if j + 1 < len(self.first) else len(self.tokens))
+            if start <= self._span(k)[0] and self._span(k)[1] <= end
+        ]  # fmt: skip
+        if not inside:
+            return None
+        if self.origin is None:
+            return inside[0], inside[-1] + 1
+        return bisect_left(self.origin, inside[0]), bisect_right(self.origin, inside[-1])
 
     def char_span(self, start: int, end: int) -> tuple[int, int]:
         """Character offsets of stream positions [start, end)."""

@@ -230,8 +230,11 @@ class SemanticModel:
     ) -> list[Match]:
         """Semantic matches of a statement (``doc`` has ``text``, ``passages``, ``language``).
 
-        Only English is read (the exemplars are English). A passage already matched by a rule
-        of the theme is left to the rule; at most MAX_PER_THEME passages per theme are kept.
+        Only English is read (the exemplars are English). A passage is left to the rules when
+        what the model reads (the passage and the sentence before it) holds a rule's match of the
+        theme: its words, counted or not, would decide the passage's score. At most
+        MAX_PER_THEME passages per theme are kept. Every match is marked ``supports``:
+        ``Matcher.directed`` reads its direction from the codebook's stance cues.
         """
         if (language or getattr(doc, "language", "en")) != "en" or not doc.passages:
             return []
@@ -252,9 +255,10 @@ class SemanticModel:
             best = sorted(hits, key=lambda i: -probs[i, j])[:MAX_PER_THEME]
             for i in sorted(best):
                 p = doc.passages[i]
-                if any(s < p.end and p.start < e for s, e in ruled.get(theme, ())):
+                begin = doc.passages[i - 1].start if i else p.start
+                if any(s < p.end and begin < e for s, e in ruled.get(theme, ())):
                     continue
-                window = doc.text[doc.passages[i - 1].start if i else p.start : p.end]
+                window = doc.text[begin : p.end]
                 out.append(self._match(theme, j, p, window, float(probs[i, j]), doc.text))
         return out
 
