@@ -12,7 +12,7 @@ from app_pages.ui.data import (
     fingerprint, ingest_history, kept,
     kind_counts, left_out, marker, options, or_warn, ranking, require_db, search_passages,
     shipped_codebook_version, statement_detail, statements_list, suggestions, trends,
-    unfinished_recoding, unseen_accuracy, validation_report, workbench_gold,
+    SUGGEST_SAMPLE, unfinished_recoding, unseen_accuracy, validation_report, workbench_gold,
 )  # fmt: skip
 from app_pages.ui.evidence import (
     MAX_EVIDENCE, evidence_panel, evidence_table, highlight_html, kwic, open_statement,
@@ -51,6 +51,6 @@ __all__ = [
     "shipped_codebook_version",
     "counted", "selected_points", "set_page_param", "show_chart", "shown_note", "sidebar_filters",
     "smoothing", "stop", "unfinished_recoding", "unseen_accuracy",
-    "statement_detail", "statements_list", "suggestions", "theme_note", "theme_picker", "trends",
+    "statement_detail", "statements_list", "suggestions", "SUGGEST_SAMPLE", "theme_note", "theme_picker", "trends",
     "validation_report", "view_url", "workbench_gold",
 ]  # fmt: skip

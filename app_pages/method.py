@@ -234,7 +234,8 @@ else:
     sc1, sc2 = st.columns([3, 1])
     theme_id = sc1.selectbox("Theme", ids, key="sg_theme",
                              format_func=lambda t: opts.theme_labels.get(t, t))  # fmt: skip
-    sample = sc2.number_input("Statements read", 200, 20000, 2000, step=200, key="sg_sample")
+    sample = sc2.number_input("Statements read", 200, 20000, common.SUGGEST_SAMPLE, step=200,
+                              key="sg_sample")  # fmt: skip
     if st.button("Find passages no rule matches", key="sg_go"):
         try:
             found, candidates = common.suggestions(str(common.db_path()), book.version, active[0],

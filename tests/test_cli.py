@@ -138,6 +138,8 @@ def test_ingest_refuses_a_second_codebook_on_a_filled_database(corpus, tmp_path)
     result = run("ingest", corpus / "unga79" / "text" / "sg_en.txt", "--db", db,
                  "--codebook", other, "--quiet", ok=False)  # fmt: skip
     assert result.exit_code == 1 and "tracker match --codebook" in result.output
+    # the printed command names this database (without --db it re-coded ./db/tracker.db)
+    assert f"--db {db}" in " ".join(result.output.split())
 
 
 def test_validate_names_missing_gold_files(corpus, tmp_path):

@@ -60,6 +60,7 @@ def test_a_half_recoded_database_is_named_and_no_coding_is_read_from_it(half_rec
     problem = query.unfinished_recoding(db)
     assert problem and "20 of 30 statements are coded with the active codebook" in problem
     assert "10 with" in problem and "tracker match" in problem
+    assert f"tracker match --db {db}" in problem  # the command re-codes this database
     for command in (["export", "coding", "--db", db, "-o", db.parent / "coding.csv"],
                     ["validate", "--db", db, "--gold", db.parent / "gold.tsv"]):  # fmt: skip
         (db.parent / "gold.tsv").write_text("file\ttheme\tpresent\nat_en.txt\tmilitarization\t1\n")

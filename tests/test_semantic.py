@@ -18,7 +18,7 @@ from tracker.cli import cli
 from tracker.codebook import DEFAULT_CODEBOOK, codebook_from_text, load_codebook
 from tracker.ingest import ingest_paths
 from tracker.match import Matcher
-from tracker.errors import GoldError
+from tracker.errors import CodebookError, GoldError
 from tracker.semantic import (
     DEFAULT_MODEL,
     MIN_ADDED_PRECISION,
@@ -486,6 +486,43 @@ def test_a_codebook_given_by_a_relative_path_is_found_from_anywhere(corpus, tmp_
     result = CliRunner().invoke(cli, ["ingest", str(speeches / "ke_en.txt"), "--db", str(db),
                                       "--quiet"])  # fmt: skip
     assert result.exit_code == 1 and "no longer reads the same" in result.output
+    # the command it prints re-codes this database (without --db it re-coded ./db/tracker.db)
+    assert f"--db {db}" in result.output
+    result = CliRunner().invoke(cli, ["suggest", "--theme", "un_main_channel", "--db", str(db)])
+    assert result.exit_code == 1 and "no longer reads the same" in result.output
+    assert f"--db {db}" in result.output
+    # the dashboard's Suggestions refuse it as the command does (they used the changed model)
+    from app_pages.ui.data import suggestions
+
+    with pytest.raises(CodebookError, match="no longer reads the same"):
+        suggestions.__wrapped__(str(db), active.version, active.text, active.path,
+                                "un_main_channel", 200)  # fmt: skip
+
+
+def test_suggest_ranks_a_theme_the_codebook_s_model_lacks(gold_db, tmp_path):
+    """A theme saved from the Any term page after the model was trained (the codebook still
+    names the shipped model): `tracker suggest` ranked with that model and died on the theme it
+    lacks (ValueError); now a model trained on the spot from the database's coding ranks it."""
+    import shutil
+
+    from tracker.terms import Term, save_theme
+
+    db, _ = gold_db
+    copy = tmp_path / "saved.db"
+    shutil.copy(db, copy)
+    with Store(copy, readonly=True) as store:
+        active = store.active_codebook()
+    saved = save_theme(tmp_path / "books", Term(phrases=("outer space",)),
+                       codebook_text=active.text, codebook_path=active.path,
+                       theme_id="outer_space")  # fmt: skip
+    assert "outer_space" not in load_model(saved.codebook.semantic_model).themes
+    result = CliRunner().invoke(cli, ["match", "--codebook", str(saved.path), "--db", str(copy),
+                                      "--quiet"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["suggest", "--theme", "outer_space", "--db", str(copy),
+                                      "--limit", "5"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "theme outer_space: 5 passages" in result.output and "candidate phrases" in result.output
 
 
 def test_candidate_phrases_are_only_those_over_represented(corpus):

@@ -109,7 +109,7 @@ def suggest(db, theme, limit, sample, seed):
             active = store.active_codebook()
             if active is None:
                 raise click.ClickException(f"{_db(db)} has no coding yet: run `tracker ingest`")
-            book = stored_codebook(active.text, active.path, active.version)
+            book = stored_codebook(active.text, active.path, active.version, _db(db))
             passages, phrases = run(store, book, theme, limit=limit, sample=sample, seed=seed)
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc

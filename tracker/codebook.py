@@ -202,18 +202,20 @@ def load_codebook(path: str | Path | None = None) -> Codebook:
     return codebook_from_text(text, path=str(file.resolve()))
 
 
-def stored_codebook(text: str, path: str, version: str) -> Codebook:
+def stored_codebook(text: str, path: str, version: str, db: str | Path | None = None) -> Codebook:
     """A database's active codebook read again from its stored text, which must give the
     stored version: its semantic model (a file beside it) may since have changed, moved or been
     replaced, and statements coded by it would then carry a version the database does not
-    record. CodebookError says how to re-code."""
+    record. CodebookError says how to re-code (the database ``db``, when given: a command
+    without ``--db`` re-codes ./db/tracker.db instead)."""
     book = codebook_from_text(text, path=path)
     if book.version != version:
         model = book.semantic_model or "(none)"
         raise CodebookError(
             f"the database's codebook {version} no longer reads the same: its semantic model "
             f"({model}) has changed, moved or is another file now (it reads as {book.version}); "
-            f"re-code with `tracker match --codebook {path}` (or the codebook you mean)"
+            f"re-code with `tracker match --codebook {path}{f' --db {db}' if db else ''}` "
+            "(or the codebook you mean)"
         )
     return book
 

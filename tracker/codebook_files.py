@@ -22,6 +22,7 @@ class SavedCodebook:
 
     @property
     def rematch_command(self) -> str:
+        """The command that re-codes a database with this codebook (add ``--db``)."""
         return f"tracker match --codebook {self.path}"
 
 

@@ -553,12 +553,12 @@ def resolve_codebook(store: Store, codebook: str | Path | None) -> Codebook:
     if codebook is None and active is not None:
         from tracker.codebook import stored_codebook
 
-        return stored_codebook(active.text, active.path, active.version)
+        return stored_codebook(active.text, active.path, active.version, store.path)
     chosen = load_codebook(codebook)
     if active is not None and active.version != chosen.version and store.count_statements():
         raise TrackerError(
             f"{store.path} uses codebook {active.name} ({active.version}); to switch to "
-            f"{chosen.name} ({chosen.version}) run `tracker match --codebook {codebook}` first"
+            f"{chosen.name} ({chosen.version}) run `tracker match --codebook {codebook} --db {store.path}` first"
         )
     if active is None or active.version != chosen.version:
         store.set_active_codebook(chosen.version, chosen.name, chosen.text, chosen.path)

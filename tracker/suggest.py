@@ -2,7 +2,7 @@
 candidate phrases drawn from them.
 
 The passages are ranked by the semantic model's probability for the theme (the codebook's
-model; without one, a model trained on the spot from the database's own coding: its matched
+model; without one, or when it has no such theme, a model trained on the spot from the database's own coding: its matched
 passages as positives, passages of statements without the theme as negatives). Candidate
 phrases are the word sequences of two or three words that are most over-represented in the
 top passages compared with all the passages read.
@@ -63,7 +63,8 @@ def suggest(
     the passage or in the sentence before it (among up to ``sample`` English statements drawn
     with ``seed``), and candidate phrases."""
     codebook.theme(theme)  # CodebookError naming the valid ids
-    model = model or _model_for(store, codebook, seed)
+    if model is None or theme not in model.themes:
+        model = _model_for(store, codebook, seed, theme)
     statements = _sample(store, sample, seed)
     scored: list[tuple[float, int, int, str, str]] = []
     all_texts: list[str] = []
@@ -136,11 +137,15 @@ def _grams(text: str) -> list[str]:
     return out
 
 
-def _model_for(store: Store, codebook: Codebook, seed: int) -> SemanticModel:
+def _model_for(store: Store, codebook: Codebook, seed: int, theme: str) -> SemanticModel:
+    """The codebook's model, or one trained on the spot when there is none or it has no such
+    theme (a theme saved from the Any term page after the model was trained)."""
     if codebook.semantic_model:
         from tracker.semantic import load_model
 
-        return load_model(codebook.semantic_model)
+        model = load_model(codebook.semantic_model)
+        if theme in model.themes:
+            return model
     examples = codebook_examples(codebook)
     examples.extend(corpus_examples(store, codebook, seed=seed))
     return fit(codebook, examples)

@@ -230,16 +230,22 @@ def codebook() -> query.CodebookInfo | None:
         return None
 
 
+#: Passages the Suggestions panel lists and statements it reads by default: `tracker
+#: suggest`'s defaults, so the page and the command give the same list.
+SUGGESTIONS, SUGGEST_SAMPLE = 20, 3000
+
+
 @st.cache_data(max_entries=16, show_spinner="Reading passages no rule matches…")
 def suggestions(db: str, version: str, text: str, path: str, theme: str, sample: int):
     """`tracker suggest` for one theme: (passages table, candidate phrases table)."""
-    from tracker.codebook import codebook_from_text
+    from tracker.codebook import stored_codebook
     from tracker.store import Store
     from tracker.suggest import suggest
 
-    book = codebook_from_text(text, path=path)
+    # as `tracker suggest` reads it: a model file changed since the coding is refused
+    book = stored_codebook(text, path, version, db)
     with Store(db, readonly=True) as store:
-        found, phrases = suggest(store, book, theme, sample=sample, limit=30)
+        found, phrases = suggest(store, book, theme, sample=sample, limit=SUGGESTIONS)
     passages = pd.DataFrame([
         {"probability": round(s.probability, 3), "country": s.country, "year": s.year,
          "passage": display_text(s.text), "why": s.reason, "statement": s.statement_id}

@@ -124,8 +124,8 @@ def unfinished_recoding(db: str | Path) -> str | None:
     return (f"{total - sum(n for v, n in counts if v != active[0]):,} of {total:,} statements "
             f"are coded with the active codebook {active[0][:12]}, {'; '.join(other)}: a "
             "re-match (`tracker match`) was interrupted before its end, and counts would mix "
-            "codebooks. Run the same `tracker match --codebook ...` again to complete it, or "
-            "`tracker match` to re-code all with the active one.")  # fmt: skip
+            f"codebooks. Run the same `tracker match --codebook ... --db {db}` again to complete "
+            f"it, or `tracker match --db {db}` to re-code all with the active one.")  # fmt: skip
 
 
 def theme_labels(db: str | Path) -> dict[str, str]:
