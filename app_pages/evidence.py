@@ -51,8 +51,10 @@ if wrong_dirs:
 directions = st.multiselect(
     "Direction", list(DIRECTION_LABELS), default=wanted_dirs or list(DIRECTION_LABELS),
     format_func=lambda d: DIRECTION_LABELS[d], key="ev_dir",
-    help="Only matches that support a theme's position make it present in a statement; the "
-    "others are kept as evidence. Empty means every direction.",
+    help="Where a theme's definition carries a direction (condemns sanctions, calls for Council "
+    "reform, rejects bloc politics, ...) only matches that support it make the theme present in "
+    "a statement; for the other themes every direction counts. Matches that do not count are "
+    "kept as evidence, marked so. Empty means every direction.",
 )  # fmt: skip
 common.set_page_param(
     "dir", None if not directions or set(directions) == set(DIRECTION_LABELS) else ",".join(directions)

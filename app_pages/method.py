@@ -144,8 +144,8 @@ st.markdown(
 - **Share of statements** (prevalence): the share of the selected statements with at least one
   match of the theme. The band around each line is its Wilson 95% confidence interval; hover a
   point to see how many statements it stands on.
-- **Matches per 1,000 words** (rate): all matches of the theme divided by all words of the selected
-  statements, times 1,000.
+- **Matches per 1,000 words** (rate): the theme's counted matches (those whose direction fits its
+  definition, see *Direction*) divided by all words of the selected statements, times 1,000.
 - **Match kinds**: *exact* (a codebook phrase as written), *fuzzy* (a near-spelling, e.g. OCR
   errors), *proximity* (the rule's terms near each other), *semantic* (a passage the codebook's
   semantic model scores above its calibrated threshold, with no rule match; its reason names the
@@ -204,13 +204,13 @@ else:
         m1.metric("Micro F1", f"{report.micro_f1:.3f}", help=f"95% CI {lo:.3f}-{hi:.3f}")
         m2.metric("Macro F1", f"{report.macro_f1:.3f}")
         m3.metric("Gold statements", f"{report.statements:,}")
-        st.dataframe(
-            pd.DataFrame([{"theme": t.theme, "gold positives": t.support, "tp": t.tp,
-                           "fp": t.fp, "fn": t.fn, "precision": round(t.precision, 3),
-                           "recall": round(t.recall, 3), "F1": round(t.f1, 3)}
-                          for t in report.per_theme]),
-            hide_index=True, width="stretch",
-        )  # fmt: skip
+        # a score with nothing to divide by is left empty, as `tracker validate` shows "-"
+        rows = []
+        for t in report.per_theme:
+            p, r, f1 = (None if v is None else round(v, 3) for v in t.defined())
+            rows.append({"theme": t.theme, "gold positives": t.support, "tp": t.tp, "fp": t.fp,
+                         "fn": t.fn, "precision": p, "recall": r, "F1": f1})  # fmt: skip
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         met = report.targets_met()
         st.caption("Targets: " + "; ".join(f"{'met' if ok else 'NOT met'}: {name}"
                                            for name, ok in met.items()))  # fmt: skip

@@ -147,6 +147,16 @@ def test_validate_names_missing_gold_files(corpus, tmp_path):
     run("ingest", corpus / SEED, "--db", db, "--quiet")
     result = run("validate", "--gold", corpus / "gold" / "dev.tsv", "--db", db, ok=False)
     assert result.exit_code == 1 and "not in" in result.output and "at_en.txt" in result.output
+    assert "dev.tsv" in result.output  # the message names the gold file, not only the database
+    # with several gold files, a bad one is named and the others are still reported
+    stored = next(csv.DictReader(io.StringIO(run("statements", "--db", db).stdout)))["source"]
+    good = tmp_path / "good.tsv"
+    good.write_text(f"file\ttheme\tpresent\n{stored.rsplit('/', 1)[-1]}\tmilitarization\t0\n")
+    result = run("validate", "--gold", corpus / "gold" / "dev.tsv", "--gold", good, "--db", db,
+                 "--bootstrap", "20", ok=False)  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert f"== {good}" in result.output and "micro" in result.output
+    assert "1 of 2 gold files could not be scored" in result.output
 
 
 @pytest.mark.slow

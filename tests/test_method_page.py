@@ -117,3 +117,40 @@ def test_gold_naming_a_theme_the_codebook_lacks_is_warned_about(corpus, gold_db,
     assert not at.exception
     assert any("does not have, each positive of them counted as a miss: militarisation"
                in w.value for w in at.warning)
+
+
+def test_a_score_with_nothing_to_divide_by_is_left_empty(corpus, gold_db, tmp_path, monkeypatch):
+    """A theme no gold statement has and the tool finds in none: `tracker validate` shows "-",
+    the page showed precision, recall and F1 as 1.000 (a perfect score for nothing)."""
+    import csv
+    import math
+
+    theme = "global_digital_compact"
+    gold = corpus / "gold" / "dev.tsv"
+    with gold.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    with Store(gold_db, readonly=True) as store:
+        found = set(store.conn.execute(
+            "SELECT s.source, t.theme FROM statement_themes t JOIN statements s ON s.id = t.statement_id"
+        ).fetchall())  # fmt: skip
+    keep = {r["file"] for r in rows if r["theme"] == theme and r["present"] == "0"
+            and (r["file"], theme) not in found}  # fmt: skip
+    small = tmp_path / "small.tsv"
+    with small.open("w", encoding="utf-8", newline="") as fh:
+        out = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter="\t", lineterminator="\n")
+        out.writeheader()
+        out.writerows(r for r in rows if r["file"] in keep)
+    with Store(gold_db, readonly=True) as store:
+        expected = validate_coding(store, small, n_boot=50)
+    score = next(t for t in expected.per_theme if t.theme == theme)
+    assert keep and score.support == 0 and score.tp + score.fp == 0
+    assert f"{theme:<26}" in expected.format() and "      -      -      -" in expected.format()
+    monkeypatch.setenv("TRACKER_GOLD", str(small))
+    at = method_page(gold_db, monkeypatch)
+    assert_figures(at, expected, statements=len(keep))
+    table = next(d.value for d in at.dataframe if "tp" in d.value.columns)
+    row = table[table["theme"] == theme].iloc[0]
+    assert all(v is None or (isinstance(v, float) and math.isnan(v))
+               for v in (row["precision"], row["recall"], row["F1"])), row.to_dict()
+    defined = table[table["gold positives"] > 0]
+    assert not defined.empty and defined["F1"].notna().all()

@@ -189,8 +189,12 @@ def test_validate_reports_every_match_kind(gold_db):
                                       "--bootstrap", "50"])  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "by match kind" in result.output
-    for label in ("all matches", "rules only (no semantic)", "exact", "fuzzy", "proximity", "semantic"):
+    for label in ("all matches", "rules only (no semantic)", "exact", "proximity"):
         assert re.search(rf"^{re.escape(label)}\s+\d\.\d{{3}}", result.output, re.M), label
+    # the shipped model leaves every theme off: no semantic match, said so (it printed
+    # "0.000 0.000 0.000 (0.000-0.000)", which read as a failure)
+    assert re.search(r"^semantic\s+none found$", result.output, re.M), result.output
+    assert re.search(r"^fuzzy\s+(\d\.\d{3}|none found)", result.output, re.M)
 
 
 def test_matcher_adds_semantic_matches_when_the_model_is_on(gold_db, tmp_path):
@@ -554,3 +558,18 @@ def test_no_two_suggestions_are_neighbouring_passages_of_a_statement(gold_db):
     places = {(s.statement_id, s.passage_seq) for s in found}
     assert len(found) == 60
     assert not [p for p in places if (p[0], p[1] + 1) in places]
+
+
+def test_semantic_train_warns_of_gold_themes_the_codebook_lacks(gold_db, tmp_path):
+    """A misspelt theme id in the gold trains nothing; `tracker validate` warns of it, `semantic
+    train` took it in silence."""
+    db, gold = gold_db
+    typo = tmp_path / "typo.tsv"
+    typo.write_text(gold.read_text(encoding="utf-8").replace("\tunilateral_sanctions\t",
+                                                             "\tunilateral_sanction\t"),
+                    encoding="utf-8")  # fmt: skip
+    result = CliRunner().invoke(cli, ["semantic", "train", "--gold", str(typo), "--gold-db",
+                                      str(db), "-o", str(tmp_path / "m.json")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "names theme(s) the codebook does not have" in result.output
+    assert "unilateral_sanction" in result.output

@@ -462,10 +462,20 @@ def export_coding(db, output, all_pairs, include_duplicates):
               help="Bootstrap resamples for the 95% intervals.")
 def validate(golds, db, second_coder, bootstrap):
     """Precision, recall and F1 of the stored coding against hand-coded labels."""
+    if len(golds) == 1:
+        _validate_one(golds[0], db, second_coder, bootstrap)
+        return
+    failed = []
     for number, gold in enumerate(golds):
-        if len(golds) > 1:
-            click.echo(("\n" if number else "") + f"== {shown(gold)}")
-        _validate_one(gold, db, second_coder, bootstrap)
+        click.echo(("\n" if number else "") + f"== {shown(gold)}")
+        try:  # each file is reported on its own: one bad file does not hide the others
+            _validate_one(gold, db, second_coder, bootstrap)
+        except click.ClickException as exc:
+            click.echo(f"Error: {exc.format_message()}", err=True)
+            failed.append(gold)
+    if failed:
+        raise click.ClickException(f"{len(failed)} of {len(golds)} gold files could not be "
+                                   f"scored: {', '.join(shown(g) for g in failed)}")  # fmt: skip
 
 
 def _validate_one(gold, db, second_coder, bootstrap):

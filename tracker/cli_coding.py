@@ -43,8 +43,16 @@ def semantic_train(golds, gold_db, weak_db, codebook, output, vectors, seed):
     from tracker.store import Store
     from tracker.wordvectors import load_vectors
 
+    from tracker.validate import load_gold
+
     try:
         book = load_codebook(codebook)
+        for gold in golds:  # as `tracker validate` warns: such labels train nothing
+            unknown = sorted({t for per in load_gold(gold).values() for t in per} - set(book.theme_ids))
+            if unknown:
+                click.echo(f"warning: {shown(gold)} names theme(s) the codebook does not have, "
+                           f"left out of training: {', '.join(shown(t) for t in unknown)}",
+                           err=True)  # fmt: skip
         word_vectors = load_vectors(vectors) if vectors else None
         with Store(gold_db, readonly=True) as gold_store:
             weak = Store(weak_db, readonly=True) if weak_db else None
@@ -113,7 +121,8 @@ def suggest(db, theme, limit, sample, seed):
             passages, phrases = run(store, book, theme, limit=limit, sample=sample, seed=seed)
     except TrackerError as exc:
         raise click.ClickException(shown(exc)) from exc
-    click.echo(f"theme {theme}: {len(passages)} passages no rule matches, most likely first")
+    click.echo(f"theme {theme}: {len(passages)} passage{'' if len(passages) == 1 else 's'} no "
+               "rule matches, most likely first")  # fmt: skip
     for s in passages:
         where = f"{s.country or '?'} {s.year or ''} {s.source}#{s.passage_seq}"
         click.echo(f"\n{s.probability:.2f}  {shown(where)}\n  {shown(' '.join(s.text.split()))}"

@@ -132,7 +132,7 @@ def validate_coding(db: Database, gold_path: str | Path, *, n_boot: int = 1000):
     missing = sorted(set(labels) - set(coded))
     if missing:
         raise GoldError(
-            f"{len(missing)} gold file(s) not in {path}: {', '.join(missing[:10])}"
+            f"{gold_path}: {len(missing)} gold file(s) not in {path}: {', '.join(missing[:10])}"
             + (" ..." if len(missing) > 10 else "")
         )
     gold_themes = sorted({t for per in labels.values() for t in per})

@@ -41,6 +41,13 @@ class ThemeScore:
     f1: float
     support: int
 
+    def defined(self) -> tuple[float | None, float | None, float | None]:
+        """Precision, recall and F1, each None where there is nothing to divide by (no finding,
+        no gold positive): a vacuous 1.0 reads as perfect."""
+        found = self.tp + self.fp
+        return (self.precision if found else None, self.recall if self.support else None,
+                self.f1 if self.support or found else None)  # fmt: skip
+
 
 @dataclass
 class ValidationReport:
