@@ -467,6 +467,9 @@ OLDER_WORDINGS = [
      "unilateral_sanctions", "The Council should use economic pressure on the apartheid regime."),
     ("They are waging an economic war against small countries.", "unilateral_sanctions",
      "We must wage an economic war on poverty and hunger."),
+    # codebook of 2026-12-06: the supply the means, after "hostage"; not people taken hostage
+    ("They hold the world hostage by withholding their grain.", "unilateral_sanctions",
+     "The gunmen held hostage the crew of an oil tanker."),
     ("We will not bow to economic arm twisting by the powerful.", "unilateral_sanctions",
      "We will not twist the arm of our partners."),
     ("Africa will no longer allow anyone to extend the cold war to its soil.", "bloc_confrontation",
@@ -992,6 +995,10 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     ("Session 03 - 1948/CHN_03_1948.txt", "should not interfere with the social and economic",
      "non_interference"),
     ("Session 21 - 1966/SGP_21_1966.txt", "to be left without interference", "non_interference"),
+    # the world held hostage over food or energy (2026-12-06; LTU_78_2023 a gold positive whose
+    # only counted match had been a sentence read in the wrong direction; 1 UNGDC addition, right)
+    ("Session 78 - 2023/LTU_78_2023.txt", "holding the world hostage by blocking", "unilateral_sanctions"),
+    ("Session 77 - 2022/HRV_77_2022.txt", "held hostage over food and energy", "unilateral_sanctions"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:

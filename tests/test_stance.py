@@ -49,6 +49,11 @@ SENTENCES = [
     ("CMR_48_1993.txt", "unilateral_sanctions", "Cameroon supported the appeal made from this rostrum by President Nelson Mandela for the lifting of the economic sanctions against South Africa.", "opposes"),
     ("BWA_48_1993.txt", "unilateral_sanctions", "In its statement of 29 September 1993 the Ad Hoc Committee of the Organization of African Unity on Southern Africa concurred that enough progress had been made in the peace process in South Africa to warrant the lifting of economic sanctions.", "opposes"),
     ("NOR_41_1986.txt", "unilateral_sanctions", "I take this opportunity to urge those countries that still oppose sanctions to reassess their attitude.", "reports"),
+    # ... and lifting them denied or put off until a condition is met (a review
+    # found Lithuania's "not lifting" counted as condemning sanctions; held-out 55 Saudi Arabia's)
+    ("LTU_78_2023.txt", "unilateral_sanctions", "But the solution is not lifting the sanctions on Russia.", "opposes"),
+    ("SAU_49_1994.txt", "unilateral_sanctions", "They should also include the recognition of the Republic of Bosnia and Herzegovina by Serbia and Montenegro before any consideration is given to the gradual lifting of the sanctions imposed on them.", "opposes"),
+    ("GHA_34_1979.txt", "unilateral_sanctions", "The character of an interim administration, arrangements for properly supervised elections and acceptable conditions for the cease-fire—all these have to be agreed on before any question of lifting sanctions can properly arise.", "opposes"),
     ("ZWE_43_1988.txt", "unilateral_sanctions", "The arguments of those who oppose sanctions sound increasingly hollow and self-serving.", "reports"),
     # ... while South Africa as the speaker still condemns the embargo on Cuba, and a regime's
     # economic blackmail of its neighbours is still economic coercion condemned
@@ -156,6 +161,13 @@ CONSTRUCTED = [
     ("There is no need to expand the Security Council.", "security_council_reform", "opposes"),
     ("It is premature to regulate artificial intelligence.", "ai_governance", "opposes"),
     ("We not only support the sanctions against the illegal regime but will enforce them.", "unilateral_sanctions", "opposes"),
+    # a review's (2026-12-06): the speaker against Council reform or for the militarization of
+    # space (no such sentence in the UNGDC yet), and sanctions defended as a tool
+    ("We are against the reform of the Security Council.", "security_council_reform", "opposes"),
+    ("We support the militarization of outer space.", "militarization", "opposes"),
+    ("Unilateral sanctions are a legitimate tool of foreign policy.", "unilateral_sanctions", "opposes"),
+    # ... while a call to lift them is still the speaker's condemnation
+    ("We call for the lifting of the embargo against Cuba, which is not the solution to anything.", "unilateral_sanctions", "supports"),
 ]  # fmt: skip
 
 
