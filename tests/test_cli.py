@@ -157,6 +157,10 @@ def test_validate_names_missing_gold_files(corpus, tmp_path):
     assert result.exit_code == 1, result.output
     assert f"== {good}" in result.output and "micro" in result.output
     assert "1 of 2 gold files could not be scored" in result.output
+    # a database problem is said once, not blamed on each gold file
+    result = run("validate", "--gold", good, "--gold", good, "--db", tmp_path / "none.db", ok=False)
+    assert result.exit_code == 1 and "could not be scored" not in result.output
+    assert result.output.count("none.db") == 1, result.output
 
 
 @pytest.mark.slow

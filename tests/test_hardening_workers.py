@@ -152,7 +152,9 @@ def test_a_rematch_whose_workers_die_stops_with_a_message_and_completes_later(re
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith("Error: a worker process died"), result.stderr
-    assert "run `tracker match` again" in result.stderr
+    # the command that completes it names the codebook and this database (it said only
+    # "run `tracker match` again", which re-coded ./db/tracker.db or with the old codebook)
+    assert "--codebook " in result.stderr and f"--db {rematch_db}" in result.stderr
     again = subprocess.run([sys.executable, "-m", "tracker.cli", "match", "--db", str(rematch_db),
                             "--workers", "2", "--quiet"], cwd=REPO, capture_output=True,
                            text=True, timeout=HANG_GUARD)  # fmt: skip

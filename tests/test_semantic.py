@@ -266,6 +266,7 @@ def test_semantic_matcher_leaves_a_rule_s_sentence_and_the_next_to_the_rule(corp
     found = [m for m in matcher.match(text, passages) if m.theme == "unilateral_sanctions"]
     rules = [m for m in found if m.kind != "semantic"]
     assert rules and any(m.direction == "reports" for m in rules)
+    assert any(m.kind == "semantic" for m in found)  # else the loop below checks nothing
     starts = [p.start for p in passages]
     for m in found:
         if m.kind != "semantic":
@@ -273,6 +274,37 @@ def test_semantic_matcher_leaves_a_rule_s_sentence_and_the_next_to_the_rule(corp
         i = starts.index(m.start) if m.start in starts else max(k for k, s in enumerate(starts) if s <= m.start)
         begin = passages[i - 1].start if i else passages[i].start
         assert not any(r.start < m.end and begin < r.end for r in rules), m.matched_text
+
+
+def test_the_best_passages_not_left_to_the_rules_are_kept(corpus, tmp_path):
+    """The passages the semantic matcher keeps (at most MAX_PER_THEME a theme) are the best of
+    those not left to the rules: it picked the best first, mostly a rule's neighbours, and then
+    dropped them, so Cuba's 2006 speech, 14 passages above the threshold, kept none."""
+    matcher = _sanctions_matcher(tmp_path)
+    text, passages = _speech(corpus, "CUB_61_2006")
+    found = [m for m in matcher.match(text, passages) if m.theme == "unilateral_sanctions"]
+    assert any(m.kind != "semantic" for m in found)
+    assert any(m.kind == "semantic" for m in found)
+
+
+def test_a_semantic_match_after_some_claim_that_reports(tmp_path):
+    """A reported-speech cue inside the passage a semantic match spans governs it, as it governs
+    a rule's match after it: only cues before the span counted, and the span is the passage."""
+    from tracker.models import Match
+
+    text = ("We thank the Secretary-General. "
+            "Some claim that the embargo against Cuba is a legitimate policy.")  # fmt: skip
+    passages = segment(text)
+    second = passages[-1]
+    semantic = Match(theme="unilateral_sanctions", rule="semantic", kind="semantic", score=70.0,
+                     start=second.start, end=second.end, matched_text=text[second.start:second.end],
+                     passage_seq=second.seq, reason="words: embargo")  # fmt: skip
+    matcher = Matcher(load_codebook(), semantic=False)
+    (directed,) = matcher.directed(text, passages, [semantic])
+    rule = [m for m in matcher.match(text, passages) if m.theme == "unilateral_sanctions"]
+    assert rule and all(m.direction == "reports" and not m.counted for m in rule)
+    assert directed.direction == "reports" and not directed.counted, directed.reason
+    assert directed.reason.startswith("words: embargo; reports cue: Some claim")
 
 
 def test_vectors_command_and_a_model_with_vectors_stores_semantic_matches(gold_db, corpus, tmp_path):

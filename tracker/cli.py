@@ -465,6 +465,13 @@ def validate(golds, db, second_coder, bootstrap):
     if len(golds) == 1:
         _validate_one(golds[0], db, second_coder, bootstrap)
         return
+    if not second_coder:  # a database problem is said once, not blamed on every gold file
+        try:
+            _refuse_mixed_coding(db)
+            with _open(db, readonly=True):
+                pass
+        except TrackerError as exc:
+            raise click.ClickException(shown(exc)) from exc
     failed = []
     for number, gold in enumerate(golds):
         click.echo(("\n" if number else "") + f"== {shown(gold)}")

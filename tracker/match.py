@@ -269,7 +269,7 @@ class Matcher:
             if span is None or t is None:
                 out.append(m)
                 continue
-            direction, cue = _direction(doc, t, *span)
+            direction, cue = _direction(doc, t, *span, whole_span=True)
             out.append(dataclasses.replace(
                 m, direction=direction, counted=self.codebook.themes[t].counts(direction),
                 reason="; ".join(part for part in (m.reason, cue) if part),
@@ -1089,21 +1089,27 @@ def _reported_scope(doc: _Document, hit: _Hit, start: int, end: int) -> bool:
 _OWN_MARKERS = frozenset(("our", "my", "we", "us", "own"))
 
 
-def _direction(doc: _Document, t: int, start: int, end: int) -> tuple[str, str]:
+def _direction(
+    doc: _Document, t: int, start: int, end: int, *, whole_span: bool = False
+) -> tuple[str, str]:
     """The direction of a match at stream positions [start, end), and the cue that decided it.
 
     Cues are read in the sentences the match spans: the theme's ``reports`` cues (the speaker
     as the actor: "we imposed sanctions") first, then its ``opposes`` cues, then reported
     speech before the match ("some claim that ..."). An opposing cue or a reported-speech cue
     that a negator denies ("we do not oppose", "No one can claim that") does not count: the
-    speaker's own position. No cue: ``supports``.
+    speaker's own position. No cue: ``supports``. With ``whole_span`` (a semantic match: the
+    model read the whole span, so a reported-speech cue inside it governs what follows it too)
+    a reported-speech cue counts anywhere in the span, not only before it.
     """
     first, last = doc.sentence_of(start, end)
     denied: list[tuple[_Hit, str]] = []
 
     def cue(owner: _Owner, before_only: bool = False) -> _Hit | None:
         for hit in doc.by_owner.get(owner, ()):
-            if first <= doc.passage(hit.start) <= last and (not before_only or hit.end <= start):
+            if first <= doc.passage(hit.start) <= last and (
+                not before_only or hit.end <= start or whole_span and hit.start < end
+            ):
                 if owner.kind == "reports":
                     k = doc.token(hit.start)  # "urge them to take steps to lift": a call, no act;
                     # but "thanks to our sanctions" names the speaker's own: not a verb after "to"

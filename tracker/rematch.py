@@ -64,8 +64,11 @@ def rematch(
     written = 0
     batches = store.iter_texts()
     if workers > 1 and store.count_statements() > POOL_THRESHOLD:
-        for results in _pooled(batches, book, workers):
-            written += _write(store, results, book, progress)
+        try:
+            for results in _pooled(batches, book, workers):
+                written += _write(store, results, book, progress)
+        except WorkerDied as exc:  # the command that completes this re-code, of this database
+            raise WorkerDied(f"{exc}: `tracker match --codebook {book.path} --db {store.path}`") from None
     else:
         matcher = Matcher(book)
         for batch in batches:
@@ -130,7 +133,7 @@ def _alone(batch: list[StoredText], book: Codebook) -> list[tuple[StoredText, li
         raise WorkerDied(
             f"a worker process died (out-of-memory killer, SIGKILL or a crash) twice while "
             f"matching statements {ids[0]}-{ids[-1]}; the batches before them are written, "
-            "the active codebook is unchanged: run `tracker match` again to complete"
+            "the active codebook is unchanged: run the same re-code again to complete it"
         ) from None
     finally:
         pool.shutdown(wait=wait, cancel_futures=not wait)

@@ -113,6 +113,13 @@ class ThemeModel:
     knn: float = 0.0  # weight of the passage's similarity to its nearest exemplar
 
 
+def _holds_rule(passages: Sequence[Passage], i: int, spans: Sequence[tuple[int, int]]) -> bool:
+    """Whether passage ``i`` read with the one before it (the model's window) holds a rule's
+    match: such a passage is left to the rules."""
+    begin = passages[i - 1].start if i else passages[i].start
+    return any(s < passages[i].end and begin < e for s, e in spans)
+
+
 @dataclass
 class SemanticModel:
     """Per-theme linear models over passage features, with the vocabulary's idf."""
@@ -252,13 +259,13 @@ class SemanticModel:
             hits = np.nonzero(probs[:, j] >= self._thr[j])[0]
             if not len(hits):
                 continue
-            best = sorted(hits, key=lambda i: -probs[i, j])[:MAX_PER_THEME]
-            for i in sorted(best):
+            spans = ruled.get(theme, ())
+            # the best passages among those not left to the rules (picked first, the best were
+            # mostly a rule's neighbours, and none was kept)
+            free = [int(i) for i in hits if not _holds_rule(doc.passages, int(i), spans)]
+            for i in sorted(sorted(free, key=lambda i: -probs[i, j])[:MAX_PER_THEME]):
                 p = doc.passages[i]
-                begin = doc.passages[i - 1].start if i else p.start
-                if any(s < p.end and begin < e for s, e in ruled.get(theme, ())):
-                    continue
-                window = doc.text[begin : p.end]
+                window = doc.text[doc.passages[i - 1].start if i else p.start : p.end]
                 out.append(self._match(theme, j, p, window, float(probs[i, j]), doc.text))
         return out
 
