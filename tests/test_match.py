@@ -469,7 +469,9 @@ OLDER_WORDINGS = [
      "We must wage an economic war on poverty and hunger."),
     # codebook of 2026-12-06: the supply the means, after "hostage"; not people taken hostage
     ("They hold the world hostage by withholding their grain.", "unilateral_sanctions",
-     "The gunmen held hostage the crew of an oil tanker."),
+     "The developing countries are held hostage by the volatility of food and energy prices."),
+    ("Russia is holding the world hostage by blocking grain exports, while civilians starve.",
+     "unilateral_sanctions", "Our economies are held hostage by oil prices."),
     ("We will not bow to economic arm twisting by the powerful.", "unilateral_sanctions",
      "We will not twist the arm of our partners."),
     ("Africa will no longer allow anyone to extend the cold war to its soil.", "bloc_confrontation",

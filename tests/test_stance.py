@@ -166,8 +166,14 @@ CONSTRUCTED = [
     ("We are against the reform of the Security Council.", "security_council_reform", "opposes"),
     ("We support the militarization of outer space.", "militarization", "opposes"),
     ("Unilateral sanctions are a legitimate tool of foreign policy.", "unilateral_sanctions", "opposes"),
-    # ... while a call to lift them is still the speaker's condemnation
+    # ... while a call to lift them is still the speaker's condemnation, and so are the near misses
+    # a review wrote to those cues (a contrast, "long before", the Council's tool beside unilateral
+    # measures)
     ("We call for the lifting of the embargo against Cuba, which is not the solution to anything.", "unilateral_sanctions", "supports"),
+    ("What is needed is not easing the sanctions but lifting the unilateral sanctions against Iraq altogether.", "unilateral_sanctions", "supports"),
+    ("The objective was not the lifting of sanctions alone, but the end of the unjust blockade.", "unilateral_sanctions", "supports"),
+    ("Long before the lifting of sanctions against Libya, we condemned the unilateral coercive measures.", "unilateral_sanctions", "supports"),
+    ("While sanctions are a legitimate tool of the Security Council, unilateral coercive measures are contrary to international law.", "unilateral_sanctions", "supports"),
 ]  # fmt: skip
 
 
