@@ -237,14 +237,15 @@ class Matcher:
         """
         if not self.covers(language) or not text:
             return []
-        found = self.match_rules(text, passages, language=language)
+        doc = _Document(text, passages, self._lexicon(language))
+        found = self._rules(doc, language)
         if self.semantic and language == "en":
             whole = list(passages) or [Passage(0, 0, len(text), 0)]
             # a model trained for other themes (a theme since removed from the codebook) adds
             # nothing outside the codebook: such matches became themes the codebook lacks
             semantic = [m for m in self.semantic_model().matches(_Text(text, whole, language), found)
                         if m.theme in self._theme_ids]  # fmt: skip
-            found += self.directed(text, whole, semantic, language=language)
+            found += self._directed(doc, semantic)  # the rules' reading of the text, reused
         return sorted(found, key=lambda m: (m.start, m.theme, m.end))
 
     def directed(
@@ -257,7 +258,9 @@ class Matcher:
         own sanctions counted as condemning them.)"""
         if not found:
             return []
-        doc = _Document(text, passages, self._lexicon(language))
+        return self._directed(_Document(text, passages, self._lexicon(language)), found)
+
+    def _directed(self, doc: _Document, found: Sequence[Match]) -> list[Match]:
         index = {theme.id: t for t, theme in enumerate(self.codebook.themes)}
         starts = [p.start for p in doc.passages]
         out = []
@@ -280,7 +283,9 @@ class Matcher:
         self, text: str, passages: Sequence[Passage], *, language: str = "en"
     ) -> list[Match]:
         """The matches of the codebook's rules only."""
-        doc = _Document(text, passages, self._lexicon(language))
+        return self._rules(_Document(text, passages, self._lexicon(language)), language)
+
+    def _rules(self, doc: _Document, language: str) -> list[Match]:
         if not doc.hits:
             return []
         found: list[Match] = []
