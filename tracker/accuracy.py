@@ -230,6 +230,14 @@ KIND_VIEWS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
 BY_KIND_BOOT = 200
 
 
+def found_any(
+    matches: Mapping[str, Sequence[Match]], gold: Labels, kinds: Sequence[str] | None
+) -> bool:
+    """Whether any gold statement holds a counted match of these kinds (None: any kind)."""
+    return any(m.counted and (kinds is None or m.kind in kinds)
+               for name in gold for m in matches.get(name, ()))  # fmt: skip
+
+
 def by_kind(matches: Mapping[str, Sequence[Match]], gold: Labels, *, n_boot: int = BY_KIND_BOOT) -> str:
     """A table of micro P/R/F1 for every match kind, rules without semantic, and all. A kind
     that found nothing says so (its 0.000s read as a failure); the intervals come from
@@ -237,9 +245,7 @@ def by_kind(matches: Mapping[str, Sequence[Match]], gold: Labels, *, n_boot: int
     different interval for the same F1."""
     lines = [f"{'match kinds':<28}{'P':>7}{'R':>7}{'F1':>7}   95% CI of F1 ({n_boot} resamples)"]
     for label, kinds in KIND_VIEWS:
-        found = any(m.counted and (kinds is None or m.kind in kinds)
-                    for name in gold for m in matches.get(name, ()))  # fmt: skip
-        if not found:
+        if not found_any(matches, gold, kinds):
             lines.append(f"{label:<28}  none found")
             continue
         r = score(matches, gold, kinds=kinds, n_boot=n_boot)

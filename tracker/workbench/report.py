@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 import tracker
-from tracker.accuracy import BY_KIND_BOOT, KIND_VIEWS, score, stored_matches
+from tracker.accuracy import BY_KIND_BOOT, KIND_VIEWS, found_any, score, stored_matches
 from tracker.coding import file_name
 from tracker.errors import GoldError
 from tracker.models import Match
@@ -132,7 +132,9 @@ def _kind_rows(matches, gold, evidence, n_boot: int) -> pd.DataFrame:
     rows = []
     for label, kinds in KIND_VIEWS:
         r = score(matches, gold, kinds=kinds, evidence=evidence, n_boot=n_boot)
-        rows.append([label, r.micro_p, r.micro_r, r.micro_f1, *r.micro_f1_ci])
+        # a kind that found nothing has no precision (validate says "none found")
+        p = r.micro_p if found_any(matches, gold, kinds) else float("nan")
+        rows.append([label, p, r.micro_r, r.micro_f1, *r.micro_f1_ci])
     return pd.DataFrame(rows, columns=KIND_COLUMNS)
 
 
