@@ -5,6 +5,7 @@ UI only: the scan and the counts are ``tracker.terms``."""
 from __future__ import annotations
 
 import json
+import shlex
 import sqlite3
 
 import pandas as pd
@@ -291,7 +292,7 @@ def save_form(term: terms.Term, book: tuple[str, str]) -> None:
         st.success(
             f"Saved codebook {common.md(saved.codebook.name)} version {saved.codebook.version} "
             f"with theme {common.md(theme_id)} to `{saved.path}`. The database still holds the "
-            f"old coding: re-match it with `{saved.rematch_command} --db {common.db_path()}`."
+            f"old coding: re-match it with `{saved.rematch_command} --db {shlex.quote(str(common.db_path()))}`."
         )
 
 

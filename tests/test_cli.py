@@ -142,6 +142,25 @@ def test_ingest_refuses_a_second_codebook_on_a_filled_database(corpus, tmp_path)
     assert f"--db {db}" in " ".join(result.output.split())
 
 
+def test_a_printed_re_code_command_pastes_whole_with_a_space_in_a_path(corpus, tmp_path):
+    """A folder named "my data": the command the refusal prints was cut at the space."""
+    import re
+    import shlex
+
+    db = tmp_path / "my data" / "t.db"
+    db.parent.mkdir()
+    run("ingest", corpus / SEED, "--db", db, "--quiet")
+    from tracker.codebook import DEFAULT_CODEBOOK
+
+    other = tmp_path / "my data" / "other.yaml"
+    other.write_text(edit_codebook(DEFAULT_CODEBOOK.read_text()))
+    result = run("ingest", corpus / "unga79" / "text" / "sg_en.txt", "--db", db,
+                 "--codebook", other, "--quiet", ok=False)  # fmt: skip
+    command = re.search(r"`(tracker match [^`]*)`", " ".join(result.output.split()))
+    assert command, result.output
+    assert shlex.split(command.group(1))[2:] == ["--codebook", str(other), "--db", str(db)]
+
+
 def test_validate_names_missing_gold_files(corpus, tmp_path):
     db = tmp_path / "t.db"
     run("ingest", corpus / SEED, "--db", db, "--quiet")

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shlex
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -214,7 +215,8 @@ def stored_codebook(text: str, path: str, version: str, db: str | Path | None = 
         raise CodebookError(
             f"the database's codebook {version} no longer reads the same: its semantic model "
             f"({model}) has changed, moved or is another file now (it reads as {book.version}); "
-            f"re-code with `tracker match --codebook {path}{f' --db {db}' if db else ''}` "
+            f"re-code with `tracker match --codebook {shlex.quote(path)}"
+            f"{f' --db {shlex.quote(str(db))}' if db else ''}` "
             "(or the codebook you mean)"
         )
     return book

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ class SavedCodebook:
     @property
     def rematch_command(self) -> str:
         """The command that re-codes a database with this codebook (add ``--db``)."""
-        return f"tracker match --codebook {self.path}"
+        return f"tracker match --codebook {shlex.quote(str(self.path))}"
 
 
 #: The shipped codebook's name, and the name a changed copy of it is saved under

@@ -18,6 +18,7 @@ import hashlib
 import multiprocessing as mp
 import os
 import re
+import shlex
 import shutil
 import sqlite3
 import sys
@@ -558,7 +559,7 @@ def resolve_codebook(store: Store, codebook: str | Path | None) -> Codebook:
     if active is not None and active.version != chosen.version and store.count_statements():
         raise TrackerError(
             f"{store.path} uses codebook {active.name} ({active.version}); to switch to "
-            f"{chosen.name} ({chosen.version}) run `tracker match --codebook {codebook} --db {store.path}` first"
+            f"{chosen.name} ({chosen.version}) run `tracker match --codebook {shlex.quote(str(codebook))} --db {shlex.quote(str(store.path))}` first"
         )
     if active is None or active.version != chosen.version:
         store.set_active_codebook(chosen.version, chosen.name, chosen.text, chosen.path)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -68,7 +69,8 @@ def rematch(
             for results in _pooled(batches, book, workers):
                 written += _write(store, results, book, progress)
         except WorkerDied as exc:  # the command that completes this re-code, of this database
-            raise WorkerDied(f"{exc}: `tracker match --codebook {book.path} --db {store.path}`") from None
+            command = f"tracker match --codebook {shlex.quote(str(book.path))} --db {shlex.quote(str(store.path))}"
+            raise WorkerDied(f"{exc}: `{command}`") from None
     else:
         matcher = Matcher(book)
         for batch in batches:

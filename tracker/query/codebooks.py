@@ -8,6 +8,7 @@ parse the codebook with :mod:`tracker.codebook` (which expands every phrase) whe
 
 from __future__ import annotations
 
+import shlex
 import sqlite3
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -124,8 +125,9 @@ def unfinished_recoding(db: str | Path) -> str | None:
     return (f"{total - sum(n for v, n in counts if v != active[0]):,} of {total:,} statements "
             f"are coded with the active codebook {active[0][:12]}, {'; '.join(other)}: a "
             "re-match (`tracker match`) was interrupted before its end, and counts would mix "
-            f"codebooks. Run the same `tracker match --codebook ... --db {db}` again to complete "
-            f"it, or `tracker match --db {db}` to re-code all with the active one.")  # fmt: skip
+            f"codebooks. Run the same `tracker match --codebook ... --db {shlex.quote(str(db))}` "
+            f"again to complete it, or `tracker match --db {shlex.quote(str(db))}` to re-code all "
+            "with the active one.")  # fmt: skip
 
 
 def theme_labels(db: str | Path) -> dict[str, str]:
