@@ -113,7 +113,7 @@ class ThemeModel:
     knn: float = 0.0  # weight of the passage's similarity to its nearest exemplar
 
 
-def _holds_rule(passages: Sequence[Passage], i: int, spans: Sequence[tuple[int, int]]) -> bool:
+def holds_rule(passages: Sequence[Passage], i: int, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether passage ``i`` read with the one before it (the model's window) holds a rule's
     match: such a passage is left to the rules."""
     begin = passages[i - 1].start if i else passages[i].start
@@ -262,7 +262,7 @@ class SemanticModel:
             spans = ruled.get(theme, ())
             # the best passages among those not left to the rules (picked first, the best were
             # mostly a rule's neighbours, and none was kept)
-            free = [int(i) for i in hits if not _holds_rule(doc.passages, int(i), spans)]
+            free = [int(i) for i in hits if not holds_rule(doc.passages, int(i), spans)]
             for i in sorted(sorted(free, key=lambda i: -probs[i, j])[:MAX_PER_THEME]):
                 p = doc.passages[i]
                 window = doc.text[doc.passages[i - 1].start if i else p.start : p.end]

@@ -2,8 +2,8 @@
 candidate phrases drawn from them.
 
 The passages are ranked by the semantic model's probability for the theme (the codebook's
-model; without one, or when it has no such theme, a model trained on the spot from the database's own coding: its matched
-passages as positives, passages of statements without the theme as negatives). Candidate
+model; without one, or when it has no such theme, a model trained on the spot from the
+database's own coding: its matched passages as positives, passages of statements without the theme as negatives). Candidate
 phrases are the word sequences of two or three words that are most over-represented in the
 top passages compared with all the passages read.
 """
@@ -18,7 +18,15 @@ from dataclasses import dataclass
 from tracker import query
 from tracker.codebook import Codebook
 from tracker.match import TOKEN
-from tracker.semantic import SemanticModel, _STOP, codebook_examples, corpus_examples, fit, windows
+from tracker.semantic import (
+    _STOP,
+    SemanticModel,
+    codebook_examples,
+    corpus_examples,
+    fit,
+    holds_rule,
+    windows,
+)
 from tracker.store import Store
 
 TOP_FOR_PHRASES = 200  # passages the candidate phrases are drawn from
@@ -77,8 +85,8 @@ def suggest(
             all_texts.append(text[p.start : p.end])
             # the model reads a passage with the one before it: a window holding a matched
             # sentence scores high for words a rule already has, so it suggests nothing new
-            start = passages[i - 1].start if i else p.start
-            if any(s < p.end and start < e for s, e in matched):
+            # (the semantic matcher leaves the same passages to the rules)
+            if holds_rule(passages, i, matched):
                 continue
             scored.append((float(probs[i, j]), sid, p.seq, text[p.start : p.end], wins[i]))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
