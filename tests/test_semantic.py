@@ -8,6 +8,7 @@ import math
 import re
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from click.testing import CliRunner
@@ -24,6 +25,7 @@ from tracker.semantic import (
     MIN_ADDED_PRECISION,
     labelled_passages,
     load_model,
+    statement_gains,
     thresholds,
     train_model,
 )
@@ -285,6 +287,48 @@ def test_the_best_passages_not_left_to_the_rules_are_kept(corpus, tmp_path):
     found = [m for m in matcher.match(text, passages) if m.theme == "unilateral_sanctions"]
     assert any(m.kind != "semantic" for m in found)
     assert any(m.kind == "semantic" for m in found)
+
+
+def _matcher_with(model, folder: Path) -> Matcher:
+    """The default codebook with ``model`` as its semantic model."""
+    model.save(folder / "model.json")
+    text = re.sub(r"(?m)^semantic: .*$", "semantic: model.json", DEFAULT_CODEBOOK.read_text("utf-8"))
+    (folder / "book.yaml").write_text(text, encoding="utf-8")
+    return Matcher(load_codebook(folder / "book.yaml"))
+
+
+def test_calibration_scores_a_statement_as_the_matcher_codes_it(corpus, tmp_path):
+    """The probability calibration gives a statement and theme is the threshold up to which the
+    matcher adds the theme (a counted semantic match) and above which it does not; a statement
+    it never adds gets none. Calibration scored a statement by its best passage, though the
+    matcher leaves a rule's neighbourhood to the rule and counts only the directions the theme
+    fits: the United States' own sanctions scored as condemnations."""
+    book, model = load_codebook(), load_model()
+    rules_only = Matcher(book, semantic=False)
+    differs = 0
+    for name in ("USA_72_2017", "USA_74_2019", "CUB_61_2006"):
+        text, passages = _speech(corpus, name)
+        doc = SimpleNamespace(text=text, passages=passages, language="en")
+        rules = rules_only.match(text, passages)
+        found = {m.theme for m in rules if m.counted}
+        gold = {name: dict.fromkeys(model.themes, False)}
+        gains = statement_gains(model, {name: doc}, gold, {name: found},
+                                rule_matches={name: rules}, codebook=book)  # fmt: skip
+        scored = {t: items[0][0] for t, items in gains.items() if items}
+        plain = {t: items[0][0] for t, items in
+                 statement_gains(model, {name: doc}, gold, {name: found}).items() if items}  # fmt: skip
+        differs += sum(scored.get(t) != p for t, p in plain.items())
+        for shift, expect_added in ((-1e-6, True), (1e-6, False)):
+            for t, theme in model.themes.items():
+                theme.threshold = (math.inf if t in found
+                                   else scored[t] + shift if t in scored else 0.0)  # fmt: skip
+            folder = tmp_path / f"{name}{shift}"
+            folder.mkdir()
+            added = {m.theme for m in _matcher_with(model, folder).match(text, passages)
+                     if m.kind == "semantic" and m.counted}  # fmt: skip
+            expected = set(scored) if expect_added else set()
+            assert added == expected, (name, shift, added ^ expected)
+    assert differs, "the matcher's reading changed no statement's score: nothing is checked"
 
 
 def test_a_semantic_match_after_some_claim_that_reports(tmp_path):

@@ -25,6 +25,7 @@ The default model (``codebooks/default.semantic.json``) is trained on all develo
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -118,6 +119,41 @@ def holds_rule(passages: Sequence[Passage], i: int, spans: Sequence[tuple[int, i
     match: such a passage is left to the rules."""
     begin = passages[i - 1].start if i else passages[i].start
     return any(s < passages[i].end and begin < e for s, e in spans)
+
+
+def rule_spans(rule_matches: Sequence[Match]) -> dict[str, list[tuple[int, int]]]:
+    """Per theme, the spans of the rules' matches (counted or not)."""
+    spans: dict[str, list[tuple[int, int]]] = {}
+    for m in rule_matches:
+        spans.setdefault(m.theme, []).append((m.start, m.end))
+    return spans
+
+
+def kept_passages(
+    passages: Sequence[Passage], probs: np.ndarray, threshold: float, spans: Sequence[tuple[int, int]]
+) -> list[int]:
+    """The passages the semantic matcher keeps for one theme (``probs``: each passage's), in
+    text order: the best MAX_PER_THEME of those at or above the threshold and not left to the
+    rules. (Picked first, the best were mostly a rule's neighbours, and none was kept.)"""
+    hits = np.nonzero(probs >= threshold)[0]
+    free = [int(i) for i in hits if not holds_rule(passages, int(i), spans)]
+    return sorted(sorted(free, key=lambda i: -probs[i])[:MAX_PER_THEME])
+
+
+def passage_match(theme: str, p: Passage, text: str, prob: float) -> Match:
+    """A semantic match of a passage, ``supports`` until ``Matcher.directed`` reads it."""
+    return Match(
+        theme=theme,
+        rule="semantic",
+        kind="semantic",
+        score=round(prob * 100, 1),
+        start=p.start,
+        end=p.end,
+        matched_text=text[p.start : p.end],
+        passage_seq=p.seq,
+        direction="supports",
+        counted=True,
+    )
 
 
 @dataclass
@@ -251,38 +287,23 @@ class SemanticModel:
         per = [words(doc.text[p.start : p.end]) for p in doc.passages]
         probs = np.full((len(per), len(self._theme_ids)), 0.0)
         probs[:, active] = 1.0 / (1.0 + np.exp(-self._scores(per, active, windows=True)))
-        ruled: dict[str, list[tuple[int, int]]] = {}
-        for m in rule_matches:
-            ruled.setdefault(m.theme, []).append((m.start, m.end))
+        ruled = rule_spans(rule_matches)
         out = []
         for j, theme in enumerate(self._theme_ids):
-            hits = np.nonzero(probs[:, j] >= self._thr[j])[0]
-            if not len(hits):
-                continue
-            spans = ruled.get(theme, ())
-            # the best passages among those not left to the rules (picked first, the best were
-            # mostly a rule's neighbours, and none was kept)
-            free = [int(i) for i in hits if not holds_rule(doc.passages, int(i), spans)]
-            for i in sorted(sorted(free, key=lambda i: -probs[i, j])[:MAX_PER_THEME]):
+            for i in kept_passages(doc.passages, probs[:, j], self._thr[j], ruled.get(theme, ())):
                 p = doc.passages[i]
                 window = doc.text[doc.passages[i - 1].start if i else p.start : p.end]
-                out.append(self._match(theme, j, p, window, float(probs[i, j]), doc.text))
+                match = passage_match(theme, p, doc.text, float(probs[i, j]))
+                out.append(dataclasses.replace(match, reason=self.explain(theme, window)))
         return out
 
-    def _match(self, theme: str, j: int, p: Passage, window: str, prob: float, text: str) -> Match:
-        return Match(
-            theme=theme,
-            rule="semantic",
-            kind="semantic",
-            score=round(prob * 100, 1),
-            start=p.start,
-            end=p.end,
-            matched_text=text[p.start : p.end],
-            passage_seq=p.seq,
-            direction="supports",
-            counted=True,
-            reason=self.explain(theme, window),
-        )
+    def window_probabilities(self, text: str, passages: Sequence[Passage]) -> np.ndarray:
+        """passages x themes probabilities, each passage read with the one before it (as
+        ``matches`` reads them)."""
+        if not passages:
+            return np.zeros((0, len(self._theme_ids)))
+        per = [words(text[p.start : p.end]) for p in passages]
+        return 1.0 / (1.0 + np.exp(-self._scores(per, windows=True)))
 
     def explain(self, theme: str, window: str, *, top: int = 5) -> str:
         """The nearest exemplar and the words that weighed most for the theme."""
@@ -636,18 +657,56 @@ def statement_gains(
     docs: Mapping[str, object],
     gold: Mapping[str, Mapping[str, bool]],
     rule_found: Mapping[str, set[str]],
+    *,
+    rule_matches: Mapping[str, Sequence[Match]] | None = None,
+    codebook: Codebook | None = None,
 ) -> dict[str, list[tuple[float, int]]]:
-    """Per theme: (best passage probability, +1 right / -1 wrong) for each gold statement and
-    theme the rules did not find: what the semantic matcher would add at each threshold."""
+    """Per theme: (probability, +1 right / -1 wrong) for each gold statement and theme the rules
+    did not find: the matcher adds the theme at any threshold up to that probability.
+
+    Without ``codebook`` a statement's probability is its best passage's. With it, statements
+    are scored as the matcher codes them: passages left to the rules (``rule_matches``: each
+    statement's, counted or not) are skipped, the best MAX_PER_THEME of the rest kept, and only
+    those whose direction (the codebook's stance cues) the theme counts can add it; the best of
+    those decides (none: the statement is never added and is left out).
+    """
+    from tracker.match import Matcher
+
+    matcher = Matcher(codebook, semantic=False) if codebook is not None else None
     out: dict[str, list[tuple[float, int]]] = {t: [] for t in model.themes}
     for name, doc in docs.items():
         if getattr(doc, "language", "en") != "en" or not doc.passages:  # type: ignore[attr-defined]
             continue
-        probs = model.probabilities(windows(doc.text, doc.passages))  # type: ignore[attr-defined]
-        for j, t in enumerate(model._theme_ids):
-            if t in gold.get(name, {}) and t not in rule_found.get(name, set()) and len(probs):
-                out[t].append((float(probs[:, j].max()), 1 if gold[name][t] else -1))
+        text, passages = doc.text, doc.passages  # type: ignore[attr-defined]
+        probs = model.window_probabilities(text, passages)
+        open_themes = [(j, t) for j, t in enumerate(model._theme_ids)
+                       if t in gold.get(name, {}) and t not in rule_found.get(name, set())]  # fmt: skip
+        if matcher is None:
+            best = {t: float(probs[:, j].max()) for j, t in open_themes}
+        else:
+            best = _best_counted(matcher, text, passages, probs, open_themes,
+                                 (rule_matches or {}).get(name, ()))  # fmt: skip
+        for t, p in best.items():
+            out[t].append((p, 1 if gold[name][t] else -1))
     return out
+
+
+def _best_counted(
+    matcher, text: str, passages: Sequence[Passage], probs: np.ndarray,
+    themes: Sequence[tuple[int, str]], rule_matches: Sequence[Match],
+) -> dict[str, float]:  # fmt: skip
+    """Per theme, the probability of the best passage the matcher would keep and count: of
+    the best MAX_PER_THEME not left to the rules (at a threshold up to that probability the
+    matcher keeps it; above it, only passages it would not count)."""
+    ruled = rule_spans(rule_matches)
+    kept = [(t, i, float(probs[i, j])) for j, t in themes
+            for i in kept_passages(passages, probs[:, j], -math.inf, ruled.get(t, ()))]  # fmt: skip
+    candidates = [passage_match(t, passages[i], text, prob) for t, i, prob in kept]
+    best: dict[str, float] = {}
+    for m, (t, _, prob) in zip(matcher.directed(text, passages, candidates), kept):
+        if m.counted:
+            best[t] = max(best.get(t, 0.0), prob)
+    return best
 
 
 def thresholds(gains: Mapping[str, list[tuple[float, int]]]) -> dict[str, float]:
@@ -681,7 +740,8 @@ def train_model(
 ) -> SemanticModel:
     """Train on the given gold statements (and weak corpus labels); each theme's threshold is
     calibrated on inner folds, each scored by a model trained without it, so no threshold is
-    fitted on a model's own training statements."""
+    fitted on a model's own training statements. The folds are scored as the matcher codes
+    (``statement_gains`` with the rules' matches and the codebook's stance cues)."""
     from tracker.accuracy import folds
 
     names = sorted(gold)
@@ -700,7 +760,10 @@ def train_model(
             {k: v for k, v in evidence.items() if k[0] not in held_set},
         ))  # fmt: skip
         inner = fit(codebook, examples, vectors=vectors)
-        for t, items in statement_gains(inner, {n: docs[n] for n in held}, gold, rule_found).items():
+        held_docs = {n: docs[n] for n in held}
+        scored = statement_gains(inner, held_docs, gold, rule_found,
+                                 rule_matches=rule_matches, codebook=codebook)  # fmt: skip
+        for t, items in scored.items():
             gains[t] += items
     chosen = thresholds(gains)
     examples = _empty(codebook)
