@@ -235,14 +235,24 @@ def codebook() -> query.CodebookInfo | None:
 SUGGESTIONS, SUGGEST_SAMPLE = 20, 3000
 
 
-@st.cache_data(max_entries=16, show_spinner="Reading passages no rule matches…")
 def suggestions(db: str, version: str, text: str, path: str, theme: str, sample: int):
-    """`tracker suggest` for one theme: (passages table, candidate phrases table)."""
+    """`tracker suggest` for one theme: (passages table, candidate phrases table).
+
+    The codebook is read again on every call, before the cache is asked: as `tracker suggest`
+    reads it, a model file changed since the coding is refused (the cache, keyed on the
+    codebook's text, went on answering from the model it first read)."""
+    from tracker.codebook import stored_codebook
+
+    stored_codebook(text, path, version, db)
+    return _suggestions(db, version, text, path, theme, sample)
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading passages no rule matches…")
+def _suggestions(db: str, version: str, text: str, path: str, theme: str, sample: int):
     from tracker.codebook import stored_codebook
     from tracker.store import Store
     from tracker.suggest import suggest
 
-    # as `tracker suggest` reads it: a model file changed since the coding is refused
     book = stored_codebook(text, path, version, db)
     with Store(db, readonly=True) as store:
         found, phrases = suggest(store, book, theme, sample=sample, limit=SUGGESTIONS)
