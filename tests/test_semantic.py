@@ -172,6 +172,26 @@ def test_suggest_lists_unmatched_passages_and_phrases(gold_db):
     assert bad.exit_code != 0 and "un_main_channel" in bad.output
 
 
+def test_suggestions_are_ranked_by_log_odds_where_probabilities_look_alike(gold_db):
+    """The top passages' probabilities all round to 1.00 (on the whole UNGDC some are exactly
+    1.0 in floating point, and those were ordered by statement id): the passages are ranked by
+    the model's log-odds, which the command and the dashboard show beside the probability."""
+    from tracker.suggest import suggest
+
+    db, _ = gold_db
+    with Store(db, readonly=True) as store:
+        found, _ = suggest(store, load_codebook(), "bloc_confrontation", limit=10)
+    odds = [s.log_odds for s in found]
+    assert len(found) == 10 and odds == sorted(odds, reverse=True), odds
+    assert all(s.probability == pytest.approx(1 / (1 + math.exp(-s.log_odds))) for s in found)
+    result = CliRunner().invoke(
+        cli, ["suggest", "--db", str(db), "--theme", "bloc_confrontation", "--limit", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    shown = [float(x) for x in re.findall(r"\(log-odds (-?[0-9.]+)\)", result.output)]
+    assert shown == [round(z, 1) for z in odds[:3]]
+
+
 def test_suggest_names_no_exemplar_that_shares_nothing_with_the_passage(gold_db):
     """Without word vectors the nearest exemplar is the one sharing most weighted words; a
     passage sharing none was shown "nearest exemplar (0.00): ..." beside an exemplar it has

@@ -68,7 +68,7 @@ def test_codebook_page_suggests_passages_and_phrases(app):
     found = at.dataframe[-2].value
     phrases = at.dataframe[-1].value
     assert len(found) > 0 and {"probability", "passage", "why"} <= set(found.columns)
-    assert found["probability"].is_monotonic_decreasing
+    assert found["probability"].is_monotonic_decreasing and found["log-odds"].is_monotonic_decreasing
     assert "phrase" in phrases.columns
 
 

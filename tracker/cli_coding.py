@@ -125,7 +125,8 @@ def suggest(db, theme, limit, sample, seed):
                "rule matches, most likely first")  # fmt: skip
     for s in passages:
         where = f"{s.country or '?'} {s.year or ''} {s.source}#{s.passage_seq}"
-        click.echo(f"\n{s.probability:.2f}  {shown(where)}\n  {shown(' '.join(s.text.split()))}"
+        click.echo(f"\n{s.probability:.2f} (log-odds {s.log_odds:.1f})  {shown(where)}\n"
+                   f"  {shown(' '.join(s.text.split()))}"
                    f"\n  why: {shown(s.reason)}")  # fmt: skip
     click.echo("\ncandidate phrases (in how many of the top passages; how much more often than "
                "in all passages read)")  # fmt: skip

@@ -264,9 +264,14 @@ class SemanticModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """texts x themes probabilities."""
+        return 1.0 / (1.0 + np.exp(-self.log_odds(texts)))
+
+    def log_odds(self, texts: Sequence[str]) -> np.ndarray:
+        """texts x themes log-odds (the probabilities before the logistic function: they keep
+        their order where the probabilities round to 1.00)."""
         if not texts:
             return np.zeros((0, len(self._theme_ids)))
-        return 1.0 / (1.0 + np.exp(-self._scores([words(t) for t in texts])))
+        return self._scores([words(t) for t in texts])
 
     def matches(
         self, doc, rule_matches: Sequence[Match] = (), *, language: str | None = None

@@ -1,7 +1,7 @@
 """Suggestions for the codebook: passages likely to express a theme that no rule matches, and
 candidate phrases drawn from them.
 
-The passages are ranked by the semantic model's probability for the theme (the codebook's
+The passages are ranked by the semantic model's log-odds for the theme (the codebook's
 model; without one, or when it has no such theme, a model trained on the spot from the
 database's own coding: its matched passages as positives, passages of statements without the theme as negatives). Candidate
 phrases are the word sequences of two or three words that are most over-represented in the
@@ -45,6 +45,7 @@ class Suggestion:
     passage_seq: int
     text: str
     reason: str
+    log_odds: float = 0.0  # the ranking: the model's log-odds (probabilities near 1 look alike)
 
 
 @dataclass(frozen=True)
@@ -76,11 +77,13 @@ def suggest(
     statements = _sample(store, sample, seed)
     scored: list[tuple[float, int, int, str, str]] = []
     all_texts: list[str] = []
+    j = model._theme_ids.index(theme)
     for sid, text, passages in _texts(store, statements):
         wins = windows(text, passages)
         matched = _matched_spans(store, sid, theme)
-        probs = model.probabilities(wins)
-        j = model._theme_ids.index(theme)
+        # ranked by log-odds: the top passages' probabilities all round to 1.00, and some are
+        # exactly 1.0 in floating point (they were ordered by statement id)
+        odds = model.log_odds(wins)
         for i, p in enumerate(passages):
             all_texts.append(text[p.start : p.end])
             # the model reads a passage with the one before it: a window holding a matched
@@ -88,16 +91,25 @@ def suggest(
             # (the semantic matcher leaves the same passages to the rules)
             if holds_rule(passages, i, matched):
                 continue
-            scored.append((float(probs[i, j]), sid, p.seq, text[p.start : p.end], wins[i]))
+            scored.append((float(odds[i, j]), sid, p.seq, text[p.start : p.end], wins[i]))
     scored.sort(key=lambda x: (-x[0], x[1], x[2]))
     chosen = _apart(scored, limit)
     meta = _metadata(store, {s[1] for s in chosen})
     out = [
-        Suggestion(prob, sid, *meta[sid], seq, window, model.explain(theme, window))
-        for prob, sid, seq, passage, window in chosen
+        Suggestion(_probability(z), sid, *meta[sid], seq, window,
+                   model.explain(theme, window), log_odds=z)
+        for z, sid, seq, passage, window in chosen
     ]
     phrases = candidate_phrases([s[3] for s in scored[:TOP_FOR_PHRASES]], all_texts)
     return out, phrases
+
+
+def _probability(log_odds: float) -> float:
+    """The logistic function, without overflow at either end."""
+    if log_odds >= 0:
+        return 1.0 / (1.0 + math.exp(-log_odds))
+    e = math.exp(log_odds)
+    return e / (1.0 + e)
 
 
 def _apart(scored: list[tuple[float, int, int, str, str]], limit: int) -> list:

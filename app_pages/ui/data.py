@@ -257,7 +257,8 @@ def _suggestions(db: str, version: str, text: str, path: str, theme: str, sample
     with Store(db, readonly=True) as store:
         found, phrases = suggest(store, book, theme, sample=sample, limit=SUGGESTIONS)
     passages = pd.DataFrame([
-        {"probability": round(s.probability, 3), "country": s.country, "year": s.year,
+        {"probability": round(s.probability, 3), "log-odds": round(s.log_odds, 2),
+         "country": s.country, "year": s.year,
          "passage": display_text(s.text), "why": s.reason, "statement": s.statement_id}
         for s in found
     ])  # fmt: skip
