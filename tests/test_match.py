@@ -1001,6 +1001,15 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
     # only counted match had been a sentence read in the wrong direction; 1 UNGDC addition, right)
     ("Session 78 - 2023/LTU_78_2023.txt", "holding the world hostage by blocking", "unilateral_sanctions"),
     ("Session 77 - 2022/HRV_77_2022.txt", "held hostage over food and energy", "unilateral_sanctions"),
+    # the UN said to be at the core or centre (the definition's "the UN at the centre/core"),
+    # and technical assistance given, lent or received (2026-12-06, seventh session; 14 UNGDC
+    # additions, read)
+    ("Session 79 - 2024/ETH_79_2024.txt", "should be at the center of efforts", "un_main_channel"),
+    ("Session 58 - 2003/DNK_58_2003.txt", "the United Nations is at the core of efforts",
+     "un_main_channel"),
+    ("Session 40 - 1985/VNM_40_1985.txt", "technical assistance given by the United Nations",
+     "capacity_building"),
+    ("Session 50 - 1995/TCD_50_1995.txt", "given us technical assistance", "capacity_building"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -1183,6 +1192,10 @@ def test_representatives_named_beside_the_council_are_no_call_for_reform(corpus:
     ("Session 13 - 1958/AUT_13_1958.txt", "indispensable that the United Nations should"),
     ("Session 58 - 2003/UKR_58_2003.txt", "suffered irreplaceable losses"),
     ("Session 63 - 2008/DZA_63_2008.txt", "It is indispensable to continue the work of"),
+    # the UN said to be at the core (2026-12-06), in its first draft: the UN not the subject
+    ("Session 67 - 2012/PAK_67_2012.txt", "lies at the heart of those goals"),
+    ("Session 58 - 2003/GRC_58_2003.txt", "Nations is at the"),
+    ("Session 33 - 1978/GNQ_33_1978.txt", "since its foundation, remains at the centre"),
 ])  # fmt: skip
 def test_real_sentences_near_the_uns_centrality_that_do_not_claim_it(corpus: Path, member: str,
                                                                      words: str) -> None:
