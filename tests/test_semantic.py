@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -173,23 +174,52 @@ def test_suggest_lists_unmatched_passages_and_phrases(gold_db):
 
 
 def test_suggestions_are_ranked_by_log_odds_where_probabilities_look_alike(gold_db):
-    """The top passages' probabilities all round to 1.00 (on the whole UNGDC some are exactly
-    1.0 in floating point, and those were ordered by statement id): the passages are ranked by
-    the model's log-odds, which the command and the dashboard show beside the probability."""
+    """The top passages' probabilities all read 1.00, and beyond log-odds 37 they are exactly
+    1.0 in floating point (ordered then by statement id): the passages are ranked by the
+    model's log-odds, which the command and the dashboard show beside the probability. A model
+    fifty times as sure (its log-odds scaled) saturates the top of the list."""
     from tracker.suggest import suggest
 
     db, _ = gold_db
+    model = load_model()
+    plain = model.log_odds
+    model.log_odds = lambda texts: 50 * plain(texts)  # type: ignore[method-assign]
     with Store(db, readonly=True) as store:
-        found, _ = suggest(store, load_codebook(), "bloc_confrontation", limit=10)
+        found, _ = suggest(store, load_codebook(), "bloc_confrontation", model=model, limit=10)
     odds = [s.log_odds for s in found]
+    assert sum(s.probability == 1.0 for s in found) >= 3, odds  # else nothing is checked
     assert len(found) == 10 and odds == sorted(odds, reverse=True), odds
     assert all(s.probability == pytest.approx(1 / (1 + math.exp(-s.log_odds))) for s in found)
+    with Store(db, readonly=True) as store:
+        shipped, _ = suggest(store, load_codebook(), "bloc_confrontation", limit=3)
     result = CliRunner().invoke(
         cli, ["suggest", "--db", str(db), "--theme", "bloc_confrontation", "--limit", "3"]
     )
     assert result.exit_code == 0, result.output
     shown = [float(x) for x in re.findall(r"\(log-odds (-?[0-9.]+)\)", result.output)]
-    assert shown == [round(z, 1) for z in odds[:3]]
+    assert shown == [round(s.log_odds, 1) for s in shipped]
+
+
+def test_dashboard_suggestions_follow_an_ingest(corpus, tmp_path):
+    """The Codebook page's suggestions are cached on the database's change marker too: after an
+    ingest under the same codebook they showed the passages of the statements read before,
+    unlike `tracker suggest`."""
+    from app_pages.ui.data import suggestions
+    from tracker.suggest import suggest
+
+    texts = sorted((corpus / "unga79" / "text").glob("*_en.txt"))
+    db = tmp_path / "t.db"
+    ingest_paths(texts[:4], db=db, manifest=corpus / "manifest.csv", workers=1)
+    with Store(db, readonly=True) as store:
+        active = store.active_codebook()
+    args = (str(db), active.version, active.text, active.path, "un_main_channel", 200)
+    before, _ = suggestions(*args)
+    ingest_paths(texts[4:10], db=db, manifest=corpus / "manifest.csv", workers=1)
+    after, _ = suggestions(*args)
+    with Store(db, readonly=True) as store:
+        fresh, _ = suggest(store, load_codebook(active.path), "un_main_channel", sample=200)
+    assert list(after["statement"]) == [s.statement_id for s in fresh]
+    assert list(after["statement"]) != list(before["statement"])
 
 
 def test_suggest_names_no_exemplar_that_shares_nothing_with_the_passage(gold_db):
@@ -317,13 +347,11 @@ def _matcher_with(model, folder: Path) -> Matcher:
     return Matcher(load_codebook(folder / "book.yaml"))
 
 
-def test_calibration_scores_a_statement_as_the_matcher_codes_it(corpus, tmp_path):
-    """The probability calibration gives a statement and theme is the threshold up to which the
-    matcher adds the theme (a counted semantic match) and above which it does not; a statement
-    it never adds gets none. Calibration scored a statement by its best passage, though the
-    matcher leaves a rule's neighbourhood to the rule and counts only the directions the theme
-    fits: the United States' own sanctions scored as condemnations."""
-    book, model = load_codebook(), load_model()
+def _calibration_mirrors_the_matcher(model, corpus: Path, folder: Path) -> int:
+    """For three real speeches: the matcher adds each theme at the probability calibration
+    gives it and not at the next float above; a theme calibration leaves out it never adds.
+    Returns how many scores differ from the statement's best passage's."""
+    book = load_codebook()
     rules_only = Matcher(book, semantic=False)
     differs = 0
     for name in ("USA_72_2017", "USA_74_2019", "CUB_61_2006"):
@@ -338,17 +366,91 @@ def test_calibration_scores_a_statement_as_the_matcher_codes_it(corpus, tmp_path
         plain = {t: items[0][0] for t, items in
                  statement_gains(model, {name: doc}, gold, {name: found}).items() if items}  # fmt: skip
         differs += sum(scored.get(t) != p for t, p in plain.items())
-        for shift, expect_added in ((-1e-6, True), (1e-6, False)):
+        for above, expect_added in ((False, True), (True, False)):
             for t, theme in model.themes.items():
-                theme.threshold = (math.inf if t in found
-                                   else scored[t] + shift if t in scored else 0.0)  # fmt: skip
-            folder = tmp_path / f"{name}{shift}"
-            folder.mkdir()
-            added = {m.theme for m in _matcher_with(model, folder).match(text, passages)
+                at = scored.get(t, 0.0)
+                theme.threshold = (math.inf if t in found else
+                                   float(np.nextafter(at, math.inf)) if above and t in scored
+                                   else at)  # fmt: skip
+            where = folder / f"{name}-{above}"
+            where.mkdir(parents=True)
+            added = {m.theme for m in _matcher_with(model, where).match(text, passages)
                      if m.kind == "semantic" and m.counted}  # fmt: skip
             expected = set(scored) if expect_added else set()
-            assert added == expected, (name, shift, added ^ expected)
+            assert added == expected, (name, above, added ^ expected)
+    return differs
+
+
+def test_calibration_scores_a_statement_as_the_matcher_codes_it(corpus, tmp_path):
+    """The probability calibration gives a statement and theme is the threshold up to which the
+    matcher adds the theme (a counted semantic match) and above which it does not; a statement
+    it never adds gets none. Calibration scored a statement by its best passage, though the
+    matcher leaves a rule's neighbourhood to the rule and counts only the directions the theme
+    fits: the United States' own sanctions scored as condemnations."""
+    differs = _calibration_mirrors_the_matcher(load_model(), corpus, tmp_path)
     assert differs, "the matcher's reading changed no statement's score: nothing is checked"
+
+
+def test_calibration_of_a_model_with_word_vectors_mirrors_the_matcher(gold_db, corpus, tmp_path):
+    """With word vectors too, to the last bit: the matcher scores only the themes switched on,
+    calibration all of them, and a product over some columns rounded differently (up to 4e-6
+    in log-odds), so a threshold at a calibrated probability could miss it."""
+    db, gold = gold_db
+    docs, labels, evidence = _docs(db, gold)
+    with Store(db, readonly=True) as store:
+        vectors = vectors_from_database(store, vocabulary=3000, dims=32)
+    trained = train_model(load_codebook(), docs, labels, evidence, vectors=vectors)
+    # as the matcher will read it: from its file (the weights are written rounded)
+    model = load_model(trained.save(tmp_path / "trained.json"))
+    _calibration_mirrors_the_matcher(model, corpus, tmp_path)
+
+
+def test_calibration_keeps_only_the_best_passages_as_the_matcher_does(corpus):
+    """The matcher keeps a theme's best MAX_PER_THEME passages not left to the rules, and
+    counts those whose direction fits: a statement whose best three are the speaker's own
+    sanctions is never added, though a fourth passage condemns them (the best three were not
+    kept in calibration's scoring, which then added it)."""
+    model, book = load_model(), load_codebook()
+    sentences = ["We thank the President for his leadership.",
+                 "Our sanctions on the regime are working.",
+                 "Our sanctions will go on.",
+                 "Our sanctions are only the start.",
+                 "The harvest was good this year.",
+                 "Such economic pressure on a small nation is wrong."]  # fmt: skip
+    text = " ".join(sentences)
+    passages = segment(text)
+    assert len(passages) == len(sentences)
+    rules = Matcher(book, semantic=False).match(text, passages)
+    assert not [m for m in rules if m.theme == "unilateral_sanctions"]
+    j = model._theme_ids.index("unilateral_sanctions")
+    designed = np.zeros((len(passages), len(model._theme_ids)))
+    designed[:, j] = [0.1, 0.9, 0.85, 0.8, 0.05, 0.7]
+    model.window_probabilities = lambda text, passages: designed  # type: ignore[method-assign]
+    doc = SimpleNamespace(text=text, passages=passages, language="en")
+    gold = {"s": {"unilateral_sanctions": True}}
+    gains = statement_gains(model, {"s": doc}, gold, {"s": set()}, rule_matches={"s": rules},
+                            codebook=book)  # fmt: skip
+    assert gains["unilateral_sanctions"] == []
+    designed[1:4, j] = 0.0  # without the speaker's own sanctions ahead of it, it is added
+    gains = statement_gains(model, {"s": doc}, gold, {"s": set()}, rule_matches={"s": rules},
+                            codebook=book)  # fmt: skip
+    assert gains["unilateral_sanctions"] == [(0.7, 1)]
+
+
+def test_calibration_scores_no_theme_the_codebook_lacks(corpus, tmp_path):
+    """A model trained for a theme since removed from the codebook adds nothing there (the
+    matcher drops such matches), so calibration scores no statement for it."""
+    book = load_codebook(_book_with_model(tmp_path / "b", drop="ai_governance"))
+    model = load_model()
+    text, passages = _speech(corpus, "USA_72_2017")
+    doc = SimpleNamespace(text=text, passages=passages, language="en")
+    rules = Matcher(book, semantic=False).match(text, passages)
+    gold = {"u": dict.fromkeys(model.themes, False)}
+    found = {m.theme for m in rules if m.counted}
+    gains = statement_gains(model, {"u": doc}, gold, {"u": found}, rule_matches={"u": rules},
+                            codebook=book)  # fmt: skip
+    assert gains["ai_governance"] == []
+    assert any(gains[t] for t in model.themes if t != "ai_governance")
 
 
 def test_a_semantic_match_after_some_claim_that_reports(tmp_path):

@@ -183,6 +183,7 @@ class SemanticModel:
         for j, t in enumerate(ids):
             if self.themes[t].dense:
                 self._d[:, j] = self.themes[t].dense
+        self._d_columns = [np.ascontiguousarray(self._d[:, j]) for j in range(len(ids))]
         self._thr = np.array([self.themes[t].threshold for t in ids], dtype=np.float64)
         self._names = sorted(self._index, key=self._index.__getitem__)
         self._exemplar_vectors = {
@@ -212,8 +213,12 @@ class SemanticModel:
         if windows and len(sums) > 1:
             sums[1:] += sums[:-1].copy()
         unit = unit_rows(sums)
-        z += (DENSE_SCALE * unit) @ self._d[:, columns]
+        dense = DENSE_SCALE * unit
         for k, j in enumerate(np.arange(len(self._theme_ids))[columns]):
+            # one theme at a time: the same sums whichever themes are scored (the matcher scores
+            # the themes switched on, calibration all of them; a matrix of some columns rounded
+            # differently, by up to 4e-6 in log-odds)
+            z[:, k] += dense @ self._d_columns[j]
             if self._knn[j]:
                 near = _nearest(unit, self._exemplar_embeddings[self._theme_ids[j]])
                 z[:, k] += self._knn[j] * KNN_SCALE * near
@@ -303,8 +308,8 @@ class SemanticModel:
         return out
 
     def window_probabilities(self, text: str, passages: Sequence[Passage]) -> np.ndarray:
-        """passages x themes probabilities, each passage read with the one before it (as
-        ``matches`` reads them)."""
+        """passages x themes probabilities, each passage read with the one before it: for each
+        theme the same numbers ``matches`` computes (each theme is scored on its own)."""
         if not passages:
             return np.zeros((0, len(self._theme_ids)))
         per = [words(text[p.start : p.end]) for p in passages]
@@ -678,14 +683,16 @@ def statement_gains(
     from tracker.match import Matcher
 
     matcher = Matcher(codebook, semantic=False) if codebook is not None else None
+    # the matcher adds no theme the codebook lacks (a model trained for a theme since removed)
+    coded = {t.id for t in codebook.themes} if codebook is not None else set(model.themes)
     out: dict[str, list[tuple[float, int]]] = {t: [] for t in model.themes}
     for name, doc in docs.items():
         if getattr(doc, "language", "en") != "en" or not doc.passages:  # type: ignore[attr-defined]
             continue
         text, passages = doc.text, doc.passages  # type: ignore[attr-defined]
         probs = model.window_probabilities(text, passages)
-        open_themes = [(j, t) for j, t in enumerate(model._theme_ids)
-                       if t in gold.get(name, {}) and t not in rule_found.get(name, set())]  # fmt: skip
+        open_themes = [(j, t) for j, t in enumerate(model._theme_ids) if t in coded
+                       and t in gold.get(name, {}) and t not in rule_found.get(name, set())]  # fmt: skip
         if matcher is None:
             best = {t: float(probs[:, j].max()) for j, t in open_themes}
         else:

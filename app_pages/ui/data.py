@@ -244,11 +244,14 @@ def suggestions(db: str, version: str, text: str, path: str, theme: str, sample:
     from tracker.codebook import stored_codebook
 
     stored_codebook(text, path, version, db)
-    return _suggestions(db, version, text, path, theme, sample)
+    # keyed on the database's change marker too, as every cached query: after an ingest under
+    # the same codebook the page went on showing the passages of the statements read before
+    return _suggestions(db, query.change_marker(db), version, text, path, theme, sample)
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading passages no rule matches…")
-def _suggestions(db: str, version: str, text: str, path: str, theme: str, sample: int):
+def _suggestions(db: str, mark: tuple, version: str, text: str, path: str, theme: str,
+                 sample: int):  # fmt: skip
     from tracker.codebook import stored_codebook
     from tracker.store import Store
     from tracker.suggest import suggest
@@ -257,7 +260,7 @@ def _suggestions(db: str, version: str, text: str, path: str, theme: str, sample
     with Store(db, readonly=True) as store:
         found, phrases = suggest(store, book, theme, sample=sample, limit=SUGGESTIONS)
     passages = pd.DataFrame([
-        {"probability": round(s.probability, 3), "log-odds": round(s.log_odds, 2),
+        {"probability": round(s.probability, 3), "log-odds": round(s.log_odds, 1),
          "country": s.country, "year": s.year,
          "passage": display_text(s.text), "why": s.reason, "statement": s.statement_id}
         for s in found
