@@ -24,6 +24,9 @@ from tracker.errors import CodebookError, GoldError
 from tracker.semantic import (
     DEFAULT_MODEL,
     MIN_ADDED_PRECISION,
+    codebook_examples,
+    fit,
+    gold_examples,
     labelled_passages,
     load_model,
     statement_gains,
@@ -399,7 +402,10 @@ def test_calibration_of_a_model_with_word_vectors_mirrors_the_matcher(gold_db, c
     docs, labels, evidence = _docs(db, gold)
     with Store(db, readonly=True) as store:
         vectors = vectors_from_database(store, vocabulary=3000, dims=32)
-    trained = train_model(load_codebook(), docs, labels, evidence, vectors=vectors)
+    book = load_codebook()
+    examples = codebook_examples(book)
+    examples.extend(gold_examples(book, docs, labels, evidence))
+    trained = fit(book, examples, vectors=vectors)  # no calibration: its thresholds are set below
     # as the matcher will read it: from its file (the weights are written rounded)
     model = load_model(trained.save(tmp_path / "trained.json"))
     _calibration_mirrors_the_matcher(model, corpus, tmp_path)
