@@ -217,7 +217,7 @@ class SemanticModel:
         for k, j in enumerate(np.arange(len(self._theme_ids))[columns]):
             # one theme at a time: the same sums whichever themes are scored (the matcher scores
             # the themes switched on, calibration all of them; a matrix of some columns rounded
-            # differently, by up to 4e-6 in log-odds)
+            # differently, by a few 1e-6 in log-odds, more with more vector dimensions)
             z[:, k] += dense @ self._d_columns[j]
             if self._knn[j]:
                 near = _nearest(unit, self._exemplar_embeddings[self._theme_ids[j]])

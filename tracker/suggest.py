@@ -45,7 +45,7 @@ class Suggestion:
     passage_seq: int
     text: str
     reason: str
-    log_odds: float = 0.0  # the ranking: the model's log-odds (top probabilities all read 1.00)
+    log_odds: float = 0.0  # the ranking: the model's log-odds (top probabilities can all read 1.00)
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,9 @@ def suggest(
     for sid, text, passages in _texts(store, statements):
         wins = windows(text, passages)
         matched = _matched_spans(store, sid, theme)
-        # ranked by log-odds: the top passages' probabilities all read 1.00 (the same order),
-        # but beyond log-odds 37 they are exactly 1.0 and would be ordered by statement id
+        # ranked by log-odds: the top passages' probabilities can all read 1.00 (on the whole
+        # UNGDC they do), close log-odds round to one probability, and from about 36.7 every
+        # probability is exactly 1.0 (then ordered by statement id)
         odds = model.log_odds(wins)
         for i, p in enumerate(passages):
             all_texts.append(text[p.start : p.end])
