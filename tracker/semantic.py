@@ -114,6 +114,14 @@ class ThemeModel:
     knn: float = 0.0  # weight of the passage's similarity to its nearest exemplar
 
 
+def logistic(log_odds):
+    """Probabilities from log-odds, without overflow at either end (scipy's expit, imported on
+    first use: it takes a quarter of a second to import)."""
+    from scipy.special import expit
+
+    return expit(log_odds)
+
+
 def holds_rule(passages: Sequence[Passage], i: int, spans: Sequence[tuple[int, int]]) -> bool:
     """Whether passage ``i`` read with the one before it (the model's window) holds a rule's
     match: such a passage is left to the rules."""
@@ -269,7 +277,7 @@ class SemanticModel:
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """texts x themes probabilities."""
-        return 1.0 / (1.0 + np.exp(-self.log_odds(texts)))
+        return logistic(self.log_odds(texts))
 
     def log_odds(self, texts: Sequence[str]) -> np.ndarray:
         """texts x themes log-odds (the probabilities before the logistic function: they keep
@@ -294,9 +302,8 @@ class SemanticModel:
         active = np.nonzero(np.isfinite(self._thr))[0]
         if not len(active):
             return []
-        per = [words(doc.text[p.start : p.end]) for p in doc.passages]
-        probs = np.full((len(per), len(self._theme_ids)), 0.0)
-        probs[:, active] = 1.0 / (1.0 + np.exp(-self._scores(per, active, windows=True)))
+        probs = np.full((len(doc.passages), len(self._theme_ids)), 0.0)
+        probs[:, active] = self.window_probabilities(doc.text, doc.passages, active)
         ruled = rule_spans(rule_matches)
         out = []
         for j, theme in enumerate(self._theme_ids):
@@ -307,13 +314,16 @@ class SemanticModel:
                 out.append(dataclasses.replace(match, reason=self.explain(theme, window)))
         return out
 
-    def window_probabilities(self, text: str, passages: Sequence[Passage]) -> np.ndarray:
-        """passages x themes probabilities, each passage read with the one before it: for each
-        theme the same numbers ``matches`` computes (each theme is scored on its own)."""
+    def window_probabilities(
+        self, text: str, passages: Sequence[Passage], columns=slice(None)
+    ) -> np.ndarray:
+        """passages x themes probabilities (the themes in ``columns``), each passage read with
+        the one before it. ``matches`` scores the themes switched on, calibration all of them:
+        each theme is scored on its own, so both get the same numbers."""
         if not passages:
-            return np.zeros((0, len(self._theme_ids)))
+            return np.zeros((0, len(self._theme_ids)))[:, columns]
         per = [words(text[p.start : p.end]) for p in passages]
-        return 1.0 / (1.0 + np.exp(-self._scores(per, windows=True)))
+        return logistic(self._scores(per, columns, windows=True))
 
     def explain(self, theme: str, window: str, *, top: int = 5) -> str:
         """The nearest exemplar and the words that weighed most for the theme."""

@@ -25,6 +25,7 @@ from tracker.semantic import (
     corpus_examples,
     fit,
     holds_rule,
+    logistic,
     windows,
 )
 from tracker.store import Store
@@ -97,20 +98,12 @@ def suggest(
     chosen = _apart(scored, limit)
     meta = _metadata(store, {s[1] for s in chosen})
     out = [
-        Suggestion(_probability(z), sid, *meta[sid], seq, window,
+        Suggestion(float(logistic(z)), sid, *meta[sid], seq, window,
                    model.explain(theme, window), log_odds=z)
         for z, sid, seq, passage, window in chosen
     ]
     phrases = candidate_phrases([s[3] for s in scored[:TOP_FOR_PHRASES]], all_texts)
     return out, phrases
-
-
-def _probability(log_odds: float) -> float:
-    """The logistic function, without overflow at either end."""
-    if log_odds >= 0:
-        return 1.0 / (1.0 + math.exp(-log_odds))
-    e = math.exp(log_odds)
-    return e / (1.0 + e)
 
 
 def _apart(scored: list[tuple[float, int, int, str, str]], limit: int) -> list:
