@@ -7,6 +7,7 @@ import pickle
 import re
 import zipfile
 from functools import cache
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -337,6 +338,51 @@ def test_matchers_of_one_codebook_version_share_one_compiled_lexicon() -> None:
     assert other._lexicon("en") is not first._lexicon("en")
     sentence = "The veto privilege of the permanent members, and the digital divide."
     assert "veto" in themes(sentence, other) and "veto" not in themes(sentence, first)
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_compiling_leaves_the_garbage_collector_as_it_found_it(monkeypatch, collector_on) -> None:
+    """The collector is paused while a lexicon is built, and left on or off as it was, also
+    when the build fails."""
+    import gc
+
+    import tracker.match as match_module
+
+    book = codebook_from_text(PROBE.replace("name:", f"name: gc-{collector_on}", 1), path="p.yaml")
+    try:
+        gc.enable() if collector_on else gc.disable()
+        assert match_module._compile(book, "en").trie
+        assert gc.isenabled() is collector_on
+
+        def broken(*_args):
+            assert not gc.isenabled()  # paused while the trie is built
+            raise MemoryError
+
+        monkeypatch.setattr(match_module, "_trie", broken)
+        with pytest.raises(MemoryError):
+            match_module._compile(book, "en")
+        assert gc.isenabled() is collector_on
+    finally:
+        gc.enable()
+
+
+def test_the_word_pairs_read_from_the_trie_are_those_of_the_patterns(monkeypatch) -> None:
+    """The pairs of keys that follow each other in some pattern (read off the trie's paths, and
+    off the function words before a pattern's first content word) are exactly those of each
+    pattern read word by word, on the shipped codebook."""
+    import tracker.match as match_module
+
+    built = match_module._trie
+    seen = []
+    monkeypatch.setattr(match_module, "_trie", lambda *args: seen.append(args) or built(*args))
+    lexicon = match_module._compile(load_codebook(), "en")
+    patterns, ids_of, _stops, names = seen[0]
+    expected = set()
+    for phrase, _owner in patterns:
+        ids = [i for w in phrase.split() for i in (ids_of[w] if w != "*" else [match_module.WILD])]
+        expected.update((names[a], names[b]) for a, b in pairwise(ids)
+                        if match_module.WILD not in (a, b))
+    assert lexicon.pairs == expected and len(expected) > 10_000
 
 
 def test_a_shared_lexicon_that_learnt_too_many_words_is_compiled_afresh(monkeypatch) -> None:
