@@ -146,14 +146,17 @@ def code_with_frozen(
     frozen_coded: Coded = {}
     if verbose:
         print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
+    books: dict[str, Codebook] = {}  # by commit: several held-outs were measured with one
     for row, path in zip(rows, paths):
         names = set(merge_gold([path])[0])
-        with tempfile.TemporaryDirectory() as folder:
-            book = codebook_at(row.commit, Path(folder))
-            if book.version[:12] != row.version:
-                raise GoldError(f"{row.gold}: commit {row.commit} holds codebook "
-                                f"{book.version[:12]}, not the recorded {row.version}")
-            coded = code({n: docs[n] for n in names}, Matcher(book, semantic=False))
+        if row.commit not in books:
+            with tempfile.TemporaryDirectory() as folder:
+                books[row.commit] = codebook_at(row.commit, Path(folder))
+        book = books[row.commit]
+        if book.version[:12] != row.version:
+            raise GoldError(f"{row.gold}: commit {row.commit} holds codebook "
+                            f"{book.version[:12]}, not the recorded {row.version}")
+        coded = code({n: docs[n] for n in names}, Matcher(book, semantic=False))
         frozen_coded.update(coded)
         if verbose:
             report = score(coded, {n: gold[n] for n in names})
