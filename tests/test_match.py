@@ -382,7 +382,7 @@ def test_the_word_pairs_read_from_the_trie_are_those_of_the_patterns(monkeypatch
         ids = [i for w in phrase.split() for i in (ids_of[w] if w != "*" else [match_module.WILD])]
         expected.update((names[a], names[b]) for a, b in pairwise(ids)
                         if match_module.WILD not in (a, b))
-    assert lexicon.pairs == expected and len(expected) > 10_000
+    assert lexicon.pairs == expected and len(expected) > 1_000
 
 
 def test_a_shared_lexicon_that_learnt_too_many_words_is_compiled_afresh(monkeypatch) -> None:
@@ -1090,6 +1090,18 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
      "bloc_confrontation"),
     ("Session 62 - 2007/TKM_62_2007.txt", "non-affiliation with any blocs", "bloc_confrontation"),
     ("Session 28 - 1973/AFG_28_1973.txt", "non-participation in any blocs", "bloc_confrontation"),
+    # technical and financial support asked or given, know-how offered, fair access to
+    # technology; hatred preached, a campaign of deception; technological inequalities (eighth
+    # session, from the gold's misses; 42 UNGDC additions, read)
+    ("Session 61 - 2006/ROU_61_2006.txt", "Technical and financial support is also badly needed",
+     "capacity_building"),
+    ("Session 40 - 1985/ISR_40_1985.txt", "ready to share our know-how", "capacity_building"),
+    ("Session 70 - 2015/PLW_70_2015.txt", "affordable and equitable access to technology",
+     "capacity_building"),
+    ("Session 69 - 2014/ARM_69_2014.txt", "preaches hatred towards", "disinformation"),
+    ("Session 44 - 1989/IRN_44_1989.txt", "in its campaign of deception", "disinformation"),
+    ("Session 74 - 2019/KAZ_74_2019.txt", "economic and technological inequalities",
+     "digital_divide"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -1188,6 +1200,13 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     ("Session 75 - 2020/VAT_75_2020.txt", "needs the United Nations to become", "un_main_channel"),
     ("Session 71 - 2016/AND_71_2016.txt", "which we have thankfully left behind",
      "bloc_confrontation"),
+    # the same session's first draft: public opinion said to be misled (mostly another
+    # delegation's claims dismissed, which the rulings leave out) and war propaganda named as an
+    # agenda item, in gold statements the coders left absent
+    ("Session 09 - 1954/CAN_09_1954.txt", "confuse and mislead world opinion", "disinformation"),
+    ("Session 06 - 1951/UKR_06_1951.txt", "diverting attention and deceiving public opinion",
+     "disinformation"),
+    ("Session 05 - 1950/FRA_05_1950.txt", "that we should ban war propaganda", "disinformation"),
     # a crucial role praised is not a claim of centrality (the gold's coders: 6 of the 7
     # statements that such a role alone found were wrong); codebook 6b953b40f223
     ("Session 70 - 2015/LVA_70_2015.txt", "has played a crucial role", "un_main_channel"),
