@@ -146,13 +146,15 @@ def code_with_frozen(
     frozen_coded: Coded = {}
     if verbose:
         print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
-    books: dict[str, Codebook] = {}  # by commit: several held-outs were measured with one
+    # one load per run of held-outs measured at one commit (frozen.tsv keeps them together);
+    # only the last is kept. Its folder is gone: the book must stay without its semantic model
+    last: tuple[str, Codebook] | None = None
     for row, path in zip(rows, paths):
         names = set(merge_gold([path])[0])
-        if row.commit not in books:
+        if last is None or last[0] != row.commit:
             with tempfile.TemporaryDirectory() as folder:
-                books[row.commit] = codebook_at(row.commit, Path(folder))
-        book = books[row.commit]
+                last = (row.commit, codebook_at(row.commit, Path(folder)))
+        book = last[1]
         if book.version[:12] != row.version:
             raise GoldError(f"{row.gold}: commit {row.commit} holds codebook "
                             f"{book.version[:12]}, not the recorded {row.version}")
