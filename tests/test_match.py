@@ -1113,6 +1113,24 @@ def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, memb
     assert theme in {m.theme for m in found(sentence, default()) if m.counted}, sentence
 
 
+@pytest.mark.parametrize("member, words, theme, rule", [
+    ("Session 56 - 2001/SEN_56_2001.txt", "Thus the world needs the United Nations",
+     "un_main_channel", "the world said to need the UN"),
+    ("Session 43 - 1988/FIN_43_1988.txt", "Our Organization is the one best suited",
+     "un_main_channel", "the UN the body best suited"),
+    ("Session 69 - 2014/ARM_69_2014.txt", "preaches hatred towards", "disinformation",
+     "hatred preached"),
+])  # fmt: skip
+def test_the_evidence_names_a_rule_that_says_what_was_found(corpus: Path, member: str,
+                                                            words: str, theme: str,
+                                                            rule: str) -> None:
+    """A researcher reads the rule beside each match: "The world needs the United Nations" is
+    not found by a rule named "only the UN can", nor a preached hatred by "campaigns of lies"."""
+    sentence = sentence_with(clean_text(ungdc(corpus, member)), words)
+    rules = {m.rule for m in found(sentence, default()) if m.counted and m.theme == theme}
+    assert rules == {rule}, (sentence, rules)
+
+
 def passage_with(text: str, words: str) -> str:
     """The sentence of a real text that holds these words, with the sentence before it (as a
     ``within: sentence`` rule reads it)."""

@@ -328,8 +328,10 @@ def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = N
 
 #: Phrase expansions remembered in this process: every load of a codebook (each ingest,
 #: re-match, preview, validation) expands the same few thousand phrases again. Bounded by the
-#: wordings held (the default codebook's phrases expand to about 50,000), since a codebook
-#: edited on the page may hold phrases of up to MAX_EXPANSIONS wordings each.
+#: wordings held, since a codebook edited on the page may hold phrases of up to MAX_EXPANSIONS
+#: wordings each. The default's 2,357 phrases expand to about 250,000 wordings: the bound holds
+#: one whole codebook and what an edit adds; loading a second, different one clears it (a load
+#: then takes about 0.64 s instead of 0.38 s).
 _EXPANDED: dict[tuple[str, tuple], tuple[str, ...]] = {}
 _EXPANDED_WORDINGS = 0
 _EXPANDED_MAX_WORDINGS = 300_000
