@@ -3,6 +3,7 @@ and the dev-gold accuracy through the real pipeline (clean_text + segment + Matc
 
 from __future__ import annotations
 
+import json
 import pickle
 import re
 import zipfile
@@ -339,6 +340,31 @@ def test_matchers_of_one_codebook_version_share_one_compiled_lexicon() -> None:
     sentence = "The veto privilege of the permanent members, and the digital divide."
     assert "veto" in themes(sentence, other) and "veto" not in themes(sentence, first)
 
+
+
+def test_a_new_semantic_model_of_the_same_rules_reuses_the_compiled_lexicon(tmp_path) -> None:
+    """A codebook whose semantic model changed (retrained, recalibrated: a cross-validation
+    fold, a calibration check) is a new version, but its rules compile to the same lexicon, so
+    it is not compiled again; a change to the rules still is."""
+    shipped = (Path(__file__).resolve().parents[1] / "tracker" / "codebooks")
+    model = json.loads((shipped / "default.semantic.json").read_text(encoding="utf-8"))
+    books = []
+    for n, threshold in enumerate((0.5, 0.75)):
+        folder = tmp_path / f"fold{n}"
+        folder.mkdir()
+        model["themes"]["un_main_channel"]["threshold"] = threshold
+        (folder / "model.json").write_text(json.dumps(model), encoding="utf-8")
+        text = re.sub(r"(?m)^semantic: .*$", "semantic: model.json",
+                      (shipped / "default.yaml").read_text(encoding="utf-8"))  # fmt: skip
+        (folder / "book.yaml").write_text(text, encoding="utf-8")
+        books.append(load_codebook(folder / "book.yaml"))
+    first, second = books
+    assert first.version != second.version and first.rules_version == second.rules_version
+    assert Matcher(first)._lexicon("en") is Matcher(second)._lexicon("en")
+    edited = codebook_from_text(second.text.replace("centrality", "centralness", 1),
+                                path=str(tmp_path / "fold1" / "edited.yaml"))  # fmt: skip
+    assert edited.rules_version != first.rules_version
+    assert Matcher(edited)._lexicon("en") is not Matcher(first)._lexicon("en")
 
 @pytest.mark.parametrize("collector_on", [True, False])
 def test_compiling_leaves_the_garbage_collector_as_it_found_it(monkeypatch, collector_on) -> None:

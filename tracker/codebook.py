@@ -174,6 +174,9 @@ class Codebook:
     not_typos: dict[str, tuple[str, ...]] = field(default_factory=dict)
     reported_speech: dict[str, tuple[str, ...]] = field(default_factory=dict)
     semantic_model: str = ""  # the semantic model file (absolute), "" when the matcher is off
+    #: the version of the rules alone (the content less the semantic model): codebooks that
+    #: differ only in their semantic model compile to the same lexicon
+    rules_version: str = ""
 
     def theme(self, id: str) -> Theme:
         """The theme with this id; CodebookError naming the valid ids otherwise."""
@@ -467,6 +470,7 @@ class _Parser:
             not_typos=not_typos,
             reported_speech=reported_speech,
             semantic_model=semantic_model,
+            rules_version=canonical_version({k: v for k, v in data.items() if k != "semantic"}),
         )
 
     def semantic_model(self, data: dict, path: str) -> tuple[str, str]:

@@ -315,8 +315,8 @@ class Matcher:
 
 #: Compiled languages of the codebook versions used last in this process, shared by all its
 #: Matchers: compiling one takes about a second, and an ingest, a re-match, a preview or a
-#: validation each make a new Matcher of the same codebook. A version is the hash of the
-#: codebook's content, so one version always compiles to the same lexicon.
+#: validation each make a new Matcher of the same codebook. A rules version is the hash of the
+#: codebook's content less its semantic model, so one always compiles to the same lexicon.
 _COMPILED: OrderedDict[tuple[str, str], _Lexicon] = OrderedDict()
 _COMPILED_KEPT = 4
 #: Distinct words a shared lexicon may have learnt before new Matchers get a fresh one, so a
@@ -327,7 +327,9 @@ _COMPILE_LOCK = threading.Lock()
 
 
 def _shared_lexicon(codebook: Codebook, language: str) -> _Lexicon:
-    key = (codebook.version, language)
+    # keyed by the rules alone: a retrained or recalibrated semantic model is a new version of
+    # the codebook but the same lexicon (cross-validation folds, calibration)
+    key = (codebook.rules_version or codebook.version, language)
     with _COMPILE_LOCK:
         lexicon = _COMPILED.get(key)
         if lexicon is None or len(lexicon.cache) > _LEARNT_KEPT:
