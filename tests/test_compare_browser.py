@@ -179,6 +179,27 @@ def pick(sides: dict, evidence: dict, side: str, other: str, not_theme: str = ""
     return max(fits, key=lambda th: (len(evidence[side][th]), th))
 
 
+HOVER_LABEL = """([side, label]) => Array.from(document.querySelectorAll('.hoverlayer .hovertext'))
+    .some(h => h.textContent.includes(side) && h.textContent.includes(label))"""
+
+
+def hover_until_labelled(page, bar, side: str, label: str, tries: int = 4) -> None:
+    """Hover ``bar`` until plotly shows its label. One hover can land while the chart is still
+    being redrawn after the page's last rerun, and no label comes (seen once on a loaded
+    machine): the mouse leaves and hovers again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(tries):
+        page.mouse.move(0, 0)
+        bar.hover(force=True)
+        try:
+            page.wait_for_function(HOVER_LABEL, arg=[side, label], timeout=5000)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"no hover label for {side} · {label} after {tries} hovers")
+
+
 def open_compare(page, dashboard) -> None:
     """Load /compare?a=CHN&b=USA until its first chart (the Per theme tab) has drawn its bars and
     differences and the page is idle."""
@@ -238,12 +259,7 @@ def test_compare_bars_draw_and_a_clicked_bar_opens_its_sides_evidence(page, dash
         assert idx >= 0, f"no bar drawn for {side} · {theme}"
         bar = page.locator(".js-plotly-plot").first.locator(".barlayer .point path").nth(idx)
         # plotly clicks the point it last hovered: hover the bar until its label shows, then click
-        bar.hover(force=True)
-        page.wait_for_function(
-            """([side, label]) => Array.from(document.querySelectorAll('.hoverlayer .hovertext'))
-                .some(h => h.textContent.includes(side) && h.textContent.includes(label))""",
-            arg=[side, labels.get(theme, theme)], timeout=10000,
-        )  # fmt: skip
+        hover_until_labelled(page, bar, side, labels.get(theme, theme))
         bar.click(force=True)
         page.locator("h3", has_text="Evidence:").first.wait_for(timeout=30000)
         wait_idle(page, dashboard)
