@@ -309,12 +309,16 @@ def canonical_version(data: Any) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
-def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = None) -> list[str]:
+def expand_phrase(
+    phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = None, *, alias_key: str = ""
+) -> list[str]:
     """All wordings of a phrase: ``{alias}`` groups inserted, ``(a|b|)`` alternatives expanded.
+    ``alias_key`` is ``_alias_key(aliases)`` when the caller has it (a load expands thousands of
+    phrases with one alias table).
 
     Raises ValueError with a readable reason on unbalanced brackets or unknown aliases.
     """
-    key = (phrase, _alias_key(aliases))
+    key = (phrase, alias_key or _alias_key(aliases))
     wordings = _EXPANDED.get(key)
     if wordings is None:
         wordings = _expanded_phrase(phrase, aliases or {})
@@ -334,7 +338,7 @@ def expand_phrase(phrase: str, aliases: Mapping[str, tuple[str, ...]] | None = N
 #: wordings each. The default's 2,357 phrases expand to about 250,000 wordings: the bound holds
 #: one whole codebook and what an edit adds; loading a second, different one clears it (a load
 #: then takes about 0.32 s instead of 0.07 s).
-_EXPANDED: dict[tuple[str, tuple], tuple[str, ...]] = {}
+_EXPANDED: dict[tuple[str, str], tuple[str, ...]] = {}
 _EXPANDED_WORDINGS = 0
 _EXPANDED_MAX_WORDINGS = 300_000
 _EXPANDED_LOCK = threading.Lock()
@@ -342,16 +346,20 @@ _EXPANDED_LOCK = threading.Lock()
 #: an end or glued to a word): checking the default's 250,000 wordings took most of a load
 #: once the expansions were remembered (0.3 of 0.38 s). A wording's checks read only the
 #: wording, so a phrase that passed once passes again.
-_WORDINGS_CHECKED: set[tuple[str, tuple]] = set()
+_WORDINGS_CHECKED: set[tuple[str, str]] = set()
 _WORDINGS_CHECKED_KEPT = 50_000
 
 
-def _alias_key(aliases: Mapping[str, tuple[str, ...]] | None) -> tuple:
-    """Aliases as a hashable key."""
-    return tuple(sorted((name, tuple(words)) for name, words in (aliases or {}).items()))
+def _alias_key(aliases: Mapping[str, tuple[str, ...]] | None) -> str:
+    """A short digest of an alias table: the memos key each phrase by it. A copy of the whole
+    table per phrase grew them by the table's size (a review: about 300 MB each for 24 loads
+    of a codebook of 2,000 phrases and 100 aliases, an alias edited between loads)."""
+    table = sorted((name, list(words)) for name, words in (aliases or {}).items())
+    blob = json.dumps(table, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:32]
 
 
-def _remember_checked(key: tuple[str, tuple]) -> None:
+def _remember_checked(key: tuple[str, str]) -> None:
     if len(_WORDINGS_CHECKED) >= _WORDINGS_CHECKED_KEPT:
         _WORDINGS_CHECKED.clear()
     _WORDINGS_CHECKED.add(key)
@@ -445,6 +453,7 @@ class _Parser:
         self.where = where
         self.nodes = nodes or {}
         self.aliases: dict[str, dict[str, tuple[str, ...]]] = {}
+        self.alias_keys: dict[str, str] = {}  # each language's _alias_key, once per load
 
     def fail(self, place: str, message: str, at: Any = None, key: Any = None) -> CodebookError:
         """The error at ``place``; ``at`` (the mapping or list being read) and ``key`` (the
@@ -462,6 +471,7 @@ class _Parser:
             raise self.fail("", f"'min_fuzzy_length' must be a positive integer, got {min_len!r}",
                             data, "min_fuzzy_length")  # fmt: skip
         self.aliases = self.alias_groups(data.get("aliases", {}), data)
+        self.alias_keys = {}
         not_typos = self.word_lists(data.get("not_typos", {}), "not_typos", data)
         themes = self.themes(data.get("themes"), cutoff, data)
         reported = data.get("reported_speech", {})
@@ -729,13 +739,15 @@ class _Parser:
         for number, phrase in enumerate(self.strings(data, place, "phrase", parent, key), 1):
             at, item = (data, number - 1) if isinstance(data, list) else (parent, key)
             aliases = self.aliases.get(lang, {})
+            if lang not in self.alias_keys:  # once per language and load, not per phrase
+                self.alias_keys[lang] = _alias_key(aliases)
             try:
-                wordings = expand_phrase(phrase, aliases)
+                wordings = expand_phrase(phrase, aliases, alias_key=self.alias_keys[lang])
             except ValueError as exc:
                 raise self.fail(place, f"phrase {number} '{phrase}' {exc}", at, item) from None
             if not wordings:  # "(|)": alternatives that are all empty would match nothing
                 raise self.fail(place, f"phrase {number} '{phrase}' has no words", at, item)
-            checked = (phrase, _alias_key(aliases))
+            checked = (phrase, self.alias_keys[lang])
             if checked in _WORDINGS_CHECKED:  # its wordings passed below in an earlier load
                 out.extend(wordings)
                 continue
