@@ -237,6 +237,14 @@ def test_the_phrase_memos_do_not_hold_a_copy_of_the_alias_table_per_phrase(monke
     assert 0 < held < 2_000_000, held
 
 
+def test_an_unquoted_date_in_a_free_text_field_loads() -> None:
+    """YAML reads ``2020-01-01`` as a date, which the version's JSON could not hold: the load
+    failed with a TypeError, not a codebook error (a review). A date is text there."""
+    dated = MINIMAL.replace("name: tiny\n", "name: tiny\ndescription: 2020-01-01\n")
+    quoted = MINIMAL.replace("name: tiny\n", "name: tiny\ndescription: '2020-01-01'\n")
+    assert codebook_from_text(dated).version == codebook_from_text(quoted).version
+
+
 def test_a_phrase_of_empty_alternatives_is_refused_naming_it() -> None:
     """'(|)' expands to no wording at all: it would match nothing, silently (QA run: accepted
     by the editor and by tracker match, with a new version)."""

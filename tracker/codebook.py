@@ -304,8 +304,10 @@ def node_line(nodes: Mapping[int, yaml.Node], at: Any, key: Any = None) -> int |
 
 
 def canonical_version(data: Any) -> str:
-    """First 12 hex digits of the SHA-256 of the key-sorted JSON form of parsed content."""
-    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """First 12 hex digits of the SHA-256 of the key-sorted JSON form of parsed content. YAML
+    reads an unquoted date (``description: 2020-01-01``) as a date: it is hashed as its text."""
+    blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                      default=str)  # fmt: skip
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
 
 
