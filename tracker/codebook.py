@@ -34,6 +34,7 @@ content, so comments and layout do not change it.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -305,10 +306,18 @@ def node_line(nodes: Mapping[int, yaml.Node], at: Any, key: Any = None) -> int |
 
 def canonical_version(data: Any) -> str:
     """First 12 hex digits of the SHA-256 of the key-sorted JSON form of parsed content. YAML
-    reads an unquoted date (``description: 2020-01-01``) as a date: it is hashed as its text."""
+    reads an unquoted date (``description: 2020-01-01``) as a date: it is hashed as its text.
+    Any other value JSON cannot hold (a ``!!set``, ``!!binary``) is a TypeError: a set's text
+    changes from one process to the next, and so would the version."""
     blob = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
-                      default=str)  # fmt: skip
+                      default=_date_text)  # fmt: skip
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:12]
+
+
+def _date_text(value: Any) -> str:
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    raise TypeError(f"a {type(value).__name__} value")
 
 
 def expand_phrase(
@@ -486,9 +495,14 @@ class _Parser:
         languages = frozenset().union(*(t.languages for t in themes))
         # the semantic model's content is part of the version: a new model is a new coding
         content = {"codebook": data, "semantic_model": model_hash} if model_hash else data
+        try:
+            version = canonical_version(content)
+        except TypeError as exc:
+            raise self.fail("", f"holds {exc} (a YAML tag such as !!set or !!binary): write it as "
+                            "text, a number, a list or a mapping") from None  # fmt: skip
         return Codebook(
             name=name,
-            version=canonical_version(content),
+            version=version,
             themes=themes,
             languages=languages,
             text=text,
