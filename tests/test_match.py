@@ -1138,6 +1138,25 @@ def test_the_uns_technical_assistance_programmes_supported_are_capacity_building
      "un_main_channel"),
     ("Session 77 - 2022/LAO_77_2022.txt", "with the United Nations as the lead institution",
      "un_main_channel"),
+    # held-out 64's misses, read after it was measured (2026-12-07, tenth session; 7 UNGDC
+    # additions outside the gold, read: 6 right): the UN the highest instance, the most
+    # authoritative organ, the chosen instrument, the only catalyst, the bedrock of such
+    # cooperation, no better forum; technology supplied or made available to developing countries
+    ("Session 66 - 2011/BOL_66_2011.txt", "it can be the highest instance to settle",
+     "un_main_channel"),
+    ("Session 14 - 1959/RUS_14_1959.txt", "the most authoritative international organ",
+     "un_main_channel"),
+    ("Session 11 - 1956/ITA_11_1956.txt", "The United Nations is the chosen instrument",
+     "un_main_channel"),
+    ("Session 20 - 1965/USA_20_1965.txt", "the only acceptable catalyst", "un_main_channel"),
+    ("Session 64 - 2009/THA_64_2009.txt", "the bedrock of such multilateral cooperation",
+     "un_main_channel"),
+    ("Session 34 - 1979/DJI_34_1979.txt", "could not have chosen a better place than the United",
+     "un_main_channel"),
+    ("Session 67 - 2012/LSO_67_2012.txt", "to provide developing countries with financing and",
+     "capacity_building"),
+    ("Session 62 - 2007/IND_62_2007.txt", "technologies be made available and affordable to",
+     "capacity_building"),
 ])  # fmt: skip
 def test_positions_in_words_added_since_codebook_417316734068(corpus: Path, member: str,
                                                               words: str, theme: str) -> None:
@@ -1264,6 +1283,17 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     # the ninth session's first draft: "leading actors" beside the UN, of others (a State's
     # partners), not the UN called the lead institution
     ("Session 73 - 2018/IRL_73_2018.txt", "by the United Nations leading actors", "un_main_channel"),
+    # the tenth session's first draft: "only ~2 instance" (a case, not an authority: the only
+    # instance in which the UN authorized nuclear tests), "perfect" (a verb), "most
+    # representative" (an organ inside the UN), "chosen instrument" of the UN (its force)
+    ("Session 67 - 2012/MHL_67_2012.txt", "paid too heavy a price for the only instance",
+     "un_main_channel"),
+    ("Session 09 - 1954/ISR_09_1954.txt", "should fortify its spirit and perfect its institutions",
+     "un_main_channel"),
+    ("Session 70 - 2015/PRY_70_2015.txt", "the most representative organ within the Organization",
+     "un_main_channel"),
+    ("Session 12 - 1957/NZL_12_1957.txt", "is the chosen instrument of this Organization",
+     "un_main_channel"),
     # a crucial role praised is not a claim of centrality (the gold's coders: 6 of the 7
     # statements that such a role alone found were wrong); codebook 6b953b40f223
     ("Session 70 - 2015/LVA_70_2015.txt", "has played a crucial role", "un_main_channel"),
