@@ -411,6 +411,32 @@ def test_the_word_pairs_read_from_the_trie_are_those_of_the_patterns(monkeypatch
     assert lexicon.pairs == expected and len(expected) > 1_000
 
 
+def test_the_trie_holds_each_pattern_from_its_first_content_word(monkeypatch) -> None:
+    """The compiled trie, built in a tuned loop, is the one each pattern inserted plainly gives:
+    its keys from the first word that is neither a function word nor `*`, and at its end the
+    pattern's owner with the keys before that word, once, in the patterns' order."""
+    import tracker.match as match_module
+
+    built = match_module._trie
+    seen = []
+    monkeypatch.setattr(match_module, "_trie", lambda *args: seen.append(args) or built(*args))
+    lexicon = match_module._compile(load_codebook(), "en")
+    patterns, ids_of, stops, _names = seen[0]
+    wild, end = match_module.WILD, match_module._END
+    expected: dict = {}
+    for phrase, owner in patterns:
+        ids = [i for w in phrase.split() for i in (ids_of[w] if w != "*" else [wild])]
+        content = [n for n, i in enumerate(ids) if i != wild and i not in stops]
+        at = content[0] if content else 0
+        node = expected
+        for i in ids[at:]:
+            node = node.setdefault(i, {})
+        owners = node.setdefault(end, [])
+        if (owner, tuple(ids[:at])) not in owners:
+            owners.append((owner, tuple(ids[:at])))
+    assert lexicon.trie == expected and len(patterns) > 100_000
+
+
 def test_a_shared_lexicon_that_learnt_too_many_words_is_compiled_afresh(monkeypatch) -> None:
     """A long-running process (the dashboard) holds a bounded vocabulary: past the limit of
     learnt words, the next Matcher compiles the codebook again, and finds the same."""
