@@ -21,7 +21,7 @@ import pytest
 from tracker.codebook import load_codebook
 from tracker.ingest import ingest_paths
 from tracker.match import Matcher
-from tracker.models import Passage
+from tracker.rematch import _match_one
 from tracker.sources import ReaderOptions
 from tracker.store import Store
 
@@ -163,8 +163,7 @@ def test_the_default_codebook_codes_every_statement_beyond_the_ungdc(full):
             for item in batch:
                 if item.statement_id not in others:
                     continue
-                passages = [Passage(seq, start, end, 0) for _, seq, start, end in item.passages]
-                found = matcher.match(item.clean_text, passages, language=item.language or "en")
+                found = _match_one(matcher, item)  # as `tracker match` codes a stored statement
                 coded, languages = coded + 1, languages | {item.language}
                 themes |= {m.theme for m in found if m.counted}
     assert coded == len(others) > 500
