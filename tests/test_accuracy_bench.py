@@ -75,3 +75,29 @@ def test_the_rule_tally_adds_up_to_the_statement_level_score(corpus, scratch):
         assert sum(t.alone_right + t.alone_wrong for t in mine.values()) == len(single)
     for (theme, _rule), t in tallies.items():
         assert all(gold[n][theme] for n, _ in t.right) and not any(gold[n][theme] for n, _ in t.wrong)
+
+
+def test_the_gold_database_holds_the_texts_and_passages_an_ingest_with_the_default_stores(
+        corpus, scratch, monkeypatch):
+    """Every measurement codes the gold again with the codebook it measures, so the gold
+    database is built without coding: the same statements, texts and passages as an ingest with
+    the default codebook, and no match stored (the default's were never read)."""
+    from tracker.accuracy import load_docs, merge_gold
+    from tracker.store import Store
+
+    gold, _ = merge_gold([corpus / "gold/dev.tsv", corpus / "gold/dev-decades.tsv"])
+    built = accuracy.gold_db(corpus, set(gold))
+    real = accuracy.ingest_paths
+
+    def with_the_default(paths, **options):
+        options.pop("codebook", None)
+        return real(paths, **options)
+
+    monkeypatch.setattr(accuracy, "ingest_paths", with_the_default)
+    coded_at_ingest = scratch / "coded.db"
+    accuracy.build_gold_db(corpus, set(gold), coded_at_ingest)
+    with Store(built, readonly=True) as store, Store(coded_at_ingest, readonly=True) as coded:
+        assert load_docs(store, gold) == load_docs(coded, gold)
+        assert len(load_docs(store, gold)) == len(gold) == 65
+        assert coded.conn.execute("select count(*) from matches").fetchone()[0] > 0
+        assert store.conn.execute("select count(*) from matches").fetchone()[0] == 0
