@@ -9,6 +9,7 @@ runs out. Subprocess timeouts below are hang guards, not speed tests.
 
 from __future__ import annotations
 
+import multiprocessing
 import signal
 import sqlite3
 import subprocess
@@ -291,3 +292,65 @@ def test_a_run_interrupted_just_after_a_batch_commits_counts_that_batch(tmp_path
     stored = rows(db, "SELECT count(*) FROM statements")[0][0]
     assert stored == sum(calls) == 40
     assert rows(db, "SELECT outcome, stored FROM ingest_runs") == [("interrupted", stored)]
+
+
+def _new_workers_stop(before: set, within: float = 30.0) -> list:
+    """The worker processes started since ``before`` that are still running after ``within``
+    seconds (they stop within a second of their pool's shutdown)."""
+    deadline = time.monotonic() + within
+    while True:
+        running = [p for p in multiprocessing.active_children() if p not in before]
+        if not running or time.monotonic() > deadline:
+            return running
+        time.sleep(0.1)
+
+
+def _fill_up(store, room: int) -> None:
+    """A real full disk for this database: SQLite refuses pages beyond the next ``room``."""
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages + room}")
+
+
+def test_an_ingest_that_fails_midway_stops_its_workers_before_the_error_reaches_the_caller(
+    tmp_path,
+):
+    """The disk fills while a pooled ingest writes: its workers are stopped as the error leaves
+    ``ingest_paths``, not whenever the garbage collector gets to the batch's generator. (Left to
+    the collector, the generator's shutdown ran beside the pool's pipes' own finalizers, in no
+    set order, and closed a pipe already closed: an ``OSError`` traceback after the command's
+    message, now and then, and a failed CI run.)"""
+    from tracker.store import Store, StoreError
+
+    folder = tmp_path / "in"
+    sample_speeches(folder, 60)
+    before = set(multiprocessing.active_children())
+    with Store(tmp_path / "t.db") as store:
+        _fill_up(store, 400)  # about 1.6 MB: some batches fit
+        with pytest.raises(StoreError, match="full") as failed:
+            ingest_paths([folder], db=store, workers=2, batch_size=5)
+        assert failed.traceback  # the error and its frames are still held here
+        assert _new_workers_stop(before) == []
+        assert 0 < store.count_statements() < 60
+
+
+def test_a_rematch_that_fails_midway_stops_its_workers_before_the_error_reaches_the_caller(
+    rematch_db, tmp_path
+):
+    """The same for a re-match: the disk fills as a batch's matches are replaced. (It held
+    before the ingest's fix too: there the loop's generator is dropped with the frame; this
+    keeps it so.)"""
+    from tracker.rematch import rematch
+    from tracker.store import Store, StoreError
+
+    db = tmp_path / "t.db"
+    db.write_bytes(rematch_db.read_bytes())
+    before = set(multiprocessing.active_children())
+    with Store(db) as store:
+        store.conn.execute("DELETE FROM matches")  # re-matching must now add pages
+        store.conn.commit()
+        store.conn.execute("VACUUM")
+        _fill_up(store, 20)
+        with pytest.raises(StoreError, match="full") as failed:
+            rematch(store, workers=2)
+        assert failed.traceback
+        assert _new_workers_stop(before) == []

@@ -27,10 +27,10 @@ import threading
 import types
 import unicodedata
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from multiprocessing.connection import Connection
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -456,7 +456,7 @@ def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:
 
 
 def _pooled(jobs: Iterable[_Job], book: Codebook, workers: int
-            ) -> Iterator[list[Statement] | Problem]:  # fmt: skip
+            ) -> Generator[list[Statement] | Problem, None, None]:  # fmt: skip
     """Results of ``jobs`` in their order, built by ``workers`` processes.
 
     A worker that dies breaks the pool (``BrokenProcessPool``) instead of losing its task
@@ -627,8 +627,11 @@ def _ingest(paths, store, manifest, overrides, reader_options, codebook, workers
         jobs = _jobs(paths, manifest, overrides, reader_options, known_raw, report, problem,
                      progress, budgets)  # fmt: skip
         if workers > 1 and total >= POOL_THRESHOLD:
-            _write_results(_pooled(jobs, book, workers), store, report, problem, batch_size,
-                           policy)  # fmt: skip
+            # closed here when writing fails (a full disk): its pool stops now, not when the
+            # collector finalizes the generator beside the pool's pipes, in no set order (it
+            # then closed a pipe already closed: an OSError traceback after our message)
+            with closing(_pooled(jobs, book, workers)) as pooled:
+                _write_results(pooled, store, report, problem, batch_size, policy)
         else:
             matcher = Matcher(book)
             results = (_safe_build(job, matcher, book.version) for job in jobs)
