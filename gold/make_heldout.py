@@ -21,8 +21,12 @@ SEED = int(sys.argv[1]) if len(sys.argv) > 1 else 20261203
 rng = random.Random(SEED)
 corpus = Path("../shared/corpus")
 TAG = sys.argv[2] if len(sys.argv) > 2 else "heldout"
-# Security Council turns, and UNGDC speeches per decade (heldout: 9 and 3; heldout2: 12 and 4)
+# Security Council turns, and UNGDC speeches per decade (heldout: 9 and 3; heldout2: 12 and 4);
+# then, optionally, caption transcripts of 2023 and English unga79 speeches of 2024 (drawn after
+# the rest, so a draw without them repeats exactly as before they could be asked for)
 N_TURNS, PER_DECADE = (int(a) for a in sys.argv[3:5]) if len(sys.argv) > 4 else (9, 3)
+N_CAPTIONS = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+N_UNGA79 = int(sys.argv[6]) if len(sys.argv) > 6 else 0
 out = Path(f"/work/gold_work/{TAG}/texts")
 taken = set()
 # each held-out sample leaves out the development gold and the held-out samples drawn before it:
@@ -84,6 +88,25 @@ for decade in sorted(by_decade):
         name = n.rsplit("/", 1)[-1]
         items.append((name, "ungdc", len(text.split()), text,
                       f"General Assembly general debate, {name[:-4]} (country_session_year)"))
+# the automatic captions of the 2023 General Debate, one per distinct text (ingest keeps one of
+# each set of identical files), as `tracker ingest` cleaned them
+captions = db.execute("""select s.source, s.country_name, s.words, t.clean_text
+  from statements s join statement_texts t on t.statement_id=s.id
+  where s.reader = 'captions' order by s.source""").fetchall()
+captions = [r for r in captions if r[0] not in taken]
+if len(captions) < N_CAPTIONS:
+    sys.exit(f"only {len(captions)} caption transcripts are left undrawn; ask for at most that many")
+for r in rng.sample(captions, N_CAPTIONS):
+    items.append((r[0], "captions", r[2], r[3],
+                  f"General Assembly general debate, 2023, automatic captions; speaker: {r[1]}"))
+# the English texts that delegations' PDFs of the 2024 General Debate gave (dev.tsv's kind)
+unga79 = sorted(p for p in (corpus / "unga79" / "text").glob("*_en.txt") if p.name not in taken)
+if len(unga79) < N_UNGA79:
+    sys.exit(f"only {len(unga79)} English unga79 speeches are left undrawn; ask for at most that many")
+for path in rng.sample(unga79, N_UNGA79):
+    text = path.read_text(encoding="utf-8")
+    items.append((path.name, "unga79", len(text.split()), text,
+                  f"General Assembly general debate, 2024, text of the delegation's PDF ({path.name})"))
 with open(f"gold/{TAG}-sample.tsv", "w", encoding="utf-8") as f:
     f.write("file\tkind\twords\n")
     for fname, kind, words, text, header in sorted(items):
