@@ -10,6 +10,7 @@ texts they were given). A label changed by hand after adjudication fails here.
 from __future__ import annotations
 
 import csv
+import json
 import re
 import zipfile
 from collections.abc import Callable
@@ -111,18 +112,23 @@ def test_gold_is_the_coders_common_label_or_the_adjudicated_decision(
         k: q for k, q in first_coder.items() if k not in disagreed}  # fmt: skip
 
 
+#: The gold's file names whose source text a quote is checked against: UNGDC speeches, 2023
+#: caption transcripts (their segments joined) and English unga79 texts of 2024
+CHECKED = re.compile(r"[A-Z]{2,3}_\d+_\d{4}\.txt|[^/]+\.json|[a-z]{2}_en\.txt")
+
+
 @pytest.mark.parametrize("gold", [s[0] for s in SETS])
 def test_every_quote_of_a_general_debate_speech_is_in_the_speech(gold, corpus):
-    """Quotes of the UNGDC speeches (most of the gold) are checked against the zip's text; the
-    Council turns and captions are split or cleaned by the tool and are left to the coders'
-    own checks (gold/README.md)."""
+    """Quotes of the General Debate statements (UNGDC speeches, caption transcripts, unga79
+    texts: all of the gold but the Council turns) are checked against their source text; the
+    Council turns are split by the tool and are left to the coders' own checks (gold/README.md)."""
     wanted = {r["file"]: r for r in rows(GOLD / gold) if r["present"] == "1"}
     quotes: dict[str, list[str]] = {}
     for r in rows(GOLD / gold):
-        if r["present"] == "1" and re.fullmatch(r"[A-Z]{2,3}_\d+_\d{4}\.txt", r["file"]):
+        if r["present"] == "1" and CHECKED.fullmatch(r["file"]):
             quotes.setdefault(r["file"], []).append(r["evidence"])
-    assert wanted and quotes  # every set has General Debate speeches with themes present
-    texts = speeches(corpus, set(quotes), squeeze)
+    assert wanted and quotes  # every set has General Debate statements with themes present
+    texts = speeches(corpus, set(quotes), squeeze) | other_sources(corpus, set(quotes), squeeze)
     assert texts.keys() == quotes.keys()
     missing = [(f, q) for f, qs in quotes.items() for q in qs if squeeze(q) not in texts[f]]
     assert missing == []
@@ -204,6 +210,18 @@ def speeches(corpus: Path, names: set[str], normal: Callable[[str], str]) -> dic
             name = info.filename.rsplit("/", 1)[-1]
             if name in names:
                 texts[name] = normal(z.read(info).decode("utf-8-sig"))
+    return texts
+
+
+def other_sources(corpus: Path, names: set[str], normal: Callable[[str], str]) -> dict[str, str]:
+    """The caption transcripts (segments joined) and English unga79 texts of these names."""
+    texts: dict[str, str] = {}
+    for name in names:
+        if name.endswith(".json"):
+            segments = json.loads((corpus / "unga78-captions" / name).read_text(encoding="utf-8"))
+            texts[name] = normal(" ".join(segment["text"] for segment in segments))
+        elif re.fullmatch(r"[a-z]{2}_en\.txt", name):
+            texts[name] = normal((corpus / "unga79" / "text" / name).read_text(encoding="utf-8"))
     return texts
 
 
