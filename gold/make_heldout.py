@@ -1,6 +1,8 @@
 """Draw a held-out gold sample (seed and name from the command line: `make_heldout.py 20261204 heldout2`;
 `make_heldout.py 20261204 heldout2 12 4`; defaults: the first one, seed 20261203, `heldout`, 9 turns
-and 3 speeches per decade) and write plain texts for the coders.
+and 3 speeches per decade; a fifth and sixth argument draw that many 2023 caption transcripts and
+English unga79 speeches of 2024, after the rest: `make_heldout.py 20261310 heldout72 0 0 12 10`)
+and write plain texts for the coders.
 
 Held out: no statement of the development gold (../shared/corpus/gold/*.tsv, gold/sample.tsv) is
 drawn, and the codebook is frozen (its version recorded in gold/README.md) before these labels are
