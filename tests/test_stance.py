@@ -78,6 +78,16 @@ SENTENCES = [
     ("SYC_47_1992.txt", "bloc_confrontation", "Then, bloc confrontation being over, it was time for dialogue, since ideological antagonism had been overcome.", "reports"),
     ("PHL_50_1995.txt", "bloc_confrontation", "No longer do nuclear-armed ideological camps face each other in deadly confrontation,", "reports"),
     ("IND_52_1997.txt", "bloc_confrontation", "This remains true, and the Non-Aligned Movement retains its validity and relevance, even after the disappearance of bloc rivalries.", "reports"),
+    # ... or as gone in a finite verb, and an alliance defended against the charge of being an
+    # aggressive bloc (an audit of the whole UNGDC found these counted as rejecting blocs)
+    ("TKM_51_1996.txt", "bloc_confrontation", "Confrontation between blocs has become a thing of the past.", "reports"),
+    ("COL_48_1993.txt", "bloc_confrontation", "While bloc confrontation has disappeared, we are seeing the resurgence of harsh ancient nationalisms and fanaticisms that threaten peace and stability, and the presence of extreme poverty and social injustice in the majority of the world’s countries.", "reports"),
+    ("VNM_45_1990.txt", "bloc_confrontation", "There is a unanimous view in this forum that cold-war confrontation is drawing to an end giving way to a new situation of conflict and co-operation between countries coexisting peacefully.", "reports"),
+    ("GBR_06_1951.txt", "bloc_confrontation", "This assertion is based on the charge that the North Atlantic Treaty Organization is an aggressive bloc, which it certainly is not, and never has been.", "reports"),
+    ("FRA_09_1954.txt", "bloc_confrontation", "The French Government is particularly attached to this alliance because it is in no manner an aggressive alliance and its sole purpose is the defence of a concept of life and of an ideal for which my country has made the most grievous sacrifices during two world wars.", "reports"),
+    ("AUS_07_1952.txt", "bloc_confrontation", "He even went so far as to suggest that the ANZUS arrangements recently contracted between the United States, Australia and New Zealand, fitted into this pattern of aggressive alliance.", "reports"),
+    # security_council_reform: a defender of the veto naming its critics as others
+    ("CSK_04_1949.txt", "security_council_reform", "Therefore the fact that it had not been and was not being applied, that attempts were being made to by-pass it, or even to abolish it from the Charter, as advocated by the crusaders against the veto, indicated that an effort was being made to attain aims other than those declared publicly.", "reports"),
     # militarization: rejecting it, reporting what others call it
     ("SYR_39_1984.txt", "militarization", "We stand against the militarization of outer space.", "supports"),
     ("USA_39_1984.txt", "militarization", "We have been prepared to discuss a wide range of issues of concern to both sides, such as the relationship between defensive and offensive forces and what has been called the militarization of space.", "reports"),
@@ -204,6 +214,27 @@ def test_an_arms_embargo_of_the_council_is_no_unilateral_sanction(corpus):
         name = next(n for n in z.namelist() if n.endswith("/BEL_75_2020.txt"))
         assert sentence in " ".join(z.read(name).decode("utf-8-sig").split())
     assert not _matches(sentence, "unilateral_sanctions")
+
+
+def test_the_great_powers_bearing_primary_responsibility_claim_no_un_centrality(corpus):
+    """The Council's primary responsibility claims the UN's centrality; the great Powers as its
+    bearers do not (Byelorussia 1953, Lebanon 1953: counted until codebook 736faf7ccfec), while
+    the Council bearing it still counts."""
+    powers = ("It is obvious that unless there is unity among the five great Powers which are "
+              "called on to bear the primary responsibility for the maintenance of international "
+              "peace and security, normal international relations cannot be restored, and that "
+              "their lack of unity cannot fail to bring about a further aggravation of relations "
+              "among all countries of the world.")
+    strong = ("Certainly the strong and powerful have every right to assume primary responsibility "
+              "for the maintenance of international peace and security.")
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as z:
+        for file, sentence in (("BLR_08_1953.txt", powers), ("LBN_08_1953.txt", strong)):
+            name = next(n for n in z.namelist() if n.endswith("/" + file))
+            assert sentence in " ".join(z.read(name).decode("utf-8-sig").split()), file
+            assert not _matches(sentence, "un_main_channel"), file
+    council = ("The Security Council bears the primary responsibility for the maintenance of "
+               "international peace and security.")
+    assert [m.counted for m in _matches(council, "un_main_channel")] == [True]
 
 
 def test_every_directional_theme_is_tested():
