@@ -1413,6 +1413,13 @@ def test_the_same_words_in_another_sense_do_not_count(text: str, theme: str) -> 
     # the fourth codebook's first draft took "war propaganda" and "misleading propaganda": in
     # the dev gold they were mostly no position (a truce talk's "misleading propaganda" avoided)
     ("Session 07 - 1952/PER_07_1952.txt", "any attempt at misleading propaganda", "disinformation"),
+    # the test-ban treaty's title ("... Tests in the Atmosphere, in Outer Space and Under Water")
+    # beside the nuclear arms race: 11 UNGDC statements counted it as militarization until
+    # codebook f23457193728
+    ("Session 29 - 1974/KWT_29_1974.txt", "Although 11 years have elapsed since the signing",
+     "militarization"),
+    ("Session 30 - 1975/BLR_30_1975.txt", "prohibited the testing of nuclear weapons",
+     "militarization"),
 ])  # fmt: skip
 def test_real_sentences_in_another_sense_do_not_count(corpus: Path, member: str, words: str,
                                                      theme: str) -> None:
