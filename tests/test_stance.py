@@ -62,6 +62,11 @@ SENTENCES = [
     ("BHS_45_1990.txt", "unilateral_sanctions", "Sanctions should not be lifted until there is real and irreversible movement towards the abolition of apartheid in South Africa.", "opposes"),
     ("MOZ_31_1976.txt", "unilateral_sanctions", "We would like to state categorically that there is no question of lifting sanctions until the constitutional conference has produced results considered satisfactory by the freedom fighters.", "opposes"),
     ("IDN_46_1991.txt", "unilateral_sanctions", "Any lifting of sanctions, therefore, should be deferred until the course of fundamental change towards the establishment of a democratic, non-racial South Africa, based on universal suffrage, has become irreversible.", "opposes"),
+    # ... and the Council's own sanctions, lifted by it and welcomed: a Council decision endorsed
+    # (the gold's BLR_51_1996), while a call on the Council to lift them still condemns them
+    ("MUS_58_2003.txt", "unilateral_sanctions", "May I welcome the decision of the Security Council to lift the sanctions on the Libyan Arab Jamahiriya.", "reports"),
+    ("MRT_58_2003.txt", "unilateral_sanctions", "We also welcome the lifting of sanctions against Libya by the Security Council.", "reports"),
+    ("MRT_56_2001.txt", "unilateral_sanctions", "Turning to developments in the Lockerbie crisis, we welcome the success of diplomatic initiatives, but at the same time feel that the Security Council should act to lift the embargo imposed on Libya.", "supports"),
     # ... while a lifting demanded, with "until" before it, still condemns the embargo
     ("CUB_29_1974.txt", "unilateral_sanctions", "The Cuban delegation renews its strong condemnation of this aggressive measure and states once again that no official negotiation of the dispute between Cuba and the United States can begin until that criminal, arbitrary and anachronistic blockade is lifted for it is in clear contradiction with the detente applied elsewhere.", "supports"),
     ("TCD_70_2015.txt", "unilateral_sanctions", "We urge them to continue their constructive dialogue until we see a complete and definitive lifting of the embargo that Cuba has unjustly suffered for decades, which will enable that country to recover the place it merits in the concert of nations.", "supports"),
