@@ -28,8 +28,8 @@ from app_pages.ui.sidebar import (
 )  # fmt: skip
 from app_pages.ui.text import display_text, md
 from app_pages.ui.url import (
-    PARAM_KEYS, link_note, one_of, page_choice, page_int, page_param, set_page_param, stop,
-    view_url,
+    PARAM_KEYS, follow_back, link_note, one_of, page_choice, page_int, page_param,
+    set_page_param, stop, view_url,
 )  # fmt: skip
 from tracker import query  # noqa: F401  (pages reach query's types as common.query)
 from tracker.query import Filters  # noqa: F401
@@ -42,6 +42,7 @@ __all__ = [
     "display_text", "evidence", "evidence_count", "evidence_counts", "evidence_downloads",
     "evidence_panel",
     "evidence_stem", "evidence_table", "export_buttons", "export_day", "export_stem", "fingerprint",
+    "follow_back",
     "highlight_html", "html", "ingest_history", "kept", "kind_counts", "kwic", "latest_points",
     "left_out",
     "left_out_note", "link_note", "marker", "md", "min_statements", "no_data",

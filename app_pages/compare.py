@@ -59,10 +59,11 @@ if len(choices) < 2:
 first = "CHN" if "CHN" in choices else choices[0]
 second = "USA" if "USA" in choices else next(c for c in choices if c != first)
 c1, c2 = st.columns(2)
-a = c1.selectbox("Side A", choices, index=choices.index(default("a", first)), key="cmp_a",
-                 format_func=label)  # fmt: skip
-b = c2.selectbox("Side B", choices, index=choices.index(default("b", second)), key="cmp_b",
-                 format_func=label)  # fmt: skip
+linked_a, linked_b = default("a", first), default("b", second)
+common.follow_back("a", "cmp_a", linked_a)
+common.follow_back("b", "cmp_b", linked_b)
+a = c1.selectbox("Side A", choices, index=choices.index(linked_a), key="cmp_a", format_func=label)
+b = c2.selectbox("Side B", choices, index=choices.index(linked_b), key="cmp_b", format_func=label)
 common.set_page_param("a", a)
 common.set_page_param("b", b)
 for param, wanted in unknown.items():
@@ -118,6 +119,7 @@ TABS = {"Per theme": None, "Over time": "time", "Difference over time": "differe
 wanted_tab = {v: k for k, v in TABS.items() if v}.get(
     common.page_choice("tab", ("time", "difference"), "the Per theme tab is shown"), "Per theme"
 )
+common.follow_back("tab", "cmp_tab")
 if "cmp_tab" not in st.session_state:
     st.session_state["cmp_tab"] = wanted_tab
 tab1, tab2, tab3 = st.tabs(list(TABS), key="cmp_tab", on_change="rerun")

@@ -22,6 +22,7 @@ VIEWS = ["Heatmap", "Ranking", "World map"]
 # takes `view=heatmap` as written
 LINKED = {"heatmap": "Heatmap", "ranking": "Ranking", "map": "World map"}
 wanted = LINKED.get(common.page_choice("view", tuple(LINKED), "the heatmap is shown"), "Heatmap")
+common.follow_back("view", "country_view", wanted)
 view = st.radio("View", VIEWS, horizontal=True, key="country_view", index=VIEWS.index(wanted))
 common.set_page_param("view", {"Ranking": "ranking", "World map": "map"}.get(view))
 
@@ -31,6 +32,7 @@ if view == "Heatmap":
         common.stop()
     ROWS = ["most statements first", "highest mean first"]
     rows = common.page_choice("rows", ("statements", "value"), f"{ROWS[0]} is used")
+    common.follow_back("rows", "heat_sort", ROWS[1] if rows == "value" else ROWS[0])
     order = st.radio("Rows", ROWS, horizontal=True, key="heat_sort",
                      index=1 if rows == "value" else 0)  # fmt: skip
     common.set_page_param("rows", "value" if order == ROWS[1] else None)
@@ -47,18 +49,21 @@ else:
         c1, c2, c3 = st.columns(3)
         # by default as many as the sidebar's "fewest statements behind a value": a ranking
         # topped by countries that spoke once (1 of 1, share 100%) says little
+        linked_min, linked_top = common.page_int("min", min_n, 1, 1000), common.page_int("top", 25, 5, 100)
+        common.follow_back("min", "rank_min", linked_min)
+        common.follow_back("top", "rank_top", linked_top)
         least = c1.number_input("Only countries with at least this many statements", 1, 1000,
-                                value=common.page_int("min", min_n, 1, 1000),
-                                key="rank_min")  # fmt: skip
-        top = c2.slider("Countries shown", 5, 100, common.page_int("top", 25, 5, 100),
-                        key="rank_top")  # fmt: skip
+                                value=linked_min, key="rank_min")  # fmt: skip
+        top = c2.slider("Countries shown", 5, 100, linked_top, key="rank_top")
         ORDERS = {"lower": "lower end of the 95% interval", "value": "the value itself"}
         rank_order = "value"
         if filters.measure == "share":
+            order_index = 1 if common.page_choice("order", list(ORDERS), f"the {ORDERS['lower']} "
+                                                  "is used") == "value" else 0  # fmt: skip
+            common.follow_back("order", "rank_order", list(ORDERS)[order_index])
             rank_order = c3.radio(
                 "Order by", list(ORDERS), format_func=ORDERS.get, key="rank_order",
-                index=1 if common.page_choice("order", list(ORDERS), f"the {ORDERS['lower']} is "
-                                              "used") == "value" else 0,  # fmt: skip
+                index=order_index,
                 help="The lower end of the Wilson interval ranks a share resting on few "
                 "statements below the same share resting on many.",
             )  # fmt: skip

@@ -19,6 +19,8 @@ wanted = common.page_param("theme")
 if wanted and wanted not in theme_choices:
     common.theme_note(wanted, opts, "all themes are shown")
 c1, c2, c3 = st.columns([2, 3, 1])
+common.follow_back("theme", "ev_theme", wanted if wanted in theme_choices else ALL)
+common.follow_back("q", "ev_q", common.page_param("q"))
 theme = c1.selectbox("Theme", theme_choices, key="ev_theme",
                      index=theme_choices.index(wanted) if wanted in theme_choices else 0,
                      format_func=lambda t: t if t == ALL else opts.theme_labels.get(t, t))  # fmt: skip
@@ -32,6 +34,7 @@ search = c2.text_input("Search the passages", value=common.page_param("q"), key=
 SORTS = {"date": "newest first", "score": "highest score", "country": "country"}
 wanted_sort = common.page_choice("sort", list(SORTS), f"{SORTS['date']} is used")
 sort_index = list(SORTS).index(wanted_sort) if wanted_sort in SORTS else 0
+common.follow_back("sort", "ev_sort", list(SORTS)[sort_index])
 sort = c3.selectbox(
     "Sort", list(SORTS), format_func=lambda s: SORTS[s], key="ev_sort", index=sort_index
 )
@@ -48,6 +51,7 @@ if wrong_dirs:
                      ("is not a direction" if len(wrong_dirs) == 1 else "are not directions")
                      + f" ({common.one_of(DIRECTION_LABELS)}): "
                      + ("left out" if wanted_dirs else "every direction is shown"))  # fmt: skip
+common.follow_back("dir", "ev_dir", wanted_dirs or list(DIRECTION_LABELS))
 directions = st.multiselect(
     "Direction", list(DIRECTION_LABELS), default=wanted_dirs or list(DIRECTION_LABELS),
     format_func=lambda d: DIRECTION_LABELS[d], key="ev_dir",
@@ -62,9 +66,10 @@ common.set_page_param(
 if directions and set(directions) != set(DIRECTION_LABELS):
     filters = dataclasses.replace(filters, directions=tuple(directions))
 SCOPES = ["with a theme match", "all passages (search only)"]
-scope = st.radio("Passages", SCOPES, horizontal=True, key="ev_scope",
-                 index=1 if common.page_choice("scope", ("all",), "passages with a theme match "
-                                               "are shown") == "all" else 0)  # fmt: skip
+scope_index = 1 if common.page_choice("scope", ("all",), "passages with a theme match "
+                                      "are shown") == "all" else 0  # fmt: skip
+common.follow_back("scope", "ev_scope", SCOPES[scope_index])
+scope = st.radio("Passages", SCOPES, horizontal=True, key="ev_scope", index=scope_index)
 common.set_page_param("theme", None if theme == ALL else theme)
 common.set_page_param("q", search.strip() or None)
 common.set_page_param("sort", None if sort == "date" else sort)

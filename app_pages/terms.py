@@ -78,6 +78,8 @@ def term_inputs(opts) -> terms.Term | None:
     """The term widgets (mirrored in the URL as q, near, within, lang); None until typed."""
     langs = sorted({lang for lang, _ in opts.languages} | {"en"})
     c1, c2, c3, c4 = st.columns([4, 3, 1, 1])
+    common.follow_back("q", "term_q", common.page_param("q"))
+    common.follow_back("near", "term_near", common.page_param("near"))
     text = c1.text_input(
         "Word or phrase", key="term_q", value=common.page_param("q"),
         placeholder="cyber attack",
@@ -89,11 +91,13 @@ def term_inputs(opts) -> terms.Term | None:
                          value=common.page_param("near"), placeholder="state",
                          help="Both in one sentence, at most N words apart.")  # fmt: skip
     start = common.page_int("within", 10, 1, terms.MAX_WITHIN)
+    common.follow_back("within", "term_within", start)
     within = c3.number_input("N words", 1, terms.MAX_WITHIN, value=start, key="term_within")
     wanted = common.page_param("lang", "en")
     if wanted not in langs:
         common.link_note("lang", wanted, "is not a language of these statements: “en” is used")
     at = langs.index(wanted) if wanted in langs else langs.index("en")
+    common.follow_back("lang", "term_lang", langs[at])
     language = c4.selectbox("Language", langs, index=at, key="term_lang")
     common.set_page_param("q", text.strip() or None)
     common.set_page_param("near", near.strip() or None)
@@ -216,9 +220,10 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
     if not len(kwic):
         st.info("The term is in none of these statements.")
         return
+    linked_window = common.page_int("window", terms.DEFAULT_WINDOW, 0, terms.MAX_WINDOW)
+    common.follow_back("window", "term_window", linked_window)
     window = st.slider("Words of context", 0, terms.MAX_WINDOW, key="term_window",
-                       value=common.page_int("window", terms.DEFAULT_WINDOW, 0,
-                                             terms.MAX_WINDOW))  # fmt: skip
+                       value=linked_window)
     common.set_page_param("window", str(window) if window != terms.DEFAULT_WINDOW else None)
     kwic = kwic.with_window(window)
     shown = kwic.rows.head(common.MAX_EVIDENCE)

@@ -53,13 +53,15 @@ common.left_out_note(filters)
 min_n = common.min_statements()
 c1, c2, c3 = st.columns([3, 2, 2])
 lines = common.page_choice("lines", ("theme", "country"), "one line per theme is drawn")
+common.follow_back("lines", "trend_mode", "per country" if lines == "country" else "per theme")
 mode = c1.radio("Lines", ["per theme", "per country"], horizontal=True, key="trend_mode",
                 index=1 if lines == "country" else 0)  # fmt: skip
 panels = False
 if mode == "per theme":
-    panels = c1.toggle("One panel per theme", key="trend_panels",
-                       value=common.page_choice("panels", ("0", "1"),
-                                                "one chart for every theme is drawn") == "1",
+    linked_panels = common.page_choice("panels", ("0", "1"),
+                                       "one chart for every theme is drawn") == "1"  # fmt: skip
+    common.follow_back("panels", "trend_panels", linked_panels)
+    panels = c1.toggle("One panel per theme", key="trend_panels", value=linked_panels,
                        help="Small multiples: each theme in its own panel, with its "
                        "band.")  # fmt: skip
     common.set_page_param("panels", "1" if panels else None)
@@ -68,8 +70,9 @@ else:
 ci_default = len(filters.themes or opts.themes) <= 4 or mode == "per country" or panels
 ci_param = common.page_choice("ci", ("0", "1"), "the 95% intervals are "
                               + ("shown" if ci_default else "not shown"))  # fmt: skip
-bands = c2.toggle("95% intervals (shares)", key="trend_ci",
-                  value=ci_default if ci_param not in ("0", "1") else ci_param == "1",
+linked_ci = ci_default if ci_param not in ("0", "1") else ci_param == "1"
+common.follow_back("ci", "trend_ci", linked_ci)
+bands = c2.toggle("95% intervals (shares)", key="trend_ci", value=linked_ci,
                   help="Wilson score intervals of each share; they widen where few statements "
                   "stand behind a point.")  # fmt: skip
 common.set_page_param("ci", None if bands == ci_default else ("1" if bands else "0"))

@@ -96,6 +96,7 @@ def pick_sample(*, key: str) -> wb.Sample:
         common.stop()
     by_id = {s.id: s for s in stored}
     linked = common.page_param("sample")
+    common.follow_back("sample", key)
     wanted = linked or str(st.session_state.get("wb_sample_id") or "")
     if key not in st.session_state or st.session_state[key] not in by_id:
         known = wanted.isascii() and wanted.isdigit() and int(wanted) in by_id  # not "²"

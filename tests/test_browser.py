@@ -247,6 +247,25 @@ def test_opening_compare_adds_one_history_entry_for_its_sides(page, dashboard):
     assert page.url.split("?")[0].endswith("/countries") and browser_support.title(page) == "Countries"
 
 
+def test_back_undoes_a_change_of_a_pages_own_setting(page, dashboard):
+    """The same for a page's own setting: the Countries page's view pushes a URL; Back brought
+    the old URL, but the radio kept the new view and wrote it back (only the sidebar's filters
+    followed Back). Back now shows the heatmap again, and its URL stays the old one."""
+    _, url = dashboard
+    page.goto(f"{url}/countries")
+    browser_support.wait_idle(page, dashboard)
+    page.locator('[data-testid="stRadio"] label').filter(has_text="Ranking").first.click()
+    page.wait_for_function("new URLSearchParams(location.search).get('view') == 'ranking'",
+                           timeout=90000)  # fmt: skip
+    browser_support.wait_idle(page, dashboard)
+    page.go_back()
+    page.wait_for_timeout(1500)
+    browser_support.wait_idle(page, dashboard)
+    page.wait_for_timeout(1500)
+    assert page.get_by_role("radio", name="Heatmap").is_checked()
+    assert "view=" not in page.url, page.url
+
+
 def test_back_undoes_a_filter_change(page, dashboard):
     """A filter change pushes a URL; Back brought the old URL but the widgets kept the new value
     and wrote it back, so Back seemed to do nothing. Back now shows the view the URL names."""

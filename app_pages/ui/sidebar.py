@@ -11,7 +11,8 @@ import streamlit as st
 
 from app_pages.ui.data import current_filters, left_out
 from app_pages.ui.text import md
-from app_pages.ui.url import date_limits, init_from_url, link_note, page_int, page_param
+from app_pages.ui.url import date_limits, follow_back, init_from_url, link_note, page_int
+from app_pages.ui.url import page_param
 from app_pages.ui.url import set_page_param, write_url
 from app_pages.ui.url import stop as url_stop
 from tracker import charts, query
@@ -186,6 +187,7 @@ def min_statements() -> int:
     """The fewest statements a drawn share may rest on (sidebar, URL ``minn``, default
     ``charts.MIN_N``): a point, bar or cell below it is greyed and labelled with its n."""
     ss = st.session_state
+    follow_back("minn", "_min_n")
     if "_min_n" not in ss:  # kept apart from the widget: a page switch resets the widget
         ss["_min_n"] = page_int("minn", charts.MIN_N, 1, 1000)
     ss["min_n"] = ss["_min_n"]
@@ -207,6 +209,7 @@ def smoothing(container, *, key: str) -> int:
     share is computed from the pooled counts."""
     choices = [1, 3, 5]
     wanted = page_param("smooth")
+    follow_back("smooth", key)
     if key not in st.session_state:
         if wanted not in ("", "1", "3", "5"):
             link_note("smooth", wanted, "is not a window of 3 or 5 years: no smoothing is used")
@@ -258,6 +261,7 @@ def theme_picker(opts: query.Options, filters: Filters, *, key: str, label: str 
         st.info("The database has no themes: ingest statements with a codebook first.")
         url_stop()
     wanted = page_param("theme")
+    follow_back("theme", key)
     if key not in st.session_state:
         st.session_state[key] = wanted if wanted in choices else choices[0]
         if wanted and wanted not in choices:

@@ -27,6 +27,13 @@ from tracker.query import Filters
 _PENDING = "_url_pending"
 #: The filters' parameters as last sent to the browser.
 _SENT = "_url_sent"
+#: Every parameter as last sent to the browser, the pages' own too, and the page sent them.
+_SENT_ALL = "_url_sent_all"
+_SENT_PAGE = "_url_sent_page"
+#: The page this run draws (its ``url_path``), as :func:`batched` was told.
+_PAGE = "_url_page"
+#: :func:`follow_back` without a value: the widget's value is forgotten.
+_FORGET = object()
 
 #: A link's ``years``: a range ``YYYY-YYYY`` (or ``YYYY,YYYY``), or one year, read as the range
 #: from it to itself.
@@ -283,6 +290,27 @@ def page_int(name: str, default: int, least: int, most: int) -> int:
     return kept
 
 
+def follow_back(name: str, key: str, value: object = _FORGET) -> None:
+    """Let the widget ``key`` that shows the page parameter ``name`` follow the browser's Back
+    and Forward (or an edited URL): when the URL brings another value of ``name`` than this
+    session last sent, the widget takes ``value`` (what the URL names, as the widget holds it),
+    or, without one, its value is forgotten for a page that seeds it from the URL when missing.
+    Call it before the widget is drawn. (Widgets kept their values and wrote them back, so Back
+    after a change of a page's own setting, Compare's sides or a tab, seemed to do nothing; a
+    value set here also reaches the browser's widget, which forgetting alone does not.)"""
+    ss = st.session_state
+    sent = ss.get(_SENT_ALL)
+    # a URL without parameters on another page than the last run's says nothing of them: a
+    # menu switch comes without any (on the same page it is Back to its default settings)
+    if sent is None or not st.query_params.to_dict() and ss.get(_SENT_PAGE) != ss.get(_PAGE):
+        return
+    if st.query_params.get(name) != sent.get(name):
+        if value is _FORGET:
+            ss.pop(key, None)
+        else:
+            ss[key] = value
+
+
 def set_page_param(name: str, value: str | None) -> None:
     _pending()[name] = None if value in (None, "") else value
 
@@ -295,14 +323,18 @@ def flush_url() -> None:
     if want != st.query_params.to_dict():
         st.query_params.from_dict(want)
     st.session_state[_SENT] = {k: want[k] for k in PARAM_KEYS if k in want}
+    st.session_state[_SENT_ALL] = dict(want)
+    st.session_state[_SENT_PAGE] = st.session_state.get(_PAGE)
 
 
 @contextmanager
-def batched() -> Iterator[None]:
-    """Around a whole run: the URL's writes wait for its end. A run ended early must end with
-    :func:`stop`, which sends them first (after ``st.stop()`` no message reaches the browser).
-    A rerun or a page switch drops them: the next run writes its own."""
+def batched(page: str = "") -> Iterator[None]:
+    """Around a whole run of ``page`` (its ``url_path``): the URL's writes wait for its end. A
+    run ended early must end with :func:`stop`, which sends them first (after ``st.stop()`` no
+    message reaches the browser). A rerun or a page switch drops them: the next run writes its
+    own."""
     st.session_state[_PENDING] = {}
+    st.session_state[_PAGE] = page
     yield
     flush_url()
 
