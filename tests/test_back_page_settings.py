@@ -81,3 +81,20 @@ def test_a_rerun_with_the_url_as_sent_keeps_a_changed_setting(app):
     assert not at.exception
     assert at.selectbox(key="cmp_b").value == other
     assert at.query_params["a"] == "USA" and at.query_params["b"] == other
+
+
+def test_back_onto_the_bare_entry_of_a_menu_switch_keeps_the_carried_minimum(app):
+    """The fewest statements behind a value is kept across pages like the filters. A menu switch
+    leaves a bare entry (the page, no parameters) before the URL its run writes; Back onto it
+    reset the minimum to its default (a review's find): a URL without parameters says nothing
+    of a carried setting, while the page's own settings take their defaults there."""
+    at = app().run()
+    at.switch_page("app_pages/trends.py").run()
+    at.sidebar.number_input(key="min_n").set_value(10).run()
+    at.switch_page("app_pages/countries.py").run()
+    assert at.query_params["minn"] == "10"
+    at.radio(key="country_view").set_value("Ranking").run()
+    at = _back(at, {})
+    assert not at.exception
+    assert at.sidebar.number_input(key="min_n").value == 10
+    assert at.radio(key="country_view").value == "Heatmap"

@@ -187,7 +187,7 @@ def min_statements() -> int:
     """The fewest statements a drawn share may rest on (sidebar, URL ``minn``, default
     ``charts.MIN_N``): a point, bar or cell below it is greyed and labelled with its n."""
     ss = st.session_state
-    follow_back("minn", "_min_n")
+    follow_back("minn", "_min_n", carried=True)
     if "_min_n" not in ss:  # kept apart from the widget: a page switch resets the widget
         ss["_min_n"] = page_int("minn", charts.MIN_N, 1, 1000)
     ss["min_n"] = ss["_min_n"]

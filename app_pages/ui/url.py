@@ -290,19 +290,22 @@ def page_int(name: str, default: int, least: int, most: int) -> int:
     return kept
 
 
-def follow_back(name: str, key: str, value: object = _FORGET) -> None:
+def follow_back(name: str, key: str, value: object = _FORGET, *, carried: bool = False) -> None:
     """Let the widget ``key`` that shows the page parameter ``name`` follow the browser's Back
     and Forward (or an edited URL): when the URL brings another value of ``name`` than this
     session last sent, the widget takes ``value`` (what the URL names, as the widget holds it),
     or, without one, its value is forgotten for a page that seeds it from the URL when missing.
     Call it before the widget is drawn. (Widgets kept their values and wrote them back, so Back
     after a change of a page's own setting, Compare's sides or a tab, seemed to do nothing; a
-    value set here also reaches the browser's widget, which forgetting alone does not.)"""
+    value set here also reaches the browser's widget, which forgetting alone does not.)
+    A ``carried`` setting (kept across pages, like the sidebar's filters) is not followed to a
+    URL without parameters: Back onto the bare entry a menu switch leaves says nothing of it."""
     ss = st.session_state
     sent = ss.get(_SENT_ALL)
     # a URL without parameters on another page than the last run's says nothing of them: a
     # menu switch comes without any (on the same page it is Back to its default settings)
-    if sent is None or not st.query_params.to_dict() and ss.get(_SENT_PAGE) != ss.get(_PAGE):
+    bare = not st.query_params.to_dict()
+    if sent is None or bare and (carried or ss.get(_SENT_PAGE) != ss.get(_PAGE)):
         return
     if st.query_params.get(name) != sent.get(name):
         if value is _FORGET:
