@@ -68,7 +68,8 @@ from app_pages import common  # noqa: E402  (after the warm-up: pandas and the c
 from app_pages.ui import url  # noqa: E402
 from tracker import query  # noqa: E402
 
-with url.batched(page.url_path):  # the run's URL writes reach the browser as one change: one history entry
+# the run's URL writes reach the browser as one change: one history entry
+with url.batched(page.url_path):
     opts = None
     if query.database_ready(common.db_path()):
         try:

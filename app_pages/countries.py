@@ -49,7 +49,8 @@ else:
         c1, c2, c3 = st.columns(3)
         # by default as many as the sidebar's "fewest statements behind a value": a ranking
         # topped by countries that spoke once (1 of 1, share 100%) says little
-        linked_min, linked_top = common.page_int("min", min_n, 1, 1000), common.page_int("top", 25, 5, 100)
+        linked_min = common.page_int("min", min_n, 1, 1000)
+        linked_top = common.page_int("top", 25, 5, 100)
         common.follow_back("min", "rank_min", linked_min)
         common.follow_back("top", "rank_top", linked_top)
         least = c1.number_input("Only countries with at least this many statements", 1, 1000,

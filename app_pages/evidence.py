@@ -20,11 +20,12 @@ if wanted and wanted not in theme_choices:
     common.theme_note(wanted, opts, "all themes are shown")
 c1, c2, c3 = st.columns([2, 3, 1])
 common.follow_back("theme", "ev_theme", wanted if wanted in theme_choices else ALL)
-common.follow_back("q", "ev_q", common.page_param("q"))
+linked_q = common.page_param("q")
+common.follow_back("q", "ev_q", linked_q)
 theme = c1.selectbox("Theme", theme_choices, key="ev_theme",
                      index=theme_choices.index(wanted) if wanted in theme_choices else 0,
                      format_func=lambda t: t if t == ALL else opts.theme_labels.get(t, t))  # fmt: skip
-search = c2.text_input("Search the passages", value=common.page_param("q"), key="ev_q",
+search = c2.text_input("Search the passages", value=linked_q, key="ev_q",
                        placeholder="words, e.g. cyber* attack* (a trailing * takes every "
                                    "ending: attacks, cyberattacks)",
                        help="Full-text search: every word must occur in the passage, as typed "

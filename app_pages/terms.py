@@ -78,17 +78,18 @@ def term_inputs(opts) -> terms.Term | None:
     """The term widgets (mirrored in the URL as q, near, within, lang); None until typed."""
     langs = sorted({lang for lang, _ in opts.languages} | {"en"})
     c1, c2, c3, c4 = st.columns([4, 3, 1, 1])
-    common.follow_back("q", "term_q", common.page_param("q"))
-    common.follow_back("near", "term_near", common.page_param("near"))
+    linked_q, linked_near = common.page_param("q"), common.page_param("near")
+    common.follow_back("q", "term_q", linked_q)
+    common.follow_back("near", "term_near", linked_near)
     text = c1.text_input(
-        "Word or phrase", key="term_q", value=common.page_param("q"),
+        "Word or phrase", key="term_q", value=linked_q,
         placeholder="cyber attack",
         help="Matched like the codebook's phrases: case, spelling, inflection, hyphens and "
         "typos are tolerated. Commas separate alternatives; (a|b) lists variants, * is any one "
         "word, {ai} or {un} use the codebook's aliases.",
     )  # fmt: skip
     near = c2.text_input("…within N words of (optional)", key="term_near",
-                         value=common.page_param("near"), placeholder="state",
+                         value=linked_near, placeholder="state",
                          help="Both in one sentence, at most N words apart.")  # fmt: skip
     start = common.page_int("within", 10, 1, terms.MAX_WITHIN)
     common.follow_back("within", "term_within", start)

@@ -25,9 +25,8 @@ from tracker.query import Filters
 
 #: This run's parameter writes not yet sent: name -> value, None to remove it.
 _PENDING = "_url_pending"
-#: The filters' parameters as last sent to the browser.
-_SENT = "_url_sent"
-#: Every parameter as last sent to the browser, the pages' own too, and the page sent them.
+#: Every parameter as last sent to the browser (the filters' and the pages' own), and the page
+#: that sent them.
 _SENT_ALL = "_url_sent_all"
 _SENT_PAGE = "_url_sent_page"
 #: The page this run draws (its ``url_path``), as :func:`batched` was told.
@@ -99,7 +98,8 @@ def _filter_params() -> dict[str, str]:
 def browser_moved() -> bool:
     """Whether the URL's filters are no longer the ones this session last sent: the browser's
     Back or Forward (or an edited URL) brought other ones."""
-    sent = st.session_state.get(_SENT)
+    sent_all = st.session_state.get(_SENT_ALL)
+    sent = None if sent_all is None else {k: sent_all[k] for k in PARAM_KEYS if k in sent_all}
     now = _filter_params()
     # a URL without filters says nothing of them: a menu switch comes without parameters, and
     # Back reaches the entry that switch left (reseeding from it wiped the filters)
@@ -325,7 +325,6 @@ def flush_url() -> None:
     st.session_state[_PENDING] = {}
     if want != st.query_params.to_dict():
         st.query_params.from_dict(want)
-    st.session_state[_SENT] = {k: want[k] for k in PARAM_KEYS if k in want}
     st.session_state[_SENT_ALL] = dict(want)
     st.session_state[_SENT_PAGE] = st.session_state.get(_PAGE)
 
