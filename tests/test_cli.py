@@ -303,6 +303,8 @@ def test_metadata_given_but_not_understood_is_said_so(corpus, tmp_path):
     result = run("ingest", speech, "--db", db, "--date", "2024-13-45", "--quiet", ok=False)
     assert result.exit_code == 2
     assert "'2024-13-45' is not a date" in result.output and not db.exists()
+    result = run("ingest", speech, "--db", db, "--date", "2024-09-00", "--quiet", ok=False)
+    assert "'2024-09-00' is not a date" in result.output and not db.exists()
     result = run("ingest", speech, "--db", db, "--country", "Narnia", "--quiet")
     assert "--country 'Narnia' is no country name or ISO code" in result.output
     assert "flagged: at_en.txt: unresolved_country" in result.output
@@ -313,6 +315,11 @@ def test_metadata_given_but_not_understood_is_said_so(corpus, tmp_path):
     result = run("ingest", folder / "gh_en.txt", "--manifest", folder / "manifest.csv",
                  "--db", db, "--quiet")  # fmt: skip
     assert "flagged: gh_en.txt: unparsed_date" in result.output
+    shutil.copy(corpus / "unga79" / "text" / "be_en.txt", folder)  # a zero month: no date either
+    (folder / "manifest.csv").write_text("file,country,date\nbe_en.txt,BEL,2024-00\n")
+    result = run("ingest", folder / "be_en.txt", "--manifest", folder / "manifest.csv",
+                 "--db", db, "--quiet")  # fmt: skip
+    assert "flagged: be_en.txt: unparsed_date" in result.output
 
 
 def test_a_manifest_that_names_no_file_of_the_ingest_is_warned_of(corpus, tmp_path):

@@ -477,7 +477,10 @@ def test_text_inference_reads_only_what_is_wanted(seed_text: str) -> None:
      ("2024/9/22", "2024-09-22"), ("2024-06-20T13:00:00", "2024-06-20"),
      ("20/06/2024", "2024-06-20"), ("06/20/2024", "2024-06-20"),
      ("05/06/2024", ""), ("June 2024", "2024-06"), ("28 September 2024", "2024-09-28"),
-     ("2024-13-01", ""), ("sometime", "")],
+     ("2024-13-01", ""), ("sometime", ""),
+     # a zero month or day used to be stored as written, dated "day" or "month" precision,
+     # and then fell outside every date filter of its month
+     ("2024-09-00", ""), ("2024-00-00", ""), ("2024-00", ""), ("2024-00-15", "")],
 )  # fmt: skip
 def test_normalize_date(value: str, expected: str) -> None:
     assert normalize_date(value) == expected

@@ -191,8 +191,8 @@ def normalize_date(value: str) -> str:
 
 def _iso(year: int, month: int | None, day: int | None) -> str:
     """The ISO form at the precision given, or "" for an impossible date."""
-    try:
-        dt.date(year, month or 1, day or 1)
+    try:  # a month or day of 0 ("2024-09-00", "2024-00") is no date, not the first of it
+        dt.date(year, 1 if month is None else month, 1 if day is None else day)
     except ValueError:
         return ""
     if month is None:
