@@ -431,6 +431,27 @@ def test_a_quote_left_open_fails_the_csv_from_its_row(corpus: Path, tmp_path: Pa
     assert "opens a quote on line 3 that is never closed" in items[1].reason
 
 
+def test_a_quote_closed_by_a_later_row_fails_that_row(corpus: Path, tmp_path: Path) -> None:
+    """A quote left open in one row and closed by the next row's opening quote merged the two
+    rows into one statement, stored under the second row's country with both texts; and a
+    quote inside a quoted cell, not doubled, was read as the cell's end. Both rows now fail,
+    naming their lines; the rows around them are read."""
+    fj, ws, tv, ki = (" ".join((corpus / "unga79/text" / f"{c}_en.txt").read_text(
+        encoding="utf-8").split()[:80]).replace('"', "") for c in ("fj", "ws", "tv", "ki"))  # fmt: skip
+    path = write(tmp_path, "d.csv", f'speech,iso3\n"{fj}",FJI\n"{ws},WSM\n"{tv}",TUV\n'
+                                    f'"He said "no" to {ki}",KIR\n"{fj}" ,FJI\n')  # fmt: skip
+    items = list(read_file(path))
+    assert len(items) == 4
+    assert items[0].hints["country"].value == "FJI" and items[0].raw_text.strip() == fj
+    merged, inner = items[1], items[2]
+    assert isinstance(merged, Problem) and merged.source == "d.csv#2"
+    assert "row 2 (from line 3) has a quote that neither closes its cell" in merged.reason
+    assert isinstance(inner, Problem) and inner.source == "d.csv#3"
+    assert "row 3 (from line 5)" in inner.reason
+    # a space after a closing quote, as spreadsheets write it, is still a row
+    assert items[3].hints["country"].value == "FJI" and items[3].raw_text.strip() == fj
+
+
 def test_a_space_after_a_closing_quote_is_still_a_row(corpus: Path, tmp_path: Path) -> None:
     """Spreadsheet CSVs write `"a speech" ,FRA`: read leniently as before (a strict reading,
     meant to catch quotes left open, failed the row and every row after it)."""

@@ -1306,7 +1306,10 @@ def _csv_table(
     if not header or not any(h.strip() for h in header):
         raise SourceError(source, "empty CSV (no header row)")
     header = [h.strip() for h in header]
-    return header, _csv_rows(reader, header, source, lambda: _open_at_end(text, delimiter))
+    lines = io.StringIO(text, newline="").readlines()  # as the reader counts them (line_num)
+    return header, _csv_rows(reader, header, source, lambda: _open_at_end(text, delimiter),
+                             lambda first, last: _stray_quote("".join(lines[first - 1 : last]),
+                                                              delimiter))  # fmt: skip
 
 
 def _open_at_end(text: str, delimiter: str) -> bool:
@@ -1324,18 +1327,37 @@ def _open_at_end(text: str, delimiter: str) -> bool:
                 return True
 
 
+def _stray_quote(row: str, delimiter: str) -> bool:
+    """Whether a row's raw lines hold a quote the lenient reading passed over: a quote inside a
+    quoted cell not doubled (`"He said "no" to it"`), or one left open that a later row's
+    opening quote closes, which merges the two rows into one. Read strictly, once the spaces
+    spreadsheets write after a closing quote (`"a speech" ,FRA`) are taken out."""
+    tidy = re.sub(rf'"[ \t]+(?=[{re.escape(delimiter)}\r\n]|$)', '"', row)
+    try:
+        for _ in csv.reader(io.StringIO(tidy, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return True
+    return False
+
+
 def _csv_rows(
-    reader: Any, header: list[str], source: str, open_at_end: Callable[[], bool]
+    reader: Any, header: list[str], source: str, open_at_end: Callable[[], bool],
+    stray_quote: Callable[[int, int], bool] = lambda first, last: False,
 ) -> Iterator[tuple[int, dict[str, object] | Problem]]:
     starts = reader.line_num + 1  # the line the next row starts on
     last: tuple[int, int, list[str]] | None = None  # held back: it may be the swallowing row
+    strays: set[int] = set()  # rows whose quotes a strict reading refuses
     try:
         for number, record in enumerate(reader, start=1):
             starts, row_starts = reader.line_num + 1, starts
             if not any(cell.strip() for cell in record):
                 continue
+            if '"' in "".join(record) or reader.line_num > row_starts:
+                if stray_quote(row_starts, reader.line_num):
+                    strays.add(number)
             if last is not None:
-                yield _csv_row(last, header, source)
+                yield _csv_row(last, header, source, last[0] in strays)
             last = (number, row_starts, record)
     except csv.Error as exc:
         raise SourceError(source, f"malformed CSV: the row starting at line {starts} ({exc}); "
@@ -1347,12 +1369,17 @@ def _csv_rows(
             f"row {last[0]} opens a quote on line {last[1]} that is never closed: it would hold "
             "every line after it (the rows before it were read)"))  # fmt: skip
         return
-    yield _csv_row(last, header, source)
+    yield _csv_row(last, header, source, last[0] in strays)
 
 
-def _csv_row(row: tuple[int, int, list[str]], header: list[str],
-             source: str) -> tuple[int, dict[str, object] | Problem]:  # fmt: skip
+def _csv_row(row: tuple[int, int, list[str]], header: list[str], source: str,
+             stray_quote: bool = False) -> tuple[int, dict[str, object] | Problem]:  # fmt: skip
     number, starts, record = row
+    if stray_quote:  # its cells were read past a quote: where one ends is a guess
+        return number, Problem(source, (
+            f"row {number} (from line {starts}) has a quote that neither closes its cell nor "
+            'is doubled ("" for a quote inside a quoted cell), or a quote left open that a '
+            "later row's quote closes (the two rows would be read as one): fix the quotes"))
     if any(cell.strip() for cell in record[len(header):]):
         # its cells no longer line up with the header: no metadata can be trusted
         return number, Problem(source, (
