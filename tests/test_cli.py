@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import shutil
+import zipfile
 
 import pandas as pd
 import pytest
@@ -50,6 +51,20 @@ def test_ingest_reports_failures_by_file_and_exits_non_zero(corpus, tmp_path):
     assert result.exit_code == 1
     assert "failed: empty.txt:" in result.output
     assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output
+
+
+def test_an_empty_folder_or_archive_is_named_as_skipped(corpus, tmp_path):
+    """An empty folder or zip in a batch ended the run "0 stored" (or was not mentioned at all
+    beside other files) with no word on why: each is now named as skipped."""
+    (tmp_path / "nothing").mkdir()
+    with zipfile.ZipFile(tmp_path / "empty.zip", "w"):
+        pass
+    db = tmp_path / "t.db"
+    result = run("ingest", tmp_path / "nothing", tmp_path / "empty.zip",
+                 corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")  # fmt: skip
+    assert f"skipped: {tmp_path / 'nothing'}: empty folder: no files in it" in result.output
+    assert "skipped: empty.zip: empty archive: no files in it" in result.output
+    assert "1 stored, 0 already stored, 2 skipped, 0 failed" in result.output
 
 
 def test_ingest_warns_of_manifest_mistakes_and_reads_neither_it_nor_its_database(corpus, tmp_path):

@@ -197,7 +197,12 @@ def iter_files(paths: Iterable[str | Path]) -> Iterator[Path | Problem]:
             yield Problem(shown_name(str(raw)), "no such file or folder")
             continue
         if stat.S_ISDIR(mode):
-            yield from _walk(path)
+            empty = True
+            for found in _walk(path):
+                empty = False
+                yield found
+            if empty:  # else the run ends "0 stored" without a word on why
+                yield Problem(shown_name(str(raw)), "empty folder: no files in it", "skipped")
         elif stat.S_ISREG(mode):
             yield path
         else:
@@ -427,6 +432,9 @@ def _read_zip(
 ) -> Iterator[Item]:
     """Members one at a time, each guarded so one bad member does not stop the others."""
     members = [info for info in archive.infolist() if not _is_folder(info)]
+    if not members:
+        yield Problem(origin.source, "empty archive: no files in it", "skipped")
+        return
     total = sum(info.file_size for info in members)
     if total > options.max_archive_members_bytes:
         raise SourceError(
