@@ -481,6 +481,18 @@ def test_jsonl_rows(tmp_path: Path) -> None:
     assert isinstance(items[1], Problem) and "not a JSON object" in items[1].reason
 
 
+def test_a_jsonl_text_that_is_not_text_says_so(tmp_path: Path) -> None:
+    """A number or a list in the text column failed as "no text left after cleaning (only page
+    furniture?)", which sent the researcher looking at the wrong thing."""
+    rows = [{"speech": 123, "iso3": "FRA"}, {"speech": ["a", "b"], "iso3": "DEU"},
+            {"speech": SPEECH, "iso3": "CHL"}]  # fmt: skip
+    path = write(tmp_path, "d.jsonl", "\n".join(json.dumps(r) for r in rows))
+    number, listed, fine = read_file(path)
+    assert isinstance(number, Problem) and number.reason == "column 'speech' holds a number, not text"
+    assert isinstance(listed, Problem) and listed.reason == "column 'speech' holds a list, not text"
+    assert fine.hints["country"].value == "CHL"
+
+
 # -- zip archives ------------------------------------------------------------------------------
 def make_zip(members: dict[str, bytes], *, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()

@@ -1245,10 +1245,20 @@ def _read_dataset(fmt: str, data: bytes, origin: _Origin, options: ReaderOptions
         raise SourceError(origin.source, "dataset with a header but no rows")
 
 
+def _json_kind(value: object) -> str:
+    """What a JSON value is, in words ("number", "list", ...)."""
+    kinds = ((bool, "true/false value"), (int, "number"), (float, "number"), (list, "list"),
+             (dict, "JSON object"))  # bool first: it is an int too
+    return next((name for kind, name in kinds if isinstance(value, kind)), type(value).__name__)
+
+
 def _dataset_row(row: dict[str, object], text_column: str, mapping: dict[str, str],
                  origin: _Origin, fmt: str, warnings: list[str]) -> Iterator[RawDocument]:  # fmt: skip
     value = row.get(text_column)
-    text = "" if value is None else str(value)
+    if value is not None and not isinstance(value, str):  # JSONL: 123, true, [...], {...}
+        raise SourceError(origin.source, f"column {text_column!r} holds a "
+                                         f"{_json_kind(value)}, not text")
+    text = "" if value is None else value
     _require_text(text, origin.source, f"text in column {text_column!r}")
     hints = {}
     for name, column in mapping.items():
