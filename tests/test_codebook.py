@@ -153,6 +153,23 @@ def test_each_validation_message_names_the_place(text: str, expected: str) -> No
     assert message.startswith("codebook.yaml")
 
 
+def test_a_broken_alias_is_named_at_its_own_line() -> None:
+    """The shipped codebook with a bracket lost from its `ict` alias: the error named the first
+    phrase using the alias (theme 'militarization', line 123), quoting a phrase with no
+    missing bracket; it names the alias, the variant and the alias's line now."""
+    text = DEFAULT_CODEBOOK.read_text(encoding="utf-8")
+    good = "information and communication(s|) technolog(y|ies)]"
+    assert good in text
+    line = text[: text.index(good)].count("\n") + 1
+    with pytest.raises(CodebookError) as caught:
+        codebook_from_text(text.replace(good, "information and communication(s| technolog(y|ies)]"),
+                           path="default.yaml")  # fmt: skip
+    message = str(caught.value)
+    assert "aliases, en, 'ict': variant 3 'information and communication(s| technolog(y|ies)' " \
+           "has a '(' without its ')'" in message, message
+    assert getattr(caught.value, "line", None) == line
+
+
 def test_missing_file_is_a_codebook_error(tmp_path: Path) -> None:
     with pytest.raises(CodebookError, match="no such codebook file"):
         load_codebook(tmp_path / "absent.yaml")

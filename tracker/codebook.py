@@ -435,6 +435,16 @@ def _expand_alternatives(text: str) -> list[str]:
     return results
 
 
+def _bracket_problem(text: str) -> str:
+    """Why the round brackets of ``text`` do not pair up, or ""."""
+    depth = 0
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth < 0:
+            return "has a ')' without its '('"
+    return "has a '(' without its ')'" if depth else ""
+
+
 def _closing(text: str, start: int) -> int:
     depth = 0
     for j in range(start, len(text)):
@@ -581,6 +591,14 @@ class _Parser:
                     raise self.fail(place, "alias names are lower-case words like 'ict'", groups,
                                     name)  # fmt: skip
                 out[lang][name] = tuple(self.strings(variants, place, "variant", groups, name))
+                for number, variant in enumerate(out[lang][name], 1):
+                    # else the fault is reported at the first phrase that uses the alias, with
+                    # that phrase's line and wording, where no bracket is missing
+                    problem = _bracket_problem(variant)
+                    if problem:
+                        at, item = (variants, number - 1) if isinstance(variants, list) else (
+                            groups, name)  # fmt: skip
+                        raise self.fail(place, f"variant {number} '{variant}' {problem}", at, item)
         return out
 
     def word_lists(self, data: Any, key: str, parent: dict) -> dict[str, tuple[str, ...]]:
