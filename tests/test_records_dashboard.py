@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tracker.ingest import ingest_paths
-from tracker.query import Filters, statements_list
+from tracker.query import Filters, left_out, statements_list
 
 REPO = Path(__file__).resolve().parents[1]
 RECORD = "unsc-records/S_PV.8698_E.pdf"
@@ -57,6 +57,30 @@ def test_dashboard_lists_one_row_per_delegation_statement(record_db, monkeypatch
     everyone = statements_list(record_db, Filters(languages=(), include_non_state=True))
     with sqlite3.connect(record_db) as conn:
         assert len(everyone) == conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+
+
+def test_a_statement_without_a_country_is_not_called_a_non_state_speaker(corpus, tmp_path,
+                                                                      monkeypatch):
+    """The record's chairing turns and its official are non-state speakers; a speech whose file
+    named no country (Belgium's 2024 speech saved as speech.txt) is not one, though the same
+    default leaves it out: the caption counted it among the non-state speakers (QA)."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "speech.txt").write_bytes((corpus / "unga79/text/be_en.txt").read_bytes())
+    db = tmp_path / "t.db"
+    ingest_paths([tmp_path / "in" / "speech.txt", corpus / RECORD], db=db)
+    with sqlite3.connect(db) as conn:
+        turns, no_country = conn.execute(
+            "SELECT SUM(role != '' AND (country = '' OR role IN ('president', 'briefer', "
+            "'secretariat', 'chair'))), SUM(role = '' AND country = '') FROM statements"
+        ).fetchone()  # fmt: skip
+    assert turns >= 3 and no_country == 1
+    out = left_out(db, Filters(languages=()))
+    assert (out["non_state"], out["no_country"]) == (turns, 1)
+    monkeypatch.setenv("TRACKER_DB", str(db))
+    at = AppTest.from_file(str(REPO / "dashboard.py"), default_timeout=90).run()
+    assert not at.exception
+    said = " ".join(c.value for c in at.caption if "Left out" in c.value)
+    assert f"{turns} non-state speakers" in said and "1 without a country" in said, said
 
 
 @pytest.fixture(scope="module")

@@ -245,6 +245,9 @@ def left_out_note(filters: Filters) -> None:
         parts.append(charts.plural(out["duplicates"], "duplicate", "duplicates"))
     if out.get("non_state"):
         parts.append(charts.plural(out["non_state"], "non-state speaker", "non-state speakers"))
+    if out.get("no_country"):
+        parts.append(f"{out['no_country']:,} without a country (included with the non-state "
+                     "speakers)")
     if out.get("no_year"):
         parts.append(f"{out['no_year']:,} without a date (not on time charts)")
     selected = out.get("selected", 0)

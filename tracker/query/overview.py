@@ -106,7 +106,8 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
     """How many statements the filter's *defaults* leave out, by reason: ``selected`` (counted),
     ``language`` (a language the codebook does not cover, with ``languages`` naming them),
     ``deselected`` (a language it covers, left out of the selection, ``deselected_languages``),
-    ``duplicates``, ``non_state``, ``no_year`` (undated, when a date filter is set)."""
+    ``duplicates``, ``non_state`` (speakers of records with no State's role), ``no_country``
+    (statements no country was found for), ``no_year`` (undated, when a date filter is set)."""
     languages = resolve_languages(db, filters)
     out: dict[str, Any] = {}
     with connect(db) as conn:
@@ -141,9 +142,17 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
                 count(replace(filters, include_duplicates=True), languages) - out["selected"]
             )
         if not filters.include_non_state:
-            out["non_state"] = (
-                count(replace(filters, include_non_state=True), languages) - out["selected"]
-            )
+            # left out by the same filter: speaker turns of records that are no State's
+            # (role set: chair, briefer, official), and statements no country was found for
+            # (a file that named none), which are no non-state speakers and are said apart
+            where, params = statement_where(replace(filters, include_non_state=True), languages)
+            kept, kept_params = statement_where(filters, languages)
+            roles = conn.execute(
+                f"SELECT s.role != '', COUNT(*) FROM statements s WHERE {where} "
+                f"AND NOT ({kept}) GROUP BY 1", [*params, *kept_params],
+            ).fetchall()
+            by_role = dict(roles)
+            out["non_state"], out["no_country"] = by_role.get(1, 0), by_role.get(0, 0)
         if filters.year_from is None and filters.year_to is None:
             where, params = statement_where(filters, languages)
             out["no_year"] = conn.execute(
