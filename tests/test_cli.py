@@ -301,6 +301,35 @@ def test_a_table_named_neither_csv_nor_xlsx_is_written_as_csv_with_a_warning(cor
     assert next(csv.reader(open(tmp_path / "coding.json")))[:3] == ["source", "country", "date"]
 
 
+def test_an_interrupted_match_says_what_it_leaves_and_a_rerun_finishes_it(corpus, tmp_path,
+                                                                         monkeypatch):
+    """Ctrl-C during `tracker match` printed only Click's "Aborted!", though the database is
+    then coded by two codebooks until the command is run again."""
+    import tracker.rematch
+    from tracker.codebook import DEFAULT_CODEBOOK, load_codebook
+
+    db = tmp_path / "t.db"
+    run("ingest", *(corpus / "unga79" / "text" / f"{c}_en.txt" for c in ("sg", "ke", "jp")),
+        "--db", db, "--quiet")  # fmt: skip
+    edited = tmp_path / "codebook.yaml"
+    edited.write_text(edit_codebook(DEFAULT_CODEBOOK.read_text(encoding="utf-8")),
+                      encoding="utf-8")  # fmt: skip
+    write = tracker.rematch._write
+
+    def write_then_interrupt(*args, **kwargs):
+        write(*args, **kwargs)  # the batch is stored, as under a real Ctrl-C after it
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(tracker.rematch, "_write", write_then_interrupt)
+    result = run("match", "--db", db, "--codebook", edited, "--workers", "1", "--quiet", ok=False)
+    assert result.exit_code == 1
+    assert "interrupted: the re-match is unfinished" in result.output
+    assert "run the same command again to finish it" in result.output
+    monkeypatch.setattr(tracker.rematch, "_write", write)
+    result = run("match", "--db", db, "--codebook", edited, "--workers", "1", "--quiet")
+    assert f"({load_codebook(edited).version})" in result.output
+
+
 def test_a_mistyped_database_is_not_created_by_match_or_marking_duplicates(tmp_path):
     for args in (("match",), ("duplicates", "--not-duplicate", "1", "2")):
         result = run(*args, "--db", tmp_path / "typo.db", ok=False)

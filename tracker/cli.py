@@ -401,6 +401,13 @@ def match(db, codebook, workers, quiet):
             book, written = rematch(store, codebook, workers=workers, progress=bar.update)
         except TrackerError as exc:
             raise click.ClickException(shown(exc)) from exc
+        except KeyboardInterrupt:  # Ctrl-C or kill: say what state it leaves before "Aborted!"
+            bar.close()
+            click.echo(f"interrupted: the re-match is unfinished: some statements of {_db(db)} "
+                       "are coded with the new codebook, the rest with the one before (the "
+                       "dashboard, exports and validate say so and refuse figures); run the same "
+                       "command again to finish it", err=True)  # fmt: skip
+            raise
         finally:
             bar.close()
     click.echo(f"{written} match{'' if written == 1 else 'es'} with codebook {book.name} "
