@@ -78,6 +78,7 @@ if submitted:
         from tracker.ingest import discard_unused, ingest_paths, save_uploads
 
         upload = None
+        report = None
         try:
             # each upload gets a folder of its own: no file overwrites another's
             upload = save_uploads([(f.name, f.getvalue()) for f in files],
@@ -88,13 +89,16 @@ if submitted:
             st.error(f"Nothing was added: {common.md(exc)}")
         except Exception as exc:  # noqa: BLE001 (show, never a traceback)
             st.error(f"Nothing was added: unexpected error {type(exc).__name__}: {common.md(exc)}")
-        else:
-            discard_unused(upload, report)  # files that gave no statement are not kept
-            upload = None
-            st.session_state["last_report"] = report
-            st.cache_data.clear()
-        if upload is not None:  # nothing was added: keep none of its files
-            shutil.rmtree(upload.folder, ignore_errors=True)
+        finally:
+            # also when the researcher left the page during the ingest: Streamlit then stops
+            # this run at its next call (the spinner's end) with an exception that is no
+            # Exception, after the ingest finished; the result waits here for their return
+            if report is not None and upload is not None:
+                discard_unused(upload, report)  # files that gave no statement are not kept
+                st.session_state["last_report"] = report
+                st.cache_data.clear()  # every page reads the new statements
+            elif upload is not None:  # nothing was added: keep none of its files
+                shutil.rmtree(upload.folder, ignore_errors=True)
 
 shown = st.session_state.get("last_report")
 if shown is not None:

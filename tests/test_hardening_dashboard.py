@@ -153,6 +153,40 @@ def test_failed_files_of_an_upload_are_removed_and_the_rest_kept(corpus, tmp_pat
     assert Path(path).read_bytes() == speech  # the stored statement's file is the one kept
 
 
+def test_leaving_the_add_page_during_an_upload_still_tidies_it(corpus, tmp_path, monkeypatch):
+    """A researcher who clicked another page while the files were read: Streamlit stops the Add
+    page's run at its next call after the ingest (the spinner's end) with its StopException,
+    which skipped removing the files that gave no statement, saving the result and clearing
+    the pages' cache. The run is stopped here as Streamlit stops it; the files, the database
+    and the result shown on return are real."""
+    import streamlit as st
+    from streamlit.runtime.scriptrunner_utils.exceptions import StopException
+
+    (speech,) = speeches(corpus, "sg")
+    spinner = st.spinner
+
+    class LeftDuringIngest:
+        def __init__(self, *args, **kwargs):
+            self.inner = spinner(*args, **kwargs)
+
+        def __enter__(self):
+            return self.inner.__enter__()
+
+        def __exit__(self, *exc):
+            self.inner.__exit__(*exc)
+            raise StopException()
+
+    at = open_page(tmp_path / "t.db", "app_pages/add.py", monkeypatch)
+    monkeypatch.setattr(st, "spinner", LeftDuringIngest)
+    at = upload(at, [("sg_en.txt", speech), ("empty.txt", b"")])
+    monkeypatch.setattr(st, "spinner", spinner)
+    with sqlite3.connect(tmp_path / "t.db") as conn:
+        assert conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0] == 1
+    assert list(files_under(tmp_path / "uploads").values()) == [speech]  # empty.txt is gone
+    at = at.switch_page("app_pages/add.py").run()  # back on the Add page: the result is there
+    assert "1 stored, 0 already stored, 0 skipped, 1 failed" in summary(at)["warning"]
+
+
 def test_srt_and_vtt_offered_on_the_add_page_are_read(corpus, tmp_path, monkeypatch):
     from test_hardening_sources import caption_files
 
