@@ -267,14 +267,17 @@ def downloads(kwic: terms.Kwic, filters: Filters, name: str, total: int | None =
     book = common.codebook()
     stamped = export.stamped(frame, codebook_version=book.version if book else "", view=url)
     whole = total is None or total <= len(frame)
+    # the term, the near-term, the window and the filters in the name or its short hash, as
+    # the charts' files: two views' passages were both saved as term_<term>_kwic.csv
+    stem = common.export_stem(f"{name}_kwic", filters, frame)
     c1.download_button(f"CSV of {'all' if whole else 'the first'} {len(frame):,} rows",
                        lambda: export.table_csv(stamped),
-                       file_name=f"{name}_kwic.csv", mime="text/csv", key="term_csv",
+                       file_name=f"{stem}.csv", mime="text/csv", key="term_csv",
                        on_click="ignore")  # fmt: skip
     c2.download_button(
         f"XLSX of {'all ' if whole and rows == len(frame) else 'the first '}{rows:,} rows",
         lambda: export.table_xlsx(frame.head(rows), sheet="kwic", about=about, on=day),
-        file_name=f"{name}_kwic.xlsx", mime=export.MIME["xlsx"], key="term_xlsx",
+        file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"], key="term_xlsx",
         on_click="ignore",
     )  # fmt: skip
 

@@ -283,6 +283,21 @@ def test_download_names_say_what_the_chart_is_and_differ_by_view(downloads):
     assert any(n.startswith("countries_heatmap_militarization_") for n in views[3])
 
 
+def test_two_any_term_views_never_share_a_passages_file_name(downloads):
+    """The Any term page saved the passages of every view of one term as term_<term>_kwic.csv
+    (and .xlsx), a word near it, its window and the years notwithstanding (QA in Chromium)."""
+    def passages(**params) -> set[str]:
+        files = downloads("app_pages/terms.py", **params)
+        return {n for n in files if n and "_kwic" in n}
+
+    alone = passages(q="cyberspace")
+    near = passages(q="cyberspace", near="security", within="5")
+    one_year = passages(q="cyberspace", years="2024-2024")
+    assert all(len(v) == 2 for v in (alone, near, one_year)), (alone, near, one_year)
+    assert all(n.startswith("term_cyberspace_kwic") for n in alone | near | one_year)
+    assert not alone & near and not near & one_year and not alone & one_year
+
+
 def test_dashboard_html_export_has_labels_and_cites_the_view(downloads, db):
     files = downloads(themes="militarization,digital_divide", years="2018-2024")
     html = files["trends_militarization-digital_divide_2018-2024.html"]()
