@@ -240,3 +240,53 @@ def test_counts_of_one_are_singular_in_hover_and_labels():
     assert _of(0, 1) == "0 of 1 statement" and _of(3, 12) == "3 of 12 statements"
     assert _of(None, 2) == "0 of 2 statements"  # a side with no statements
     assert _plural(1, "match", "matches") == "1 match" and _plural(1200, "word", "words") == "1,200 words"
+
+
+@pytest.fixture(scope="module")
+def gap_db(corpus, tmp_path_factory) -> Path:
+    """China's and the United States' General Debate speeches of 2016, 2017, 2021 and 2022:
+    no statement in 2018-2020."""
+    import zipfile
+
+    from tracker.ingest import ingest_paths
+
+    folder = tmp_path_factory.mktemp("gap")
+    picked = folder / "UNGDC_gap.zip"
+    with zipfile.ZipFile(corpus / "ungdc" / "UNGDC_1946-2024.zip") as zin, \
+            zipfile.ZipFile(picked, "w") as zout:  # fmt: skip
+        for name in zin.namelist():
+            base = name.rsplit("/", 1)[-1]
+            if base[:3] in ("CHN", "USA") and base[-8:-4] in ("2016", "2017", "2021", "2022"):
+                zout.writestr(name, zin.read(name))
+    db = folder / "gap.db"
+    assert len(ingest_paths([picked], db=db).stored) == 8
+    return db
+
+
+def _spans(traces) -> list[tuple[float, float]]:
+    return [(min(x for x in t.x if x is not None), max(x for x in t.x if x is not None))
+            for t in traces]  # fmt: skip
+
+
+def test_lines_and_bands_break_across_years_with_no_statements(gap_db):
+    """Trends and Compare drew a straight line, and its band, from 2017 to 2021 over years with
+    no statement at all, which a reader takes for values estimated there (QA in Chromium)."""
+    filters = query.Filters(languages=())
+    fig = charts.trend_figure(query.trends(gap_db, filters))
+    for line in [t for t in fig.data if t.mode == "lines+markers"]:
+        points = dict(zip(line.x, line.y))
+        assert 2018 in points and points[2018] is None  # the line stops after 2017
+        assert [x for x, y in points.items() if y is not None] == [2016, 2017, 2021, 2022]
+    bands = [t for t in fig.data if t.fill == "toself"]
+    assert bands and set(_spans(bands)) == {(2016, 2017), (2021, 2022)}
+    found = query.compare(gap_db, filters, query.Side.parse("CHN"), query.Side.parse("USA"))
+    for figure in (charts.compare_trend_figure(found["trends"], sides=("CHN", "USA")),
+                   charts.diff_trend_figure(found["yearly_diff"], sides=("CHN", "USA"))):
+        lines = [t for t in figure.data if t.mode == "lines+markers"]
+        assert lines and all(None in list(t.y) for t in lines), figure.layout.title.text
+        bands = [t for t in figure.data if t.fill == "toself"]
+        assert bands and set(_spans(bands)) <= {(2016, 2017), (2021, 2022)}
+    # yearly data without a missing year is drawn as before: one run, one band per series
+    whole = charts.trend_figure(trend_frame())
+    assert all(None not in list(t.y) for t in whole.data if t.mode == "lines+markers")
+    assert len([t for t in whole.data if t.fill == "toself"]) == len(THEMES)

@@ -12,6 +12,7 @@ import hashlib
 import html
 import math
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -326,22 +327,70 @@ def _panel_layout(fig: go.Figure, *, rows: int, cols: int, x_title: str, y_title
     fig.update_annotations(font_size=12)
 
 
+def year_step(years) -> int:
+    """The chart's step between years: the smallest gap between two years it has data for (1
+    for yearly data); a larger gap in a series is years with no statements."""
+    values = sorted({int(y) for y in pd.Series(years).dropna()})
+    return min((b - a for a, b in zip(values, values[1:])), default=1)
+
+
+def _runs(years: Sequence, step: int) -> list[tuple[int, int]]:
+    """(start, end) positions of the runs of ``years`` (sorted) with no year missing between
+    them: a line is not drawn, nor a band filled, across years with no statements, which a
+    reader would take for values estimated there."""
+    ys = [int(y) for y in years]
+    cuts = [i for i in range(1, len(ys)) if ys[i] - ys[i - 1] > step]
+    return list(zip([0, *cuts], [*cuts, len(ys)]))
+
+
+def _broken(values: Sequence, runs: list[tuple[int, int]], gap: Any = None) -> list:
+    """``values`` with ``gap`` between runs (a None y breaks a plotly line)."""
+    out: list = []
+    for i, (a, b) in enumerate(runs):
+        if i:
+            out.append(gap)
+        out.extend(list(values)[a:b])
+    return out
+
+
+def _gap_years(years: Sequence, runs: list[tuple[int, int]], step: int) -> list:
+    """The x of each run's year, with the first missing year between runs (where y is None)."""
+    ys = list(years)
+    out: list = []
+    for i, (a, b) in enumerate(runs):
+        if i:
+            out.append(int(ys[a - 1]) + step)
+        out.extend(ys[a:b])
+    return out
+
+
+def _band_traces(years: Sequence, high: Sequence, low: Sequence, runs: list[tuple[int, int]],
+                 **style: Any) -> list[go.Scatter]:  # fmt: skip
+    """A 95% band, one filled shape per run of years with data (of two or more years)."""
+    ys, hs, ls = list(years), list(high), list(low)
+    return [go.Scatter(x=ys[a:b] + ys[a:b][::-1], y=hs[a:b] + ls[a:b][::-1], **style)
+            for a, b in runs if b - a > 1]  # fmt: skip
+
+
 def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bool, min_n: int,
                  custom: list, dash: str = "solid", legend: bool = True, group: str = "",
-                 hover_name: str = "") -> list[go.Scatter]:  # fmt: skip
+                 hover_name: str = "", step: int = 1) -> list[go.Scatter]:  # fmt: skip
     """One series over years: its 95% band (shares), the line with a marker per year (a point on
-    fewer than ``min_n`` statements grey and hollow) and an ``n=..`` label on each such point."""
+    fewer than ``min_n`` statements grey and hollow) and an ``n=..`` label on each such point.
+    Line and band break where years with no statements lie between two points (``step``: the
+    chart's step between years)."""
     out: list[go.Scatter] = []
     group = group or name
     low = [is_low(n, min_n) for n in g["n"]]
+    runs = _runs(g["year"], step)
     if ci and measure == "share" and len(g) > 1 and "ci_low" in g:
-        out.append(go.Scatter(
-            x=list(g["year"]) + list(g["year"][::-1]),
-            y=list(g["ci_high"]) + list(g["ci_low"][::-1]),
+        out += _band_traces(
+            g["year"], g["ci_high"], g["ci_low"], runs,
             mode="lines",  # no markers: a click at a band's corner would select nothing
             fill="toself", fillcolor=_rgba(color, 0.12), line={"width": 0, "dash": dash},
             hoverinfo="skip", showlegend=False, legendgroup=group, name=esc(f"{name} (95% CI)"),
-        ))  # fmt: skip
+        )  # fmt: skip
+    x = _gap_years(g["year"], runs, step)
     span = g["span"] if "span" in g else [""] * len(g)
     text = [
         _point_text(k, n, lo, hi, m, w, measure, min_n, sp)
@@ -351,21 +400,23 @@ def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bo
     ]  # fmt: skip
     if any(low):  # the line solid only between points on enough statements; thin and dotted
         out.append(go.Scatter(  # through the others
-            x=g["year"], y=[None if lw else v for v, lw in zip(g["value"], low)], mode="lines",
-            line={"color": color, "width": 2, "dash": dash}, connectgaps=False,
-            customdata=custom, hoverinfo="skip", showlegend=legend, legendgroup=group,
-            name=esc(name),
+            x=x, y=_broken([None if lw else v for v, lw in zip(g["value"], low)], runs),
+            mode="lines", line={"color": color, "width": 2, "dash": dash}, connectgaps=False,
+            customdata=_broken(custom, runs), hoverinfo="skip", showlegend=legend,
+            legendgroup=group, name=esc(name),
         ))  # fmt: skip
     out.append(go.Scatter(
-        x=g["year"], y=g["value"], mode="lines+markers", name=esc(name), legendgroup=group,
-        showlegend=legend and not any(low),
+        x=x, y=_broken(g["value"], runs), mode="lines+markers", name=esc(name),
+        legendgroup=group, showlegend=legend and not any(low), connectgaps=False,
         line={"color": _rgba(color, 0.55) if any(low) else color, "width": 1.2 if any(low) else 2,
               "dash": ("dot" if dash == "solid" else "dashdot") if any(low) else dash},
-        marker={"size": [8 if lw else 6 for lw in low],
-                "color": [LOW_COLOR if lw else color for lw in low],
-                "symbol": ["circle-open" if lw else "circle" for lw in low],
-                "line": {"width": 2, "color": [LOW_COLOR if lw else color for lw in low]}},
-        customdata=custom, text=text,
+        marker={"size": _broken([8 if lw else 6 for lw in low], runs, 0),
+                "color": _broken([LOW_COLOR if lw else color for lw in low], runs, color),
+                "symbol": _broken(["circle-open" if lw else "circle" for lw in low], runs,
+                                  "circle"),
+                "line": {"width": 2, "color": _broken([LOW_COLOR if lw else color for lw in low],
+                                                      runs, color)}},
+        customdata=_broken(custom, runs), text=_broken(text, runs, ""),
         hovertemplate=f"<b>{_tmpl(hover_name or name)}</b><br>%{{x}}: %{{y:{_fmt(measure)}}}"
         "<br>%{text}<extra></extra>",
     ))  # fmt: skip
@@ -417,6 +468,7 @@ def trend_figure(
                        title=title, min_n=min_n)  # fmt: skip
     fig = go.Figure()
     groups = df.groupby("theme", sort=False)
+    step = year_step(df["year"])
     any_low = False
     for key in sorted(groups.groups, key=str):
         g = groups.get_group(key).sort_values("year")
@@ -425,7 +477,7 @@ def trend_figure(
         country = g["country"] if "country" in g else pd.Series([""] * len(g), index=g.index)
         custom = [list(x) for x in zip(g["theme"], g["year"], country)]
         for trace in _line_traces(g, name=name, color=theme_color(theme), measure=measure,
-                                  ci=ci, min_n=min_n, custom=custom):  # fmt: skip
+                                  ci=ci, min_n=min_n, custom=custom, step=step):  # fmt: skip
             fig.add_trace(trace)
         any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     _value_axis(fig, measure)
@@ -456,6 +508,7 @@ def _panels(df: pd.DataFrame, *, key: str, titles: Mapping[str, str], measure: s
                         subplot_titles=[esc(titles.get(k, k)) for k in keys],
                         vertical_spacing=min(0.12, 0.36 / rows),
                         horizontal_spacing=0.04)  # fmt: skip
+    step = year_step(df["year"])
     any_low = False
     for i, k in enumerate(keys):
         g = df[df[key] == k].sort_values("year")
@@ -464,7 +517,7 @@ def _panels(df: pd.DataFrame, *, key: str, titles: Mapping[str, str], measure: s
         custom = [list(x) for x in zip(g["theme"], g["year"], country)]
         for trace in _line_traces(g, name=str(titles.get(k, k)) if key == "theme" else str(k),
                                   color=theme_color(theme), measure=measure, ci=ci, min_n=min_n,
-                                  custom=custom, legend=False):  # fmt: skip
+                                  custom=custom, legend=False, step=step):  # fmt: skip
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
         any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     _value_axis(fig, measure)
@@ -743,6 +796,7 @@ def compare_trend_figure(
     fig, rows, cols = _theme_panels(themes, names)
     any_low = False
     groups = {key: g.sort_values("year") for key, g in df.groupby(["theme", "side"], sort=False)}
+    step = year_step(df["year"])
     panel = _PanelTraces()
     for i, theme in enumerate(themes):
         for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"),
@@ -755,7 +809,7 @@ def compare_trend_figure(
             for trace in _line_traces(g, name=f"{side}: {label}", color=color, measure=measure,
                                       ci=ci, min_n=min_n, custom=custom, dash=dash,
                                       legend=False, group=str(side),
-                                      hover_name=f"{side} · {label}"):  # fmt: skip
+                                      hover_name=f"{side} · {label}", step=step):  # fmt: skip
                 panel.add(trace, row=i // cols + 1, col=i % cols + 1)
             any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     panel.into(fig)
@@ -984,20 +1038,23 @@ def diff_trend_figure(
     groups = {theme: g.sort_values("year") for theme, g in yearly.groupby("theme", sort=False)}
     fmt = _fmt(measure)
     has_n = "n_a" in yearly and "n_b" in yearly
+    step = year_step(yearly["year"])
     any_low = False
     for i, theme in enumerate(themes):
         g = groups[theme]
         label = names.get(theme, theme)
         color = theme_color(theme)
         pos = {"row": i // cols + 1, "col": i % cols + 1}
+        runs = _runs(g["year"], step)  # no line or band across years a side has no statements
+        x = _gap_years(g["year"], runs, step)
         if (ci and measure == "share" and "diff_low" in g and g["diff_low"].notna().all()
                 and len(g) > 1):  # fmt: skip
-            panel.add(go.Scatter(
-                x=list(g["year"]) + list(g["year"][::-1]),
-                y=list(g["diff_high"]) + list(g["diff_low"][::-1]),
+            for band in _band_traces(
+                g["year"], g["diff_high"], g["diff_low"], runs,
                 mode="lines", fill="toself", fillcolor=_rgba(color, 0.14), line={"width": 0},
                 hoverinfo="skip", showlegend=False, name=esc(f"{label} (95% CI)"),
-            ), **pos)  # fmt: skip
+            ):  # fmt: skip
+                panel.add(band, **pos)
         low = ([_count(a) < min_n or _count(b) < min_n for a, b in zip(g["n_a"], g["n_b"])]
                if has_n else [False] * len(g))  # fmt: skip
         any_low = any_low or any(low)
@@ -1017,19 +1074,23 @@ def diff_trend_figure(
         custom = [[theme, y, ""] for y in g["year"]]
         if any(low):  # colour only between years both sides have enough statements for
             panel.add(go.Scatter(
-                x=g["year"], y=[None if lw else v for v, lw in zip(g["diff"], low)], mode="lines",
-                line={"color": color, "width": 2}, connectgaps=False, hoverinfo="skip",
-                showlegend=False, name=esc(label),
+                x=x, y=_broken([None if lw else v for v, lw in zip(g["diff"], low)], runs),
+                mode="lines", line={"color": color, "width": 2}, connectgaps=False,
+                hoverinfo="skip", showlegend=False, name=esc(label),
             ), **pos)  # fmt: skip
         panel.add(go.Scatter(
-            x=g["year"], y=g["diff"], mode="lines+markers", name=esc(label), showlegend=False,
+            x=x, y=_broken(g["diff"], runs), mode="lines+markers", name=esc(label),
+            showlegend=False, connectgaps=False,
             line={"color": _rgba(color, 0.55), "width": 1.2, "dash": "dot"} if any(low)
             else {"color": color, "width": 2},
-            marker={"size": [8 if lw else 6 for lw in low],
-                    "color": [LOW_COLOR if lw else color for lw in low],
-                    "symbol": ["circle-open" if lw else "circle" for lw in low],
-                    "line": {"width": 2, "color": [LOW_COLOR if lw else color for lw in low]}},
-            customdata=custom, text=text,
+            marker={"size": _broken([8 if lw else 6 for lw in low], runs, 0),
+                    "color": _broken([LOW_COLOR if lw else color for lw in low], runs, color),
+                    "symbol": _broken(["circle-open" if lw else "circle" for lw in low], runs,
+                                      "circle"),
+                    "line": {"width": 2,
+                             "color": _broken([LOW_COLOR if lw else color for lw in low], runs,
+                                              color)}},
+            customdata=_broken(custom, runs), text=_broken(text, runs, ""),
             hovertemplate=f"<b>{_tmpl(label)}</b><br>%{{x}}: %{{y:+{fmt[1:]}}}<br>%{{text}}"
             "<extra></extra>",
         ), **pos)  # fmt: skip
