@@ -60,7 +60,7 @@ if wanted and sid is None:
     why = ("no statement has an id that large" if wanted.strip().isascii()
            and wanted.strip().isdigit() else "a statement id is a whole number")  # fmt: skip
     st.warning(f"“{common.md(wanted[:40])}” is not a statement id ({why}): pick a "
-               "statement below.")  # fmt: skip
+               "statement under “Find a statement”.")  # fmt: skip
 
 with st.expander("Find a statement", expanded=sid is None):
     text = st.text_input("Source, speaker or country", key="st_find")
@@ -74,7 +74,7 @@ with st.expander("Find a statement", expanded=sid is None):
             sid = int(found.iloc[ev.selection.rows[0]]["id"])
 
 if sid is None:
-    st.info("Pick a statement above, or open one from the evidence.")
+    st.info("Pick a statement under “Find a statement”, or open one from the evidence.")
     common.stop()
 common.set_page_param("id", str(sid))
 st.session_state["statement_id"] = sid

@@ -290,6 +290,9 @@ def test_a_bad_statement_id_in_the_url_is_a_message(long_db, monkeypatch, bad):
     # 23 digits are a whole number: the message says what is wrong with it
     why = "no statement has an id that large" if bad.isdigit() and bad.isascii() else "whole number"
     assert any(why in w.value for w in at.warning)
+    # both messages send the reader to one place (they said "below", then "above")
+    told = [m.value for m in [*at.warning, *at.info] if "Pick a" in m.value or "pick a" in m.value]
+    assert told and all("under “Find a statement”" in m for m in told), told
 
 
 def test_a_statement_id_beyond_the_database_is_a_message(long_db, monkeypatch):
