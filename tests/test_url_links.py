@@ -77,3 +77,13 @@ def test_a_run_that_stops_early_still_writes_its_url(app):
     assert not at.exception
     assert [w.value for w in at.warning] == ["Pick two different sides."]
     assert at.query_params["b"] == "CHN"
+
+
+def test_a_cited_view_of_the_landing_page_has_its_slash():
+    """Chromium reports the landing page as http://127.0.0.1:8611 (no path), and exports cited
+    the view as http://127.0.0.1:8611?themes=..., unlike the README's form (QA in Chromium)."""
+    from app_pages.ui.url import rooted
+
+    assert rooted("http://127.0.0.1:8611") == "http://127.0.0.1:8611/"
+    assert rooted("http://127.0.0.1:8611/compare") == "http://127.0.0.1:8611/compare"
+    assert rooted("https://tracker.example.org/") == "https://tracker.example.org/"

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from typing import NoReturn
 from contextlib import contextmanager
 from datetime import date
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit, urlunsplit
 
 import streamlit as st
 
@@ -349,9 +349,16 @@ def stop() -> NoReturn:
 
 def view_url() -> str:
     """The dashboard's current URL with its query parameters (the view an export cites)."""
-    base = st.context.url or _local_url()
+    base = rooted(st.context.url or _local_url())
     params = current_params()
     return f"{base}?{urlencode(params, safe=',-')}" if params else base
+
+
+def rooted(url: str) -> str:
+    """``url`` with the "/" of its path when it has none: the browser reports the landing page
+    as ``http://127.0.0.1:8501``, which cited a view as ``http://127.0.0.1:8501?themes=...``."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/")) if parts.netloc and not parts.path else url
 
 
 def _local_url() -> str:
