@@ -288,3 +288,20 @@ def test_back_undoes_a_filter_change(page, dashboard):
     assert page.url.endswith("/?themes=militarization"), page.url
     chosen = themes.inner_text()
     assert "Militarization" in chosen and "Digital divide" not in chosen, chosen
+
+
+@pytest.mark.parametrize("viewport", [{"width": 800, "height": 1000}])
+def test_export_buttons_read_whole_in_a_narrow_window(page, dashboard):
+    """At 800 px, with the sidebar open, the eight columns of export buttons showed only each
+    label's first letter ("P…" for both PNG and PDF; QA in Chromium): they wrap now."""
+    _, url = dashboard
+    page.goto(url + "/?themes=digital_divide,militarization")
+    wait_for_plot(page)
+    buttons = page.locator("[data-testid=stDownloadButton] button")
+    page.wait_for_timeout(500)
+    labels = [buttons.nth(i).inner_text().strip() for i in range(buttons.count())]
+    assert {"PNG", "SVG", "PDF", "HTML", "CSV", "XLSX", "Bundle (zip)"} <= set(labels), labels
+    for i in range(buttons.count()):  # each label's text fits its button: nothing cut
+        cut = buttons.nth(i).evaluate(
+            "b => [...b.querySelectorAll('*')].concat([b]).some(e => e.scrollWidth > e.clientWidth + 1)")
+        assert not cut, labels[i]

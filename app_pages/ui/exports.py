@@ -69,29 +69,31 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
     cite = citation(book, url, on=day)
     stem = export_stem(name, filters, data)
     about = {"filters": filters.to_dict(), "codebook": version, "view": url, "citation": cite}
-    cols = st.columns(8)
+    # one row of buttons that wraps on a narrow window (in eight columns, at 800 px with the
+    # sidebar open, each button showed only its first letter: PNG and PDF read alike)
+    row = st.container(horizontal=True, gap="small")
     images = export.images_available()
-    for i, fmt in enumerate(export.IMAGE_FORMATS):
+    for fmt in export.IMAGE_FORMATS:
         if images:
-            cols[i].download_button(
+            row.download_button(
                 fmt.upper(), data=_image_maker(fig, fmt, cite, day), file_name=f"{stem}.{fmt}",
                 mime=export.MIME[fmt], key=f"{key}_dl_{fmt}", on_click="ignore",
             )  # fmt: skip
         else:
-            cols[i].button(fmt.upper(), disabled=True, key=f"{key}_dl_{fmt}",
+            row.button(fmt.upper(), disabled=True, key=f"{key}_dl_{fmt}",
                            help=str(export.ChromiumMissing()))  # fmt: skip
-    cols[3].download_button("HTML", data=lambda: export.export_html(fig, citation_line=cite,
+    row.download_button("HTML", data=lambda: export.export_html(fig, citation_line=cite,
                                                                      title=stem),
                             file_name=f"{stem}.html", mime="text/html", key=f"{key}_dl_html",
                             on_click="ignore")  # fmt: skip
-    cols[4].download_button("CSV", data=export.table_csv(export.stamped(data, codebook_version=version,
+    row.download_button("CSV", data=export.table_csv(export.stamped(data, codebook_version=version,
                                                                          view=url)),
                             file_name=f"{stem}.csv", mime="text/csv", key=f"{key}_dl_csv",
                             on_click="ignore")  # fmt: skip
-    cols[5].download_button("XLSX", data=lambda: export.table_xlsx(data, about=about, on=day),
+    row.download_button("XLSX", data=lambda: export.table_xlsx(data, about=about, on=day),
                             file_name=f"{stem}.xlsx", mime=export.MIME["xlsx"],
                             key=f"{key}_dl_xlsx", on_click="ignore")  # fmt: skip
-    cols[6].download_button(
+    row.download_button(
         "Bundle (zip)",
         data=lambda: export.bundle(
             fig, data, name=stem, filters=filters.to_dict(),
