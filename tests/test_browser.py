@@ -305,3 +305,17 @@ def test_export_buttons_read_whole_in_a_narrow_window(page, dashboard):
         cut = buttons.nth(i).evaluate(
             "b => [...b.querySelectorAll('*')].concat([b]).some(e => e.scrollWidth > e.clientWidth + 1)")
         assert not cut, labels[i]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 800, "height": 1000}])
+def test_the_heatmap_keeps_room_for_its_cells_in_a_narrow_window(page, dashboard):
+    """At 800 px the country names and an upright colour bar left the cells a strip of about
+    60 px of a 470 px chart (QA in Chromium): the bar sits above the cells now."""
+    _, url = dashboard
+    page.goto(url + "/countries")
+    page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=90000)
+    page.wait_for_timeout(500)
+    width, cells = page.evaluate(
+        "() => { const l = document.querySelector('.js-plotly-plot')._fullLayout;"
+        " return [l.width, l.xaxis._length]; }")
+    assert cells >= 0.3 * width, (cells, width)

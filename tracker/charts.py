@@ -604,9 +604,12 @@ def heatmap_figure(
             colorscale="Blues",
             zmin=0,
             zmax=top if pd.notna(top := m["_solid"].max()) and top > 0 else None,
-            colorbar={
-                "title": {"text": MEASURE_SHORT[measure]},
+            colorbar={  # above the cells, not beside them: a narrow window left the cells a
+                # strip of 60 px between the country names and an upright bar
+                "title": {"text": MEASURE_SHORT[measure], "side": "top"},
                 "tickformat": share_tickformat([v for row in z for v in row]) if measure == "share" else None,
+                "orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
+                "yref": "paper", "ypad": 6, "len": 220, "lenmode": "pixels", "thickness": 12,
             },
             hoverinfo="skip",
             xgap=1,
@@ -647,10 +650,11 @@ def heatmap_figure(
             name="cells",
         )
     )
-    height = max(460, 20 * len(order) + 330)
+    height = max(460, 20 * len(order) + 370)
     fig = _layout(fig, title=title, caption=caption, x_title="Theme",
                   y_title="Country", height=height, legend=False, bottom=250)  # fmt: skip
     fig.update_xaxes(tickangle=-35)
+    fig.update_layout(margin={"t": 130, "r": 20})  # room for the colour bar under the title
     return fig
 
 
