@@ -49,12 +49,15 @@ def show(book, gold_bytes: bytes | None) -> None:
         st.error(common.md(exc))
         return
     key = f"ed_text_{book.version}_{theme}"
+    # each theme keeps its draft while another is edited: Streamlit forgets the value of a
+    # widget not drawn in a run, so the text is kept apart too, and given back to the box
+    drafts = st.session_state.setdefault("ed_drafts", {})
     if key not in st.session_state:
-        st.session_state[key] = block.text
+        st.session_state[key] = drafts.get(key, block.text)
     _add_phrase_form(key)
     st.text_area(f"Theme `{theme}` (YAML)", key=key, height=420,
                  help="Error messages number lines from the `id:` line (line 1).")  # fmt: skip
-    edited = st.session_state[key]
+    edited = drafts[key] = st.session_state[key]
     c1, c2, c3, c4 = st.columns([1, 1, 2, 2])
     size = c1.number_input("Sample size", 0, 5000, 300, step=50, key="ed_sample",
                            help="Statements drawn at random from the database (0: gold "
@@ -84,6 +87,7 @@ def show(book, gold_bytes: bytes | None) -> None:
 
 def _reset(key: str, text: str) -> None:
     st.session_state[key] = text
+    st.session_state.setdefault("ed_drafts", {})[key] = text
     st.session_state.pop("ed_result", None)
 
 

@@ -125,6 +125,27 @@ def test_a_phrase_added_on_the_page_is_previewed_saved_and_rematched(corpus, db,
     assert "it is the active codebook" not in banner and active_version(db) in banner
 
 
+def test_a_themes_draft_survives_editing_another_theme(corpus, db, monkeypatch):
+    """docs/codebook-editor.md: "Each theme keeps its own draft while you switch between
+    themes." Switching to another theme and back gave the active codebook's text again: the
+    edit was lost (QA in Chromium)."""
+    at = method_page(db, corpus / "gold" / "dev.tsv", monkeypatch)
+    at.selectbox(key="ed_theme").set_value("digital_divide").run()
+    original = editor_text(at).value
+    edited = original.replace("- digital divide", "- digital divide\n        - zzz qqq", 1)
+    assert edited != original
+    editor_text(at).set_value(edited).run()
+    at.selectbox(key="ed_theme").set_value("disinformation").run()
+    assert "zzz qqq" not in editor_text(at).value  # the other theme's own text
+    at.selectbox(key="ed_theme").set_value("digital_divide").run()
+    assert not at.exception
+    assert editor_text(at).value == edited
+    at.button(key="ed_reset").click().run()  # Undo still gives the active codebook's text back
+    at.selectbox(key="ed_theme").set_value("disinformation").run()
+    at.selectbox(key="ed_theme").set_value("digital_divide").run()
+    assert editor_text(at).value == original
+
+
 def test_a_wrong_rule_is_shown_on_its_line_and_nothing_is_saved(corpus, db, monkeypatch):
     before = rows(db)
     at = method_page(db, corpus / "gold" / "dev.tsv", monkeypatch)
