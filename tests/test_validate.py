@@ -94,6 +94,19 @@ def test_evaluate_counts_and_scores() -> None:
     assert report.statements == 4
 
 
+def test_a_missed_lone_positive_has_no_perfect_f1_in_its_interval() -> None:
+    """One gold positive, missed, in five statements: F1 is 0, but about a third of the
+    resamples leave that statement out, had nothing to score and counted F1 as 1.0, so the
+    interval read 0-1 (QA of the workbench's Report). Those resamples have no F1 now."""
+    gold = {f"{c}.txt": {"x": c == "a"} for c in "abcde"}
+    report = evaluate({f"{c}.txt": {} for c in "abcde"}, gold, themes=["x"], n_boot=500, seed=3)
+    assert report.micro_f1 == 0.0
+    assert report.micro_f1_ci == (0.0, 0.0)
+    assert report.macro_f1_ci == (0.0, 0.0)
+    nothing = evaluate({"b.txt": {}}, {"b.txt": {"x": False}}, themes=["x"], n_boot=50, seed=3)
+    assert all(v != v for v in nothing.micro_f1_ci)  # nothing to score at all: no interval
+
+
 def test_macro_averages_the_themes_with_something_to_score() -> None:
     """A theme with no gold positive and no finding has no F1: it is left out of the macro
     average (as 1.0 it lifted the mean), in the figure and in its interval."""

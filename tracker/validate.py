@@ -292,13 +292,18 @@ def _bootstrap(counts: np.ndarray, n_boot: int, seed: int) -> tuple[tuple[float,
     denom = 2 * tp + fp + fn
     theme_f1 = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
     scored = (denom > 0).sum(axis=1)  # themes with something to score in each resample
-    macro = np.where(scored > 0, theme_f1.sum(axis=1) / np.maximum(scored, 1), 1.0)
+    # a resample with nothing to score (no gold positive, no finding: a theme's one positive
+    # statement left out) has no F1; it counted as a perfect 1.0, which gave a theme whose one
+    # positive was missed (F1 0) the interval 0-1
+    macro = np.where(scored > 0, theme_f1.sum(axis=1) / np.maximum(scored, 1), np.nan)
     mtp, mfp, mfn = tp.sum(axis=1), fp.sum(axis=1), fn.sum(axis=1)
     mden = 2 * mtp + mfp + mfn
-    micro = np.where(mden > 0, 2 * mtp / np.maximum(mden, 1), 1.0)
+    micro = np.where(mden > 0, 2 * mtp / np.maximum(mden, 1), np.nan)
 
     def interval(values: np.ndarray) -> tuple[float, float]:
-        low, high = np.percentile(values, [2.5, 97.5])
+        if np.isnan(values).all():
+            return float("nan"), float("nan")
+        low, high = np.nanpercentile(values, [2.5, 97.5])
         return float(low), float(high)
 
     return interval(micro), interval(macro)
