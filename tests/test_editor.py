@@ -9,6 +9,7 @@ import re
 import sqlite3
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -245,6 +246,11 @@ def test_preview_scores_are_what_validate_reports_after_the_rematch(corpus, edit
     was = {s.theme: s for s in before.per_theme}["digital_divide"]
     assert scores.loc[("digital_divide", "F1"), "after"] == round(theme.f1, 3)
     assert scores.loc[("digital_divide", "recall"), "after"] == round(theme.recall, 3)
+    # the edit leaves the theme no finding: no precision after (it showed 0, a change of -1)
+    assert theme.tp + theme.fp == 0 and was.tp + was.fp > 0
+    assert pd.isna(scores.loc[("digital_divide", "precision"), "after"])
+    assert pd.isna(scores.loc[("digital_divide", "precision"), "change"])
+    assert scores.loc[("digital_divide", "precision"), "before"] == round(was.precision, 3)
     assert scores.loc[("digital_divide", "F1"), "before"] == round(was.f1, 3)
     assert scores.loc[("micro (all themes)", "F1"), "after"] == round(after.micro_f1, 3)
     assert scores.loc[("micro (all themes)", "F1"), "before"] == round(before.micro_f1, 3)

@@ -628,3 +628,18 @@ def test_sample_draw_options_a_researcher_gets_wrong_are_said(db):
     assert years.exit_code == 2 and "2025 is after --year-to 2020" in years.output
     ignored = run("sample", "draw", "--db", db, "--size", 1, "--match-theme", "militarization")
     assert "warning: --match-theme names the theme of the match stratum" in ignored.output
+
+
+def test_a_theme_found_nowhere_has_no_precision_in_the_report(corpus):
+    """Gold positives and no finding: the Report's table showed precision 0.000 (as if every
+    finding were wrong) where `tracker validate` prints "-" (QA). Real gold of two 2024
+    speeches, scored as a codebook that found nothing would be."""
+    from tracker.accuracy import merge_gold, score
+
+    gold, evidence = merge_gold([corpus / "gold" / "dev.tsv"])
+    two = {n: gold[n] for n in sorted(gold)[:2]}
+    nothing = {n: [] for n in two}
+    table = wb_report._theme_rows(nothing, two, evidence, score(nothing, two, n_boot=20), 20)
+    rows = table[~table["theme"].isin(["micro", "macro"])]
+    missed = rows[rows["gold_positives"] > 0]
+    assert len(missed) and pd.isna(missed["precision"]).all() and (missed["f1"] == 0).all()

@@ -372,16 +372,28 @@ def scores_frame(result: Preview) -> pd.DataFrame:
     pairs: list[tuple[str, tuple[float, float, float], tuple[float, float, float]]] = []
     old, new = _theme_score(result.before, result.theme), _theme_score(result.after, result.theme)
     if old is not None and new is not None:
-        pairs.append((result.theme, (old.precision, old.recall, old.f1),
-                      (new.precision, new.recall, new.f1)))  # fmt: skip
+        pairs.append((result.theme, _defined(old), _defined(new)))
     b, a = result.before, result.after
     pairs.append(("micro (all themes)", (b.micro_p, b.micro_r, b.micro_f1),
                   (a.micro_p, a.micro_r, a.micro_f1)))  # fmt: skip
     for label, was, now in pairs:
         for measure, x, y in zip(("precision", "recall", "F1"), was, now):
-            rows.append({"scope": label, "measure": measure, "before": round(x, 3),
-                         "after": round(y, 3), "change": round(y - x, 3)})  # fmt: skip
+            rows.append({"scope": label, "measure": measure, "before": _round(x),
+                         "after": _round(y), "change": _round(y - x)})  # fmt: skip
     return pd.DataFrame(rows)
+
+
+def _defined(s: ThemeScore) -> tuple[float, float, float]:
+    """A theme's scores, None where there is nothing to divide by: no finding, no precision (an
+    edit that removes a theme's only finding showed precision 0, as if it were wrong); no gold
+    positive, no recall; neither, no F1 (as `tracker validate` prints "-")."""
+    nan = float("nan")
+    return (s.precision if s.tp + s.fp else nan, s.recall if s.support else nan,
+            s.f1 if s.tp + s.fp + s.fn else nan)
+
+
+def _round(x: float) -> float | None:
+    return None if x != x else round(x, 3)
 
 
 def _theme_score(report: ValidationReport, theme: str) -> ThemeScore | None:

@@ -112,7 +112,9 @@ def _theme_rows(matches, gold, evidence, scores: ValidationReport, n_boot: int) 
             continue
         only = {f: {s.theme: per[s.theme]} for f, per in gold.items() if s.theme in per}
         ci = score(matches, only, n_boot=n_boot).micro_f1_ci
-        rows.append([s.theme, s.support, s.tp, s.fp, s.fn, s.precision, s.recall, s.f1, *ci])
+        precision = s.precision if s.tp + s.fp else nan  # nothing found: no precision, as
+        # `tracker validate` prints "-" (the scores' 0.0 read as every finding wrong)
+        rows.append([s.theme, s.support, s.tp, s.fp, s.fn, precision, s.recall, s.f1, *ci])
     rows.append(["micro", sum(s.support for s in scores.per_theme), *_totals(scores),
                  scores.micro_p, scores.micro_r, scores.micro_f1, *scores.micro_f1_ci])  # fmt: skip
     rows.append(["macro", None, None, None, None, scores.macro_p, scores.macro_r, scores.macro_f1,
