@@ -98,6 +98,8 @@ def say_stored(decisions: int) -> None:
 
 
 say_stored(len(gold))
+if flash := st.session_state.pop("wb_saved_note", None):  # what the last save wrote
+    st.success(flash)
 if not st.toggle("Open adjudication (shows every coder's labels)", key="wb_adj_open"):
     st.caption("Coders never see each other's labels; open this once coding is finished.")
     common.stop()
@@ -109,9 +111,10 @@ if st.button(f"Save the {len(agreed)} agreed labels as gold", key="wb_accept_agr
              help="Every item-theme pair all its coders labelled alike; an existing gold decision "
                   "is kept."):  # fmt: skip
     written = wbc.write(wb.save_gold, agreed, source="agreement", adjudicator="", replace=False)
-    st.success(f"{written} agreed labels saved as gold.")
-    gold = wbc.gold(sample.id)
-    say_stored(len(gold))  # the count above was drawn before the save
+    # drawn again from the start: the counts above and the disagreements below were drawn
+    # before the save (the page read "57 of 60 stored, 3 not adjudicated" after it)
+    st.session_state["wb_saved_note"] = f"{written} agreed labels saved as gold."
+    st.rerun()
 
 differing = agree.disagreements(all_labels)
 if differing.empty:
@@ -156,7 +159,8 @@ else:
             st.warning("No disagreement has a gold label picked yet.")
         else:
             written = wbc.write(wb.save_gold, rows, source="adjudicated", adjudicator=adjudicator)
-            st.success(f"{written} adjudicated labels saved as gold.")
+            st.session_state["wb_saved_note"] = f"{written} adjudicated labels saved as gold."
+            st.rerun()  # the stored count and the open disagreements above, as they are now
 
 gold = wbc.gold(sample.id)
 if len(gold):

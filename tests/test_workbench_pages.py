@@ -159,6 +159,12 @@ def test_two_coders_agreement_adjudication_and_report_through_the_pages(app, db)
     with wb.open_store(db, readonly=True) as store:
         gold = wb.gold(store, sample_id=sample.id)
     assert len(gold) == 4 * len(sample.themes)
+    # the page says what is stored now: it kept "... stored: 34" and "2 not adjudicated yet"
+    # beside "2 adjudicated labels saved as gold" (QA in Chromium)
+    assert any(s.value == "2 adjudicated labels saved as gold." for s in at.success)
+    assert any(c.value.startswith(f"Gold decisions stored for this sample: {len(gold)} ")
+               for c in at.caption)  # fmt: skip
+    assert any("**2 disagreements**, 0 not adjudicated yet." in m.value for m in at.markdown)
     assert sorted(gold["gold_source"].value_counts().items()) == [
         ("adjudicated", 2), ("agreement", 4 * len(sample.themes) - 2)]
 
