@@ -286,6 +286,10 @@ def test_lines_and_bands_break_across_years_with_no_statements(gap_db):
         assert lines and all(None in list(t.y) for t in lines), figure.layout.title.text
         bands = [t for t in figure.data if t.fill == "toself"]
         assert bands and set(_spans(bands)) <= {(2016, 2017), (2021, 2022)}
+    # two years alone, four apart (a database of 2020 and 2024 only): two points, no line
+    apart = charts.trend_figure(trend_frame().query("year != 2021"))
+    for line in [t for t in apart.data if t.mode == "lines+markers"]:
+        assert list(line.x) == [2020, 2021, 2022] and line.y[1] is None
     # yearly data without a missing year is drawn as before: one run, one band per series
     whole = charts.trend_figure(trend_frame())
     assert all(None not in list(t.y) for t in whole.data if t.mode == "lines+markers")

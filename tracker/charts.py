@@ -327,17 +327,11 @@ def _panel_layout(fig: go.Figure, *, rows: int, cols: int, x_title: str, y_title
     fig.update_annotations(font_size=12)
 
 
-def year_step(years) -> int:
-    """The chart's step between years: the smallest gap between two years it has data for (1
-    for yearly data); a larger gap in a series is years with no statements."""
-    values = sorted({int(y) for y in pd.Series(years).dropna()})
-    return min((b - a for a, b in zip(values, values[1:])), default=1)
-
-
-def _runs(years: Sequence, step: int) -> list[tuple[int, int]]:
+def _runs(years: Sequence, step: int = 1) -> list[tuple[int, int]]:
     """(start, end) positions of the runs of ``years`` (sorted) with no year missing between
     them: a line is not drawn, nor a band filled, across years with no statements, which a
-    reader would take for values estimated there."""
+    reader would take for values estimated there (pooled years keep a row per year with
+    statements, so the step is always one year)."""
     ys = [int(y) for y in years]
     cuts = [i for i in range(1, len(ys)) if ys[i] - ys[i - 1] > step]
     return list(zip([0, *cuts], [*cuts, len(ys)]))
@@ -377,8 +371,7 @@ def _line_traces(g: pd.DataFrame, *, name: str, color: str, measure: str, ci: bo
                  hover_name: str = "", step: int = 1) -> list[go.Scatter]:  # fmt: skip
     """One series over years: its 95% band (shares), the line with a marker per year (a point on
     fewer than ``min_n`` statements grey and hollow) and an ``n=..`` label on each such point.
-    Line and band break where years with no statements lie between two points (``step``: the
-    chart's step between years)."""
+    Line and band break where years with no statements lie between two points."""
     out: list[go.Scatter] = []
     group = group or name
     low = [is_low(n, min_n) for n in g["n"]]
@@ -468,7 +461,6 @@ def trend_figure(
                        title=title, min_n=min_n)  # fmt: skip
     fig = go.Figure()
     groups = df.groupby("theme", sort=False)
-    step = year_step(df["year"])
     any_low = False
     for key in sorted(groups.groups, key=str):
         g = groups.get_group(key).sort_values("year")
@@ -477,7 +469,7 @@ def trend_figure(
         country = g["country"] if "country" in g else pd.Series([""] * len(g), index=g.index)
         custom = [list(x) for x in zip(g["theme"], g["year"], country)]
         for trace in _line_traces(g, name=name, color=theme_color(theme), measure=measure,
-                                  ci=ci, min_n=min_n, custom=custom, step=step):  # fmt: skip
+                                  ci=ci, min_n=min_n, custom=custom):  # fmt: skip
             fig.add_trace(trace)
         any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     _value_axis(fig, measure)
@@ -508,7 +500,6 @@ def _panels(df: pd.DataFrame, *, key: str, titles: Mapping[str, str], measure: s
                         subplot_titles=[esc(titles.get(k, k)) for k in keys],
                         vertical_spacing=min(0.12, 0.36 / rows),
                         horizontal_spacing=0.04)  # fmt: skip
-    step = year_step(df["year"])
     any_low = False
     for i, k in enumerate(keys):
         g = df[df[key] == k].sort_values("year")
@@ -517,7 +508,7 @@ def _panels(df: pd.DataFrame, *, key: str, titles: Mapping[str, str], measure: s
         custom = [list(x) for x in zip(g["theme"], g["year"], country)]
         for trace in _line_traces(g, name=str(titles.get(k, k)) if key == "theme" else str(k),
                                   color=theme_color(theme), measure=measure, ci=ci, min_n=min_n,
-                                  custom=custom, legend=False, step=step):  # fmt: skip
+                                  custom=custom, legend=False):  # fmt: skip
             fig.add_trace(trace, row=i // cols + 1, col=i % cols + 1)
         any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     _value_axis(fig, measure)
@@ -800,7 +791,6 @@ def compare_trend_figure(
     fig, rows, cols = _theme_panels(themes, names)
     any_low = False
     groups = {key: g.sort_values("year") for key, g in df.groupby(["theme", "side"], sort=False)}
-    step = year_step(df["year"])
     panel = _PanelTraces()
     for i, theme in enumerate(themes):
         for side, color, dash in ((sides[0], SIDE_COLORS[0], "solid"),
@@ -813,7 +803,7 @@ def compare_trend_figure(
             for trace in _line_traces(g, name=f"{side}: {label}", color=color, measure=measure,
                                       ci=ci, min_n=min_n, custom=custom, dash=dash,
                                       legend=False, group=str(side),
-                                      hover_name=f"{side} · {label}", step=step):  # fmt: skip
+                                      hover_name=f"{side} · {label}"):  # fmt: skip
                 panel.add(trace, row=i // cols + 1, col=i % cols + 1)
             any_low = any_low or any(is_low(n, min_n) for n in g["n"])
     panel.into(fig)
@@ -1042,7 +1032,7 @@ def diff_trend_figure(
     groups = {theme: g.sort_values("year") for theme, g in yearly.groupby("theme", sort=False)}
     fmt = _fmt(measure)
     has_n = "n_a" in yearly and "n_b" in yearly
-    step = year_step(yearly["year"])
+    step = 1
     any_low = False
     for i, theme in enumerate(themes):
         g = groups[theme]
