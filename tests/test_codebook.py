@@ -170,6 +170,20 @@ def test_a_broken_alias_is_named_at_its_own_line() -> None:
     assert getattr(caught.value, "line", None) == line
 
 
+def test_a_bracket_left_open_names_the_line_it_opened_on() -> None:
+    """A flow list opened and never closed is found by YAML on the next line: the error named
+    only that line, not the one to fix (QA of the codebook editor)."""
+    text = DEFAULT_CODEBOOK.read_text(encoding="utf-8")
+    good = "            - digital (inequality|"
+    assert good in text
+    line = text[: text.index(good)].count("\n") + 1
+    broken = text.replace(good, "            - [digital divide, gap\n" + good, 1)
+    with pytest.raises(CodebookError) as caught:
+        codebook_from_text(broken, path="default.yaml")
+    assert f"flow sequence opened at line {line})" in str(caught.value), str(caught.value)
+    assert getattr(caught.value, "line", 0) > line  # where YAML found it, as before
+
+
 def test_missing_file_is_a_codebook_error(tmp_path: Path) -> None:
     with pytest.raises(CodebookError, match="no such codebook file"):
         load_codebook(tmp_path / "absent.yaml")

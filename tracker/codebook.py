@@ -274,6 +274,11 @@ def read_yaml(text: str, *, where: str = "<string>") -> tuple[Any, dict[int, yam
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc)
+        opened, context = getattr(exc, "context_mark", None), getattr(exc, "context", None)
+        if opened is not None and context and mark is not None and opened.line != mark.line:
+            # the fault is often where the bracket or quote opened ("[divide, gap" never
+            # closed is found on the next line): name that line too
+            problem += f" ({context.removeprefix('while ')} opened at line {opened.line + 1})"
         error = CodebookLineError(where, "", f"not valid YAML{at}: {problem}", None)
         error.line = mark.line + 1 if mark else None
         raise error from None
