@@ -787,3 +787,19 @@ def test_semantic_train_warns_of_gold_themes_the_codebook_lacks(gold_db, tmp_pat
     assert result.exit_code == 0, result.output
     assert "names theme(s) the codebook does not have" in result.output
     assert "unilateral_sanction" in result.output
+
+
+def test_a_heading_repeated_in_speeches_is_suggested_once_at_most(corpus, tmp_path):
+    """Dominica's, Jamaica's and Solomon Islands' 2024 speeches each have a heading "Cuba" before
+    "Mr. President,": for unilateral_sanctions, `tracker suggest` listed that fragment three
+    times in its first three places, each for the one word "cuba" (QA)."""
+    from tracker.suggest import suggest
+
+    db = tmp_path / "t.db"
+    ingest_paths([corpus / "unga79" / "text" / f"{c}_en.txt" for c in ("dm", "jm", "sb", "ss")],
+                 db=db, workers=1)  # fmt: skip
+    with Store(db, readonly=True) as store:
+        found, _ = suggest(store, load_codebook(), "unilateral_sanctions", limit=20)
+    shown = [" ".join(re.findall(r"\w+", s.text.lower())) for s in found]
+    assert found and len(shown) == len(set(shown))
+    assert all(len(w.split()) >= 6 for w in shown)  # no bare heading

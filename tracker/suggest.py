@@ -10,6 +10,7 @@ top passages compared with all the passages read.
 
 from __future__ import annotations
 
+import re
 import math
 import random
 from collections import Counter
@@ -106,17 +107,29 @@ def suggest(
     return out, phrases
 
 
+#: Fewer words than this in a passage with the sentence before it say nothing to extend a
+#: codebook with: a heading ("Cuba Mr. President,") scored highest for its one theme word.
+MIN_WINDOW_WORDS = 6
+
+
 def _apart(scored: list[tuple[float, int, int, str, str]], limit: int) -> list:
-    """The best ``limit`` passages, none next to one already chosen in its statement: a window
-    holds the sentence before its passage, so two neighbours showed the same sentence twice."""
+    """The best ``limit`` passages, none next to one already chosen in its statement (a window
+    holds the sentence before its passage, so two neighbours showed the same sentence twice),
+    none with the words of one already chosen (a heading repeated in three speeches took the
+    first three places), none shorter than :data:`MIN_WINDOW_WORDS` words."""
     chosen: list = []
     taken: set[tuple[int, int]] = set()
+    seen: set[str] = set()
     for row in scored:
         sid, seq = row[1], row[2]
+        words = re.findall(r"\w+", row[4].lower())
         if (sid, seq - 1) in taken or (sid, seq + 1) in taken:
+            continue
+        if len(words) < MIN_WINDOW_WORDS or " ".join(words) in seen:
             continue
         chosen.append(row)
         taken.add((sid, seq))
+        seen.add(" ".join(words))
         if len(chosen) == limit:
             break
     return chosen
