@@ -357,7 +357,7 @@ def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monk
     monkeypatch.setattr(MediaFileManager, "add_deferred", record)
     at = app(q="cyber attack", near="state", within="20").run()
     no_trouble(at)
-    name = next(n for n in made if n and n.endswith("_kwic.xlsx"))
+    name = next(n for n in made if n and "_kwic" in n and n.endswith(".xlsx"))
     sheet = openpyxl.load_workbook(io.BytesIO(made[name]()))["about"]
     about = {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert about["view"].endswith("/terms?q=cyber+attack&near=state&within=20")
@@ -366,7 +366,7 @@ def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monk
     assert citation.endswith(f"View: {about['view']}")
     assert query.codebook_info(sample_db).version in citation
     # the CSV downloaded on its own ends with the same provenance, on every row
-    csv_name = next(n for n in made if n and n.endswith("_kwic.csv"))
+    csv_name = next(n for n in made if n and "_kwic" in n and n.endswith(".csv"))
     import csv as csv_module
 
     rows = list(csv_module.DictReader(io.StringIO(made[csv_name]().decode("utf-8-sig"))))
