@@ -26,7 +26,8 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +136,7 @@ Coded = dict[str, list[Match]]
 
 
 def code_with_frozen(
-    corpus: Path, rows: list[Frozen], *, verbose: bool = False
+    corpus: Path, rows: list[Frozen], *, verbose: bool = False, workers: int = 2
 ) -> tuple[dict, dict, dict[str, GoldDoc], Coded]:
     """Gold labels, evidence, stored gold statements, and each held-out file coded with the
     codebook frozen for it. GoldError when a commit does not hold the recorded version."""
@@ -146,26 +147,66 @@ def code_with_frozen(
     frozen_coded: Coded = {}
     if verbose:
         print(f"{'held-out':<16}{'frozen codebook':<17}{'recorded P / R / F1':<24}today's matcher")
-    # one load per run of held-outs measured at one commit (frozen.tsv keeps them together);
-    # only the last is kept. Its folder is gone: the book must stay without its semantic model
-    last: tuple[str, Codebook] | None = None
+    # the held-outs of one commit (frozen.tsv keeps them together) are coded by one load of its
+    # codebook; the commits' runs go to two processes (the codebooks' compiling and matching
+    # take about two minutes on one core)
+    groups: list[tuple[str, list[tuple[str, str, dict[str, GoldDoc]]]]] = []
+    by_gold = {row.gold: row for row in rows}
     for row, path in zip(rows, paths):
         names = set(merge_gold([path])[0])
-        if last is None or last[0] != row.commit:
-            with tempfile.TemporaryDirectory() as folder:
-                last = (row.commit, codebook_at(row.commit, Path(folder)))
-        book = last[1]
-        if book.version[:12] != row.version:
-            raise GoldError(f"{row.gold}: commit {row.commit} holds codebook "
-                            f"{book.version[:12]}, not the recorded {row.version}")
-        coded = code({n: docs[n] for n in names}, Matcher(book, semantic=False))
-        frozen_coded.update(coded)
-        if verbose:
-            report = score(coded, {n: gold[n] for n in names})
-            recorded = " / ".join(f"{x:.3f}" for x in row.measured)
-            print(f"{row.gold:<16}{row.version:<17}{recorded:<24}"
-                  f"{report.micro_p:.3f} / {report.micro_r:.3f} / {report.micro_f1:.3f}")
+        if not groups or groups[-1][0] != row.commit:
+            groups.append((row.commit, []))
+        groups[-1][1].append((row.gold, row.version, {n: docs[n] for n in names}))
+    for results in _map("_code_commit", groups, workers=workers):
+        for name, coded in results:
+            row = by_gold[name]
+            frozen_coded.update(coded)
+            if verbose:
+                report = score(coded, {n: gold[n] for n in coded})
+                recorded = " / ".join(f"{x:.3f}" for x in row.measured)
+                print(f"{row.gold:<16}{row.version:<17}{recorded:<24}"
+                      f"{report.micro_p:.3f} / {report.micro_r:.3f} / {report.micro_f1:.3f}")
     return gold, evidence, docs, frozen_coded
+
+
+def _code_commit(group: tuple[str, list[tuple[str, str, dict[str, GoldDoc]]]]
+                 ) -> list[tuple[str, Coded]]:  # fmt: skip
+    """Each held-out (gold file, recorded version, statements) of one commit coded by the
+    codebook the commit holds. Its folder is gone once it is loaded: the book must stay without
+    its semantic model."""
+    commit, held_outs = group
+    with tempfile.TemporaryDirectory() as folder:
+        book = codebook_at(commit, Path(folder))
+    matcher = Matcher(book, semantic=False)
+    out = []
+    for name, version, docs in held_outs:
+        if book.version[:12] != version:
+            raise GoldError(f"{name}: commit {commit} holds codebook {book.version[:12]}, "
+                            f"not the recorded {version}")
+        out.append((name, code(docs, matcher)))
+    return out
+
+
+def _map(name: str, items: list, *, workers: int) -> Iterator:
+    """This module's function ``name`` over ``items``, results in order, in ``workers``
+    processes (started as the ingest's are, without re-running the caller's main script), or
+    here when one. The workers import the function as ``benchmarks.unseen``'s, also when this
+    file runs as a script (its functions are then ``__main__``'s, which a worker cannot import)."""
+    if workers <= 1 or len(items) < 2:
+        yield from map(globals()[name], items)
+        return
+    from benchmarks import unseen as importable
+    from tracker.ingest import pool_context, without_main_script
+
+    fn = getattr(importable, name)
+    with without_main_script():
+        pool = ProcessPoolExecutor(min(workers, len(items)), mp_context=pool_context())
+        futures = [pool.submit(fn, item) for item in items]
+    try:
+        for future in futures:
+            yield future.result()
+    finally:
+        pool.shutdown(cancel_futures=True)
 
 
 def main() -> None:
