@@ -1324,9 +1324,12 @@ def _csv_table(
     if not header or not any(h.strip() for h in header):
         raise SourceError(source, "empty CSV (no header row)")
     header = [h.strip() for h in header]
-    lines = io.StringIO(text, newline="").readlines()  # as the reader counts them (line_num)
+    @functools.cache
+    def lines() -> list[str]:  # as the reader counts them (line_num); split once, and only
+        return io.StringIO(text, newline="").readlines()  # if a row spans lines or keeps a quote
+
     return header, _csv_rows(reader, header, source, lambda: _open_at_end(text, delimiter),
-                             lambda first, last: _stray_quote("".join(lines[first - 1 : last]),
+                             lambda first, last: _stray_quote("".join(lines()[first - 1 : last]),
                                                               delimiter))  # fmt: skip
 
 
