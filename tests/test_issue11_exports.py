@@ -402,3 +402,15 @@ def test_per_country_trends_export_records_the_countries_and_theme_it_shows(down
     recorded = json.loads(z.read("filters.json"))
     assert recorded["themes"] == ["militarization"]
     assert len(recorded["countries"]) == 6
+
+
+def test_charts_without_a_time_axis_name_the_years_they_pool(downloads, opts):
+    """A heatmap, ranking or map pools the years: with no year filter its files said no years
+    (``map_militarization.png``), so two exports of one database a year apart shared a name
+    while holding different years (QA)."""
+    span = f"{opts.year_min}-{opts.year_max}"
+    for view in ("", "ranking", "map"):
+        params = {"themes": "militarization", **({"view": view} if view else {})}
+        files = _charts(downloads("app_pages/countries.py", **params))
+        assert files, view
+        assert all(f"_{span}" in n for n in files), (view, files)

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.ui.data import codebook, db_path, fingerprint
+from app_pages.ui.data import codebook, db_path, fingerprint, options, or_warn
 from app_pages.ui.url import PARAM_KEYS, current_params, view_url
 from tracker import export, query
 from tracker.query import Filters
@@ -166,13 +166,18 @@ def _few(data: pd.DataFrame | None, column: str, most: int) -> list[str]:
 
 
 def _years(filters: Filters, data: pd.DataFrame | None) -> tuple | None:
-    """The years the chart covers: those in its data, else the filters'."""
+    """The years the chart covers: those in its data, else the filters', else (a chart that
+    pools all years: heatmap, ranking, map) the database's, so that a file made of the same
+    database a year later does not take the same name for other years."""
     if data is not None and "year" in data and data["year"].notna().any():
         years = pd.to_numeric(data["year"], errors="coerce").dropna()
         if len(years):
             return int(years.min()), int(years.max())
     if filters.year_from is not None or filters.year_to is not None:
         return filters.year_from, filters.year_to
+    opts = or_warn(options)
+    if opts is not None and opts.year_min is not None:
+        return opts.year_min, opts.year_max
     return None
 
 
