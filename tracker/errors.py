@@ -37,3 +37,8 @@ class GoldError(TrackerError):
 class NotStored(StoreError):
     """What was asked for (a sample, a coder of a sample) is not in the database; the message
     names what was asked and what the database holds instead."""
+
+
+class CodebookChanged(StoreError):
+    """The database's active codebook changed while an ingest ran (a re-match or another
+    ingest switched it): the ingest's next batch, coded with the old one, is not stored."""

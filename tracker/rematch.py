@@ -76,8 +76,30 @@ def rematch(
         for batch in batches:
             results = [(item, _match_one(matcher, item)) for item in batch]
             written += _write(store, results, book, progress)
-    store.set_active_codebook(book.version, book.name, book.text, book.path)
+    written += _finish(store, book, progress)
     return book, written
+
+
+#: Statements stored meanwhile that the final transaction may code itself, holding the
+#: write lock (a few seconds of matching at most); more are coded in batches before it.
+FINAL_MAX = 200
+
+
+def _finish(store: Store, book: Codebook, progress) -> int:
+    """Code what an ingest stored (with the old codebook, still active) while the re-match
+    ran, then switch the active codebook in the transaction that codes the last of them: no
+    statement of the old codebook stays behind under the new one."""
+    matcher = Matcher(book)
+
+    def code(batch: list[StoredText]) -> list[tuple[StoredText, list[Match]]]:
+        return [(item, _match_one(matcher, item)) for item in batch]
+
+    written = 0
+    while len(stale := store.stale_ids(book.version)) > FINAL_MAX:
+        for batch in store.iter_texts(ids=stale):
+            written += _write(store, code(batch), book, progress)
+    return written + store.activate_codebook(book.version, book.name, book.text, book.path,
+                                             code=code)  # fmt: skip
 
 
 def _new_pool(workers: int, book: Codebook) -> ProcessPoolExecutor:

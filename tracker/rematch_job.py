@@ -22,7 +22,7 @@ from tracker.codebook import Codebook
 from tracker.errors import TrackerError
 from tracker.models import Match
 from tracker.rematch import rematch
-from tracker.store import Store, StoredText
+from tracker.store import Coder, Store, StoredText
 
 RUNNING, WRITING, DONE, FAILED, CANCELLED = "running", "writing", "done", "failed", "cancelled"
 
@@ -140,10 +140,11 @@ class _HeldStore(Store):
         self._held: list[tuple[StoredText, list[Match]]] = []
         self._version = ""
         self._active: tuple[str, str, str, str] | None = None
+        self._code: Coder | None = None
 
-    def iter_texts(self, batch: int = 50) -> Iterator[list[StoredText]]:
+    def iter_texts(self, batch: int = 50, ids=None) -> Iterator[list[StoredText]]:
         # smaller batches than a plain re-match: the progress bar moves every 50 statements
-        return super().iter_texts(batch)
+        return super().iter_texts(batch, ids)
 
     def replace_matches(
         self, results: Iterable[tuple[StoredText, list[Match]]], codebook_version: str
@@ -157,13 +158,20 @@ class _HeldStore(Store):
         self._version = codebook_version
         return count
 
-    def set_active_codebook(self, version: str, name: str, text: str, path: str = "") -> None:
+    def stale_ids(self, version: str) -> list[int]:
+        # what is held counts as coded: only statements stored meanwhile are left
+        held = {stored.statement_id for stored, _ in self._held}
+        return [sid for sid in super().stale_ids(version) if sid not in held]
+
+    def activate_codebook(self, version: str, name: str, text: str, path: str = "", *,
+                          code: Coder, held=()) -> int:  # fmt: skip
         self._active = (version, name, text, path)
+        self._code = code
+        return 0
 
     def write_held(self) -> int:
-        """Write what was held; returns the number of matches written."""
-        if self._active is None:
+        """Write what was held, code what was stored meanwhile and switch the active codebook,
+        in one transaction; returns the number of matches written."""
+        if self._active is None or self._code is None:
             raise TrackerError("the re-match did not finish: nothing was written")
-        written = Store.replace_matches(self, self._held, self._version) if self._held else 0
-        Store.set_active_codebook(self, *self._active)
-        return written
+        return Store.activate_codebook(self, *self._active, code=self._code, held=self._held)

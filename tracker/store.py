@@ -27,7 +27,7 @@ from sqlite_utils.db import SQLITE_MAX_VARS
 from tracker import tokens
 from tracker.connect import default_db_path, read_only
 from tracker.duplicates import Candidate, DedupPolicy, link
-from tracker.errors import StoreError
+from tracker.errors import CodebookChanged, StoreError
 from tracker.models import Match, Statement
 
 #: How ``passages_fts`` (sqlite-utils' FTS5 index of ``passages.text``) splits words: accents
@@ -306,6 +306,10 @@ class StoredText:
     passages: list[tuple[int, int, int, int]]  # (passage id, seq, start, end)
 
 
+#: Codes a batch of stored statements (a re-match's matcher): each with its matches.
+Coder = Callable[[list[StoredText]], list[tuple[StoredText, list[Match]]]]
+
+
 class Store:
     """The tracker's SQLite database. Use as a context manager or call :meth:`close`."""
 
@@ -517,6 +521,7 @@ class Store:
         """
         ids: dict[str, int] = {}
         with self._write():
+            self._check_still_active({s.codebook_version for s in statements} - {""})
             known = self._hashes_among([s.content_hash for s in statements])
             rows = _Rows(self._next_id("statements"), self._next_id("passages"), now_iso())
             for st in statements:
@@ -538,6 +543,31 @@ class Store:
                     "UPDATE ingest_runs SET stored = stored + ? WHERE id = ?", (len(ids), run_id)
                 )
         return ids
+
+    def _check_still_active(self, versions: set[str]) -> None:
+        """Inside a write: :class:`CodebookChanged` when statements coded with ``versions``
+        would join a database whose active codebook is now another (a re-match or a first
+        ingest with another codebook switched it since this ingest chose its codebook)."""
+        active = self._active_version()
+        stale = sorted(v for v in versions if active and v != active)
+        if stale:
+            book = self.active_codebook()
+            name = f"{book.name} ({book.version})" if book else active
+            raise CodebookChanged(
+                f"{self.path}: the active codebook changed to {name} while this ingest ran (a "
+                f"`tracker match`, the dashboard's editor or another ingest switched it); the "
+                f"statements this ingest coded with {', '.join(stale)} from then on were not "
+                "stored. Run the same ingest again: what it stored is kept (and coded with the "
+                "active codebook), the rest is coded with the active codebook"
+            )
+
+    def _active_version(self) -> str:
+        if not self._table_exists("settings"):
+            return ""
+        row = self.conn.execute(
+            "SELECT value FROM settings WHERE key = 'active_codebook'"
+        ).fetchone()
+        return row[0] if row else ""
 
     def _hashes_among(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
@@ -629,9 +659,13 @@ class Store:
         return self.conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
 
     # -- re-matching ------------------------------------------------------------------------
-    def iter_texts(self, batch: int = 200) -> Iterator[list[StoredText]]:
-        """Stored statements with their clean text and passages, in batches, for re-matching."""
-        ids = [r[0] for r in self.conn.execute("SELECT id FROM statements ORDER BY id")]
+    def iter_texts(
+        self, batch: int = 200, ids: Sequence[int] | None = None
+    ) -> Iterator[list[StoredText]]:
+        """Stored statements (all, or those of ``ids``) with their clean text and passages, in
+        batches, for re-matching."""
+        if ids is None:
+            ids = [r[0] for r in self.conn.execute("SELECT id FROM statements ORDER BY id")]
         for i in range(0, len(ids), batch):
             chunk = ids[i : i + batch]
             marks = ",".join("?" * len(chunk))
@@ -661,24 +695,29 @@ class Store:
     ) -> int:
         """Replace the matches of the given statements in one transaction; returns matches written."""
         with self._write():
-            # a statement given twice keeps its last matches, as when each replaced the one before
-            latest = {stored.statement_id: (stored, found) for stored, found in results}
-            ids = list(latest)
-            for chunk in _chunks(ids):
-                where = f"statement_id IN ({','.join('?' * len(chunk))})"
-                self.db.table("matches").delete_where(where, chunk)
-                self.db.table("statement_themes").delete_where(where, chunk)
-            match_rows: list[tuple] = []
-            theme_rows: list[tuple] = []
-            for sid, (stored, found) in latest.items():
-                passage_ids = {seq: pid for pid, seq, _, _ in stored.passages}
-                match_rows += _match_rows(sid, found, passage_ids, codebook_version)
-                theme_rows += _theme_rows(sid, found)
-            self._insert_rows("matches", MATCH_COLUMNS, match_rows)
-            self._insert_rows("statement_themes", THEME_COLUMNS, theme_rows)
-            statements = self.db.table("statements")
-            for sid in ids:
-                statements.update(sid, {"codebook_version": codebook_version})
+            return self._replace_matches(results, codebook_version)
+
+    def _replace_matches(
+        self, results: Iterable[tuple[StoredText, list[Match]]], codebook_version: str
+    ) -> int:
+        # a statement given twice keeps its last matches, as when each replaced the one before
+        latest = {stored.statement_id: (stored, found) for stored, found in results}
+        ids = list(latest)
+        for chunk in _chunks(ids):
+            where = f"statement_id IN ({','.join('?' * len(chunk))})"
+            self.db.table("matches").delete_where(where, chunk)
+            self.db.table("statement_themes").delete_where(where, chunk)
+        match_rows: list[tuple] = []
+        theme_rows: list[tuple] = []
+        for sid, (stored, found) in latest.items():
+            passage_ids = {seq: pid for pid, seq, _, _ in stored.passages}
+            match_rows += _match_rows(sid, found, passage_ids, codebook_version)
+            theme_rows += _theme_rows(sid, found)
+        self._insert_rows("matches", MATCH_COLUMNS, match_rows)
+        self._insert_rows("statement_themes", THEME_COLUMNS, theme_rows)
+        statements = self.db.table("statements")
+        for sid in ids:
+            statements.update(sid, {"codebook_version": codebook_version})
         return len(match_rows)
 
     # -- codebook ---------------------------------------------------------------------------
@@ -700,6 +739,38 @@ class Store:
             self.db.table("settings").upsert(
                 {"key": "active_codebook", "value": version}, pk="key"
             )
+
+    def activate_codebook(
+        self, version: str, name: str, text: str, path: str = "", *, code: Coder,
+        held: Sequence[tuple[StoredText, list[Match]]] = (),
+    ) -> int:  # fmt: skip
+        """The end of a re-match, in one transaction: write the ``held`` matches, code with
+        ``code`` the statements still not coded with ``version`` (stored by an ingest while
+        the re-match ran), and make the codebook the active one. Holding the write lock, no
+        statement of the old codebook can slip in between. Returns the matches written."""
+        with self._write():
+            written = self._replace_matches(held, version) if held else 0
+            stale = self._stale_ids(version)
+            for batch in self.iter_texts(ids=stale):
+                written += self._replace_matches(code(batch), version)
+            self.db.table("codebooks").insert(
+                {"version": version, "name": name, "text": text, "path": path,
+                 "loaded_at": now_iso()}, ignore=True,
+            )  # fmt: skip
+            self.db.table("settings").upsert({"key": "active_codebook", "value": version}, pk="key")
+        return written
+
+    def stale_ids(self, version: str) -> list[int]:
+        """Ids of the statements whose matches were made with another codebook version."""
+        return self._stale_ids(version)
+
+    def _stale_ids(self, version: str) -> list[int]:
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM statements WHERE codebook_version != ? ORDER BY id", (version,)
+            )
+        ]
 
     def stale_statement_count(self, version: str) -> int:
         """Statements whose matches were made with another codebook version."""
