@@ -381,6 +381,10 @@ class Store:
             if name in done:
                 continue
             with self._write():
+                # read again under the write lock: another process opening the same new or
+                # older database may have applied it since the first read
+                if name in self.applied_migrations():
+                    continue
                 migrations = self.db.table("migrations")
                 migrations.create({"name": str, "applied_at": str}, pk="name", ignore=True)
                 step(self.db)
