@@ -294,3 +294,50 @@ def test_lines_and_bands_break_across_years_with_no_statements(gap_db):
     whole = charts.trend_figure(trend_frame())
     assert all(None not in list(t.y) for t in whole.data if t.mode == "lines+markers")
     assert len([t for t in whole.data if t.fill == "toself"]) == len(THEMES)
+
+
+def _zero_to_top(trace) -> tuple[float, float]:
+    """The colour scale a heatmap or choropleth trace is drawn on. plotly.js honours ``zmin``
+    and ``zmax`` only when both are numbers and ``zmin < zmax``; otherwise it scales from the
+    data (``zauto``), and values all 0 then spread over -0.5...+0.5 with 0 in mid-colour."""
+    zmin, zmax = trace.zmin, trace.zmax
+    assert trace.zauto is not True
+    assert isinstance(zmin, (int, float)) and isinstance(zmax, (int, float)) and zmin < zmax
+    return zmin, zmax
+
+
+def test_values_all_zero_start_the_colour_scale_at_its_lowest_colour():
+    """Countries page ``?countries=ZAF&themes=digital_divide`` (a 0 of 36 cell) and the map
+    ``?view=map&theme=digital_divide&years=1975&minn=1`` (every country 0%) drew 0% in
+    mid-blue on a colour bar of -50%...+50%: ``zmin=0`` came without a ``zmax`` above it."""
+    zero = matrix_frame().assign(k=0, share=0.0, matches=0, rate=0.0, value=0.0)
+    zaf = zero[(zero["country"] == "CHN") & (zero["theme"] == "digital_divide")].assign(
+        country="ZAF", country_name="South Africa", n=36)  # fmt: skip
+    for measure in ("share", "rate"):
+        figs = {"heatmap": charts.heatmap_figure(zaf, measure=measure, caption="c"),
+                "heatmap of three": charts.heatmap_figure(zero, measure=measure, caption="c"),
+                "map": countrymap.map_figure(zero, theme="digital_divide", measure=measure,
+                                             caption="c", min_n=1)}  # fmt: skip
+        for name, fig in figs.items():
+            zmin, zmax = _zero_to_top(fig.data[0])
+            assert zmin == 0 and zmax > 0, (name, measure, zmin, zmax)
+            if measure == "share":  # 0 to a share, never above 100%
+                assert zmax <= 1, (name, zmax)
+                assert fig.data[0].colorbar.tickformat == ".0%", name
+    # every cell on too few statements: none sets the top, the scale still starts at 0
+    thin = zero.assign(n=2)
+    zmin, zmax = _zero_to_top(charts.heatmap_figure(thin, caption="c", min_n=5).data[0])
+    assert zmin == 0 < zmax <= 1
+
+
+def test_the_map_scale_starts_at_zero_not_at_the_lowest_country():
+    """The map set ``zmin=0`` without ``zmax``, which plotly ignores: the country with the
+    lowest share was drawn white however high its share. Its scale is 0 to the top value."""
+    m = matrix_frame()
+    m = m[m["k"] > 0]
+    for theme in m["theme"].unique():
+        rows = m[m["theme"] == theme]
+        fig = countrymap.map_figure(m, theme=theme, caption="c", min_n=1)
+        assert _zero_to_top(fig.data[0]) == (0, pytest.approx(rows["value"].max()))
+        heat = charts.heatmap_figure(rows, caption="c", min_n=1)
+        assert _zero_to_top(heat.data[0]) == (0, pytest.approx(rows["value"].max()))

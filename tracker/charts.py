@@ -234,6 +234,21 @@ def empty_figure(message: str, *, title: str = "", caption: str = "") -> go.Figu
     return _layout(fig, title=title, caption=caption, x_title="", y_title="", legend=False)
 
 
+#: The top of a colour scale when no value is above 0: a share's whole range (100%), or one
+#: match per 1,000 words.
+EMPTY_SCALE_TOP = 1.0
+
+
+def scale_top(values) -> float:
+    """The top of a colour scale that starts at 0: the largest of ``values``, or
+    :data:`EMPTY_SCALE_TOP` when none is above 0 (every value 0, or none to be drawn in colour).
+    plotly honours ``zmin=0`` only beside a ``zmax`` above it; without one it scales from the
+    data, and values all 0 were drawn mid-scale on a colour bar of -50%...+50%."""
+    finite = [float(v) for v in pd.Series(values, dtype="float64").dropna()]
+    top = max(finite, default=0.0)
+    return top if top > 0 else EMPTY_SCALE_TOP
+
+
 def share_tickformat(values) -> str:
     """A percent format with enough decimals for ticks over ``values`` to read apart: shares
     under 10% with whole percents would label a colour bar 4%, 3%, 3%, 2%, 2%, ..."""
@@ -582,6 +597,7 @@ def heatmap_figure(
         z.append(zr)
         text.append(tr)
         custom.append(cr)
+    top = scale_top(m["_solid"])  # cells drawn grey do not set it
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -594,11 +610,11 @@ def heatmap_figure(
             customdata=custom,
             colorscale="Blues",
             zmin=0,
-            zmax=top if pd.notna(top := m["_solid"].max()) and top > 0 else None,
+            zmax=top,
             colorbar={  # above the cells, not beside them: a narrow window left the cells a
                 # strip of 60 px between the country names and an upright bar
                 "title": {"text": MEASURE_SHORT[measure], "side": "top"},
-                "tickformat": share_tickformat([v for row in z for v in row]) if measure == "share" else None,
+                "tickformat": share_tickformat([top, *(v for row in z for v in row)]) if measure == "share" else None,
                 "orientation": "h", "x": 0, "xanchor": "left", "y": 1.0, "yanchor": "bottom",
                 "yref": "paper", "ypad": 6, "len": 220, "lenmode": "pixels", "thickness": 12,
             },

@@ -29,7 +29,7 @@ import plotly.graph_objects as go
 
 from tracker.charts import (
     LOW_COLOR, MEASURE_AXIS, MEASURE_SHORT, MIN_N, _count, _layout, _of, _with_note, empty_figure,
-    esc, is_low, share_tickformat, theme_color,
+    esc, is_low, scale_top, share_tickformat, theme_color,
 )  # fmt: skip
 
 MAPS_DIR = Path(__file__).resolve().parent / "data" / "maps"
@@ -240,18 +240,20 @@ def map_figure(
         )
         caption = f"{caption} · {note}" if caption else note
     color = theme_color(theme)
+    top = scale_top(rows["value"])
     fig = go.Figure(
         go.Choropleth(
             locations=rows["country"],
             z=rows["value"],
             locationmode="ISO-3",
             colorscale=[[0, "#f7f7f7"], [1, color]],
-            zmin=0,
+            zmin=0,  # plotly takes it only beside a zmax above it (:func:`scale_top`)
+            zmax=top,
             marker_line_color="#888888",
             marker_line_width=0.4,
             colorbar={
                 "title": {"text": MEASURE_SHORT[measure]},
-                "tickformat": share_tickformat(rows["value"]) if measure == "share" else None,
+                "tickformat": share_tickformat([top, *rows["value"]]) if measure == "share" else None,
             },
             customdata=[[theme, None, c] for c in rows["country"]],
             text=[
