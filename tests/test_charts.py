@@ -341,3 +341,69 @@ def test_the_map_scale_starts_at_zero_not_at_the_lowest_country():
         assert _zero_to_top(fig.data[0]) == (0, pytest.approx(rows["value"].max()))
         heat = charts.heatmap_figure(rows, caption="c", min_n=1)
         assert _zero_to_top(heat.data[0]) == (0, pytest.approx(rows["value"].max()))
+
+
+def _lab(color: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of a ``#rrggbb`` colour: distances in it follow what the eye tells apart."""
+    rgb = [int(color.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    r, g, b = (c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb)
+    xyz = ((0.4124564 * r + 0.3575761 * g + 0.1804375 * b) / 0.95047,
+           0.2126729 * r + 0.7151522 * g + 0.0721750 * b,
+           (0.0193339 * r + 0.1191920 * g + 0.9503041 * b) / 1.08883)  # fmt: skip
+    fx, fy, fz = (t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116 for t in xyz)
+    return 116 * fy - 16, 500 * (fx - fy), 200 * (fy - fz)
+
+
+def _delta_e(a: str, b: str) -> float:
+    """CIE76 colour difference: about 2 is the least one sees, over 10 reads as another colour."""
+    return float(sum((p - q) ** 2 for p, q in zip(_lab(a), _lab(b))) ** 0.5)
+
+
+def _chroma(color: str) -> float:
+    _, a, b = _lab(color)
+    return float((a * a + b * b) ** 0.5)
+
+
+def _scale_colors(colorscale, steps: int = 100) -> list[str]:
+    """The colours a two-stop colour scale draws, interpolated in RGB as plotly.js does."""
+    (_, low), (_, high) = colorscale
+    p, q = ([int(c.lstrip("#")[i : i + 2], 16) for i in (0, 2, 4)] for c in (low, high))
+    return ["#" + "".join(f"{round(x + (y - x) * i / steps):02x}" for x, y in zip(p, q))
+            for i in range(steps + 1)]  # fmt: skip
+
+
+def test_no_theme_colour_is_grey_or_reads_as_too_few_statements():
+    """unilateral_sanctions was grey (#7f7f7f): its map, white to the theme's colour, passed
+    through the grey of countries on too few statements (LOW_COLOR), so Cuba at 93% looked like
+    a country resting on one statement; #636363, grey too, was one of the colours of themes
+    outside the default twelve."""
+    extra = {}  # a theme name for each colour a theme outside the default twelve may get
+    for i in range(2000):
+        extra.setdefault(charts.theme_color(f"custom_{i}"), f"custom_{i}")
+    assert set(extra) == set(charts._EXTRA_COLORS)
+    names = [*charts.THEME_COLORS, *extra.values()]
+    rows = pd.DataFrame([{"country": c, "country_name": c, "theme": t, "theme_label": t, "n": n,
+                          "k": k, "share": k / n, "ci_low": 0.0, "ci_high": 1.0, "matches": k,
+                          "words": 1000 * n, "rate": k / n, "value": k / n}
+                         for t in names for c, k, n in (("CUB", 14, 15), ("BRA", 6, 20),
+                                                         ("FJI", 1, 1))])  # fmt: skip
+    for theme in names:
+        color = charts.theme_color(theme)
+        assert _chroma(color) >= 20, (theme, color)  # a hue, not a grey
+        fig = countrymap.map_figure(rows, theme=theme, caption="c", min_n=5)
+        low = {c for _, c in fig.data[1].colorscale}  # the cover of FJI, on one statement
+        assert low == {charts.LOW_COLOR}
+        assert fig.data[0].colorscale[-1][1] == color  # the top of the scale: CUB
+        nearest = min(_delta_e(c, charts.LOW_COLOR) for c in _scale_colors(fig.data[0].colorscale))
+        assert nearest >= 10, (theme, color, nearest)
+    # one colour per theme, told apart from the other themes' and the charts' other colours
+    defaults = list(charts.THEME_COLORS.values())
+    for i, a in enumerate(defaults):
+        for b in defaults[i + 1 :]:
+            assert _delta_e(a, b) >= 20, (a, b)
+    sanctions = charts.THEME_COLORS["unilateral_sanctions"]
+    others = [*defaults, *charts.KIND_COLORS.values(), *charts.SIDE_COLORS, charts.DIFF_COLOR,
+              charts.LOW_COLOR, *charts._EXTRA_COLORS]  # fmt: skip
+    assert min(_delta_e(sanctions, c) for c in others if c != sanctions) >= 20
+    assert not set(charts._EXTRA_COLORS) & set(defaults)
+    assert len(set(charts._EXTRA_COLORS)) == len(charts._EXTRA_COLORS)

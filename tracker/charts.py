@@ -18,7 +18,9 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-#: One fixed colour per default theme (colour-blind-safe where the palette allows).
+#: One fixed colour per default theme (colour-blind-safe where the palette allows). None is a
+#: grey, here or in ``_EXTRA_COLORS``: a map runs from near-white to the theme's colour, and a
+#: grey theme's high values looked like countries on too few statements (:data:`LOW_COLOR`).
 THEME_COLORS: dict[str, str] = {
     "militarization": "#d62728",
     "digital_divide": "#1f77b4",
@@ -28,12 +30,12 @@ THEME_COLORS: dict[str, str] = {
     "disinformation": "#8c564b",
     "capacity_building": "#17becf",
     "non_interference": "#e377c2",
-    "unilateral_sanctions": "#7f7f7f",
+    "unilateral_sanctions": "#6a00e0",
     "bloc_confrontation": "#bcbd22",
     "security_council_reform": "#393b79",
     "global_digital_compact": "#637939",
 }
-_EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#636363"]
+_EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#d000a0"]
 #: One colour per match kind (Okabe-Ito, colour-blind-safe; none is a theme's), the same in
 #: the bars and the legend.
 KIND_COLORS: dict[str, str] = {"exact": "#0072b2", "fuzzy": "#e69f00", "proximity": "#009e73",
