@@ -248,8 +248,8 @@ def kwic_rows(result: terms.TermScan, filters: Filters, name: str, points: list[
             "statement": st.column_config.NumberColumn("statement", format="%d", width=80),
         },
     )  # fmt: skip
-    downloads(kwic, filters, name + (f"_{where.replace(' · ', '_')}" if where else ""),
-              total=total)
+    # the clicked year or country is named once, from the rows (as in every table's files)
+    downloads(kwic, filters, name, total=total)
 
 
 def downloads(kwic: terms.Kwic, filters: Filters, name: str, total: int | None = None) -> None:
@@ -312,7 +312,7 @@ st.caption(
     "Type a word or phrase to see its share of statements over time and by country, with the "
     "passages it is found in. It is matched as the codebook matches its themes, in the "
     "statements the sidebar selects (in the term's language); the theme and match-kind filters "
-    "do not apply."
+    "and the measure do not apply, and the captions and downloads leave them out."
 )
 term = term_inputs(opts)
 if term is None:
@@ -332,16 +332,19 @@ if not result.scanned:
     common.stop()
 summary(result)
 name = f"term_{terms.slug(term)}"
-caption = common.caption_for(filters, f"term: {term.pattern} ({term.language})")
+# the captions, file names, filters.json and about sheets name the filters the scan applied: not
+# the theme, match-kind and direction filters or the measure, with the term's language
+applied = terms.applied_filters(filters, term)
+caption = common.caption_for(applied, f"term: {term.pattern}")
 min_n = common.min_statements()
 tab_time, tab_country = st.tabs(["Over time", "By country"])
 with tab_time:
-    time_event = trend_chart(result, filters, caption, name, min_n)
+    time_event = trend_chart(result, applied, caption, name, min_n)
 with tab_country:
-    country_event = country_chart(result, filters, caption, name, min_n)
+    country_event = country_chart(result, applied, caption, name, min_n)
 # the chart clicked last: each tab's chart keeps its selection while hidden, and the first
 # with one showed a point on "Over time" under a bar clicked since on "By country"
 clicked = common.latest_points({"term_trend": time_event, "term_rank": country_event},
                                state="_term_clicks")  # fmt: skip
-kwic_rows(result, filters, name, clicked, book[0])
+kwic_rows(result, applied, name, clicked, book[0])
 save_form(term, book)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import io
 import json
 import re
+import zipfile
 from pathlib import Path
 
 import browser_support
 import openpyxl
+import pandas as pd
 import pytest
 from db_support import dashboard_maker, sql
 from streamlit.runtime.media_file_manager import MediaFileManager
@@ -421,3 +423,155 @@ def test_page_lists_the_rows_of_the_chart_clicked_last(app, sample_db):
     no_trouble(at)
     assert at.subheader[0].value.replace("\\", "") == f"Keyword in context: {bar[2]}"
     assert set(at.dataframe[0].value["country"]) == {bar[2]}
+
+
+# -- what the captions and files of a term say -----------------------------------------------------
+
+
+def test_a_term_search_applies_only_filters_that_select_statements():
+    """Every filter left in :func:`terms.applied_filters` selects statements (the SQL a scan
+    reads by); the theme, match-kind and direction filters, which select the codebook's matches,
+    and the measure (a term is charted as a share) are taken out, and the languages are the
+    term's."""
+    every = Filters(themes=("militarization",), countries=("USA",), groups=("P5",),
+                    forums=("Security Council",), year_from=1980, year_to=1990,
+                    date_from="1980-01", date_to="1990-06", measure="rate", kinds=("exact",),
+                    directions=("opposes",), languages=("en", "fr"), include_duplicates=True,
+                    include_non_state=True, group_statements="exclude",
+                    count_for_members=True)  # fmt: skip
+    term = terms.Term.parse("paix", language="fr")
+    applied = terms.applied_filters(every, term)
+    assert {c.on for c in query.clauses(applied)} == {"statements"}
+    assert applied == Filters(countries=("USA",), groups=("P5",), forums=("Security Council",),
+                              year_from=1980, year_to=1990, date_from="1980-01",
+                              date_to="1990-06", languages=("fr",), include_duplicates=True,
+                              include_non_state=True, group_statements="exclude",
+                              count_for_members=True)  # fmt: skip
+    # what the scan selects is what the applied filters select
+    assert terms.selection_filters(every, term) == applied
+    assert terms.selection_filters(Filters(languages=("en",)), term) is None
+
+
+def record_downloads(monkeypatch) -> dict:
+    """``{file name: data or maker}`` of every download button the page draws from now on."""
+    made: dict = {}
+    add, deferred = MediaFileManager.add, MediaFileManager.add_deferred
+
+    def record_add(self, data, mimetype, coordinates, file_name=None, **kw):
+        made[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
+
+    def record_deferred(self, fn, mimetype, coordinates, file_name=None, **kw):
+        made[file_name] = fn
+        return deferred(self, fn, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add", record_add)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    return made
+
+
+def about_sheet(xlsx: bytes) -> dict:
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx))["about"]
+    return {row[0]: row[1] for row in sheet.iter_rows(min_row=2, values_only=True)}
+
+
+#: Filters the term search ignores, as a link gives them (the sidebar takes them)
+IGNORED = {"themes": "militarization", "kinds": "exact", "measure": "rate"}
+EXTS = ("png", "svg", "pdf", "html", "csv", "xlsx", "zip")
+
+
+def test_term_charts_and_passages_name_only_the_filters_the_search_applies(app, sample_db,
+                                                                          monkeypatch):
+    """/terms?q=outer+space&themes=militarization&kinds=exact&years=1980-1990: the page says
+    the theme and match-kind filters do not apply to a term, and its counts ignore them, but the
+    charts' caption (on screen and in every image) read "Filters: themes: Militarization of
+    cyberspace and technology; years 1980–1990; match kinds: exact", the files were named
+    term_outer_space_by-year_militarization_1980-1990_<hash>.* (term_outer_space_by-year_..._rate
+    with measure=rate, for a chart of shares) and filters.json and the XLSX about sheets gave
+    "themes": ["militarization"]. They now name the filters the term search applies (the
+    statement filters, in the term's language), the same as the view without those filters."""
+    monkeypatch.setattr(export, "export_image", lambda fig, fmt, **kw: b"")  # no Chromium time
+    made = record_downloads(monkeypatch)
+    at = app(q="outer space", years="1980-1990", **IGNORED).run()
+    no_trouble(at)
+    assert at.query_params["themes"] == "militarization"  # the sidebar took them
+    # the counts: the English statements of those years (SQL), whatever the themes and kinds
+    by_year = f"{SELECTED} AND s.year BETWEEN 1980 AND 1990"
+    n = dict(sql(sample_db, f"SELECT s.year, COUNT(*) FROM statements s WHERE {by_year} "
+                            "GROUP BY s.year"))  # fmt: skip
+    assert len(n) == 11
+    files = dict(made)
+    (csv_name,) = [f for f in files if f and f.startswith("term_outer_space_by-year") and
+                   f.endswith(".csv")]  # fmt: skip
+    data = pd.read_csv(io.BytesIO(files[csv_name]))
+    assert dict(zip(data["year"], data["n"])) == n
+    whole = terms.scan(sample_db, terms.Term.parse("outer space"),
+                       Filters(year_from=1980, year_to=1990))  # fmt: skip
+    assert data["k"].sum() == whole.found > 10
+    # the caption, in the figure and so in every image: no theme, no match kind
+    book = query.codebook_info(sample_db).version
+    caption = f"Filters: years 1980–1990; languages: en · codebook {book} · term: outer space"
+    figs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    assert len(figs) == 2
+    over_time, by_country = (f["layout"]["meta"]["caption"] for f in figs)
+    assert over_time == f"{caption} · {charts.BANDS_NOTE}"
+    assert by_country.startswith(f"{caption} · ")  # then the grey bars' note and the error bars'
+    assert by_country.endswith(charts.ERROR_BARS_NOTE) and "match kinds" not in by_country
+    html = files[csv_name.replace(".csv", ".html")]()
+    assert "Militarization" not in html and "match kinds" not in html and "years 1980–1990" in html
+    # the file names: no theme, no measure; the same as those of the view without the filters
+    stem = re.fullmatch(r"(term_outer_space_by-year_1980-1990_[0-9a-f]{6})\.csv", csv_name)
+    assert stem, csv_name
+    assert {f"{stem[1]}.{ext}" for ext in EXTS} <= set(files)
+    names = {f for f in files if f and f.startswith("term_")}
+    assert not [f for f in names if "militarization" in f or "_rate" in f], names
+    kwic = {f for f in names if "_kwic" in f}
+    assert len(kwic) == 2 and all(re.fullmatch(r"term_outer_space_kwic_1980-1990_[0-9a-f]{6}"
+                                               r"\.(csv|xlsx)", f) for f in kwic), kwic
+    # filters.json and the about sheets: the filters applied
+    applied = Filters(year_from=1980, year_to=1990, languages=("en",)).to_dict()
+    bundle = zipfile.ZipFile(io.BytesIO(files[f"{stem[1]}.zip"]()))
+    assert json.loads(bundle.read("filters.json")) == applied
+    assert json.loads(about_sheet(bundle.read(f"{stem[1]}.xlsx"))["filters"]) == applied
+    assert json.loads(about_sheet(files[f"{stem[1]}.xlsx"]())["filters"]) == applied
+    (kwic_xlsx,) = [f for f in kwic if f.endswith(".xlsx")]
+    assert json.loads(about_sheet(files[kwic_xlsx]())["filters"]) == applied
+    made.clear()
+    plain = app(q="outer space", years="1980-1990").run()
+    no_trouble(plain)
+    assert {f for f in made if f and f.startswith("term_")} == names
+
+
+def test_passages_of_a_clicked_year_or_country_name_it_once(app, sample_db, monkeypatch):
+    """The passages of a clicked point were saved as term_outer_space_1984_kwic_1984_<hash>.csv
+    (the year added to the name, then again from the rows), those of a bar as
+    term_outer_space_USA_kwic_USA_...: each is named once now, as the rows' years and places."""
+    from test_compare_fixes import click, rerun_with
+
+    made = record_downloads(monkeypatch)
+    at = app(q="outer space", years="1980-1990").run()
+    no_trouble(at)
+    point_id, point_sel, point = click(at, "term_trend", lambda t, cd: t.get(
+        "mode") == "lines+markers" and str(cd[1]) == "1984")  # fmt: skip
+    made.clear()
+    rerun_with(at, {point_id: point_sel})
+    no_trouble(at)
+    assert at.subheader[0].value.replace("\\", "") == "Keyword in context: 1984"
+    assert set(at.dataframe[0].value["date"].str[:4]) == {"1984"}
+    kwic = sorted(f for f in made if f and "_kwic" in f)
+    assert len(kwic) == 2, kwic
+    for name in kwic:
+        assert re.fullmatch(r"term_outer_space_kwic_(?:[A-Z-]+_)?1984_[0-9a-f]{6}\.(csv|xlsx)",
+                            name), name  # fmt: skip
+    bar_id, bar_sel, bar = click(at, "term_rank", lambda t, cd: t.get("type") == "bar" and cd[2]
+                                 and not str(cd[3]).startswith("0/"))  # fmt: skip
+    made.clear()
+    rerun_with(at, {point_id: point_sel, bar_id: bar_sel})
+    no_trouble(at)
+    country = bar[2]
+    assert set(at.dataframe[0].value["country"]) == {country}
+    kwic = sorted(f for f in made if f and "_kwic" in f)
+    assert len(kwic) == 2, kwic
+    for name in kwic:
+        assert re.fullmatch(rf"term_outer_space_kwic_{re.escape(country)}_(?:\d{{4}}|\d{{4}}-\d{{4}})"
+                            r"_[0-9a-f]{6}\.(csv|xlsx)", name), name  # fmt: skip

@@ -377,11 +377,22 @@ class TermScan:
         return int((self.statements["matches"] > 0).sum())
 
 
+def applied_filters(filters: Filters, term: Term) -> Filters:
+    """The filters a scan of ``term`` applies, as its captions and exported files name them:
+    those that select statements (countries, groups, forums, years, dates, duplicates, non-state
+    speakers, group statements), in the term's language. The theme, match-kind and direction
+    filters select the codebook's matches, which a term does not read, and the measure does not
+    apply (a term is charted as a share of statements): they are left at their defaults."""
+    return replace(filters, themes=(), kinds=(), directions=(), measure="share",
+                   languages=(term.language,))  # fmt: skip
+
+
 def selection_filters(filters: Filters, term: Term) -> Filters | None:
-    """The filters restricted to the term's language; None when they exclude it."""
+    """The filters a scan applies (:func:`applied_filters`); None when they exclude the term's
+    language."""
     if filters.languages and term.language not in filters.languages:
         return None
-    return replace(filters, languages=(term.language,))
+    return applied_filters(filters, term)
 
 
 def scan(
