@@ -72,3 +72,56 @@ def test_semantic_matches_are_drawn_as_their_own_kind(corpus, tmp_path):
     drawn = sum(sum(t.y) for t in traces.values())
     assert drawn == df[[*KINDS, "semantic"]].to_numpy().sum()
     assert len({t.marker.pattern.shape or "" for t in traces.values()}) == 4  # apart in greyscale
+
+
+def test_the_kinds_chart_counts_only_the_match_kinds_its_caption_names(app, db, monkeypatch):
+    """/method?kinds=exact&themes=militarization,unilateral_sanctions: the caption said "match
+    kinds: exact" while the bars showed the proximity matches too and `statements` counted the
+    statements whose only counted matches were proximity ones (kind_counts never read the kind
+    filter). The chart, its CSV and its XLSX now hold the chosen kinds only, as every other
+    chart counts them."""
+    import io
+
+    import pandas as pd
+    from db_support import sql
+    from streamlit.runtime.media_file_manager import MediaFileManager
+    from test_dashboard import decode
+
+    made: dict = {}
+    add = MediaFileManager.add
+
+    def record(self, data, mimetype, coordinates, file_name=None, **kw):
+        made[file_name] = data
+        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add", record)
+    themes = ("militarization", "unilateral_sanctions")
+    at = app(kinds="exact", themes=",".join(themes)).run()
+    at.switch_page("app_pages/method.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    # what the default filters select (no duplicates, states only, the codebook's languages)
+    langs = query.codebook_info(db).languages
+    selected = (f"s.duplicate_of IS NULL AND s.country != '' AND s.role NOT IN ('president', "
+                f"'briefer', 'secretariat', 'chair') AND s.language IN ({','.join('?' * len(langs))}) "
+                "AND t.theme IN (?, ?)")  # fmt: skip
+    each = ("SELECT t.theme, SUM(t.{0}), COUNT(*) FROM statements s JOIN statement_themes t ON "
+            "t.statement_id = s.id WHERE " + selected + " AND t.{0} > 0 GROUP BY t.theme")  # fmt: skip
+    exact = {t: (m, n) for t, m, n in sql(db, each.format("exact"), (*langs, *themes))}
+    proximity = {t: (m, n) for t, m, n in sql(db, each.format("proximity"), (*langs, *themes))}
+    assert set(exact) == set(proximity) == set(themes)  # both kinds found in both themes
+    every = dict(sql(db, "SELECT t.theme, COUNT(*) FROM statements s JOIN statement_themes t ON "
+                         f"t.statement_id = s.id WHERE {selected} GROUP BY t.theme",
+                     (*langs, *themes)))  # fmt: skip
+    assert any(every[t] > exact[t][1] for t in themes)  # statements with proximity matches only
+    specs = [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+    (spec,) = [s for s in specs if TITLE in json.dumps(s["layout"].get("title", ""))]
+    assert "match kinds: exact" in spec["layout"]["meta"]["caption"]
+    labels = query.theme_labels(db)
+    bars = {t["name"]: dict(zip(t["x"], decode(t["y"]))) for t in spec["data"]
+            if t["type"] == "bar"}  # fmt: skip
+    assert bars == {"exact": {labels[t]: exact[t][0] for t in themes}}
+    # the CSV downloaded: the exact matches and the statements holding one, no other kind
+    (name,) = [n for n in made if n and n.startswith("matches_by_kind") and n.endswith(".csv")]
+    data = pd.read_csv(io.BytesIO(made[name]))
+    assert not {"fuzzy", "proximity", "semantic"} & set(data.columns)
+    assert {r.theme: (r.exact, r.statements) for r in data.itertuples()} == exact

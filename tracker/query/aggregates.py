@@ -283,20 +283,25 @@ def yearly_difference(tr: pd.DataFrame, a: str, b: str, *, measure: str = "share
     return m[cols].sort_values(["year", "theme"]).reset_index(drop=True)
 
 def kind_counts(db: str | Path, filters: Filters) -> pd.DataFrame:
-    """Matches per theme by kind (exact, fuzzy, proximity, semantic) in the selected statements."""
+    """Matches per theme of the chosen kinds (``filters.kinds``; every kind when none: exact,
+    fuzzy, proximity, semantic), a column per chosen kind, in the selected statements, and
+    ``statements``: those with a match of one of those kinds. A theme with none is left out."""
     where, params = selection(db, filters)
+    kinds = [k for k in KINDS if not filters.kinds or k in filters.kinds]
+    semantic = "t.semantic" if has_stance(db) else "0"  # no semantic counts before 0004
+    column = {k: semantic if k == "semantic" else f"t.{k}" for k in kinds}
+    chosen = " + ".join(column.values())
     with connect(db) as conn:
         themes = _theme_list(conn, filters)
         if not themes:
-            return pd.DataFrame(columns=["theme", "theme_label", *KINDS, "statements"])
+            return pd.DataFrame(columns=["theme", "theme_label", *kinds, "statements"])
         marks = ",".join("?" * len(themes))
+        sums = ", ".join(f"SUM({column[k]}) AS {k}" for k in kinds)
         df = frame(
             conn,
-            "SELECT t.theme, SUM(t.exact) AS exact, SUM(t.fuzzy) AS fuzzy, "
-            f"SUM(t.proximity) AS proximity, {'SUM(t.semantic)' if has_stance(db) else '0'} "
-            "AS semantic, COUNT(*) AS statements FROM statements s "
+            f"SELECT t.theme, {sums}, COUNT(*) AS statements FROM statements s "
             f"JOIN statement_themes t ON t.statement_id = s.id WHERE {where} "
-            f"AND t.theme IN ({marks}) GROUP BY t.theme ORDER BY t.theme",
+            f"AND t.theme IN ({marks}) AND ({chosen}) > 0 GROUP BY t.theme ORDER BY t.theme",
             [*params, *themes],
         )
     labels = theme_labels(db)
