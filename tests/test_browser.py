@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -319,3 +320,24 @@ def test_the_heatmap_keeps_room_for_its_cells_in_a_narrow_window(page, dashboard
         "() => { const l = document.querySelector('.js-plotly-plot')._fullLayout;"
         " return [l.width, l.xaxis._length]; }")
     assert cells >= 0.3 * width, (cells, width)
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1000, "height": 1000}])
+def test_a_charts_caption_reads_whole_in_a_narrow_window(page, dashboard):
+    """The caption (filters · codebook version · notes), drawn inside the figure and wrapped
+    for a 1,000 px export, ran past the chart's right edge in the browser (QA: by 119-366 px
+    at 1,000 px, the codebook version cut): it is printed under the chart now, and wraps."""
+    _, url = dashboard
+    page.goto(url + "/countries")
+    page.wait_for_selector(".js-plotly-plot .heatmaplayer", timeout=90000)
+    page.wait_for_timeout(500)
+    caption = page.locator("[data-testid=stCaptionContainer]", has_text=re.compile(r"^Filters:")).first
+    caption.wait_for(timeout=30000)
+    text = caption.inner_text()
+    assert text.startswith("Filters:") and "codebook " in text, text
+    chart = page.locator(".js-plotly-plot").first.bounding_box()
+    box = caption.bounding_box()
+    assert chart and box and box["x"] + box["width"] <= chart["x"] + chart["width"] + 1
+    overflow = caption.evaluate("e => e.scrollWidth > e.clientWidth + 1")
+    assert not overflow
+    assert page.locator(".js-plotly-plot .annotation-text", has_text="codebook").count() == 0

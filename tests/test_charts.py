@@ -407,3 +407,24 @@ def test_no_theme_colour_is_grey_or_reads_as_too_few_statements():
     assert min(_delta_e(sanctions, c) for c in others if c != sanctions) >= 20
     assert not set(charts._EXTRA_COLORS) & set(defaults)
     assert len(set(charts._EXTRA_COLORS)) == len(charts._EXTRA_COLORS)
+
+
+def test_on_screen_a_figure_leaves_its_caption_to_the_page_and_its_margin_with_it():
+    """In the browser the caption, wrapped for a 1,000 px export, ran past the chart's right
+    edge (QA: by 43-366 px at 1,000-1,280 px wide, hiding the codebook version): on screen the
+    figure drops its caption annotation and the room under it, and the page prints the caption
+    as text that wraps; the export keeps the caption in the figure."""
+    long = "Filters: " + "; ".join(f"theme {t}" for t in THEMES) + " · codebook v1"
+    for fig in (charts.trend_figure(trend_frame(), caption=long),
+                charts.heatmap_figure(matrix_frame(), caption=long)):  # fmt: skip
+        shown, caption = charts.on_screen(fig)
+        assert caption == caption_of(fig) and "codebook v1" in caption
+        assert not [a for a in shown.layout.annotations if a.name == "caption"]
+        assert [a for a in fig.layout.annotations if a.name == "caption"]  # untouched
+        lines = 1 + [a for a in fig.layout.annotations if a.name == "caption"][0].text.count("<br>")
+        assert shown.layout.margin.b == fig.layout.margin.b - 14 * lines - 6
+        assert shown.layout.height == fig.layout.height - 14 * lines - 6
+        assert len(shown.data) == len(fig.data)
+    empty = charts.empty_figure("No statements match these filters.")
+    shown, caption = charts.on_screen(empty)
+    assert caption == "" and shown.layout.margin.b == empty.layout.margin.b

@@ -418,9 +418,11 @@ def test_stored_markdown_and_html_are_escaped_in_captions_and_charts(hostile_db,
     at.query_params["forums"] = EVIL_FORUM
     at.run()
     assert not at.exception
-    fig = figures(at)[0]
-    caption = " ".join(a["text"] for a in fig["layout"]["annotations"])
-    assert "&lt;a href" in caption and "<a href" not in caption
+    # the chart's caption is printed under it (on_screen): the forum shown as typed
+    shown = [c.value for c in at.caption if "Filters:" in c.value.replace("\\", "")]
+    assert shown and EVIL_FORUM in shown[0].replace("\\", "")
+    assert not re.search(r"(?<!\\)[<\[]", shown[0])  # every bracket escaped: no link, no image
+    assert "Filters:" in figures(at)[0]["layout"]["meta"]["caption"]
 
 
 @pytest.mark.parametrize("minn", [None, "3"])

@@ -183,6 +183,23 @@ def _layout(fig: go.Figure, *, title: str, caption: str, x_title: str, y_title: 
     return fig
 
 
+def on_screen(fig: go.Figure) -> tuple[go.Figure, str]:
+    """The figure as a page draws it, and its caption: a copy without the caption annotation
+    and the room under the plot that held it (the same plot area), for the page to print the
+    caption as text that wraps to any window. The caption is wrapped for a 1,000 px export; in
+    a narrower browser window it ran past the chart's edge, hiding the codebook version."""
+    meta = fig.layout.meta
+    caption = meta.get("caption", "") if isinstance(meta, dict) else ""
+    notes = [a for a in fig.layout.annotations if a.name == "caption"]
+    if not notes:
+        return fig, caption
+    shown = go.Figure(fig)
+    room = 14 * (1 + notes[0].text.count("<br>")) + 6
+    shown.layout.annotations = [a for a in fig.layout.annotations if a.name != "caption"]
+    shown.update_layout(margin={"b": fig.layout.margin.b - room}, height=fig.layout.height - room)
+    return shown, caption
+
+
 #: The interval legends a caption carries where a figure draws intervals.
 BANDS_NOTE = "Bands: 95% Wilson intervals"
 ERROR_BARS_NOTE = "Error bars: 95% Wilson intervals"

@@ -13,8 +13,9 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.ui.data import codebook, db_path, fingerprint, options, or_warn
+from app_pages.ui.text import md
 from app_pages.ui.url import PARAM_KEYS, current_params, view_url
-from tracker import export, query
+from tracker import charts, export, query
 from tracker.query import Filters
 
 #: Rows an XLSX sheet holds besides its header.
@@ -47,12 +48,17 @@ def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str
     # export buttons under the chart write PNG, SVG and PDF with both
     cfg = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
     cfg.update(config or {})
+    # the caption under the chart as text that wraps (inside the figure it was cut at the
+    # chart's edge in a window under about 1,300 px); the exports keep it in the figure
+    shown, caption = charts.on_screen(fig)
     if selectable:
-        event = st.plotly_chart(fig, key=key, on_select="rerun", selection_mode=("points", "box"),
-                                config=cfg, width="stretch")  # fmt: skip
+        event = st.plotly_chart(shown, key=key, on_select="rerun",
+                                selection_mode=("points", "box"), config=cfg, width="stretch")  # fmt: skip
     else:
-        st.plotly_chart(fig, key=key, config=cfg, width="stretch")
+        st.plotly_chart(shown, key=key, config=cfg, width="stretch")
         event = None
+    if caption:
+        st.caption(md(caption))
     export_buttons(fig, data, name=name, filters=filters, key=key)
     return event
 
