@@ -338,6 +338,43 @@ def test_a_mistyped_database_is_not_created_by_match_or_marking_duplicates(tmp_p
     assert not (tmp_path / "typo.db").exists()
 
 
+def test_a_mistyped_database_is_not_created_by_the_workbench_commands(corpus, tmp_path):
+    """`tracker gold import` with a mistyped --db created a full database (every table) and
+    then said the gold's 41 files were "not in" it; like every command but ingest, each
+    workbench command now says there is no database there and leaves no file behind."""
+    typo = tmp_path / "typo.db"
+    gold = corpus / "gold" / "dev.tsv"
+    for args in (("gold", "import", gold), ("gold", "import", gold, "--name", "dev"),
+                 ("sample", "draw", "--size", "2"), ("sample", "list"), ("labels", "list"),
+                 ("labels", "remove", "--sample", "1", "--coder", "x", "--yes"),
+                 ("gold", "export", "-o", tmp_path / "gold.tsv")):  # fmt: skip
+        result = run(*args, "--db", typo, ok=False)
+        assert result.exit_code == 1, (args, result.output)
+        assert f"no database at {typo}: " in result.output and "tracker ingest" in result.output
+        assert "not in" not in result.output, args
+        assert list(tmp_path.iterdir()) == [], (args, list(tmp_path.iterdir()))
+
+
+def test_the_workbench_writers_refuse_a_missing_database(corpus, tmp_path):
+    """The library calls behind `gold import` and `sample draw` (and the dashboard's workbench
+    pages) refuse a missing database rather than creating one."""
+    from tracker.errors import StoreError, TrackerError
+    from tracker.query import Filters
+    from tracker.workbench import store as wb
+    from tracker.workbench.gold import import_gold
+    from tracker.workbench.sample import Design, draw_sample
+
+    typo = tmp_path / "typo.db"
+    with pytest.raises(StoreError, match="no database at"):
+        import_gold(typo, corpus / "gold" / "dev.tsv")
+    with pytest.raises(TrackerError, match="no database at"):
+        draw_sample(typo, Filters(), Design(size=2))
+    with pytest.raises(StoreError, match="no database at"):
+        with wb.open_store(typo):
+            pass
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_metadata_given_but_not_understood_is_said_so(corpus, tmp_path):
     """A --date that is no date is refused; a country the tool does not know is stored as written
     with a warning and a flag line; a bad date in a manifest row gets a flag line too (it used

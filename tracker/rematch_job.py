@@ -136,7 +136,7 @@ class _HeldStore(Store):
     active codebook."""
 
     def __init__(self, path: str | Path):
-        super().__init__(path)
+        super().__init__(path, existing=True)  # a database removed meanwhile is not re-made
         self._held: list[tuple[StoredText, list[Match]]] = []
         self._version = ""
         self._active: tuple[str, str, str, str] | None = None

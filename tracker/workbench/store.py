@@ -182,8 +182,13 @@ def transaction(store: Store) -> Iterator[sqlite3.Connection]:
 
 @contextmanager
 def open_store(db: str | Path, *, readonly: bool = False) -> Iterator[Store]:
-    """The tracker's store with the workbench tables (created when writing, if missing)."""
-    with Store(db, readonly=readonly) as store:
+    """The tracker's store with the workbench tables (created when writing, if missing).
+
+    The database itself must exist (StoreError "no database at ...", no file made): samples,
+    labels and gold are about stored statements, so a missing file is a mistyped ``--db``, not
+    a database to create (`tracker gold import` made a full, empty one and then said the gold's
+    files were "not in" it)."""
+    with Store(db, readonly=readonly, existing=True) as store:
         if not readonly:
             migrate(store)
         yield store
