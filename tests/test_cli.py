@@ -564,6 +564,66 @@ def test_a_language_no_codebook_covers_is_said_at_ingest_and_in_the_export(corpu
     assert table.loc[table["source"] == "jp_en.txt", "matches"].eq(0).all()
 
 
+def test_a_statement_whose_language_is_not_detected_is_stored_as_read_in_english(tmp_path):
+    """Too short to tell its language, a statement was coded as English (its digital compact
+    match counted) but stored with language '': the export said language_covered 0 ("not
+    read") and the dashboard left it out as "unknown". Now stored as read: 'en', its origin
+    'default', flagged language_not_detected; the export, the filters and the matches agree."""
+    import json
+    import sqlite3
+
+    from tracker import query
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "kenya_oewg_2021.txt").write_text("We support the digital compact. Thank you.\n",
+                                                encoding="utf-8")  # fmt: skip
+    db = tmp_path / "t.db"
+    out = run("ingest", folder, "--db", db, "--quiet").output
+    assert "flagged: kenya_oewg_2021.txt: language_not_detected" in out, out
+    assert "no language detected (read as English)" in out
+    with sqlite3.connect(db) as conn:
+        language, flags, provenance = conn.execute(
+            "SELECT language, flags, provenance FROM statements").fetchone()  # fmt: skip
+    assert language == "en" and flags == "language_not_detected"
+    assert json.loads(provenance)["language"] == "default"
+    run("export", "coding", "--all", "--db", db, "-o", tmp_path / "coding.csv")
+    table = pd.read_csv(tmp_path / "coding.csv", keep_default_na=False)
+    assert set(table["language"]) == {"en"} and set(table["language_covered"]) == {1}
+    present = table[table["matches"] > 0]
+    assert list(present["theme"]) == ["global_digital_compact"]
+    left = query.left_out(db, query.Filters())  # the dashboard's default languages
+    assert (left["selected"], left["language"], left["languages"]) == (1, 0, {})
+    totals = query.theme_totals(db, query.Filters()).set_index("theme")
+    assert totals.loc["global_digital_compact", "k"] == 1
+    assert totals.loc["global_digital_compact", "n"] == 1
+
+
+def test_a_short_procedural_turn_of_a_record_is_read_and_stored_as_english(corpus, tmp_path):
+    """A real record saved without its `_E` language suffix: the President's turn "I thank
+    Mr. Griffiths for his briefing. I now give the floor Mr. Rajasingham." is too short for the
+    language to be told; it was matched as English but stored with language ''."""
+    import sqlite3
+
+    from tracker import query
+
+    record = tmp_path / "S_PV.8704.pdf"
+    shutil.copy(corpus / "unsc-records" / "S_PV.8704_E.pdf", record)
+    db = tmp_path / "t.db"
+    out = run("ingest", record, "--db", db, "--quiet").output
+    with sqlite3.connect(db) as conn:
+        turn = conn.execute(
+            "SELECT s.language, s.flags, t.clean_text FROM statements s JOIN statement_texts t "
+            "ON t.statement_id = s.id WHERE s.source = 'S_PV.8704.pdf#3'").fetchone()  # fmt: skip
+        assert conn.execute("SELECT COUNT(*) FROM statements WHERE language = ''").fetchone() == (0,)
+        total = conn.execute("SELECT COUNT(*) FROM statements").fetchone()[0]
+    assert turn[2].startswith("I thank Mr. Griffiths for his briefing.")
+    assert turn[0] == "en" and "language_not_detected" in turn[1].split(",")
+    assert "flagged: S_PV.8704.pdf#3:" in out
+    left = query.left_out(db, query.Filters(include_non_state=True))
+    assert left["language"] == 0 and left["selected"] == total
+
+
 @pytest.mark.parametrize("args", [
     ("sample", "draw", "--size", "2", "--seed", "-1"),  # was numpy's traceback
     ("suggest", "--theme", "militarization", "--sample", "-5"),  # was random.sample's traceback

@@ -237,13 +237,24 @@ def build_statements(job: _Job, matcher: Matcher, codebook_version: str) -> list
     return [_statement(doc, clean, meta, matcher, codebook_version, job.doc_hash, tally, identity)]
 
 
+#: The language a statement is read in when none is given and its text is too short to tell
+#: (flagged ``language_not_detected``).
+ASSUMED_LANGUAGE = "en"
+
+
 def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Matcher,
                codebook_version: str, doc_hash: str, tally: _Tally,
                identity: str = "") -> Statement:  # fmt: skip
     passages = segment(clean)
     tally.add_passages(len(passages))
-    language = meta.value("language") or "en"
+    fields = dict(meta.fields)
     flags = list(meta.flags)
+    if not meta.value("language"):
+        # none given and too little text to tell (a short procedural turn): read as English,
+        # and stored so, with the flag, so that filters and exports count it as it was read
+        fields["language"] = Sourced(ASSUMED_LANGUAGE, "default")
+        flags.append("language_not_detected")
+    language = fields["language"].value
     if not matcher.covers(language):
         flags.append("language_not_covered")
     statement = Statement(
@@ -253,7 +264,7 @@ def _statement(doc: RawDocument, clean: str, meta: ResolvedMetadata, matcher: Ma
         raw_text=doc.raw_text,
         clean_text=clean,
         passages=passages,
-        metadata=dict(meta.fields),
+        metadata=fields,
         content_hash=content_hash(identity + clean),
         raw_hash=doc_hash,
         words=len(clean.split()),

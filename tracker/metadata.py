@@ -116,6 +116,7 @@ FLAG_WORDS = {
     "unparsed_date": "a date given that could not be read (ignored)",
     "implausible_date": f"a date before {FIRST_YEAR} or after next year (kept)",
     "language_not_covered": "a language the codebook has no phrases for (not coded)",
+    "language_not_detected": "no language detected (read as English)",
 }
 
 
