@@ -94,6 +94,7 @@ if shared:
 
 result = common.compare(filters, a, b)
 sides = [Side.parse(a).label, Side.parse(b).label]
+compared = {"compare": {"a": a, "b": b}}  # recorded beside the filters in the exports
 tr, themes = result["trends"], result["themes"]
 if (tr is None or tr.empty) and (themes is None or themes.empty):
     if filters.group_statements == "only":  # widening cannot help where there is none
@@ -134,7 +135,7 @@ if tab1.open is not False:
         fig = charts.compare_bar_figure(themes, sides=sides, measure=filters.measure,
                                         caption=cap, min_n=min_n)  # fmt: skip
         ev1 = common.show_chart(fig, themes, name=f"compare_{sides[0]}_{sides[1]}_themes",
-                                filters=applied, key="cmp_bars")  # fmt: skip
+                                filters=applied, key="cmp_bars", view=compared)  # fmt: skip
         if filters.measure == "share":
             st.caption("Error bars are 95% intervals: Wilson for each side's share, Newcombe's "
                        "for the difference. Where the difference's interval crosses zero, the "
@@ -151,7 +152,7 @@ if tab2.open is not False:
                                            caption=time_cap, labels=opts.theme_labels,
                                            min_n=min_n)  # fmt: skip
         ev2 = common.show_chart(fig2, tr_drawn, name=f"compare_{sides[0]}_{sides[1]}_years",
-                                filters=applied, key="cmp_lines")  # fmt: skip
+                                filters=applied, key="cmp_lines", view=compared)  # fmt: skip
 if tab3.open is not False:
     with tab3:
         yd = query.yearly_difference(tr_drawn, sides[0], sides[1], measure=filters.measure)
@@ -164,7 +165,8 @@ if tab3.open is not False:
                                         caption=time_cap, labels=opts.theme_labels,
                                         min_n=min_n)  # fmt: skip
         common.show_chart(fig3, yd, name=f"compare_{sides[0]}_{sides[1]}_difference",
-                          filters=applied, key="cmp_diff", selectable=False)  # fmt: skip
+                          filters=applied, key="cmp_diff", selectable=False,
+                          view=compared)  # fmt: skip
 
 points = common.latest_points({"cmp_bars": ev1, "cmp_lines": ev2}, state="_cmp_clicks")
 if points:

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pymupdf as fitz  # text and its position on the exported PDF page
+import pandas as pd
 import pytest
 from db_support import sql
 from PIL import Image
@@ -414,3 +415,16 @@ def test_charts_without_a_time_axis_name_the_years_they_pool(downloads, opts):
         files = _charts(downloads("app_pages/countries.py", **params))
         assert files, view
         assert all(f"_{span}" in n for n in files), (view, files)
+
+
+def test_a_comparisons_exports_record_the_two_sides_it_compares(downloads):
+    """Compare's bundle (filters.json) and XLSX (about sheet) recorded the sidebar's filters
+    with no word of the two sides (QA: "countries": []): the sides were only in the caption,
+    the CSV's columns and the view's URL."""
+    files = downloads("app_pages/compare.py", a="CHN", b="group:P5", years="2018-2024")
+    bundle = next(v for k, v in files.items() if k and k.endswith(".zip"))
+    recorded = json.loads(zipfile.ZipFile(io.BytesIO(bundle())).read("filters.json"))
+    assert recorded["compare"] == {"a": "CHN", "b": "group:P5"}, recorded
+    xlsx = next(v for k, v in files.items() if k and k.endswith(".xlsx"))
+    about = pd.read_excel(io.BytesIO(xlsx()), sheet_name="about", header=None)
+    assert "group:P5" in " ".join(str(v) for v in about.to_numpy().ravel())

@@ -41,9 +41,11 @@ def export_day() -> date:
 
 
 def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str,
-               selectable: bool = True, config: dict | None = None):  # fmt: skip
+               selectable: bool = True, config: dict | None = None,
+               view: dict | None = None):  # fmt: skip
     """Draw a figure (with selection events when ``selectable``) and its export buttons; returns
-    the selection event (or None)."""
+    the selection event (or None). ``view``: what the chart shows beyond the filters (Compare's
+    two sides), recorded beside them in the exports."""
     # no camera button: its PNG lacks the citation and the file names the exports give; the
     # export buttons under the chart write PNG, SVG and PDF with both
     cfg = {"displaylogo": False, "modeBarButtonsToRemove": ["toImage"]}
@@ -59,13 +61,15 @@ def show_chart(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str
         event = None
     if caption:
         st.caption(md(caption))
-    export_buttons(fig, data, name=name, filters=filters, key=key)
+    export_buttons(fig, data, name=name, filters=filters, key=key, view=view)
     return event
 
 
-def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str) -> None:
+def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key: str,
+                   view: dict | None = None) -> None:  # fmt: skip
     """PNG, SVG, PDF, HTML, CSV, XLSX and the bundle, each named for what the chart shows and
-    carrying its caption and citation (tool, codebook, database fingerprint, the view's URL)."""
+    carrying its caption and citation (tool, codebook, database fingerprint, the view's URL);
+    the bundle's filters.json and the XLSX's about sheet hold the filters and ``view``."""
     book = codebook()
     version = book.version if book else ""
     url = view_url()
@@ -74,7 +78,8 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
     day = export_day()
     cite = citation(book, url, on=day)
     stem = export_stem(name, filters, data)
-    about = {"filters": filters.to_dict(), "codebook": version, "view": url, "citation": cite}
+    shown = {**filters.to_dict(), **(view or {})}
+    about = {"filters": shown, "codebook": version, "view": url, "citation": cite}
     # one row of buttons that wraps on a narrow window (in eight columns, at 800 px with the
     # sidebar open, each button showed only its first letter: PNG and PDF read alike)
     row = st.container(horizontal=True, gap="small")
@@ -102,7 +107,7 @@ def export_buttons(fig, data: pd.DataFrame, *, name: str, filters: Filters, key:
     row.download_button(
         "Bundle (zip)",
         data=lambda: export.bundle(
-            fig, data, name=stem, filters=filters.to_dict(),
+            fig, data, name=stem, filters=shown,
             codebook_text=book.text if book else "", codebook_name=book.name if book else "",
             codebook_version=version, codebook_path=book.path if book else "",
             database=fingerprint(), url=url, on=day,
