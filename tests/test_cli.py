@@ -53,6 +53,19 @@ def test_ingest_reports_failures_by_file_and_exits_non_zero(corpus, tmp_path):
     assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output
 
 
+def test_a_truncated_pdf_is_a_failure_by_name_not_a_silent_partial_statement(corpus, tmp_path):
+    """QA ran this and got exit status 0, no warning, and 450 of the speech's 1,224 words."""
+    folder = tmp_path / "dl1"
+    folder.mkdir()
+    data = (corpus / "unga79" / "pdf" / "ge_en.pdf").read_bytes()
+    (folder / "ge_en.pdf").write_bytes(data[: len(data) * 6 // 10])
+    result = run("ingest", folder, "--db", tmp_path / "t.db", "--quiet", ok=False)
+    assert result.exit_code == 1
+    assert ("failed: ge_en.pdf: corrupt PDF: pages 2-5 of 5 missing or incomplete "
+            "(truncated or damaged" in result.output), result.output  # fmt: skip
+    assert "0 stored, 0 already stored, 0 skipped, 1 failed" in result.output
+
+
 def test_an_empty_folder_or_archive_is_named_as_skipped(corpus, tmp_path):
     """An empty folder or zip in a batch ended the run "0 stored" (or was not mentioned at all
     beside other files) with no word on why: each is now named as skipped."""

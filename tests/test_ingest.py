@@ -178,6 +178,42 @@ def test_bad_inputs_fail_one_line_each_and_the_rest_is_stored(corpus, db_path, t
     assert ("empty.txt", "failed") in problems
 
 
+def test_a_truncated_pdf_fails_and_the_complete_download_then_stores_normally(
+    corpus, db_path, tmp_path
+):
+    """QA's case: a PDF cut at 60% by a broken download was stored as a 450-word speech with no
+    warning, and the complete PDF ingested next was linked to it as its copy, so counts used the
+    truncated text. It fails now, by name, nothing of it stored, and the rest of the batch is."""
+    pdfs = corpus / "unga79" / "pdf"
+    first, second = tmp_path / "dl1", tmp_path / "dl2"
+    first.mkdir()
+    second.mkdir()
+    data = (pdfs / "ge_en.pdf").read_bytes()
+    (first / "ge_en.pdf").write_bytes(data[: len(data) * 6 // 10])
+    (first / "no_en.pdf").write_bytes((pdfs / "no_en.pdf").read_bytes()[:20_000])
+    shutil.copy(pdfs / "sg_en.pdf", first / "sg_en.pdf")
+    shutil.copy(pdfs / "ge_en.pdf", second / "ge_en.pdf")
+    meta = {"forum": "General Assembly general debate", "date": "2024-09"}
+
+    report = ingest_paths([first], db=db_path, overrides=meta)
+    failed = {p.source: p.reason for p in report.failed}
+    assert set(failed) == {"ge_en.pdf", "no_en.pdf"}, report.failed
+    assert failed["ge_en.pdf"].startswith("corrupt PDF: pages 2-5 of 5 missing or incomplete")
+    assert failed["no_en.pdf"].startswith("corrupt PDF: pages 1-5 of 5 missing or incomplete")
+    assert all("truncated or damaged" in r and "download it again" in r for r in failed.values())
+    assert report.stored == ["sg_en.pdf"] and report.warned == []
+    assert rows(db_path, "SELECT source FROM statements") == [("sg_en.pdf",)]
+    assert set(rows(db_path, "SELECT source, kind FROM ingest_problems")) == {
+        ("ge_en.pdf", "failed"), ("no_en.pdf", "failed")}  # fmt: skip
+
+    report = ingest_paths([second], db=db_path, overrides=meta)
+    assert report.stored == ["ge_en.pdf"] and not report.failed and report.warned == []
+    st = statement(db_path, "ge_en.pdf")
+    assert st["words"] == 1224 and st["duplicate_of"] is None and st["source_path"] == str(
+        (second / "ge_en.pdf").resolve())  # fmt: skip
+    assert st["warnings"] == ""
+
+
 def test_files_that_are_not_statements_are_skipped_not_failed(corpus, db_path, tmp_path):
     folder = tmp_path / "mixed"
     folder.mkdir()

@@ -242,6 +242,101 @@ def test_corrupt_pdf_fails(corpus: Path, tmp_path: Path) -> None:
         assert problem.kind == "failed" and problem.reason.startswith("corrupt PDF"), problem
 
 
+def _cut(corpus: Path, name: str, keep: float | int) -> bytes:
+    """The first bytes of a real delegation PDF, as a broken download leaves them: a share of
+    the file (``keep`` < 1) or a number of bytes."""
+    data = (corpus / "unga79" / "pdf" / name).read_bytes()
+    return data[: int(len(data) * keep) if keep < 1 else keep]
+
+
+@pytest.mark.parametrize(
+    ("name", "keep", "pages"),
+    [
+        # QA's file: MuPDF repairs it into 5 pages, page 2 cut short (185 of its 289 words, its
+        # fonts lost), pages 3-5 empty; it was stored as a 450-word speech of 1,224 words
+        ("ge_en.pdf", 0.6, "pages 2-5 of 5"),
+        # 20 KB of 47 KB: page 1 lost its fonts (91 of 368 words), pages 2-5 empty; OCR read
+        # page 1 again and the file was stored with nothing but "OCR used on 1 pages"
+        ("no_en.pdf", 20_000, "pages 1-5 of 5"),
+        # 95%: no page comes out empty, the last one has 77 of its 244 words
+        ("no_en.pdf", 0.95, "page 5 of 5"),
+    ],
+)
+def test_a_truncated_pdf_that_the_reader_repairs_fails_naming_the_pages_lost(
+    corpus: Path, tmp_path: Path, name: str, keep: float, pages: str
+) -> None:
+    problem = only(read_file(write(tmp_path, name, _cut(corpus, name, keep))))
+    assert isinstance(problem, Problem), f"{name} cut to {keep} was read: {problem}"
+    assert problem.kind == "failed" and problem.source == name
+    assert problem.reason.startswith("corrupt PDF: "), problem.reason
+    assert f"{pages} missing or incomplete" in problem.reason, problem.reason
+    assert "truncated or damaged" in problem.reason and "download it again" in problem.reason
+
+
+def test_a_repaired_pdf_whose_pages_are_all_there_is_read_with_a_warning(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """Cut after its last object (the cross-reference table and trailer lost), a PDF is
+    repaired by MuPDF with every page whole: it is read, word for word, and said repaired."""
+    whole = only(read_file(corpus / "unga79" / "pdf" / "ge_en.pdf"))
+    assert isinstance(whole, RawDocument) and whole.warnings == []
+    data = (corpus / "unga79" / "pdf" / "ge_en.pdf").read_bytes()
+    cut = data[: data.rindex(b"endobj") + len(b"endobj")]  # every object, no xref, no trailer
+    doc = only(read_file(write(tmp_path, "ge_en.pdf", cut)))
+    assert isinstance(doc, RawDocument), doc
+    assert doc.raw_text == whole.raw_text
+    assert doc.warnings == [
+        "PDF repaired by the reader (its cross-reference table is damaged or cut off); "
+        "every page read in full"
+    ]
+
+
+def test_a_repaired_pdf_with_fewer_pages_than_its_page_tree_declares_fails(
+    corpus: Path, tmp_path: Path
+) -> None:
+    data = (corpus / "unga79" / "pdf" / "ge_en.pdf").read_bytes()
+    assert data.count(b"/Count 5/Kids") == 1
+    seven = data.replace(b"/Count 5/Kids", b"/Count 7/Kids")  # 5 pages, 7 declared
+    problem = only(read_bytes("ge_en.pdf", seven[: seven.rindex(b"endobj") + len(b"endobj")]))
+    assert isinstance(problem, Problem) and problem.kind == "failed"
+    assert problem.reason.startswith("corrupt PDF: pages 6-7 of 7 missing or incomplete")
+
+
+@pytest.mark.parametrize(
+    ("pages", "shown"),
+    [([4], "page 5"), ([1, 2, 3, 4], "pages 2-5"), ([0, 2, 3, 4], "pages 1, 3-5"),
+     (list(range(0, 40, 2)), "pages 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, ...")],
+)  # fmt: skip
+def test_lost_pages_are_named_as_a_reader_numbers_them(pages: list[int], shown: str) -> None:
+    assert sources._page_numbers(pages) == shown
+
+
+def test_a_repaired_scanned_pdf_is_read_by_ocr_not_failed_as_empty(
+    corpus: Path, tmp_path: Path
+) -> None:
+    """A scanned page has no text layer: after a repair it is OCR'd as before, and counts as
+    read. Cut in half (an image cut through, the page object lost), the file fails."""
+    _require_tesseract()
+    import pymupdf
+
+    scan = pymupdf.open(corpus / "unga79" / "pdf" / "bb_en.pdf")
+    page = pymupdf.open()
+    page.insert_pdf(scan, from_page=1, to_page=1)  # the first page of the speech
+    data = page.tobytes()
+    repaired = data[: data.rindex(b"endobj") + len(b"endobj")]
+    doc = only(read_bytes("bb_en_p2.pdf", repaired))
+    assert isinstance(doc, RawDocument), doc
+    assert doc.reader == "pdf+ocr" and "Mia Amor Mottley" in doc.raw_text
+    assert doc.warnings == [
+        "OCR used on 1 pages",
+        "PDF repaired by the reader (its cross-reference table is damaged or cut off); "
+        "every page read in full",
+    ]
+    problem = only(read_bytes("bb_en_p2.pdf", data[: len(data) // 2]))
+    assert isinstance(problem, Problem) and problem.kind == "failed"
+    assert "page 1 of 1 missing or incomplete" in problem.reason, problem.reason
+
+
 # -- text files: failures ----------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("data", "reason"),

@@ -1059,6 +1059,8 @@ def _ocr_in_parallel(doc, pages: list[int], language: str) -> list[str]:
 def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocument:
     doc = _open_pdf(data, origin.source)
     try:
+        # the page tree's count: MuPDF sets it to the pages it finds when a page fails to load
+        declared = doc.page_count
         try:
             texts = _page_texts(doc, origin.source, options)
             scanned = [i for i, page in enumerate(doc) if _needs_ocr(page, texts[i])]
@@ -1067,6 +1069,9 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
             raise SourceError(
                 origin.source, f"corrupt PDF: a page cannot be read ({exc})"
             ) from None
+        # a repaired PDF is checked for lost pages before OCR: a broken download is not worth
+        # minutes of it
+        pages = _check_repaired(doc, data, declared, origin.source) if doc.is_repaired else 0
         warnings: list[str] = []
         if scanned:
             try:
@@ -1074,6 +1079,17 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
             except OcrTimeout as exc:
                 raise SourceError(origin.source, str(exc)) from None
             _check_text_size(sum(map(len, texts)), origin.source, options)
+        if doc.is_repaired:
+            # checked only now when MuPDF had to repair the file to render a page for OCR
+            pages = pages or _check_repaired(doc, data, declared, origin.source)
+            # every page is whole as far as its objects tell; one with no text, not even
+            # from OCR, may still have lost what they cannot tell (a blank page fails too).
+            # Scanned pages left out because OCR could not run have their warning already
+            unread = [] if any(w.startswith("OCR used") for w in warnings) else scanned
+            empty = [i for i, text in enumerate(texts) if not text.strip() and i not in unread]
+            if empty:
+                raise _damaged_pdf(origin.source, empty, pages)
+            warnings.append(REPAIRED_PDF)
     finally:
         doc.close()
     text = "\n\f\n".join(t.strip() for t in texts)  # form feeds mark the page breaks
@@ -1090,6 +1106,115 @@ def _read_pdf(data: bytes, origin: _Origin, options: ReaderOptions) -> RawDocume
             ) from None  # fmt: skip
         raise
     return _document(origin, text, reader, hints, warnings)
+
+
+#: The warning of a PDF that MuPDF repaired with every page whole (:func:`_check_repaired`).
+REPAIRED_PDF = (
+    "PDF repaired by the reader (its cross-reference table is damaged or cut off); "
+    "every page read in full"
+)
+_OBJECT_START = re.compile(rb"(?<![0-9])(\d+)\s+\d+\s+obj\b")
+_REFERENCE = re.compile(r"(\d+)\s+\d+\s+R\b")
+#: References to the page tree (and through it to every page): not followed from a page's objects
+_UPWARD = re.compile(r"/(?:Parent|P)\s*\d+\s+\d+\s+R\b")
+
+
+def _check_repaired(doc, data: bytes, declared: int, source: str) -> int:
+    """A PDF that MuPDF repaired (its cross-reference table broken or missing: the end of the
+    file, which a download cut short loses first) fails when a page is missing or incomplete;
+    otherwise its page count is returned."""
+    try:
+        lost, pages = _lost_pages(doc, data, declared)
+    except _pdf_errors() as exc:
+        raise SourceError(source, f"corrupt PDF: a page cannot be read ({exc})") from None
+    if lost:
+        raise _damaged_pdf(source, lost, pages)
+    return pages
+
+
+def _damaged_pdf(source: str, lost: list[int], pages: int) -> SourceError:
+    """The failure of a repaired PDF with pages ``lost`` (numbered from 0) of ``pages``."""
+    return SourceError(source, f"corrupt PDF: {_page_numbers(lost)} of {pages} missing or "
+                       "incomplete (truncated or damaged: the reader had to repair the file); "
+                       "download it again")  # fmt: skip
+
+
+def _page_numbers(pages: list[int]) -> str:
+    """Pages numbered from 0, as a reader numbers them: "page 5", "pages 2-5", "pages 1, 3-5"."""
+    runs: list[list[int]] = []
+    for n in sorted(set(pages)):
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    shown = [f"{a + 1}" if a == b else f"{a + 1}-{b + 1}" for a, b in runs[:10]]
+    more = ", ..." if len(runs) > 10 else ""
+    return ("page " if len(pages) == 1 else "pages ") + ", ".join(shown) + more
+
+
+def _lost_pages(doc, data: bytes, declared: int) -> tuple[list[int], int]:
+    """The pages (numbered from 0) of a repaired PDF that lost something, and its page count
+    (``declared``, the page tree's, when it is more than the pages MuPDF finds: those are
+    lost). A page is lost when its object, or an object its content is drawn from (content
+    streams, fonts, images, forms: its resources, followed to the end), is missing, does not
+    parse or is one the file stops in the middle of."""
+    cut = _cut_objects(data)
+    known: dict[int, bool] = {}  # object -> it, or an object it refers to, is lost
+
+    def lost(xref: int, depth: int = 0) -> bool:
+        if xref not in known:
+            known[xref] = False  # being checked: a reference back to it adds nothing
+            text = None if xref in cut else _pdf_object(doc, xref)
+            refs = _REFERENCE.findall(_UPWARD.sub("", text or "")) if depth < 50 else []
+            known[xref] = text is None or any(lost(int(ref), depth + 1) for ref in refs)
+        return known[xref]
+
+    damaged: list[int] = []
+    found = 0
+    for page in doc:
+        found += 1
+        if page.xref in cut or _pdf_object(doc, page.xref) is None or any(
+            map(lost, _page_sources(doc, page.xref))
+        ):
+            damaged.append(page.number)
+    pages = max(found, min(declared, found + 10_000))  # a hostile count lists no million pages
+    return damaged + list(range(found, pages)), pages
+
+
+def _cut_objects(data: bytes) -> set[int]:
+    """The objects a PDF cut short stops in the middle of: begun after its last ``endobj``."""
+    end = data.rfind(b"endobj")
+    return {int(m.group(1)) for m in _OBJECT_START.finditer(data, end + 1 if end >= 0 else 0)}
+
+
+def _pdf_object(doc, xref: int) -> str | None:
+    """An object's source (a stream's dictionary, without its data), or None when the file
+    has no such object or it does not parse."""
+    if not 0 < xref < doc.xref_length():
+        return None
+    try:
+        text = doc.xref_object(xref, compressed=True)
+    except _pdf_errors():
+        return None
+    return None if text.strip() == "null" else text
+
+
+def _page_sources(doc, xref: int) -> list[int]:
+    """The objects a page's content is drawn from: its content streams and its resources (its
+    own, or the ones it inherits from the page tree)."""
+    kind, value = doc.xref_get_key(xref, "Contents")
+    refs = _REFERENCE.findall(value) if kind in ("xref", "array") else []
+    node = xref
+    for _ in range(32):
+        kind, value = doc.xref_get_key(node, "Resources")
+        if kind != "null":
+            refs += _REFERENCE.findall(value)
+            break
+        kind, value = doc.xref_get_key(node, "Parent")
+        if kind != "xref":
+            break
+        node = int(value.split()[0])
+    return [int(ref) for ref in refs]
 
 
 def _page_texts(doc, source: str, options: ReaderOptions) -> list[str]:
