@@ -18,8 +18,8 @@ import pymupdf as fitz  # text and its position on the exported PDF page
 import pandas as pd
 import pytest
 from db_support import sql
+from download_support import record_downloads
 from PIL import Image
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 import tracker
@@ -232,19 +232,7 @@ def test_png_and_svg_leave_the_edges_blank_and_hold_the_citation(db, opts):
 def downloads(db, monkeypatch):
     """Open a page with URL parameters; returns ``{file name: data or maker}`` of its buttons."""
     monkeypatch.setenv("TRACKER_DB", str(db))
-    seen: dict = {}
-    add, deferred = MediaFileManager.add, MediaFileManager.add_deferred
-
-    def record_add(self, data, mimetype, coordinates, file_name=None, **kw):
-        seen[file_name] = data
-        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
-
-    def record_deferred(self, fn, mimetype, coordinates, file_name=None, **kw):
-        seen[file_name] = fn
-        return deferred(self, fn, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", record_add)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
+    seen = record_downloads(monkeypatch)
 
     def open_page(page: str = "", **params) -> dict:
         seen.clear()

@@ -84,17 +84,10 @@ def test_the_kinds_chart_counts_only_the_match_kinds_its_caption_names(app, db, 
 
     import pandas as pd
     from db_support import sql
-    from streamlit.runtime.media_file_manager import MediaFileManager
+    from download_support import record_downloads
     from test_dashboard import decode
 
-    made: dict = {}
-    add = MediaFileManager.add
-
-    def record(self, data, mimetype, coordinates, file_name=None, **kw):
-        made[file_name] = data
-        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", record)
+    made = record_downloads(monkeypatch)
     themes = ("militarization", "unilateral_sanctions")
     at = app(kinds="exact", themes=",".join(themes)).run()
     at.switch_page("app_pages/method.py").run()

@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pytest
 from db_support import dashboard_maker, sql
-from streamlit.runtime.media_file_manager import MediaFileManager
+from download_support import record_downloads
 from streamlit.testing.v1 import AppTest
 from test_dashboard import decode
 
@@ -349,14 +349,7 @@ def test_page_without_a_term_or_with_a_bad_one_explains(app):
 def test_page_kwic_download_cites_the_database_and_the_view(app, sample_db, monkeypatch):
     """The XLSX of the KWIC rows carries what the charts' exports carry: the database's
     fingerprint and the view's URL, in the citation and on their own."""
-    made: dict = {}
-    deferred = MediaFileManager.add_deferred
-
-    def record(self, fn, mimetype, coordinates, file_name=None, **kw):
-        made[file_name] = fn
-        return deferred(self, fn, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    made = record_downloads(monkeypatch)
     at = app(q="cyber attack", near="state", within="20").run()
     no_trouble(at)
     name = next(n for n in made if n and "_kwic" in n and n.endswith(".xlsx"))
@@ -450,24 +443,6 @@ def test_a_term_search_applies_only_filters_that_select_statements():
     # what the scan selects is what the applied filters select
     assert terms.selection_filters(every, term) == applied
     assert terms.selection_filters(Filters(languages=("en",)), term) is None
-
-
-def record_downloads(monkeypatch) -> dict:
-    """``{file name: data or maker}`` of every download button the page draws from now on."""
-    made: dict = {}
-    add, deferred = MediaFileManager.add, MediaFileManager.add_deferred
-
-    def record_add(self, data, mimetype, coordinates, file_name=None, **kw):
-        made[file_name] = data
-        return add(self, data, mimetype, coordinates, file_name=file_name, **kw)
-
-    def record_deferred(self, fn, mimetype, coordinates, file_name=None, **kw):
-        made[file_name] = fn
-        return deferred(self, fn, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add", record_add)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", record_deferred)
-    return made
 
 
 def about_sheet(xlsx: bytes) -> dict:
