@@ -89,7 +89,9 @@ else:
         if ties:
             st.caption(f"{ties} of the countries shown share their place with another "
                        "(marked =): their order among themselves says nothing.")  # fmt: skip
-        event = common.show_chart(fig, data, name=f"ranking_{theme}", filters=f, key="ranking")
+        # the table holds every country past the minimum; the chart draws the first `top`
+        drawn = data.assign(drawn=[i < int(top) for i in range(len(data))])
+        event = common.show_chart(fig, drawn, name=f"ranking_{theme}", filters=f, key="ranking")
     else:
         data = common.country_theme_matrix(f)
         if common.no_data(data):

@@ -416,3 +416,14 @@ def test_a_comparisons_exports_record_the_two_sides_it_compares(downloads):
     xlsx = next(v for k, v in files.items() if k and k.endswith(".xlsx"))
     about = pd.read_excel(io.BytesIO(xlsx()), sheet_name="about", header=None)
     assert "group:P5" in " ".join(str(v) for v in about.to_numpy().ravel())
+
+
+def test_a_rankings_table_says_which_countries_the_chart_draws(downloads):
+    """The Ranking's CSV holds every country past the minimum while the chart draws the top N
+    (QA: 20 rows for top=5), with nothing saying which were drawn."""
+    files = downloads("app_pages/countries.py", view="ranking", theme="non_interference", top="5",
+                      min="1")  # fmt: skip
+    name = next(k for k in files if k and k.startswith("ranking_") and k.endswith(".csv"))
+    table = pd.read_csv(io.BytesIO(files[name]), comment=None)
+    assert len(table) > 5
+    assert table["drawn"].tolist() == [True] * 5 + [False] * (len(table) - 5)
