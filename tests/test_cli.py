@@ -693,3 +693,22 @@ def test_a_seed_beyond_32_bits_still_draws_a_sample(corpus, tmp_path):
     run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")
     out = run("sample", "draw", "--size", "1", "--seed", str(2**32), "--db", db).output
     assert f"seed {2**32}" in out
+
+
+def test_a_date_that_does_not_parse_is_replaced_by_one_found_and_the_listing_says_so(
+    corpus, tmp_path
+):
+    """A manifest's unparseable date ("2024-31-12") was flagged "ignored" while the date read
+    from the text was stored in its place, and `tracker statements` then counted the statement
+    as having no date (QA)."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(corpus / "unga79" / "text" / "ke_en.txt", folder)
+    (folder / "meta.csv").write_text("file,country,date\nke_en.txt,Kenya,2024-31-12\n")
+    db = tmp_path / "t.db"
+    result = run("ingest", folder / "ke_en.txt", "--manifest", folder / "meta.csv", "--db", db)
+    listed = run("statements", "--db", db)
+    stored = [line for line in listed.stdout.splitlines()[1:] if line.strip()]
+    assert len(stored) == 1 and ",2024-" in stored[0]  # a date was found and stored
+    assert "1 statement; 0 without a known country, 0 without a date" in listed.stderr
+    assert "unparsed_date" in result.output and "found in the file name or the text" in result.output

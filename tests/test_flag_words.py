@@ -38,8 +38,8 @@ def warnings(at: AppTest) -> list[str]:
 def test_flags_are_described_in_words_in_their_order():
     assert describe_flags("no_country,no_date") == "no country found; no date found"
     assert describe_flags(["unparsed_date", "unresolved_country"]) == (
-        "a date given that could not be read (ignored); a country the tool does not know (kept "
-        "as written)"
+        "a date given that could not be read (ignored: the date stored, if any, was found in the "
+        "file name or the text); a country the tool does not know (kept as written)"
     )
     assert describe_flags("") == "" and describe_flags("new_flag") == "new_flag"
     # every flag the command line reports after an ingest has its words

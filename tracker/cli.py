@@ -324,9 +324,11 @@ def statements(db, output):
     with _open(db, readonly=True) as store:
         table = statements_table(store)
     _write_or_print(table, output)
-    # a country or date given but not understood is as unknown as a missing one
+    # a country given but not understood is as unknown as a missing one; a date that did not
+    # parse may have been replaced by one found in the file name or the text: the stored date
+    # says whether one is known
     no_country = table["flags"].str.contains("no_country|unresolved_country").sum()
-    no_date = table["flags"].str.contains("no_date|unparsed_date").sum()
+    no_date = (table["date"].fillna("").astype(str).str.strip() == "").sum()
     click.echo(f"{len(table)} statement{'' if len(table) == 1 else 's'}; {no_country} without "
                f"a known country, {no_date} without a date",
                err=True)  # fmt: skip

@@ -113,7 +113,8 @@ FLAG_WORDS = {
     "no_country": "no country found",
     "unresolved_country": "a country the tool does not know (kept as written)",
     "no_date": "no date found",
-    "unparsed_date": "a date given that could not be read (ignored)",
+    "unparsed_date": "a date given that could not be read (ignored: the date stored, if any, "
+    "was found in the file name or the text)",
     "implausible_date": f"a date before {FIRST_YEAR} or after next year (kept)",
     "language_not_covered": "a language the codebook has no phrases for (not coded)",
     "language_not_detected": "no language detected (read as English)",
@@ -122,7 +123,7 @@ FLAG_WORDS = {
 
 def describe_flags(flags: str | Iterable[str]) -> str:
     """Flags (a list, or comma-joined as stored) in words, in their order: "no country found;
-    a date given that could not be read (ignored)". A flag without words is shown as stored."""
+    a date given that could not be read (ignored: ...)". A flag without words is shown as stored."""
     items = flags.split(",") if isinstance(flags, str) else list(flags)
     return "; ".join(FLAG_WORDS.get(f.strip(), f.strip()) for f in items if f.strip())
 
