@@ -552,11 +552,10 @@ class Store:
         """Inside a write: :class:`CodebookChanged` when statements coded with ``versions``
         would join a database whose active codebook is now another (a re-match or a first
         ingest with another codebook switched it since this ingest chose its codebook)."""
-        active = self._active_version()
-        stale = sorted(v for v in versions if active and v != active)
-        if stale:
-            book = self.active_codebook()
-            name = f"{book.name} ({book.version})" if book else active
+        book = self.active_codebook()
+        stale = sorted(v for v in versions if book and v != book.version)
+        if book and stale:
+            name = f"{book.name} ({book.version})"
             raise CodebookChanged(
                 f"{self.path}: the active codebook changed to {name} while this ingest ran (a "
                 f"`tracker match`, the dashboard's editor or another ingest switched it); the "
@@ -564,14 +563,6 @@ class Store:
                 "stored. Run the same ingest again: what it stored is kept (and coded with the "
                 "active codebook), the rest is coded with the active codebook"
             )
-
-    def _active_version(self) -> str:
-        if not self._table_exists("settings"):
-            return ""
-        row = self.conn.execute(
-            "SELECT value FROM settings WHERE key = 'active_codebook'"
-        ).fetchone()
-        return row[0] if row else ""
 
     def _hashes_among(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()
