@@ -44,7 +44,7 @@ from tracker.codebook import Codebook, load_codebook  # noqa: E402
 from tracker.errors import GoldError  # noqa: E402
 from tracker.models import Match  # noqa: E402
 from tracker.validate import ValidationReport  # noqa: E402
-from tracker.match import Matcher  # noqa: E402
+from tracker.match import Matcher, collector_paused  # noqa: E402
 from tracker.store import Store  # noqa: E402
 
 FROZEN = REPO / "gold" / "frozen.tsv"
@@ -175,7 +175,9 @@ def _code_commit(group: tuple[str, list[tuple[str, str, dict[str, GoldDoc]]]]
     codebook the commit holds. Its folder is gone once it is loaded: the book must stay without
     its semantic model."""
     commit, held_outs = group
-    with tempfile.TemporaryDirectory() as folder:
+    # the collector paused (as tracker.accuracy.code pauses it) while the codebook is read too:
+    # reading one beside the held-out statements and other commits' lexicons took 1-2 s more
+    with collector_paused(), tempfile.TemporaryDirectory() as folder:
         book = codebook_at(commit, Path(folder))
     matcher = Matcher(book, semantic=False)
     out = []

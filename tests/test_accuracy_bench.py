@@ -101,3 +101,37 @@ def test_the_gold_database_holds_the_texts_and_passages_an_ingest_with_the_defau
         assert len(load_docs(store, gold)) == len(gold) == 65
         assert coded.conn.execute("select count(*) from matches").fetchone()[0] > 0
         assert store.conn.execute("select count(*) from matches").fetchone()[0] == 0
+
+
+def test_coding_gold_statements_gives_the_collector_back_as_it_was(corpus, scratch):
+    """tracker.accuracy.code pauses the cyclic garbage collector while it codes (a third of the
+    time went to collections walking the gold and the compiled codebooks): on return, and when
+    the matcher fails midway, the collector is on again if it was, and off if it was."""
+    import gc
+
+    from tracker.accuracy import code, load_docs
+    from tracker.codebook import load_codebook
+    from tracker.match import Matcher
+    from tracker.store import Store
+
+    with Store(accuracy.gold_db(corpus, NAMES), readonly=True) as store:
+        docs = load_docs(store, NAMES)
+    matcher = Matcher(load_codebook(), semantic=False)
+    assert gc.isenabled()
+    coded = code(docs, matcher)
+    assert gc.isenabled()
+    assert set(coded) == NAMES and all(coded.values())  # both speeches coded, with matches
+
+    def fails(doc):
+        assert not gc.isenabled()  # paused while coding
+        raise RuntimeError("semantic model broke")
+
+    with pytest.raises(RuntimeError, match="semantic model broke"):
+        code(docs, matcher, semantic=fails)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        code(docs, matcher)
+        assert not gc.isenabled()  # left off, as the caller had it
+    finally:
+        gc.enable()

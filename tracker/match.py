@@ -363,11 +363,12 @@ def _patterns(codebook: Codebook, language: str) -> list[tuple[str, _Owner]]:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a lexicon is built. Its hundreds of
-    thousands of new dicts, lists and tuples hold no reference cycles, yet every few hundred of
-    them set off a collection that walks the young ones again (with the trie read below, the
-    default compiles in about 1.2 s instead of 1.7-2.1 s)."""
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a lexicon is built (or many statements are
+    coded in one process: tracker.accuracy.code). Its hundreds of thousands of new dicts, lists
+    and tuples hold no reference cycles, yet every few hundred of them set off a collection that
+    walks the young ones again (with the trie read below, the default compiles in about 1.2 s
+    instead of 1.7-2.1 s)."""
     was_on = gc.isenabled()
     gc.disable()
     try:
@@ -379,7 +380,7 @@ def _collector_paused() -> Iterator[None]:
 
 def _compile(codebook: Codebook, language: str) -> _Lexicon:
     """One language of a codebook, ready to match: vocabulary, trie, fuzzy targets."""
-    with _collector_paused():
+    with collector_paused():
         return _compile_lexicon(codebook, language)
 
 
