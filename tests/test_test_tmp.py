@@ -1,0 +1,67 @@
+"""Where a test run keeps its temporary files (tests/conftest.py): in a folder of its own under
+``TRACKER_TEST_TMP`` (by default the machine's memory, /dev/shm, when it has room), removed
+when the run passes and kept, and named, when it fails. Each check runs pytest in a process of
+its own on a one-test file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+REPO = Path(__file__).resolve().parents[1]
+PROBE = "TRACKER_TMP_PROBE"
+
+
+PROBE_TEST = """\
+import os, subprocess, sys, tempfile
+from pathlib import Path
+
+
+def test_probe(tmp_path):
+    command = [sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"]
+    child = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    Path(os.environ["TRACKER_TMP_PROBE"]).write_text(f"{tmp_path}\\n{tempfile.gettempdir()}\\n{child}\\n")
+    assert os.environ.get("TRACKER_TMP_PROBE_FAIL") is None
+"""
+
+
+def run_probe(tmp_path: Path, root: Path, *, fail: bool = False) -> tuple[str, list[Path]]:
+    """A pytest of its own, with this suite's conftest.py as a plugin, on a one-test file (which
+    fails when asked to); what the test saw: its tmp_path, tempfile's folder in it and in a
+    command it starts."""
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "test_probe.py").write_text(PROBE_TEST, encoding="utf-8")
+    env = {**os.environ, "TRACKER_TEST_TMP": str(root), PROBE: str(tmp_path / "where.txt"),
+           "PYTHONPATH": str(REPO / "tests")}  # fmt: skip
+    env.pop("TMPDIR", None)  # this run's own would otherwise be inherited
+    if fail:
+        env["TRACKER_TMP_PROBE_FAIL"] = "1"
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:xdist",
+         "-p", "no:cacheprovider", "-q", "--rootdir", str(probe), str(probe)],
+        cwd=probe, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == (1 if fail else 0), done.stdout[-2000:] + done.stderr[-2000:]
+    where = [Path(line) for line in (tmp_path / "where.txt").read_text().splitlines()]
+    return done.stdout, where
+
+
+def test_a_passing_run_keeps_its_files_under_the_chosen_folder_and_removes_them(tmp_path):
+    root = tmp_path / "root"
+    _out, where = run_probe(tmp_path, root)
+    # tmp_path, tempfile in the test, and tempfile in a command the test starts
+    assert all(p.is_relative_to(root) for p in where), where
+    assert where[1] == where[2]
+    assert list(root.iterdir()) == []  # the run's folder is gone
+
+
+def test_a_failing_run_keeps_its_files_and_says_where(tmp_path):
+    root = tmp_path / "root"
+    out, where = run_probe(tmp_path, root, fail=True)
+    [run] = list(root.iterdir())
+    assert where[0].is_relative_to(run) and where[0].exists()
+    assert f"temporary files are kept in {run}" in out
