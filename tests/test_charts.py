@@ -401,6 +401,12 @@ def test_no_theme_colour_is_grey_or_reads_as_too_few_statements():
     for i, a in enumerate(defaults):
         for b in defaults[i + 1 :]:
             assert _delta_e(a, b) >= 20, (a, b)
+    # the two sides of a comparison are not read as themes (QA: side A was digital_divide's
+    # blue, delta E 4.5, and side B near militarization's red, 13.4)
+    for side in charts.SIDE_COLORS:
+        assert min(_delta_e(side, c) for c in defaults) >= 20, side
+        assert _delta_e(side, charts.DIFF_COLOR) >= 20, side
+    assert _delta_e(*charts.SIDE_COLORS) >= 20
     sanctions = charts.THEME_COLORS["unilateral_sanctions"]
     others = [*defaults, *charts.KIND_COLORS.values(), *charts.SIDE_COLORS, charts.DIFF_COLOR,
               charts.LOW_COLOR, *charts._EXTRA_COLORS]  # fmt: skip

@@ -40,8 +40,10 @@ _EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1
 #: the bars and the legend.
 KIND_COLORS: dict[str, str] = {"exact": "#0072b2", "fuzzy": "#e69f00", "proximity": "#009e73",
                                "semantic": "#cc79a7"}  # fmt: skip
-#: Colours of the two sides of a comparison and of their difference.
-SIDE_COLORS = ("#1b6ca8", "#c0392b")
+#: Colours of the two sides of a comparison and of their difference: black and Okabe-Ito
+#: orange, told apart from every theme's colour (the blue and red before were digital_divide's
+#: and militarization's, near enough to be read as those themes).
+SIDE_COLORS = ("#000000", "#e69f00")
 DIFF_COLOR = "#555555"
 FONT = {"family": "Arial, Helvetica, sans-serif", "size": 13, "color": "#222222"}
 
