@@ -5,6 +5,7 @@ and ``browser_support.py`` (the browser)."""
 
 from __future__ import annotations
 
+import multiprocessing.util
 import os
 import shutil
 import tempfile
@@ -35,6 +36,7 @@ def _require_corpus() -> Path:
 MEMORY_TMP = Path("/dev/shm")
 MEMORY_TMP_FREE = 6 * 2**30
 _RUN_TMP = pytest.StashKey[Path]()
+_RUN_PASSED = pytest.StashKey[bool]()
 
 
 def _test_tmp_root() -> Path | None:
@@ -65,6 +67,9 @@ def pytest_configure(config) -> None:
     if root is None:
         return
     root.mkdir(parents=True, exist_ok=True)
+    # this process's multiprocessing folder (forkserver sockets) made before the switch, in the
+    # system's: it is removed when the interpreter exits, after the run's folder is gone
+    multiprocessing.util.get_temp_dir()
     run = Path(tempfile.mkdtemp(prefix="position-tracker-tests-", dir=root))
     (run / "tmp").mkdir()
     config.option.basetemp = str(run / "pytest")
@@ -73,18 +78,23 @@ def pytest_configure(config) -> None:
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
-    """A passing run's temporary folder is removed (in memory, it would hold its gigabytes
-    until the machine restarts); a failing run's is kept for a look, and named."""
+    """A failing run's temporary folder is kept for a look, and named."""
     run = session.config.stash.get(_RUN_TMP, None)
-    if run is None:
-        return
-    if exitstatus == 0:
-        shutil.rmtree(run, ignore_errors=True)
-    else:
+    session.config.stash[_RUN_PASSED] = exitstatus == 0
+    if run is not None and exitstatus != 0:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"the failed run's temporary files are kept in {run} "
                                 "(remove the folder when done)")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config) -> None:
+    """A passing run's temporary folder is removed (in memory, it would hold its gigabytes
+    until the machine restarts): last, once the xdist workers have stopped."""
+    run = config.stash.get(_RUN_TMP, None)
+    if run is not None and config.stash.get(_RUN_PASSED, False):
+        shutil.rmtree(run, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

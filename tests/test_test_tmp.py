@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 PROBE = "TRACKER_TMP_PROBE"
@@ -21,6 +22,8 @@ from pathlib import Path
 
 
 def test_probe(tmp_path):
+    import multiprocessing.util
+    multiprocessing.util.get_temp_dir()  # as an ingest's worker pool makes it
     command = [sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"]
     child = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
     Path(os.environ["TRACKER_TMP_PROBE"]).write_text(f"{tmp_path}\\n{tempfile.gettempdir()}\\n{child}\\n")
@@ -28,10 +31,12 @@ def test_probe(tmp_path):
 """
 
 
-def run_probe(tmp_path: Path, root: Path, *, fail: bool = False) -> tuple[str, list[Path]]:
+def run_probe(tmp_path: Path, root: Path, *, fail: bool = False, workers: int = 0
+              ) -> tuple[str, list[Path]]:  # fmt: skip
     """A pytest of its own, with this suite's conftest.py as a plugin, on a one-test file (which
-    fails when asked to); what the test saw: its tmp_path, tempfile's folder in it and in a
-    command it starts."""
+    fails when asked to; in ``workers`` xdist workers, or none); what the test saw: its
+    tmp_path, tempfile's folder in it and in a command it starts. Nothing may be printed after
+    the run (a folder removed under multiprocessing's own clean-up printed its traceback)."""
     probe = tmp_path / "probe"
     probe.mkdir()
     (probe / "test_probe.py").write_text(PROBE_TEST, encoding="utf-8")
@@ -41,18 +46,22 @@ def run_probe(tmp_path: Path, root: Path, *, fail: bool = False) -> tuple[str, l
     if fail:
         env["TRACKER_TMP_PROBE_FAIL"] = "1"
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:xdist",
-         "-p", "no:cacheprovider", "-q", "--rootdir", str(probe), str(probe)],
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:cacheprovider", "-q",
+         *(["-n", str(workers)] if workers else ["-p", "no:xdist"]), "--rootdir", str(probe),
+         str(probe)],
         cwd=probe, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == (1 if fail else 0), done.stdout[-2000:] + done.stderr[-2000:]
+    assert "Traceback" not in done.stderr, done.stderr[-2000:]
     where = [Path(line) for line in (tmp_path / "where.txt").read_text().splitlines()]
     return done.stdout, where
 
 
-def test_a_passing_run_keeps_its_files_under_the_chosen_folder_and_removes_them(tmp_path):
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_passing_run_keeps_its_files_under_the_chosen_folder_and_removes_them(tmp_path,
+                                                                                workers):
     root = tmp_path / "root"
-    _out, where = run_probe(tmp_path, root)
+    _out, where = run_probe(tmp_path, root, workers=workers)
     # tmp_path, tempfile in the test, and tempfile in a command the test starts
     assert all(p.is_relative_to(root) for p in where), where
     assert where[1] == where[2]
