@@ -407,6 +407,12 @@ def test_no_theme_colour_is_grey_or_reads_as_too_few_statements():
         assert min(_delta_e(side, c) for c in defaults) >= 20, side
         assert _delta_e(side, charts.DIFF_COLOR) >= 20, side
     assert _delta_e(*charts.SIDE_COLORS) >= 20
+    # nor the match kinds (exact was digital_divide's blue, delta E 2.9; semantic near
+    # non_interference's pink, 16.4), told apart from each other too
+    kinds = list(charts.KIND_COLORS.values())
+    for kind in kinds:
+        assert min(_delta_e(kind, c) for c in defaults) >= 20, kind
+    assert min(_delta_e(a, b) for i, a in enumerate(kinds) for b in kinds[i + 1 :]) >= 20
     sanctions = charts.THEME_COLORS["unilateral_sanctions"]
     others = [*defaults, *charts.KIND_COLORS.values(), *charts.SIDE_COLORS, charts.DIFF_COLOR,
               charts.LOW_COLOR, *charts._EXTRA_COLORS]  # fmt: skip

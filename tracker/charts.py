@@ -36,10 +36,12 @@ THEME_COLORS: dict[str, str] = {
     "global_digital_compact": "#637939",
 }
 _EXTRA_COLORS = ["#843c39", "#7b4173", "#3182bd", "#e6550d", "#31a354", "#756bb1", "#d000a0"]
-#: One colour per match kind (Okabe-Ito, colour-blind-safe; none is a theme's), the same in
-#: the bars and the legend.
-KIND_COLORS: dict[str, str] = {"exact": "#0072b2", "fuzzy": "#e69f00", "proximity": "#009e73",
-                               "semantic": "#cc79a7"}  # fmt: skip
+#: One colour per match kind (colour-blind-safe: Okabe-Ito's black, orange and bluish green,
+#: Paul Tol's wine), the same in the bars and the legend, and none near a theme's (Okabe-Ito's
+#: blue and reddish purple, used before for exact and semantic, were digital_divide's blue and
+#: near non_interference's pink).
+KIND_COLORS: dict[str, str] = {"exact": "#000000", "fuzzy": "#e69f00", "proximity": "#009e73",
+                               "semantic": "#882255"}  # fmt: skip
 #: Colours of the two sides of a comparison and of their difference: black and Okabe-Ito
 #: orange, told apart from every theme's colour (the blue and red before were digital_divide's
 #: and militarization's, near enough to be read as those themes).
