@@ -36,7 +36,7 @@ def _require_corpus() -> Path:
 MEMORY_TMP = Path("/dev/shm")
 MEMORY_TMP_FREE = 6 * 2**30
 _RUN_TMP = pytest.StashKey[Path]()
-_RUN_PASSED = pytest.StashKey[bool]()
+_RUN_DISCARD = pytest.StashKey[bool]()
 
 
 def _test_tmp_root() -> Path | None:
@@ -78,10 +78,12 @@ def pytest_configure(config) -> None:
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
-    """A failing run's temporary folder is kept for a look, and named."""
+    """The temporary folder of a run where tests failed is kept for a look, and named; any
+    other run's (passed, no test selected, interrupted) is removed at its end."""
     run = session.config.stash.get(_RUN_TMP, None)
-    session.config.stash[_RUN_PASSED] = exitstatus == 0
-    if run is not None and exitstatus != 0:
+    failed = exitstatus == pytest.ExitCode.TESTS_FAILED
+    session.config.stash[_RUN_DISCARD] = not failed
+    if run is not None and failed:
         reporter = session.config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"the failed run's temporary files are kept in {run} "
@@ -90,10 +92,10 @@ def pytest_sessionfinish(session, exitstatus) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config) -> None:
-    """A passing run's temporary folder is removed (in memory, it would hold its gigabytes
-    until the machine restarts): last, once the xdist workers have stopped."""
+    """The run's temporary folder removed unless tests failed (in memory, it would hold its
+    gigabytes until the machine restarts): last, once the xdist workers have stopped."""
     run = config.stash.get(_RUN_TMP, None)
-    if run is not None and config.stash.get(_RUN_PASSED, False):
+    if run is not None and config.stash.get(_RUN_DISCARD, False):
         shutil.rmtree(run, ignore_errors=True)
 
 

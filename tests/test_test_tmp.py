@@ -68,6 +68,22 @@ def test_a_passing_run_keeps_its_files_under_the_chosen_folder_and_removes_them(
     assert list(root.iterdir()) == []  # the run's folder is gone
 
 
+def test_a_run_that_selects_no_test_leaves_nothing(tmp_path):
+    root = tmp_path / "root"
+    probe = tmp_path / "probe"
+    probe.mkdir()
+    (probe / "test_probe.py").write_text(PROBE_TEST, encoding="utf-8")
+    env = {**os.environ, "TRACKER_TEST_TMP": str(root), "PYTHONPATH": str(REPO / "tests")}
+    env.pop("TMPDIR", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "conftest", "-p", "no:xdist", "-p",
+         "no:cacheprovider", "-q", "-k", "no_such_test", "--rootdir", str(probe), str(probe)],
+        cwd=probe, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 5, done.stdout[-2000:]
+    assert list(root.iterdir()) == []
+
+
 def test_a_failing_run_keeps_its_files_and_says_where(tmp_path):
     root = tmp_path / "root"
     out, where = run_probe(tmp_path, root, fail=True)
