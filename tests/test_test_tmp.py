@@ -1,6 +1,6 @@
-"""Where a test run keeps its temporary files (tests/conftest.py): in a folder of its own under
-``TRACKER_TEST_TMP`` (by default the machine's memory, /dev/shm, when it has room), removed
-when the run passes and kept, and named, when it fails. Each check runs pytest in a process of
+"""Where a test run keeps its temporary files (tests/conftest.py): with ``TRACKER_TEST_TMP`` set
+(e.g. /dev/shm, in memory), in a folder of its own under it, removed at the end unless tests
+failed, then kept and named. Each check runs pytest in a process of
 its own on a one-test file."""
 
 from __future__ import annotations
