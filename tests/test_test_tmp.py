@@ -25,13 +25,14 @@ def test_probe(tmp_path):
     import multiprocessing.util
     multiprocessing.util.get_temp_dir()  # as an ingest's worker pool makes it
     command = [sys.executable, "-c", "import tempfile; print(tempfile.gettempdir())"]
-    child = subprocess.run(command, capture_output=True, text=True, check=True).stdout.strip()
+    child = subprocess.run(command, capture_output=True, text=True, check=True,
+                           cwd=tmp_path).stdout.strip()
     Path(os.environ["TRACKER_TMP_PROBE"]).write_text(f"{tmp_path}\\n{tempfile.gettempdir()}\\n{child}\\n")
     assert os.environ.get("TRACKER_TMP_PROBE_FAIL") is None
 """
 
 
-def run_probe(tmp_path: Path, root: Path, *, fail: bool = False, workers: int = 0
+def run_probe(tmp_path: Path, root: Path | str, *, fail: bool = False, workers: int = 0
               ) -> tuple[str, list[Path]]:  # fmt: skip
     """A pytest of its own, with this suite's conftest.py as a plugin, on a one-test file (which
     fails when asked to; in ``workers`` xdist workers, or none); what the test saw: its
@@ -66,6 +67,14 @@ def test_a_passing_run_keeps_its_files_under_the_chosen_folder_and_removes_them(
     assert all(p.is_relative_to(root) for p in where), where
     assert where[1] == where[2]
     assert list(root.iterdir()) == []  # the run's folder is gone
+
+
+def test_a_relative_folder_is_read_from_where_pytest_starts(tmp_path):
+    """``TRACKER_TEST_TMP=scratch`` is the folder where pytest was started: a command a test
+    starts in another folder still finds the same place (it was given the relative name)."""
+    _out, where = run_probe(tmp_path, "scratch")
+    root = tmp_path / "probe" / "scratch"
+    assert all(p.is_absolute() and p.is_relative_to(root) for p in where), where
 
 
 def test_a_run_that_selects_no_test_leaves_nothing(tmp_path):
