@@ -299,6 +299,9 @@ def test_export_buttons_read_whole_in_a_narrow_window(page, dashboard):
     page.goto(url + "/?themes=digital_divide,militarization")
     wait_for_plot(page)
     buttons = page.locator("[data-testid=stDownloadButton] button")
+    # The export row renders after the chart: on a loaded machine 500 ms was not enough (CI
+    # found no button at all), so wait for its last button.
+    buttons.filter(has_text="Bundle (zip)").first.wait_for(timeout=90000)
     page.wait_for_timeout(500)
     labels = [buttons.nth(i).inner_text().strip() for i in range(buttons.count())]
     assert {"PNG", "SVG", "PDF", "HTML", "CSV", "XLSX", "Bundle (zip)"} <= set(labels), labels
