@@ -209,7 +209,10 @@ def test_killing_the_command_ends_its_worker_processes(command, sig, rematch_db,
     if command == "ingest":
         folder = tmp_path / "in"
         sample_speeches(folder, 600)
-        args = ["ingest", str(folder), "--db", str(tmp_path / "t.db"), "--workers", "2"]
+        # batches of 20: the first is written within seconds (at 200, the default, the test
+        # waited about 10 s for it), and hundreds of speeches are still in the workers' hands
+        args = ["ingest", str(folder), "--db", str(tmp_path / "t.db"), "--workers", "2",
+                "--batch-size", "20"]
     else:
         args = ["match", "--db", str(rematch_db), "--workers", "2"]
     proc = subprocess.Popen([sys.executable, "-m", "tracker.cli", *args, "--quiet"], cwd=REPO,
@@ -244,7 +247,9 @@ def test_an_interrupted_ingest_run_records_its_end_counts_and_outcome(tmp_path):
     statements it had stored (before, it kept no end and no counts, as if still running); the
     next run finishes and says so."""
     folder = tmp_path / "in"
-    sample_speeches(folder, 600)
+    # 200 speeches in batches of 20: the signal lands after the first batch, with about nine
+    # to go; the second run stores the rest (600 made that run three times as long)
+    total = len(sample_speeches(folder, 200))
     db = tmp_path / "t.db"
     args = [sys.executable, "-m", "tracker.cli", "ingest", str(folder), "--db", str(db),
             "--workers", "2", "--batch-size", "20", "--quiet"]  # fmt: skip
@@ -257,13 +262,13 @@ def test_an_interrupted_ingest_run_records_its_end_counts_and_outcome(tmp_path):
     assert "interrupted: the statements written before it are stored whole" in err
     assert "run the same command again" in err
     stored = rows(db, "SELECT count(*) FROM statements")[0][0]
-    assert 0 < stored < 600
+    assert 0 < stored < total
     [(outcome, finished, counted)] = rows(db, "SELECT outcome, finished_at, stored FROM ingest_runs")
     assert outcome == "interrupted" and finished and counted == stored
     again = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=HANG_GUARD)
     assert again.returncode == 0, again.stderr[-500:]
     assert rows(db, "SELECT outcome, stored, already_stored FROM ingest_runs ORDER BY id") == [
-        ("interrupted", stored, 0), ("finished", 600 - stored, stored)
+        ("interrupted", stored, 0), ("finished", total - stored, stored)
     ]
 
 
