@@ -251,25 +251,3 @@ def test_every_gold_file_made_here_is_scored_and_checked():
     assert {m for m in made if m.startswith("heldout")} <= {f"{t}.tsv" for t in tags}
     # and every held-out is pooled by benchmarks/unseen.py with the codebook frozen for it
     assert {r["gold"] for r in rows(GOLD / "frozen.tsv")} == {m for m in made if m.startswith("heldout")}
-
-
-def test_each_frozen_codebook_is_in_git_with_its_recorded_version(tmp_path):
-    """benchmarks/unseen.py scores each held-out with the codebook frozen for it, taken from git;
-    a wrong commit in gold/frozen.tsv would score it with another codebook."""
-    import subprocess
-
-    from git_support import require_history
-    from tracker.codebook import load_codebook as load
-
-    require_history([r["commit"] for r in rows(GOLD / "frozen.tsv")])
-    for row in rows(GOLD / "frozen.tsv"):
-        folder = tmp_path / row["gold"]  # two held-outs may share a frozen commit
-        folder.mkdir()
-        for name in ("default.yaml", "default.semantic.json"):
-            shown = subprocess.run(["git", "-C", str(GOLD.parent), "show",
-                                    f"{row['commit']}:tracker/codebooks/{name}"],
-                                   capture_output=True, check=False)
-            assert name != "default.yaml" or not shown.returncode, shown.stderr
-            if not shown.returncode:
-                (folder / name).write_bytes(shown.stdout)
-        assert load(folder / "default.yaml").version[:12] == row["codebook_version"], row["gold"]

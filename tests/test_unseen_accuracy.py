@@ -56,6 +56,17 @@ def test_the_shipped_held_out_figures_are_what_the_frozen_codebooks_give(frozen_
         round(report.micro_p, 3), round(report.micro_r, 3), round(report.micro_f1, 3))
 
 
+def test_a_frozen_commit_holding_another_codebook_is_refused_by_name():
+    """gold/frozen.tsv's commit and codebook version must agree: a wrong commit would score a
+    held-out with another codebook. The frozen coding above checks every row this way (it
+    fails the module on the first that disagrees); here, that the check refuses one."""
+    row = unseen.read_frozen()[-1]
+    require_history([row.commit])
+    with pytest.raises(GoldError, match=f"heldout_x.tsv: commit {row.commit} holds codebook "
+                                        f"{row.version}, not the recorded 000000000000"):
+        unseen._code_commit((row.commit, [("heldout_x.tsv", "000000000000", {})]))
+
+
 def test_a_malformed_held_out_file_names_itself(tmp_path):
     bad = tmp_path / "unseen.json"
     bad.write_text(json.dumps({"micro": {"precision": 0.9}}), encoding="utf-8")
