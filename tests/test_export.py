@@ -185,9 +185,34 @@ def test_a_render_asked_before_kaleidos_page_was_ready_is_tried_once_more(fig, m
     monkeypatch.setattr(renderer, "render", first_not_ready)
     assert export.figure_image(fig, "svg").lstrip().startswith(b"<svg")
     assert calls == ["svg", "svg"]
+    assert export._get_renderer() is renderer  # no new Chromium for one miss
     calls.clear()
     monkeypatch.setattr(renderer, "render", lambda *a: calls.append(1) or (_ for _ in ()).throw(
         RuntimeError("Chromium closed")))  # fmt: skip
     with pytest.raises(export.ExportError, match="could not draw the chart as SVG: Chromium closed"):
         export.figure_image(fig, "svg")
     assert calls == [1]
+
+
+@needs_chromium
+def test_a_tab_not_ready_twice_is_drawn_by_a_new_chromium(fig, monkeypatch):
+    """CI saw kaleido's tab fail twice in a row with "kaleido_scopes is not defined" (a PNG
+    export failed): the third try is made in a new Chromium; a third failure is reported."""
+    renderer = export._get_renderer()
+    calls = []
+
+    def never_ready(spec, opts, topojson):
+        calls.append(opts["format"])
+        raise RuntimeError("ReferenceError: kaleido_scopes is not defined")
+
+    monkeypatch.setattr(renderer, "render", never_ready)  # this server's tab only
+    assert export.figure_image(fig, "png", width=400, height=300)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert calls == ["png", "png"]
+    assert export._get_renderer() is not renderer  # drawn by a new one
+    calls.clear()
+    monkeypatch.setattr(export._Renderer, "render", lambda self, spec, opts, topojson: never_ready(
+        spec, opts, topojson))  # fmt: skip
+    with pytest.raises(export.ExportError, match="could not draw the chart as PNG: "
+                                                 "ReferenceError: kaleido_scopes is not defined"):
+        export.figure_image(fig, "png", width=400, height=300)
+    assert calls == ["png", "png", "png"]

@@ -22,6 +22,7 @@ import re
 import shutil
 import stat
 import threading
+import time
 import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -217,7 +218,7 @@ def figure_image(
     for i, trace in enumerate(spec.get("data", [])):
         # plotly.js names a trace without a uid at random, and the SVG carries the name
         trace.setdefault("uid", f"t{i}")
-    for attempt in (1, 2):
+    for attempt in (1, 2, 3):
         try:
             return reproducible_image(renderer.render(spec, opts, topojson), fmt, on=on,
                                       title=_plain_title(fig))  # fmt: skip
@@ -225,10 +226,24 @@ def figure_image(
             raise
         except Exception as exc:
             # kaleido's page can be asked to draw before its script has loaded, on a busy
-            # machine ("kaleido_scopes is not defined"): once more, then the reason
-            if attempt == 2 or "is not defined" not in str(exc):
+            # machine ("kaleido_scopes is not defined"): once more after a pause, then in a
+            # new Chromium (CI saw the same tab fail twice in a row), then the reason
+            if attempt == 3 or "is not defined" not in str(exc):
                 raise ExportError(f"could not draw the chart as {fmt.upper()}: {exc}") from exc
+            time.sleep(0.5 * attempt)
+            if attempt == 2:
+                renderer = _restart_renderer(renderer)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _restart_renderer(failed: _Renderer) -> _Renderer:
+    """A new kaleido server in place of ``failed`` (unless another thread has replaced it)."""
+    global _renderer
+    with _renderer_lock:
+        if _renderer is failed:
+            _renderer = None
+            failed.close()
+    return _get_renderer()
 
 
 # -- the same export twice, the same bytes -------------------------------------------------------
