@@ -53,6 +53,48 @@ def test_ingest_reports_failures_by_file_and_exits_non_zero(corpus, tmp_path):
     assert "1 stored, 0 already stored, 0 skipped, 1 failed" in result.output
 
 
+def test_ingest_and_match_refuse_another_programs_database_as_db(corpus, tmp_path):
+    """`--db` naming another program's SQLite file: a clear error naming it, exit 1, and the
+    file as it was (the tracker's tables were added to it)."""
+    import sqlite3
+
+    other = tmp_path / "zotero.sqlite"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT)")
+        conn.execute("INSERT INTO items (title) VALUES ('a paper')")
+    conn.close()
+    before = other.read_bytes()
+    # the two read commands printed a traceback ("no such table: statements")
+    for args in (["ingest", corpus / "unga79" / "text" / "at_en.txt", "--quiet"],
+                 ["match", "--quiet"], ["statements"], ["duplicates"]):  # fmt: skip
+        result = run(*args, "--db", other, ok=False)
+        assert result.exit_code == 1, result.output
+        assert f"{other} is not a position-tracker database: it holds other tables (items)" in (
+            " ".join(result.output.split())), result.output
+        assert "Traceback" not in result.output
+        assert other.read_bytes() == before
+
+
+def test_a_library_error_no_command_caught_is_one_line_not_a_traceback(corpus, tmp_path,
+                                                                       monkeypatch):  # fmt: skip
+    """Any library error a command does not turn into a message itself (a query failing on a
+    damaged database, here injected) ends as `Error: ...`, exit 1."""
+    import tracker.coding
+    from tracker.query import QueryError
+
+    db = tmp_path / "t.db"
+    run("ingest", corpus / "unga79" / "text" / "at_en.txt", "--db", db, "--quiet")
+
+    def fails(store):
+        raise QueryError(f"cannot read database {db}: database disk image is malformed")
+
+    monkeypatch.setattr(tracker.coding, "statements_table", fails)
+    result = run("statements", "--db", db, ok=False)  # catch_exceptions=False: raised here
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: cannot read database {db}: database disk image " \
+        "is malformed"  # fmt: skip
+
+
 def test_a_truncated_pdf_is_a_failure_by_name_not_a_silent_partial_statement(corpus, tmp_path):
     """QA ran this and got exit status 0, no warning, and 450 of the speech's 1,224 words."""
     folder = tmp_path / "dl1"

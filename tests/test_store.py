@@ -101,6 +101,35 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
         Store(path)
 
 
+def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path):
+    """A mistyped --db naming another program's SQLite file got the tracker's tables added to
+    it (QA): it is refused by name, and its schema and rows stay as they were."""
+    path = tmp_path / "notes.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.execute("INSERT INTO notes (body) VALUES ('keep me')")
+    conn.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"notes\.sqlite is not a position-tracker database: "
+                                         r"it holds other tables \(notes\)"):
+        Store(path)
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
+        assert tables == ["notes"]
+        assert conn.execute("SELECT body FROM notes").fetchall() == [("keep me",)]
+    conn.close()
+    assert path.read_bytes() == before
+
+
+def test_an_empty_sqlite_file_and_a_tracker_database_open_for_writing(tmp_path):
+    empty = tmp_path / "empty.db"
+    sqlite3.connect(empty).close()  # a database file with no table yet
+    with Store(empty) as store:
+        assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+    with Store(empty) as store:  # and again, now that it is ours
+        assert store.applied_migrations() == [name for name, _ in MIGRATIONS]
+
+
 def test_full_disk_rolls_back_and_keeps_what_was_stored(db_path):
     with Store(db_path) as store:
         store.add_statements([make_statement("First statement. Kept", source="first.txt")])

@@ -130,7 +130,19 @@ def _open(path: Path | None, *, readonly: bool = False, existing: bool = False) 
         raise click.ClickException(shown(exc)) from exc
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group: a library error no command turned into a message (a query of a
+    database of another schema, say) is still one line naming the problem, exit 1, never a
+    traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except TrackerError as exc:
+            raise click.ClickException(shown(exc)) from exc
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="position-tracker")
 def cli() -> None:
     """Find recurring position themes in UN statements, with the evidence."""

@@ -333,9 +333,11 @@ class Store:
                 if not self.path.exists():
                     raise StoreError(f"no database at {self.path}: run `tracker ingest` first")
                 conn = read_only(self.path)
+                _refuse_another_programs_database(conn, self.path)
             else:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                _refuse_another_programs_database(conn, self.path)  # before WAL changes it
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
@@ -842,6 +844,23 @@ class _Transaction:
             self.conn.execute("ROLLBACK")
         if isinstance(exc, sqlite3.OperationalError):
             raise StoreError(f"cannot write to {self.path}: {exc}") from exc
+
+
+def _refuse_another_programs_database(conn: sqlite3.Connection, path: Path) -> None:
+    """A database with tables but none of ours is another program's: adding the tracker's
+    tables to it (a mistyped ``--db``) would change a file the researcher did not mean to give.
+    A new, empty file, or one of ours (its ``migrations`` table: another process may have just
+    made it), is fine. The connection is closed when refused."""
+    tables = [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+        "AND name NOT LIKE 'sqlite_%' ORDER BY name")]  # fmt: skip
+    if tables and "migrations" not in tables:
+        conn.close()
+        shown = ", ".join(tables[:5]) + (f" and {len(tables) - 5} more" if len(tables) > 5
+                                         else "")  # fmt: skip
+        raise StoreError(f"{path} is not a position-tracker database: it holds other tables "
+                         f"({shown}). Nothing was written to it; pass a new file or a tracker "
+                         "database as --db.")  # fmt: skip
 
 
 @dataclass
