@@ -13,6 +13,7 @@ import pytest
 from db_support import count, hashes, sample_members, subset_zip, whole_statements_only
 
 from tracker.ingest import ingest_paths
+from tracker.query.overview import UNFINISHED_EARLIER, UNFINISHED_LATEST, ingest_history
 
 pytestmark = pytest.mark.slow  # three ingests, one of them killed
 
@@ -42,8 +43,15 @@ def test_killed_ingest_leaves_whole_statements_and_rerun_completes(tmp_path):
     assert 0 < partial < SPEECHES
     whole_statements_only(killed_db)
 
+    # the killed run recorded no end: the history says so instead of a blank outcome, which
+    # read as a run still going
+    runs, _ = ingest_history(killed_db)
+    assert runs[["id", "outcome"]].values.tolist() == [[1, UNFINISHED_LATEST]]
     rerun = ingest_paths([archive], db=killed_db, batch_size=BATCH)
     assert rerun.failed == []
+    runs, _ = ingest_history(killed_db)
+    assert runs[["id", "outcome"]].values.tolist() == [[2, "finished"], [1, UNFINISHED_EARLIER]]
+    assert runs["finished_at"].isna().tolist() == [False, True]
     clean_db = tmp_path / "clean.db"
     ingest_paths([archive], db=clean_db, batch_size=BATCH)
     whole_statements_only(killed_db)

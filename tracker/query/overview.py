@@ -161,10 +161,18 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
     return out
 
 
+#: ``outcome`` of a run with no end recorded: a run killed (SIGKILL, the out-of-memory killer, a
+#: power cut) records none, and one still running has none yet.
+UNFINISHED_LATEST = "no end recorded: still running, or killed"
+UNFINISHED_EARLIER = "no end recorded: killed or crashed (a later run started)"
+
+
 def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The latest ingest runs and their problems."""
+    """The latest ingest runs and their problems. A run with no end recorded says so in
+    ``outcome`` (it was blank, which read as a run still going long after it was killed)."""
     with connect(db) as conn:
         runs = frame(conn, "SELECT * FROM ingest_runs ORDER BY id DESC LIMIT ?", (limit,))
+        latest = conn.execute("SELECT MAX(id) FROM ingest_runs").fetchone()[0]
         problems = frame(
             conn,
             "SELECT run_id, source, kind, reason FROM ingest_problems "
@@ -172,4 +180,9 @@ def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd
             "ORDER BY run_id DESC, id",
             (limit,),
         )
+    if not runs.empty:
+        unfinished = runs["finished_at"].isna()
+        runs["outcome"] = runs["outcome"].astype(object)
+        runs.loc[unfinished, "outcome"] = [UNFINISHED_LATEST if i == latest else UNFINISHED_EARLIER
+                                           for i in runs.loc[unfinished, "id"]]  # fmt: skip
     return runs, problems
