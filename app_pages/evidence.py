@@ -114,7 +114,7 @@ if scope.startswith("all"):
 counts = common.or_warn(common.evidence_counts, filters, theme=chosen, search=search)
 if counts is None:
     common.stop()
-total, aside = counts
+total = counts.total
 if total == 0:
     words = " containing these words" if search else ""
     if filters.group_statements == "only":
@@ -127,7 +127,8 @@ rows = common.or_warn(common.evidence, filters, theme=chosen, search=search, sor
                       limit=common.MAX_EVIDENCE)  # fmt: skip
 if rows is None:
     common.stop()
-st.caption(common.shown_note(total, len(rows), not_counted=aside))
+st.caption(common.shown_note(total, len(rows), not_counted=counts.not_counted,
+                            statements=counts.statements))  # fmt: skip
 common.evidence_table(rows, key="evidence")
 common.evidence_downloads(
     filters, total, key="ev", sort=sort or "date", theme=chosen, search=search

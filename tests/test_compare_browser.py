@@ -268,7 +268,9 @@ def test_compare_bars_draw_and_a_clicked_bar_opens_its_sides_evidence(page, dash
         assert heading(page) == f"Evidence: {side} · {label}"
 
         expected = evidence[side][theme]
-        assert page.get_by_text(f"{len(expected):,} matches.", exact=True).count() == 1
+        held = len({sid for sid, _ in expected})  # the statements the bar counts
+        caption = f"{len(expected):,} matches in {held:,} statement{'s' * (held != 1)}."
+        assert page.get_by_text(caption, exact=True).count() == 1
         rows = evidence_rows(page)
         assert len(rows) == len(expected)
         assert {r["country"] for r in rows} == {side}

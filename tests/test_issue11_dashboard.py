@@ -135,8 +135,9 @@ def test_a_smoothed_point_opens_the_evidence_of_every_year_it_pools(app, db):
     assert len(counted) == pooled
     # the panel's count reads as the point's: counted ones first, the others named apart
     aside = len(rows) - len(counted)
-    assert aside and any(c.value.startswith(f"{pooled} matches counted + {aside} not counted")
-                         for c in at.caption)  # fmt: skip
+    held = counted["statement"].nunique()  # and the statements they are in, which it counts
+    assert aside and any(c.value.startswith(f"{pooled} matches counted in {held} statements + "
+                                            f"{aside} not counted") for c in at.caption)  # fmt: skip
     assert {int(d[:4]) for d in counted["date"]} == set(range(year - 1, year + 2)) & {
         int(y) for y in numbers["year"]}  # fmt: skip
 

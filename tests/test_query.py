@@ -213,13 +213,29 @@ def test_wilson_interval_known_values():
 
 
 def test_evidence_counts_split_the_rows_as_the_rows_show_them(db):
-    """The count above an evidence table gives the rows and, of them, those not counted
-    (reported or opposing): both as the rows themselves say."""
+    """The count above an evidence table gives the rows, of them those not counted (reported
+    or opposing), and the statements holding a counted one: all as the rows themselves say."""
     for theme in ("unilateral_sanctions", "bloc_confrontation"):
         rows = query.evidence(db, Filters(), theme=theme, limit=100_000)
-        total, aside = query.evidence_counts(db, Filters(), theme=theme)
-        assert (total, aside) == (len(rows), int((rows["counted"] == 0).sum()))
-    assert sum(query.evidence_counts(db, Filters(), theme="unilateral_sanctions")[1:]) > 0
+        counts = query.evidence_counts(db, Filters(), theme=theme)
+        holding = rows.loc[rows["counted"] == 1, "statement_id"].nunique()
+        assert counts == (len(rows), int((rows["counted"] == 0).sum()), holding)
+        assert 0 < counts.statements < counts.total  # matches are not statements
+    assert query.evidence_counts(db, Filters(), theme="unilateral_sanctions").not_counted > 0
+
+
+def test_evidence_of_a_chart_point_counts_the_statements_the_chart_counts(db):
+    """The Trends chart counts statements; its evidence panel counted matches only, so a point
+    of 5 statements showed "17 matches" (QA). The panel names both, and the statements are the
+    point's own number."""
+    filters = Filters(themes=("unilateral_sanctions",))
+    trend = query.trends(db, filters)
+    trend = trend[trend["theme"] == "unilateral_sanctions"]
+    point = trend.sort_values(["k", "year"]).iloc[-1]  # the year with the most statements
+    counts = query.evidence_counts(db, filters, theme="unilateral_sanctions",
+                                   year=int(point["year"]))  # fmt: skip
+    assert counts.statements == int(point["k"]) > 1
+    assert counts.total - counts.not_counted > counts.statements  # the rows are more
 
 
 def test_evidence_rows_point_at_the_matched_words(db):

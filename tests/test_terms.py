@@ -394,6 +394,9 @@ def test_counts_in_words_take_the_singular_for_one():
     assert shown_note(1, 200) == "1 match." and shown_note(3, 200) == "3 matches."
     assert shown_note(1, 200, "occurrence", "occurrences") == "1 occurrence."
     assert shown_note(500, 200).startswith("500 matches; the first 200 shown here")
+    assert shown_note(3, 200, statements=1) == "3 matches in 1 statement."
+    assert shown_note(9, 200, not_counted=2, statements=4).startswith(
+        "7 matches counted in 4 statements + 2 not counted (reported or opposing")
 
 
 def test_page_lists_the_rows_of_the_chart_clicked_last(app, sample_db):

@@ -87,7 +87,7 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
                      search=search)  # fmt: skip
     if counts is None:
         return
-    total, aside = counts
+    total = counts.total
     if total == 0:
         st.info("No passages match here. Widen the filters, or pick another point.")
         return
@@ -95,7 +95,8 @@ def evidence_panel(filters: Filters, *, theme=None, year=None, country=None, tit
                    limit=MAX_EVIDENCE)  # fmt: skip
     if rows is None:
         return
-    st.caption(shown_note(total, len(rows), not_counted=aside))
+    st.caption(shown_note(total, len(rows), not_counted=counts.not_counted,
+                          statements=counts.statements))  # fmt: skip
     evidence_table(rows, key=key)
     evidence_downloads(filters, total, key=key, theme=theme, year=year, country=country,
                        search=search)  # fmt: skip
@@ -107,13 +108,16 @@ def counted(n: int, noun: str, nouns: str = "") -> str:
 
 
 def shown_note(total: int, shown: int, noun: str = "match", nouns: str = "matches", *,
-               not_counted: int = 0) -> str:  # fmt: skip
+               not_counted: int = 0, statements: int | None = None) -> str:  # fmt: skip
     """How many matches there are and how many the table shows (the downloads hold all); with
-    ``not_counted``, how many of them a chart's number leaves out (reported or opposing)."""
-    what = counted(total, noun, nouns)
+    ``not_counted``, how many of them a chart's number leaves out (reported or opposing); with
+    ``statements``, how many statements the counted ones are in: a chart counts statements, a
+    statement with three matches once."""
+    where = f" in {counted(statements, 'statement')}" if statements is not None else ""
+    what = counted(total, noun, nouns) + where
     if not_counted:
-        what = (f"{counted(total - not_counted, noun, nouns)} counted + {not_counted:,} not "
-                "counted (reported or opposing: kept as evidence, left out of the charts)")
+        what = (f"{counted(total - not_counted, noun, nouns)} counted{where} + {not_counted:,} "
+                "not counted (reported or opposing: kept as evidence, left out of the charts)")
     if total <= shown:
         return what + "."
     return f"{what}; the first {shown:,} shown here, all {total:,} in the downloads."

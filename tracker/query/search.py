@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
@@ -187,24 +188,37 @@ def evidence_count(
                            search=search)[0]  # fmt: skip
 
 
+class EvidenceCounts(NamedTuple):
+    """The size of an evidence table: its rows (matches), those of them kept without counting
+    (reported or opposing), and the statements the counted ones fall in (what a chart's share
+    of statements counts)."""
+
+    total: int
+    not_counted: int
+    statements: int
+
+
 def evidence_counts(
     db: str | Path, filters: Filters, *, theme=None, year=None, country=None, search=""
-) -> tuple[int, int]:
-    """The evidence rows :func:`evidence` would return without a limit, and how many of them
-    are kept without counting (reported or opposing matches: a chart's number counts the
-    others only), in one read."""
+) -> EvidenceCounts:
+    """The evidence rows :func:`evidence` would return without a limit, how many of them are
+    kept without counting (a chart's number counts the others only), and the statements holding
+    a counted one, in one read."""
     found = _evidence_where(db, filters, theme, year, country, search)
     if found is None:
-        return 0, 0
+        return EvidenceCounts(0, 0, 0)
     conds, params = found
-    aside = "COALESCE(SUM(m.counted = 0), 0)" if has_stance(db) else "0"
+    stance = has_stance(db)
+    aside = "COALESCE(SUM(m.counted = 0), 0)" if stance else "0"
+    holding = ("COUNT(DISTINCT CASE WHEN m.counted THEN m.statement_id END)" if stance
+               else "COUNT(DISTINCT m.statement_id)")  # fmt: skip
     with connect(db) as conn, _time_limit(conn, bool(search)):
-        total, not_counted = conn.execute(
-            f"SELECT COUNT(*), {aside} FROM matches m JOIN statements s ON s.id = m.statement_id "
-            f"WHERE {' AND '.join(conds)}",
+        total, not_counted, statements = conn.execute(
+            f"SELECT COUNT(*), {aside}, {holding} FROM matches m "
+            f"JOIN statements s ON s.id = m.statement_id WHERE {' AND '.join(conds)}",
             params,
         ).fetchone()
-    return int(total), int(not_counted)
+    return EvidenceCounts(int(total), int(not_counted), int(statements))
 
 
 #: Above this many passages holding the words, search results are not ranked by relevance.
