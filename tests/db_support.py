@@ -84,6 +84,18 @@ def sql(db: Path, text: str, params=()) -> list[tuple]:
         conn.close()
 
 
+def another_programs_db(path: Path, table: str, row: str) -> Path:
+    """An SQLite file of another program: one table ``table`` (id, text) holding ``row``."""
+    conn = sqlite3.connect(path)
+    try:
+        with conn:
+            conn.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, text TEXT)")
+            conn.execute(f"INSERT INTO {table} (text) VALUES (?)", (row,))
+    finally:
+        conn.close()
+    return path
+
+
 def count(db: Path, table: str = "statements") -> int:
     """Rows of ``table`` (0 while the database or the table does not exist yet)."""
     try:

@@ -56,13 +56,9 @@ def test_ingest_reports_failures_by_file_and_exits_non_zero(corpus, tmp_path):
 def test_ingest_and_match_refuse_another_programs_database_as_db(corpus, tmp_path):
     """`--db` naming another program's SQLite file: a clear error naming it, exit 1, and the
     file as it was (the tracker's tables were added to it)."""
-    import sqlite3
+    from db_support import another_programs_db
 
-    other = tmp_path / "zotero.sqlite"
-    with sqlite3.connect(other) as conn:
-        conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, title TEXT)")
-        conn.execute("INSERT INTO items (title) VALUES ('a paper')")
-    conn.close()
+    other = another_programs_db(tmp_path / "zotero.sqlite", "items", "a paper")
     before = other.read_bytes()
     # the two read commands printed a traceback ("no such table: statements")
     for args in (["ingest", corpus / "unga79" / "text" / "at_en.txt", "--quiet"],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from db_support import another_programs_db
 
 from tracker.errors import StoreError
 from tracker.models import Match, Passage, Sourced, Statement
@@ -104,11 +105,7 @@ def test_a_file_that_is_not_a_database_is_a_store_error(tmp_path):
 def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path):
     """A mistyped --db naming another program's SQLite file got the tracker's tables added to
     it (QA): it is refused by name, and its schema and rows stay as they were."""
-    path = tmp_path / "notes.sqlite"
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
-        conn.execute("INSERT INTO notes (body) VALUES ('keep me')")
-    conn.close()
+    path = another_programs_db(tmp_path / "notes.sqlite", "notes", "keep me")
     before = path.read_bytes()
     with pytest.raises(StoreError, match=r"notes\.sqlite is not a position-tracker database: "
                                          r"it holds other tables \(notes\)"):
@@ -116,7 +113,7 @@ def test_another_programs_database_is_refused_and_left_as_it_was(tmp_path):
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master")]
         assert tables == ["notes"]
-        assert conn.execute("SELECT body FROM notes").fetchall() == [("keep me",)]
+        assert conn.execute("SELECT text FROM notes").fetchall() == [("keep me",)]
     conn.close()
     assert path.read_bytes() == before
 

@@ -164,7 +164,8 @@ def left_out(db: str | Path, filters: Filters) -> dict[str, Any]:
 #: ``outcome`` of a run with no end recorded: a run killed (SIGKILL, the out-of-memory killer, a
 #: power cut) records none, and one still running has none yet.
 UNFINISHED_LATEST = "no end recorded: still running, or killed"
-UNFINISHED_EARLIER = "no end recorded: killed or crashed (a later run started)"
+UNFINISHED_EARLIER = ("no end recorded: killed or crashed (a later run started), unless still "
+                      "running beside it")
 
 
 def ingest_history(db: str | Path, *, limit: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
